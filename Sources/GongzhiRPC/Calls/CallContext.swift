@@ -1,0 +1,88 @@
+import Logging
+import Synchronization
+
+/// The process on the other end of a Unix-socket connection, from the kernel (SO_PEERCRED).
+public struct PeerCredentials: Hashable, Sendable, CustomStringConvertible {
+    public var pid: Int32
+    public var uid: UInt32
+    public var gid: UInt32
+
+    public init(pid: Int32, uid: UInt32, gid: UInt32) {
+        self.pid = pid
+        self.uid = uid
+        self.gid = gid
+    }
+
+    public var description: String { "pid=\(pid),uid=\(uid),gid=\(gid)" }
+}
+
+/// The four call shapes of ttrpc 1.2.
+public enum RPCKind: String, Hashable, Sendable {
+    case unary
+    case clientStreaming
+    case serverStreaming
+    case bidirectionalStreaming
+
+    /// True when the client sends its requests as data frames.
+    public var clientStreams: Bool { self == .clientStreaming || self == .bidirectionalStreaming }
+    /// True when the server sends its responses as data frames.
+    public var serverStreams: Bool { self == .serverStreaming || self == .bidirectionalStreaming }
+}
+
+/// Everything a server handler knows about the call it serves.
+public final class ServerCallContext: Sendable {
+    public let service: String
+    public let method: String
+    /// The metadata the caller sent.
+    public let requestMetadata: Metadata
+    /// The process that opened the connection, from the kernel, not from anything the peer said.
+    public let peer: PeerCredentials
+    /// When the caller stops waiting, if it set a deadline.
+    public let deadline: ContinuousClock.Instant?
+    /// A logger with the call's service and method attached.
+    public let logger: Logger
+
+    private let _responseMetadata = Mutex(Metadata())
+
+    public init(
+        service: String,
+        method: String,
+        requestMetadata: Metadata,
+        peer: PeerCredentials,
+        deadline: ContinuousClock.Instant?,
+        logger: Logger
+    ) {
+        self.service = service
+        self.method = method
+        self.requestMetadata = requestMetadata
+        self.peer = peer
+        self.deadline = deadline
+        self.logger = logger
+    }
+
+    /// Metadata sent back to the caller with the final response.
+    public var responseMetadata: Metadata {
+        get { _responseMetadata.withLock { $0 } }
+        set { _responseMetadata.withLock { $0 = newValue } }
+    }
+
+    /// Adds one entry to the response metadata.
+    public func addResponseMetadata(_ key: String, _ value: String) {
+        _responseMetadata.withLock { $0.add(key, value) }
+    }
+}
+
+/// Per-call settings of a client.
+public struct CallOptions: Sendable, Hashable {
+    /// How long the caller waits. Sent to the server as `timeout_nano`; `nil` waits as long as it takes.
+    public var timeout: Duration?
+    /// Metadata sent with the request.
+    public var metadata: Metadata
+
+    public init(timeout: Duration? = nil, metadata: Metadata = [:]) {
+        self.timeout = timeout
+        self.metadata = metadata
+    }
+
+    public static let defaults = CallOptions()
+}

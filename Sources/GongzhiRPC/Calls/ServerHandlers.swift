@@ -1,0 +1,158 @@
+import Foundation
+import SwiftProtobuf
+
+/// The requests a client streams to a server handler.
+public typealias RPCRequestStream<Message: Sendable> = RPCMessageStream<Message>
+/// The responses a server streams to a client.
+public typealias RPCResponseStream<Message: Sendable> = RPCMessageStream<Message>
+/// What a server handler writes its streamed responses with.
+public typealias RPCResponseWriter<Message: Sendable> = RPCMessageWriter<Message>
+/// What a client writes its streamed requests with.
+public typealias RPCRequestWriter<Message: Sendable> = RPCMessageWriter<Message>
+
+/// Messages streamed by the other end, in order: requests on a server, responses on a client.
+/// Ends when the other end closes its side; throws the call's error if it fails.
+public struct RPCMessageStream<Message: Sendable>: AsyncSequence, Sendable {
+    public typealias Element = Message
+    fileprivate let base: AsyncThrowingStream<Data, any Error>
+    fileprivate let decode: @Sendable (Data) throws -> Message
+
+    public init(raw: AsyncThrowingStream<Data, any Error>, decode: @escaping @Sendable (Data) throws -> Message) {
+        self.base = raw
+        self.decode = decode
+    }
+
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        var base: AsyncThrowingStream<Data, any Error>.AsyncIterator
+        let decode: @Sendable (Data) throws -> Message
+        public mutating func next() async throws -> Message? {
+            guard let data = try await base.next() else { return nil }
+            return try decode(data)
+        }
+    }
+
+    public func makeAsyncIterator() -> AsyncIterator {
+        AsyncIterator(base: base.makeAsyncIterator(), decode: decode)
+    }
+}
+
+/// Sends messages to the other end as data frames: responses from a server, requests from a client.
+public struct RPCMessageWriter<Message: Sendable>: Sendable {
+    fileprivate let sendRaw: @Sendable (Data) async throws -> Void
+    private let encode: @Sendable (Message) throws -> Data
+
+    public init(
+        sendRaw: @escaping @Sendable (Data) async throws -> Void,
+        encode: @escaping @Sendable (Message) throws -> Data
+    ) {
+        self.sendRaw = sendRaw
+        self.encode = encode
+    }
+
+    /// Sends one message. Throws when the call has ended (deadline, cancellation, connection lost).
+    public func write(_ message: Message) async throws {
+        try await sendRaw(try encode(message))
+    }
+}
+
+/// One method's handler, on serialized messages. Generated stubs build these from typed handlers;
+/// a router can use them directly to pass payloads on without decoding them.
+public struct RPCMethodHandler: Sendable {
+    public typealias Unary = @Sendable (Data, ServerCallContext) async throws -> Data
+    /// Streaming handlers read requests from the stream, write responses with the writer, and return
+    /// the payload of the final response (the answer of a client-streaming call, or empty).
+    public typealias Streaming =
+        @Sendable (RPCRequestStream<Data>, RPCResponseWriter<Data>, ServerCallContext) async throws -> Data
+
+    public enum Body: Sendable {
+        case unary(Unary)
+        case streaming(Streaming)
+    }
+
+    public let kind: RPCKind
+    public let body: Body
+
+    public init(unary: @escaping Unary) {
+        self.kind = .unary
+        self.body = .unary(unary)
+    }
+
+    public init(kind: RPCKind, streaming: @escaping Streaming) {
+        self.kind = kind
+        self.body = .streaming(streaming)
+    }
+}
+
+/// A service a server serves: its fully qualified name and a handler for each method.
+public protocol RPCService: Sendable {
+    /// The fully qualified protobuf service name, e.g. `gongzhi.plugin.v1.Plugin`.
+    var serviceName: String { get }
+    /// Handlers by method name.
+    var methodHandlers: [String: RPCMethodHandler] { get }
+}
+
+/// A service assembled from handlers at run time, for routers and tests.
+public struct RPCServiceDefinition: RPCService {
+    public var serviceName: String
+    public var methodHandlers: [String: RPCMethodHandler]
+
+    public init(serviceName: String, methodHandlers: [String: RPCMethodHandler]) {
+        self.serviceName = serviceName
+        self.methodHandlers = methodHandlers
+    }
+}
+
+/// Encoding and decoding of protobuf messages for calls.
+public enum MessageCodec {
+    public static func encode<M: SwiftProtobuf.Message>(_ message: M) throws -> Data {
+        do {
+            return try message.serializedBytes()
+        } catch {
+            throw RPCError(
+                code: .internal,
+                message: "cannot encode \(M.protoMessageName): \(error)",
+                cause: error
+            )
+        }
+    }
+
+    public static func decode<M: SwiftProtobuf.Message>(_ type: M.Type, from data: Data) throws -> M {
+        do {
+            return try M(serializedBytes: data)
+        } catch {
+            throw RPCError(
+                code: .invalidArgument,
+                message: "the payload is not a valid \(M.protoMessageName) (\(data.count) bytes): \(error)",
+                cause: error
+            )
+        }
+    }
+}
+
+extension RPCMessageStream where Message == Data {
+    /// The same stream, each message decoded with `decode`.
+    public func decoding<Decoded: Sendable>(
+        _ decode: @escaping @Sendable (Data) throws -> Decoded
+    ) -> RPCMessageStream<Decoded> {
+        let inner = self.decode
+        return RPCMessageStream<Decoded>(raw: base, decode: { try decode(try inner($0)) })
+    }
+
+    /// The one message of a stream that must hold exactly one (the request of a server-streaming call).
+    public func single<Decoded>(_ decode: (Data) throws -> Decoded) async throws -> Decoded {
+        var iterator = makeAsyncIterator()
+        guard let first = try await iterator.next() else {
+            throw RPCError(code: .invalidArgument, message: "the call carried no request message")
+        }
+        return try decode(first)
+    }
+}
+
+extension RPCMessageWriter where Message == Data {
+    /// A writer that encodes each message with `encode` before sending it.
+    public func encoding<Encoded: Sendable>(
+        _ encode: @escaping @Sendable (Encoded) throws -> Data
+    ) -> RPCMessageWriter<Encoded> {
+        RPCMessageWriter<Encoded>(sendRaw: sendRaw, encode: encode)
+    }
+}

@@ -1,0 +1,102 @@
+import Foundation
+import NIOCore
+import SwiftProtobuf
+
+/// Encoding and decoding of the ttrpc envelope (`Request`, `Response`) to and from frames.
+public enum Envelope {
+    /// Decodes the request envelope carried by a request frame.
+    public static func decodeRequest(_ data: ByteBuffer) throws -> Gongzhi_Rpc_V1_Request {
+        try decode(Gongzhi_Rpc_V1_Request.self, data)
+    }
+
+    /// Decodes the response envelope carried by a response frame.
+    public static func decodeResponse(_ data: ByteBuffer) throws -> Gongzhi_Rpc_V1_Response {
+        try decode(Gongzhi_Rpc_V1_Response.self, data)
+    }
+
+    private static func decode<M: SwiftProtobuf.Message>(_ type: M.Type, _ data: ByteBuffer) throws -> M {
+        try data.withUnsafeReadableBytes { raw in
+            guard let base = raw.baseAddress, raw.count > 0 else { return M() }
+            // The decoder copies every field it keeps, so the bytes need not outlive this call.
+            let view = Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: base), count: raw.count, deallocator: .none)
+            return try M(serializedBytes: view)
+        }
+    }
+
+    /// Encodes `message` as the data of one frame, header included.
+    public static func frame(
+        _ message: some SwiftProtobuf.Message,
+        streamID: UInt32,
+        type: FrameType,
+        flags: FrameFlags = [],
+        allocator: ByteBufferAllocator
+    ) throws -> ByteBuffer {
+        let bytes: [UInt8] = try message.serializedBytes()
+        var buffer = allocator.buffer(capacity: Frame.headerSize + bytes.count)
+        buffer.writeFrame(streamID: streamID, type: type, flags: flags, bytes: bytes)
+        return buffer
+    }
+
+    /// A data frame carrying one already-encoded message.
+    public static func dataFrame(
+        _ payload: Data,
+        streamID: UInt32,
+        flags: FrameFlags = [],
+        allocator: ByteBufferAllocator
+    ) -> ByteBuffer {
+        var buffer = allocator.buffer(capacity: Frame.headerSize + payload.count)
+        buffer.writeFrame(streamID: streamID, type: .data, flags: flags, bytes: payload)
+        return buffer
+    }
+
+    /// The response envelope for a finished call.
+    public static func response(payload: Data, metadata: Metadata) -> Gongzhi_Rpc_V1_Response {
+        var response = Gongzhi_Rpc_V1_Response()
+        response.payload = payload
+        response.metadata = metadata.keyValues
+        // An OK status is sent explicitly; peers also read an absent status as OK.
+        response.status = Gongzhi_Rpc_V1_Status()
+        return response
+    }
+
+    /// The response envelope for a failed call.
+    public static func response(error: RPCError, metadata: Metadata) -> Gongzhi_Rpc_V1_Response {
+        var response = Gongzhi_Rpc_V1_Response()
+        var status = Gongzhi_Rpc_V1_Status()
+        status.code = error.code.rawValue
+        status.message = error.message
+        response.status = status
+        var all = metadata
+        for entry in error.metadata { all.add(entry.key, entry.value) }
+        response.metadata = all.keyValues
+        return response
+    }
+}
+
+extension Metadata {
+    /// Metadata from the envelope's key/value list.
+    public init(_ keyValues: [Gongzhi_Rpc_V1_KeyValue]) {
+        self.init(keyValues.map { Entry(key: $0.key, value: $0.value) })
+    }
+
+    /// The envelope's key/value list.
+    public var keyValues: [Gongzhi_Rpc_V1_KeyValue] {
+        entries.map { entry in
+            var keyValue = Gongzhi_Rpc_V1_KeyValue()
+            keyValue.key = entry.key
+            keyValue.value = entry.value
+            return keyValue
+        }
+    }
+}
+
+extension Gongzhi_Rpc_V1_Response {
+    /// The call's outcome: the payload when the status is OK (or absent), the error otherwise.
+    public var outcome: Result<RawResponse, RPCError> {
+        let metadata = Metadata(self.metadata)
+        if !hasStatus || status.code == 0 {
+            return .success(RawResponse(payload: payload, metadata: metadata))
+        }
+        return .failure(RPCError(code: StatusCode(rawValue: status.code), message: status.message, metadata: metadata))
+    }
+}

@@ -1,0 +1,272 @@
+import Foundation
+import GongzhiRPC
+import Logging
+import NIOCore
+import Synchronization
+
+/// Set by a caller's cancellation handler before it asks the event loop to cancel, so that a call
+/// whose start the loop has not run yet is not started at all.
+final class CallCancellation: Sendable {
+    private let flag = Atomic<Bool>(false)
+    var isCancelled: Bool { flag.load(ordering: .acquiring) }
+    func cancel() { flag.store(true, ordering: .releasing) }
+}
+
+/// The client end of one connection: matches response and data frames to waiting calls.
+/// Runs on the connection's event loop.
+final class ClientConnectionHandler: ChannelInboundHandler {
+    typealias InboundIn = DecodedFrame
+    typealias OutboundOut = ByteBuffer
+
+    private final class UnaryCall {
+        let continuation: CheckedContinuation<RawResponse, any Error>
+        let name: String
+        var deadline: Scheduled<Void>?
+        init(continuation: CheckedContinuation<RawResponse, any Error>, name: String) {
+            self.continuation = continuation
+            self.name = name
+        }
+    }
+
+    final class StreamCall {
+        var machine = StreamStateMachine(role: .client)
+        let responses: AsyncThrowingStream<Data, any Error>.Continuation
+        let final: EventLoopPromise<RawResponse>
+        let name: String
+        var deadline: Scheduled<Void>?
+        init(responses: AsyncThrowingStream<Data, any Error>.Continuation, final: EventLoopPromise<RawResponse>, name: String) {
+            self.responses = responses
+            self.final = final
+            self.name = name
+        }
+    }
+
+    private enum Call {
+        case unary(UnaryCall)
+        case stream(StreamCall)
+    }
+
+    private let socketPath: String
+    private let logger: Logger
+    let batch = OutboundBatch()
+    private var channelContext: ChannelHandlerContext?
+    private var calls: [UInt32: Call] = [:]
+    private var closedError: RPCError?
+
+    init(socketPath: String, logger: Logger) {
+        self.socketPath = socketPath
+        self.logger = logger
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        channelContext = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        channelContext = nil
+    }
+
+    // MARK: Starting calls (on the loop)
+
+    func startUnary(
+        streamID: UInt32,
+        frame: ByteBuffer,
+        timeout: Duration?,
+        name: String,
+        cancellation: CallCancellation,
+        continuation: CheckedContinuation<RawResponse, any Error>
+    ) {
+        let shouldFlush = batch.dequeueShouldFlush()
+        guard let context = channelContext, closedError == nil, context.channel.isActive else {
+            if shouldFlush { channelContext?.flush() }
+            continuation.resume(throwing: closedError ?? connectionLost())
+            return
+        }
+        if cancellation.isCancelled {
+            if shouldFlush { context.flush() }
+            continuation.resume(throwing: RPCError(code: .cancelled, message: "\(name) was cancelled by the caller"))
+            return
+        }
+        let call = UnaryCall(continuation: continuation, name: name)
+        calls[streamID] = .unary(call)
+        if let timeout {
+            call.deadline = schedule(timeout, streamID: streamID, context: context)
+        }
+        context.write(wrapOutboundOut(frame), promise: nil)
+        if shouldFlush { context.flush() }
+    }
+
+    func startStream(
+        streamID: UInt32,
+        frame: ByteBuffer,
+        sendsData: Bool,
+        timeout: Duration?,
+        call: StreamCall,
+        cancellation: CallCancellation
+    ) {
+        let shouldFlush = batch.dequeueShouldFlush()
+        guard let context = channelContext, closedError == nil, context.channel.isActive else {
+            if shouldFlush { channelContext?.flush() }
+            let error = closedError ?? connectionLost()
+            call.responses.finish(throwing: error)
+            call.final.fail(error)
+            return
+        }
+        if cancellation.isCancelled {
+            if shouldFlush { context.flush() }
+            let error = RPCError(code: .cancelled, message: "\(call.name) was cancelled by the caller")
+            call.responses.finish(throwing: error)
+            call.final.fail(error)
+            return
+        }
+        try? call.machine.sendRequest(unary: false, sendsData: sendsData)
+        calls[streamID] = .stream(call)
+        if let timeout {
+            call.deadline = schedule(timeout, streamID: streamID, context: context)
+        }
+        context.write(wrapOutboundOut(frame), promise: nil)
+        if shouldFlush { context.flush() }
+    }
+
+    /// Sends one request message (or only the end of the requests, with `payload == nil`).
+    func sendData(streamID: UInt32, payload: Data?, promise: EventLoopPromise<Void>) {
+        let shouldFlush = batch.dequeueShouldFlush()
+        guard let context = channelContext, case .stream(let call) = calls[streamID] else {
+            if shouldFlush { channelContext?.flush() }
+            promise.fail(closedError ?? RPCError(code: .cancelled, message: "the call has already ended"))
+            return
+        }
+        do {
+            try call.machine.sendData(closing: payload == nil)
+        } catch {
+            if shouldFlush { context.flush() }
+            promise.fail(RPCError(code: .failedPrecondition, message: error.message))
+            return
+        }
+        let frame: ByteBuffer
+        if let payload {
+            frame = Envelope.dataFrame(payload, streamID: streamID, allocator: context.channel.allocator)
+        } else {
+            frame = Envelope.dataFrame(Data(), streamID: streamID, flags: [.remoteClosed, .noData], allocator: context.channel.allocator)
+        }
+        context.write(wrapOutboundOut(frame), promise: promise)
+        if shouldFlush { context.flush() }
+    }
+
+    /// Ends a call locally; a response that arrives later is ignored.
+    func cancel(streamID: UInt32, error: RPCError) {
+        complete(streamID, .failure(error))
+    }
+
+    private func schedule(_ timeout: Duration, streamID: UInt32, context: ChannelHandlerContext) -> Scheduled<Void> {
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let (seconds, attoseconds) = timeout.components
+        let nanos = seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+        return context.eventLoop.scheduleTask(in: .nanoseconds(max(nanos, 0))) {
+            bound.value.expire(streamID, timeout: timeout)
+        }
+    }
+
+    private func expire(_ streamID: UInt32, timeout: Duration) {
+        guard let call = calls[streamID] else { return }
+        let name: String
+        switch call {
+        case .unary(let unary): name = unary.name
+        case .stream(let stream): name = stream.name
+        }
+        complete(streamID, .failure(RPCError(code: .deadlineExceeded, message: "\(name) did not finish within its \(timeout) deadline")))
+    }
+
+    // MARK: Inbound
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .frame(let frame):
+            switch frame.type {
+            case .response: receiveResponse(frame)
+            case .data: receiveData(frame)
+            default:
+                logger.debug("ignoring \(frame.type) frame from the server on stream \(frame.streamID)")
+            }
+        case .oversized(let streamID, let type, let length):
+            let error = RPCError(
+                code: .resourceExhausted,
+                message: "the server sent a \(type) frame of \(length) bytes, over the frame limit; it was discarded"
+            )
+            complete(streamID, .failure(error))
+        }
+    }
+
+    private func receiveResponse(_ frame: Frame) {
+        guard calls[frame.streamID] != nil else { return }
+        if case .stream(let call) = calls[frame.streamID] {
+            try? call.machine.receiveResponse()
+        }
+        do {
+            let response = try Envelope.decodeResponse(frame.data)
+            complete(frame.streamID, response.outcome.mapError { $0 as any Error })
+        } catch {
+            complete(
+                frame.streamID,
+                .failure(RPCError(code: .internal, message: "the server sent a response that is not a valid ttrpc Response: \(error)"))
+            )
+        }
+    }
+
+    private func receiveData(_ frame: Frame) {
+        guard case .stream(let call) = calls[frame.streamID] else { return }
+        let disposition: StreamStateMachine.DataDisposition
+        do {
+            disposition = try call.machine.receiveData(flags: frame.flags)
+        } catch {
+            complete(frame.streamID, .failure(RPCError(code: .internal, message: "the server broke the stream protocol: \(error.message)")))
+            return
+        }
+        if case .deliver = disposition {
+            if case .dropped = call.responses.yield(Data(frame.data.readableBytesView)) {
+                complete(
+                    frame.streamID,
+                    .failure(RPCError(code: .resourceExhausted, message: "too many unread response messages on \(call.name)"))
+                )
+                return
+            }
+        }
+        if call.machine.isFinished {
+            complete(frame.streamID, .success(RawResponse(payload: Data())))
+        }
+    }
+
+    private func complete(_ streamID: UInt32, _ result: Result<RawResponse, any Error>) {
+        guard let call = calls.removeValue(forKey: streamID) else { return }
+        switch call {
+        case .unary(let unary):
+            unary.deadline?.cancel()
+            unary.continuation.resume(with: result)
+        case .stream(let stream):
+            stream.deadline?.cancel()
+            switch result {
+            case .success: stream.responses.finish()
+            case .failure(let error): stream.responses.finish(throwing: error)
+            }
+            stream.final.completeWith(result)
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        let error = connectionLost()
+        closedError = error
+        for streamID in Array(calls.keys) {
+            complete(streamID, .failure(error))
+        }
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        logger.warning("closing connection to \(socketPath) after error: \(error)")
+        context.close(promise: nil)
+    }
+
+    private func connectionLost() -> RPCError {
+        RPCError(code: .unavailable, message: "the connection to \(socketPath) was lost (the server closed it or exited)")
+    }
+}

@@ -1,0 +1,362 @@
+import Foundation
+import GongzhiRPC
+import Logging
+import NIOCore
+import NIOPosix
+import Synchronization
+
+/// A ttrpc client of one Unix-domain socket.
+///
+/// Concurrent callers share one connection. The connection is opened on the first call and opened
+/// again on the next call after it breaks. Calls in flight on a connection that breaks fail at once
+/// with UNAVAILABLE; a call that cannot connect fails at once with UNAVAILABLE, it never hangs.
+public final class RPCClient: RPCClientChannel, Sendable {
+    public struct Configuration: Sendable {
+        public var socketPath: String
+        /// How long to wait for the server to accept a connection.
+        public var connectTimeout: Duration = .seconds(5)
+        /// The largest frame data sent and accepted (ttrpc's limit is 4 MiB).
+        public var maxDataLength = Frame.maxDataLength
+        /// Response messages of a streaming call that may wait unread before the call fails.
+        public var maxBufferedResponsesPerStream = 4096
+
+        public init(socketPath: String) {
+            self.socketPath = socketPath
+        }
+    }
+
+    /// One open connection and what callers need to use it from any thread.
+    private final class Connection: Sendable {
+        let channel: any Channel
+        let handler: NIOLoopBound<ClientConnectionHandler>
+        let batch: OutboundBatch
+        private let nextStreamID = Atomic<UInt32>(1)
+
+        init(channel: any Channel, handler: ClientConnectionHandler) {
+            self.channel = channel
+            self.handler = NIOLoopBound(handler, eventLoop: channel.eventLoop)
+            self.batch = handler.batch
+        }
+
+        /// The next odd stream id, or nil when the connection has used them all.
+        func allocateStreamID() -> UInt32? {
+            let id = nextStreamID.add(2, ordering: .relaxed).oldValue
+            return id < UInt32.max - 2 ? id : nil
+        }
+
+        /// Runs `body` on the connection's event loop with its handler.
+        func enqueue(_ body: @escaping @Sendable (ClientConnectionHandler) -> Void) {
+            batch.enqueue()
+            let handler = self.handler
+            channel.eventLoop.execute { body(handler.value) }
+        }
+    }
+
+    private enum State {
+        case idle
+        case connecting(EventLoopFuture<Connection>)
+        case connected(Connection)
+        case closed
+    }
+
+    public let configuration: Configuration
+    private let group: any EventLoopGroup
+    private let logger: Logger
+    private let state = Mutex<State>(.idle)
+
+    public init(
+        configuration: Configuration,
+        logger: Logger = Logger(label: "gongzhi.rpc.client", factory: { _ in SwiftLogNoOpLogHandler() }),
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) {
+        self.configuration = configuration
+        self.group = eventLoopGroup
+        self.logger = logger
+    }
+
+    public convenience init(socketPath: String) {
+        self.init(configuration: Configuration(socketPath: socketPath))
+    }
+
+    /// Closes the connection; calls in flight fail with UNAVAILABLE and later calls are refused.
+    public func close() async {
+        let previous = state.withLock { state -> State in
+            defer { state = .closed }
+            return state
+        }
+        switch previous {
+        case .connected(let connection):
+            try? await connection.channel.close()
+        case .connecting(let future):
+            if let connection = try? await future.get() { try? await connection.channel.close() }
+        case .idle, .closed:
+            break
+        }
+    }
+
+    // MARK: Calls
+
+    public func unary(service: String, method: String, payload: Data, options: CallOptions) async throws -> RawResponse {
+        let connection = try await connection()
+        let (streamID, frame) = try envelope(
+            on: connection,
+            service: service,
+            method: method,
+            payload: payload,
+            options: options,
+            flags: []
+        )
+        let cancellation = CallCancellation()
+        let name = "\(service)/\(method)"
+        let timeout = options.timeout
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                connection.enqueue { handler in
+                    handler.startUnary(
+                        streamID: streamID,
+                        frame: frame,
+                        timeout: timeout,
+                        name: name,
+                        cancellation: cancellation,
+                        continuation: continuation
+                    )
+                }
+            }
+        } onCancel: {
+            cancellation.cancel()
+            connection.enqueue { handler in
+                _ = handler.batch.dequeueShouldFlush()
+                handler.cancel(streamID: streamID, error: RPCError(code: .cancelled, message: "\(name) was cancelled by the caller"))
+            }
+        }
+    }
+
+    public func openStream(
+        service: String,
+        method: String,
+        kind: RPCKind,
+        payload: Data,
+        options: CallOptions
+    ) async throws -> any RPCClientStream {
+        let connection = try await connection()
+        let flags = StreamStateMachine.requestFlags(unary: kind == .unary, sendsData: kind.clientStreams)
+        let (streamID, frame) = try envelope(
+            on: connection,
+            service: service,
+            method: method,
+            payload: payload,
+            options: options,
+            flags: flags
+        )
+        let (responses, continuation) = AsyncThrowingStream<Data, any Error>.makeStream(
+            bufferingPolicy: .bufferingOldest(configuration.maxBufferedResponsesPerStream)
+        )
+        let final = connection.channel.eventLoop.makePromise(of: RawResponse.self)
+        let name = "\(service)/\(method)"
+        let cancellation = CallCancellation()
+        let timeout = options.timeout
+        let sendsData = kind.clientStreams
+        connection.enqueue { handler in
+            let call = ClientConnectionHandler.StreamCall(responses: continuation, final: final, name: name)
+            handler.startStream(
+                streamID: streamID,
+                frame: frame,
+                sendsData: sendsData,
+                timeout: timeout,
+                call: call,
+                cancellation: cancellation
+            )
+        }
+        return ClientStream(
+            connection: connection,
+            streamID: streamID,
+            name: name,
+            maxDataLength: configuration.maxDataLength,
+            responses: responses,
+            final: final.futureResult,
+            cancellation: cancellation
+        )
+    }
+
+    private struct ClientStream: RPCClientStream {
+        let connection: Connection
+        let streamID: UInt32
+        let name: String
+        let maxDataLength: Int
+        let responses: AsyncThrowingStream<Data, any Error>
+        let final: EventLoopFuture<RawResponse>
+        let cancellation: CallCancellation
+
+        func send(_ payload: Data) async throws {
+            guard payload.count <= maxDataLength else {
+                throw RPCError(
+                    code: .resourceExhausted,
+                    message: "a request message of \(payload.count) bytes is over the \(maxDataLength)-byte frame limit"
+                )
+            }
+            try await write(payload)
+        }
+
+        func closeSend() async throws {
+            try await write(nil)
+        }
+
+        private func write(_ payload: Data?) async throws {
+            let promise = connection.channel.eventLoop.makePromise(of: Void.self)
+            let streamID = self.streamID
+            connection.enqueue { handler in
+                handler.sendData(streamID: streamID, payload: payload, promise: promise)
+            }
+            try await promise.futureResult.get()
+        }
+
+        func finalResponse() async throws -> RawResponse {
+            try await withTaskCancellationHandler {
+                try await final.get()
+            } onCancel: {
+                cancel()
+            }
+        }
+
+        func cancel() {
+            cancellation.cancel()
+            let streamID = self.streamID
+            let name = self.name
+            connection.enqueue { handler in
+                _ = handler.batch.dequeueShouldFlush()
+                handler.cancel(streamID: streamID, error: RPCError(code: .cancelled, message: "\(name) was cancelled by the caller"))
+            }
+        }
+    }
+
+    // MARK: Connections
+
+    private func envelope(
+        on connection: Connection,
+        service: String,
+        method: String,
+        payload: Data,
+        options: CallOptions,
+        flags: FrameFlags
+    ) throws -> (UInt32, ByteBuffer) {
+        guard let streamID = connection.allocateStreamID() else {
+            connection.channel.close(promise: nil)
+            throw RPCError(code: .unavailable, message: "the connection has used all its stream ids; retry on a new connection")
+        }
+        var request = Gongzhi_Rpc_V1_Request()
+        request.service = service
+        request.method = method
+        request.payload = payload
+        if let timeout = options.timeout {
+            let (seconds, attoseconds) = timeout.components
+            request.timeoutNano = max(1, seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+        }
+        request.metadata = options.metadata.keyValues
+        let frame = try Envelope.frame(
+            request,
+            streamID: streamID,
+            type: .request,
+            flags: flags,
+            allocator: connection.channel.allocator
+        )
+        guard frame.readableBytes - Frame.headerSize <= configuration.maxDataLength else {
+            throw RPCError(
+                code: .resourceExhausted,
+                message: "the request to \(service)/\(method) is \(frame.readableBytes - Frame.headerSize) bytes, "
+                    + "over the \(configuration.maxDataLength)-byte frame limit"
+            )
+        }
+        return (streamID, frame)
+    }
+
+    private func connection() async throws -> Connection {
+        enum Next {
+            case use(Connection)
+            case wait(EventLoopFuture<Connection>)
+            case refuse
+        }
+        let next = state.withLock { state -> Next in
+            switch state {
+            case .connected(let connection) where connection.channel.isActive:
+                return .use(connection)
+            case .connecting(let future):
+                return .wait(future)
+            case .closed:
+                return .refuse
+            case .idle, .connected:
+                let future = connect()
+                state = .connecting(future)
+                return .wait(future)
+            }
+        }
+        switch next {
+        case .use(let connection):
+            return connection
+        case .refuse:
+            throw RPCError(code: .unavailable, message: "the client of \(configuration.socketPath) was closed")
+        case .wait(let future):
+            do {
+                return try await future.get()
+            } catch {
+                throw RPCError(
+                    code: .unavailable,
+                    message: "cannot connect to \(configuration.socketPath): \(Self.describe(error)) (is the server running?)",
+                    cause: error
+                )
+            }
+        }
+    }
+
+    private func connect() -> EventLoopFuture<Connection> {
+        let path = configuration.socketPath
+        let logger = self.logger
+        let maxDataLength = configuration.maxDataLength
+        let (seconds, attoseconds) = configuration.connectTimeout.components
+        let timeout = TimeAmount.nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+        let future = ClientBootstrap(group: group)
+            .connectTimeout(timeout)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandlers(
+                        ByteToMessageHandler(FrameDecoder(maxDataLength: maxDataLength)),
+                        ClientConnectionHandler(socketPath: path, logger: logger)
+                    )
+                }
+            }
+            .connect(unixDomainSocketPath: path)
+            .flatMap { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let handler = try channel.pipeline.syncOperations.handler(type: ClientConnectionHandler.self)
+                    return Connection(channel: channel, handler: handler)
+                }
+            }
+        future.whenComplete { [weak self] result in
+            guard let self else { return }
+            self.state.withLock { state in
+                guard case .connecting(let pending) = state, pending === future else { return }
+                switch result {
+                case .success(let connection): state = .connected(connection)
+                case .failure: state = .idle
+                }
+            }
+            if case .success(let connection) = result {
+                connection.channel.closeFuture.whenComplete { [weak self] _ in
+                    self?.state.withLock { state in
+                        if case .connected(let current) = state, current === connection { state = .idle }
+                    }
+                }
+            }
+        }
+        return future
+    }
+
+    private static func describe(_ error: any Error) -> String {
+        if let io = error as? IOError {
+            return String(cString: strerror(io.errnoCode)).lowercased()
+        }
+        if error is ChannelError {
+            return "\(error)"
+        }
+        return String(describing: error)
+    }
+}

@@ -1,0 +1,213 @@
+import Foundation
+import GongzhiRPC
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+import Synchronization
+
+/// A ttrpc server on a Unix-domain socket.
+///
+/// `run()` binds the socket, serves until graceful shutdown (``beginGracefulShutdown()``, a
+/// service-lifecycle shutdown, or task cancellation), then stops accepting, lets in-flight calls
+/// finish within the grace period, closes every connection and removes its socket file.
+public final class RPCServer: Service, Sendable {
+    public struct Configuration: Sendable {
+        /// Where the socket file is created.
+        public var socketPath: String
+        /// Permission bits of the socket file (e.g. 0o600: the owner only; 0o660: the owner's group too).
+        public var socketMode: UInt32 = 0o600
+        /// Calls one connection may have in flight; more are refused with RESOURCE_EXHAUSTED.
+        public var maxConcurrentStreamsPerConnection = 1024
+        /// The largest frame data accepted and sent (ttrpc's limit is 4 MiB).
+        public var maxDataLength = Frame.maxDataLength
+        /// Request messages a streaming handler may leave unread before the call fails.
+        public var maxBufferedRequestsPerStream = 1024
+        /// A client that stops in the middle of a frame for this long is disconnected.
+        public var stalledFrameTimeout: Duration = .seconds(10)
+        /// How long graceful shutdown waits for in-flight calls before closing connections.
+        public var shutdownGracePeriod: Duration = .seconds(10)
+
+        public init(socketPath: String) {
+            self.socketPath = socketPath
+        }
+    }
+
+    private enum State {
+        case idle
+        case listening(any Channel, inode: UInt64?)
+        case stopped
+    }
+
+    public let configuration: Configuration
+    private let registry: ServiceRegistry
+    private let logger: Logger
+    private let group: any EventLoopGroup
+    private let state = Mutex<State>(.idle)
+    private let connections = Mutex<[ObjectIdentifier: any Channel]>([:])
+    private let listening: EventLoopPromise<Void>
+    private let shutdownRequested: EventLoopPromise<Void>
+    private let shutdownOnce = Mutex(false)
+
+    public init(
+        configuration: Configuration,
+        services: [any RPCService],
+        logger: Logger,
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) {
+        self.configuration = configuration
+        self.registry = ServiceRegistry(services)
+        var logger = logger
+        logger[metadataKey: "socket"] = "\(configuration.socketPath)"
+        self.logger = logger
+        self.group = eventLoopGroup
+        self.listening = eventLoopGroup.any().makePromise(of: Void.self)
+        self.shutdownRequested = eventLoopGroup.any().makePromise(of: Void.self)
+    }
+
+    deinit {
+        // Complete the promises if run() was never called, so that nobody waits forever.
+        listening.fail(RPCError(code: .unavailable, message: "the server was discarded before it listened"))
+        shutdownRequested.succeed()
+    }
+
+    /// Waits until the socket accepts connections. Throws if binding failed.
+    public func waitUntilListening() async throws {
+        try await listening.futureResult.get()
+    }
+
+    /// Starts graceful shutdown; `run()` returns once it is done. Safe to call more than once.
+    public func beginGracefulShutdown() {
+        let first = shutdownOnce.withLock { done in
+            defer { done = true }
+            return !done
+        }
+        if first { shutdownRequested.succeed() }
+    }
+
+    public func run() async throws {
+        let channel: any Channel
+        do {
+            channel = try await bind()
+        } catch {
+            listening.fail(error)
+            throw error
+        }
+        listening.succeed()
+        logger.info("listening", metadata: ["services": "\(registry.serviceNames.joined(separator: ","))"])
+
+        await withGracefulShutdownHandler {
+            await withTaskCancellationHandler {
+                try? await shutdownRequested.futureResult.get()
+            } onCancel: {
+                self.beginGracefulShutdown()
+            }
+        } onGracefulShutdown: {
+            self.beginGracefulShutdown()
+        }
+        await drain(listener: channel)
+    }
+
+    private func bind() async throws -> any Channel {
+        let path = configuration.socketPath
+        try UnixSocketFile.prepare(path)
+        let temporary = path + ".binding-\(getpid())"
+        try? FileManager.default.removeItem(atPath: temporary)
+
+        let registry = self.registry
+        let logger = self.logger
+        let limits = ServerConnectionHandler.Limits(
+            maxConcurrentStreams: configuration.maxConcurrentStreamsPerConnection,
+            maxDataLength: configuration.maxDataLength,
+            maxBufferedRequests: configuration.maxBufferedRequestsPerStream
+        )
+        let stall = TimeAmount.nanoseconds(Int64(configuration.stalledFrameTimeout.components.seconds) * 1_000_000_000
+            + configuration.stalledFrameTimeout.components.attoseconds / 1_000_000_000)
+        let maxDataLength = configuration.maxDataLength
+
+        let channel: any Channel
+        do {
+            channel = try await ServerBootstrap(group: group)
+                .serverChannelOption(.backlog, value: 256)
+                .childChannelOption(.allowRemoteHalfClosure, value: false)
+                .childChannelInitializer { [weak self] child in
+                    self?.track(child)
+                    return PeerCredentials.of(child).flatMap { peer in
+                        let progress = FrameProgress()
+                        return child.eventLoop.makeCompletedFuture {
+                            try child.pipeline.syncOperations.addHandlers(
+                                IdleStateHandler(readTimeout: stall),
+                                ByteToMessageHandler(FrameDecoder(maxDataLength: maxDataLength, progress: progress)),
+                                ServerConnectionHandler(
+                                    registry: registry,
+                                    peer: peer,
+                                    limits: limits,
+                                    progress: progress,
+                                    logger: logger
+                                )
+                            )
+                        }
+                    }
+                }
+                .bind(unixDomainSocketPath: temporary, cleanupExistingSocketFile: true)
+                .get()
+        } catch {
+            throw RPCError(code: .unavailable, message: "cannot listen on \(path): \(error)", cause: error)
+        }
+        do {
+            try UnixSocketFile.setMode(temporary, configuration.socketMode)
+            try UnixSocketFile.publish(temporary, as: path)
+        } catch {
+            try? await channel.close()
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw error
+        }
+        state.withLock { $0 = .listening(channel, inode: UnixSocketFile.inode(path)) }
+        return channel
+    }
+
+    private func track(_ child: any Channel) {
+        let id = ObjectIdentifier(child)
+        connections.withLock { $0[id] = child }
+        child.closeFuture.whenComplete { [weak self] _ in
+            _ = self?.connections.withLock { $0.removeValue(forKey: id) }
+        }
+    }
+
+    private func drain(listener: any Channel) async {
+        let inode: UInt64? = state.withLock { state in
+            if case .listening(_, let inode) = state { return inode }
+            return nil
+        }
+        try? await listener.close()
+        let open = connections.withLock { Array($0.values) }
+        logger.info("shutting down", metadata: ["connections": "\(open.count)"])
+        for connection in open {
+            connection.pipeline.fireUserInboundEventTriggered(DrainConnectionEvent())
+        }
+        let closed = EventLoopFuture.andAllComplete(open.map(\.closeFuture), on: group.any())
+        let grace = configuration.shutdownGracePeriod
+        let timedOut = await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                try? await closed.get()
+                return false
+            }
+            group.addTask {
+                try? await Task.sleep(for: grace)
+                return true
+            }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
+        if timedOut {
+            let remaining = connections.withLock { Array($0.values) }
+            logger.warning("grace period over; closing connections with calls in flight", metadata: ["connections": "\(remaining.count)"])
+            for connection in remaining { connection.close(promise: nil) }
+            try? await EventLoopFuture.andAllComplete(remaining.map(\.closeFuture), on: group.any()).get()
+        }
+        UnixSocketFile.remove(configuration.socketPath, ifInode: inode)
+        state.withLock { $0 = .stopped }
+        logger.info("stopped")
+    }
+}

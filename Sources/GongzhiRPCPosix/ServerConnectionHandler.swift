@@ -1,0 +1,447 @@
+import Foundation
+import GongzhiRPC
+import Logging
+import NIOCore
+
+/// Asks a server connection to finish its calls and close: sent on graceful shutdown.
+struct DrainConnectionEvent: Sendable {}
+
+/// Serves the calls of one connection: turns frames into handler invocations and their results into
+/// frames. Runs on the connection's event loop; handlers run as tasks off it.
+final class ServerConnectionHandler: ChannelInboundHandler {
+    typealias InboundIn = DecodedFrame
+    typealias OutboundOut = ByteBuffer
+
+    struct Limits: Sendable {
+        var maxConcurrentStreams: Int
+        var maxDataLength: Int
+        var maxBufferedRequests: Int
+    }
+
+    /// One call in progress.
+    private final class Call {
+        var machine = StreamStateMachine(role: .server)
+        let context: ServerCallContext
+        var task: Task<Void, Never>?
+        var requests: AsyncThrowingStream<Data, any Error>.Continuation?
+        var deadline: Scheduled<Void>?
+
+        init(context: ServerCallContext) { self.context = context }
+    }
+
+    private let registry: ServiceRegistry
+    private let peer: PeerCredentials
+    private let limits: Limits
+    private let progress: FrameProgress
+    private let logger: Logger
+    private let batch = OutboundBatch()
+
+    private var channelContext: ChannelHandlerContext?
+    private var calls: [UInt32: Call] = [:]
+    private var draining = false
+
+    init(
+        registry: ServiceRegistry,
+        peer: PeerCredentials,
+        limits: Limits,
+        progress: FrameProgress,
+        logger: Logger
+    ) {
+        self.registry = registry
+        self.peer = peer
+        self.limits = limits
+        self.progress = progress
+        var logger = logger
+        logger[metadataKey: "peer"] = "\(peer)"
+        self.logger = logger
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.channelContext = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.channelContext = nil
+    }
+
+    // MARK: Inbound
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .frame(let frame):
+            switch frame.type {
+            case .request: receiveRequest(frame)
+            case .data: receiveData(frame)
+            default: receiveUnexpected(frame)
+            }
+        case .oversized(let streamID, let type, let length):
+            receiveOversized(streamID: streamID, type: type, length: length)
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if !calls.isEmpty {
+            logger.debug("connection closed with calls in flight; cancelling them", metadata: ["calls": "\(calls.count)"])
+        }
+        let gone = RPCError(code: .cancelled, message: "the client went away")
+        for (_, call) in calls {
+            call.task?.cancel()
+            call.deadline?.cancel()
+            call.requests?.finish(throwing: gone)
+        }
+        calls.removeAll()
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if let error = error as? FrameDecodingError {
+            logger.warning("closing connection: \(error.message)")
+        } else {
+            logger.warning("closing connection after error: \(error)")
+        }
+        context.close(promise: nil)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is DrainConnectionEvent {
+            draining = true
+            if calls.isEmpty { context.close(promise: nil) }
+            return
+        }
+        if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read {
+            if progress.isInsideFrame {
+                logger.warning("closing connection: the client stopped sending in the middle of a frame")
+                context.close(promise: nil)
+            }
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    private func receiveRequest(_ frame: Frame) {
+        let streamID = frame.streamID
+        guard streamID % 2 == 1 else {
+            respond(streamID, RPCError(code: .invalidArgument, message: "stream id \(streamID) is even; clients must use odd stream ids"))
+            return
+        }
+        guard calls[streamID] == nil else {
+            logger.warning("closing connection: the client reused stream id \(streamID) while its call was open")
+            channelContext?.close(promise: nil)
+            return
+        }
+        let request: Gongzhi_Rpc_V1_Request
+        do {
+            request = try Envelope.decodeRequest(frame.data)
+        } catch {
+            respond(
+                streamID,
+                RPCError(
+                    code: .invalidArgument,
+                    message: "the request frame does not hold a valid ttrpc Request envelope (\(frame.data.readableBytes) bytes): \(error)"
+                )
+            )
+            return
+        }
+        if draining {
+            respond(streamID, RPCError(code: .unavailable, message: "the server is shutting down; retry on a new connection"))
+            return
+        }
+        let handler: RPCMethodHandler
+        switch registry.handler(service: request.service, method: request.method) {
+        case .success(let found): handler = found
+        case .failure(let error):
+            respond(streamID, error)
+            return
+        }
+        guard calls.count < limits.maxConcurrentStreams else {
+            respond(
+                streamID,
+                RPCError(
+                    code: .resourceExhausted,
+                    message: "too many calls in flight on this connection (limit \(limits.maxConcurrentStreams)); "
+                        + "wait for some to finish or open another connection"
+                )
+            )
+            return
+        }
+        var machine = StreamStateMachine(role: .server)
+        let clientSendsData: Bool
+        do {
+            clientSendsData = try machine.receiveRequest(flags: frame.flags)
+        } catch {
+            respond(streamID, RPCError(code: .invalidArgument, message: error.message))
+            return
+        }
+        if let mismatch = Self.shapeMismatch(handler.kind, flags: frame.flags, service: request.service, method: request.method) {
+            respond(streamID, mismatch)
+            return
+        }
+
+        var deadline: ContinuousClock.Instant?
+        if request.timeoutNano > 0 {
+            deadline = .now + .nanoseconds(request.timeoutNano)
+        }
+        var callLogger = logger
+        callLogger[metadataKey: "rpc"] = "\(request.service)/\(request.method)"
+        let callContext = ServerCallContext(
+            service: request.service,
+            method: request.method,
+            requestMetadata: Metadata(request.metadata),
+            peer: peer,
+            deadline: deadline,
+            logger: callLogger
+        )
+        let call = Call(context: callContext)
+        call.machine = machine
+        calls[streamID] = call
+        start(call, streamID: streamID, handler: handler, request: request, clientSendsData: clientSendsData)
+
+        if request.timeoutNano > 0, let eventLoop = channelContext?.eventLoop {
+            let bound = NIOLoopBound(self, eventLoop: eventLoop)
+            call.deadline = eventLoop.scheduleTask(in: .nanoseconds(request.timeoutNano)) {
+                bound.value.expire(streamID)
+            }
+        }
+    }
+
+    /// The error for a request whose flags do not fit the method's call shape.
+    private static func shapeMismatch(_ kind: RPCKind, flags: FrameFlags, service: String, method: String) -> RPCError? {
+        let opensStream = flags.contains(.remoteOpen)
+        let isUnaryRequest = !flags.contains(.remoteOpen) && !flags.contains(.remoteClosed)
+        switch kind {
+        case .unary where opensStream:
+            return RPCError(
+                code: .invalidArgument,
+                message: "\(service)/\(method) is a unary method, but the request announced a stream of requests"
+            )
+        case .clientStreaming where !opensStream, .bidirectionalStreaming where !opensStream:
+            return RPCError(
+                code: .invalidArgument,
+                message: "\(service)/\(method) is a \(kind.rawValue) method; open it with the remote-open flag"
+            )
+        case .serverStreaming where isUnaryRequest || opensStream:
+            return RPCError(
+                code: .invalidArgument,
+                message: "\(service)/\(method) is a server-streaming method; send its one request with the remote-closed flag"
+            )
+        default:
+            return nil
+        }
+    }
+
+    private func start(
+        _ call: Call,
+        streamID: UInt32,
+        handler: RPCMethodHandler,
+        request: Gongzhi_Rpc_V1_Request,
+        clientSendsData: Bool
+    ) {
+        guard let eventLoop = channelContext?.eventLoop else { return }
+        let bound = NIOLoopBound(self, eventLoop: eventLoop)
+        let batch = self.batch
+        let callContext = call.context
+        switch handler.body {
+        case .unary(let body):
+            let payload = request.payload
+            call.task = Task {
+                let result: Result<Data, any Error>
+                do {
+                    result = .success(try await body(payload, callContext))
+                } catch {
+                    result = .failure(error)
+                }
+                batch.enqueue()
+                eventLoop.execute { bound.value.finish(streamID, result) }
+            }
+        case .streaming(let body):
+            let (requests, continuation) = AsyncThrowingStream<Data, any Error>.makeStream(
+                bufferingPolicy: .bufferingOldest(limits.maxBufferedRequests)
+            )
+            if clientSendsData {
+                if !request.payload.isEmpty { continuation.yield(request.payload) }
+                call.requests = continuation
+            } else {
+                continuation.yield(request.payload)
+                continuation.finish()
+            }
+            let maxDataLength = limits.maxDataLength
+            let writer = RPCMessageWriter<Data>(
+                sendRaw: { payload in
+                    guard payload.count <= maxDataLength else {
+                        throw RPCError(
+                            code: .resourceExhausted,
+                            message: "a response message of \(payload.count) bytes is over the \(maxDataLength)-byte frame limit"
+                        )
+                    }
+                    let promise = eventLoop.makePromise(of: Void.self)
+                    batch.enqueue()
+                    eventLoop.execute { bound.value.sendData(streamID, payload, promise: promise) }
+                    try await promise.futureResult.get()
+                },
+                encode: { $0 }
+            )
+            let stream = RPCMessageStream<Data>(raw: requests, decode: { $0 })
+            call.task = Task {
+                let result: Result<Data, any Error>
+                do {
+                    result = .success(try await body(stream, writer, callContext))
+                } catch {
+                    result = .failure(error)
+                }
+                batch.enqueue()
+                eventLoop.execute { bound.value.finish(streamID, result) }
+            }
+        }
+    }
+
+    private func receiveData(_ frame: Frame) {
+        guard let call = calls[frame.streamID] else {
+            // The call already ended (deadline, error); late data is dropped.
+            return
+        }
+        let disposition: StreamStateMachine.DataDisposition
+        do {
+            disposition = try call.machine.receiveData(flags: frame.flags)
+        } catch {
+            fail(frame.streamID, RPCError(code: .invalidArgument, message: error.message))
+            return
+        }
+        guard let requests = call.requests else { return }
+        switch disposition {
+        case .deliver(let isLast):
+            let result = requests.yield(Data(frame.data.readableBytesView))
+            if case .dropped = result {
+                fail(
+                    frame.streamID,
+                    RPCError(
+                        code: .resourceExhausted,
+                        message: "the client sent more than \(limits.maxBufferedRequests) messages that the handler has not read yet"
+                    )
+                )
+                return
+            }
+            if isLast { requests.finish() }
+        case .closeOnly:
+            requests.finish()
+        }
+    }
+
+    private func receiveUnexpected(_ frame: Frame) {
+        logger.debug("ignoring \(frame.type) frame on stream \(frame.streamID)")
+        if frame.streamID % 2 == 1 && calls[frame.streamID] == nil && frame.type != .response {
+            respond(
+                frame.streamID,
+                RPCError(code: .invalidArgument, message: "unknown frame type \(frame.type); a server accepts request and data frames")
+            )
+        }
+    }
+
+    private func receiveOversized(streamID: UInt32, type: FrameType, length: Int) {
+        let error = RPCError(
+            code: .resourceExhausted,
+            message: "a \(type) frame of \(length) bytes is over the \(limits.maxDataLength)-byte limit; its data were discarded"
+        )
+        logger.warning("\(error.message)", metadata: ["stream": "\(streamID)"])
+        if calls[streamID] != nil {
+            fail(streamID, error)
+        } else if type == .request && streamID % 2 == 1 {
+            respond(streamID, error)
+        }
+    }
+
+    // MARK: Outbound (on the event loop)
+
+    private func finish(_ streamID: UInt32, _ result: Result<Data, any Error>) {
+        let shouldFlush = batch.dequeueShouldFlush()
+        guard let call = calls[streamID] else {
+            if shouldFlush { channelContext?.flush() }
+            return
+        }
+        var response: Gongzhi_Rpc_V1_Response
+        switch result {
+        case .success(let payload) where payload.count > limits.maxDataLength:
+            response = Envelope.response(
+                error: RPCError(
+                    code: .resourceExhausted,
+                    message: "the response of \(payload.count) bytes is over the \(limits.maxDataLength)-byte frame limit"
+                ),
+                metadata: call.context.responseMetadata
+            )
+        case .success(let payload):
+            response = Envelope.response(payload: payload, metadata: call.context.responseMetadata)
+        case .failure(let error):
+            let rpcError = RPCError(wrapping: error)
+            if rpcError.code == .unknown || rpcError.code == .internal {
+                call.context.logger.error("handler failed: \(rpcError)")
+            }
+            response = Envelope.response(error: rpcError, metadata: call.context.responseMetadata)
+        }
+        complete(streamID, call, response: &response, flush: shouldFlush)
+    }
+
+    private func sendData(_ streamID: UInt32, _ payload: Data, promise: EventLoopPromise<Void>) {
+        let shouldFlush = batch.dequeueShouldFlush()
+        guard let context = channelContext, let call = calls[streamID] else {
+            if shouldFlush { channelContext?.flush() }
+            promise.fail(RPCError(code: .cancelled, message: "the call has ended; the response message was not sent"))
+            return
+        }
+        do {
+            try call.machine.sendResponseData()
+        } catch {
+            promise.fail(RPCError(code: .failedPrecondition, message: error.message))
+            return
+        }
+        let frame = Envelope.dataFrame(payload, streamID: streamID, allocator: context.channel.allocator)
+        context.write(wrapOutboundOut(frame), promise: promise)
+        if shouldFlush { context.flush() }
+    }
+
+    /// Ends a call early (deadline, protocol violation, overflow): cancels its handler and answers.
+    private func fail(_ streamID: UInt32, _ error: RPCError) {
+        guard let call = calls[streamID] else { return }
+        call.task?.cancel()
+        call.requests?.finish(throwing: error)
+        var response = Envelope.response(error: error, metadata: call.context.responseMetadata)
+        complete(streamID, call, response: &response, flush: true)
+    }
+
+    private func expire(_ streamID: UInt32) {
+        guard let call = calls[streamID] else { return }
+        call.deadline = nil
+        call.context.logger.debug("deadline passed; cancelling the handler")
+        fail(
+            streamID,
+            RPCError(
+                code: .deadlineExceeded,
+                message: "\(call.context.service)/\(call.context.method) did not finish before the caller's deadline"
+            )
+        )
+    }
+
+    private func complete(_ streamID: UInt32, _ call: Call, response: inout Gongzhi_Rpc_V1_Response, flush: Bool) {
+        calls[streamID] = nil
+        call.deadline?.cancel()
+        call.requests?.finish()
+        _ = try? call.machine.sendResponse()
+        guard let context = channelContext else { return }
+        do {
+            let frame = try Envelope.frame(response, streamID: streamID, type: .response, allocator: context.channel.allocator)
+            context.write(wrapOutboundOut(frame), promise: nil)
+        } catch {
+            logger.error("cannot encode a response envelope: \(error)")
+        }
+        if flush { context.flush() }
+        if draining && calls.isEmpty { context.close(promise: nil) }
+    }
+
+    /// Answers a request that never became a call.
+    private func respond(_ streamID: UInt32, _ error: RPCError) {
+        guard let context = channelContext else { return }
+        logger.debug("refusing call: \(error)", metadata: ["stream": "\(streamID)"])
+        let response = Envelope.response(error: error, metadata: [:])
+        if let frame = try? Envelope.frame(response, streamID: streamID, type: .response, allocator: context.channel.allocator) {
+            context.writeAndFlush(wrapOutboundOut(frame), promise: nil)
+        }
+    }
+}
