@@ -88,6 +88,7 @@ let package = Package(
         .target(
             name: "GongzhiTestSupport",
             dependencies: [
+                "GongzhiEcho",
                 "GongzhiRPC",
                 "GongzhiRPCPosix",
                 "GongzhiSchemas",
