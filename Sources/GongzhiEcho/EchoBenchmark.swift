@@ -69,7 +69,9 @@ public enum EchoBenchmark {
                         }
                         if record {
                             let elapsed = clock.now - start
-                            latencies.append(Double(elapsed.components.attoseconds) / 1e12 + Double(elapsed.components.seconds) * 1e6)
+                            latencies.append(
+                                Double(elapsed.components.attoseconds) / 1e12 + Double(elapsed.components.seconds) * 1e6
+                            )
                         }
                     }
                     return latencies

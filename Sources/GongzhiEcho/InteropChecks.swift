@@ -75,7 +75,10 @@ public enum InteropChecks {
                         request.text = "call \(index)"
                         request.payload = Data(repeating: UInt8(index), count: index + 1)
                         let response = try await client.unary(request)
-                        try expect(response.text == request.text && response.payload == request.payload, "call \(index) got another answer")
+                        try expect(
+                            response.text == request.text && response.payload == request.payload,
+                            "call \(index) got another answer"
+                        )
                     }
                 }
                 try await group.waitForAll()
@@ -91,7 +94,12 @@ public enum InteropChecks {
         }
         await check("an unknown method gives UNIMPLEMENTED") {
             do {
-                _ = try await channel.unary(service: "gongzhi.test.v1.Echo", method: "NoSuchMethod", payload: Data(), options: .defaults)
+                _ = try await channel.unary(
+                    service: "gongzhi.test.v1.Echo",
+                    method: "NoSuchMethod",
+                    payload: Data(),
+                    options: .defaults
+                )
             } catch let error as RPCError {
                 try expect(error.code == .unimplemented, "code was \(error.code)")
                 return "\(error)"

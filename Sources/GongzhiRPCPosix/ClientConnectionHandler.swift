@@ -34,7 +34,11 @@ final class ClientConnectionHandler: ChannelInboundHandler {
         let final: EventLoopPromise<RawResponse>
         let name: String
         var deadline: Scheduled<Void>?
-        init(responses: AsyncThrowingStream<Data, any Error>.Continuation, final: EventLoopPromise<RawResponse>, name: String) {
+        init(
+            responses: AsyncThrowingStream<Data, any Error>.Continuation,
+            final: EventLoopPromise<RawResponse>,
+            name: String
+        ) {
             self.responses = responses
             self.final = final
             self.name = name
@@ -147,7 +151,12 @@ final class ClientConnectionHandler: ChannelInboundHandler {
         if let payload {
             frame = Envelope.dataFrame(payload, streamID: streamID, allocator: context.channel.allocator)
         } else {
-            frame = Envelope.dataFrame(Data(), streamID: streamID, flags: [.remoteClosed, .noData], allocator: context.channel.allocator)
+            frame = Envelope.dataFrame(
+                Data(),
+                streamID: streamID,
+                flags: [.remoteClosed, .noData],
+                allocator: context.channel.allocator
+            )
         }
         context.write(wrapOutboundOut(frame), promise: promise)
         if shouldFlush { context.flush() }
@@ -174,7 +183,12 @@ final class ClientConnectionHandler: ChannelInboundHandler {
         case .unary(let unary): name = unary.name
         case .stream(let stream): name = stream.name
         }
-        complete(streamID, .failure(RPCError(code: .deadlineExceeded, message: "\(name) did not finish within its \(timeout) deadline")))
+        complete(
+            streamID,
+            .failure(
+                RPCError(code: .deadlineExceeded, message: "\(name) did not finish within its \(timeout) deadline")
+            )
+        )
     }
 
     // MARK: Inbound
@@ -208,7 +222,12 @@ final class ClientConnectionHandler: ChannelInboundHandler {
         } catch {
             complete(
                 frame.streamID,
-                .failure(RPCError(code: .internal, message: "the server sent a response that is not a valid ttrpc Response: \(error)"))
+                .failure(
+                    RPCError(
+                        code: .internal,
+                        message: "the server sent a response that is not a valid ttrpc Response: \(error)"
+                    )
+                )
             )
         }
     }
@@ -219,14 +238,19 @@ final class ClientConnectionHandler: ChannelInboundHandler {
         do {
             disposition = try call.machine.receiveData(flags: frame.flags)
         } catch {
-            complete(frame.streamID, .failure(RPCError(code: .internal, message: "the server broke the stream protocol: \(error.message)")))
+            complete(
+                frame.streamID,
+                .failure(RPCError(code: .internal, message: "the server broke the stream protocol: \(error.message)"))
+            )
             return
         }
         if case .deliver = disposition {
             if case .dropped = call.responses.yield(Data(frame.data.readableBytesView)) {
                 complete(
                     frame.streamID,
-                    .failure(RPCError(code: .resourceExhausted, message: "too many unread response messages on \(call.name)"))
+                    .failure(
+                        RPCError(code: .resourceExhausted, message: "too many unread response messages on \(call.name)")
+                    )
                 )
                 return
             }
@@ -267,6 +291,9 @@ final class ClientConnectionHandler: ChannelInboundHandler {
     }
 
     private func connectionLost() -> RPCError {
-        RPCError(code: .unavailable, message: "the connection to \(socketPath) was lost (the server closed it or exited)")
+        RPCError(
+            code: .unavailable,
+            message: "the connection to \(socketPath) was lost (the server closed it or exited)"
+        )
     }
 }

@@ -96,7 +96,8 @@ public final class RPCClient: RPCClientChannel, Sendable {
 
     // MARK: Calls
 
-    public func unary(service: String, method: String, payload: Data, options: CallOptions) async throws -> RawResponse {
+    public func unary(service: String, method: String, payload: Data, options: CallOptions) async throws -> RawResponse
+    {
         let connection = try await connection()
         let (streamID, frame) = try envelope(
             on: connection,
@@ -126,7 +127,10 @@ public final class RPCClient: RPCClientChannel, Sendable {
             cancellation.cancel()
             connection.enqueue { handler in
                 _ = handler.batch.dequeueShouldFlush()
-                handler.cancel(streamID: streamID, error: RPCError(code: .cancelled, message: "\(name) was cancelled by the caller"))
+                handler.cancel(
+                    streamID: streamID,
+                    error: RPCError(code: .cancelled, message: "\(name) was cancelled by the caller")
+                )
             }
         }
     }
@@ -224,7 +228,10 @@ public final class RPCClient: RPCClientChannel, Sendable {
             let name = self.name
             connection.enqueue { handler in
                 _ = handler.batch.dequeueShouldFlush()
-                handler.cancel(streamID: streamID, error: RPCError(code: .cancelled, message: "\(name) was cancelled by the caller"))
+                handler.cancel(
+                    streamID: streamID,
+                    error: RPCError(code: .cancelled, message: "\(name) was cancelled by the caller")
+                )
             }
         }
     }
@@ -241,7 +248,10 @@ public final class RPCClient: RPCClientChannel, Sendable {
     ) throws -> (UInt32, ByteBuffer) {
         guard let streamID = connection.allocateStreamID() else {
             connection.channel.close(promise: nil)
-            throw RPCError(code: .unavailable, message: "the connection has used all its stream ids; retry on a new connection")
+            throw RPCError(
+                code: .unavailable,
+                message: "the connection has used all its stream ids; retry on a new connection"
+            )
         }
         var request = Gongzhi_Rpc_V1_Request()
         request.service = service
@@ -300,7 +310,8 @@ public final class RPCClient: RPCClientChannel, Sendable {
             } catch {
                 throw RPCError(
                     code: .unavailable,
-                    message: "cannot connect to \(configuration.socketPath): \(Self.describe(error)) (is the server running?)",
+                    message:
+                        "cannot connect to \(configuration.socketPath): \(Self.describe(error)) (is the server running?)",
                     cause: error
                 )
             }

@@ -121,8 +121,10 @@ public final class RPCServer: Service, Sendable {
             maxDataLength: configuration.maxDataLength,
             maxBufferedRequests: configuration.maxBufferedRequestsPerStream
         )
-        let stall = TimeAmount.nanoseconds(Int64(configuration.stalledFrameTimeout.components.seconds) * 1_000_000_000
-            + configuration.stalledFrameTimeout.components.attoseconds / 1_000_000_000)
+        let stall = TimeAmount.nanoseconds(
+            Int64(configuration.stalledFrameTimeout.components.seconds) * 1_000_000_000
+                + configuration.stalledFrameTimeout.components.attoseconds / 1_000_000_000
+        )
         let maxDataLength = configuration.maxDataLength
 
         let channel: any Channel
@@ -202,7 +204,10 @@ public final class RPCServer: Service, Sendable {
         }
         if timedOut {
             let remaining = connections.withLock { Array($0.values) }
-            logger.warning("grace period over; closing connections with calls in flight", metadata: ["connections": "\(remaining.count)"])
+            logger.warning(
+                "grace period over; closing connections with calls in flight",
+                metadata: ["connections": "\(remaining.count)"]
+            )
             for connection in remaining { connection.close(promise: nil) }
             try? await EventLoopFuture.andAllComplete(remaining.map(\.closeFuture), on: group.any()).get()
         }

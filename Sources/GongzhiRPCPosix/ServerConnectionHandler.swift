@@ -81,7 +81,10 @@ final class ServerConnectionHandler: ChannelInboundHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         if !calls.isEmpty {
-            logger.debug("connection closed with calls in flight; cancelling them", metadata: ["calls": "\(calls.count)"])
+            logger.debug(
+                "connection closed with calls in flight; cancelling them",
+                metadata: ["calls": "\(calls.count)"]
+            )
         }
         let gone = RPCError(code: .cancelled, message: "the client went away")
         for (_, call) in calls {
@@ -121,7 +124,13 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     private func receiveRequest(_ frame: Frame) {
         let streamID = frame.streamID
         guard streamID % 2 == 1 else {
-            respond(streamID, RPCError(code: .invalidArgument, message: "stream id \(streamID) is even; clients must use odd stream ids"))
+            respond(
+                streamID,
+                RPCError(
+                    code: .invalidArgument,
+                    message: "stream id \(streamID) is even; clients must use odd stream ids"
+                )
+            )
             return
         }
         guard calls[streamID] == nil else {
@@ -137,13 +146,17 @@ final class ServerConnectionHandler: ChannelInboundHandler {
                 streamID,
                 RPCError(
                     code: .invalidArgument,
-                    message: "the request frame does not hold a valid ttrpc Request envelope (\(frame.data.readableBytes) bytes): \(error)"
+                    message:
+                        "the request frame does not hold a valid ttrpc Request envelope (\(frame.data.readableBytes) bytes): \(error)"
                 )
             )
             return
         }
         if draining {
-            respond(streamID, RPCError(code: .unavailable, message: "the server is shutting down; retry on a new connection"))
+            respond(
+                streamID,
+                RPCError(code: .unavailable, message: "the server is shutting down; retry on a new connection")
+            )
             return
         }
         let handler: RPCMethodHandler
@@ -172,7 +185,12 @@ final class ServerConnectionHandler: ChannelInboundHandler {
             respond(streamID, RPCError(code: .invalidArgument, message: error.message))
             return
         }
-        if let mismatch = Self.shapeMismatch(handler.kind, flags: frame.flags, service: request.service, method: request.method) {
+        if let mismatch = Self.shapeMismatch(
+            handler.kind,
+            flags: frame.flags,
+            service: request.service,
+            method: request.method
+        ) {
             respond(streamID, mismatch)
             return
         }
@@ -205,7 +223,8 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     }
 
     /// The error for a request whose flags do not fit the method's call shape.
-    private static func shapeMismatch(_ kind: RPCKind, flags: FrameFlags, service: String, method: String) -> RPCError? {
+    private static func shapeMismatch(_ kind: RPCKind, flags: FrameFlags, service: String, method: String) -> RPCError?
+    {
         let opensStream = flags.contains(.remoteOpen)
         let isUnaryRequest = !flags.contains(.remoteOpen) && !flags.contains(.remoteClosed)
         switch kind {
@@ -222,7 +241,8 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         case .serverStreaming where isUnaryRequest || opensStream:
             return RPCError(
                 code: .invalidArgument,
-                message: "\(service)/\(method) is a server-streaming method; send its one request with the remote-closed flag"
+                message:
+                    "\(service)/\(method) is a server-streaming method; send its one request with the remote-closed flag"
             )
         default:
             return nil
@@ -270,7 +290,8 @@ final class ServerConnectionHandler: ChannelInboundHandler {
                     guard payload.count <= maxDataLength else {
                         throw RPCError(
                             code: .resourceExhausted,
-                            message: "a response message of \(payload.count) bytes is over the \(maxDataLength)-byte frame limit"
+                            message:
+                                "a response message of \(payload.count) bytes is over the \(maxDataLength)-byte frame limit"
                         )
                     }
                     let promise = eventLoop.makePromise(of: Void.self)
@@ -315,7 +336,8 @@ final class ServerConnectionHandler: ChannelInboundHandler {
                     frame.streamID,
                     RPCError(
                         code: .resourceExhausted,
-                        message: "the client sent more than \(limits.maxBufferedRequests) messages that the handler has not read yet"
+                        message:
+                            "the client sent more than \(limits.maxBufferedRequests) messages that the handler has not read yet"
                     )
                 )
                 return
@@ -331,7 +353,10 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         if frame.streamID % 2 == 1 && calls[frame.streamID] == nil && frame.type != .response {
             respond(
                 frame.streamID,
-                RPCError(code: .invalidArgument, message: "unknown frame type \(frame.type); a server accepts request and data frames")
+                RPCError(
+                    code: .invalidArgument,
+                    message: "unknown frame type \(frame.type); a server accepts request and data frames"
+                )
             )
         }
     }
@@ -339,7 +364,8 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     private func receiveOversized(streamID: UInt32, type: FrameType, length: Int) {
         let error = RPCError(
             code: .resourceExhausted,
-            message: "a \(type) frame of \(length) bytes is over the \(limits.maxDataLength)-byte limit; its data were discarded"
+            message:
+                "a \(type) frame of \(length) bytes is over the \(limits.maxDataLength)-byte limit; its data were discarded"
         )
         logger.warning("\(error.message)", metadata: ["stream": "\(streamID)"])
         if calls[streamID] != nil {
@@ -363,7 +389,8 @@ final class ServerConnectionHandler: ChannelInboundHandler {
             response = Envelope.response(
                 error: RPCError(
                     code: .resourceExhausted,
-                    message: "the response of \(payload.count) bytes is over the \(limits.maxDataLength)-byte frame limit"
+                    message:
+                        "the response of \(payload.count) bytes is over the \(limits.maxDataLength)-byte frame limit"
                 ),
                 metadata: call.context.responseMetadata
             )
@@ -426,7 +453,12 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         _ = try? call.machine.sendResponse()
         guard let context = channelContext else { return }
         do {
-            let frame = try Envelope.frame(response, streamID: streamID, type: .response, allocator: context.channel.allocator)
+            let frame = try Envelope.frame(
+                response,
+                streamID: streamID,
+                type: .response,
+                allocator: context.channel.allocator
+            )
             context.write(wrapOutboundOut(frame), promise: nil)
         } catch {
             logger.error("cannot encode a response envelope: \(error)")
@@ -440,7 +472,12 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         guard let context = channelContext else { return }
         logger.debug("refusing call: \(error)", metadata: ["stream": "\(streamID)"])
         let response = Envelope.response(error: error, metadata: [:])
-        if let frame = try? Envelope.frame(response, streamID: streamID, type: .response, allocator: context.channel.allocator) {
+        if let frame = try? Envelope.frame(
+            response,
+            streamID: streamID,
+            type: .response,
+            allocator: context.channel.allocator
+        ) {
             context.writeAndFlush(wrapOutboundOut(frame), promise: nil)
         }
     }

@@ -37,7 +37,11 @@ enum UnixSocketFile {
         }
     }
 
-    enum ProbeResult { case listening, stale, unknown(String) }
+    enum ProbeResult {
+        case listening
+        case stale
+        case unknown(String)
+    }
 
     /// Connects to the socket to see whether a server is behind it.
     static func probe(_ path: String) -> ProbeResult {
@@ -68,7 +72,10 @@ enum UnixSocketFile {
     /// Sets the permission bits of the socket file.
     static func setMode(_ path: String, _ mode: UInt32) throws {
         if chmod(path, mode_t(mode)) != 0 {
-            throw RPCError(code: .unavailable, message: "cannot set mode \(String(mode, radix: 8)) on \(path): \(errnoText())")
+            throw RPCError(
+                code: .unavailable,
+                message: "cannot set mode \(String(mode, radix: 8)) on \(path): \(errnoText())"
+            )
         }
     }
 

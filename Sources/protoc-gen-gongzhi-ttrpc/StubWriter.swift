@@ -95,11 +95,14 @@ struct StubWriter {
         case (false, false):
             return "func \(name)(request: \(input), context: ServerCallContext) async throws -> \(output)"
         case (true, false):
-            return "func \(name)(requests: RPCRequestStream<\(input)>, context: ServerCallContext) async throws -> \(output)"
+            return
+                "func \(name)(requests: RPCRequestStream<\(input)>, context: ServerCallContext) async throws -> \(output)"
         case (false, true):
-            return "func \(name)(request: \(input), responses: RPCResponseWriter<\(output)>, context: ServerCallContext) async throws"
+            return
+                "func \(name)(request: \(input), responses: RPCResponseWriter<\(output)>, context: ServerCallContext) async throws"
         case (true, true):
-            return "func \(name)(requests: RPCRequestStream<\(input)>, responses: RPCResponseWriter<\(output)>, context: ServerCallContext) async throws"
+            return
+                "func \(name)(requests: RPCRequestStream<\(input)>, responses: RPCResponseWriter<\(output)>, context: ServerCallContext) async throws"
         }
     }
 
@@ -130,7 +133,9 @@ struct StubWriter {
                 p.print("return Data()")
             }
         case (true, true):
-            p.print("\(key): RPCMethodHandler(kind: .bidirectionalStreaming, streaming: { requests, responses, context in")
+            p.print(
+                "\(key): RPCMethodHandler(kind: .bidirectionalStreaming, streaming: { requests, responses, context in"
+            )
             p.withIndentation { p in
                 p.print("let typed = requests.decoding { try MessageCodec.decode(\(input).self, from: $0) }")
                 p.print("let writer: RPCResponseWriter<\(output)> = responses.encoding { try MessageCodec.encode($0) }")
@@ -168,9 +173,13 @@ struct StubWriter {
         writeComments(method.protoSourceComments(), into: &p)
         switch (method.clientStreaming, method.serverStreaming) {
         case (false, false):
-            p.print("\(visibility) func \(name)(_ request: \(input), options: CallOptions = .defaults) async throws -> \(output) {")
+            p.print(
+                "\(visibility) func \(name)(_ request: \(input), options: CallOptions = .defaults) async throws -> \(output) {"
+            )
             p.withIndentation { p in
-                p.print("try await channel.unary(\(target), request: request, responseType: \(output).self, options: options).message")
+                p.print(
+                    "try await channel.unary(\(target), request: request, responseType: \(output).self, options: options).message"
+                )
             }
         case (true, false):
             p.print(
@@ -180,7 +189,9 @@ struct StubWriter {
                 ") async throws -> \(output) {"
             )
             p.withIndentation { p in
-                p.print("try await channel.clientStreaming(\(target), responseType: \(output).self, options: options, requests).message")
+                p.print(
+                    "try await channel.clientStreaming(\(target), responseType: \(output).self, options: options, requests).message"
+                )
             }
         case (false, true):
             p.print(
@@ -191,7 +202,9 @@ struct StubWriter {
                 ") async throws -> Result {"
             )
             p.withIndentation { p in
-                p.print("try await channel.serverStreaming(\(target), request: request, responseType: \(output).self, options: options, handle)")
+                p.print(
+                    "try await channel.serverStreaming(\(target), request: request, responseType: \(output).self, options: options, handle)"
+                )
             }
         case (true, true):
             p.print(
@@ -201,7 +214,9 @@ struct StubWriter {
                 ") async throws -> Result {"
             )
             p.withIndentation { p in
-                p.print("try await channel.bidirectionalStreaming(\(target), responseType: \(output).self, options: options, body)")
+                p.print(
+                    "try await channel.bidirectionalStreaming(\(target), responseType: \(output).self, options: options, body)"
+                )
             }
         }
         p.print("}")

@@ -25,7 +25,9 @@ final class BadInputTests: XCTestCase {
         return try request.serializedBytes()
     }
 
-    private func status(of frame: (streamID: UInt32, type: UInt8, flags: UInt8, data: [UInt8])?) throws -> Gongzhi_Rpc_V1_Status {
+    private func status(
+        of frame: (streamID: UInt32, type: UInt8, flags: UInt8, data: [UInt8])?
+    ) throws -> Gongzhi_Rpc_V1_Status {
         let frame = try XCTUnwrap(frame, "no answer from the server")
         XCTAssertEqual(frame.type, FrameType.response.rawValue)
         return try Gongzhi_Rpc_V1_Response(serializedBytes: frame.data).status
@@ -83,7 +85,7 @@ final class BadInputTests: XCTestCase {
     }
 
     func testClientStalledMidFrameIsDisconnectedButIdleOneIsNot() async throws {
-        try await withRPCServer(configure: { $0.stalledFrameTimeout = .milliseconds(300) }) { server, _ in
+        try await withRPCServer(stalledFrameTimeout: .milliseconds(300)) { server, _ in
             let idle = try RawSocket(path: server.configuration.socketPath)
             let stalled = try RawSocket(path: server.configuration.socketPath)
             try stalled.send(RawFrame.header(length: 100, streamID: 1, type: 1) + [1, 2, 3])
@@ -163,11 +165,17 @@ final class BadInputTests: XCTestCase {
         try await withRPCServer { server, _ in
             let socket = try RawSocket(path: server.configuration.socketPath)
             // A unary method opened as a client stream.
-            try socket.send(RawFrame.bytes(streamID: 1, type: 1, flags: FrameFlags.remoteOpen.rawValue, data: try requestEnvelope()))
+            try socket.send(
+                RawFrame.bytes(streamID: 1, type: 1, flags: FrameFlags.remoteOpen.rawValue, data: try requestEnvelope())
+            )
             XCTAssertEqual(try status(of: try socket.receiveFrame()).code, StatusCode.invalidArgument.rawValue)
             // A client-streaming method called as unary.
             try socket.send(
-                RawFrame.bytes(streamID: 3, type: 1, data: try requestEnvelope(method: Gongzhi_Test_V1_Echo.Method.collect))
+                RawFrame.bytes(
+                    streamID: 3,
+                    type: 1,
+                    data: try requestEnvelope(method: Gongzhi_Test_V1_Echo.Method.collect)
+                )
             )
             XCTAssertEqual(try status(of: try socket.receiveFrame()).code, StatusCode.invalidArgument.rawValue)
         }
@@ -185,7 +193,7 @@ final class BadInputTests: XCTestCase {
     }
 
     func testConcurrentStreamLimitPerConnection() async throws {
-        try await withRPCServer(configure: { $0.maxConcurrentStreamsPerConnection = 2 }) { server, _ in
+        try await withRPCServer(maxConcurrentStreamsPerConnection: 2) { server, _ in
             let socket = try RawSocket(path: server.configuration.socketPath)
             for id: UInt32 in [1, 3, 5] {
                 try socket.send(RawFrame.bytes(streamID: id, type: 1, data: try requestEnvelope(delayMs: 300)))
@@ -203,15 +211,22 @@ final class BadInputTests: XCTestCase {
         let seen = PeerBox()
         let service = RPCServiceDefinition(
             serviceName: "gongzhi.test.v1.Who",
-            methodHandlers: ["Am": RPCMethodHandler(unary: { _, context in
-                seen.set(context.peer)
-                return Data()
-            })]
+            methodHandlers: [
+                "Am": RPCMethodHandler(unary: { _, context in
+                    seen.set(context.peer)
+                    return Data()
+                })
+            ]
         )
         try await withRPCServer(services: [service]) { server, _ in
             let client = RPCClient(socketPath: server.configuration.socketPath)
             defer { Task { await client.close() } }
-            _ = try await client.unary(service: "gongzhi.test.v1.Who", method: "Am", payload: Data(), options: .defaults)
+            _ = try await client.unary(
+                service: "gongzhi.test.v1.Who",
+                method: "Am",
+                payload: Data(),
+                options: .defaults
+            )
             XCTAssertEqual(seen.value, PeerCredentials(pid: getpid(), uid: getuid(), gid: getgid()))
         }
     }
@@ -241,7 +256,12 @@ final class BadInputTests: XCTestCase {
             let client = RPCClient(socketPath: server.configuration.socketPath)
             defer { Task { await client.close() } }
             do {
-                _ = try await client.unary(service: "gongzhi.test.v1.Big", method: "Answer", payload: Data(), options: .defaults)
+                _ = try await client.unary(
+                    service: "gongzhi.test.v1.Big",
+                    method: "Answer",
+                    payload: Data(),
+                    options: .defaults
+                )
                 XCTFail("an answer over the frame limit must not be sent")
             } catch let error as RPCError {
                 XCTAssertEqual(error.code, .resourceExhausted)

@@ -14,7 +14,10 @@ final class EndToEndTests: XCTestCase {
 
     override func setUp() async throws {
         directory = try TemporaryDirectory()
-        server = try await EchoServerProcess(socketPath: directory.file("echo.sock"), outputPath: directory.file("server.log"))
+        server = try await EchoServerProcess(
+            socketPath: directory.file("echo.sock"),
+            outputPath: directory.file("server.log")
+        )
         client = RPCClient(socketPath: server.socketPath)
         echo = Gongzhi_Test_V1_EchoClient(channel: client)
     }
@@ -279,7 +282,11 @@ final class EndToEndTests: XCTestCase {
 
     func testSocketFileModeIsTheCallersChoice() async throws {
         let path = directory.file("group.sock")
-        let other = try await EchoServerProcess(socketPath: path, extraArguments: ["--mode", "660"], outputPath: directory.file("mode.log"))
+        let other = try await EchoServerProcess(
+            socketPath: path,
+            extraArguments: ["--mode", "660"],
+            outputPath: directory.file("mode.log")
+        )
         defer { Task { await other.child.stop() } }
         var info = stat()
         XCTAssertEqual(lstat(path, &info), 0)

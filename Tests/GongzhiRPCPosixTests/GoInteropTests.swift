@@ -43,7 +43,11 @@ final class GoInteropTests: XCTestCase {
         )
         let status = await check.waitForExit(timeout: .seconds(30))
         XCTAssertEqual(status, 0, check.output)
-        XCTAssertEqual(check.output.components(separatedBy: "\nok: ").count + (check.output.hasPrefix("ok: ") ? 0 : -1), 7, check.output)
+        XCTAssertEqual(
+            check.output.components(separatedBy: "\nok: ").count + (check.output.hasPrefix("ok: ") ? 0 : -1),
+            7,
+            check.output
+        )
         XCTAssertFalse(check.output.contains("FAIL"), check.output)
     }
 
@@ -51,9 +55,16 @@ final class GoInteropTests: XCTestCase {
         let peer = try Self.peer.get()
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let server = try await EchoServerProcess(socketPath: directory.file("swift.sock"), outputPath: directory.file("server.log"))
+        let server = try await EchoServerProcess(
+            socketPath: directory.file("swift.sock"),
+            outputPath: directory.file("server.log")
+        )
         defer { Task { await server.child.stop() } }
-        let call = try ChildProcess(peer, ["call", "--socket", server.socketPath], outputPath: directory.file("go-call.log"))
+        let call = try ChildProcess(
+            peer,
+            ["call", "--socket", server.socketPath],
+            outputPath: directory.file("go-call.log")
+        )
         let status = await call.waitForExit(timeout: .seconds(30))
         XCTAssertEqual(status, 0, call.output)
         XCTAssertEqual(call.output.components(separatedBy: "ok: ").count - 1, 6, call.output)

@@ -10,7 +10,12 @@ public final class ChildProcess: @unchecked Sendable {
     public let outputPath: String
     public let name: String
 
-    public init(_ executable: String, _ arguments: [String], outputPath: String, environment: [String: String]? = nil) throws {
+    public init(
+        _ executable: String,
+        _ arguments: [String],
+        outputPath: String,
+        environment: [String: String]? = nil
+    ) throws {
         process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -52,7 +57,9 @@ public final class ChildProcess: @unchecked Sendable {
         let deadline = ContinuousClock.now + timeout
         while !output.contains(text) {
             if !process.isRunning {
-                throw TestSupportError("\(name) exited (status \(process.terminationStatus)) before printing \(text):\n\(output)")
+                throw TestSupportError(
+                    "\(name) exited (status \(process.terminationStatus)) before printing \(text):\n\(output)"
+                )
             }
             if ContinuousClock.now > deadline {
                 throw TestSupportError("\(name) did not print \(text) within \(timeout):\n\(output)")

@@ -3,17 +3,21 @@ import GongzhiRPC
 import GongzhiRPCPosix
 import Logging
 
-/// Runs an `RPCServer` in this process for the duration of `body`, on a socket in a fresh directory.
+/// Runs an `RPCServer` (the echo service unless told otherwise) in this process for the duration of `body`, on a socket in a fresh directory.
 public func withRPCServer<Result: Sendable>(
     services: [any RPCService] = [EchoService()],
-    configure: (inout RPCServer.Configuration) -> Void = { _ in },
+    stalledFrameTimeout: Duration? = nil,
+    maxConcurrentStreamsPerConnection: Int? = nil,
     _ body: (RPCServer, TemporaryDirectory) async throws -> Result
 ) async throws -> Result {
     let directory = try TemporaryDirectory()
     defer { directory.remove() }
     var configuration = RPCServer.Configuration(socketPath: directory.file("server.sock"))
     configuration.shutdownGracePeriod = .seconds(2)
-    configure(&configuration)
+    if let stalledFrameTimeout { configuration.stalledFrameTimeout = stalledFrameTimeout }
+    if let maxConcurrentStreamsPerConnection {
+        configuration.maxConcurrentStreamsPerConnection = maxConcurrentStreamsPerConnection
+    }
     var logger = Logger(label: "gongzhi.test.server")
     logger.logLevel = .critical
     let server = RPCServer(configuration: configuration, services: services, logger: logger)

@@ -21,7 +21,9 @@ public final class RawSocket {
             raw[path.utf8.count] = 0
         }
         let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+            }
         }
         guard result == 0 else {
             close(fd)
@@ -34,7 +36,9 @@ public final class RawSocket {
     public func send(_ bytes: [UInt8]) throws {
         var offset = 0
         while offset < bytes.count {
-            let sent = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            let sent = bytes[offset...].withUnsafeBytes {
+                Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
+            }
             guard sent > 0 else { throw TestSupportError("send failed: \(String(cString: strerror(errno)))") }
             offset += sent
         }
@@ -56,13 +60,17 @@ public final class RawSocket {
     }
 
     /// Reads exactly one frame (header and data), or nil on timeout, or throws if the peer closed.
-    public func receiveFrame(timeout: Duration = .seconds(5)) throws -> (streamID: UInt32, type: UInt8, flags: UInt8, data: [UInt8])? {
+    public func receiveFrame(
+        timeout: Duration = .seconds(5)
+    ) throws -> (streamID: UInt32, type: UInt8, flags: UInt8, data: [UInt8])? {
         let deadline = ContinuousClock.now + timeout
         while true {
             if pending.count >= 10 {
                 let length = Int(pending[0]) << 24 | Int(pending[1]) << 16 | Int(pending[2]) << 8 | Int(pending[3])
                 if pending.count >= 10 + length {
-                    let streamID = UInt32(pending[4]) << 24 | UInt32(pending[5]) << 16 | UInt32(pending[6]) << 8 | UInt32(pending[7])
+                    let streamID =
+                        UInt32(pending[4]) << 24 | UInt32(pending[5]) << 16 | UInt32(pending[6]) << 8
+                        | UInt32(pending[7])
                     let frame = (streamID, pending[8], pending[9], Array(pending[10..<(10 + length)]))
                     pending.removeFirst(10 + length)
                     return frame

@@ -64,7 +64,10 @@ extension RPCClientChannel {
             payload: try MessageCodec.encode(request),
             options: options
         )
-        return ClientResponse(message: try MessageCodec.decode(Response.self, from: raw.payload), metadata: raw.metadata)
+        return ClientResponse(
+            message: try MessageCodec.decode(Response.self, from: raw.payload),
+            metadata: raw.metadata
+        )
     }
 
     /// Makes a client-streaming call: `body` writes the requests; the answer comes when it returns.

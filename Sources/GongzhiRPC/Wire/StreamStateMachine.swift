@@ -125,7 +125,9 @@ public struct StreamStateMachine: Hashable, Sendable {
     public mutating func receiveResponse() throws(Violation) {
         try expect(.client, "receive a response")
         guard case .open = state else {
-            throw Violation(message: "a response arrived for a stream that is \(state == .idle ? "not open" : "finished")")
+            throw Violation(
+                message: "a response arrived for a stream that is \(state == .idle ? "not open" : "finished")"
+            )
         }
         state = .finished
     }

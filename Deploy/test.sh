@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Runs every test of Gongzhi: generated-code check, build without warnings, format lint, the Swift test
+# suites (unit, end-to-end with real processes, Go ttrpc interop), the Go peer's own tests and a
+# time-boxed fuzzing run. Installs what it needs on a fresh Debian machine.
+#
+#   Deploy/test.sh               everything
+#   FUZZ_SECONDS=0 Deploy/test.sh  skip fuzzing
+set -euo pipefail
+
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+export PATH="/opt/swift/usr/bin:$PATH"
+
+step() { printf '\n== %s\n' "$*"; }
+
+step "dependencies"
+Deploy/setup-debian.sh test
+
+step "generated code matches Schemas/"
+Schemas/generate.sh --check
+
+step "build (warnings in our code fail the build)"
+log="$(mktemp)"
+swift build --build-tests 2>&1 | tee "$log"
+if grep -E "^($root/)?(Sources|Tests|Plugins)/.*: warning:" "$log"; then
+    echo "test: the build has warnings in our code (above)" >&2
+    exit 1
+fi
+rm -f "$log"
+
+step "format"
+git ls-files -co --exclude-standard -z '*.swift' | xargs -0 swift format lint --strict
+
+step "Go peer codec tests"
+(cd Tests/Interop/ttrpc-peer && GO111MODULE=off GOPATH=/usr/share/gocode GOCACHE="${TMPDIR:-/tmp}/gongzhi-gocache" go test .)
+
+step "Swift tests"
+swift test --skip-build
+
+fuzz_seconds="${FUZZ_SECONDS:-60}"
+if [ "$fuzz_seconds" -gt 0 ] && [ -x Tests/Fuzz/run-fuzz.sh ]; then
+    step "fuzzing the frame decoder for ${fuzz_seconds}s"
+    Tests/Fuzz/run-fuzz.sh "$fuzz_seconds"
+fi
