@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import GongzhiRPC
 import Logging
 import NIOCore
@@ -160,6 +164,9 @@ final class ClientConnectionHandler: ChannelInboundHandler {
         }
         context.write(wrapOutboundOut(frame), promise: promise)
         if shouldFlush { context.flush() }
+        if call.machine.isFinished {
+            complete(streamID, .success(RawResponse(payload: Data())))
+        }
     }
 
     /// Ends a call locally; a response that arrives later is ignored.
@@ -257,6 +264,9 @@ final class ClientConnectionHandler: ChannelInboundHandler {
         }
         if call.machine.isFinished {
             complete(frame.streamID, .success(RawResponse(payload: Data())))
+        } else if frame.flags.contains(.remoteClosed) {
+            // The server has sent its last message; the call ends when the client closes its side.
+            call.responses.finish()
         }
     }
 

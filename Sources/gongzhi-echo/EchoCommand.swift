@@ -1,5 +1,9 @@
 import ArgumentParser
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import GongzhiEcho
 import GongzhiRPC
 import GongzhiRPCPosix
@@ -64,7 +68,8 @@ extension EchoCommand {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await services.run() }
                 try await server.waitUntilListening()
-                FileHandle.standardOutput.write(Data("READY\n".utf8))
+                print("READY")
+                fflush(nil)
                 try await group.waitForAll()
             }
         }

@@ -44,9 +44,9 @@ public struct FrameDecoder: NIOSingleStepByteToMessageDecoder {
 
     public mutating func decode(buffer: inout ByteBuffer) throws -> DecodedFrame? {
         let result = try self.decodeOne(&buffer)
-        if result == nil {
-            self.progress?.isInsideFrame = self.bytesToDiscard > 0 || buffer.readableBytes > 0
-        }
+        // Updated after every step: the handler stops calling once its buffer is empty, so the state
+        // after the last frame of a read must already be right.
+        self.progress?.isInsideFrame = self.bytesToDiscard > 0 || buffer.readableBytes > 0
         return result
     }
 

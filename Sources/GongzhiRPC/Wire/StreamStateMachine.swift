@@ -55,12 +55,18 @@ public struct StreamStateMachine: Hashable, Sendable {
 
     /// The client sends a data frame; `closing` marks the last one.
     public mutating func sendData(closing: Bool) throws(Violation) {
+        try expect(.client, "send request data")
         guard case .open(let unary, let localClosed, let remoteClosed) = state else {
             throw Violation(message: "cannot send data: the stream is \(state == .idle ? "not open" : "finished")")
         }
         if unary { throw Violation(message: "data frames are not allowed on a unary stream") }
         if localClosed { throw Violation(message: "cannot send data after closing the sending side") }
-        state = .open(unary: unary, localClosed: closing, remoteClosed: remoteClosed)
+        if closing && remoteClosed {
+            // The server already closed its side with a data frame; no response follows.
+            state = .finished
+        } else {
+            state = .open(unary: unary, localClosed: closing, remoteClosed: remoteClosed)
+        }
     }
 
     // MARK: Server side
