@@ -1,10 +1,11 @@
+import GongzhiRPC
+import GongzhiSchemas
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import GongzhiRPC
-import GongzhiSchemas
 
 /// Measures unary echo calls on one connection: latency percentiles and throughput.
 public enum EchoBenchmark {

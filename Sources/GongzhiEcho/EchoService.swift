@@ -1,10 +1,11 @@
+import GongzhiRPC
+import GongzhiSchemas
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import GongzhiRPC
-import GongzhiSchemas
 
 /// The `gongzhi.test.v1.Echo` service: answers what it is sent, in all four call shapes.
 ///

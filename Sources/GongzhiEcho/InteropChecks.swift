@@ -1,10 +1,11 @@
+import GongzhiRPC
+import GongzhiSchemas
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import GongzhiRPC
-import GongzhiSchemas
 
 /// Checks that a server of `gongzhi.test.v1.Echo` — ours or another ttrpc implementation's — answers
 /// unary calls as the wire protocol says. Each check reports one line; the caller decides what a

@@ -1,12 +1,13 @@
+import GongzhiRPC
+import Logging
+import NIOCore
+import Synchronization
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import GongzhiRPC
-import Logging
-import NIOCore
-import Synchronization
 
 /// Set by a caller's cancellation handler before it asks the event loop to cancel, so that a call
 /// whose start the loop has not run yet is not started at all.

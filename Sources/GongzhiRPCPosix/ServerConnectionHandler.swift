@@ -1,11 +1,12 @@
+import GongzhiRPC
+import Logging
+import NIOCore
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import GongzhiRPC
-import Logging
-import NIOCore
 
 /// Asks a server connection to finish its calls and close: sent on graceful shutdown.
 struct DrainConnectionEvent: Sendable {}

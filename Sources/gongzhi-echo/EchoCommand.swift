@@ -1,9 +1,4 @@
 import ArgumentParser
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 import GongzhiEcho
 import GongzhiRPC
 import GongzhiRPCPosix
@@ -11,6 +6,12 @@ import Logging
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 
 /// `gongzhi-echo`: the echo test service as a process, its interoperability checks and a benchmark client.
 @main

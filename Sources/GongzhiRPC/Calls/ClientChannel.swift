@@ -1,9 +1,10 @@
+import SwiftProtobuf
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import SwiftProtobuf
 
 /// The final response of a call on serialized bytes, with the metadata the server sent.
 public struct RawResponse: Sendable, Hashable {

@@ -1,9 +1,10 @@
+import SwiftProtobuf
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import SwiftProtobuf
 
 /// The requests a client streams to a server handler.
 public typealias RPCRequestStream<Message: Sendable> = RPCMessageStream<Message>

@@ -1,10 +1,11 @@
+import NIOCore
+import SwiftProtobuf
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import NIOCore
-import SwiftProtobuf
 
 /// Encoding and decoding of the ttrpc envelope (`Request`, `Response`) to and from frames.
 public enum Envelope {
