@@ -271,8 +271,7 @@ public final class RPCClient: RPCClientChannel, Sendable {
             request,
             streamID: streamID,
             type: .request,
-            flags: flags,
-            allocator: connection.channel.allocator
+            flags: flags
         )
         guard frame.readableBytes - Frame.headerSize <= configuration.maxDataLength else {
             throw RPCError(

@@ -461,8 +461,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
             let frame = try Envelope.frame(
                 response,
                 streamID: streamID,
-                type: .response,
-                allocator: context.channel.allocator
+                type: .response
             )
             context.write(wrapOutboundOut(frame), promise: nil)
         } catch {
@@ -480,8 +479,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         if let frame = try? Envelope.frame(
             response,
             streamID: streamID,
-            type: .response,
-            allocator: context.channel.allocator
+            type: .response
         ) {
             context.writeAndFlush(wrapOutboundOut(frame), promise: nil)
         }

@@ -72,7 +72,7 @@ final class EnvelopeTests: XCTestCase {
     func testRequestRoundTripThroughAFrame() throws {
         var request = knownRequest
         request.payload = Data((0..<1_000).map { UInt8(truncatingIfNeeded: $0) })
-        var buffer = try Envelope.frame(request, streamID: 7, type: .request, flags: .remoteOpen, allocator: allocator)
+        var buffer = try Envelope.frame(request, streamID: 7, type: .request, flags: .remoteOpen)
 
         var decoder = FrameDecoder()
         guard case .frame(let frame) = try decoder.decode(buffer: &buffer) else {
@@ -185,7 +185,7 @@ final class EnvelopeTests: XCTestCase {
             + [0x1a, 0x06, 0x0a, 0x01, 0x62, 0x12, 0x01, 0x32]
         XCTAssertEqual(try response.serializedBytes(), expected)
 
-        let buffer = try Envelope.frame(response, streamID: 3, type: .response, allocator: allocator)
+        let buffer = try Envelope.frame(response, streamID: 3, type: .response)
         var decoder = DirectDecoder(FrameDecoder())
         guard case .frame(let frame) = try decoder.feed(buffer.readableBytesView).first else {
             return XCTFail("expected a frame")

@@ -33,13 +33,15 @@ public enum Envelope {
         _ message: some SwiftProtobuf.Message,
         streamID: UInt32,
         type: FrameType,
-        flags: FrameFlags = [],
-        allocator: ByteBufferAllocator
+        flags: FrameFlags = []
     ) throws -> ByteBuffer {
-        let bytes: [UInt8] = try message.serializedBytes()
-        var buffer = allocator.buffer(capacity: Frame.headerSize + bytes.count)
-        buffer.writeFrame(streamID: streamID, type: type, flags: flags, bytes: bytes)
-        return buffer
+        // Serialized straight into the frame's buffer, behind room for the header.
+        var frame: FrameBytes = try message.serializedBytes()
+        frame.buffer.setInteger(UInt32(truncatingIfNeeded: frame.count), at: 0, endianness: .big)
+        frame.buffer.setInteger(streamID, at: 4, endianness: .big)
+        frame.buffer.setInteger(type.rawValue, at: 8)
+        frame.buffer.setInteger(flags.rawValue, at: 9)
+        return frame.buffer
     }
 
     /// A data frame carrying one already-encoded message.
@@ -103,5 +105,37 @@ extension Gongzhi_Rpc_V1_Response {
             return .success(RawResponse(payload: payload, metadata: metadata))
         }
         return .failure(RPCError(code: StatusCode(rawValue: status.code), message: status.message, metadata: metadata))
+    }
+}
+
+/// A frame under construction: protobuf serializes the data into it directly, after `Frame.headerSize`
+/// bytes left for the header, so the encoded message is never copied.
+struct FrameBytes: SwiftProtobufContiguousBytes {
+    var buffer: ByteBuffer
+
+    init(repeating value: UInt8, count: Int) {
+        buffer = ByteBufferAllocator().buffer(capacity: Frame.headerSize + count)
+        buffer.writeRepeatingByte(0, count: Frame.headerSize)
+        buffer.writeRepeatingByte(value, count: count)
+    }
+
+    init(_ sequence: some Sequence<UInt8>) {
+        buffer = ByteBufferAllocator().buffer(capacity: Frame.headerSize + sequence.underestimatedCount)
+        buffer.writeRepeatingByte(0, count: Frame.headerSize)
+        buffer.writeBytes(sequence)
+    }
+
+    var count: Int { buffer.readableBytes - Frame.headerSize }
+
+    func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try buffer.withUnsafeReadableBytes {
+            try body(UnsafeRawBufferPointer(rebasing: $0.dropFirst(Frame.headerSize)))
+        }
+    }
+
+    mutating func withUnsafeMutableBytes<R>(_ body: (UnsafeMutableRawBufferPointer) throws -> R) rethrows -> R {
+        try buffer.withUnsafeMutableReadableBytes {
+            try body(UnsafeMutableRawBufferPointer(rebasing: $0.dropFirst(Frame.headerSize)))
+        }
     }
 }
