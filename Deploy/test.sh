@@ -35,10 +35,22 @@ step "Go peer codec tests"
 (cd Tests/Interop/ttrpc-peer && GO111MODULE=off GOPATH=/usr/share/gocode GOCACHE="${TMPDIR:-/tmp}/gongzhi-gocache" go test .)
 
 step "Swift tests"
-swift test --skip-build
+results="$(mktemp)"
+swift test --skip-build --disable-swift-testing 2>&1 | tee "$results"
+summary="$(grep -E "^[[:space:]]*Executed [0-9]+ tests?, with [0-9]+ failures?" "$results" | tail -1)"
+rm -f "$results"
+executed="$(sed -E 's/.*Executed ([0-9]+) tests?.*/\1/' <<<"$summary")"
+failed="$(sed -E 's/.*with ([0-9]+) failures?.*/\1/' <<<"$summary")"
+if [ -z "$executed" ] || [ "$executed" -eq 0 ]; then
+    echo "test: no Swift test ran" >&2
+    exit 1
+fi
 
 fuzz_seconds="${FUZZ_SECONDS:-60}"
 if [ "$fuzz_seconds" -gt 0 ] && [ -x Tests/Fuzz/run-fuzz.sh ]; then
     step "fuzzing the frame decoder for ${fuzz_seconds}s"
     Tests/Fuzz/run-fuzz.sh "$fuzz_seconds"
 fi
+
+step "summary"
+echo "swift: $((executed - failed)) passed, $failed failed"
