@@ -1,0 +1,245 @@
+import ArgumentParser
+import Foundation
+
+/// Runs the echo benchmark: every implementation's server and client, one after another, on this machine.
+@main
+struct GongzhiBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gongzhi-bench",
+        abstract: "Compare Gongzhi's unary echo with grpc-swift-2, Go ttrpc and a C floor on a Unix socket.",
+        discussion: """
+            Prints one markdown table on standard output and progress on standard error. An implementation \
+            that cannot be built or run gets "n/a" cells and the reason in its notes; the others still run.
+
+            Binaries can be given instead of built, by option or by the environment variables \
+            GONGZHI_ECHO, GRPC_ECHO, TTRPC_PEER and PINGPONG.
+            """
+    )
+
+    @Flag(help: "Few calls, for a check that everything runs rather than for figures.")
+    var quick = false
+
+    @Option(help: "Also write the table to this file.")
+    var output: String?
+
+    @Option(help: "The Benchmarks package directory (default: ./Benchmarks or the current directory).")
+    var benchmarksDir: String?
+
+    @Option(help: "The main package directory (default: the parent of the Benchmarks directory).")
+    var repoRoot: String?
+
+    @Option(help: "Implementations to run, comma-separated: gongzhi,grpc,ttrpc,c.")
+    var only: String = Peer.ID.allCases.map(\.rawValue).joined(separator: ",")
+
+    @Option(help: "Payload sizes in bytes, comma-separated.")
+    var payloads: String = "100,65536"
+
+    @Option(help: "Sequential calls (1 in flight) measured for latency. [default: 20000, quick: 2000]")
+    var calls: Int?
+
+    @Option(help: "Unmeasured calls before each measured run. [default: 2000, quick: 200]")
+    var warmup: Int?
+
+    @Option(help: "Calls in flight on the one connection for the throughput run.")
+    var concurrency: Int = 64
+
+    @Option(help: "Calls of the throughput run for payloads under 16 KiB. [default: 200000, quick: 20000]")
+    var concurrentCallsSmall: Int?
+
+    @Option(help: "Calls of the throughput run for payloads of 16 KiB or more. [default: 20000, quick: 2000]")
+    var concurrentCallsLarge: Int?
+
+    @Option(
+        name: .customLong("repeat"),
+        help: "Measure every implementation this many times, taking turns, and report the medians."
+    )
+    var repeats: Int = 1
+
+    @Option(help: "Seconds one client run may take.")
+    var clientTimeout: Double = 900
+
+    @Flag(help: "Build nothing; use the binaries given or left by an earlier run.")
+    var noBuild = false
+
+    @Option(help: "Our gongzhi-echo binary, instead of building it.")
+    var gongzhiEcho: String?
+
+    @Option(help: "The grpc-echo binary, instead of building it.")
+    var grpcEcho: String?
+
+    @Option(help: "The Go ttrpc peer binary, instead of building it.")
+    var ttrpcPeer: String?
+
+    @Option(help: "The C pingpong binary, instead of building it.")
+    var pingpong: String?
+
+    func validate() throws {
+        guard self.concurrency > 0 else { throw ValidationError("--concurrency must be positive") }
+        guard self.repeats > 0 else { throw ValidationError("--repeat must be positive") }
+        for value in [self.calls, self.concurrentCallsSmall, self.concurrentCallsLarge] {
+            if let value, value <= 0 { throw ValidationError("call counts must be positive") }
+        }
+        if let warmup, warmup < 0 { throw ValidationError("--warmup must not be negative") }
+        _ = try self.selectedPeers()
+        _ = try self.payloadSizes()
+    }
+
+    func run() throws {
+        let workspace = try self.workspace()
+        try FileManager.default.createDirectory(atPath: workspace.logsDir, withIntermediateDirectories: true)
+        let settings = RunSettings(
+            sequentialCalls: self.calls ?? (self.quick ? 2_000 : 20_000),
+            warmup: self.warmup ?? (self.quick ? 200 : 2_000),
+            concurrency: self.concurrency,
+            concurrentCallsSmall: self.concurrentCallsSmall ?? (self.quick ? 20_000 : 200_000),
+            concurrentCallsLarge: self.concurrentCallsLarge ?? (self.quick ? 2_000 : 20_000),
+            clientTimeout: self.clientTimeout
+        )
+        progress(
+            "Settings: \(settings.sequentialCalls) sequential calls, \(settings.warmup) warm-up calls per run, "
+                + "\(settings.concurrentCallsSmall) (< 16 KiB) or \(settings.concurrentCallsLarge) calls with "
+                + "\(settings.concurrency) in flight; logs in \(workspace.logsDir)"
+        )
+
+        var prepared: [Peer.ID: Result<Peer, BenchFailure>] = [:]
+        for id in try self.selectedPeers() {
+            progress("Preparing \(Peer.displayName(id))…")
+            do {
+                prepared[id] = .success(try workspace.prepare(id, explicitPath: self.explicitPath(for: id)))
+            } catch let failure as BenchFailure {
+                progress("  skipped: \(failure)")
+                prepared[id] = .failure(failure)
+            } catch {
+                progress("  skipped: \(error)")
+                prepared[id] = .failure(BenchFailure("\(error)"))
+            }
+        }
+
+        let socketDir = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: socketDir) }
+
+        // Rounds take turns over all implementations, so that a change in the machine's load during the run
+        // falls on all of them alike.
+        var rounds: [[Measurement]] = []
+        for round in 1...self.repeats {
+            var rows: [Measurement] = []
+            for payload in try self.payloadSizes() {
+                for id in try self.selectedPeers() {
+                    switch prepared[id] {
+                    case .success(let peer):
+                        let counter = self.repeats > 1 ? " (round \(round) of \(self.repeats))" : ""
+                        progress("Measuring \(peer.name) with \(formatPayload(payload))\(counter)…")
+                        rows.append(
+                            measure(
+                                peer,
+                                payload: payload,
+                                settings: settings,
+                                socketDir: socketDir,
+                                logsDir: workspace.logsDir
+                            )
+                        )
+                    case .failure(let failure):
+                        var row = Measurement(peerID: id, name: Peer.displayName(id), payload: payload)
+                        row.notes.append(failure.description)
+                        rows.append(row)
+                    case nil:
+                        break
+                    }
+                }
+            }
+            rounds.append(rows)
+        }
+        let rows = rounds[0].indices.map { index in Measurement.median(of: rounds.map { $0[index] }) }
+
+        let table = renderTable(rows, concurrency: settings.concurrency)
+        print(table, terminator: "")
+        if let output = self.output {
+            do {
+                try table.write(toFile: output, atomically: true, encoding: .utf8)
+            } catch {
+                throw BenchFailure("cannot write \(output): \(error)")
+            }
+        }
+    }
+
+    private func selectedPeers() throws -> [Peer.ID] {
+        let names = self.only.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        var ids: [Peer.ID] = []
+        for name in names where !name.isEmpty {
+            guard let id = Peer.ID(rawValue: name) else {
+                throw ValidationError("unknown implementation '\(name)' (use gongzhi, grpc, ttrpc, c)")
+            }
+            if !ids.contains(id) { ids.append(id) }
+        }
+        guard !ids.isEmpty else { throw ValidationError("--only names no implementation") }
+        // The table's order, whatever the order given.
+        return Peer.ID.allCases.filter(ids.contains)
+    }
+
+    private func payloadSizes() throws -> [Int] {
+        let sizes = try self.payloads.split(separator: ",").map { text in
+            guard let size = Int(text.trimmingCharacters(in: .whitespaces)), size >= 0 else {
+                throw ValidationError("bad payload size '\(text)'")
+            }
+            return size
+        }
+        guard !sizes.isEmpty else { throw ValidationError("--payloads names no size") }
+        return sizes
+    }
+
+    private func explicitPath(for id: Peer.ID) -> String? {
+        let environment = ProcessInfo.processInfo.environment
+        let path: String?
+        switch id {
+        case .gongzhi: path = self.gongzhiEcho ?? environment["GONGZHI_ECHO"]
+        case .grpc: path = self.grpcEcho ?? environment["GRPC_ECHO"]
+        case .ttrpc: path = self.ttrpcPeer ?? environment["TTRPC_PEER"]
+        case .c: path = self.pingpong ?? environment["PINGPONG"]
+        }
+        guard let path, !path.isEmpty else { return nil }
+        return absolutePath(path)
+    }
+
+    private func workspace() throws -> Workspace {
+        let benchmarks: String
+        if let benchmarksDir {
+            benchmarks = absolutePath(benchmarksDir)
+        } else {
+            let current = FileManager.default.currentDirectoryPath
+            let candidates = ["\(current)/Benchmarks", current]
+            guard let found = candidates.first(where: { isBenchmarksDir($0) }) else {
+                throw ValidationError("run from the repository or Benchmarks/, or pass --benchmarks-dir")
+            }
+            benchmarks = found
+        }
+        guard isBenchmarksDir(benchmarks) else {
+            throw ValidationError("\(benchmarks) is not the Benchmarks package (no c/pingpong.c)")
+        }
+        let root = self.repoRoot.map(absolutePath) ?? URL(fileURLWithPath: benchmarks).deletingLastPathComponent().path
+        return Workspace(
+            benchmarksDir: benchmarks,
+            repoRoot: root,
+            outputDir: "\(benchmarks)/.build/bench",
+            build: !self.noBuild,
+            buildTimeout: 3_600
+        )
+    }
+}
+
+private func isBenchmarksDir(_ path: String) -> Bool {
+    FileManager.default.fileExists(atPath: "\(path)/c/pingpong.c")
+}
+
+private func absolutePath(_ path: String) -> String {
+    URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+        .standardizedFileURL.path
+}
+
+/// A fresh directory with a short path, since a Unix socket path must fit in about 100 bytes.
+private func makeTemporaryDirectory() throws -> String {
+    var template = Array("/tmp/gongzhi-bench-XXXXXX".utf8CString)
+    guard let created = mkdtemp(&template) else {
+        throw BenchFailure("cannot create a temporary directory in /tmp")
+    }
+    return String(cString: created)
+}

@@ -1,0 +1,154 @@
+import Foundation
+
+/// One implementation of the echo contract: `BINARY serve --socket PATH` and `BINARY bench-client ...`.
+struct Peer: Sendable {
+    enum ID: String, CaseIterable, Sendable {
+        case gongzhi
+        case grpc
+        case ttrpc
+        case c
+    }
+
+    var id: ID
+    /// The implementation's name in the table.
+    var name: String
+    var binary: String
+
+    var isOurs: Bool { self.id == .gongzhi }
+
+    var serverArgv: [String] { [self.binary, "serve"] }
+    var clientArgv: [String] { [self.binary, "bench-client"] }
+
+    static func displayName(_ id: ID) -> String {
+        switch id {
+        case .gongzhi: "Gongzhi (ours)"
+        case .grpc: "grpc-swift-2 (HTTP/2)"
+        case .ttrpc: "Go containerd/ttrpc"
+        case .c: "C ping-pong (floor)"
+        }
+    }
+}
+
+/// Where things are and how to build what is missing.
+struct Workspace: Sendable {
+    /// The Benchmarks package.
+    var benchmarksDir: String
+    /// The main package, whose `gongzhi-echo` is ours.
+    var repoRoot: String
+    /// Build products and logs of this runner (inside the gitignored `.build`).
+    var outputDir: String
+    var build: Bool
+    var buildTimeout: Double
+
+    var logsDir: String { "\(self.outputDir)/logs" }
+
+    func logPath(_ name: String) -> String { "\(self.logsDir)/\(name).log" }
+
+    /// Finds or builds the binary of one implementation.
+    func prepare(_ id: Peer.ID, explicitPath: String?) throws -> Peer {
+        let binary: String
+        if let explicitPath {
+            binary = explicitPath
+        } else {
+            switch id {
+            case .gongzhi: binary = try self.buildGongzhi()
+            case .grpc: binary = try self.findGRPCEcho()
+            case .ttrpc: binary = try self.buildTTRPCPeer()
+            case .c: binary = try self.buildPingPong()
+            }
+        }
+        guard FileManager.default.isExecutableFile(atPath: binary) else {
+            throw BenchFailure("\(binary) is not an executable file")
+        }
+        return Peer(id: id, name: Peer.displayName(id), binary: binary)
+    }
+
+    private func tool(_ name: String) throws -> String {
+        guard let path = findInPath(name) else { throw BenchFailure("\(name) not found in PATH") }
+        return path
+    }
+
+    private func buildGongzhi() throws -> String {
+        let scratch = "\(self.repoRoot)/.build-bench"
+        let binary = "\(scratch)/release/gongzhi-echo"
+        guard self.build else { return binary }
+        do {
+            try runToCompletion(
+                [
+                    try self.tool("swift"), "build", "-c", "release", "--product", "gongzhi-echo",
+                    "--package-path", self.repoRoot, "--scratch-path", scratch,
+                ],
+                logPath: self.logPath("build-gongzhi-echo"),
+                timeout: self.buildTimeout,
+                collectOutput: false
+            )
+        } catch let failure as BenchFailure {
+            throw BenchFailure("gongzhi-echo did not build: \(failure.description)")
+        }
+        return binary
+    }
+
+    private func findGRPCEcho() throws -> String {
+        let binary = "\(self.benchmarksDir)/.build/release/grpc-echo"
+        guard self.build else {
+            // Without a build, prefer the one built beside this runner.
+            let beside = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+                .deletingLastPathComponent().appendingPathComponent("grpc-echo").path
+            return FileManager.default.isExecutableFile(atPath: beside) ? beside : binary
+        }
+        do {
+            try runToCompletion(
+                [
+                    try self.tool("swift"), "build", "-c", "release", "--product", "grpc-echo",
+                    "--package-path", self.benchmarksDir,
+                ],
+                logPath: self.logPath("build-grpc-echo"),
+                timeout: self.buildTimeout,
+                collectOutput: false
+            )
+        } catch let failure as BenchFailure {
+            throw BenchFailure("grpc-echo did not build: \(failure.description)")
+        }
+        return binary
+    }
+
+    private func buildTTRPCPeer() throws -> String {
+        let binary = "\(self.outputDir)/peers/ttrpc-peer"
+        guard self.build else { return binary }
+        let script = "\(self.repoRoot)/Tests/Interop/build-ttrpc-peer.sh"
+        guard FileManager.default.fileExists(atPath: script) else {
+            throw BenchFailure("Tests/Interop/build-ttrpc-peer.sh is missing")
+        }
+        try FileManager.default.createDirectory(atPath: "\(self.outputDir)/peers", withIntermediateDirectories: true)
+        do {
+            try runToCompletion(
+                [try self.tool("bash"), script, binary],
+                logPath: self.logPath("build-ttrpc-peer"),
+                timeout: self.buildTimeout,
+                collectOutput: false,
+                directory: self.repoRoot
+            )
+        } catch let failure as BenchFailure {
+            throw BenchFailure("Go peer did not build: \(failure.description)")
+        }
+        return binary
+    }
+
+    private func buildPingPong() throws -> String {
+        let binary = "\(self.outputDir)/peers/pingpong"
+        guard self.build else { return binary }
+        try FileManager.default.createDirectory(atPath: "\(self.outputDir)/peers", withIntermediateDirectories: true)
+        let compiler = findInPath("cc") ?? findInPath("gcc") ?? findInPath("clang")
+        guard let compiler else { throw BenchFailure("no C compiler (cc, gcc, clang) in PATH") }
+        try runToCompletion(
+            [
+                compiler, "-O2", "-Wall", "-Wextra", "-std=c11", "-o", binary,
+                "\(self.benchmarksDir)/c/pingpong.c", "-lpthread",
+            ],
+            logPath: self.logPath("build-pingpong"),
+            timeout: self.buildTimeout,
+            collectOutput: false
+        )
+        return binary
+    }
+}
