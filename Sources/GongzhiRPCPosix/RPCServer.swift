@@ -30,6 +30,9 @@ public final class RPCServer: Service, Sendable {
         public var maxBufferedRequestsPerStream = 1024
         /// A client that stops in the middle of a frame for this long is disconnected.
         public var stalledFrameTimeout: Duration = .seconds(10)
+        /// Handlers start on the connection's event loop and run there until they first suspend, which
+        /// saves a thread hop per call. Turn off if handlers do long synchronous work before their first `await`.
+        public var startsHandlersOnEventLoop = true
         /// How long graceful shutdown waits for in-flight calls before closing connections.
         public var shutdownGracePeriod: Duration = .seconds(10)
 
@@ -124,7 +127,8 @@ public final class RPCServer: Service, Sendable {
         let limits = ServerConnectionHandler.Limits(
             maxConcurrentStreams: configuration.maxConcurrentStreamsPerConnection,
             maxDataLength: configuration.maxDataLength,
-            maxBufferedRequests: configuration.maxBufferedRequestsPerStream
+            maxBufferedRequests: configuration.maxBufferedRequestsPerStream,
+            startsHandlersOnEventLoop: configuration.startsHandlersOnEventLoop
         )
         let stall = TimeAmount.nanoseconds(
             Int64(configuration.stalledFrameTimeout.components.seconds) * 1_000_000_000

@@ -21,6 +21,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         var maxConcurrentStreams: Int
         var maxDataLength: Int
         var maxBufferedRequests: Int
+        var startsHandlersOnEventLoop: Bool
     }
 
     /// One call in progress.
@@ -44,6 +45,9 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     private var channelContext: ChannelHandlerContext?
     private var calls: [UInt32: Call] = [:]
     private var draining = false
+    /// True inside `channelRead`: writes made then are flushed once, in `channelReadComplete`.
+    private var isReading = false
+    private var flushPending = false
 
     init(
         registry: ServiceRegistry,
@@ -72,6 +76,8 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     // MARK: Inbound
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        isReading = true
+        defer { isReading = false }
         switch unwrapInboundIn(data) {
         case .frame(let frame):
             switch frame.type {
@@ -82,6 +88,14 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         case .oversized(let streamID, let type, let length):
             receiveOversized(streamID: streamID, type: type, length: length)
         }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if flushPending {
+            flushPending = false
+            context.flush()
+        }
+        context.fireChannelReadComplete()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -204,22 +218,20 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         if request.timeoutNano > 0 {
             deadline = .now + .nanoseconds(request.timeoutNano)
         }
-        var callLogger = logger
-        callLogger[metadataKey: "rpc"] = "\(request.service)/\(request.method)"
         let callContext = ServerCallContext(
             service: request.service,
             method: request.method,
             requestMetadata: Metadata(request.metadata),
             peer: peer,
             deadline: deadline,
-            logger: callLogger
+            logger: logger
         )
         let call = Call(context: callContext)
         call.machine = machine
         calls[streamID] = call
         start(call, streamID: streamID, handler: handler, request: request, clientSendsData: clientSendsData)
 
-        if request.timeoutNano > 0, let eventLoop = channelContext?.eventLoop {
+        if request.timeoutNano > 0, calls[streamID] != nil, let eventLoop = channelContext?.eventLoop {
             let bound = NIOLoopBound(self, eventLoop: eventLoop)
             call.deadline = eventLoop.scheduleTask(in: .nanoseconds(request.timeoutNano)) {
                 bound.value.expire(streamID)
@@ -265,18 +277,25 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         let bound = NIOLoopBound(self, eventLoop: eventLoop)
         let batch = self.batch
         let callContext = call.context
+        let inline = limits.startsHandlersOnEventLoop
+        /// Hands a finished handler's result to the loop: directly when already on it.
+        @Sendable func deliver(_ result: Result<Data, any Error>) {
+            if eventLoop.inEventLoop {
+                bound.value.finish(streamID, result, batched: false)
+            } else {
+                batch.enqueue()
+                eventLoop.execute { bound.value.finish(streamID, result, batched: true) }
+            }
+        }
         switch handler.body {
         case .unary(let body):
             let payload = request.payload
-            call.task = Task {
-                let result: Result<Data, any Error>
+            call.task = Self.startTask(inline: inline) {
                 do {
-                    result = .success(try await body(payload, callContext))
+                    deliver(.success(try await body(payload, callContext)))
                 } catch {
-                    result = .failure(error)
+                    deliver(.failure(error))
                 }
-                batch.enqueue()
-                eventLoop.execute { bound.value.finish(streamID, result) }
             }
         case .streaming(let body):
             let (requests, continuation) = AsyncThrowingStream<Data, any Error>.makeStream(
@@ -300,24 +319,34 @@ final class ServerConnectionHandler: ChannelInboundHandler {
                         )
                     }
                     let promise = eventLoop.makePromise(of: Void.self)
-                    batch.enqueue()
-                    eventLoop.execute { bound.value.sendData(streamID, payload, promise: promise) }
+                    if eventLoop.inEventLoop {
+                        bound.value.sendData(streamID, payload, promise: promise, batched: false)
+                    } else {
+                        batch.enqueue()
+                        eventLoop.execute { bound.value.sendData(streamID, payload, promise: promise, batched: true) }
+                    }
                     try await promise.futureResult.get()
                 },
                 encode: { $0 }
             )
             let stream = RPCMessageStream<Data>(raw: requests, decode: { $0 })
-            call.task = Task {
-                let result: Result<Data, any Error>
+            call.task = Self.startTask(inline: inline) {
                 do {
-                    result = .success(try await body(stream, writer, callContext))
+                    deliver(.success(try await body(stream, writer, callContext)))
                 } catch {
-                    result = .failure(error)
+                    deliver(.failure(error))
                 }
-                batch.enqueue()
-                eventLoop.execute { bound.value.finish(streamID, result) }
             }
         }
+    }
+
+    /// Starts a handler's task: on the current thread until it first suspends (`inline`), or on the
+    /// global executor.
+    private static func startTask(
+        inline: Bool,
+        _ operation: sending @escaping @isolated(any) () async -> Void
+    ) -> Task<Void, Never> {
+        inline ? Task.immediate(operation: operation) : Task(operation: operation)
     }
 
     private func receiveData(_ frame: Frame) {
@@ -382,10 +411,10 @@ final class ServerConnectionHandler: ChannelInboundHandler {
 
     // MARK: Outbound (on the event loop)
 
-    private func finish(_ streamID: UInt32, _ result: Result<Data, any Error>) {
-        let shouldFlush = batch.dequeueShouldFlush()
+    private func finish(_ streamID: UInt32, _ result: Result<Data, any Error>, batched: Bool) {
+        let shouldFlush = batched ? batch.dequeueShouldFlush() : true
         guard let call = calls[streamID] else {
-            if shouldFlush { channelContext?.flush() }
+            if shouldFlush { flush() }
             return
         }
         var response: Gongzhi_Rpc_V1_Response
@@ -411,10 +440,10 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         complete(streamID, call, response: &response, flush: shouldFlush)
     }
 
-    private func sendData(_ streamID: UInt32, _ payload: Data, promise: EventLoopPromise<Void>) {
-        let shouldFlush = batch.dequeueShouldFlush()
+    private func sendData(_ streamID: UInt32, _ payload: Data, promise: EventLoopPromise<Void>, batched: Bool) {
+        let shouldFlush = batched ? batch.dequeueShouldFlush() : true
         guard let context = channelContext, let call = calls[streamID] else {
-            if shouldFlush { channelContext?.flush() }
+            if shouldFlush { flush() }
             promise.fail(RPCError(code: .cancelled, message: "the call has ended; the response message was not sent"))
             return
         }
@@ -426,7 +455,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         }
         let frame = Envelope.dataFrame(payload, streamID: streamID, allocator: context.channel.allocator)
         context.write(wrapOutboundOut(frame), promise: promise)
-        if shouldFlush { context.flush() }
+        if shouldFlush { flush() }
     }
 
     /// Ends a call early (deadline, protocol violation, overflow): cancels its handler and answers.
@@ -467,8 +496,17 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         } catch {
             logger.error("cannot encode a response envelope: \(error)")
         }
-        if flush { context.flush() }
+        if flush { self.flush() }
         if draining && calls.isEmpty { context.close(promise: nil) }
+    }
+
+    /// Flushes now, or once at the end of the current read when called while reading.
+    private func flush() {
+        if isReading {
+            flushPending = true
+        } else {
+            channelContext?.flush()
+        }
     }
 
     /// Answers a request that never became a call.
@@ -481,7 +519,8 @@ final class ServerConnectionHandler: ChannelInboundHandler {
             streamID: streamID,
             type: .response
         ) {
-            context.writeAndFlush(wrapOutboundOut(frame), promise: nil)
+            context.write(wrapOutboundOut(frame), promise: nil)
+            flush()
         }
     }
 }

@@ -40,7 +40,14 @@ public final class ServerCallContext: Sendable {
     /// When the caller stops waiting, if it set a deadline.
     public let deadline: ContinuousClock.Instant?
     /// A logger with the call's service and method attached.
-    public let logger: Logger
+    public var logger: Logger {
+        // Built on demand: most calls never log, and attaching metadata allocates.
+        var logger = baseLogger
+        logger[metadataKey: "rpc"] = "\(service)/\(method)"
+        return logger
+    }
+
+    private let baseLogger: Logger
 
     private let _responseMetadata = Mutex(Metadata())
 
@@ -57,7 +64,7 @@ public final class ServerCallContext: Sendable {
         self.requestMetadata = requestMetadata
         self.peer = peer
         self.deadline = deadline
-        self.logger = logger
+        self.baseLogger = logger
     }
 
     /// Metadata sent back to the caller with the final response.
