@@ -142,7 +142,17 @@ final class ClientConnectionHandler: ChannelInboundHandler {
         let shouldFlush = batch.dequeueShouldFlush()
         guard let context = channelContext, case .stream(let call) = calls[streamID] else {
             if shouldFlush { channelContext?.flush() }
-            promise.fail(closedError ?? RPCError(code: .cancelled, message: "the call has already ended"))
+            if payload == nil {
+                // Closing a stream that has ended is a no-op; the call's outcome tells what happened.
+                promise.succeed()
+            } else {
+                promise.fail(closedError ?? RPCError(code: .cancelled, message: "the call has already ended"))
+            }
+            return
+        }
+        if payload == nil && call.machine.isLocalClosed {
+            if shouldFlush { context.flush() }
+            promise.succeed()
             return
         }
         do {

@@ -8,6 +8,7 @@ public func withRPCServer<Result: Sendable>(
     services: [any RPCService] = [EchoService()],
     stalledFrameTimeout: Duration? = nil,
     maxConcurrentStreamsPerConnection: Int? = nil,
+    startsHandlersOnEventLoop: Bool? = nil,
     _ body: (RPCServer, TemporaryDirectory) async throws -> Result
 ) async throws -> Result {
     let directory = try TemporaryDirectory()
@@ -15,6 +16,7 @@ public func withRPCServer<Result: Sendable>(
     var configuration = RPCServer.Configuration(socketPath: directory.file("server.sock"))
     configuration.shutdownGracePeriod = .seconds(2)
     if let stalledFrameTimeout { configuration.stalledFrameTimeout = stalledFrameTimeout }
+    if let startsHandlersOnEventLoop { configuration.startsHandlersOnEventLoop = startsHandlersOnEventLoop }
     if let maxConcurrentStreamsPerConnection {
         configuration.maxConcurrentStreamsPerConnection = maxConcurrentStreamsPerConnection
     }

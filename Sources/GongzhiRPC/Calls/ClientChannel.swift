@@ -149,7 +149,11 @@ extension RPCClientChannel {
     private static func writer<Request: SwiftProtobuf.Message>(
         for stream: any RPCClientStream
     ) -> RPCRequestWriter<Request> {
-        RPCMessageWriter(sendRaw: { try await stream.send($0) }, encode: { try MessageCodec.encode($0) })
+        RPCMessageWriter(
+            sendRaw: { try await stream.send($0) },
+            finish: { try await stream.closeSend() },
+            encode: { try MessageCodec.encode($0) }
+        )
     }
 
     private static func responses<Response: SwiftProtobuf.Message>(

@@ -44,19 +44,29 @@ public struct RPCMessageStream<Message: Sendable>: AsyncSequence, Sendable {
 /// Sends messages to the other end as data frames: responses from a server, requests from a client.
 public struct RPCMessageWriter<Message: Sendable>: Sendable {
     fileprivate let sendRaw: @Sendable (Data) async throws -> Void
+    fileprivate let finishRaw: @Sendable () async throws -> Void
     private let encode: @Sendable (Message) throws -> Data
 
     public init(
         sendRaw: @escaping @Sendable (Data) async throws -> Void,
+        finish: @escaping @Sendable () async throws -> Void = {},
         encode: @escaping @Sendable (Message) throws -> Data
     ) {
         self.sendRaw = sendRaw
+        self.finishRaw = finish
         self.encode = encode
     }
 
     /// Sends one message. Throws when the call has ended (deadline, cancellation, connection lost).
     public func write(_ message: Message) async throws {
         try await sendRaw(try encode(message))
+    }
+
+    /// Closes the sending side, so the other end sees its stream end. A client uses it to finish its
+    /// requests while it goes on reading responses; a server's stream ends when its handler returns,
+    /// so there it does nothing.
+    public func finishWriting() async throws {
+        try await finishRaw()
     }
 }
 
@@ -158,6 +168,6 @@ extension RPCMessageWriter where Message == Data {
     public func encoding<Encoded: Sendable>(
         _ encode: @escaping @Sendable (Encoded) throws -> Data
     ) -> RPCMessageWriter<Encoded> {
-        RPCMessageWriter<Encoded>(sendRaw: sendRaw, encode: encode)
+        RPCMessageWriter<Encoded>(sendRaw: sendRaw, finish: finishRaw, encode: encode)
     }
 }

@@ -37,6 +37,15 @@ public struct StreamStateMachine: Hashable, Sendable {
 
     public var isFinished: Bool { state == .finished }
 
+    /// True once this end has sent everything it will send on the stream.
+    public var isLocalClosed: Bool {
+        switch state {
+        case .idle: false
+        case .open(_, let localClosed, _): localClosed
+        case .finished: true
+        }
+    }
+
     // MARK: Client side
 
     /// The client opens the stream. `sendsData` is true for client- and bidirectional-streaming calls,
