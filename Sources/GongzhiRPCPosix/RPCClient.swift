@@ -49,11 +49,16 @@ public final class RPCClient: RPCClientChannel, Sendable {
             return id < UInt32.max - 2 ? id : nil
         }
 
-        /// Runs `body` on the connection's event loop with its handler.
+        /// Runs `body` on the connection's event loop with its handler: at once when the caller is
+        /// already on that loop (as tasks are when NIO serves as Swift's global executor).
         func enqueue(_ body: @escaping @Sendable (ClientConnectionHandler) -> Void) {
             batch.enqueue()
-            let handler = self.handler
-            channel.eventLoop.execute { body(handler.value) }
+            if channel.eventLoop.inEventLoop {
+                body(handler.value)
+            } else {
+                let handler = self.handler
+                channel.eventLoop.execute { body(handler.value) }
+            }
         }
     }
 

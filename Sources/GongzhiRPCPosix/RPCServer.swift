@@ -43,6 +43,7 @@ public final class RPCServer: Service, Sendable {
 
     private enum State {
         case idle
+        case binding
         case listening(any Channel, inode: UInt64?)
         case stopped
     }
@@ -118,6 +119,17 @@ public final class RPCServer: Service, Sendable {
 
     private func bind() async throws -> any Channel {
         let path = configuration.socketPath
+        let fresh = state.withLock { state in
+            guard case .idle = state else { return false }
+            state = .binding
+            return true
+        }
+        guard fresh else {
+            throw RPCError(
+                code: .failedPrecondition,
+                message: "this server on \(path) was already started; make a new one"
+            )
+        }
         try UnixSocketFile.prepare(path)
         let temporary = path + ".binding-\(getpid())"
         try? FileManager.default.removeItem(atPath: temporary)

@@ -49,6 +49,9 @@ extension EchoCommand {
         @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
         var logLevel: String = "warning"
 
+        @Flag(help: "Start handlers as ordinary tasks instead of on the connection's event loop.")
+        var handlersAsTasks = false
+
         func run() async throws {
             guard let mode = UInt32(mode, radix: 8) else {
                 throw ValidationError("--mode must be octal permission bits such as 600 or 660")
@@ -58,6 +61,7 @@ extension EchoCommand {
             var configuration = RPCServer.Configuration(socketPath: socket.socket)
             configuration.socketMode = mode
             configuration.shutdownGracePeriod = .seconds(5)
+            configuration.startsHandlersOnEventLoop = !handlersAsTasks
             let server = RPCServer(configuration: configuration, services: [EchoService()], logger: logger)
             let services = ServiceGroup(
                 configuration: .init(

@@ -75,8 +75,9 @@ struct Workspace: Sendable {
         do {
             try runToCompletion(
                 [
+                    // Built as it is deployed: with the Swift runtime linked in, like the Go peer's static binary.
                     try self.tool("swift"), "build", "-c", "release", "--product", "gongzhi-echo",
-                    "--package-path", self.repoRoot, "--scratch-path", scratch,
+                    "--static-swift-stdlib", "--package-path", self.repoRoot, "--scratch-path", scratch,
                 ],
                 logPath: self.logPath("build-gongzhi-echo"),
                 timeout: self.buildTimeout,
