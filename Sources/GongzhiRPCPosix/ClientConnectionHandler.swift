@@ -50,6 +50,9 @@ final class ClientConnectionHandler: ChannelInboundHandler {
         }
     }
 
+    /// A send on a call that has already ended; the sender reports the call's own outcome instead.
+    struct CallEnded: Error {}
+
     private enum Call {
         case unary(UnaryCall)
         case stream(StreamCall)
@@ -146,7 +149,7 @@ final class ClientConnectionHandler: ChannelInboundHandler {
                 // Closing a stream that has ended is a no-op; the call's outcome tells what happened.
                 promise.succeed()
             } else {
-                promise.fail(closedError ?? RPCError(code: .cancelled, message: "the call has already ended"))
+                promise.fail(CallEnded())
             }
             return
         }
@@ -180,15 +183,17 @@ final class ClientConnectionHandler: ChannelInboundHandler {
         }
     }
 
-    /// Ends a call locally; a response that arrives later is ignored.
+    /// Ends a call locally; a response that arrives later is ignored. Called through the connection's
+    /// queue, so it takes its turn in the flush count like any other queued operation.
     func cancel(streamID: UInt32, error: RPCError) {
+        let shouldFlush = batch.dequeueShouldFlush()
         complete(streamID, .failure(error))
+        if shouldFlush { channelContext?.flush() }
     }
 
     private func schedule(_ timeout: Duration, streamID: UInt32, context: ChannelHandlerContext) -> Scheduled<Void> {
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        let (seconds, attoseconds) = timeout.components
-        let nanos = seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+        let nanos = timeout.saturatingNanoseconds
         return context.eventLoop.scheduleTask(in: .nanoseconds(max(nanos, 0))) {
             bound.value.expire(streamID, timeout: timeout)
         }

@@ -5,9 +5,10 @@ import Synchronization
 final class OutboundBatch: Sendable {
     private let pending = Atomic<Int>(0)
 
-    /// Called off the loop before handing a write to it.
-    func enqueue() {
-        pending.add(1, ordering: .relaxed)
+    /// Called before handing a write to the loop; returns how many were already waiting.
+    @discardableResult
+    func enqueue() -> Int {
+        pending.add(1, ordering: .acquiringAndReleasing).oldValue
     }
 
     /// Called on the loop after the write; true when no other write is waiting, so flush now.

@@ -27,7 +27,10 @@ extension PeerCredentials {
         )
         return future.map { PeerCredentials(pid: $0.pid, uid: $0.uid, gid: $0.gid) }
         #else
-        return channel.eventLoop.makeSucceededFuture(PeerCredentials(pid: 0, uid: getuid(), gid: getgid()))
+        // Handlers rely on these for access decisions; guessing them would be worse than refusing.
+        return channel.eventLoop.makeFailedFuture(
+            RPCError(code: .unavailable, message: "peer credentials are read with SO_PEERCRED, which needs Linux")
+        )
         #endif
     }
 }

@@ -35,7 +35,7 @@ public final class RPCClient: RPCClientChannel, Sendable {
         let channel: any Channel
         let handler: NIOLoopBound<ClientConnectionHandler>
         let batch: OutboundBatch
-        private let nextStreamID = Atomic<UInt32>(1)
+        private let nextStreamID = Atomic<UInt64>(1)
 
         init(channel: any Channel, handler: ClientConnectionHandler) {
             self.channel = channel
@@ -45,15 +45,17 @@ public final class RPCClient: RPCClientChannel, Sendable {
 
         /// The next odd stream id, or nil when the connection has used them all.
         func allocateStreamID() -> UInt32? {
+            // Counted in 64 bits so the count never wraps around to ids still in use.
             let id = nextStreamID.add(2, ordering: .relaxed).oldValue
-            return id < UInt32.max - 2 ? id : nil
+            return id < UInt64(UInt32.max) ? UInt32(id) : nil
         }
 
         /// Runs `body` on the connection's event loop with its handler: at once when the caller is
-        /// already on that loop (as tasks are when NIO serves as Swift's global executor).
+        /// already on that loop (as tasks are when NIO serves as Swift's global executor) and nothing
+        /// queued earlier is still waiting, so one caller's operations always run in order.
         func enqueue(_ body: @escaping @Sendable (ClientConnectionHandler) -> Void) {
-            batch.enqueue()
-            if channel.eventLoop.inEventLoop {
+            let waiting = batch.enqueue()
+            if waiting == 0 && channel.eventLoop.inEventLoop {
                 body(handler.value)
             } else {
                 let handler = self.handler
@@ -136,7 +138,6 @@ public final class RPCClient: RPCClientChannel, Sendable {
         } onCancel: {
             cancellation.cancel()
             connection.enqueue { handler in
-                _ = handler.batch.dequeueShouldFlush()
                 handler.cancel(
                     streamID: streamID,
                     error: RPCError(code: .cancelled, message: "\(name) was cancelled by the caller")
@@ -221,7 +222,16 @@ public final class RPCClient: RPCClientChannel, Sendable {
             connection.enqueue { handler in
                 handler.sendData(streamID: streamID, payload: payload, promise: promise)
             }
-            try await promise.futureResult.get()
+            do {
+                try await promise.futureResult.get()
+            } catch is ClientConnectionHandler.CallEnded {
+                // The call ended before this message went out; its outcome (already known) says why.
+                _ = try await final.get()
+                throw RPCError(
+                    code: .failedPrecondition,
+                    message: "\(name) has already finished; the message was not sent"
+                )
+            }
         }
 
         func finalResponse() async throws -> RawResponse {
@@ -237,7 +247,6 @@ public final class RPCClient: RPCClientChannel, Sendable {
             let streamID = self.streamID
             let name = self.name
             connection.enqueue { handler in
-                _ = handler.batch.dequeueShouldFlush()
                 handler.cancel(
                     streamID: streamID,
                     error: RPCError(code: .cancelled, message: "\(name) was cancelled by the caller")
@@ -268,8 +277,7 @@ public final class RPCClient: RPCClientChannel, Sendable {
         request.method = method
         request.payload = payload
         if let timeout = options.timeout {
-            let (seconds, attoseconds) = timeout.components
-            request.timeoutNano = max(1, seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+            request.timeoutNano = max(1, timeout.saturatingNanoseconds)
         }
         request.metadata = options.metadata.keyValues
         let frame = try Envelope.frame(
@@ -292,6 +300,7 @@ public final class RPCClient: RPCClientChannel, Sendable {
         enum Next {
             case use(Connection)
             case wait(EventLoopFuture<Connection>)
+            case connect(EventLoopPromise<Connection>)
             case refuse
         }
         let next = state.withLock { state -> Next in
@@ -303,14 +312,19 @@ public final class RPCClient: RPCClientChannel, Sendable {
             case .closed:
                 return .refuse
             case .idle, .connected:
-                let future = connect()
-                state = .connecting(future)
-                return .wait(future)
+                // Only claim the attempt under the lock; connecting happens outside it, because its
+                // callbacks may run at once on this thread and take the lock again.
+                let promise = group.any().makePromise(of: Connection.self)
+                state = .connecting(promise.futureResult)
+                return .connect(promise)
             }
         }
         switch next {
         case .use(let connection):
             return connection
+        case .connect(let promise):
+            connect(completing: promise)
+            return try await connection()
         case .refuse:
             throw RPCError(code: .unavailable, message: "the client of \(configuration.socketPath) was closed")
         case .wait(let future):
@@ -327,12 +341,11 @@ public final class RPCClient: RPCClientChannel, Sendable {
         }
     }
 
-    private func connect() -> EventLoopFuture<Connection> {
+    private func connect(completing promise: EventLoopPromise<Connection>) {
         let path = configuration.socketPath
         let logger = self.logger
         let maxDataLength = configuration.maxDataLength
-        let (seconds, attoseconds) = configuration.connectTimeout.components
-        let timeout = TimeAmount.nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+        let timeout = TimeAmount.nanoseconds(configuration.connectTimeout.saturatingNanoseconds)
         let future = ClientBootstrap(group: group)
             .connectTimeout(timeout)
             .channelInitializer { channel in
@@ -350,10 +363,11 @@ public final class RPCClient: RPCClientChannel, Sendable {
                     return Connection(channel: channel, handler: handler)
                 }
             }
+        let attempt = promise.futureResult
         future.whenComplete { [weak self] result in
-            guard let self else { return }
-            self.state.withLock { state in
-                guard case .connecting(let pending) = state, pending === future else { return }
+            // The client's state first, then the waiters: a waiter that calls again finds the connection.
+            self?.state.withLock { state in
+                guard case .connecting(let pending) = state, pending === attempt else { return }
                 switch result {
                 case .success(let connection): state = .connected(connection)
                 case .failure: state = .idle
@@ -366,8 +380,8 @@ public final class RPCClient: RPCClientChannel, Sendable {
                     }
                 }
             }
+            promise.completeWith(result)
         }
-        return future
     }
 
     private static func describe(_ error: any Error) -> String {

@@ -57,6 +57,7 @@ public final class RPCServer: Service, Sendable {
     private let listening: EventLoopPromise<Void>
     private let shutdownRequested: EventLoopPromise<Void>
     private let shutdownOnce = Mutex(false)
+    private let isDraining = Atomic<Bool>(false)
 
     public init(
         configuration: Configuration,
@@ -131,7 +132,9 @@ public final class RPCServer: Service, Sendable {
             )
         }
         try UnixSocketFile.prepare(path)
-        let temporary = path + ".binding-\(getpid())"
+        // Bound under a short temporary name in the same directory, then linked into place.
+        let directory = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "."
+        let temporary = (directory.isEmpty ? "" : directory) + "/.\(getpid()).bind"
         try? FileManager.default.removeItem(atPath: temporary)
 
         let registry = self.registry
@@ -142,10 +145,7 @@ public final class RPCServer: Service, Sendable {
             maxBufferedRequests: configuration.maxBufferedRequestsPerStream,
             startsHandlersOnEventLoop: configuration.startsHandlersOnEventLoop
         )
-        let stall = TimeAmount.nanoseconds(
-            Int64(configuration.stalledFrameTimeout.components.seconds) * 1_000_000_000
-                + configuration.stalledFrameTimeout.components.attoseconds / 1_000_000_000
-        )
+        let stall = TimeAmount.nanoseconds(configuration.stalledFrameTimeout.saturatingNanoseconds)
         let maxDataLength = configuration.maxDataLength
 
         let channel: any Channel
@@ -154,7 +154,10 @@ public final class RPCServer: Service, Sendable {
                 .serverChannelOption(.backlog, value: 256)
                 .childChannelOption(.allowRemoteHalfClosure, value: false)
                 .childChannelInitializer { [weak self] child in
-                    self?.track(child)
+                    guard let self, !self.isDraining.load(ordering: .acquiring) else {
+                        return child.close()
+                    }
+                    self.track(child)
                     return PeerCredentials.of(child).flatMap { peer in
                         let progress = FrameProgress()
                         return child.eventLoop.makeCompletedFuture {
@@ -202,37 +205,39 @@ public final class RPCServer: Service, Sendable {
             if case .listening(_, let inode) = state { return inode }
             return nil
         }
+        isDraining.store(true, ordering: .releasing)
         try? await listener.close()
+        // Nobody can connect any more: the file goes now, not after the grace period, so a new server
+        // may take the path at once.
+        UnixSocketFile.remove(configuration.socketPath, ifInode: inode)
         let open = connections.withLock { Array($0.values) }
         logger.info("shutting down", metadata: ["connections": "\(open.count)"])
         for connection in open {
             connection.pipeline.fireUserInboundEventTriggered(DrainConnectionEvent())
         }
-        let closed = EventLoopFuture.andAllComplete(open.map(\.closeFuture), on: group.any())
-        let grace = configuration.shutdownGracePeriod
-        let timedOut = await withTaskGroup(of: Bool.self) { group in
-            group.addTask {
-                try? await closed.get()
-                return false
-            }
-            group.addTask {
-                try? await Task.sleep(for: grace)
-                return true
-            }
-            let first = await group.next() ?? false
-            group.cancelAll()
-            return first
+        // Waited for on the event loop, not with Task.sleep: shutdown may come from cancellation, and
+        // the grace period must still be given.
+        let eventLoop = group.any()
+        let outcome = eventLoop.makePromise(of: Bool.self)
+        EventLoopFuture.andAllComplete(open.map(\.closeFuture), on: eventLoop).whenComplete { _ in
+            outcome.succeed(false)
         }
-        if timedOut {
-            let remaining = connections.withLock { Array($0.values) }
+        let timer = eventLoop.scheduleTask(in: .nanoseconds(configuration.shutdownGracePeriod.saturatingNanoseconds)) {
+            outcome.succeed(true)
+        }
+        let timedOut = (try? await outcome.futureResult.get()) ?? true
+        timer.cancel()
+        // Whatever is still open now (calls past the grace period, or a connection accepted while the
+        // listener closed) is closed.
+        let remaining = connections.withLock { Array($0.values) }
+        if !remaining.isEmpty {
             logger.warning(
-                "grace period over; closing connections with calls in flight",
+                timedOut ? "grace period over; closing connections with calls in flight" : "closing late connections",
                 metadata: ["connections": "\(remaining.count)"]
             )
             for connection in remaining { connection.close(promise: nil) }
-            try? await EventLoopFuture.andAllComplete(remaining.map(\.closeFuture), on: group.any()).get()
+            try? await EventLoopFuture.andAllComplete(remaining.map(\.closeFuture), on: eventLoop).get()
         }
-        UnixSocketFile.remove(configuration.socketPath, ifInode: inode)
         state.withLock { $0 = .stopped }
         logger.info("stopped")
     }

@@ -45,6 +45,8 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     private var channelContext: ChannelHandlerContext?
     private var calls: [UInt32: Call] = [:]
     private var draining = false
+    /// Set when the channel goes inactive: frames still buffered in the decoder are ignored then.
+    private var closed = false
     /// True inside `channelRead`: writes made then are flushed once, in `channelReadComplete`.
     private var isReading = false
     private var flushPending = false
@@ -76,6 +78,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     // MARK: Inbound
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !closed else { return }
         isReading = true
         defer { isReading = false }
         switch unwrapInboundIn(data) {
@@ -99,6 +102,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        closed = true
         if !calls.isEmpty {
             logger.debug(
                 "connection closed with calls in flight; cancelling them",
@@ -127,7 +131,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if event is DrainConnectionEvent {
             draining = true
-            if calls.isEmpty { context.close(promise: nil) }
+            if calls.isEmpty { closeAfterPendingWrites() }
             return
         }
         if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read {
@@ -154,6 +158,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         }
         guard calls[streamID] == nil else {
             logger.warning("closing connection: the client reused stream id \(streamID) while its call was open")
+            closed = true
             channelContext?.close(promise: nil)
             return
         }
@@ -278,13 +283,15 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         let batch = self.batch
         let callContext = call.context
         let inline = limits.startsHandlersOnEventLoop
+        // A result belongs to this call only, not to a later call that reuses its stream id.
+        let token = ObjectIdentifier(call)
         /// Hands a finished handler's result to the loop: directly when already on it.
         @Sendable func deliver(_ result: Result<Data, any Error>) {
             if eventLoop.inEventLoop {
-                bound.value.finish(streamID, result, batched: false)
+                bound.value.finish(streamID, token, result, batched: false)
             } else {
                 batch.enqueue()
-                eventLoop.execute { bound.value.finish(streamID, result, batched: true) }
+                eventLoop.execute { bound.value.finish(streamID, token, result, batched: true) }
             }
         }
         switch handler.body {
@@ -320,10 +327,12 @@ final class ServerConnectionHandler: ChannelInboundHandler {
                     }
                     let promise = eventLoop.makePromise(of: Void.self)
                     if eventLoop.inEventLoop {
-                        bound.value.sendData(streamID, payload, promise: promise, batched: false)
+                        bound.value.sendData(streamID, token, payload, promise: promise, batched: false)
                     } else {
                         batch.enqueue()
-                        eventLoop.execute { bound.value.sendData(streamID, payload, promise: promise, batched: true) }
+                        eventLoop.execute {
+                            bound.value.sendData(streamID, token, payload, promise: promise, batched: true)
+                        }
                     }
                     try await promise.futureResult.get()
                 },
@@ -346,7 +355,10 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         inline: Bool,
         _ operation: sending @escaping @isolated(any) () async -> Void
     ) -> Task<Void, Never> {
-        inline ? Task.immediate(operation: operation) : Task(operation: operation)
+        if inline, #available(macOS 26, *) {
+            return Task.immediate(operation: operation)
+        }
+        return Task(operation: operation)
     }
 
     private func receiveData(_ frame: Frame) {
@@ -411,9 +423,10 @@ final class ServerConnectionHandler: ChannelInboundHandler {
 
     // MARK: Outbound (on the event loop)
 
-    private func finish(_ streamID: UInt32, _ result: Result<Data, any Error>, batched: Bool) {
+    private func finish(_ streamID: UInt32, _ token: ObjectIdentifier, _ result: Result<Data, any Error>, batched: Bool)
+    {
         let shouldFlush = batched ? batch.dequeueShouldFlush() : true
-        guard let call = calls[streamID] else {
+        guard let call = calls[streamID], ObjectIdentifier(call) == token else {
             if shouldFlush { flush() }
             return
         }
@@ -440,9 +453,15 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         complete(streamID, call, response: &response, flush: shouldFlush)
     }
 
-    private func sendData(_ streamID: UInt32, _ payload: Data, promise: EventLoopPromise<Void>, batched: Bool) {
+    private func sendData(
+        _ streamID: UInt32,
+        _ token: ObjectIdentifier,
+        _ payload: Data,
+        promise: EventLoopPromise<Void>,
+        batched: Bool
+    ) {
         let shouldFlush = batched ? batch.dequeueShouldFlush() : true
-        guard let context = channelContext, let call = calls[streamID] else {
+        guard let context = channelContext, let call = calls[streamID], ObjectIdentifier(call) == token else {
             if shouldFlush { flush() }
             promise.fail(RPCError(code: .cancelled, message: "the call has ended; the response message was not sent"))
             return
@@ -450,6 +469,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         do {
             try call.machine.sendResponseData()
         } catch {
+            if shouldFlush { flush() }
             promise.fail(RPCError(code: .failedPrecondition, message: error.message))
             return
         }
@@ -487,17 +507,39 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         _ = try? call.machine.sendResponse()
         guard let context = channelContext else { return }
         do {
-            let frame = try Envelope.frame(
-                response,
-                streamID: streamID,
-                type: .response
-            )
+            var frame = try Envelope.frame(response, streamID: streamID, type: .response)
+            if frame.readableBytes - Frame.headerSize > limits.maxDataLength {
+                // The payload fitted but the envelope with its metadata does not.
+                let error = RPCError(
+                    code: .resourceExhausted,
+                    message: "the response with its metadata is \(frame.readableBytes - Frame.headerSize) bytes, "
+                        + "over the \(limits.maxDataLength)-byte frame limit"
+                )
+                frame = try Envelope.frame(
+                    Envelope.response(error: error, metadata: [:]),
+                    streamID: streamID,
+                    type: .response
+                )
+            }
             context.write(wrapOutboundOut(frame), promise: nil)
         } catch {
             logger.error("cannot encode a response envelope: \(error)")
         }
         if flush { self.flush() }
-        if draining && calls.isEmpty { context.close(promise: nil) }
+        if draining && calls.isEmpty { closeAfterPendingWrites() }
+    }
+
+    /// Ends a draining connection once everything written so far has reached the socket: closes the
+    /// sending side (the client reads the last responses, then sees the end), and the whole channel
+    /// if that is not possible.
+    private func closeAfterPendingWrites() {
+        guard let context = channelContext else { return }
+        flushPending = false
+        context.flush()
+        let channel = context.channel
+        let promise = context.eventLoop.makePromise(of: Void.self)
+        promise.futureResult.whenFailure { _ in channel.close(promise: nil) }
+        context.close(mode: .output, promise: promise)
     }
 
     /// Flushes now, or once at the end of the current read when called while reading.

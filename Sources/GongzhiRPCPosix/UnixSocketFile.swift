@@ -11,6 +11,14 @@ enum UnixSocketFile {
     /// Makes `path` free to bind. A socket file left by a server that is gone is removed; a socket
     /// someone still listens on, or a file that is not a socket, is left alone and reported.
     static func prepare(_ path: String) throws {
+        let limit = MemoryLayout.size(ofValue: sockaddr_un().sun_path) - 1
+        guard path.utf8.count <= limit else {
+            throw RPCError(
+                code: .invalidArgument,
+                message:
+                    "the socket path \(path) is \(path.utf8.count) bytes; Unix socket paths are limited to \(limit)"
+            )
+        }
         var info = stat()
         if lstat(path, &info) != 0 {
             if errno == ENOENT { return }
@@ -45,7 +53,8 @@ enum UnixSocketFile {
 
     /// Connects to the socket to see whether a server is behind it.
     static func probe(_ path: String) -> ProbeResult {
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        // Non-blocking, so a hung server with a full backlog answers EAGAIN instead of blocking us.
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
         guard fd >= 0 else { return .unknown(errnoText()) }
         defer { close(fd) }
         var address = sockaddr_un()
@@ -79,11 +88,20 @@ enum UnixSocketFile {
         }
     }
 
-    /// Moves the freshly bound socket to its public path in one step, so clients never see it with
-    /// the wrong mode.
+    /// Gives the freshly bound socket its public path in one step, so clients never see it with the
+    /// wrong mode. A hard link, not a rename: if another server published the path meanwhile, this
+    /// fails instead of silently taking the path from it.
     static func publish(_ temporary: String, as path: String) throws {
-        if rename(temporary, path) != 0 {
-            throw RPCError(code: .unavailable, message: "cannot move socket into place at \(path): \(errnoText())")
+        defer { unlink(temporary) }
+        guard link(temporary, path) == 0 else {
+            if errno == EEXIST {
+                throw RPCError(
+                    code: .alreadyExists,
+                    message:
+                        "another server took \(path) while this one was starting; stop it first or choose another path"
+                )
+            }
+            throw RPCError(code: .unavailable, message: "cannot put the socket in place at \(path): \(errnoText())")
         }
     }
 

@@ -93,3 +93,16 @@ public struct CallOptions: Sendable, Hashable {
 
     public static let defaults = CallOptions()
 }
+
+extension Duration {
+    /// The duration in whole nanoseconds, clamped to `Int64`'s range instead of overflowing
+    /// (`.seconds(Int64.max)` is a fair way to say "no limit").
+    public var saturatingNanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        let (whole, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        if overflow { return seconds < 0 ? .min : .max }
+        let (total, overflowAgain) = whole.addingReportingOverflow(attoseconds / 1_000_000_000)
+        if overflowAgain { return seconds < 0 ? .min : .max }
+        return total
+    }
+}

@@ -70,7 +70,7 @@ extension RPCClientChannel {
             options: options
         )
         return ClientResponse(
-            message: try MessageCodec.decode(Response.self, from: raw.payload),
+            message: try MessageCodec.decode(Response.self, from: raw.payload, failingWith: .internal),
             metadata: raw.metadata
         )
     }
@@ -95,7 +95,7 @@ extension RPCClientChannel {
             try await stream.closeSend()
             let raw = try await stream.finalResponse()
             return ClientResponse(
-                message: try MessageCodec.decode(Response.self, from: raw.payload),
+                message: try MessageCodec.decode(Response.self, from: raw.payload, failingWith: .internal),
                 metadata: raw.metadata
             )
         } catch {
@@ -160,6 +160,9 @@ extension RPCClientChannel {
         of stream: any RPCClientStream,
         as type: Response.Type
     ) -> RPCResponseStream<Response> {
-        RPCMessageStream(raw: stream.responses, decode: { try MessageCodec.decode(Response.self, from: $0) })
+        RPCMessageStream(
+            raw: stream.responses,
+            decode: { try MessageCodec.decode(Response.self, from: $0, failingWith: .internal) }
+        )
     }
 }

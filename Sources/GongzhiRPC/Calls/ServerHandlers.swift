@@ -131,12 +131,18 @@ public enum MessageCodec {
         }
     }
 
-    public static func decode<M: SwiftProtobuf.Message>(_ type: M.Type, from data: Data) throws -> M {
+    /// Decodes a message. A request that does not decode is the caller's mistake (INVALID_ARGUMENT);
+    /// a client passes `.internal` for a response that does not, which is the server's.
+    public static func decode<M: SwiftProtobuf.Message>(
+        _ type: M.Type,
+        from data: Data,
+        failingWith code: StatusCode = .invalidArgument
+    ) throws -> M {
         do {
             return try M(serializedBytes: data)
         } catch {
             throw RPCError(
-                code: .invalidArgument,
+                code: code,
                 message: "the payload is not a valid \(M.protoMessageName) (\(data.count) bytes): \(error)",
                 cause: error
             )
