@@ -12,9 +12,11 @@ let package = Package(
     products: [
         .library(name: "GongzhiRPC", targets: ["GongzhiRPC"]),
         .library(name: "GongzhiRPCPosix", targets: ["GongzhiRPCPosix"]),
+        .library(name: "GongzhiRPCLifecycle", targets: ["GongzhiRPCLifecycle"]),
         .library(name: "GongzhiSchemas", targets: ["GongzhiSchemas"]),
         .executable(name: "protoc-gen-gongzhi-ttrpc", targets: ["protoc-gen-gongzhi-ttrpc"]),
         .executable(name: "gongzhi-echo", targets: ["gongzhi-echo"]),
+        .executable(name: "gongzhi-echo-server", targets: ["gongzhi-echo-server"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -43,6 +45,13 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Runs an RPCServer as a swift-service-lifecycle Service.
+        .target(
+            name: "GongzhiRPCLifecycle",
+            dependencies: [
+                "GongzhiRPCPosix",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
@@ -71,7 +80,18 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // Echo test service as a separate process: used by end-to-end tests, interop and benchmarks.
+        // The echo service as a lean server process: used by end-to-end tests, interop and benchmarks.
+        .executableTarget(
+            name: "gongzhi-echo-server",
+            dependencies: [
+                "GongzhiEcho",
+                "GongzhiRPCPosix",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Client commands for the echo service: interoperability checks and the benchmark client.
         .executableTarget(
             name: "gongzhi-echo",
             dependencies: [
@@ -82,7 +102,6 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

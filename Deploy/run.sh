@@ -9,6 +9,7 @@ cd "$root"
 export PATH="/opt/swift/usr/bin:$PATH"
 
 Deploy/setup-debian.sh build
+swift build -c release --product gongzhi-echo-server
 swift build -c release --product gongzhi-echo
 bin="$(swift build -c release --show-bin-path)"
 
@@ -17,7 +18,7 @@ mkdir -p "$runtime"
 chmod 0750 "$runtime"
 socket="$runtime/echo.sock"
 
-"$bin/gongzhi-echo" serve --socket "$socket" --log-level info &
+"$bin/gongzhi-echo-server" --socket "$socket" --log-level info &
 server=$!
 trap 'kill -TERM $server 2>/dev/null; wait $server 2>/dev/null' EXIT INT TERM
 

@@ -2,7 +2,6 @@ import GongzhiRPC
 import Logging
 import NIOCore
 import NIOPosix
-import ServiceLifecycle
 import Synchronization
 
 #if canImport(FoundationEssentials)
@@ -13,10 +12,12 @@ import Foundation
 
 /// A ttrpc server on a Unix-domain socket.
 ///
-/// `run()` binds the socket, serves until graceful shutdown (``beginGracefulShutdown()``, a
-/// service-lifecycle shutdown, or task cancellation), then stops accepting, lets in-flight calls
-/// finish within the grace period, closes every connection and removes its socket file.
-public final class RPCServer: Service, Sendable {
+/// `run()` binds the socket, serves until graceful shutdown (``beginGracefulShutdown()`` or
+/// cancellation of the task running it), then stops accepting, lets in-flight calls finish within the
+/// grace period, closes every connection and removes its socket file. To run it in a swift-service-lifecycle
+/// `ServiceGroup`, wrap it in `RPCServerService` from GongzhiRPCLifecycle; the transport itself does not
+/// depend on service-lifecycle, which keeps small servers small.
+public final class RPCServer: Sendable {
     public struct Configuration: Sendable {
         /// Where the socket file is created.
         public var socketPath: String
@@ -106,13 +107,9 @@ public final class RPCServer: Service, Sendable {
         listening.succeed()
         logger.info("listening", metadata: ["services": "\(registry.serviceNames.joined(separator: ","))"])
 
-        await withGracefulShutdownHandler {
-            await withTaskCancellationHandler {
-                try? await shutdownRequested.futureResult.get()
-            } onCancel: {
-                self.beginGracefulShutdown()
-            }
-        } onGracefulShutdown: {
+        await withTaskCancellationHandler {
+            try? await shutdownRequested.futureResult.get()
+        } onCancel: {
             self.beginGracefulShutdown()
         }
         await drain(listener: channel)

@@ -2,10 +2,8 @@ import ArgumentParser
 import GongzhiEcho
 import GongzhiRPC
 import GongzhiRPCPosix
-import Logging
 import NIOCore
 import NIOPosix
-import ServiceLifecycle
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -13,13 +11,13 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// `gongzhi-echo`: the echo test service as a process, its interoperability checks and a benchmark client.
+/// `gongzhi-echo`: interoperability checks and a benchmark client for a `gongzhi.test.v1.Echo` server.
 @main
 struct EchoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gongzhi-echo",
-        abstract: "Serve, check or benchmark the gongzhi.test.v1.Echo service over a Unix socket.",
-        subcommands: [Serve.self, Check.self, BenchClient.self]
+        abstract: "Check or benchmark a gongzhi.test.v1.Echo server (gongzhi-echo-server, or any ttrpc peer).",
+        subcommands: [Check.self, BenchClient.self]
     )
 
     static func main() async {
@@ -36,50 +34,6 @@ struct SocketOption: ParsableArguments {
 }
 
 extension EchoCommand {
-    struct Serve: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "Serve the echo service until SIGTERM or SIGINT; prints READY when listening."
-        )
-
-        @OptionGroup var socket: SocketOption
-
-        @Option(help: "Permission bits of the socket file, in octal.")
-        var mode: String = "600"
-
-        @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
-        var logLevel: String = "warning"
-
-        @Flag(help: "Start handlers as ordinary tasks instead of on the connection's event loop.")
-        var handlersAsTasks = false
-
-        func run() async throws {
-            guard let mode = UInt32(mode, radix: 8) else {
-                throw ValidationError("--mode must be octal permission bits such as 600 or 660")
-            }
-            var logger = Logger(label: "gongzhi.echo")
-            logger.logLevel = Logger.Level(rawValue: logLevel) ?? .warning
-            var configuration = RPCServer.Configuration(socketPath: socket.socket)
-            configuration.socketMode = mode
-            configuration.shutdownGracePeriod = .seconds(5)
-            configuration.startsHandlersOnEventLoop = !handlersAsTasks
-            let server = RPCServer(configuration: configuration, services: [EchoService()], logger: logger)
-            let services = ServiceGroup(
-                configuration: .init(
-                    services: [.init(service: server)],
-                    gracefulShutdownSignals: [.sigterm, .sigint],
-                    logger: logger
-                )
-            )
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await services.run() }
-                try await server.waitUntilListening()
-                print("READY")
-                fflush(nil)
-                try await group.waitForAll()
-            }
-        }
-    }
-
     struct Check: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Run the interoperability checks against an echo server; exits non-zero if one fails."

@@ -247,8 +247,8 @@ final class EndToEndTests: XCTestCase {
     func testStaleSocketIsReplacedAndLiveOneIsNot() async throws {
         // A second server on the live socket refuses to start and leaves the first one serving.
         let second = try ChildProcess(
-            try BuiltExecutables.path("gongzhi-echo"),
-            ["serve", "--socket", server.socketPath],
+            try BuiltExecutables.path("gongzhi-echo-server"),
+            ["--socket", server.socketPath],
             outputPath: directory.file("second.log")
         )
         let status = await second.waitForExit()
@@ -270,8 +270,8 @@ final class EndToEndTests: XCTestCase {
         let path = directory.file("precious.txt")
         try "keep me".write(toFile: path, atomically: true, encoding: .utf8)
         let refused = try ChildProcess(
-            try BuiltExecutables.path("gongzhi-echo"),
-            ["serve", "--socket", path],
+            try BuiltExecutables.path("gongzhi-echo-server"),
+            ["--socket", path],
             outputPath: directory.file("refused.log")
         )
         let status5 = await refused.waitForExit()

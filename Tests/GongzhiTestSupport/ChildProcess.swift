@@ -79,7 +79,7 @@ public final class ChildProcess: @unchecked Sendable {
     }
 }
 
-/// A `gongzhi-echo serve` process on a socket in a temporary directory.
+/// A `gongzhi-echo-server` process on a socket in a temporary directory.
 public final class EchoServerProcess: Sendable {
     public let child: ChildProcess
     public let socketPath: String
@@ -87,8 +87,8 @@ public final class EchoServerProcess: Sendable {
     public init(socketPath: String, extraArguments: [String] = [], outputPath: String) async throws {
         self.socketPath = socketPath
         child = try ChildProcess(
-            try BuiltExecutables.path("gongzhi-echo"),
-            ["serve", "--socket", socketPath, "--log-level", "debug"] + extraArguments,
+            try BuiltExecutables.path("gongzhi-echo-server"),
+            ["--socket", socketPath, "--log-level", "debug"] + extraArguments,
             outputPath: outputPath
         )
         try await child.waitForOutput("READY")

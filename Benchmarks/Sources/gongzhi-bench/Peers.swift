@@ -16,7 +16,14 @@ struct Peer: Sendable {
 
     var isOurs: Bool { self.id == .gongzhi }
 
-    var serverArgv: [String] { [self.binary, "serve"] }
+    /// Ours serves with the lean `gongzhi-echo-server` beside the `gongzhi-echo` client.
+    var serverArgv: [String] {
+        guard self.isOurs else { return [self.binary, "serve"] }
+        let directory = self.binary.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(
+            separator: "/"
+        )
+        return ["\(directory)/gongzhi-echo-server", "serve"]
+    }
     var clientArgv: [String] { [self.binary, "bench-client"] }
 
     static func displayName(_ id: ID) -> String {
@@ -72,19 +79,21 @@ struct Workspace: Sendable {
         let scratch = "\(self.repoRoot)/.build-bench"
         let binary = "\(scratch)/release/gongzhi-echo"
         guard self.build else { return binary }
-        do {
-            try runToCompletion(
-                [
-                    // Built as it is deployed: with the Swift runtime linked in, like the Go peer's static binary.
-                    try self.tool("swift"), "build", "-c", "release", "--product", "gongzhi-echo",
-                    "--static-swift-stdlib", "--package-path", self.repoRoot, "--scratch-path", scratch,
-                ],
-                logPath: self.logPath("build-gongzhi-echo"),
-                timeout: self.buildTimeout,
-                collectOutput: false
-            )
-        } catch let failure as BenchFailure {
-            throw BenchFailure("gongzhi-echo did not build: \(failure.description)")
+        for product in ["gongzhi-echo-server", "gongzhi-echo"] {
+            do {
+                try runToCompletion(
+                    [
+                        // Built as deployed: the Swift runtime linked in, like the Go peer's static binary.
+                        try self.tool("swift"), "build", "-c", "release", "--product", product,
+                        "--static-swift-stdlib", "--package-path", self.repoRoot, "--scratch-path", scratch,
+                    ],
+                    logPath: self.logPath("build-\(product)"),
+                    timeout: self.buildTimeout,
+                    collectOutput: false
+                )
+            } catch let failure as BenchFailure {
+                throw BenchFailure("\(product) did not build: \(failure.description)")
+            }
         }
         return binary
     }
