@@ -26,13 +26,16 @@ final class ServerConnectionHandler: ChannelInboundHandler {
 
     /// One call in progress.
     private final class Call {
-        var machine = StreamStateMachine(role: .server)
+        var machine: StreamStateMachine
         let context: ServerCallContext
         var task: Task<Void, Never>?
         var requests: AsyncThrowingStream<Data, any Error>.Continuation?
         var deadline: Scheduled<Void>?
 
-        init(context: ServerCallContext) { self.context = context }
+        init(machine: StreamStateMachine, context: ServerCallContext) {
+            self.machine = machine
+            self.context = context
+        }
     }
 
     private let registry: ServiceRegistry
@@ -231,8 +234,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
             deadline: deadline,
             logger: logger
         )
-        let call = Call(context: callContext)
-        call.machine = machine
+        let call = Call(machine: machine, context: callContext)
         calls[streamID] = call
         start(call, streamID: streamID, handler: handler, request: request, clientSendsData: clientSendsData)
 
@@ -432,15 +434,6 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         }
         var response: Gongzhi_Rpc_V1_Response
         switch result {
-        case .success(let payload) where payload.count > limits.maxDataLength:
-            response = Envelope.response(
-                error: RPCError(
-                    code: .resourceExhausted,
-                    message:
-                        "the response of \(payload.count) bytes is over the \(limits.maxDataLength)-byte frame limit"
-                ),
-                metadata: call.context.responseMetadata
-            )
         case .success(let payload):
             response = Envelope.response(payload: payload, metadata: call.context.responseMetadata)
         case .failure(let error):
