@@ -17,6 +17,12 @@ let package = Package(
         .executable(name: "protoc-gen-gongzhi-ttrpc", targets: ["protoc-gen-gongzhi-ttrpc"]),
         .executable(name: "gongzhi-echo", targets: ["gongzhi-echo"]),
         .executable(name: "gongzhi-echo-server", targets: ["gongzhi-echo-server"]),
+        .library(name: "GongzhiHost", targets: ["GongzhiHost"]),
+        .library(name: "GongzhiPluginSDK", targets: ["GongzhiPluginSDK"]),
+        .library(name: "GongzhiPluginTesting", targets: ["GongzhiPluginTesting"]),
+        .executable(name: "gongzhi-host", targets: ["gongzhi-host"]),
+        .executable(name: "gongzhictl", targets: ["gongzhictl"]),
+        .executable(name: "gongzhi-noticeboard", targets: ["gongzhi-noticeboard"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -105,6 +111,91 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The host: configuration, plugin manifests, supervision, registration, routing, grants, audit.
+        .target(
+            name: "GongzhiHost",
+            dependencies: [
+                "GongzhiRPC",
+                "GongzhiRPCPosix",
+                "GongzhiSchemas",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // The host daemon.
+        .executableTarget(
+            name: "gongzhi-host",
+            dependencies: [
+                "GongzhiHost",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // What a plugin author imports: serve services, register with the host, call the host.
+        .target(
+            name: "GongzhiPluginSDK",
+            dependencies: [
+                "GongzhiRPC",
+                "GongzhiRPCPosix",
+                "GongzhiSchemas",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Starts a real host with an author's plugins inside a test.
+        .target(
+            name: "GongzhiPluginTesting",
+            dependencies: [
+                "GongzhiHost",
+                "GongzhiPluginSDK",
+                "GongzhiRPC",
+                "GongzhiRPCPosix",
+                "GongzhiSchemas",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The admin CLI's commands and their output, as a library so that tests can run them.
+        .target(
+            name: "GongzhiControl",
+            dependencies: [
+                "GongzhiRPC",
+                "GongzhiRPCPosix",
+                "GongzhiSchemas",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "gongzhictl",
+            dependencies: ["GongzhiControl"]
+        ),
+        // The example plugin: a community notice board.
+        .executableTarget(
+            name: "gongzhi-noticeboard",
+            dependencies: [
+                "GongzhiPluginSDK",
+                "GongzhiSchemas",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Plugins/noticeboard",
+            exclude: ["noticeboard.plugin.toml"]
+        ),
+        // A plugin for the host's end-to-end tests: echo, probes, and misbehaviour on request.
+        .executableTarget(
+            name: "gongzhi-test-plugin",
+            dependencies: [
+                "GongzhiPluginSDK",
+                "GongzhiEcho",
+                "GongzhiSchemas",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/Plugins/gongzhi-test-plugin"
+        ),
         .target(
             name: "GongzhiTestSupport",
             dependencies: [
@@ -136,6 +227,40 @@ let package = Package(
                 "GongzhiTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "GongzhiHostTests",
+            dependencies: [
+                "GongzhiHost",
+                "GongzhiRPC",
+                "GongzhiSchemas",
+                "GongzhiTestSupport",
+            ]
+        ),
+        .testTarget(
+            name: "GongzhiControlTests",
+            dependencies: [
+                "GongzhiControl",
+                "GongzhiSchemas",
+                "GongzhiTestSupport",
+            ]
+        ),
+        .testTarget(
+            name: "GongzhiEndToEndTests",
+            dependencies: [
+                "GongzhiHost",
+                "GongzhiPluginSDK",
+                "GongzhiPluginTesting",
+                "GongzhiRPC",
+                "GongzhiRPCPosix",
+                "GongzhiSchemas",
+                "GongzhiTestSupport",
+                "gongzhi-host",
+                "gongzhictl",
+                "gongzhi-noticeboard",
+                "gongzhi-test-plugin",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -47,7 +47,11 @@ generate GongzhiRPC Sources/GongzhiRPC/Generated \
     gongzhi/rpc/v1/envelope.proto
 generate GongzhiSchemas Sources/GongzhiSchemas/Generated \
     gongzhi/plugin/v1/plugin.proto \
-    gongzhi/test/v1/echo.proto
+    gongzhi/host/v1/registration.proto \
+    gongzhi/host/v1/admin.proto \
+    gongzhi/example/v1/noticeboard.proto \
+    gongzhi/test/v1/echo.proto \
+    gongzhi/test/v1/probe.proto
 
 if [ "$mode" = "--check" ]; then
     status=0

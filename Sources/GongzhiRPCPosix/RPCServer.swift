@@ -50,7 +50,7 @@ public final class RPCServer: Sendable {
     }
 
     public let configuration: Configuration
-    private let registry: ServiceRegistry
+    private let dispatcher: any RPCCallDispatcher
     private let logger: Logger
     private let group: any EventLoopGroup
     private let state = Mutex<State>(.idle)
@@ -60,14 +60,30 @@ public final class RPCServer: Sendable {
     private let shutdownOnce = Mutex(false)
     private let isDraining = Atomic<Bool>(false)
 
-    public init(
+    /// A server for `services`, dispatching calls by service and method name.
+    public convenience init(
         configuration: Configuration,
         services: [any RPCService],
         logger: Logger,
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) {
+        self.init(
+            configuration: configuration,
+            dispatcher: ServiceRegistry(services),
+            logger: logger,
+            eventLoopGroup: eventLoopGroup
+        )
+    }
+
+    /// A server whose calls `dispatcher` chooses the handlers for (or refuses).
+    public init(
+        configuration: Configuration,
+        dispatcher: any RPCCallDispatcher,
+        logger: Logger,
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) {
         self.configuration = configuration
-        self.registry = ServiceRegistry(services)
+        self.dispatcher = dispatcher
         var logger = logger
         logger[metadataKey: "socket"] = "\(configuration.socketPath)"
         self.logger = logger
@@ -105,7 +121,11 @@ public final class RPCServer: Sendable {
             throw error
         }
         listening.succeed()
-        logger.info("listening", metadata: ["services": "\(registry.serviceNames.joined(separator: ","))"])
+        if let registry = dispatcher as? ServiceRegistry {
+            logger.info("listening", metadata: ["services": "\(registry.serviceNames.joined(separator: ","))"])
+        } else {
+            logger.info("listening")
+        }
 
         await withTaskCancellationHandler {
             try? await shutdownRequested.futureResult.get()
@@ -134,7 +154,7 @@ public final class RPCServer: Sendable {
         let temporary = (directory.isEmpty ? "" : directory) + "/.\(getpid()).bind"
         try? FileManager.default.removeItem(atPath: temporary)
 
-        let registry = self.registry
+        let dispatcher = self.dispatcher
         let logger = self.logger
         let limits = ServerConnectionHandler.Limits(
             maxConcurrentStreams: configuration.maxConcurrentStreamsPerConnection,
@@ -162,7 +182,7 @@ public final class RPCServer: Sendable {
                                 IdleStateHandler(readTimeout: stall),
                                 ByteToMessageHandler(FrameDecoder(maxDataLength: maxDataLength, progress: progress)),
                                 ServerConnectionHandler(
-                                    registry: registry,
+                                    dispatcher: dispatcher,
                                     peer: peer,
                                     limits: limits,
                                     progress: progress,

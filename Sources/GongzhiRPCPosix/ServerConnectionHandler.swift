@@ -38,7 +38,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         }
     }
 
-    private let registry: ServiceRegistry
+    private let dispatcher: any RPCCallDispatcher
     private let peer: PeerCredentials
     private let limits: Limits
     private let progress: FrameProgress
@@ -55,13 +55,13 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     private var flushPending = false
 
     init(
-        registry: ServiceRegistry,
+        dispatcher: any RPCCallDispatcher,
         peer: PeerCredentials,
         limits: Limits,
         progress: FrameProgress,
         logger: Logger
     ) {
-        self.registry = registry
+        self.dispatcher = dispatcher
         self.peer = peer
         self.limits = limits
         self.progress = progress
@@ -186,8 +186,10 @@ final class ServerConnectionHandler: ChannelInboundHandler {
             )
             return
         }
+        let metadata = Metadata(request.metadata)
+        let head = RPCCallHead(service: request.service, method: request.method, metadata: metadata, peer: peer)
         let handler: RPCMethodHandler
-        switch registry.handler(service: request.service, method: request.method) {
+        switch dispatcher.dispatch(head) {
         case .success(let found): handler = found
         case .failure(let error):
             respond(streamID, error)
@@ -229,7 +231,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         let callContext = ServerCallContext(
             service: request.service,
             method: request.method,
-            requestMetadata: Metadata(request.metadata),
+            requestMetadata: metadata,
             peer: peer,
             deadline: deadline,
             logger: logger

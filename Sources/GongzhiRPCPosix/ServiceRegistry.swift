@@ -1,10 +1,10 @@
 import GongzhiRPC
 
-/// The services a server serves, indexed once at start.
-struct ServiceRegistry: Sendable {
+/// Services indexed by name once, and dispatched to by service and method name.
+public struct ServiceRegistry: RPCCallDispatcher {
     private let services: [String: [String: RPCMethodHandler]]
 
-    init(_ services: [any RPCService]) {
+    public init(_ services: [any RPCService]) {
         var index: [String: [String: RPCMethodHandler]] = [:]
         for service in services {
             index[service.serviceName, default: [:]].merge(service.methodHandlers) { _, new in new }
@@ -12,10 +12,18 @@ struct ServiceRegistry: Sendable {
         self.services = index
     }
 
-    var serviceNames: [String] { services.keys.sorted() }
+    /// The names of the services served, sorted.
+    public var serviceNames: [String] { services.keys.sorted() }
+
+    /// True when `service` is served here.
+    public func serves(_ service: String) -> Bool { services[service] != nil }
+
+    public func dispatch(_ head: RPCCallHead) -> Result<RPCMethodHandler, RPCError> {
+        handler(service: head.service, method: head.method)
+    }
 
     /// The handler for a method, or the error that tells the caller what is served instead.
-    func handler(service: String, method: String) -> Result<RPCMethodHandler, RPCError> {
+    public func handler(service: String, method: String) -> Result<RPCMethodHandler, RPCError> {
         guard let methods = services[service] else {
             let served = services.keys.sorted().joined(separator: ", ")
             return .failure(
