@@ -1,1 +1,115 @@
-print("not yet")
+import GongzhiHost
+import Logging
+import ServiceLifecycle
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+let usage = """
+    usage: gongzhi-host [--config FILE] [--check] [--log-level LEVEL] [--version]
+
+    Runs the Gongzhi host in the foreground: serves admin.sock and host.sock in the runtime folder,
+    starts and supervises the plugins the configuration enables, and routes calls to them.
+    SIGTERM or SIGINT stops the plugins gracefully and exits; SIGHUP reloads the configuration.
+
+      --config FILE      the configuration (default: $GONGZHI_CONFIG, else /etc/gongzhi/gongzhi.toml)
+      --check            check the configuration and the manifests and executables of enabled plugins, then exit
+      --log-level LEVEL  override log_level (trace, debug, info, notice, warning, error, critical)
+      --version          print the version and exit
+
+    Exit status: 0 after a clean stop, 1 when the host fails, 2 for a bad command line or configuration.
+    """
+
+func fail(_ message: String, status: Int32) -> Never {
+    var standardError = StandardError()
+    print("gongzhi-host: \(message)", to: &standardError)
+    exit(status)
+}
+
+struct StandardError: TextOutputStream {
+    mutating func write(_ string: String) {
+        let bytes = Array(string.utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeBytes { write(2, $0.baseAddress! + offset, $0.count - offset) }
+            if written <= 0 { return }
+            offset += written
+        }
+    }
+}
+
+var configPath: String?
+var checkOnly = false
+var levelOverride: Logger.Level?
+var arguments = CommandLine.arguments.dropFirst().makeIterator()
+while let argument = arguments.next() {
+    switch argument {
+    case "--config", "-c":
+        guard let value = arguments.next() else { fail("--config needs a file", status: 2) }
+        configPath = value
+    case "--check":
+        checkOnly = true
+    case "--log-level":
+        guard let value = arguments.next(), let level = Logger.Level(rawValue: value) else {
+            fail("--log-level needs one of trace, debug, info, notice, warning, error, critical", status: 2)
+        }
+        levelOverride = level
+    case "--version":
+        print("gongzhi-host \(GongzhiHostVersion.current) (plugin protocol \(PluginProtocol.supported.joined(separator: ", ")))")
+        exit(0)
+    case "--help", "-h":
+        print(usage)
+        exit(0)
+    default:
+        fail("unknown argument \(argument)\n\(usage)", status: 2)
+    }
+}
+
+let path =
+    configPath ?? getenv("GONGZHI_CONFIG").map { String(cString: $0) } ?? "/etc/gongzhi/gongzhi.toml"
+var configuration: HostConfiguration
+do {
+    configuration = try HostConfiguration.load(path: path)
+} catch {
+    fail("\(error.description)", status: 2)
+}
+if let levelOverride { configuration.logLevel = levelOverride }
+
+if checkOnly {
+    var problems = 0
+    for plugin in configuration.plugins where plugin.enabled {
+        guard let manifestPath = configuration.manifestPath(plugin.name) else { continue }
+        do {
+            let manifest = try PluginManifest.load(path: manifestPath)
+            try manifest.verify()
+            print("ok    \(plugin.name) \(manifest.version) (\(manifest.executable))")
+        } catch {
+            problems += 1
+            print("bad   \(plugin.name): \(error.description)")
+        }
+    }
+    print(problems == 0 ? "configuration \(configuration.path) is valid" : "\(problems) plugin(s) would be refused")
+    exit(problems == 0 ? 0 : 2)
+}
+
+let level = configuration.logLevel
+LoggingSystem.bootstrap { label in
+    var handler = StreamLogHandler.standardError(label: label)
+    handler.logLevel = level
+    return handler
+}
+let logger = Logger(label: "gongzhi.host")
+let host = HostService(configuration: configuration, logger: logger)
+let group = ServiceGroup(
+    configuration: ServiceGroupConfiguration(
+        services: [ServiceGroupConfiguration.ServiceConfiguration(service: host)],
+        gracefulShutdownSignals: [.sigterm, .sigint],
+        logger: logger
+    )
+)
+do {
+    try await group.run()
+} catch {
+    fail("\(error)", status: 1)
+}

@@ -1,0 +1,70 @@
+import GongzhiRPC
+import Synchronization
+
+/// What the host knows to identify callers: the tokens it gave the plugins it started, the grants each
+/// plugin holds, the processes of attached external plugins, and the administrators' uids.
+final class Credentials: Sendable {
+    struct Ticket: Sendable, Equatable {
+        var plugin: String
+        /// The process the host started with this token.
+        var pid: Int32
+    }
+
+    private struct State {
+        var tickets: [String: Ticket] = [:]
+        var pluginGrants: [String: GrantSet] = [:]
+        var externalPIDs: [String: Int32] = [:]
+        var adminUIDs: Set<UInt32>
+    }
+
+    let tokens: TokenStore
+    private let state: Mutex<State>
+
+    init(tokens: TokenStore, adminUIDs: [UInt32]) {
+        self.tokens = tokens
+        self.state = Mutex(State(adminUIDs: Set(adminUIDs)))
+    }
+
+    /// A fresh token for a plugin process about to start.
+    func issueTicket(plugin: String) -> String {
+        let token = "gzp_" + hexString(randomBytes(32))
+        state.withLock { $0.tickets[token] = Ticket(plugin: plugin, pid: 0) }
+        return token
+    }
+
+    func bind(ticket token: String, pid: Int32) {
+        state.withLock { $0.tickets[token]?.pid = pid }
+    }
+
+    func revoke(ticket token: String) {
+        _ = state.withLock { $0.tickets.removeValue(forKey: token) }
+    }
+
+    func ticket(_ token: String) -> Ticket? {
+        state.withLock { $0.tickets[token] }
+    }
+
+    func setGrants(_ grants: GrantSet?, plugin: String) {
+        state.withLock { $0.pluginGrants[plugin] = grants }
+    }
+
+    func grants(plugin: String) -> GrantSet {
+        state.withLock { $0.pluginGrants[plugin] ?? .none }
+    }
+
+    func setExternalPID(_ pid: Int32?, plugin: String) {
+        state.withLock { $0.externalPIDs[plugin] = pid }
+    }
+
+    func externalPID(plugin: String) -> Int32? {
+        state.withLock { $0.externalPIDs[plugin] }
+    }
+
+    func setAdminUIDs(_ uids: [UInt32]) {
+        state.withLock { $0.adminUIDs = Set(uids) }
+    }
+
+    func isAdmin(uid: UInt32) -> Bool {
+        state.withLock { $0.adminUIDs.contains(uid) }
+    }
+}

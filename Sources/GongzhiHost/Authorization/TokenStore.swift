@@ -1,0 +1,150 @@
+import Synchronization
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// A token an administrator issued, as the host keeps it: a hash of its secret, never the secret.
+public struct IssuedTokenRecord: Codable, Sendable, Equatable {
+    public enum Kind: String, Codable, Sendable {
+        /// An API client calling services on host.sock within its scopes.
+        case client
+        /// An external plugin that registers itself under `subject`.
+        case plugin
+    }
+
+    public var id: String
+    public var kind: Kind
+    public var subject: String
+    public var scopes: [String]
+    public var createdAtMilliseconds: Int64
+    public var expiresAtMilliseconds: Int64
+    public var revoked: Bool
+    public var description: String
+    public var issuedBy: String
+    public var secretHash: String
+
+    public var grants: GrantSet {
+        GrantSet(scopes.compactMap { try? GrantPattern(parsing: $0) })
+    }
+}
+
+/// Why a token was not accepted.
+public enum TokenRejection: Error, Sendable, Equatable {
+    case malformed
+    case unknown
+    case expired(id: String)
+    case revoked(id: String)
+
+    public var message: String {
+        switch self {
+        case .malformed: "the token is malformed"
+        case .unknown: "the token is not known to this host"
+        case .expired(let id): "token \(id) has expired; ask an administrator for a new one"
+        case .revoked(let id): "token \(id) was revoked"
+        }
+    }
+}
+
+/// The tokens administrators issue, kept in `<data_dir>/host/tokens.json` (mode 0600).
+public final class TokenStore: Sendable {
+    private let path: String
+    private let records: Mutex<[String: IssuedTokenRecord]>
+
+    /// The prefix of issued tokens: `gzt_<id>_<secret>`.
+    static let prefix = "gzt_"
+
+    public init(path: String) throws {
+        self.path = path
+        var loaded: [String: IssuedTokenRecord] = [:]
+        if fileExists(path) {
+            let bytes = try readFile(path)
+            let list = try JSONDecoder().decode([IssuedTokenRecord].self, from: Data(bytes))
+            for record in list { loaded[record.id] = record }
+        }
+        self.records = Mutex(loaded)
+    }
+
+    /// Issues a token. The secret is in the answer only.
+    public func issue(
+        kind: IssuedTokenRecord.Kind,
+        subject: String,
+        scopes: [GrantPattern],
+        lifetime: Duration,
+        description: String,
+        issuedBy: String
+    ) throws -> (record: IssuedTokenRecord, token: String) {
+        let id = hexString(randomBytes(6))
+        let token = Self.prefix + id + "_" + hexString(randomBytes(32))
+        let now = wallClockMilliseconds()
+        let record = IssuedTokenRecord(
+            id: id,
+            kind: kind,
+            subject: subject,
+            scopes: scopes.map(\.description),
+            createdAtMilliseconds: now,
+            expiresAtMilliseconds: now + lifetime.components.seconds * 1000,
+            revoked: false,
+            description: description,
+            issuedBy: issuedBy,
+            secretHash: SHA256.hexHash(Array(token.utf8))
+        )
+        try update { $0[id] = record }
+        return (record, token)
+    }
+
+    /// The record of a presented token, if it is known, unexpired and not revoked.
+    public func verify(_ token: String) -> Result<IssuedTokenRecord, TokenRejection> {
+        guard token.hasPrefix(Self.prefix) else { return .failure(.malformed) }
+        let parts = token.dropFirst(Self.prefix.count).split(separator: "_")
+        guard parts.count == 2 else { return .failure(.malformed) }
+        let id = String(parts[0])
+        guard let record = records.withLock({ $0[id] }) else { return .failure(.unknown) }
+        guard constantTimeEqual(SHA256.hexHash(Array(token.utf8)), record.secretHash) else {
+            return .failure(.unknown)
+        }
+        if record.revoked { return .failure(.revoked(id: id)) }
+        if record.expiresAtMilliseconds <= wallClockMilliseconds() { return .failure(.expired(id: id)) }
+        return .success(record)
+    }
+
+    public func list() -> [IssuedTokenRecord] {
+        records.withLock { Array($0.values) }.sorted { $0.createdAtMilliseconds < $1.createdAtMilliseconds }
+    }
+
+    /// Revokes a token; nil when there is no token with that id.
+    public func revoke(id: String) throws -> IssuedTokenRecord? {
+        var revoked: IssuedTokenRecord?
+        try update { records in
+            guard var record = records[id] else { return }
+            record.revoked = true
+            records[id] = record
+            revoked = record
+        }
+        return revoked
+    }
+
+    private func update(_ change: (inout [String: IssuedTokenRecord]) -> Void) throws {
+        try records.withLock { records in
+            var next = records
+            change(&next)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            let data = try encoder.encode(next.values.sorted { $0.createdAtMilliseconds < $1.createdAtMilliseconds })
+            try writeFileAtomically(path, Array(data), mode: 0o600)
+            records = next
+        }
+    }
+}
+
+/// Compares two strings in time that does not depend on where they first differ.
+func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+    let left = Array(a.utf8)
+    let right = Array(b.utf8)
+    guard left.count == right.count else { return false }
+    var difference: UInt8 = 0
+    for index in left.indices { difference |= left[index] ^ right[index] }
+    return difference == 0
+}

@@ -1,0 +1,236 @@
+import GongzhiRPC
+import GongzhiSchemas
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `gongzhi.host.v1.Admin` on admin.sock: what `gongzhictl` calls. The dispatcher has already checked
+/// that the caller's uid is an administrator's.
+struct AdminService: Gongzhi_Host_V1_AdminHandler {
+    let fleet: PluginFleet
+    let credentials: Credentials
+    let audit: AuditLog
+    let startedAt: Int64
+    let configuration: @Sendable () async -> HostConfiguration
+
+    private func admin(_ context: ServerCallContext) -> String {
+        Principal.admin(uid: context.peer.uid, pid: context.peer.pid).description
+    }
+
+    func status(request: Gongzhi_Host_V1_StatusRequest, context: ServerCallContext) async throws -> Gongzhi_Host_V1_HostStatus {
+        let configuration = await configuration()
+        var status = Gongzhi_Host_V1_HostStatus()
+        status.version = GongzhiHostVersion.current
+        status.pid = getpid()
+        status.startedAtMs = startedAt
+        status.configPath = configuration.path
+        status.runtimeDir = configuration.runtimeDirectory
+        status.dataDir = configuration.dataDirectory
+        status.residentBytes = residentMemoryBytes()
+        status.plugins = await fleet.statuses()
+        status.protocolVersions = PluginProtocol.supported
+        return status
+    }
+
+    func listPlugins(
+        request: Gongzhi_Host_V1_ListPluginsRequest,
+        context: ServerCallContext
+    ) async throws -> Gongzhi_Host_V1_ListPluginsResponse {
+        var response = Gongzhi_Host_V1_ListPluginsResponse()
+        response.plugins = await fleet.statuses()
+        return response
+    }
+
+    func describePlugin(
+        request: Gongzhi_Host_V1_PluginRequest,
+        context: ServerCallContext
+    ) async throws -> Gongzhi_Host_V1_PluginStatus {
+        guard let status = await fleet.status(request.name) else { throw await notFound(request.name) }
+        return status
+    }
+
+    func enablePlugin(request: Gongzhi_Host_V1_PluginRequest, context: ServerCallContext) async throws -> Gongzhi_Host_V1_PluginStatus {
+        try await operate("plugin.enable", request.name, context) { try await fleet.enable(request.name) }
+    }
+
+    func disablePlugin(request: Gongzhi_Host_V1_PluginRequest, context: ServerCallContext) async throws -> Gongzhi_Host_V1_PluginStatus {
+        try await operate("plugin.disable", request.name, context) { try await fleet.disable(request.name) }
+    }
+
+    func restartPlugin(request: Gongzhi_Host_V1_PluginRequest, context: ServerCallContext) async throws -> Gongzhi_Host_V1_PluginStatus {
+        try await operate("plugin.restart", request.name, context) { try await fleet.restart(request.name) }
+    }
+
+    private func operate(
+        _ action: String,
+        _ name: String,
+        _ context: ServerCallContext,
+        _ body: () async throws -> Gongzhi_Host_V1_PluginStatus
+    ) async throws -> Gongzhi_Host_V1_PluginStatus {
+        do {
+            let status = try await body()
+            audit.record(principal: admin(context), action: action, target: name, outcome: "ok", detail: status.state)
+            return status
+        } catch let error as PluginFleet.OperatorError {
+            let rpcError: RPCError
+            switch error {
+            case .notFound: rpcError = await notFound(name)
+            case .notManaged(let name):
+                rpcError = RPCError(
+                    code: .failedPrecondition,
+                    message: "plugin \(name) is external: it was started outside the host, so stop or start it there"
+                )
+            case .refused(let reason):
+                rpcError = RPCError(code: .failedPrecondition, message: "plugin \(name) cannot start: \(reason)")
+            }
+            audit.record(principal: admin(context), action: action, target: name, outcome: "failed", detail: rpcError.message)
+            throw rpcError
+        }
+    }
+
+    private func notFound(_ name: String) async -> RPCError {
+        let known = await fleet.statuses().map(\.name)
+        return RPCError(
+            code: .notFound,
+            message: "no plugin named \(name)" + (known.isEmpty ? "; none is configured" : " (known: \(known.joined(separator: ", ")))")
+        )
+    }
+
+    func pluginLogs(
+        request: Gongzhi_Host_V1_PluginLogsRequest,
+        responses: RPCResponseWriter<Gongzhi_Host_V1_LogLine>,
+        context: ServerCallContext
+    ) async throws {
+        guard let buffer = await fleet.logs(request.name) else {
+            if await fleet.status(request.name) != nil {
+                throw RPCError(
+                    code: .failedPrecondition,
+                    message: "plugin \(request.name) is external; its output goes wherever it was started"
+                )
+            }
+            throw await notFound(request.name)
+        }
+        if request.follow {
+            for await line in buffer.follow(tail: Int(request.tail)) {
+                try await responses.write(Self.message(line))
+            }
+        } else {
+            for line in buffer.tail(Int(request.tail)) {
+                try await responses.write(Self.message(line))
+            }
+        }
+    }
+
+    private static func message(_ line: PluginLogLine) -> Gongzhi_Host_V1_LogLine {
+        var message = Gongzhi_Host_V1_LogLine()
+        message.timeMs = line.timeMilliseconds
+        message.level = line.level.rawValue
+        message.stream = line.stream.rawValue
+        message.text = line.text
+        return message
+    }
+
+    func issueToken(request: Gongzhi_Host_V1_IssueTokenRequest, context: ServerCallContext) async throws -> Gongzhi_Host_V1_IssuedToken {
+        let kind: IssuedTokenRecord.Kind
+        switch request.kind {
+        case .client: kind = .client
+        case .plugin: kind = .plugin
+        default:
+            throw RPCError(code: .invalidArgument, message: "say what the token is for: a client or a plugin")
+        }
+        guard !request.subject.isEmpty else {
+            throw RPCError(code: .invalidArgument, message: "a token needs a subject: the client's or the plugin's name")
+        }
+        if kind == .plugin && !PluginManifest.isValidName(request.subject) {
+            throw RPCError(
+                code: .invalidArgument,
+                message: "\"\(request.subject)\" is not a plugin name (lower-case letters, digits and '-', at most 63)"
+            )
+        }
+        var scopes: [GrantPattern] = []
+        for text in request.scopes {
+            do {
+                scopes.append(try GrantPattern(parsing: text))
+            } catch {
+                throw RPCError(code: .invalidArgument, message: error.message)
+            }
+        }
+        let configuration = await configuration()
+        let lifetime = request.ttlSeconds == 0 ? configuration.defaultTokenLifetime : .seconds(Int64(clamping: request.ttlSeconds))
+        let (record, token) = try credentials.tokens.issue(
+            kind: kind,
+            subject: request.subject,
+            scopes: scopes,
+            lifetime: lifetime,
+            description: request.description_p,
+            issuedBy: admin(context)
+        )
+        audit.record(
+            principal: admin(context),
+            action: "token.issue",
+            target: record.id,
+            outcome: "ok",
+            detail: "\(kind.rawValue) \(record.subject), scopes \(record.scopes.joined(separator: " "))"
+        )
+        var issued = Gongzhi_Host_V1_IssuedToken()
+        issued.info = Self.info(record)
+        issued.token = token
+        return issued
+    }
+
+    func listTokens(request: Gongzhi_Host_V1_ListTokensRequest, context: ServerCallContext) async throws -> Gongzhi_Host_V1_ListTokensResponse {
+        var response = Gongzhi_Host_V1_ListTokensResponse()
+        response.tokens = credentials.tokens.list().map(Self.info)
+        return response
+    }
+
+    func revokeToken(request: Gongzhi_Host_V1_RevokeTokenRequest, context: ServerCallContext) async throws -> Gongzhi_Host_V1_TokenInfo {
+        guard let record = try credentials.tokens.revoke(id: request.id) else {
+            audit.record(principal: admin(context), action: "token.revoke", target: request.id, outcome: "failed", detail: "no such token")
+            throw RPCError(code: .notFound, message: "no token with id \(request.id) (gongzhictl tokens list shows them)")
+        }
+        audit.record(principal: admin(context), action: "token.revoke", target: record.id, outcome: "ok")
+        return Self.info(record)
+    }
+
+    private static func info(_ record: IssuedTokenRecord) -> Gongzhi_Host_V1_TokenInfo {
+        var info = Gongzhi_Host_V1_TokenInfo()
+        info.id = record.id
+        info.kind = record.kind.rawValue
+        info.subject = record.subject
+        info.scopes = record.scopes
+        info.createdAtMs = record.createdAtMilliseconds
+        info.expiresAtMs = record.expiresAtMilliseconds
+        info.revoked = record.revoked
+        info.description_p = record.description
+        info.issuedBy = record.issuedBy
+        return info
+    }
+
+    func listAudit(request: Gongzhi_Host_V1_ListAuditRequest, context: ServerCallContext) async throws -> Gongzhi_Host_V1_ListAuditResponse {
+        var response = Gongzhi_Host_V1_ListAuditResponse()
+        let limit = request.limit == 0 ? 50 : Int(min(request.limit, 1000))
+        response.entries = audit.recent(limit).map { record in
+            var entry = Gongzhi_Host_V1_AuditEntry()
+            entry.sequence = record.sequence
+            entry.timeMs = record.timeMilliseconds
+            entry.principal = record.principal
+            entry.action = record.action
+            entry.target = record.target
+            entry.outcome = record.outcome
+            entry.detail = record.detail
+            entry.hash = record.hash
+            return entry
+        }
+        return response
+    }
+}
+
+/// Resident memory of this process, from /proc/self/statm.
+func residentMemoryBytes() -> UInt64 {
+    guard let bytes = try? readFile("/proc/self/statm") else { return 0 }
+    let fields = String(decoding: bytes, as: UTF8.self).split(separator: " ")
+    guard fields.count > 1, let pages = UInt64(fields[1]) else { return 0 }
+    return pages * UInt64(sysconf(Int32(_SC_PAGESIZE)))
+}

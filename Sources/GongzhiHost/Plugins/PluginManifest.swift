@@ -1,0 +1,132 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The protocol versions this host speaks with its plugins.
+public enum PluginProtocol {
+    /// ttrpc 1.2 framing, the `gongzhi.host.v1.Registration` service and the `gongzhi.plugin.v1.Plugin`
+    /// lifecycle service (see Docs/plugin-protocol.md).
+    public static let current = "gongzhi-plugin/1"
+    public static let supported: [String] = [current]
+}
+
+/// What a plugin is, from the manifest beside its executable (`<name>.plugin.toml`).
+public struct PluginManifest: Sendable, Equatable {
+    public var path: String
+    public var name: String
+    public var version: String
+    public var description: String
+    /// Absolute path of the executable.
+    public var executable: String
+    /// Lower-case hex SHA-256 the executable must have.
+    public var sha256: String
+    public var protocolVersions: [String]
+    public var services: [String]
+    public var requestedGrants: [GrantPattern]
+
+    static let knownKeys: Set<String> = [
+        "name", "version", "description", "executable", "sha256", "protocol_versions", "services", "grants",
+    ]
+
+    /// A plugin name: lower-case letters, digits and '-', starting with a letter, at most 63 characters.
+    public static func isValidName(_ name: String) -> Bool {
+        guard let first = name.utf8.first, first >= UInt8(ascii: "a"), first <= UInt8(ascii: "z"), name.utf8.count <= 63
+        else { return false }
+        return name.utf8.allSatisfy {
+            ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z")) || ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9"))
+                || $0 == UInt8(ascii: "-")
+        }
+    }
+
+    public static func load(path: String) throws(ConfigurationError) -> PluginManifest {
+        let text: String
+        do {
+            text = try readTextFile(path)
+        } catch {
+            throw ConfigurationError(file: path, message: "cannot read the manifest: \(error)")
+        }
+        return try parse(text, path: path)
+    }
+
+    public static func parse(_ text: String, path: String) throws(ConfigurationError) -> PluginManifest {
+        let document: TOMLDocument
+        do {
+            document = try TOMLDocument(parsing: text)
+        } catch {
+            throw ConfigurationError(file: path, line: error.line, message: error.message)
+        }
+        let table = TOMLTableReader(document.root, file: path)
+        try table.rejectUnknownKeys(knownKeys)
+        let name = try table.requiredString("name")
+        guard isValidName(name) else {
+            throw table.error("name", "\"\(name)\" is not a plugin name (lower-case letters, digits and '-', at most 63)")
+        }
+        let version = try table.requiredString("version")
+        let executable = resolve(try table.requiredString("executable"), against: parentDirectory(of: absolutePath(path)))
+        let sha = try table.requiredString("sha256").lowercased()
+        guard sha.utf8.count == 64, sha.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) }) else {
+            throw table.error("sha256", "must be the 64 hex digits of the executable's SHA-256 (sha256sum \(executable))")
+        }
+        guard let versions = try table.stringArray("protocol_versions"), !versions.isEmpty else {
+            throw table.error("protocol_versions", "is required: the protocol versions the plugin speaks, e.g. [\"\(PluginProtocol.current)\"]")
+        }
+        let services = try table.stringArray("services") ?? []
+        for service in services where service.isEmpty || service.contains("/") || !service.contains(".") {
+            throw table.error("services", "\"\(service)\" is not a fully qualified service name (e.g. gongzhi.grid.v1.GridService)")
+        }
+        var grants: [GrantPattern] = []
+        for text in try table.stringArray("grants") ?? [] {
+            do {
+                grants.append(try GrantPattern(parsing: text))
+            } catch {
+                throw table.error("grants", error.message)
+            }
+        }
+        return PluginManifest(
+            path: absolutePath(path),
+            name: name,
+            version: version,
+            description: try table.string("description") ?? "",
+            executable: executable,
+            sha256: sha,
+            protocolVersions: versions,
+            services: services,
+            requestedGrants: grants
+        )
+    }
+
+    /// The protocol version the host and the plugin both speak, or nil.
+    public var agreedProtocolVersion: String? {
+        PluginProtocol.supported.first { protocolVersions.contains($0) }
+    }
+
+    /// Checks that the host can run this plugin: a shared protocol version and an executable with the
+    /// expected hash. The error says which check failed.
+    public func verify() throws(ConfigurationError) {
+        guard agreedProtocolVersion != nil else {
+            throw ConfigurationError(
+                file: path,
+                key: "protocol_versions",
+                message: "the plugin speaks \(protocolVersions.joined(separator: ", ")); this host speaks "
+                    + PluginProtocol.supported.joined(separator: ", ")
+            )
+        }
+        let actual: String
+        do {
+            actual = try sha256OfFile(executable)
+        } catch {
+            throw ConfigurationError(file: path, key: "executable", message: "cannot read the executable: \(error)")
+        }
+        guard actual == sha256 else {
+            throw ConfigurationError(
+                file: path,
+                key: "sha256",
+                message: "the executable \(executable) has SHA-256 \(actual), not the manifest's \(sha256); "
+                    + "it was changed after the manifest was sealed"
+            )
+        }
+        guard access(executable, X_OK) == 0 else {
+            throw ConfigurationError(file: path, key: "executable", message: "\(executable) is not executable")
+        }
+    }
+}

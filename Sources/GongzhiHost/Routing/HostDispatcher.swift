@@ -1,0 +1,281 @@
+import GongzhiRPC
+import GongzhiRPCPosix
+import GongzhiSchemas
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// Decides every call that reaches the host: who the caller is, whether its grants allow the call,
+/// and which handler serves it — one of the host's own services, or a plugin's, forwarded without
+/// decoding the payload.
+struct HostDispatcher: RPCCallDispatcher {
+    enum Socket: Sendable {
+        /// admin.sock: callers are identified by uid.
+        case admin
+        /// host.sock: callers are identified by token.
+        case host
+    }
+
+    let socket: Socket
+    /// The host's own services on this socket.
+    let local: ServiceRegistry
+    let routes: RoutingTable
+    let credentials: Credentials
+    let audit: AuditLog
+    let configurationPath: String
+
+    func dispatch(_ head: RPCCallHead) -> Result<RPCMethodHandler, RPCError> {
+        let principal: Principal
+        let clientGrants: GrantSet?
+        switch identify(head) {
+        case .success(let found): (principal, clientGrants) = found
+        case .failure(let error):
+            audit.record(
+                principal: "unknown:pid=\(head.peer.pid),uid=\(head.peer.uid)",
+                action: "\(head.service)/\(head.method)",
+                outcome: "denied",
+                detail: error.message
+            )
+            return .failure(error)
+        }
+
+        if local.serves(head.service) {
+            if head.service == Gongzhi_Host_V1_Registration.serviceName {
+                guard case .plugin = principal else {
+                    return deny(principal, head, "only plugins register; \(principal) is not a plugin")
+                }
+            }
+            return local.dispatch(head)
+        }
+        // A plugin's own registration token works for Register only until it is registered.
+        if case .plugin(let name, let pid, _) = principal, credentials.externalPID(plugin: name).map({ $0 != pid }) == true
+        {
+            return deny(principal, head, "plugin \(name) is registered from another process")
+        }
+        guard (clientGrants ?? grants(of: principal)).allows(service: head.service, method: head.method) else {
+            return deny(
+                principal,
+                head,
+                "\(principal) may not call \(head.service)/\(head.method); an administrator grants this "
+                    + (principal.kind == "plugin"
+                        ? "by approving it in the plugin's grants in \(configurationPath)"
+                        : "with a token scope that covers it")
+            )
+        }
+        return route(head, principal: principal)
+    }
+
+    private func deny(_ principal: Principal, _ head: RPCCallHead, _ message: String) -> Result<RPCMethodHandler, RPCError> {
+        audit.record(
+            principal: principal.description,
+            action: "\(head.service)/\(head.method)",
+            outcome: "denied",
+            detail: message
+        )
+        return .failure(RPCError(code: .permissionDenied, message: message))
+    }
+
+    private func grants(of principal: Principal) -> GrantSet {
+        switch principal {
+        case .admin: .everything
+        case .plugin(let name, _, _): credentials.grants(plugin: name)
+        case .client: .none
+        }
+    }
+
+    /// The caller, and for an API client the grants of its token.
+    private func identify(_ head: RPCCallHead) -> Result<(Principal, GrantSet?), RPCError> {
+        let peer = head.peer
+        switch socket {
+        case .admin:
+            guard credentials.isAdmin(uid: peer.uid) else {
+                return .failure(
+                    RPCError(
+                        code: .permissionDenied,
+                        message: "uid \(peer.uid) is not an administrator of this host; "
+                            + "admin_uids in \(configurationPath) lists who is"
+                    )
+                )
+            }
+            return .success((.admin(uid: peer.uid, pid: peer.pid), nil))
+        case .host:
+            guard let token = head.metadata[CallerMetadata.token], !token.isEmpty else {
+                return .failure(
+                    RPCError(
+                        code: .unauthenticated,
+                        message: "calls on host.sock need a token in the \(CallerMetadata.token) metadata entry"
+                    )
+                )
+            }
+            if token.hasPrefix(TokenStore.prefix) {
+                switch credentials.tokens.verify(token) {
+                case .failure(let rejection):
+                    return .failure(RPCError(code: .unauthenticated, message: rejection.message))
+                case .success(let record):
+                    switch record.kind {
+                    case .client:
+                        let client = Principal.client(
+                            tokenID: record.id,
+                            subject: record.subject,
+                            pid: peer.pid,
+                            uid: peer.uid
+                        )
+                        return .success((client, record.grants))
+                    case .plugin:
+                        return .success((.plugin(name: record.subject, pid: peer.pid, uid: peer.uid), nil))
+                    }
+                }
+            }
+            guard let ticket = credentials.ticket(token) else {
+                return .failure(RPCError(code: .unauthenticated, message: TokenRejection.unknown.message))
+            }
+            guard ticket.pid == peer.pid else {
+                return .failure(
+                    RPCError(
+                        code: .permissionDenied,
+                        message: "the token of plugin \(ticket.plugin) was presented by pid \(peer.pid), "
+                            + "but the host gave it to pid \(ticket.pid)"
+                    )
+                )
+            }
+            return .success((.plugin(name: ticket.plugin, pid: peer.pid, uid: peer.uid), nil))
+        }
+    }
+
+    private func route(_ head: RPCCallHead, principal: Principal) -> Result<RPCMethodHandler, RPCError> {
+        guard let route = routes.lookup(head.service) else {
+            var served = Array(routes.servicesByName.keys)
+            served.append(contentsOf: local.serviceNames)
+            return .failure(
+                RPCError(
+                    code: .unimplemented,
+                    message: "no plugin serves \(head.service.isEmpty ? "(empty service name)" : head.service)"
+                        + " (served here: \(served.sorted().joined(separator: ", ")))"
+                )
+            )
+        }
+        guard let endpoint = route.endpoint else {
+            return .failure(
+                RPCError(
+                    code: .unavailable,
+                    message: "plugin \(route.plugin), which serves \(head.service), is not taking calls: "
+                        + route.unavailableReason
+                )
+            )
+        }
+        guard let kind = endpoint.methods[head.method] else {
+            return .failure(
+                RPCError(
+                    code: .unimplemented,
+                    message: "\(head.service) has no method \(head.method) (it has: "
+                        + endpoint.methods.keys.sorted().joined(separator: ", ") + ")"
+                )
+            )
+        }
+        return .success(
+            Forwarding.handler(
+                client: endpoint.client,
+                plugin: route.plugin,
+                service: head.service,
+                method: head.method,
+                kind: kind,
+                principal: principal
+            )
+        )
+    }
+}
+
+/// Handlers that pass a call on to a plugin: the payload bytes as they came, the caller's identity
+/// in the metadata, and what is left of the caller's deadline.
+enum Forwarding {
+    static func handler(
+        client: RPCClient,
+        plugin: String,
+        service: String,
+        method: String,
+        kind: RPCKind,
+        principal: Principal
+    ) -> RPCMethodHandler {
+        switch kind {
+        case .unary:
+            return RPCMethodHandler(unary: { payload, context in
+                let options = try callOptions(context, principal: principal)
+                do {
+                    let response = try await client.unary(
+                        service: service,
+                        method: method,
+                        payload: payload,
+                        options: options
+                    )
+                    if !response.metadata.isEmpty { context.responseMetadata = response.metadata }
+                    return response.payload
+                } catch {
+                    throw pluginError(error, plugin: plugin)
+                }
+            })
+        case .serverStreaming, .clientStreaming, .bidirectionalStreaming:
+            return RPCMethodHandler(kind: kind, streaming: { requests, responses, context in
+                let options = try callOptions(context, principal: principal)
+                do {
+                    let first = kind == .serverStreaming ? try await requests.single { $0 } : Data()
+                    let stream = try await client.openStream(
+                        service: service,
+                        method: method,
+                        kind: kind,
+                        payload: first,
+                        options: options
+                    )
+                    return try await withThrowingTaskGroup(of: Void.self) { group in
+                        if kind.clientStreams {
+                            group.addTask {
+                                for try await message in requests {
+                                    try await stream.send(message)
+                                }
+                                try await stream.closeSend()
+                            }
+                        }
+                        do {
+                            for try await message in stream.responses {
+                                try await responses.write(message)
+                            }
+                            let final = try await stream.finalResponse()
+                            try await group.waitForAll()
+                            if !final.metadata.isEmpty { context.responseMetadata = final.metadata }
+                            return final.payload
+                        } catch {
+                            stream.cancel()
+                            group.cancelAll()
+                            throw error
+                        }
+                    }
+                } catch {
+                    throw pluginError(error, plugin: plugin)
+                }
+            })
+        }
+    }
+
+    private static func callOptions(_ context: ServerCallContext, principal: Principal) throws -> CallOptions {
+        var timeout: Duration?
+        if let deadline = context.deadline {
+            let remaining = deadline - .now
+            guard remaining > .zero else {
+                throw RPCError(code: .deadlineExceeded, message: "the caller's deadline passed before the call was forwarded")
+            }
+            timeout = remaining
+        }
+        return CallOptions(timeout: timeout, metadata: CallerMetadata.forwarded(context.requestMetadata, principal: principal))
+    }
+
+    /// The plugin's own errors pass through unchanged; a lost connection says which plugin was lost.
+    private static func pluginError(_ error: any Error, plugin: String) -> any Error {
+        guard let rpcError = error as? RPCError else { return error }
+        if rpcError.code == .unavailable && !rpcError.message.contains("plugin \(plugin)") {
+            return RPCError(code: .unavailable, message: "plugin \(plugin): \(rpcError.message)", cause: rpcError)
+        }
+        return rpcError
+    }
+}

@@ -1,0 +1,73 @@
+import GongzhiRPC
+import GongzhiRPCPosix
+import Synchronization
+
+/// Which plugin serves each service, and whether it can take calls now. Read on every routed call
+/// (from event loops); changed by the plugin fleet.
+final class RoutingTable: Sendable {
+    struct Endpoint: Sendable {
+        var client: RPCClient
+        var methods: [String: RPCKind]
+    }
+
+    struct Route: Sendable {
+        var plugin: String
+        /// Set while the plugin takes calls.
+        var endpoint: Endpoint?
+        /// Why calls cannot be routed now (the plugin's state).
+        var unavailableReason: String
+    }
+
+    private let routes = Mutex<[String: Route]>([:])
+
+    func lookup(_ service: String) -> Route? {
+        routes.withLock { $0[service] }
+    }
+
+    /// The plugin that claims `service`, if any.
+    func owner(of service: String) -> String? {
+        lookup(service)?.plugin
+    }
+
+    /// Records that `plugin` serves `services`, not yet taking calls.
+    func claim(plugin: String, services: [String], reason: String) {
+        routes.withLock { routes in
+            for service in services {
+                routes[service] = Route(plugin: plugin, endpoint: nil, unavailableReason: reason)
+            }
+        }
+    }
+
+    /// Routes calls for the plugin's services to `client`.
+    func publish(plugin: String, methods: [String: [String: RPCKind]], client: RPCClient) {
+        routes.withLock { routes in
+            for (service, serviceMethods) in methods {
+                routes[service] = Route(
+                    plugin: plugin,
+                    endpoint: Endpoint(client: client, methods: serviceMethods),
+                    unavailableReason: ""
+                )
+            }
+        }
+    }
+
+    /// Keeps the plugin's services known but answers their calls with UNAVAILABLE and `reason`.
+    func withdraw(plugin: String, reason: String) {
+        routes.withLock { routes in
+            for (service, route) in routes where route.plugin == plugin {
+                routes[service] = Route(plugin: plugin, endpoint: nil, unavailableReason: reason)
+            }
+        }
+    }
+
+    /// Forgets the plugin's services (removed from the configuration, or an external plugin that left).
+    func remove(plugin: String) {
+        routes.withLock { routes in
+            routes = routes.filter { $0.value.plugin != plugin }
+        }
+    }
+
+    var servicesByName: [String: String] {
+        routes.withLock { $0.mapValues(\.plugin) }
+    }
+}

@@ -1,0 +1,807 @@
+import GongzhiRPC
+import GongzhiRPCPosix
+import GongzhiSchemas
+import Logging
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Every plugin the host knows: the ones it starts and supervises from the configuration, and the
+/// external ones that attached themselves with an administrator's token.
+actor PluginFleet {
+    /// A plugin the host starts.
+    private final class Managed {
+        var configuration: PluginConfiguration
+        var manifest: PluginManifest?
+        /// Why the host will not start it (bad manifest, tampered executable), if it will not.
+        var refusal: String?
+        var disabled: Bool
+        var supervisor: PluginSupervisor
+        var process: PluginProcess?
+        var token: String?
+        var client: RPCClient?
+        var timers: [PluginSupervisor.Timer: Task<Void, Never>] = [:]
+        var healthChecks: Task<Void, Never>?
+        var registration: AsyncStream<Void>.Continuation?
+        var registeredServicesWithMethods: [(name: String, methods: [String: RPCKind])] = []
+        let logs: PluginLogBuffer
+        var since = wallClockMilliseconds()
+
+        init(configuration: PluginConfiguration, policy: PluginSupervisor.Policy, logLines: Int) {
+            self.configuration = configuration
+            self.disabled = !configuration.enabled
+            self.supervisor = PluginSupervisor(policy: policy)
+            self.logs = PluginLogBuffer(capacity: logLines)
+        }
+    }
+
+    /// An external plugin that registered itself.
+    private final class Attached {
+        let name: String
+        let version: String
+        let pid: Int32
+        let socketPath: String
+        let client: RPCClient
+        let services: [String]
+        let grants: [GrantPattern]
+        var detached = false
+        var reason = ""
+        var since = wallClockMilliseconds()
+        var registration: AsyncStream<Void>.Continuation?
+
+        init(
+            name: String,
+            version: String,
+            pid: Int32,
+            socketPath: String,
+            client: RPCClient,
+            services: [String],
+            grants: [GrantPattern]
+        ) {
+            self.name = name
+            self.version = version
+            self.pid = pid
+            self.socketPath = socketPath
+            self.client = client
+            self.services = services
+            self.grants = grants
+        }
+    }
+
+    private var configuration: HostConfiguration
+    private var managed: [String: Managed] = [:]
+    private var attached: [String: Attached] = [:]
+    private let routes: RoutingTable
+    private let credentials: Credentials
+    private let audit: AuditLog
+    private let logger: Logger
+    private var shuttingDown = false
+
+    init(
+        configuration: HostConfiguration,
+        routes: RoutingTable,
+        credentials: Credentials,
+        audit: AuditLog,
+        logger: Logger
+    ) {
+        self.configuration = configuration
+        self.routes = routes
+        self.credentials = credentials
+        self.audit = audit
+        self.logger = logger
+    }
+
+    // MARK: Configuration
+
+    /// Brings the plugins in line with a configuration: new ones start, removed ones stop, changed ones
+    /// restart, unchanged ones keep running.
+    func apply(_ next: HostConfiguration) async {
+        let previous = configuration
+        configuration = next
+        credentials.setAdminUIDs(next.adminUIDs)
+        let wanted = Dictionary(uniqueKeysWithValues: next.plugins.map { ($0.name, $0) })
+
+        for (name, plugin) in managed where wanted[name] == nil {
+            logger.info("plugin removed from the configuration; stopping it", metadata: ["plugin": "\(name)"])
+            send(.stop(reason: "removed from the configuration"), to: plugin, name: name)
+            routes.remove(plugin: name)
+            credentials.setGrants(nil, plugin: name)
+            await waitUntilStopped(name)
+            managed[name] = nil
+        }
+        for (name, entry) in wanted.sorted(by: { $0.key < $1.key }) {
+            let manifestChanged = await manifestDiffers(name)
+            if let existing = managed[name] {
+                let changed = existing.configuration != entry || manifestChanged
+                    || previous.supervision != next.supervision
+                existing.configuration = entry
+                if !changed { continue }
+                logger.info("plugin configuration changed; restarting it", metadata: ["plugin": "\(name)"])
+                existing.disabled = !entry.enabled
+                if existing.supervisor.hasProcess {
+                    send(.stop(reason: "configuration changed"), to: existing, name: name)
+                    await waitUntilStopped(name)
+                }
+                let fresh = Managed(
+                    configuration: entry,
+                    policy: PluginSupervisor.Policy(next.supervision, restart: entry.restart),
+                    logLines: next.supervision.logLines
+                )
+                managed[name] = fresh
+                load(fresh, name: name)
+                if !fresh.disabled { start(fresh, name: name) }
+            } else {
+                let plugin = Managed(
+                    configuration: entry,
+                    policy: PluginSupervisor.Policy(next.supervision, restart: entry.restart),
+                    logLines: next.supervision.logLines
+                )
+                managed[name] = plugin
+                load(plugin, name: name)
+                if !plugin.disabled { start(plugin, name: name) }
+            }
+        }
+    }
+
+    private func manifestDiffers(_ name: String) async -> Bool {
+        guard let plugin = managed[name], let path = configuration.manifestPath(name) else { return false }
+        let current = try? PluginManifest.load(path: path)
+        return current != plugin.manifest
+    }
+
+    /// Reads the manifest and claims its services.
+    private func load(_ plugin: Managed, name: String) {
+        plugin.refusal = nil
+        guard let path = configuration.manifestPath(name) else {
+            plugin.refusal = "plugin_dir is not set in \(configuration.path)"
+            return
+        }
+        do throws(ConfigurationError) {
+            let manifest = try PluginManifest.load(path: path)
+            guard manifest.name == name else {
+                throw ConfigurationError(
+                    file: path,
+                    key: "name",
+                    message: "the manifest names \(manifest.name), but the configuration enables \(name)"
+                )
+            }
+            for service in manifest.services {
+                if let owner = routes.owner(of: service), owner != name {
+                    throw ConfigurationError(
+                        file: path,
+                        key: "services",
+                        message: "\(service) is already served by plugin \(owner)"
+                    )
+                }
+            }
+            plugin.manifest = manifest
+            let effective = GrantSet.effective(
+                requested: manifest.requestedGrants,
+                approved: plugin.configuration.approvedGrants
+            )
+            let pending = manifest.requestedGrants.filter { !effective.contains($0) }
+            if !pending.isEmpty {
+                logger.warning(
+                    "plugin asks for grants that the configuration does not approve; it runs without them",
+                    metadata: ["plugin": "\(name)", "grants": "\(pending.map(\.description).joined(separator: ","))"]
+                )
+            }
+            credentials.setGrants(GrantSet(effective), plugin: name)
+            routes.claim(plugin: name, services: manifest.services, reason: "it is stopped")
+        } catch {
+            plugin.refusal = error.description
+            logger.error("plugin refused: \(error.description)", metadata: ["plugin": "\(name)"])
+            audit.record(principal: "host", action: "plugin.load", target: name, outcome: "failed", detail: error.description)
+        }
+    }
+
+    /// Starts a plugin after checking its manifest and executable.
+    private func start(_ plugin: Managed, name: String) {
+        guard plugin.refusal == nil, let manifest = plugin.manifest else { return }
+        do {
+            try manifest.verify()
+        } catch {
+            plugin.refusal = error.description
+            logger.error("plugin refused: \(error.description)", metadata: ["plugin": "\(name)"])
+            audit.record(principal: "host", action: "plugin.start", target: name, outcome: "failed", detail: error.description)
+            return
+        }
+        send(.start, to: plugin, name: name)
+    }
+
+    // MARK: Operators
+
+    enum OperatorError: Error {
+        case notFound(String)
+        case notManaged(String)
+        case refused(String)
+    }
+
+    func enable(_ name: String) throws(OperatorError) -> Gongzhi_Host_V1_PluginStatus {
+        guard let plugin = managed[name] else { throw missing(name) }
+        plugin.disabled = false
+        load(plugin, name: name)
+        if let refusal = plugin.refusal { throw .refused(refusal) }
+        start(plugin, name: name)
+        if let refusal = plugin.refusal { throw .refused(refusal) }
+        return status(name, plugin)
+    }
+
+    func disable(_ name: String) async throws(OperatorError) -> Gongzhi_Host_V1_PluginStatus {
+        guard let plugin = managed[name] else { throw missing(name) }
+        plugin.disabled = true
+        send(.stop(reason: "disabled by an administrator"), to: plugin, name: name)
+        await waitUntilStopped(name)
+        return status(name, plugin)
+    }
+
+    func restart(_ name: String) throws(OperatorError) -> Gongzhi_Host_V1_PluginStatus {
+        guard let plugin = managed[name] else { throw missing(name) }
+        plugin.disabled = false
+        load(plugin, name: name)
+        if let refusal = plugin.refusal { throw .refused(refusal) }
+        if plugin.supervisor.hasProcess {
+            send(.restart, to: plugin, name: name)
+        } else {
+            start(plugin, name: name)
+            if let refusal = plugin.refusal { throw .refused(refusal) }
+        }
+        return status(name, plugin)
+    }
+
+    private func missing(_ name: String) -> OperatorError {
+        if attached[name] != nil { return .notManaged(name) }
+        return .notFound(name)
+    }
+
+    func logs(_ name: String) -> PluginLogBuffer? {
+        managed[name]?.logs
+    }
+
+    // MARK: Supervision
+
+    private func send(_ event: PluginSupervisor.Event, to plugin: Managed, name: String) {
+        let before = plugin.supervisor.state
+        let actions = plugin.supervisor.handle(event, now: .now)
+        if plugin.supervisor.state != before {
+            plugin.since = wallClockMilliseconds()
+            var metadata: Logger.Metadata = ["plugin": "\(name)", "state": "\(plugin.supervisor.state.rawValue)"]
+            if !plugin.supervisor.reason.isEmpty { metadata["reason"] = "\(plugin.supervisor.reason)" }
+            let level: Logger.Level =
+                switch plugin.supervisor.state {
+                case .crashed, .quarantined, .backingOff, .degraded: .warning
+                default: .info
+                }
+            logger.log(level: level, "plugin \(plugin.supervisor.state.rawValue)", metadata: metadata)
+            if plugin.supervisor.state == .quarantined {
+                audit.record(
+                    principal: "host",
+                    action: "plugin.quarantine",
+                    target: name,
+                    outcome: "ok",
+                    detail: plugin.supervisor.reason
+                )
+            }
+        }
+        for action in actions {
+            perform(action, plugin: plugin, name: name)
+        }
+        if !plugin.supervisor.hasProcess {
+            release(plugin, name: name)
+        }
+        let runs = plugin.supervisor.state == .ready || plugin.supervisor.state == .degraded
+        if runs && plugin.healthChecks == nil {
+            plugin.healthChecks = Task { [weak self] in await self?.checkHealth(name) }
+        } else if !runs, let checks = plugin.healthChecks {
+            checks.cancel()
+            plugin.healthChecks = nil
+        }
+    }
+
+    private func perform(_ action: PluginSupervisor.Action, plugin: Managed, name: String) {
+        switch action {
+        case .spawn:
+            spawn(plugin, name: name)
+        case .publishRoutes:
+            guard let client = plugin.client else { return }
+            var methods: [String: [String: RPCKind]] = [:]
+            for service in plugin.registeredServicesWithMethods { methods[service.name] = service.methods }
+            routes.publish(plugin: name, methods: methods, client: client)
+        case .withdrawRoutes:
+            routes.withdraw(plugin: name, reason: "it is \(plugin.supervisor.state.rawValue)")
+        case .requestShutdown(let grace):
+            guard let client = plugin.client else { return }
+            let milliseconds = UInt32(clamping: grace.components.seconds * 1000)
+            Task {
+                var request = Gongzhi_Plugin_V1_ShutdownRequest()
+                request.reason = "the host is stopping the plugin"
+                request.gracePeriodMs = milliseconds
+                _ = try? await Gongzhi_Plugin_V1_PluginClient(channel: client).shutdown(
+                    request,
+                    options: CallOptions(timeout: .seconds(2))
+                )
+            }
+        case .signal(let signal):
+            plugin.process?.send(signal == .kill ? SIGKILL : SIGTERM)
+        case .schedule(let timer, let delay):
+            plugin.timers[timer]?.cancel()
+            let process = plugin.process.map(ObjectIdentifier.init)
+            plugin.timers[timer] = Task { [weak self] in
+                try? await Task.sleep(for: delay)
+                guard !Task.isCancelled else { return }
+                await self?.timerFired(timer, name: name, process: process)
+            }
+        case .cancel(let timer):
+            plugin.timers[timer]?.cancel()
+            plugin.timers[timer] = nil
+        }
+    }
+
+    private func timerFired(_ timer: PluginSupervisor.Timer, name: String, process: ObjectIdentifier?) {
+        guard let plugin = managed[name] else { return }
+        plugin.timers[timer] = nil
+        send(.timerFired(timer), to: plugin, name: name)
+    }
+
+    private func spawn(_ plugin: Managed, name: String) {
+        guard let manifest = plugin.manifest else { return }
+        let token = credentials.issueTicket(plugin: name)
+        plugin.token = token
+        let socketPath = configuration.pluginSocketPath(name)
+        let dataDirectory = configuration.pluginDataDirectory(name)
+        do {
+            try makeDirectory(dataDirectory, mode: 0o700)
+        } catch {
+            send(.spawnFailed(reason: error.description), to: plugin, name: name)
+            return
+        }
+        unlink(socketPath)
+        var environment = plugin.configuration.environment
+        environment["PATH"] = "/usr/local/bin:/usr/bin:/bin"
+        environment["LANG"] = "C.UTF-8"
+        environment["GONGZHI_PLUGIN_NAME"] = name
+        environment["GONGZHI_PLUGIN_SOCKET"] = socketPath
+        environment["GONGZHI_HOST_SOCKET"] = configuration.hostSocketPath
+        environment["GONGZHI_PLUGIN_TOKEN"] = token
+        environment["GONGZHI_DATA_DIR"] = dataDirectory
+        environment["GONGZHI_HOST_PID"] = String(getpid())
+        environment["GONGZHI_LOG_LEVEL"] = (plugin.configuration.logLevel ?? configuration.logLevel).rawValue
+
+        let logs = plugin.logs
+        var pluginLogger = logger
+        pluginLogger[metadataKey: "plugin"] = "\(name)"
+        let lineLogger = pluginLogger
+        let process: PluginProcess
+        do {
+            // Set by the exit callback below once the process is known.
+            let box = ProcessIdentity()
+            process = try PluginProcess.spawn(
+                PluginProcess.Launch(
+                    executable: manifest.executable,
+                    environment: environment
+                ),
+                onLine: { stream, raw in
+                    let line = PluginLogLine(stream: stream, raw: raw, timeMilliseconds: wallClockMilliseconds())
+                    logs.append(line)
+                    lineLogger.log(level: line.level, "\(line.text)")
+                },
+                onExit: { [weak self] reason in
+                    Task { await self?.processExited(name: name, identity: box, reason: reason) }
+                }
+            )
+            box.set(ObjectIdentifier(process))
+        } catch {
+            credentials.revoke(ticket: token)
+            plugin.token = nil
+            send(.spawnFailed(reason: error.description), to: plugin, name: name)
+            return
+        }
+        plugin.process = process
+        credentials.bind(ticket: token, pid: process.pid)
+        writePIDFile(name: name, process: process)
+        routes.withdraw(plugin: name, reason: "it is starting")
+        send(.spawned(pid: process.pid), to: plugin, name: name)
+    }
+
+    private func processExited(name: String, identity: ProcessIdentity, reason: String) async {
+        guard let plugin = managed[name], let process = plugin.process,
+            identity.value == ObjectIdentifier(process)
+        else { return }
+        plugin.process = nil
+        removePIDFile(name: name)
+        send(.exited(reason: reason), to: plugin, name: name)
+    }
+
+    /// Lets go of what belonged to a process that is gone.
+    private func release(_ plugin: Managed, name: String) {
+        if let token = plugin.token {
+            credentials.revoke(ticket: token)
+            plugin.token = nil
+        }
+        plugin.registration?.finish()
+        plugin.registration = nil
+        if let client = plugin.client {
+            plugin.client = nil
+            Task { await client.close() }
+        }
+    }
+
+    private func checkHealth(_ name: String) async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: configuration.supervision.healthInterval)
+            guard !Task.isCancelled, let plugin = managed[name], let client = plugin.client else { return }
+            let event = await Self.health(client, timeout: configuration.supervision.healthTimeout)
+            guard !Task.isCancelled, managed[name] === plugin else { return }
+            send(event, to: plugin, name: name)
+        }
+    }
+
+    private static func health(_ client: RPCClient, timeout: Duration) async -> PluginSupervisor.Event {
+        do {
+            let answer = try await Gongzhi_Plugin_V1_PluginClient(channel: client).health(
+                Gongzhi_Plugin_V1_HealthRequest(),
+                options: CallOptions(timeout: timeout)
+            )
+            switch answer.status {
+            case .serving: return .healthPassed
+            case .degraded: return .healthDegraded(reason: answer.message.isEmpty ? "degraded" : answer.message)
+            default:
+                return .healthFailed(reason: "it answered \(answer.status)" + (answer.message.isEmpty ? "" : ": \(answer.message)"))
+            }
+        } catch let error as RPCError {
+            return .healthFailed(reason: "\(error.code): \(error.message)")
+        } catch {
+            return .healthFailed(reason: "\(error)")
+        }
+    }
+
+    private func waitUntilStopped(_ name: String) async {
+        while let plugin = managed[name], plugin.supervisor.hasProcess {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    /// Stops every plugin gracefully (Shutdown, then SIGTERM, then SIGKILL) and waits for them.
+    func stopAll() async {
+        shuttingDown = true
+        for (name, plugin) in managed {
+            send(.stop(reason: "the host is stopping"), to: plugin, name: name)
+        }
+        for name in managed.keys {
+            await waitUntilStopped(name)
+        }
+        for (_, plugin) in attached {
+            plugin.registration?.finish()
+        }
+    }
+
+    // MARK: Registration
+
+    struct Registered: Sendable {
+        var grants: [String]
+        var protocolVersion: String
+        /// Ends when the registration does.
+        var lease: AsyncStream<Void>
+    }
+
+    /// Accepts a plugin's registration, or says why not.
+    /// `externalGrants` are the scopes of the administrator's token an external plugin registers with.
+    func register(
+        _ request: Gongzhi_Host_V1_RegisterRequest,
+        principal: Principal,
+        externalGrants: [GrantPattern]?
+    ) async throws -> Registered {
+        guard case .plugin(let name, let pid, _) = principal else {
+            throw RPCError(code: .permissionDenied, message: "only plugins register")
+        }
+        guard !shuttingDown else {
+            throw RPCError(code: .unavailable, message: "the host is shutting down")
+        }
+        guard request.name == name else {
+            throw RPCError(
+                code: .permissionDenied,
+                message: "the token belongs to plugin \(name), but the registration names \(request.name)"
+            )
+        }
+        let methods = try Self.methods(of: request)
+        if let plugin = managed[name], credentials.externalPID(plugin: name) == nil,
+            let token = plugin.token, credentials.ticket(token)?.pid == pid
+        {
+            return try await registerManaged(plugin, name: name, request: request, methods: methods)
+        }
+        if managed[name] != nil {
+            throw RPCError(
+                code: .failedPrecondition,
+                message: "plugin \(name) is started by the host from its configuration; an external plugin needs another name"
+            )
+        }
+        guard let externalGrants else {
+            throw RPCError(code: .permissionDenied, message: "plugin \(name) is not starting; its token is no longer valid")
+        }
+        return try await registerExternal(
+            name: name,
+            pid: pid,
+            request: request,
+            methods: methods,
+            grants: externalGrants
+        )
+    }
+
+    private static func methods(of request: Gongzhi_Host_V1_RegisterRequest) throws -> [String: [String: RPCKind]] {
+        var methods: [String: [String: RPCKind]] = [:]
+        for service in request.services {
+            guard !service.name.isEmpty, service.name.contains(".") else {
+                throw RPCError(code: .invalidArgument, message: "\"\(service.name)\" is not a fully qualified service name")
+            }
+            guard !service.methods.isEmpty else {
+                throw RPCError(code: .invalidArgument, message: "service \(service.name) lists no methods")
+            }
+            var kinds: [String: RPCKind] = [:]
+            for method in service.methods {
+                let kind: RPCKind
+                switch method.kind {
+                case .unary: kind = .unary
+                case .clientStreaming: kind = .clientStreaming
+                case .serverStreaming: kind = .serverStreaming
+                case .bidirectionalStreaming: kind = .bidirectionalStreaming
+                default:
+                    throw RPCError(
+                        code: .invalidArgument,
+                        message: "\(service.name)/\(method.name) has no call shape (kind); set it"
+                    )
+                }
+                kinds[method.name] = kind
+            }
+            methods[service.name] = kinds
+        }
+        return methods
+    }
+
+    private func registerManaged(
+        _ plugin: Managed,
+        name: String,
+        request: Gongzhi_Host_V1_RegisterRequest,
+        methods: [String: [String: RPCKind]]
+    ) async throws -> Registered {
+        guard let manifest = plugin.manifest else {
+            throw RPCError(code: .failedPrecondition, message: "plugin \(name) has no manifest loaded")
+        }
+        guard plugin.supervisor.state == .starting, plugin.registration == nil else {
+            throw RPCError(
+                code: .failedPrecondition,
+                message: "plugin \(name) is \(plugin.supervisor.state.rawValue), not starting; it registers once per start"
+            )
+        }
+        var problems: [String] = []
+        if request.version != manifest.version {
+            problems.append("version \(request.version) differs from the manifest's \(manifest.version)")
+        }
+        if !manifest.protocolVersions.contains(request.protocolVersion)
+            || !PluginProtocol.supported.contains(request.protocolVersion)
+        {
+            problems.append(
+                "protocol \(request.protocolVersion) is not one both speak (manifest: "
+                    + "\(manifest.protocolVersions.joined(separator: ", ")); host: \(PluginProtocol.supported.joined(separator: ", ")))"
+            )
+        }
+        let expectedSocket = configuration.pluginSocketPath(name)
+        if request.socketPath != expectedSocket {
+            problems.append("it serves \(request.socketPath), not the socket the host gave it (\(expectedSocket))")
+        }
+        let registered = Set(methods.keys)
+        let declared = Set(manifest.services)
+        if registered != declared {
+            let missing = declared.subtracting(registered).sorted()
+            let extra = registered.subtracting(declared).sorted()
+            var text = "its services differ from the manifest's"
+            if !missing.isEmpty { text += "; missing: \(missing.joined(separator: ", "))" }
+            if !extra.isEmpty { text += "; not in the manifest: \(extra.joined(separator: ", "))" }
+            problems.append(text)
+        }
+        guard problems.isEmpty else {
+            let message = "registration of plugin \(name) does not match its manifest \(manifest.path): "
+                + problems.joined(separator: "; ")
+            audit.record(principal: "plugin:\(name)", action: "plugin.register", target: name, outcome: "denied", detail: message)
+            throw RPCError(code: .failedPrecondition, message: message)
+        }
+
+        let process = plugin.process.map(ObjectIdentifier.init)
+        let client = RPCClient(configuration: RPCClient.Configuration(socketPath: request.socketPath))
+        let health = await Self.health(client, timeout: configuration.supervision.healthTimeout)
+        guard managed[name] === plugin, plugin.process.map(ObjectIdentifier.init) == process,
+            plugin.supervisor.state == .starting
+        else {
+            await client.close()
+            throw RPCError(code: .unavailable, message: "plugin \(name) stopped while it registered")
+        }
+        if case .healthFailed(let reason) = health {
+            await client.close()
+            throw RPCError(code: .failedPrecondition, message: "plugin \(name) registered, but its health check failed: \(reason)")
+        }
+        plugin.client = client
+        plugin.registeredServicesWithMethods = methods.map { (name: $0.key, methods: $0.value) }
+        let (lease, continuation) = AsyncStream<Void>.makeStream()
+        plugin.registration = continuation
+        send(.ready, to: plugin, name: name)
+        if case .healthDegraded(let reason) = health {
+            send(.healthDegraded(reason: reason), to: plugin, name: name)
+        }
+        audit.record(
+            principal: "plugin:\(name)",
+            action: "plugin.register",
+            target: name,
+            outcome: "ok",
+            detail: "pid \(plugin.supervisor.pid ?? 0), version \(request.version)"
+        )
+        let grants = credentials.grants(plugin: name).patterns.map(\.description)
+        return Registered(grants: grants, protocolVersion: request.protocolVersion, lease: lease)
+    }
+
+    private func registerExternal(
+        name: String,
+        pid: Int32,
+        request: Gongzhi_Host_V1_RegisterRequest,
+        methods: [String: [String: RPCKind]],
+        grants: [GrantPattern]
+    ) async throws -> Registered {
+        if let existing = attached[name], !existing.detached {
+            throw RPCError(
+                code: .alreadyExists,
+                message: "plugin \(name) is already attached (pid \(existing.pid)); stop it first"
+            )
+        }
+        guard PluginProtocol.supported.contains(request.protocolVersion) else {
+            throw RPCError(
+                code: .failedPrecondition,
+                message: "protocol \(request.protocolVersion) is not spoken here (\(PluginProtocol.supported.joined(separator: ", ")))"
+            )
+        }
+        for service in methods.keys {
+            if let owner = routes.owner(of: service), owner != name {
+                throw RPCError(code: .alreadyExists, message: "\(service) is already served by plugin \(owner)")
+            }
+        }
+        guard request.socketPath.hasPrefix("/") else {
+            throw RPCError(code: .invalidArgument, message: "socket_path must be absolute, not \(request.socketPath)")
+        }
+        let client = RPCClient(configuration: RPCClient.Configuration(socketPath: request.socketPath))
+        let health = await Self.health(client, timeout: configuration.supervision.healthTimeout)
+        if case .healthFailed(let reason) = health {
+            await client.close()
+            throw RPCError(code: .failedPrecondition, message: "plugin \(name) registered, but its health check failed: \(reason)")
+        }
+        if let existing = attached[name], !existing.detached {
+            await client.close()
+            throw RPCError(code: .alreadyExists, message: "plugin \(name) attached twice at once")
+        }
+        let plugin = Attached(
+            name: name,
+            version: request.version,
+            pid: pid,
+            socketPath: request.socketPath,
+            client: client,
+            services: methods.keys.sorted(),
+            grants: grants
+        )
+        let (lease, continuation) = AsyncStream<Void>.makeStream()
+        plugin.registration = continuation
+        attached[name] = plugin
+        credentials.setExternalPID(pid, plugin: name)
+        credentials.setGrants(GrantSet(grants), plugin: name)
+        routes.publish(plugin: name, methods: methods, client: client)
+        logger.info("external plugin attached", metadata: ["plugin": "\(name)", "pid": "\(pid)"])
+        audit.record(
+            principal: "plugin:\(name)",
+            action: "plugin.attach",
+            target: name,
+            outcome: "ok",
+            detail: "pid \(pid), version \(request.version)"
+        )
+        return Registered(grants: grants.map(\.description), protocolVersion: request.protocolVersion, lease: lease)
+    }
+
+    /// An external plugin's registration ended: it is detached until it registers again.
+    func detach(_ name: String, pid: Int32) async {
+        guard let plugin = attached[name], plugin.pid == pid, !plugin.detached else { return }
+        plugin.detached = true
+        plugin.reason = "its registration ended"
+        plugin.since = wallClockMilliseconds()
+        plugin.registration?.finish()
+        credentials.setExternalPID(nil, plugin: name)
+        credentials.setGrants(nil, plugin: name)
+        routes.remove(plugin: name)
+        logger.info("external plugin detached", metadata: ["plugin": "\(name)"])
+        audit.record(principal: "plugin:\(name)", action: "plugin.detach", target: name, outcome: "ok")
+        await plugin.client.close()
+    }
+
+    // MARK: Status
+
+    func statuses() -> [Gongzhi_Host_V1_PluginStatus] {
+        var all = managed.map { status($0.key, $0.value) }
+        all += attached.map { status($0.value) }
+        return all.sorted { $0.name < $1.name }
+    }
+
+    func status(_ name: String) -> Gongzhi_Host_V1_PluginStatus? {
+        if let plugin = managed[name] { return status(name, plugin) }
+        if let plugin = attached[name] { return status(plugin) }
+        return nil
+    }
+
+    private func status(_ name: String, _ plugin: Managed) -> Gongzhi_Host_V1_PluginStatus {
+        var status = Gongzhi_Host_V1_PluginStatus()
+        status.name = name
+        status.managed = true
+        let supervisor = plugin.supervisor
+        if let refusal = plugin.refusal {
+            status.state = "refused"
+            status.reason = refusal
+        } else if plugin.disabled && supervisor.state == .stopped {
+            status.state = "disabled"
+            status.reason = supervisor.reason
+        } else {
+            status.state = supervisor.state.rawValue
+            status.reason = supervisor.reason
+        }
+        status.pid = supervisor.pid ?? 0
+        status.sinceMs = plugin.since
+        status.restarts = UInt32(supervisor.restarts)
+        status.recentCrashes = UInt32(supervisor.recentCrashes.count)
+        if let next = supervisor.nextStart {
+            let remaining = next - .now
+            status.nextStartMs = wallClockMilliseconds() + max(0, remaining.components.seconds * 1000)
+        }
+        status.socketPath = configuration.pluginSocketPath(name)
+        status.manifestPath = configuration.manifestPath(name) ?? ""
+        status.approvedGrants = plugin.configuration.approvedGrants.map(\.description)
+        if let manifest = plugin.manifest {
+            status.version = manifest.version
+            status.services = manifest.services
+            status.requestedGrants = manifest.requestedGrants.map(\.description)
+            status.executable = manifest.executable
+            status.effectiveGrants = GrantSet.effective(
+                requested: manifest.requestedGrants,
+                approved: plugin.configuration.approvedGrants
+            ).map(\.description)
+        }
+        return status
+    }
+
+    private func status(_ plugin: Attached) -> Gongzhi_Host_V1_PluginStatus {
+        var status = Gongzhi_Host_V1_PluginStatus()
+        status.name = plugin.name
+        status.managed = false
+        status.state = plugin.detached ? "detached" : "attached"
+        status.reason = plugin.reason
+        status.version = plugin.version
+        status.pid = plugin.detached ? 0 : plugin.pid
+        status.sinceMs = plugin.since
+        status.services = plugin.services
+        status.socketPath = plugin.socketPath
+        status.requestedGrants = plugin.grants.map(\.description)
+        status.approvedGrants = plugin.grants.map(\.description)
+        status.effectiveGrants = plugin.grants.map(\.description)
+        return status
+    }
+
+    // MARK: Process records
+
+    private func writePIDFile(name: String, process: PluginProcess) {
+        let line = "\(process.pid) \(process.startTime ?? 0)\n"
+        try? writeFileAtomically(configuration.pluginSocketDirectory + "/\(name).pid", Array(line.utf8))
+    }
+
+    private func removePIDFile(name: String) {
+        unlink(configuration.pluginSocketDirectory + "/\(name).pid")
+    }
+}
+
+/// The process an exit callback belongs to, set once the spawn has returned.
+private final class ProcessIdentity: Sendable {
+    private let identifier = Mutex<ObjectIdentifier?>(nil)
+    var value: ObjectIdentifier? { identifier.withLock { $0 } }
+    func set(_ value: ObjectIdentifier) { identifier.withLock { $0 = value } }
+}

@@ -1,0 +1,277 @@
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Which output stream a plugin wrote a line to.
+public enum OutputStream: String, Sendable {
+    case stdout
+    case stderr
+}
+
+/// A plugin process the host started: its pid, its output read line by line, and its end.
+///
+/// One small thread per process reads the output pipes and reaps the process when it ends, so that
+/// an exit is noticed even when a child of the plugin keeps the pipes open.
+final class PluginProcess: Sendable {
+    let pid: Int32
+    /// The start time of the process in clock ticks since boot (from /proc), which tells it apart from
+    /// a later process that reuses its pid.
+    let startTime: UInt64?
+
+    struct Launch: Sendable {
+        var executable: String
+        var environment: [String: String]
+    }
+
+    private init(pid: Int32) {
+        self.pid = pid
+        self.startTime = processStartTime(pid)
+    }
+
+    /// Starts the executable (in the host's working folder) with exactly `environment`, no arguments, stdin on /dev/null, stdout and
+    /// stderr on pipes, default signal handling and an empty signal mask, in a process group of its own.
+    /// `onLine` receives each line of output; `onExit` the description of how the process ended, once,
+    /// after the last line.
+    static func spawn(
+        _ launch: Launch,
+        onLine: @escaping @Sendable (OutputStream, String) -> Void,
+        onExit: @escaping @Sendable (String) -> Void
+    ) throws(SystemError) -> PluginProcess {
+        var outPipe: [Int32] = [-1, -1]
+        var errPipe: [Int32] = [-1, -1]
+        guard pipe(&outPipe) == 0 else { throw SystemError("create a pipe") }
+        guard pipe(&errPipe) == 0 else {
+            let error = SystemError("create a pipe")
+            close(outPipe[0])
+            close(outPipe[1])
+            throw error
+        }
+        // Only the dup2'd copies reach the plugin; the originals close on exec.
+        for fd in outPipe + errPipe {
+            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+        }
+
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
+        posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
+
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        var allSignals = sigset_t()
+        sigfillset(&allSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        posix_spawnattr_setsigdefault(&attributes, &allSignals)
+        posix_spawnattr_setpgroup(&attributes, 0)
+        posix_spawnattr_setflags(
+            &attributes,
+            Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP)
+        )
+
+        let environment = launch.environment.sorted { $0.key < $1.key }.map { strdup("\($0.key)=\($0.value)") }
+        defer { environment.forEach { free($0) } }
+        var envp: [UnsafeMutablePointer<CChar>?] = environment + [nil]
+        let arg0 = strdup(launch.executable)
+        defer { free(arg0) }
+        var argv: [UnsafeMutablePointer<CChar>?] = [arg0, nil]
+
+        var pid: pid_t = 0
+        let result = posix_spawn(&pid, launch.executable, &actions, &attributes, &argv, &envp)
+        close(outPipe[1])
+        close(errPipe[1])
+        guard result == 0 else {
+            close(outPipe[0])
+            close(errPipe[0])
+            throw SystemError("start \(launch.executable)", errno: result)
+        }
+        let process = PluginProcess(pid: pid)
+        let readers = (out: outPipe[0], err: errPipe[0])
+        let spawned = pid
+        startThread {
+            watch(pid: spawned, stdout: readers.out, stderr: readers.err, onLine: onLine, onExit: onExit)
+        }
+        return process
+    }
+
+    /// Sends a signal to the plugin's process group (the plugin and anything it started).
+    func send(_ signal: Int32) {
+        if kill(-pid, signal) != 0 {
+            kill(pid, signal)
+        }
+    }
+}
+
+/// Reads both pipes until the process has ended, then reports its exit.
+private func watch(
+    pid: pid_t,
+    stdout: Int32,
+    stderr: Int32,
+    onLine: @Sendable (OutputStream, String) -> Void,
+    onExit: @Sendable (String) -> Void
+) {
+    var splitters = [LineSplitter(stream: .stdout), LineSplitter(stream: .stderr)]
+    var fds = [pollfd(fd: stdout, events: Int16(POLLIN), revents: 0), pollfd(fd: stderr, events: Int16(POLLIN), revents: 0)]
+    var buffer = [UInt8](repeating: 0, count: 16384)
+    var exitDescription: String?
+
+    func drain(_ index: Int) -> Bool {
+        let count = buffer.withUnsafeMutableBytes { read(fds[index].fd, $0.baseAddress, $0.count) }
+        if count > 0 {
+            splitters[index].append(buffer[0..<count], emit: onLine)
+            return true
+        }
+        if count < 0 && (errno == EINTR || errno == EAGAIN) { return true }
+        splitters[index].finish(emit: onLine)
+        close(fds[index].fd)
+        fds[index].fd = -1
+        return false
+    }
+
+    while fds.contains(where: { $0.fd >= 0 }) {
+        for index in fds.indices { fds[index].revents = 0 }
+        let ready = poll(&fds, nfds_t(fds.count), 250)
+        if ready > 0 {
+            for index in fds.indices where fds[index].fd >= 0 && fds[index].revents != 0 {
+                _ = drain(index)
+            }
+        } else if ready < 0 && errno != EINTR {
+            break
+        }
+        if exitDescription == nil, let ended = reap(pid, blocking: false) {
+            exitDescription = ended
+            // Take what is left in the pipes, then stop reading even if a child still holds them open.
+            for index in fds.indices where fds[index].fd >= 0 {
+                var flags = fcntl(fds[index].fd, F_GETFL)
+                flags |= O_NONBLOCK
+                _ = fcntl(fds[index].fd, F_SETFL, flags)
+                while fds[index].fd >= 0 {
+                    let count = buffer.withUnsafeMutableBytes { read(fds[index].fd, $0.baseAddress, $0.count) }
+                    if count > 0 {
+                        splitters[index].append(buffer[0..<count], emit: onLine)
+                    } else {
+                        splitters[index].finish(emit: onLine)
+                        close(fds[index].fd)
+                        fds[index].fd = -1
+                    }
+                }
+            }
+        }
+    }
+    for index in fds.indices where fds[index].fd >= 0 {
+        close(fds[index].fd)
+    }
+    onExit(exitDescription ?? reap(pid, blocking: true) ?? "ended")
+}
+
+/// Waits for the process (or checks, without blocking) and describes how it ended.
+private func reap(_ pid: pid_t, blocking: Bool) -> String? {
+    var status: Int32 = 0
+    while true {
+        let result = waitpid(pid, &status, blocking ? 0 : WNOHANG)
+        if result == pid { break }
+        if result == 0 { return nil }
+        if errno == EINTR { continue }
+        return "ended (its exit status could not be read: \(String(cString: strerror(errno))))"
+    }
+    let signal = status & 0x7f
+    if signal == 0 {
+        let code = (status >> 8) & 0xff
+        return "exited with status \(code)"
+    }
+    return "was killed by signal \(signal) (\(signalName(signal)))"
+}
+
+func signalName(_ signal: Int32) -> String {
+    switch signal {
+    case SIGKILL: "SIGKILL"
+    case SIGTERM: "SIGTERM"
+    case SIGSEGV: "SIGSEGV"
+    case SIGABRT: "SIGABRT"
+    case SIGINT: "SIGINT"
+    case SIGHUP: "SIGHUP"
+    case SIGILL: "SIGILL"
+    case SIGBUS: "SIGBUS"
+    case SIGTRAP: "SIGTRAP"
+    case SIGFPE: "SIGFPE"
+    case SIGPIPE: "SIGPIPE"
+    default: "signal \(signal)"
+    }
+}
+
+/// Splits a byte stream into lines of at most 8 KiB.
+private struct LineSplitter {
+    let stream: OutputStream
+    var partial: [UInt8] = []
+    static let maxLine = 8192
+
+    mutating func append(_ bytes: ArraySlice<UInt8>, emit: (OutputStream, String) -> Void) {
+        for byte in bytes {
+            if byte == UInt8(ascii: "\n") {
+                emit(stream, String(decoding: partial, as: UTF8.self))
+                partial.removeAll(keepingCapacity: true)
+            } else {
+                partial.append(byte)
+                if partial.count >= Self.maxLine {
+                    emit(stream, String(decoding: partial, as: UTF8.self) + " …(line cut at 8 KiB)")
+                    partial.removeAll(keepingCapacity: true)
+                }
+            }
+        }
+    }
+
+    mutating func finish(emit: (OutputStream, String) -> Void) {
+        if !partial.isEmpty {
+            emit(stream, String(decoding: partial, as: UTF8.self))
+            partial.removeAll()
+        }
+    }
+}
+
+/// The start time of a process in clock ticks since boot (field 22 of /proc/PID/stat).
+func processStartTime(_ pid: Int32) -> UInt64? {
+    guard let bytes = try? readFile("/proc/\(pid)/stat") else { return nil }
+    let text = String(decoding: bytes, as: UTF8.self)
+    // The command name (field 2) is in parentheses and may hold spaces: count from the last ')'.
+    guard let close = text.lastIndex(of: ")") else { return nil }
+    let fields = text[text.index(after: close)...].split(separator: " ")
+    // After ')': field 3 is fields[0], so field 22 is fields[19].
+    guard fields.count > 19 else { return nil }
+    return UInt64(fields[19])
+}
+
+/// Runs `body` on a new detached thread with a small stack.
+func startThread(_ body: @escaping @Sendable () -> Void) {
+    final class Box: Sendable {
+        let body: @Sendable () -> Void
+        init(_ body: @escaping @Sendable () -> Void) { self.body = body }
+    }
+    var attributes = pthread_attr_t()
+    pthread_attr_init(&attributes)
+    defer { pthread_attr_destroy(&attributes) }
+    pthread_attr_setstacksize(&attributes, 256 * 1024)
+    pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED))
+    let box = Unmanaged.passRetained(Box(body)).toOpaque()
+    var thread = pthread_t()
+    let result = pthread_create(
+        &thread,
+        &attributes,
+        { argument in
+            let box = Unmanaged<Box>.fromOpaque(argument!).takeRetainedValue()
+            box.body()
+            return nil
+        },
+        box
+    )
+    if result != 0 {
+        // No thread to be had: block a task instead rather than never notice the process's exit.
+        let body = Unmanaged<Box>.fromOpaque(box).takeRetainedValue().body
+        Task.detached { body() }
+    }
+}
