@@ -10,6 +10,9 @@ import FoundationEssentials
 import Foundation
 #endif
 
+/// Numbers the temporary names servers bind under.
+private let bindSerial = Atomic<Int>(0)
+
 /// A ttrpc server on a Unix-domain socket.
 ///
 /// `run()` binds the socket, serves until graceful shutdown (``beginGracefulShutdown()`` or
@@ -151,7 +154,9 @@ public final class RPCServer: Sendable {
         try UnixSocketFile.prepare(path)
         // Bound under a short temporary name in the same directory, then linked into place.
         let directory = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "."
-        let temporary = (directory.isEmpty ? "" : directory) + "/.\(getpid()).bind"
+        // Unique per server, so that servers of one process can bind in the same folder at once.
+        let serial = bindSerial.add(1, ordering: .relaxed).newValue
+        let temporary = (directory.isEmpty ? "" : directory) + "/.\(getpid()).\(serial).bind"
         try? FileManager.default.removeItem(atPath: temporary)
 
         let dispatcher = self.dispatcher
