@@ -1,3 +1,4 @@
+import Dispatch
 import Synchronization
 
 #if canImport(Glibc)
@@ -30,23 +31,45 @@ final class PluginProcess: Sendable {
         self.startTime = processStartTime(pid)
     }
 
-    /// Starts the executable (in the host's working folder) with exactly `environment`, no arguments, stdin on /dev/null, stdout and
-    /// stderr on pipes, default signal handling and an empty signal mask, in a process group of its own.
-    /// `onLine` receives each line of output; `onExit` the description of how the process ended, once,
-    /// after the last line.
+    /// Starts the executable (in the host's working folder) with exactly `environment`, no arguments,
+    /// stdin on /dev/null, stdout and stderr on pipes, default signal handling and an empty signal mask,
+    /// in a process group of its own. `onLine` receives each line of output; `onExit` the description of
+    /// how the process ended, once, after the last line.
+    ///
+    /// The process is started from the thread that then watches it and lives exactly as long as it:
+    /// Linux delivers a plugin's parent-death signal when the *thread* that started it ends, so starting
+    /// it from a pool thread that may be retired while idle would stop healthy plugins.
     static func spawn(
         _ launch: Launch,
         onLine: @escaping @Sendable (OutputStream, String) -> Void,
         onExit: @escaping @Sendable (String) -> Void
     ) throws(SystemError) -> PluginProcess {
+        let outcome = Mutex<Result<pid_t, SystemError>?>(nil)
+        let started = DispatchSemaphore(value: 0)
+        startThread {
+            let result = start(launch)
+            outcome.withLock { $0 = result.map(\.pid) }
+            started.signal()
+            guard case .success(let spawned) = result else { return }
+            watch(pid: spawned.pid, stdout: spawned.stdout, stderr: spawned.stderr, onLine: onLine, onExit: onExit)
+        }
+        started.wait()
+        switch outcome.withLock({ $0 }) {
+        case .success(let pid): return PluginProcess(pid: pid)
+        case .failure(let error): throw error
+        case nil: throw SystemError("start \(launch.executable)", errno: EAGAIN)
+        }
+    }
+
+    private static func start(_ launch: Launch) -> Result<(pid: pid_t, stdout: Int32, stderr: Int32), SystemError> {
         var outPipe: [Int32] = [-1, -1]
         var errPipe: [Int32] = [-1, -1]
-        guard pipe(&outPipe) == 0 else { throw SystemError("create a pipe") }
+        guard pipe(&outPipe) == 0 else { return .failure(SystemError("create a pipe")) }
         guard pipe(&errPipe) == 0 else {
             let error = SystemError("create a pipe")
             close(outPipe[0])
             close(outPipe[1])
-            throw error
+            return .failure(error)
         }
         // Only the dup2'd copies reach the plugin; the originals close on exec.
         for fd in outPipe + errPipe {
@@ -89,15 +112,9 @@ final class PluginProcess: Sendable {
         guard result == 0 else {
             close(outPipe[0])
             close(errPipe[0])
-            throw SystemError("start \(launch.executable)", errno: result)
+            return .failure(SystemError("start \(launch.executable)", errno: result))
         }
-        let process = PluginProcess(pid: pid)
-        let readers = (out: outPipe[0], err: errPipe[0])
-        let spawned = pid
-        startThread {
-            watch(pid: spawned, stdout: readers.out, stderr: readers.err, onLine: onLine, onExit: onExit)
-        }
-        return process
+        return .success((pid, outPipe[0], errPipe[0]))
     }
 
     /// Sends a signal to the plugin's process group (the plugin and anything it started).
