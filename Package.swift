@@ -111,10 +111,13 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // SHA-256 in C for the host (fast even in debug builds, where plugin executables are hashed).
+        .target(name: "CGongzhiSHA256"),
         // The host: configuration, plugin manifests, supervision, registration, routing, grants, audit.
         .target(
             name: "GongzhiHost",
             dependencies: [
+                "CGongzhiSHA256",
                 "GongzhiRPC",
                 "GongzhiRPCPosix",
                 "GongzhiSchemas",
@@ -180,6 +183,7 @@ let package = Package(
             name: "gongzhi-noticeboard",
             dependencies: [
                 "GongzhiPluginSDK",
+                "GongzhiRPC",
                 "GongzhiSchemas",
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -192,6 +196,7 @@ let package = Package(
             dependencies: [
                 "GongzhiPluginSDK",
                 "GongzhiEcho",
+                "GongzhiRPC",
                 "GongzhiSchemas",
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -244,8 +249,10 @@ let package = Package(
             name: "GongzhiControlTests",
             dependencies: [
                 "GongzhiControl",
+                "GongzhiRPC",
                 "GongzhiSchemas",
                 "GongzhiTestSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Starts what Gongzhi has today: the RPC layer, serving the echo test service on a Unix socket in a
-# local development directory, checked once with the interoperability checks, then kept running
-# until Ctrl-C. Installs what it needs on a fresh Debian machine.
+# Runs the Gongzhi host for development: builds the host, the admin CLI and the plugins (release),
+# installs the plugins into .gongzhi-dev/plugins with sealed manifests, starts the host with
+# Deploy/config/development.toml, shows its status, and keeps it running until Ctrl-C.
+# Installs what it needs on a fresh Debian machine.
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -9,29 +10,36 @@ cd "$root"
 export PATH="/opt/swift/usr/bin:$PATH"
 
 Deploy/setup-debian.sh build
-swift build -c release --product gongzhi-echo-server
-swift build -c release --product gongzhi-echo
+for product in gongzhi-host gongzhictl gongzhi-noticeboard; do
+    swift build -c release --product "$product"
+done
 bin="$(swift build -c release --show-bin-path)"
 
-runtime="${GONGZHI_RUNTIME_DIR:-$root/.gongzhi-dev/run}"
-mkdir -p "$runtime"
-chmod 0750 "$runtime"
-socket="$runtime/echo.sock"
+dev="$root/.gongzhi-dev"
+mkdir -p "$dev/plugins"
+Deploy/install-plugin.sh Plugins/noticeboard/noticeboard.plugin.toml "$bin/gongzhi-noticeboard" "$dev/plugins"
 
-"$bin/gongzhi-echo-server" --socket "$socket" --log-level info &
-server=$!
-trap 'kill -TERM $server 2>/dev/null; wait $server 2>/dev/null' EXIT INT TERM
+export GONGZHI_ADMIN_SOCKET="$dev/run/admin.sock"
+"$bin/gongzhi-host" --config Deploy/config/development.toml &
+host=$!
+trap 'kill -TERM $host 2>/dev/null; wait $host 2>/dev/null' EXIT INT TERM
 
-for _ in $(seq 1 100); do
-    [ -S "$socket" ] && break
-    sleep 0.1
+for _ in $(seq 1 150); do
+    if "$bin/gongzhictl" plugins describe noticeboard -o json 2>/dev/null | grep -q '"state" *: *"ready"'; then
+        break
+    fi
+    sleep 0.2
 done
-"$bin/gongzhi-echo" check --socket "$socket"
+"$bin/gongzhictl" status
 
 cat <<MSG
 
-The echo service is serving on $socket.
-Try it:   $bin/gongzhi-echo bench-client --socket $socket --calls 20000
-Stop it:  Ctrl-C
+The host is running (pid $host) with the noticeboard plugin.
+  export GONGZHI_ADMIN_SOCKET=$dev/run/admin.sock
+  $bin/gongzhictl plugins list
+  $bin/gongzhictl plugins logs noticeboard
+  $bin/gongzhictl tokens issue --client my-app --scope 'gongzhi.example.v1.NoticeBoard/*'
+Reload the configuration:  kill -HUP $host
+Stop it:                   Ctrl-C
 MSG
-wait $server
+wait $host

@@ -127,7 +127,7 @@ public struct TestHost: Sendable {
 
     /// A channel to host.sock that presents `token` on every call (an API client's view of the host).
     public func channel(token: String) -> any RPCClientChannel {
-        TokenChannel(client: RPCClient(socketPath: configuration.hostSocketPath), token: token)
+        RPCClient(socketPath: configuration.hostSocketPath).addingMetadata(["gongzhi-token": token])
     }
 
     /// Issues an API client token with these scopes, and returns a channel that uses it.
@@ -357,37 +357,5 @@ public enum TestHostLayout {
         } else {
             unlink(path)
         }
-    }
-}
-
-/// A channel that adds the `gongzhi-token` metadata entry to every call.
-struct TokenChannel: RPCClientChannel {
-    let client: RPCClient
-    let token: String
-
-    private func withToken(_ options: CallOptions) -> CallOptions {
-        var options = options
-        options.metadata.add("gongzhi-token", token)
-        return options
-    }
-
-    func unary(service: String, method: String, payload: Data, options: CallOptions) async throws -> RawResponse {
-        try await client.unary(service: service, method: method, payload: payload, options: withToken(options))
-    }
-
-    func openStream(
-        service: String,
-        method: String,
-        kind: RPCKind,
-        payload: Data,
-        options: CallOptions
-    ) async throws -> any RPCClientStream {
-        try await client.openStream(
-            service: service,
-            method: method,
-            kind: kind,
-            payload: payload,
-            options: withToken(options)
-        )
     }
 }

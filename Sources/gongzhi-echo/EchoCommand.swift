@@ -31,6 +31,15 @@ struct EchoCommand: AsyncParsableCommand {
 struct SocketOption: ParsableArguments {
     @Option(name: .long, help: "Path of the Unix-domain socket.")
     var socket: String
+
+    @Option(name: .long, help: "A token to present in the gongzhi-token metadata entry (calls through a host).")
+    var token: String?
+
+    /// The channel to call through: the connection, presenting the token if one was given.
+    func channel(_ client: RPCClient) -> any RPCClientChannel {
+        guard let token else { return client }
+        return client.addingMetadata(["gongzhi-token": token])
+    }
 }
 
 extension EchoCommand {
@@ -43,7 +52,7 @@ extension EchoCommand {
 
         func run() async throws {
             let client = RPCClient(socketPath: socket.socket)
-            let outcomes = await InteropChecks.run(against: client)
+            let outcomes = await InteropChecks.run(against: socket.channel(client))
             await client.close()
             for outcome in outcomes {
                 print("\(outcome.passed ? "ok" : "FAIL"): \(outcome.name) — \(outcome.detail)")
@@ -67,7 +76,7 @@ extension EchoCommand {
         func run() async throws {
             let client = RPCClient(socketPath: socket.socket)
             let result = try await EchoBenchmark.run(
-                channel: client,
+                channel: socket.channel(client),
                 payloadSize: payload,
                 calls: calls,
                 concurrency: concurrency,

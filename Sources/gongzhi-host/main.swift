@@ -56,7 +56,9 @@ while let argument = arguments.next() {
         }
         levelOverride = level
     case "--version":
-        print("gongzhi-host \(GongzhiHostVersion.current) (plugin protocol \(PluginProtocol.supported.joined(separator: ", ")))")
+        print(
+            "gongzhi-host \(GongzhiHostVersion.current) (plugin protocol \(PluginProtocol.supported.joined(separator: ", ")))"
+        )
         exit(0)
     case "--help", "-h":
         print(usage)

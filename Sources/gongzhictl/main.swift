@@ -1,1 +1,4 @@
-print("not yet")
+import GongzhiControl
+
+// Everything, including the exit status, is in the library, where tests can run it.
+await GongzhiControl.runProcess()

@@ -78,7 +78,9 @@ public final class AuditLog: Sendable {
                 if recent.count > Self.recentCapacity * 2 { recent.removeFirst(recent.count - Self.recentCapacity) }
             }
         }
-        self.state = Mutex(State(sequence: sequence, lastHash: lastHash, recent: Array(recent.suffix(Self.recentCapacity))))
+        self.state = Mutex(
+            State(sequence: sequence, lastHash: lastHash, recent: Array(recent.suffix(Self.recentCapacity)))
+        )
         let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw SystemError("open the audit log \(path)") }
         let (stream, continuation) = AsyncStream<[UInt8]>.makeStream()
@@ -150,7 +152,8 @@ public final class AuditLog: Sendable {
                 return "line \(index + 1): record \(record.sequence) where \(expected) was expected (records removed?)"
             }
             guard AuditRecord.chainHash(previous: previous, fields: record.hashedFields) == record.hash else {
-                return "line \(index + 1): record \(record.sequence) does not match its hash (changed after it was written)"
+                return
+                    "line \(index + 1): record \(record.sequence) does not match its hash (changed after it was written)"
             }
             previous = record.hash
             expected += 1

@@ -1,5 +1,6 @@
 /// A permission to call methods: `SERVICE/METHOD`, where SERVICE is a full name or a prefix ending
-/// in `*` (`gongzhi.grid.v1.*`), and METHOD a name or `*`. `*` alone allows everything.
+/// in `*` (`gongzhi.grid.v1.*`), and METHOD a name or `*`. `SERVICE` alone means `SERVICE/*`, and `*`
+/// alone allows everything.
 public struct GrantPattern: Hashable, Sendable, CustomStringConvertible {
     public let service: String
     public let method: String
@@ -21,7 +22,9 @@ public struct GrantPattern: Hashable, Sendable, CustomStringConvertible {
             self = .all
             return
         }
-        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        var parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        // A service name alone (or a prefix such as `gongzhi.grid.v1.*`) means all of its methods.
+        if parts.count == 1 { parts.append("*") }
         guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
             throw ParseError(
                 message: "\"\(text)\" is not a grant; write SERVICE/METHOD, e.g. \"gongzhi.grid.v1.GridService/*\""
@@ -35,7 +38,8 @@ public struct GrantPattern: Hashable, Sendable, CustomStringConvertible {
         if method.contains("*") && method != "*" {
             throw ParseError(message: "\"\(text)\": the method is a name or *")
         }
-        let allowed = service.allSatisfy { $0.isLetter || $0.isNumber || $0 == "." || $0 == "_" || $0 == "*" }
+        let allowed =
+            service.allSatisfy { $0.isLetter || $0.isNumber || $0 == "." || $0 == "_" || $0 == "*" }
             && method.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "*" }
         guard allowed else {
             throw ParseError(message: "\"\(text)\" has characters a service or method name cannot have")

@@ -120,7 +120,10 @@ struct TOMLTableReader {
             return .seconds(seconds)
         case .string(let text):
             guard let parsed = parseDuration(text) else {
-                throw error(key, "\"\(text)\" is not a duration; write e.g. \"500ms\", \"5s\", \"2m\", \"1h\" or \"30d\"")
+                throw error(
+                    key,
+                    "\"\(text)\" is not a duration; write e.g. \"500ms\", \"5s\", \"2m\", \"1h\" or \"30d\""
+                )
             }
             return parsed
         default:

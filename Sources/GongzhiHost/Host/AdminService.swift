@@ -18,7 +18,10 @@ struct AdminService: Gongzhi_Host_V1_AdminHandler {
         Principal.admin(uid: context.peer.uid, pid: context.peer.pid).description
     }
 
-    func status(request: Gongzhi_Host_V1_StatusRequest, context: ServerCallContext) async throws -> Gongzhi_Host_V1_HostStatus {
+    func status(
+        request: Gongzhi_Host_V1_StatusRequest,
+        context: ServerCallContext
+    ) async throws -> Gongzhi_Host_V1_HostStatus {
         let configuration = await configuration()
         var status = Gongzhi_Host_V1_HostStatus()
         status.version = GongzhiHostVersion.current
@@ -50,15 +53,24 @@ struct AdminService: Gongzhi_Host_V1_AdminHandler {
         return status
     }
 
-    func enablePlugin(request: Gongzhi_Host_V1_PluginRequest, context: ServerCallContext) async throws -> Gongzhi_Host_V1_PluginStatus {
+    func enablePlugin(
+        request: Gongzhi_Host_V1_PluginRequest,
+        context: ServerCallContext
+    ) async throws -> Gongzhi_Host_V1_PluginStatus {
         try await operate("plugin.enable", request.name, context) { try await fleet.enable(request.name) }
     }
 
-    func disablePlugin(request: Gongzhi_Host_V1_PluginRequest, context: ServerCallContext) async throws -> Gongzhi_Host_V1_PluginStatus {
+    func disablePlugin(
+        request: Gongzhi_Host_V1_PluginRequest,
+        context: ServerCallContext
+    ) async throws -> Gongzhi_Host_V1_PluginStatus {
         try await operate("plugin.disable", request.name, context) { try await fleet.disable(request.name) }
     }
 
-    func restartPlugin(request: Gongzhi_Host_V1_PluginRequest, context: ServerCallContext) async throws -> Gongzhi_Host_V1_PluginStatus {
+    func restartPlugin(
+        request: Gongzhi_Host_V1_PluginRequest,
+        context: ServerCallContext
+    ) async throws -> Gongzhi_Host_V1_PluginStatus {
         try await operate("plugin.restart", request.name, context) { try await fleet.restart(request.name) }
     }
 
@@ -84,7 +96,13 @@ struct AdminService: Gongzhi_Host_V1_AdminHandler {
             case .refused(let reason):
                 rpcError = RPCError(code: .failedPrecondition, message: "plugin \(name) cannot start: \(reason)")
             }
-            audit.record(principal: admin(context), action: action, target: name, outcome: "failed", detail: rpcError.message)
+            audit.record(
+                principal: admin(context),
+                action: action,
+                target: name,
+                outcome: "failed",
+                detail: rpcError.message
+            )
             throw rpcError
         }
     }
@@ -93,7 +111,8 @@ struct AdminService: Gongzhi_Host_V1_AdminHandler {
         let known = await fleet.statuses().map(\.name)
         return RPCError(
             code: .notFound,
-            message: "no plugin named \(name)" + (known.isEmpty ? "; none is configured" : " (known: \(known.joined(separator: ", ")))")
+            message: "no plugin named \(name)"
+                + (known.isEmpty ? "; none is configured" : " (known: \(known.joined(separator: ", ")))")
         )
     }
 
@@ -131,7 +150,10 @@ struct AdminService: Gongzhi_Host_V1_AdminHandler {
         return message
     }
 
-    func issueToken(request: Gongzhi_Host_V1_IssueTokenRequest, context: ServerCallContext) async throws -> Gongzhi_Host_V1_IssuedToken {
+    func issueToken(
+        request: Gongzhi_Host_V1_IssueTokenRequest,
+        context: ServerCallContext
+    ) async throws -> Gongzhi_Host_V1_IssuedToken {
         let kind: IssuedTokenRecord.Kind
         switch request.kind {
         case .client: kind = .client
@@ -140,7 +162,10 @@ struct AdminService: Gongzhi_Host_V1_AdminHandler {
             throw RPCError(code: .invalidArgument, message: "say what the token is for: a client or a plugin")
         }
         guard !request.subject.isEmpty else {
-            throw RPCError(code: .invalidArgument, message: "a token needs a subject: the client's or the plugin's name")
+            throw RPCError(
+                code: .invalidArgument,
+                message: "a token needs a subject: the client's or the plugin's name"
+            )
         }
         if kind == .plugin && !PluginManifest.isValidName(request.subject) {
             throw RPCError(
@@ -157,7 +182,8 @@ struct AdminService: Gongzhi_Host_V1_AdminHandler {
             }
         }
         let configuration = await configuration()
-        let lifetime = request.ttlSeconds == 0 ? configuration.defaultTokenLifetime : .seconds(Int64(clamping: request.ttlSeconds))
+        let lifetime =
+            request.ttlSeconds == 0 ? configuration.defaultTokenLifetime : .seconds(Int64(clamping: request.ttlSeconds))
         let (record, token) = try credentials.tokens.issue(
             kind: kind,
             subject: request.subject,
@@ -179,16 +205,31 @@ struct AdminService: Gongzhi_Host_V1_AdminHandler {
         return issued
     }
 
-    func listTokens(request: Gongzhi_Host_V1_ListTokensRequest, context: ServerCallContext) async throws -> Gongzhi_Host_V1_ListTokensResponse {
+    func listTokens(
+        request: Gongzhi_Host_V1_ListTokensRequest,
+        context: ServerCallContext
+    ) async throws -> Gongzhi_Host_V1_ListTokensResponse {
         var response = Gongzhi_Host_V1_ListTokensResponse()
         response.tokens = credentials.tokens.list().map(Self.info)
         return response
     }
 
-    func revokeToken(request: Gongzhi_Host_V1_RevokeTokenRequest, context: ServerCallContext) async throws -> Gongzhi_Host_V1_TokenInfo {
+    func revokeToken(
+        request: Gongzhi_Host_V1_RevokeTokenRequest,
+        context: ServerCallContext
+    ) async throws -> Gongzhi_Host_V1_TokenInfo {
         guard let record = try credentials.tokens.revoke(id: request.id) else {
-            audit.record(principal: admin(context), action: "token.revoke", target: request.id, outcome: "failed", detail: "no such token")
-            throw RPCError(code: .notFound, message: "no token with id \(request.id) (gongzhictl tokens list shows them)")
+            audit.record(
+                principal: admin(context),
+                action: "token.revoke",
+                target: request.id,
+                outcome: "failed",
+                detail: "no such token"
+            )
+            throw RPCError(
+                code: .notFound,
+                message: "no token with id \(request.id) (gongzhictl tokens list shows them)"
+            )
         }
         audit.record(principal: admin(context), action: "token.revoke", target: record.id, outcome: "ok")
         return Self.info(record)
@@ -208,7 +249,10 @@ struct AdminService: Gongzhi_Host_V1_AdminHandler {
         return info
     }
 
-    func listAudit(request: Gongzhi_Host_V1_ListAuditRequest, context: ServerCallContext) async throws -> Gongzhi_Host_V1_ListAuditResponse {
+    func listAudit(
+        request: Gongzhi_Host_V1_ListAuditRequest,
+        context: ServerCallContext
+    ) async throws -> Gongzhi_Host_V1_ListAuditResponse {
         var response = Gongzhi_Host_V1_ListAuditResponse()
         let limit = request.limit == 0 ? 50 : Int(min(request.limit, 1000))
         response.entries = audit.recent(limit).map { record in

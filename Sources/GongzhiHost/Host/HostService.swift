@@ -94,7 +94,9 @@ public final class HostService: Service, Sendable {
             tokens = try TokenStore(path: configuration.dataDirectory + "/host/tokens.json")
             audit = try AuditLog(path: configuration.dataDirectory + "/host/audit.log", logger: logger)
         } catch {
-            let failure = HostStartError(message: "cannot open the host's records in \(configuration.dataDirectory)/host: \(error)")
+            let failure = HostStartError(
+                message: "cannot open the host's records in \(configuration.dataDirectory)/host: \(error)"
+            )
             ready.fail(failure)
             throw failure
         }

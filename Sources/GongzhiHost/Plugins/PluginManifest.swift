@@ -59,20 +59,35 @@ public struct PluginManifest: Sendable, Equatable {
         try table.rejectUnknownKeys(knownKeys)
         let name = try table.requiredString("name")
         guard isValidName(name) else {
-            throw table.error("name", "\"\(name)\" is not a plugin name (lower-case letters, digits and '-', at most 63)")
+            throw table.error(
+                "name",
+                "\"\(name)\" is not a plugin name (lower-case letters, digits and '-', at most 63)"
+            )
         }
         let version = try table.requiredString("version")
-        let executable = resolve(try table.requiredString("executable"), against: parentDirectory(of: absolutePath(path)))
+        let executable = resolve(
+            try table.requiredString("executable"),
+            against: parentDirectory(of: absolutePath(path))
+        )
         let sha = try table.requiredString("sha256").lowercased()
         guard sha.utf8.count == 64, sha.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) }) else {
-            throw table.error("sha256", "must be the 64 hex digits of the executable's SHA-256 (sha256sum \(executable))")
+            throw table.error(
+                "sha256",
+                "must be the 64 hex digits of the executable's SHA-256 (sha256sum \(executable))"
+            )
         }
         guard let versions = try table.stringArray("protocol_versions"), !versions.isEmpty else {
-            throw table.error("protocol_versions", "is required: the protocol versions the plugin speaks, e.g. [\"\(PluginProtocol.current)\"]")
+            throw table.error(
+                "protocol_versions",
+                "is required: the protocol versions the plugin speaks, e.g. [\"\(PluginProtocol.current)\"]"
+            )
         }
         let services = try table.stringArray("services") ?? []
         for service in services where service.isEmpty || service.contains("/") || !service.contains(".") {
-            throw table.error("services", "\"\(service)\" is not a fully qualified service name (e.g. gongzhi.grid.v1.GridService)")
+            throw table.error(
+                "services",
+                "\"\(service)\" is not a fully qualified service name (e.g. gongzhi.grid.v1.GridService)"
+            )
         }
         var grants: [GrantPattern] = []
         for text in try table.stringArray("grants") ?? [] {

@@ -51,7 +51,8 @@ struct HostDispatcher: RPCCallDispatcher {
             return local.dispatch(head)
         }
         // A plugin's own registration token works for Register only until it is registered.
-        if case .plugin(let name, let pid, _) = principal, credentials.externalPID(plugin: name).map({ $0 != pid }) == true
+        if case .plugin(let name, let pid, _) = principal,
+            credentials.externalPID(plugin: name).map({ $0 != pid }) == true
         {
             return deny(principal, head, "plugin \(name) is registered from another process")
         }
@@ -68,7 +69,11 @@ struct HostDispatcher: RPCCallDispatcher {
         return route(head, principal: principal)
     }
 
-    private func deny(_ principal: Principal, _ head: RPCCallHead, _ message: String) -> Result<RPCMethodHandler, RPCError> {
+    private func deny(
+        _ principal: Principal,
+        _ head: RPCCallHead,
+        _ message: String
+    ) -> Result<RPCMethodHandler, RPCError> {
         audit.record(
             principal: principal.description,
             action: "\(head.service)/\(head.method)",
@@ -217,44 +222,47 @@ enum Forwarding {
                 }
             })
         case .serverStreaming, .clientStreaming, .bidirectionalStreaming:
-            return RPCMethodHandler(kind: kind, streaming: { requests, responses, context in
-                let options = try callOptions(context, principal: principal)
-                do {
-                    let first = kind == .serverStreaming ? try await requests.single { $0 } : Data()
-                    let stream = try await client.openStream(
-                        service: service,
-                        method: method,
-                        kind: kind,
-                        payload: first,
-                        options: options
-                    )
-                    return try await withThrowingTaskGroup(of: Void.self) { group in
-                        if kind.clientStreams {
-                            group.addTask {
-                                for try await message in requests {
-                                    try await stream.send(message)
+            return RPCMethodHandler(
+                kind: kind,
+                streaming: { requests, responses, context in
+                    let options = try callOptions(context, principal: principal)
+                    do {
+                        let first = kind == .serverStreaming ? try await requests.single { $0 } : Data()
+                        let stream = try await client.openStream(
+                            service: service,
+                            method: method,
+                            kind: kind,
+                            payload: first,
+                            options: options
+                        )
+                        return try await withThrowingTaskGroup(of: Void.self) { group in
+                            if kind.clientStreams {
+                                group.addTask {
+                                    for try await message in requests {
+                                        try await stream.send(message)
+                                    }
+                                    try await stream.closeSend()
                                 }
-                                try await stream.closeSend()
+                            }
+                            do {
+                                for try await message in stream.responses {
+                                    try await responses.write(message)
+                                }
+                                let final = try await stream.finalResponse()
+                                try await group.waitForAll()
+                                if !final.metadata.isEmpty { context.responseMetadata = final.metadata }
+                                return final.payload
+                            } catch {
+                                stream.cancel()
+                                group.cancelAll()
+                                throw error
                             }
                         }
-                        do {
-                            for try await message in stream.responses {
-                                try await responses.write(message)
-                            }
-                            let final = try await stream.finalResponse()
-                            try await group.waitForAll()
-                            if !final.metadata.isEmpty { context.responseMetadata = final.metadata }
-                            return final.payload
-                        } catch {
-                            stream.cancel()
-                            group.cancelAll()
-                            throw error
-                        }
+                    } catch {
+                        throw pluginError(error, plugin: plugin)
                     }
-                } catch {
-                    throw pluginError(error, plugin: plugin)
                 }
-            })
+            )
         }
     }
 
@@ -263,11 +271,17 @@ enum Forwarding {
         if let deadline = context.deadline {
             let remaining = deadline - .now
             guard remaining > .zero else {
-                throw RPCError(code: .deadlineExceeded, message: "the caller's deadline passed before the call was forwarded")
+                throw RPCError(
+                    code: .deadlineExceeded,
+                    message: "the caller's deadline passed before the call was forwarded"
+                )
             }
             timeout = remaining
         }
-        return CallOptions(timeout: timeout, metadata: CallerMetadata.forwarded(context.requestMetadata, principal: principal))
+        return CallOptions(
+            timeout: timeout,
+            metadata: CallerMetadata.forwarded(context.requestMetadata, principal: principal)
+        )
     }
 
     /// The plugin's own errors pass through unchanged; a lost connection says which plugin was lost.

@@ -114,7 +114,8 @@ actor PluginFleet {
         for (name, entry) in wanted.sorted(by: { $0.key < $1.key }) {
             let manifestChanged = await manifestDiffers(name)
             if let existing = managed[name] {
-                let changed = existing.configuration != entry || manifestChanged
+                let changed =
+                    existing.configuration != entry || manifestChanged
                     || previous.supervision != next.supervision
                 existing.configuration = entry
                 if !changed { continue }
@@ -193,7 +194,13 @@ actor PluginFleet {
         } catch {
             plugin.refusal = error.description
             logger.error("plugin refused: \(error.description)", metadata: ["plugin": "\(name)"])
-            audit.record(principal: "host", action: "plugin.load", target: name, outcome: "failed", detail: error.description)
+            audit.record(
+                principal: "host",
+                action: "plugin.load",
+                target: name,
+                outcome: "failed",
+                detail: error.description
+            )
         }
     }
 
@@ -205,7 +212,13 @@ actor PluginFleet {
         } catch {
             plugin.refusal = error.description
             logger.error("plugin refused: \(error.description)", metadata: ["plugin": "\(name)"])
-            audit.record(principal: "host", action: "plugin.start", target: name, outcome: "failed", detail: error.description)
+            audit.record(
+                principal: "host",
+                action: "plugin.start",
+                target: name,
+                outcome: "failed",
+                detail: error.description
+            )
             return
         }
         send(.start, to: plugin, name: name)
@@ -448,7 +461,9 @@ actor PluginFleet {
             case .serving: return .healthPassed
             case .degraded: return .healthDegraded(reason: answer.message.isEmpty ? "degraded" : answer.message)
             default:
-                return .healthFailed(reason: "it answered \(answer.status)" + (answer.message.isEmpty ? "" : ": \(answer.message)"))
+                return .healthFailed(
+                    reason: "it answered \(answer.status)" + (answer.message.isEmpty ? "" : ": \(answer.message)")
+                )
             }
         } catch let error as RPCError {
             return .healthFailed(reason: "\(error.code): \(error.message)")
@@ -514,11 +529,15 @@ actor PluginFleet {
         if managed[name] != nil {
             throw RPCError(
                 code: .failedPrecondition,
-                message: "plugin \(name) is started by the host from its configuration; an external plugin needs another name"
+                message:
+                    "plugin \(name) is started by the host from its configuration; an external plugin needs another name"
             )
         }
         guard let externalGrants else {
-            throw RPCError(code: .permissionDenied, message: "plugin \(name) is not starting; its token is no longer valid")
+            throw RPCError(
+                code: .permissionDenied,
+                message: "plugin \(name) is not starting; its token is no longer valid"
+            )
         }
         return try await registerExternal(
             name: name,
@@ -533,7 +552,10 @@ actor PluginFleet {
         var methods: [String: [String: RPCKind]] = [:]
         for service in request.services {
             guard !service.name.isEmpty, service.name.contains(".") else {
-                throw RPCError(code: .invalidArgument, message: "\"\(service.name)\" is not a fully qualified service name")
+                throw RPCError(
+                    code: .invalidArgument,
+                    message: "\"\(service.name)\" is not a fully qualified service name"
+                )
             }
             guard !service.methods.isEmpty else {
                 throw RPCError(code: .invalidArgument, message: "service \(service.name) lists no methods")
@@ -571,7 +593,8 @@ actor PluginFleet {
         guard plugin.supervisor.state == .starting, plugin.registration == nil else {
             throw RPCError(
                 code: .failedPrecondition,
-                message: "plugin \(name) is \(plugin.supervisor.state.rawValue), not starting; it registers once per start"
+                message:
+                    "plugin \(name) is \(plugin.supervisor.state.rawValue), not starting; it registers once per start"
             )
         }
         var problems: [String] = []
@@ -601,9 +624,16 @@ actor PluginFleet {
             problems.append(text)
         }
         guard problems.isEmpty else {
-            let message = "registration of plugin \(name) does not match its manifest \(manifest.path): "
+            let message =
+                "registration of plugin \(name) does not match its manifest \(manifest.path): "
                 + problems.joined(separator: "; ")
-            audit.record(principal: "plugin:\(name)", action: "plugin.register", target: name, outcome: "denied", detail: message)
+            audit.record(
+                principal: "plugin:\(name)",
+                action: "plugin.register",
+                target: name,
+                outcome: "denied",
+                detail: message
+            )
             throw RPCError(code: .failedPrecondition, message: message)
         }
 
@@ -618,7 +648,10 @@ actor PluginFleet {
         }
         if case .healthFailed(let reason) = health {
             await client.close()
-            throw RPCError(code: .failedPrecondition, message: "plugin \(name) registered, but its health check failed: \(reason)")
+            throw RPCError(
+                code: .failedPrecondition,
+                message: "plugin \(name) registered, but its health check failed: \(reason)"
+            )
         }
         plugin.client = client
         plugin.registeredServicesWithMethods = methods.map { (name: $0.key, methods: $0.value) }
@@ -655,7 +688,8 @@ actor PluginFleet {
         guard PluginProtocol.supported.contains(request.protocolVersion) else {
             throw RPCError(
                 code: .failedPrecondition,
-                message: "protocol \(request.protocolVersion) is not spoken here (\(PluginProtocol.supported.joined(separator: ", ")))"
+                message:
+                    "protocol \(request.protocolVersion) is not spoken here (\(PluginProtocol.supported.joined(separator: ", ")))"
             )
         }
         for service in methods.keys {
@@ -670,7 +704,10 @@ actor PluginFleet {
         let health = await Self.health(client, timeout: configuration.supervision.healthTimeout)
         if case .healthFailed(let reason) = health {
             await client.close()
-            throw RPCError(code: .failedPrecondition, message: "plugin \(name) registered, but its health check failed: \(reason)")
+            throw RPCError(
+                code: .failedPrecondition,
+                message: "plugin \(name) registered, but its health check failed: \(reason)"
+            )
         }
         if let existing = attached[name], !existing.detached {
             await client.close()

@@ -99,7 +99,7 @@ final class PluginProcess: Sendable {
         )
 
         let environment = launch.environment.sorted { $0.key < $1.key }.map { strdup("\($0.key)=\($0.value)") }
-        defer { environment.forEach { free($0) } }
+        defer { for entry in environment { free(entry) } }
         var envp: [UnsafeMutablePointer<CChar>?] = environment + [nil]
         let arg0 = strdup(launch.executable)
         defer { free(arg0) }
@@ -134,7 +134,9 @@ private func watch(
     onExit: @Sendable (String) -> Void
 ) {
     var splitters = [LineSplitter(stream: .stdout), LineSplitter(stream: .stderr)]
-    var fds = [pollfd(fd: stdout, events: Int16(POLLIN), revents: 0), pollfd(fd: stderr, events: Int16(POLLIN), revents: 0)]
+    var fds = [
+        pollfd(fd: stdout, events: Int16(POLLIN), revents: 0), pollfd(fd: stderr, events: Int16(POLLIN), revents: 0),
+    ]
     var buffer = [UInt8](repeating: 0, count: 16384)
     var exitDescription: String?
 

@@ -170,7 +170,10 @@ public struct PluginSupervisor: Sendable {
         case (.ready, .healthFailed(let reason)), (.degraded, .healthFailed(let reason)):
             failedHealthChecks += 1
             guard failedHealthChecks >= policy.unhealthyLimit else {
-                enter(.degraded, reason: "health check failed (\(failedHealthChecks) of \(policy.unhealthyLimit)): \(reason)")
+                enter(
+                    .degraded,
+                    reason: "health check failed (\(failedHealthChecks) of \(policy.unhealthyLimit)): \(reason)"
+                )
                 return []
             }
             return stop(

@@ -166,3 +166,48 @@ extension RPCClientChannel {
         )
     }
 }
+
+/// A channel that adds metadata entries to every call made through it: a token, for example.
+public struct MetadataAddingChannel: RPCClientChannel {
+    public let base: any RPCClientChannel
+    public let metadata: Metadata
+
+    public init(base: any RPCClientChannel, metadata: Metadata) {
+        self.base = base
+        self.metadata = metadata
+    }
+
+    private func adding(to options: CallOptions) -> CallOptions {
+        var options = options
+        for entry in metadata { options.metadata.add(entry.key, entry.value) }
+        return options
+    }
+
+    public func unary(service: String, method: String, payload: Data, options: CallOptions) async throws -> RawResponse
+    {
+        try await base.unary(service: service, method: method, payload: payload, options: adding(to: options))
+    }
+
+    public func openStream(
+        service: String,
+        method: String,
+        kind: RPCKind,
+        payload: Data,
+        options: CallOptions
+    ) async throws -> any RPCClientStream {
+        try await base.openStream(
+            service: service,
+            method: method,
+            kind: kind,
+            payload: payload,
+            options: adding(to: options)
+        )
+    }
+}
+
+extension RPCClientChannel {
+    /// This channel, adding `metadata` to every call.
+    public func addingMetadata(_ metadata: Metadata) -> MetadataAddingChannel {
+        MetadataAddingChannel(base: self, metadata: metadata)
+    }
+}

@@ -1,0 +1,61 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Where a command's world comes from: its environment variables, its clock, and where its output goes.
+///
+/// The standard context is the process's own; tests run commands in-process with another one
+/// (`ControlContext.$current.withValue(...) { await GongzhiControl.execute([...]) }`).
+public struct ControlContext: Sendable {
+    /// Looks up an environment variable.
+    public var environment: @Sendable (String) -> String?
+    /// The clock and time zone that human output uses, read once for each answer printed.
+    public var time: @Sendable () -> TimeStyle
+    /// Writes to standard output.
+    public var writeOutput: @Sendable (String) -> Void
+    /// Writes to standard error.
+    public var writeError: @Sendable (String) -> Void
+
+    public init(
+        environment: @escaping @Sendable (String) -> String?,
+        time: @escaping @Sendable () -> TimeStyle,
+        writeOutput: @escaping @Sendable (String) -> Void,
+        writeError: @escaping @Sendable (String) -> Void
+    ) {
+        self.environment = environment
+        self.time = time
+        self.writeOutput = writeOutput
+        self.writeError = writeError
+    }
+
+    /// The process's environment, the local clock and time zone, and the standard output and error
+    /// (written unbuffered, so that a followed log reaches a pipe line by line).
+    public static let standard = ControlContext(
+        environment: { name in getenv(name).map { String(cString: $0) } },
+        time: { TimeStyle.local() },
+        writeOutput: { writeAll($0, to: 1) },
+        writeError: { writeAll($0, to: 2) }
+    )
+
+    /// The context commands run in.
+    @TaskLocal public static var current = ControlContext.standard
+
+    private static func writeAll(_ text: String, to descriptor: Int32) {
+        var text = text
+        text.withUTF8 { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let written = write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    return
+                }
+                offset += written
+            }
+        }
+    }
+}

@@ -1,0 +1,43 @@
+import GongzhiRPC
+import GongzhiRPCPosix
+import GongzhiSchemas
+
+/// One run of a command: the socket and output format it resolved, and the context it prints to.
+struct Invocation: Sendable {
+    /// How long a call may take; a followed log has no limit.
+    static let callTimeout: Duration = .seconds(10)
+
+    let socketPath: String
+    let format: OutputFormat
+    let context: ControlContext
+
+    init(options: GlobalOptions, context: ControlContext = .current) {
+        self.socketPath = AdminSocket.resolve(option: options.socket, environment: context.environment)
+        self.format = options.output ?? .table
+        self.context = context
+    }
+
+    /// Calls the host with a fresh client, closed afterwards; any failure becomes a `ControlError`.
+    func call<Result: Sendable>(
+        timeout: Duration? = Invocation.callTimeout,
+        _ body: (Gongzhi_Host_V1_AdminClient, CallOptions) async throws -> Result
+    ) async throws -> Result {
+        let client = RPCClient(socketPath: socketPath)
+        do {
+            let result = try await body(Gongzhi_Host_V1_AdminClient(channel: client), CallOptions(timeout: timeout))
+            await client.close()
+            return result
+        } catch {
+            await client.close()
+            throw ControlError(calling: socketPath, failedWith: error)
+        }
+    }
+
+    /// Prints an answer as a table for people or JSON for scripts.
+    func print(human: (TimeStyle) -> String, json: () -> String) {
+        switch format {
+        case .table: context.writeOutput(human(context.time()))
+        case .json: context.writeOutput(json())
+        }
+    }
+}

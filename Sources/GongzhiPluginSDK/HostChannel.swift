@@ -1,0 +1,65 @@
+import GongzhiRPC
+import GongzhiRPCPosix
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// The plugin's connection to its host's `host.sock`: every call carries the plugin's `gongzhi-token`.
+///
+/// Give it to any generated client to call a service through the host, e.g.
+/// `Gongzhi_Test_V1_EchoClient(channel: context.host)`. The host answers PERMISSION_DENIED for a call
+/// the plugin holds no grant for. Calls share one connection, which is opened on the first call.
+public struct HostChannel: RPCClientChannel, CustomStringConvertible {
+    /// The metadata key that carries the plugin's token.
+    public static let tokenKey = "gongzhi-token"
+
+    /// Where the host listens.
+    public var socketPath: String { client.configuration.socketPath }
+
+    private let client: RPCClient
+    private let token: String
+
+    /// A channel over `client` that adds `token` to every call, replacing any token the caller set.
+    public init(client: RPCClient, token: String) {
+        self.client = client
+        self.token = token
+    }
+
+    public func unary(service: String, method: String, payload: Data, options: CallOptions) async throws -> RawResponse
+    {
+        try await client.unary(service: service, method: method, payload: payload, options: withToken(options))
+    }
+
+    public func openStream(
+        service: String,
+        method: String,
+        kind: RPCKind,
+        payload: Data,
+        options: CallOptions
+    ) async throws -> any RPCClientStream {
+        try await client.openStream(
+            service: service,
+            method: method,
+            kind: kind,
+            payload: payload,
+            options: withToken(options)
+        )
+    }
+
+    /// Closes the connection to the host; later calls fail with UNAVAILABLE.
+    public func close() async {
+        await client.close()
+    }
+
+    /// Names the socket, never the token.
+    public var description: String { "HostChannel(\(socketPath))" }
+
+    private func withToken(_ options: CallOptions) -> CallOptions {
+        var options = options
+        options.metadata[Self.tokenKey] = token
+        return options
+    }
+}

@@ -1,0 +1,39 @@
+import GongzhiControl
+import Synchronization
+
+/// Runs `gongzhictl` in-process with a fixed clock and environment, keeping what it prints.
+final class TestConsole: Sendable {
+    private let printed = Mutex<(output: String, errors: String)>(("", ""))
+    let environment: [String: String]
+
+    init(environment: [String: String] = [:]) {
+        self.environment = environment
+    }
+
+    var output: String { printed.withLock { $0.output } }
+    var errors: String { printed.withLock { $0.errors } }
+
+    var context: ControlContext {
+        let environment = self.environment
+        return ControlContext(
+            environment: { environment[$0] },
+            time: { Fixtures.time },
+            writeOutput: { text in self.printed.withLock { $0.output += text } },
+            writeError: { text in self.printed.withLock { $0.errors += text } }
+        )
+    }
+
+    /// Runs the command line and returns its exit status.
+    func run(_ arguments: [String]) async -> Int32 {
+        await ControlContext.$current.withValue(context) {
+            await GongzhiControl.execute(arguments)
+        }
+    }
+}
+
+extension ControlContext {
+    /// A context with no environment and the fixtures' clock that prints nowhere.
+    static func testing() -> ControlContext {
+        ControlContext(environment: { _ in nil }, time: { Fixtures.time }, writeOutput: { _ in }, writeError: { _ in })
+    }
+}

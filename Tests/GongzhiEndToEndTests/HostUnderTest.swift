@@ -1,0 +1,238 @@
+import GongzhiHost
+import GongzhiPluginTesting
+import GongzhiRPC
+import GongzhiRPCPosix
+import GongzhiSchemas
+import GongzhiTestSupport
+import XCTest
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The real `gongzhi-host` executable running on a layout in a temporary folder.
+final class HostUnderTest: @unchecked Sendable {
+    let directory: TemporaryDirectory
+    let configurationPath: String
+    let process: ChildProcess
+    let admin: RPCClient
+    var plugins: [TestPlugin]
+    let supervision: SupervisionPolicy
+    let settings: String
+
+    var runtime: String { directory.path + "/run" }
+    var adminSocket: String { runtime + "/admin.sock" }
+    var hostSocket: String { runtime + "/host.sock" }
+    var adminClient: Gongzhi_Host_V1_AdminClient { Gongzhi_Host_V1_AdminClient(channel: admin) }
+
+    static var noticeboard: String { get throws { try BuiltExecutables.path("gongzhi-noticeboard") } }
+    static var testPlugin: String { get throws { try BuiltExecutables.path("gongzhi-test-plugin") } }
+
+    static func testPlugin(
+        _ name: String,
+        behavior: String? = nil,
+        requestedGrants: [String] = [],
+        approvedGrants: [String]? = nil,
+        enabled: Bool = true,
+        executable: String? = nil,
+        serviceSuffix: String = ""
+    ) throws -> TestPlugin {
+        var environment: [String: String] = [:]
+        if let behavior { environment["TEST_PLUGIN_BEHAVIOR"] = behavior }
+        if !serviceSuffix.isEmpty { environment["TEST_PLUGIN_SERVICE_SUFFIX"] = serviceSuffix }
+        return TestPlugin(
+            name: name,
+            executable: try executable ?? testPlugin,
+            services: ["gongzhi.test.v1.Echo" + serviceSuffix, "gongzhi.test.v1.Probe" + serviceSuffix],
+            requestedGrants: requestedGrants,
+            approvedGrants: approvedGrants,
+            environment: environment,
+            enabled: enabled
+        )
+    }
+
+    static func noticeboardPlugin() throws -> TestPlugin {
+        TestPlugin(name: "noticeboard", executable: try noticeboard, services: ["gongzhi.example.v1.NoticeBoard"])
+    }
+
+    init(
+        plugins: [TestPlugin],
+        supervision: SupervisionPolicy = .forTests,
+        settings: String = "",
+        directory: TemporaryDirectory? = nil
+    ) async throws {
+        self.directory = try directory ?? TemporaryDirectory(prefix: "gzhost")
+        self.plugins = plugins
+        self.supervision = supervision
+        self.settings = settings
+        configurationPath = try TestHostLayout.write(
+            in: self.directory.path,
+            plugins: plugins,
+            supervision: supervision,
+            settings: settings
+        )
+        process = try ChildProcess(
+            try BuiltExecutables.path("gongzhi-host"),
+            ["--config", configurationPath, "--log-level", "debug"],
+            outputPath: self.directory.file("host.log")
+        )
+        admin = RPCClient(socketPath: self.directory.path + "/run/admin.sock")
+        try await process.waitForOutput("host serving")
+    }
+
+    /// The host's log so far, for failure messages.
+    var log: String { process.output }
+
+    func status(_ plugin: String) async throws -> Gongzhi_Host_V1_PluginStatus {
+        var request = Gongzhi_Host_V1_PluginRequest()
+        request.name = plugin
+        return try await adminClient.describePlugin(request)
+    }
+
+    @discardableResult
+    func waitUntil(
+        _ plugin: String,
+        is state: String = "ready",
+        timeout: Duration = .seconds(30),
+        file: StaticString = #filePath,
+        line: UInt = #line
+    ) async throws -> Gongzhi_Host_V1_PluginStatus {
+        let deadline = ContinuousClock.now + timeout
+        var last = try await statusOrAbsent(plugin, until: deadline)
+        while last.state != state {
+            if ContinuousClock.now > deadline {
+                XCTFail(
+                    "plugin \(plugin) is \(last.state) (\(last.reason)), not \(state), after \(timeout)\n--- host log:\n\(log)",
+                    file: file,
+                    line: line
+                )
+                throw TestSupportError("timed out waiting for \(plugin) to be \(state)")
+            }
+            try await Task.sleep(for: .milliseconds(25))
+            last = try await statusOrAbsent(plugin, until: deadline)
+        }
+        return last
+    }
+
+    /// The plugin's status, waiting while the host does not know it yet (an external plugin attaching).
+    private func statusOrAbsent(
+        _ plugin: String,
+        until deadline: ContinuousClock.Instant
+    ) async throws
+        -> Gongzhi_Host_V1_PluginStatus
+    {
+        while true {
+            do {
+                return try await status(plugin)
+            } catch let error as RPCError where error.code == .notFound && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(25))
+            }
+        }
+    }
+
+    /// A channel to host.sock presenting `token`.
+    func channel(token: String) -> TokenChannelForTests {
+        TokenChannelForTests(client: RPCClient(socketPath: hostSocket), token: token)
+    }
+
+    func issueClientToken(scopes: [String], ttlSeconds: UInt64 = 0) async throws -> Gongzhi_Host_V1_IssuedToken {
+        var request = Gongzhi_Host_V1_IssueTokenRequest()
+        request.kind = .client
+        request.subject = "e2e"
+        request.scopes = scopes
+        request.ttlSeconds = ttlSeconds
+        return try await adminClient.issueToken(request)
+    }
+
+    /// Rewrites the configuration for `plugins` (and their manifests) and sends SIGHUP.
+    func reconfigure(_ plugins: [TestPlugin]) throws {
+        self.plugins = plugins
+        for plugin in plugins {
+            try TestHostLayout.writeManifest(plugin, into: directory.path + "/plugins")
+        }
+        try TestHostLayout.writeText(
+            configurationPath,
+            TestHostLayout.configurationText(plugins: plugins, supervision: supervision, settings: settings)
+        )
+        process.signal(SIGHUP)
+    }
+
+    func stop() async {
+        await admin.close()
+        await process.stop(grace: .seconds(15))
+    }
+}
+
+/// A channel that presents a token on every call.
+struct TokenChannelForTests: RPCClientChannel {
+    let client: RPCClient
+    let token: String
+
+    private func withToken(_ options: CallOptions) -> CallOptions {
+        var options = options
+        options.metadata.add("gongzhi-token", token)
+        return options
+    }
+
+    func unary(service: String, method: String, payload: Data, options: CallOptions) async throws -> RawResponse {
+        try await client.unary(service: service, method: method, payload: payload, options: withToken(options))
+    }
+
+    func openStream(
+        service: String,
+        method: String,
+        kind: RPCKind,
+        payload: Data,
+        options: CallOptions
+    ) async throws -> any RPCClientStream {
+        try await client.openStream(
+            service: service,
+            method: method,
+            kind: kind,
+            payload: payload,
+            options: withToken(options)
+        )
+    }
+
+    func close() async { await client.close() }
+}
+
+/// True while a process with this pid exists (and is not a zombie).
+func processIsAlive(_ pid: Int32) -> Bool {
+    guard pid > 0, kill(pid, 0) == 0 else { return false }
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+        let close = stat.lastIndex(of: ")")
+    else { return false }
+    let state = stat[stat.index(close, offsetBy: 2)]
+    return state != "Z"
+}
+
+func waitUntilGone(_ pid: Int32, timeout: Duration = .seconds(10)) async -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while processIsAlive(pid) {
+        if ContinuousClock.now > deadline { return false }
+        try? await Task.sleep(for: .milliseconds(20))
+    }
+    return true
+}
+
+/// Asserts that `body` fails with an RPCError of `code`, and returns it.
+@discardableResult
+func assertRPCError<T>(
+    _ code: StatusCode,
+    file: StaticString = #filePath,
+    line: UInt = #line,
+    _ body: () async throws -> T
+) async -> RPCError? {
+    do {
+        _ = try await body()
+        XCTFail("expected \(code), but the call succeeded", file: file, line: line)
+        return nil
+    } catch let error as RPCError {
+        XCTAssertEqual(error.code, code, "\(error.message)", file: file, line: line)
+        return error
+    } catch {
+        XCTFail("expected RPCError \(code), got \(error)", file: file, line: line)
+        return nil
+    }
+}
