@@ -1,0 +1,146 @@
+import GongzhiTestSupport
+import XCTest
+
+/// `gongzhictl` against a running host: what an operator types and what a script reads.
+final class ControlEndToEndTests: XCTestCase {
+    struct Outcome {
+        var status: Int32
+        var output: String
+        var errors: String
+    }
+
+    /// Runs the built `gongzhictl` with `arguments`, finding the host through GONGZHI_ADMIN_SOCKET.
+    func ctl(_ arguments: [String], socket: String) async throws -> Outcome {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try BuiltExecutables.path("gongzhictl"))
+        process.arguments = arguments
+        process.environment = ["GONGZHI_ADMIN_SOCKET": socket, "TZ": "UTC", "PATH": "/usr/bin:/bin"]
+        let output = Pipe()
+        let errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        let outData = output.fileHandleForReading.readDataToEndOfFile()
+        let errData = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Outcome(
+            status: process.terminationStatus,
+            output: String(decoding: outData, as: UTF8.self),
+            errors: String(decoding: errData, as: UTF8.self)
+        )
+    }
+
+    func json(_ text: String) throws -> [String: Any] {
+        try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], text)
+    }
+
+    func testStatusAndPluginCommandsShowARunningHost() async throws {
+        let host = try await HostUnderTest(plugins: [try HostUnderTest.noticeboardPlugin()])
+        addTeardownBlock { await host.stop() }
+        try await host.waitUntil("noticeboard")
+        let socket = host.adminSocket
+
+        let status = try await ctl(["status"], socket: socket)
+        XCTAssertEqual(status.status, 0, status.errors)
+        XCTAssertTrue(status.output.contains("version:"), status.output)
+        XCTAssertTrue(status.output.contains("runtime dir:  \(host.runtime)"), status.output)
+        let row = try XCTUnwrap(status.output.split(separator: "\n").first { $0.hasPrefix("noticeboard") })
+        XCTAssertTrue(row.contains("ready") && row.contains("managed") && row.contains("1.0.0"), String(row))
+
+        let statusJSON = try json(try await ctl(["status", "-o", "json"], socket: socket).output)
+        XCTAssertEqual(statusJSON["pid"] as? Int, Int(host.process.pid))
+        XCTAssertEqual((statusJSON["plugins"] as? [[String: Any]])?.first?["name"] as? String, "noticeboard")
+
+        let list = try json(try await ctl(["plugins", "list", "-o", "json"], socket: socket).output)
+        let plugins = try XCTUnwrap(list["plugins"] as? [[String: Any]])
+        XCTAssertEqual(plugins.map { $0["state"] as? String }, ["ready"])
+        XCTAssertEqual(plugins.first?["services"] as? [String], ["gongzhi.example.v1.NoticeBoard"])
+
+        let describe = try await ctl(["plugins", "describe", "noticeboard"], socket: socket)
+        XCTAssertEqual(describe.status, 0)
+        XCTAssertTrue(describe.output.contains("state:             ready"), describe.output)
+        XCTAssertTrue(describe.output.contains("gongzhi.example.v1.NoticeBoard"), describe.output)
+
+        let logs = try await ctl(["plugins", "logs", "noticeboard", "--tail", "5"], socket: socket)
+        XCTAssertEqual(logs.status, 0, logs.errors)
+        XCTAssertTrue(logs.output.contains("registered with the host"), logs.output)
+        XCTAssertTrue(logs.output.contains("info"), logs.output)
+
+        let disabled = try json(
+            try await ctl(["plugins", "disable", "noticeboard", "-o", "json"], socket: socket).output
+        )
+        XCTAssertEqual(disabled["state"] as? String, "disabled")
+        let enabled = try await ctl(["plugins", "enable", "noticeboard"], socket: socket)
+        XCTAssertEqual(enabled.status, 0, enabled.errors)
+        try await host.waitUntil("noticeboard")
+        let restarted = try await ctl(["plugins", "restart", "noticeboard"], socket: socket)
+        XCTAssertEqual(restarted.status, 0, restarted.errors)
+        let after = try await host.waitUntil("noticeboard")
+        XCTAssertGreaterThanOrEqual(after.restarts, 1)
+
+        let missing = try await ctl(["plugins", "describe", "nope"], socket: socket)
+        XCTAssertEqual(missing.status, 4)
+        XCTAssertEqual(missing.errors, "error: no plugin named nope (known: noticeboard)\n")
+        XCTAssertEqual(missing.output, "")
+    }
+
+    func testTokensAndAuditCommands() async throws {
+        let host = try await HostUnderTest(plugins: [])
+        addTeardownBlock { await host.stop() }
+        let socket = host.adminSocket
+
+        let issued = try await ctl(
+            [
+                "tokens", "issue", "--client", "dashboard", "--scope", "gongzhi.example.v1.NoticeBoard/List", "--ttl",
+                "12h",
+            ],
+            socket: socket
+        )
+        XCTAssertEqual(issued.status, 0, issued.errors)
+        XCTAssertTrue(issued.output.contains("gzt_"), issued.output)
+        XCTAssertTrue((issued.output + issued.errors).contains("shown only this once"))
+
+        let issuedJSON = try json(
+            try await ctl(["tokens", "issue", "--plugin", "sensor", "-o", "json"], socket: socket).output
+        )
+        let info = try XCTUnwrap(issuedJSON["info"] as? [String: Any])
+        let id = try XCTUnwrap(info["id"] as? String)
+        XCTAssertEqual(info["kind"] as? String, "plugin")
+        XCTAssertTrue((issuedJSON["token"] as? String)?.hasPrefix("gzt_\(id)_") == true)
+
+        let list = try await ctl(["tokens", "list"], socket: socket)
+        XCTAssertTrue(list.output.contains("dashboard") && list.output.contains("sensor"), list.output)
+        XCTAssertFalse(list.output.contains("gzt_"), "secrets are never listed")
+
+        let revoked = try json(try await ctl(["tokens", "revoke", id, "-o", "json"], socket: socket).output)
+        XCTAssertEqual(revoked["revoked"] as? Bool, true)
+        let unknown = try await ctl(["tokens", "revoke", "ffffffffffff"], socket: socket)
+        XCTAssertEqual(unknown.status, 4)
+
+        let audit = try json(try await ctl(["audit", "--limit", "10", "-o", "json"], socket: socket).output)
+        let entries = try XCTUnwrap(audit["entries"] as? [[String: Any]])
+        let actions = entries.compactMap { $0["action"] as? String }
+        XCTAssertTrue(actions.contains("token.issue"), "\(actions)")
+        XCTAssertTrue(actions.contains("token.revoke"), "\(actions)")
+        XCTAssertTrue(entries.allSatisfy { ($0["hash"] as? String)?.count == 64 })
+        let table = try await ctl(["audit"], socket: socket)
+        XCTAssertTrue(table.output.contains("token.revoke"), table.output)
+    }
+
+    func testUsefulExitCodesWhenTheHostRefusesOrIsAbsent() async throws {
+        let host = try await HostUnderTest(plugins: [], settings: "admin_uids = [4242]")
+        addTeardownBlock { await host.stop() }
+        let denied = try await ctl(["status"], socket: host.adminSocket)
+        XCTAssertEqual(denied.status, 5)
+        XCTAssertTrue(denied.errors.hasPrefix("error: "), denied.errors)
+        XCTAssertEqual(denied.errors.split(separator: "\n").count, 1, "one readable line: \(denied.errors)")
+
+        let absent = try await ctl(["status"], socket: host.directory.path + "/nowhere.sock")
+        XCTAssertEqual(absent.status, 3)
+        XCTAssertTrue(absent.errors.contains("cannot reach the host"), absent.errors)
+
+        let completion = try await ctl(["--generate-completion-script", "bash"], socket: host.adminSocket)
+        XCTAssertEqual(completion.status, 0)
+        XCTAssertTrue(completion.output.contains("plugins"), "completion lists the subcommands")
+    }
+}
