@@ -158,6 +158,28 @@ final class HostEndToEndTests: XCTestCase {
         XCTAssertTrue(audit.entries.contains { $0.action == "plugin.restart" && $0.target == "crasher" })
     }
 
+    func testARegistrationThatDoesNotMatchTheManifestIsRefusedAndSaysWhat() async throws {
+        var supervision = SupervisionPolicy.forTests
+        supervision.crashLimit = 2
+        let host = try await HostUnderTest(
+            plugins: [try HostUnderTest.testPlugin("liar", behavior: "wrong-version")],
+            supervision: supervision
+        )
+        addTeardownBlock { await host.stop() }
+        try await host.waitUntil("liar", is: "quarantined")
+        let audit = try await host.adminClient.listAudit(Gongzhi_Host_V1_ListAuditRequest())
+        let refusal = try XCTUnwrap(audit.entries.first { $0.action == "plugin.register" && $0.outcome == "denied" })
+        XCTAssertTrue(refusal.detail.contains("version 9.9.9 differs from the manifest's 1.0.0"), refusal.detail)
+        var request = Gongzhi_Host_V1_PluginLogsRequest()
+        request.name = "liar"
+        let lines = try await host.adminClient.pluginLogs(request) { stream in
+            var texts: [String] = []
+            for try await line in stream { texts.append(line.text) }
+            return texts
+        }
+        XCTAssertTrue(lines.contains { $0.contains("9.9.9") }, "the plugin logged the host's reason: \(lines)")
+    }
+
     func testATamperedExecutableIsRefusedAndSaysWhy() async throws {
         let directory = try TemporaryDirectory(prefix: "gztamper")
         let copy = directory.file("gongzhi-test-plugin")
