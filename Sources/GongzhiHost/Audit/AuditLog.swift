@@ -1,3 +1,4 @@
+import Dispatch
 import Logging
 import Synchronization
 
@@ -23,21 +24,16 @@ public struct AuditRecord: Codable, Sendable, Equatable {
     /// Hex SHA-256 of the previous record's hash and this record's fields.
     public var hash: String
 
-    /// The bytes the hash covers, after the previous hash.
+    /// The bytes the hash covers, after the previous hash: the fields as a JSON array, which keeps
+    /// every character of every field and where one field ends.
     var hashedFields: String {
-        [String(sequence), String(timeMilliseconds), principal, action, target, outcome, detail]
-            .map { $0.replacingNewlines() }
-            .joined(separator: "\u{1f}")
+        let fields = [String(sequence), String(timeMilliseconds), principal, action, target, outcome, detail]
+        guard let encoded = try? JSONEncoder().encode(fields) else { return fields.joined(separator: "\u{0}") }
+        return String(decoding: encoded, as: UTF8.self)
     }
 
     static func chainHash(previous: String, fields: String) -> String {
         SHA256.hexHash(Array((previous + "\n" + fields).utf8))
-    }
-}
-
-extension String {
-    fileprivate func replacingNewlines() -> String {
-        String(map { $0 == "\n" ? " " : $0 })
     }
 }
 
@@ -57,8 +53,7 @@ public final class AuditLog: Sendable {
 
     private let path: String
     private let state: Mutex<State>
-    private let lines: AsyncStream<[UInt8]>.Continuation
-    private let writer: Task<Void, Never>
+    private let queue: LineQueue
     private let logger: Logger
     private static let recentCapacity = 1000
 
@@ -83,24 +78,27 @@ public final class AuditLog: Sendable {
         )
         let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw SystemError("open the audit log \(path)") }
-        let (stream, continuation) = AsyncStream<[UInt8]>.makeStream()
-        self.lines = continuation
-        let writerLogger = logger
-        self.writer = Task.detached {
+        let queue = LineQueue()
+        self.queue = queue
+        // Writes and syncs on a thread of its own: file I/O never blocks an event loop or a task.
+        startThread {
             defer { Glibc.close(fd) }
-            for await line in stream {
-                var written = 0
-                while written < line.count {
-                    let count = line.withUnsafeBytes { write(fd, $0.baseAddress! + written, $0.count - written) }
-                    if count < 0 {
-                        if errno == EINTR { continue }
-                        writerLogger.critical("cannot write the audit log: \(SystemError("write", errno: errno))")
-                        break
+            while let lines = queue.take() {
+                for line in lines {
+                    var written = 0
+                    while written < line.count {
+                        let count = line.withUnsafeBytes { write(fd, $0.baseAddress! + written, $0.count - written) }
+                        if count < 0 {
+                            if errno == EINTR { continue }
+                            logger.critical("cannot write the audit log: \(SystemError("write", errno: errno))")
+                            break
+                        }
+                        written += count
                     }
-                    written += count
                 }
                 fdatasync(fd)
             }
+            queue.finished()
         }
     }
 
@@ -125,7 +123,7 @@ public final class AuditLog: Sendable {
             if state.recent.count > Self.recentCapacity { state.recent.removeFirst() }
             return Array(encoded) + [UInt8(ascii: "\n")]
         }
-        if let line { lines.yield(line) }
+        if let line { queue.put(line) }
     }
 
     /// The most recent records, oldest first.
@@ -135,8 +133,7 @@ public final class AuditLog: Sendable {
 
     /// Writes what is pending and stops the writer.
     public func close() async {
-        lines.finish()
-        await writer.value
+        await queue.close()
     }
 
     /// Checks the chain of the file at `path`: nil when it holds, else where it breaks.
@@ -159,5 +156,62 @@ public final class AuditLog: Sendable {
             expected += 1
         }
         return nil
+    }
+}
+
+/// Lines handed from any thread to the audit writer's thread.
+private final class LineQueue: Sendable {
+    private struct State {
+        var lines: [[UInt8]] = []
+        var closed = false
+        var whenFinished: CheckedContinuation<Void, Never>?
+        var finished = false
+    }
+
+    private let state = Mutex(State())
+    private let available = DispatchSemaphore(value: 0)
+
+    func put(_ line: [UInt8]) {
+        let accepted = state.withLock { state -> Bool in
+            guard !state.closed else { return false }
+            state.lines.append(line)
+            return true
+        }
+        if accepted { available.signal() }
+    }
+
+    /// Waits for lines; nil once the queue is closed and empty.
+    func take() -> [[UInt8]]? {
+        while true {
+            available.wait()
+            let (lines, closed) = state.withLock { state -> ([[UInt8]], Bool) in
+                defer { state.lines.removeAll() }
+                return (state.lines, state.closed)
+            }
+            if !lines.isEmpty { return lines }
+            if closed { return nil }
+        }
+    }
+
+    func close() async {
+        await withCheckedContinuation { continuation in
+            let done = state.withLock { state -> Bool in
+                state.closed = true
+                if state.finished { return true }
+                state.whenFinished = continuation
+                return false
+            }
+            available.signal()
+            if done { continuation.resume() }
+        }
+    }
+
+    func finished() {
+        let continuation = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            state.finished = true
+            defer { state.whenFinished = nil }
+            return state.whenFinished
+        }
+        continuation?.resume()
     }
 }

@@ -111,6 +111,7 @@ private struct Parser {
                 if current == UInt8(ascii: "[") {
                     throw fail("arrays of tables ([[...]]) are not supported here; use [table.name] headers")
                 }
+                let tableLine = line
                 skipSpaces()
                 let path = try keyPath()
                 skipSpaces()
@@ -118,9 +119,12 @@ private struct Parser {
                 advance()
                 try endOfLine()
                 guard definedTables.insert(path).inserted else {
-                    throw fail("table [\(path.joined(separator: "."))] is defined twice")
+                    throw TOMLSyntaxError(
+                        line: tableLine,
+                        message: "table [\(path.joined(separator: "."))] is defined twice"
+                    )
                 }
-                try ensureTable(&root, path: path, line: line)
+                try ensureTable(&root, path: path, line: tableLine)
                 tablePath = path
                 continue
             }

@@ -116,10 +116,10 @@ struct HostDispatcher: RPCCallDispatcher {
                 )
             }
             if token.hasPrefix(TokenStore.prefix) {
-                switch credentials.tokens.verify(token) {
+                switch credentials.tokens.verifyWithGrants(token) {
                 case .failure(let rejection):
                     return .failure(RPCError(code: .unauthenticated, message: rejection.message))
-                case .success(let record):
+                case .success(let (record, grants)):
                     switch record.kind {
                     case .client:
                         let client = Principal.client(
@@ -128,7 +128,7 @@ struct HostDispatcher: RPCCallDispatcher {
                             pid: peer.pid,
                             uid: peer.uid
                         )
-                        return .success((client, record.grants))
+                        return .success((client, grants))
                     case .plugin:
                         return .success((.plugin(name: record.subject, pid: peer.pid, uid: peer.uid), nil))
                     }
