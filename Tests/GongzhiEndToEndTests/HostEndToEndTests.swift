@@ -346,6 +346,10 @@ final class HostEndToEndTests: XCTestCase {
         XCTAssertEqual(enabled.state, "starting")
         try await host.waitUntil("alpha")
         _ = try await Gongzhi_Test_V1_EchoClient(channel: channel).unary(echo("back"))
+        // Enabling a plugin that runs changes nothing, and its calls keep being routed.
+        let again = try await host.adminClient.enablePlugin(request)
+        XCTAssertEqual(again.state, "ready")
+        _ = try await Gongzhi_Test_V1_EchoClient(channel: channel).unary(echo("still"))
     }
 
     func testGrantsLimitClientsAndPluginsAndRefusalsAreAudited() async throws {

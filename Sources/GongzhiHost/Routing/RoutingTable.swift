@@ -29,10 +29,12 @@ final class RoutingTable: Sendable {
         lookup(service)?.plugin
     }
 
-    /// Records that `plugin` serves `services`, not yet taking calls.
+    /// Records that `plugin` serves `services`. Services it is taking calls for stay routed; the others
+    /// are answered UNAVAILABLE with `reason` until the plugin is ready.
     func claim(plugin: String, services: [String], reason: String) {
         routes.withLock { routes in
             for service in services {
+                if let route = routes[service], route.plugin == plugin, route.endpoint != nil { continue }
                 routes[service] = Route(plugin: plugin, endpoint: nil, unavailableReason: reason)
             }
         }
