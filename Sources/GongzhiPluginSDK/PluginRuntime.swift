@@ -65,7 +65,10 @@ final class PluginRuntime: Sendable {
         var configuration = RPCServer.Configuration(socketPath: environment.pluginSocket)
         configuration.socketMode = 0o600
         configuration.shutdownGracePeriod = Plugin.defaultShutdownGracePeriod
-        let server = RPCServer(configuration: configuration, services: [lifecycle] + services, logger: logger)
+        let registry = ServiceRegistry([lifecycle] + services)
+        let dispatcher: any RPCCallDispatcher =
+            environment.hostPID.map { HostOnlyDispatcher(services: registry, hostPID: $0) } ?? registry
+        let server = RPCServer(configuration: configuration, dispatcher: dispatcher, logger: logger)
         // A stop requested while the services were being made (a signal) applies now.
         let stopAtOnce = state.withLock { state in
             state.server = server
@@ -232,5 +235,24 @@ final class PluginRuntime: Sendable {
             }
         }
         return nil
+    }
+}
+
+/// Serves calls from the host that started the plugin (and from root) only: other processes of the
+/// same user, other plugins among them, cannot call the plugin around the host's grants.
+struct HostOnlyDispatcher: RPCCallDispatcher {
+    let services: ServiceRegistry
+    let hostPID: Int32
+
+    func dispatch(_ head: RPCCallHead) -> Result<RPCMethodHandler, RPCError> {
+        guard head.peer.pid == hostPID || head.peer.uid == 0 else {
+            return .failure(
+                RPCError(
+                    code: .permissionDenied,
+                    message: "this plugin serves its host (pid \(hostPID)) only; call it through the host's host.sock"
+                )
+            )
+        }
+        return services.dispatch(head)
     }
 }

@@ -77,6 +77,11 @@ final class ControlEndToEndTests: XCTestCase {
         XCTAssertEqual(restarted.status, 0, restarted.errors)
         let after = try await host.waitUntil("noticeboard")
         XCTAssertGreaterThanOrEqual(after.restarts, 1)
+        XCTAssertEqual(after.recentCrashes, 0, "a restart is not a crash: \(after.reason)")
+
+        let managedName = try await ctl(["tokens", "issue", "--plugin", "noticeboard"], socket: socket)
+        XCTAssertEqual(managedName.status, 1)
+        XCTAssertTrue(managedName.errors.contains("needs a name the configuration does not use"), managedName.errors)
 
         let missing = try await ctl(["plugins", "describe", "nope"], socket: socket)
         XCTAssertEqual(missing.status, 4)

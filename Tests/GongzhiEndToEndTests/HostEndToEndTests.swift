@@ -487,8 +487,13 @@ final class HostEndToEndTests: XCTestCase {
         let answer = try await Gongzhi_Test_V1_EchoClient(channel: channel).unary(echo("external"))
         XCTAssertEqual(answer.text, "external")
 
-        await plugin.stop()
+        // Revoking its token lets it go: it is detached, and the plugin ends with its registration.
+        var revoke = Gongzhi_Host_V1_RevokeTokenRequest()
+        revoke.id = issued.info.id
+        _ = try await host.adminClient.revokeToken(revoke)
         try await host.waitUntil("outside", is: "detached")
+        let ended = await plugin.waitForExit(timeout: .seconds(10))
+        XCTAssertNotNil(ended, "the external plugin exits when its registration ends:\n\(plugin.output)")
         await assertRPCError(.unimplemented) {
             try await Gongzhi_Test_V1_EchoClient(channel: channel).unary(self.echo("gone"))
         }

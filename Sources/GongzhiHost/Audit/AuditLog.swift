@@ -64,8 +64,20 @@ public final class AuditLog: Sendable {
         var lastHash = Self.genesisHash
         var recent: [AuditRecord] = []
         if fileExists(path) {
+            var bytes = try readFile(path)
+            // A last line cut short (the host died while writing it) is dropped, and the chain goes on
+            // from the last whole record.
+            if let last = bytes.lastIndex(of: UInt8(ascii: "\n")), last + 1 < bytes.count {
+                logger.warning("the audit log ends with a partial record; removing it", metadata: ["path": "\(path)"])
+                bytes.removeSubrange((last + 1)...)
+                truncate(path, off_t(bytes.count))
+            } else if !bytes.isEmpty && bytes.last != UInt8(ascii: "\n") {
+                logger.warning("the audit log holds only a partial record; removing it", metadata: ["path": "\(path)"])
+                bytes.removeAll()
+                truncate(path, 0)
+            }
             let decoder = JSONDecoder()
-            for line in try readFile(path).split(separator: UInt8(ascii: "\n")) where !line.isEmpty {
+            for line in bytes.split(separator: UInt8(ascii: "\n")) where !line.isEmpty {
                 let record = try decoder.decode(AuditRecord.self, from: Data(line))
                 sequence = record.sequence
                 lastHash = record.hash
@@ -104,7 +116,7 @@ public final class AuditLog: Sendable {
 
     /// Appends a record.
     public func record(principal: String, action: String, target: String = "", outcome: String, detail: String = "") {
-        let line: [UInt8]? = state.withLock { state in
+        state.withLock { state in
             var record = AuditRecord(
                 sequence: state.sequence + 1,
                 timeMilliseconds: wallClockMilliseconds(),
@@ -116,14 +128,14 @@ public final class AuditLog: Sendable {
                 hash: ""
             )
             record.hash = AuditRecord.chainHash(previous: state.lastHash, fields: record.hashedFields)
-            guard let encoded = try? JSONEncoder().encode(record) else { return nil }
+            guard let encoded = try? JSONEncoder().encode(record) else { return }
             state.sequence = record.sequence
             state.lastHash = record.hash
             state.recent.append(record)
             if state.recent.count > Self.recentCapacity { state.recent.removeFirst() }
-            return Array(encoded) + [UInt8(ascii: "\n")]
+            // Queued under the lock, so that records reach the file in the order of their sequence.
+            queue.put(Array(encoded) + [UInt8(ascii: "\n")])
         }
-        if let line { queue.put(line) }
     }
 
     /// The most recent records, oldest first.

@@ -14,6 +14,7 @@ final class Credentials: Sendable {
         var tickets: [String: Ticket] = [:]
         var pluginGrants: [String: GrantSet] = [:]
         var externalPIDs: [String: Int32] = [:]
+        var pluginProcessGroups: Set<Int32> = []
         var adminUIDs: Set<UInt32>
     }
 
@@ -58,6 +59,19 @@ final class Credentials: Sendable {
 
     func externalPID(plugin: String) -> Int32? {
         state.withLock { $0.externalPIDs[plugin] }
+    }
+
+    /// Records the process group of a plugin the host started (its pid: plugins lead their own group).
+    func addPluginProcessGroup(_ group: Int32) {
+        _ = state.withLock { $0.pluginProcessGroups.insert(group) }
+    }
+
+    func removePluginProcessGroup(_ group: Int32) {
+        _ = state.withLock { $0.pluginProcessGroups.remove(group) }
+    }
+
+    func isPluginProcessGroup(_ group: Int32) -> Bool {
+        group > 0 && state.withLock { $0.pluginProcessGroups.contains(group) }
     }
 
     func setAdminUIDs(_ uids: [UInt32]) {

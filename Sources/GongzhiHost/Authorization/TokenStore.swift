@@ -53,6 +53,8 @@ public enum TokenRejection: Error, Sendable, Equatable {
 public final class TokenStore: Sendable {
     private let path: String
     private let records: Mutex<[String: IssuedTokenRecord]>
+    /// Held while a change is written to the file.
+    private let writing = Mutex(())
     /// Tokens already checked against their hash, by token, with the grants of their scopes: a client
     /// presents its token on every call, and this spares hashing it and parsing its scopes each time.
     private let verified = Mutex<[String: (id: String, grants: GrantSet)]>([:])
@@ -158,15 +160,17 @@ public final class TokenStore: Sendable {
         return revoked
     }
 
+    /// Applies a change: written to the file first (changes one at a time), then visible to checks,
+    /// which never wait for the disk.
     private func update(_ change: (inout [String: IssuedTokenRecord]) -> Void) throws {
-        try records.withLock { records in
-            var next = records
+        try writing.withLock { _ in
+            var next = records.withLock { $0 }
             change(&next)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             let data = try encoder.encode(next.values.sorted { $0.createdAtMilliseconds < $1.createdAtMilliseconds })
             try writeFileAtomically(path, Array(data), mode: 0o600)
-            records = next
+            records.withLock { $0 = next }
         }
     }
 }

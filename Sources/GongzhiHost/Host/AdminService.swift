@@ -173,6 +173,13 @@ struct AdminService: Gongzhi_Host_V1_AdminHandler {
                 message: "\"\(request.subject)\" is not a plugin name (lower-case letters, digits and '-', at most 63)"
             )
         }
+        if kind == .plugin, await fleet.isManaged(request.subject) {
+            throw RPCError(
+                code: .failedPrecondition,
+                message: "plugin \(request.subject) is started by the host from its configuration and gets its own "
+                    + "token at each start; an external plugin needs a name the configuration does not use"
+            )
+        }
         var scopes: [GrantPattern] = []
         for text in request.scopes {
             do {
@@ -232,6 +239,7 @@ struct AdminService: Gongzhi_Host_V1_AdminHandler {
             )
         }
         audit.record(principal: admin(context), action: "token.revoke", target: record.id, outcome: "ok")
+        await fleet.tokenRevoked(record.id)
         return Self.info(record)
     }
 

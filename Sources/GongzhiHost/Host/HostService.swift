@@ -118,7 +118,7 @@ public final class HostService: Service, Sendable {
             startedAt: startedAt,
             configuration: { [weak self] in self?.configuration ?? configuration }
         )
-        let registration = RegistrationService(fleet: fleet, credentials: credentials)
+        let registration = RegistrationService(fleet: fleet, credentials: credentials, audit: audit)
         var adminConfiguration = RPCServer.Configuration(socketPath: configuration.adminSocketPath)
         adminConfiguration.socketMode = 0o660
         adminConfiguration.shutdownGracePeriod = .seconds(2)
@@ -177,13 +177,16 @@ public final class HostService: Service, Sendable {
                     "plugins": "\(configuration.plugins.filter(\.enabled).map(\.name).joined(separator: ","))",
                 ]
             )
+            // SIGHUP is trapped before plugins start, so that an early reload never ends the host.
+            let hangupSignals = reloadsOnHangup ? await UnixSignalsSequence(trapping: .sighup) : nil
             await fleet.apply(configuration)
             ready.succeed()
 
             let hangups: Task<Void, Never>? =
                 reloadsOnHangup
                 ? Task { [weak self] in
-                    for await _ in await UnixSignalsSequence(trapping: .sighup) {
+                    guard let hangupSignals else { return }
+                    for await _ in hangupSignals {
                         guard let self else { return }
                         self.logger.info("SIGHUP: reloading the configuration")
                         do {

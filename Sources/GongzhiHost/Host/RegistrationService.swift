@@ -5,6 +5,7 @@ import GongzhiSchemas
 struct RegistrationService: Gongzhi_Host_V1_RegistrationHandler {
     let fleet: PluginFleet
     let credentials: Credentials
+    let audit: AuditLog
 
     func register(
         request: Gongzhi_Host_V1_RegisterRequest,
@@ -12,21 +13,32 @@ struct RegistrationService: Gongzhi_Host_V1_RegistrationHandler {
         context: ServerCallContext
     ) async throws {
         let peer = context.peer
-        let principal = Principal.plugin(name: request.name, pid: peer.pid, uid: peer.uid)
-        // The dispatcher identified the caller as this plugin; an administrator's plugin token carries
-        // the grants of an external plugin.
-        var externalGrants: [GrantPattern]?
-        var name = request.name
-        if let token = context.requestMetadata[CallerMetadata.token] {
-            if case .success(let record) = credentials.tokens.verify(token), record.kind == .plugin {
-                externalGrants = record.grants.patterns
-                name = record.subject
-            } else if let ticket = credentials.ticket(token) {
-                name = ticket.plugin
-            }
+        // The dispatcher let only plugin tokens through; which kind decides how the plugin is checked.
+        let token = context.requestMetadata[CallerMetadata.token] ?? ""
+        let name: String
+        let credential: PluginFleet.RegistrationCredential
+        if case .success(let (record, grants)) = credentials.tokens.verifyWithGrants(token), record.kind == .plugin {
+            name = record.subject
+            credential = .issued(tokenID: record.id, grants: grants.patterns)
+        } else if let ticket = credentials.ticket(token) {
+            name = ticket.plugin
+            credential = .ticket(token)
+        } else {
+            throw RPCError(code: .unauthenticated, message: TokenRejection.unknown.message)
         }
-        let caller = Principal.plugin(name: name, pid: principal.pid, uid: peer.uid)
-        let registered = try await fleet.register(request, principal: caller, externalGrants: externalGrants)
+        let registered: PluginFleet.Registered
+        do {
+            registered = try await fleet.register(request, name: name, peer: peer, credential: credential)
+        } catch let error as RPCError {
+            audit.record(
+                principal: "plugin:\(name)",
+                action: "plugin.register",
+                target: name,
+                outcome: "denied",
+                detail: "pid \(peer.pid): \(error.message)"
+            )
+            throw error
+        }
         var accepted = Gongzhi_Host_V1_Accepted()
         accepted.grants = registered.grants
         accepted.protocolVersion = registered.protocolVersion
@@ -36,7 +48,7 @@ struct RegistrationService: Gongzhi_Host_V1_RegistrationHandler {
         try await responses.write(event)
         // Held open for as long as the registration lasts.
         for await _ in registered.lease {}
-        if externalGrants != nil {
+        if case .issued = credential {
             await fleet.detach(name, pid: peer.pid)
         }
     }

@@ -8,6 +8,14 @@ public enum PluginProtocol {
     /// lifecycle service (see Docs/plugin-protocol.md).
     public static let current = "gongzhi-plugin/1"
     public static let supported: [String] = [current]
+
+    /// Service name prefixes that belong to the host; no plugin may serve them.
+    public static let reservedPrefixes = ["gongzhi.host.", "gongzhi.plugin."]
+
+    /// The reserved prefix `service` falls under, if any.
+    public static func reservedPrefix(of service: String) -> String? {
+        reservedPrefixes.first { service.hasPrefix($0) }.map { $0 + "*" }
+    }
 }
 
 /// What a plugin is, from the manifest beside its executable (`<name>.plugin.toml`).

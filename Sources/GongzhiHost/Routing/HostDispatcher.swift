@@ -2,6 +2,10 @@ import GongzhiRPC
 import GongzhiRPCPosix
 import GongzhiSchemas
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -27,11 +31,20 @@ struct HostDispatcher: RPCCallDispatcher {
     let audit: AuditLog
     let configurationPath: String
 
+    /// A caller as identified, and what it may do before grants are checked.
+    private struct Caller {
+        var principal: Principal
+        /// The scopes of an API client's token.
+        var clientGrants: GrantSet?
+        /// True for a plugin whose token may only register until the registration binds it to a process
+        /// (an external plugin's token, or a ticket whose process the host has not recorded yet).
+        var registersOnly = false
+    }
+
     func dispatch(_ head: RPCCallHead) -> Result<RPCMethodHandler, RPCError> {
-        let principal: Principal
-        let clientGrants: GrantSet?
+        let caller: Caller
         switch identify(head) {
-        case .success(let found): (principal, clientGrants) = found
+        case .success(let found): caller = found
         case .failure(let error):
             audit.record(
                 principal: "unknown:pid=\(head.peer.pid),uid=\(head.peer.uid)",
@@ -41,7 +54,12 @@ struct HostDispatcher: RPCCallDispatcher {
             )
             return .failure(error)
         }
+        let principal = caller.principal
+        let isRegistration = head.service == Gongzhi_Host_V1_Registration.serviceName
 
+        if caller.registersOnly && !isRegistration {
+            return deny(principal, head, "\(principal) must register before it calls anything else")
+        }
         if local.serves(head.service) {
             if head.service == Gongzhi_Host_V1_Registration.serviceName {
                 guard case .plugin = principal else {
@@ -50,13 +68,7 @@ struct HostDispatcher: RPCCallDispatcher {
             }
             return local.dispatch(head)
         }
-        // A plugin's own registration token works for Register only until it is registered.
-        if case .plugin(let name, let pid, _) = principal,
-            credentials.externalPID(plugin: name).map({ $0 != pid }) == true
-        {
-            return deny(principal, head, "plugin \(name) is registered from another process")
-        }
-        guard (clientGrants ?? grants(of: principal)).allows(service: head.service, method: head.method) else {
+        guard (caller.clientGrants ?? grants(of: principal)).allows(service: head.service, method: head.method) else {
             return deny(
                 principal,
                 head,
@@ -91,8 +103,8 @@ struct HostDispatcher: RPCCallDispatcher {
         }
     }
 
-    /// The caller, and for an API client the grants of its token.
-    private func identify(_ head: RPCCallHead) -> Result<(Principal, GrantSet?), RPCError> {
+    /// Who the caller is, from the kernel's word on its process and the token it presents.
+    private func identify(_ head: RPCCallHead) -> Result<Caller, RPCError> {
         let peer = head.peer
         switch socket {
         case .admin:
@@ -105,7 +117,15 @@ struct HostDispatcher: RPCCallDispatcher {
                     )
                 )
             }
-            return .success((.admin(uid: peer.uid, pid: peer.pid), nil))
+            if credentials.isPluginProcessGroup(getpgid(peer.pid)) {
+                return .failure(
+                    RPCError(
+                        code: .permissionDenied,
+                        message: "pid \(peer.pid) is a plugin's process; plugins are not administrators"
+                    )
+                )
+            }
+            return .success(Caller(principal: .admin(uid: peer.uid, pid: peer.pid)))
         case .host:
             guard let token = head.metadata[CallerMetadata.token], !token.isEmpty else {
                 return .failure(
@@ -128,16 +148,25 @@ struct HostDispatcher: RPCCallDispatcher {
                             pid: peer.pid,
                             uid: peer.uid
                         )
-                        return .success((client, grants))
+                        return .success(Caller(principal: client, clientGrants: grants))
                     case .plugin:
-                        return .success((.plugin(name: record.subject, pid: peer.pid, uid: peer.uid), nil))
+                        let plugin = Principal.plugin(name: record.subject, pid: peer.pid, uid: peer.uid)
+                        // Bound to the process that registered with it; until then it only registers.
+                        let bound = peer.pid != 0 && credentials.externalPID(plugin: record.subject) == peer.pid
+                        return .success(Caller(principal: plugin, registersOnly: !bound))
                     }
                 }
             }
             guard let ticket = credentials.ticket(token) else {
                 return .failure(RPCError(code: .unauthenticated, message: TokenRejection.unknown.message))
             }
-            guard ticket.pid == peer.pid else {
+            if head.service == Gongzhi_Host_V1_Registration.serviceName {
+                // The fleet checks the process when it handles the registration, once the ticket is
+                // surely bound to the process it was given to.
+                let plugin = Principal.plugin(name: ticket.plugin, pid: peer.pid, uid: peer.uid)
+                return .success(Caller(principal: plugin, registersOnly: true))
+            }
+            guard ticket.pid != 0, ticket.pid == peer.pid else {
                 return .failure(
                     RPCError(
                         code: .permissionDenied,
@@ -146,7 +175,7 @@ struct HostDispatcher: RPCCallDispatcher {
                     )
                 )
             }
-            return .success((.plugin(name: ticket.plugin, pid: peer.pid, uid: peer.uid), nil))
+            return .success(Caller(principal: .plugin(name: ticket.plugin, pid: peer.pid, uid: peer.uid)))
         }
     }
 
@@ -249,7 +278,8 @@ enum Forwarding {
                                     try await responses.write(message)
                                 }
                                 let final = try await stream.finalResponse()
-                                try await group.waitForAll()
+                                // The plugin has answered: requests the caller still sends are not wanted.
+                                group.cancelAll()
                                 if !final.metadata.isEmpty { context.responseMetadata = final.metadata }
                                 return final.payload
                             } catch {

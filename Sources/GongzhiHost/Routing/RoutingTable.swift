@@ -31,8 +31,13 @@ final class RoutingTable: Sendable {
 
     /// Records that `plugin` serves `services`. Services it is taking calls for stay routed; the others
     /// are answered UNAVAILABLE with `reason` until the plugin is ready.
-    func claim(plugin: String, services: [String], reason: String) {
+    /// With `dropOthers`, services the plugin claimed before and no longer lists are forgotten.
+    func claim(plugin: String, services: [String], reason: String, dropOthers: Bool = false) {
         routes.withLock { routes in
+            if dropOthers {
+                let kept = Set(services)
+                routes = routes.filter { $0.value.plugin != plugin || kept.contains($0.key) }
+            }
             for service in services {
                 if let route = routes[service], route.plugin == plugin, route.endpoint != nil { continue }
                 routes[service] = Route(plugin: plugin, endpoint: nil, unavailableReason: reason)

@@ -29,11 +29,24 @@ actor PluginFleet {
         let logs: PluginLogBuffer
         var since = wallClockMilliseconds()
 
-        init(configuration: PluginConfiguration, policy: PluginSupervisor.Policy, logLines: Int) {
+        init(
+            configuration: PluginConfiguration,
+            policy: PluginSupervisor.Policy,
+            logLines: Int,
+            logs: PluginLogBuffer? = nil
+        ) {
             self.configuration = configuration
             self.disabled = !configuration.enabled
             self.supervisor = PluginSupervisor(policy: policy)
-            self.logs = PluginLogBuffer(capacity: logLines)
+            self.logs = logs ?? PluginLogBuffer(capacity: logLines)
+        }
+
+        /// Stops every timer and the health checks: the plugin is being replaced or forgotten.
+        func cancelTasks() {
+            for timer in timers.values { timer.cancel() }
+            timers.removeAll()
+            healthChecks?.cancel()
+            healthChecks = nil
         }
     }
 
@@ -46,6 +59,8 @@ actor PluginFleet {
         let client: RPCClient
         let services: [String]
         let grants: [GrantPattern]
+        /// The administrator's token it registered with.
+        let tokenID: String
         var detached = false
         var reason = ""
         var since = wallClockMilliseconds()
@@ -58,8 +73,10 @@ actor PluginFleet {
             socketPath: String,
             client: RPCClient,
             services: [String],
-            grants: [GrantPattern]
+            grants: [GrantPattern],
+            tokenID: String
         ) {
+            self.tokenID = tokenID
             self.name = name
             self.version = version
             self.pid = pid
@@ -78,6 +95,25 @@ actor PluginFleet {
     private let audit: AuditLog
     private let logger: Logger
     private var shuttingDown = false
+    /// Operations that wait for plugins to stop (apply, enable, disable, restart, stopAll) run one at
+    /// a time, so that one never starts a plugin another is waiting to see stopped.
+    private var operationRunning = false
+    private var operationWaiters: [CheckedContinuation<Void, Never>] = []
+
+    private func beginOperation() async {
+        if operationRunning {
+            await withCheckedContinuation { operationWaiters.append($0) }
+        }
+        operationRunning = true
+    }
+
+    private func endOperation() {
+        if operationWaiters.isEmpty {
+            operationRunning = false
+        } else {
+            operationWaiters.removeFirst().resume()
+        }
+    }
 
     init(
         configuration: HostConfiguration,
@@ -98,6 +134,9 @@ actor PluginFleet {
     /// Brings the plugins in line with a configuration: new ones start, removed ones stop, changed ones
     /// restart, unchanged ones keep running.
     func apply(_ next: HostConfiguration) async {
+        await beginOperation()
+        defer { endOperation() }
+        guard !shuttingDown else { return }
         let previous = configuration
         configuration = next
         credentials.setAdminUIDs(next.adminUIDs)
@@ -108,7 +147,8 @@ actor PluginFleet {
             send(.stop(reason: "removed from the configuration"), to: plugin, name: name)
             routes.remove(plugin: name)
             credentials.setGrants(nil, plugin: name)
-            await waitUntilStopped(name)
+            await waitUntilStopped(plugin)
+            plugin.cancelTasks()
             managed[name] = nil
         }
         for (name, entry) in wanted.sorted(by: { $0.key < $1.key }) {
@@ -123,16 +163,18 @@ actor PluginFleet {
                 existing.disabled = !entry.enabled
                 if existing.supervisor.hasProcess {
                     send(.stop(reason: "configuration changed"), to: existing, name: name)
-                    await waitUntilStopped(name)
+                    await waitUntilStopped(existing)
                 }
+                existing.cancelTasks()
                 let fresh = Managed(
                     configuration: entry,
                     policy: PluginSupervisor.Policy(next.supervision, restart: entry.restart),
-                    logLines: next.supervision.logLines
+                    logLines: next.supervision.logLines,
+                    logs: existing.logs
                 )
                 managed[name] = fresh
                 load(fresh, name: name)
-                if !fresh.disabled { start(fresh, name: name) }
+                if !fresh.disabled && !shuttingDown { start(fresh, name: name) }
             } else {
                 let plugin = Managed(
                     configuration: entry,
@@ -168,7 +210,21 @@ actor PluginFleet {
                     message: "the manifest names \(manifest.name), but the configuration enables \(name)"
                 )
             }
+            if let external = attached[name], !external.detached {
+                throw ConfigurationError(
+                    file: path,
+                    key: "name",
+                    message: "an external plugin named \(name) is attached (pid \(external.pid)); stop it first"
+                )
+            }
             for service in manifest.services {
+                if let reserved = PluginProtocol.reservedPrefix(of: service) {
+                    throw ConfigurationError(
+                        file: path,
+                        key: "services",
+                        message: "\(service) is in \(reserved), which belongs to the host"
+                    )
+                }
                 if let owner = routes.owner(of: service), owner != name {
                     throw ConfigurationError(
                         file: path,
@@ -190,7 +246,7 @@ actor PluginFleet {
                 )
             }
             credentials.setGrants(GrantSet(effective), plugin: name)
-            routes.claim(plugin: name, services: manifest.services, reason: "it is stopped")
+            routes.claim(plugin: name, services: manifest.services, reason: "it is stopped", dropOthers: true)
         } catch {
             plugin.refusal = error.description
             logger.error("plugin refused: \(error.description)", metadata: ["plugin": "\(name)"])
@@ -206,7 +262,7 @@ actor PluginFleet {
 
     /// Starts a plugin after checking its manifest and executable.
     private func start(_ plugin: Managed, name: String) {
-        guard plugin.refusal == nil, let manifest = plugin.manifest else { return }
+        guard !shuttingDown, plugin.refusal == nil, let manifest = plugin.manifest else { return }
         do {
             try manifest.verify()
         } catch {
@@ -232,7 +288,9 @@ actor PluginFleet {
         case refused(String)
     }
 
-    func enable(_ name: String) throws(OperatorError) -> Gongzhi_Host_V1_PluginStatus {
+    func enable(_ name: String) async throws(OperatorError) -> Gongzhi_Host_V1_PluginStatus {
+        await beginOperation()
+        defer { endOperation() }
         guard let plugin = managed[name] else { throw missing(name) }
         plugin.disabled = false
         load(plugin, name: name)
@@ -243,14 +301,18 @@ actor PluginFleet {
     }
 
     func disable(_ name: String) async throws(OperatorError) -> Gongzhi_Host_V1_PluginStatus {
+        await beginOperation()
+        defer { endOperation() }
         guard let plugin = managed[name] else { throw missing(name) }
         plugin.disabled = true
         send(.stop(reason: "disabled by an administrator"), to: plugin, name: name)
-        await waitUntilStopped(name)
+        await waitUntilStopped(plugin)
         return status(name, plugin)
     }
 
-    func restart(_ name: String) throws(OperatorError) -> Gongzhi_Host_V1_PluginStatus {
+    func restart(_ name: String) async throws(OperatorError) -> Gongzhi_Host_V1_PluginStatus {
+        await beginOperation()
+        defer { endOperation() }
         guard let plugin = managed[name] else { throw missing(name) }
         plugin.disabled = false
         load(plugin, name: name)
@@ -326,7 +388,7 @@ actor PluginFleet {
             routes.withdraw(plugin: name, reason: "it is \(plugin.supervisor.state.rawValue)")
         case .requestShutdown(let grace):
             guard let client = plugin.client else { return }
-            let milliseconds = UInt32(clamping: grace.components.seconds * 1000)
+            let milliseconds = UInt32(clamping: grace.saturatingNanoseconds / 1_000_000)
             Task {
                 var request = Gongzhi_Plugin_V1_ShutdownRequest()
                 request.reason = "the host is stopping the plugin"
@@ -340,11 +402,11 @@ actor PluginFleet {
             plugin.process?.send(signal == .kill ? SIGKILL : SIGTERM)
         case .schedule(let timer, let delay):
             plugin.timers[timer]?.cancel()
-            let process = plugin.process.map(ObjectIdentifier.init)
+            let owner = ObjectIdentifier(plugin)
             plugin.timers[timer] = Task { [weak self] in
                 try? await Task.sleep(for: delay)
                 guard !Task.isCancelled else { return }
-                await self?.timerFired(timer, name: name, process: process)
+                await self?.timerFired(timer, name: name, owner: owner)
             }
         case .cancel(let timer):
             plugin.timers[timer]?.cancel()
@@ -352,14 +414,20 @@ actor PluginFleet {
         }
     }
 
-    private func timerFired(_ timer: PluginSupervisor.Timer, name: String, process: ObjectIdentifier?) {
-        guard let plugin = managed[name] else { return }
+    private func timerFired(_ timer: PluginSupervisor.Timer, name: String, owner: ObjectIdentifier) {
+        // A timer of a plugin that was replaced since (reloaded configuration) is ignored.
+        guard let plugin = managed[name], ObjectIdentifier(plugin) == owner else { return }
         plugin.timers[timer] = nil
         send(.timerFired(timer), to: plugin, name: name)
     }
 
     private func spawn(_ plugin: Managed, name: String) {
-        guard let manifest = plugin.manifest else { return }
+        // What belonged to a previous process (a restart goes from stopping straight to starting).
+        release(plugin, name: name)
+        guard !shuttingDown, let manifest = plugin.manifest else {
+            send(.spawnFailed(reason: "the host is stopping"), to: plugin, name: name)
+            return
+        }
         let token = credentials.issueTicket(plugin: name)
         plugin.token = token
         let socketPath = configuration.pluginSocketPath(name)
@@ -413,6 +481,7 @@ actor PluginFleet {
         }
         plugin.process = process
         credentials.bind(ticket: token, pid: process.pid)
+        credentials.addPluginProcessGroup(process.pid)
         writePIDFile(name: name, process: process)
         routes.withdraw(plugin: name, reason: "it is starting")
         send(.spawned(pid: process.pid), to: plugin, name: name)
@@ -423,7 +492,9 @@ actor PluginFleet {
             identity.value == ObjectIdentifier(process)
         else { return }
         plugin.process = nil
+        credentials.removePluginProcessGroup(process.pid)
         removePIDFile(name: name)
+        release(plugin, name: name)
         send(.exited(reason: reason), to: plugin, name: name)
     }
 
@@ -472,8 +543,8 @@ actor PluginFleet {
         }
     }
 
-    private func waitUntilStopped(_ name: String) async {
-        while let plugin = managed[name], plugin.supervisor.hasProcess {
+    private func waitUntilStopped(_ plugin: Managed) async {
+        while plugin.supervisor.hasProcess {
             try? await Task.sleep(for: .milliseconds(20))
         }
     }
@@ -481,11 +552,14 @@ actor PluginFleet {
     /// Stops every plugin gracefully (Shutdown, then SIGTERM, then SIGKILL) and waits for them.
     func stopAll() async {
         shuttingDown = true
+        await beginOperation()
+        defer { endOperation() }
         for (name, plugin) in managed {
             send(.stop(reason: "the host is stopping"), to: plugin, name: name)
         }
-        for name in managed.keys {
-            await waitUntilStopped(name)
+        for plugin in managed.values {
+            await waitUntilStopped(plugin)
+            plugin.cancelTasks()
         }
         for (_, plugin) in attached {
             plugin.registration?.finish()
@@ -502,15 +576,21 @@ actor PluginFleet {
     }
 
     /// Accepts a plugin's registration, or says why not.
-    /// `externalGrants` are the scopes of the administrator's token an external plugin registers with.
+    /// What a registering plugin presented.
+    enum RegistrationCredential: Sendable {
+        /// The token the host gave the process it started.
+        case ticket(String)
+        /// A token an administrator issued for an external plugin, with its scopes.
+        case issued(tokenID: String, grants: [GrantPattern])
+    }
+
+    /// Accepts a plugin's registration, or says why not.
     func register(
         _ request: Gongzhi_Host_V1_RegisterRequest,
-        principal: Principal,
-        externalGrants: [GrantPattern]?
+        name: String,
+        peer: PeerCredentials,
+        credential: RegistrationCredential
     ) async throws -> Registered {
-        guard case .plugin(let name, let pid, _) = principal else {
-            throw RPCError(code: .permissionDenied, message: "only plugins register")
-        }
         guard !shuttingDown else {
             throw RPCError(code: .unavailable, message: "the host is shutting down")
         }
@@ -521,31 +601,49 @@ actor PluginFleet {
             )
         }
         let methods = try Self.methods(of: request)
-        if let plugin = managed[name], credentials.externalPID(plugin: name) == nil,
-            let token = plugin.token, credentials.ticket(token)?.pid == pid
-        {
+        for service in methods.keys {
+            if let reserved = PluginProtocol.reservedPrefix(of: service) {
+                throw RPCError(
+                    code: .invalidArgument,
+                    message: "\(service) is in \(reserved), which belongs to the host; a plugin cannot serve it"
+                )
+            }
+        }
+        switch credential {
+        case .ticket(let token):
+            // Checked here, on the fleet's executor, where the ticket is bound to its process before
+            // any registration can be handled.
+            guard let plugin = managed[name], plugin.token == token, let ticket = credentials.ticket(token) else {
+                throw RPCError(
+                    code: .permissionDenied,
+                    message: "the token of plugin \(name) is no longer valid (the process it was given to has ended)"
+                )
+            }
+            guard ticket.pid != 0, ticket.pid == peer.pid else {
+                throw RPCError(
+                    code: .permissionDenied,
+                    message: "the token of plugin \(name) was presented by pid \(peer.pid), "
+                        + "but the host gave it to pid \(ticket.pid)"
+                )
+            }
             return try await registerManaged(plugin, name: name, request: request, methods: methods)
-        }
-        if managed[name] != nil {
-            throw RPCError(
-                code: .failedPrecondition,
-                message:
-                    "plugin \(name) is started by the host from its configuration; an external plugin needs another name"
+        case .issued(let tokenID, let grants):
+            if managed[name] != nil {
+                throw RPCError(
+                    code: .failedPrecondition,
+                    message: "plugin \(name) is started by the host from its configuration; "
+                        + "an external plugin needs another name"
+                )
+            }
+            return try await registerExternal(
+                name: name,
+                pid: peer.pid,
+                request: request,
+                methods: methods,
+                grants: grants,
+                tokenID: tokenID
             )
         }
-        guard let externalGrants else {
-            throw RPCError(
-                code: .permissionDenied,
-                message: "plugin \(name) is not starting; its token is no longer valid"
-            )
-        }
-        return try await registerExternal(
-            name: name,
-            pid: pid,
-            request: request,
-            methods: methods,
-            grants: externalGrants
-        )
     }
 
     private static func methods(of request: Gongzhi_Host_V1_RegisterRequest) throws -> [String: [String: RPCKind]] {
@@ -624,17 +722,11 @@ actor PluginFleet {
             problems.append(text)
         }
         guard problems.isEmpty else {
-            let message =
-                "registration of plugin \(name) does not match its manifest \(manifest.path): "
-                + problems.joined(separator: "; ")
-            audit.record(
-                principal: "plugin:\(name)",
-                action: "plugin.register",
-                target: name,
-                outcome: "denied",
-                detail: message
+            throw RPCError(
+                code: .failedPrecondition,
+                message: "registration of plugin \(name) does not match its manifest \(manifest.path): "
+                    + problems.joined(separator: "; ")
             )
-            throw RPCError(code: .failedPrecondition, message: message)
         }
 
         let process = plugin.process.map(ObjectIdentifier.init)
@@ -677,7 +769,8 @@ actor PluginFleet {
         pid: Int32,
         request: Gongzhi_Host_V1_RegisterRequest,
         methods: [String: [String: RPCKind]],
-        grants: [GrantPattern]
+        grants: [GrantPattern],
+        tokenID: String
     ) async throws -> Registered {
         if let existing = attached[name], !existing.detached {
             throw RPCError(
@@ -700,6 +793,13 @@ actor PluginFleet {
         guard request.socketPath.hasPrefix("/") else {
             throw RPCError(code: .invalidArgument, message: "socket_path must be absolute, not \(request.socketPath)")
         }
+        let socketPath = normalize(request.socketPath)
+        guard !socketPath.hasPrefix(configuration.runtimeDirectory + "/") else {
+            throw RPCError(
+                code: .invalidArgument,
+                message: "socket_path \(socketPath) is in the host's runtime folder; serve the plugin elsewhere"
+            )
+        }
         let client = RPCClient(configuration: RPCClient.Configuration(socketPath: request.socketPath))
         let health = await Self.health(client, timeout: configuration.supervision.healthTimeout)
         if case .healthFailed(let reason) = health {
@@ -720,7 +820,8 @@ actor PluginFleet {
             socketPath: request.socketPath,
             client: client,
             services: methods.keys.sorted(),
-            grants: grants
+            grants: grants,
+            tokenID: tokenID
         )
         let (lease, continuation) = AsyncStream<Void>.makeStream()
         plugin.registration = continuation
@@ -752,6 +853,18 @@ actor PluginFleet {
         logger.info("external plugin detached", metadata: ["plugin": "\(name)"])
         audit.record(principal: "plugin:\(name)", action: "plugin.detach", target: name, outcome: "ok")
         await plugin.client.close()
+    }
+
+    /// An administrator revoked a token: an external plugin attached with it is let go.
+    func tokenRevoked(_ id: String) async {
+        for plugin in attached.values where plugin.tokenID == id && !plugin.detached {
+            await detach(plugin.name, pid: plugin.pid)
+        }
+    }
+
+    /// True when `name` is a plugin the host starts from its configuration.
+    func isManaged(_ name: String) -> Bool {
+        managed[name] != nil
     }
 
     // MARK: Status
@@ -789,7 +902,7 @@ actor PluginFleet {
         status.recentCrashes = UInt32(supervisor.recentCrashes.count)
         if let next = supervisor.nextStart {
             let remaining = next - .now
-            status.nextStartMs = wallClockMilliseconds() + max(0, remaining.components.seconds * 1000)
+            status.nextStartMs = wallClockMilliseconds() + max(0, remaining.saturatingNanoseconds / 1_000_000)
         }
         status.socketPath = configuration.pluginSocketPath(name)
         status.manifestPath = configuration.manifestPath(name) ?? ""

@@ -186,7 +186,10 @@ private func watch(
     for index in fds.indices where fds[index].fd >= 0 {
         close(fds[index].fd)
     }
-    onExit(exitDescription ?? reap(pid, blocking: true) ?? "ended")
+    let ended = exitDescription ?? reap(pid, blocking: true) ?? "ended"
+    // Whatever the plugin started goes with it: its process group cannot be reused while members live.
+    kill(-pid, SIGKILL)
+    onExit(ended)
 }
 
 /// Waits for the process (or checks, without blocking) and describes how it ended.
