@@ -1,10 +1,18 @@
 import GongzhiHost
 import Logging
+import NIOCore
+import NIOPosix
 import ServiceLifecycle
 
 #if canImport(Glibc)
 import Glibc
 #endif
+
+// Swift concurrency runs on NIO's event loops: a forwarded call resumes on the loop that read the
+// plugin's answer and writes the caller's answer there, without a hop to another thread pool. Must
+// happen before any task starts. (The host does its blocking work, audit and process watching, on
+// threads of its own.)
+_ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
 
 let usage = """
     usage: gongzhi-host [--config FILE] [--check] [--log-level LEVEL] [--version]

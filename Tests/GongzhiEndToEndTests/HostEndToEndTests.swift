@@ -207,6 +207,27 @@ final class HostEndToEndTests: XCTestCase {
         XCTAssertEqual(status.pid, 0, "nothing was started")
     }
 
+    func testAnExecutableReplacedWhileThePluginRunsIsRefusedAtItsRestart() async throws {
+        let directory = try TemporaryDirectory(prefix: "gzswap")
+        let copy = directory.file("gongzhi-test-plugin")
+        try FileManager.default.copyItem(atPath: try HostUnderTest.testPlugin, toPath: copy)
+        let host = try await HostUnderTest(
+            plugins: [try HostUnderTest.testPlugin("swapped", executable: copy)],
+            directory: directory
+        )
+        addTeardownBlock { await host.stop() }
+        let running = try await host.waitUntil("swapped")
+        // Replaced (a new file renamed over the old one), as a careless upgrade or an intruder would.
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: copy))
+        bytes.append(0)
+        try bytes.write(to: URL(fileURLWithPath: copy + ".new"))
+        XCTAssertEqual(rename(copy + ".new", copy), 0)
+        chmod(copy, 0o755)
+        kill(running.pid, SIGKILL)
+        let refused = try await host.waitUntil("swapped", is: "refused")
+        XCTAssertTrue(refused.reason.contains("SHA-256"), refused.reason)
+    }
+
     func testAWrongTokenAndATokenFromTheWrongProcessAreRefusedAndAudited() async throws {
         let host = try await HostUnderTest(plugins: [try HostUnderTest.testPlugin("leaky", behavior: "leak-token")])
         addTeardownBlock { await host.stop() }

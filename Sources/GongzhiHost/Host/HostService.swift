@@ -107,7 +107,8 @@ public final class HostService: Service, Sendable {
             routes: routes,
             credentials: credentials,
             audit: audit,
-            logger: logger
+            logger: logger,
+            eventLoopGroup: eventLoopGroup
         )
         fleetBox.withLock { $0 = fleet }
         let startedAt = wallClockMilliseconds()

@@ -1,3 +1,5 @@
+import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -123,8 +125,13 @@ public struct PluginManifest: Sendable, Equatable {
         PluginProtocol.supported.first { protocolVersions.contains($0) }
     }
 
+    /// Executables whose hash was checked, with what their file looked like then.
+    private static let verified = Mutex<[String: VerifiedExecutable]>([:])
+
     /// Checks that the host can run this plugin: a shared protocol version and an executable with the
-    /// expected hash. The error says which check failed.
+    /// expected hash. The error says which check failed. An executable is hashed again only when its
+    /// file has changed (inode, size, modification or change time; the change time cannot be set back
+    /// by anyone but root), so that checking before every start stays cheap.
     public func verify() throws(ConfigurationError) {
         guard agreedProtocolVersion != nil else {
             throw ConfigurationError(
@@ -134,22 +141,59 @@ public struct PluginManifest: Sendable, Equatable {
                     + PluginProtocol.supported.joined(separator: ", ")
             )
         }
-        let actual: String
-        do {
-            actual = try sha256OfFile(executable)
-        } catch {
-            throw ConfigurationError(file: path, key: "executable", message: "cannot read the executable: \(error)")
-        }
-        guard actual == sha256 else {
-            throw ConfigurationError(
-                file: path,
-                key: "sha256",
-                message: "the executable \(executable) has SHA-256 \(actual), not the manifest's \(sha256); "
-                    + "it was changed after the manifest was sealed"
-            )
+        let fingerprint = FileFingerprint(path: executable)
+        if let fingerprint, Self.verified.withLock({ $0[executable] }) == VerifiedExecutable(fingerprint, sha256) {
+            // Unchanged since it was hashed (same inode, size, modification and change times).
+        } else {
+            let actual: String
+            do {
+                actual = try sha256OfFile(executable)
+            } catch {
+                throw ConfigurationError(file: path, key: "executable", message: "cannot read the executable: \(error)")
+            }
+            guard actual == sha256 else {
+                throw ConfigurationError(
+                    file: path,
+                    key: "sha256",
+                    message: "the executable \(executable) has SHA-256 \(actual), not the manifest's \(sha256); "
+                        + "it was changed after the manifest was sealed"
+                )
+            }
+            if let fingerprint {
+                Self.verified.withLock { $0[executable] = VerifiedExecutable(fingerprint, sha256) }
+            }
         }
         guard access(executable, X_OK) == 0 else {
             throw ConfigurationError(file: path, key: "executable", message: "\(executable) is not executable")
         }
+    }
+}
+
+/// What identifies a file's contents without reading them.
+struct FileFingerprint: Equatable, Sendable {
+    var device: UInt64
+    var inode: UInt64
+    var size: Int64
+    var modified: Int64
+    var changed: Int64
+
+    init?(path: String) {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        device = UInt64(info.st_dev)
+        inode = UInt64(info.st_ino)
+        size = Int64(info.st_size)
+        modified = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
+        changed = Int64(info.st_ctim.tv_sec) * 1_000_000_000 + Int64(info.st_ctim.tv_nsec)
+    }
+}
+
+struct VerifiedExecutable: Equatable, Sendable {
+    var fingerprint: FileFingerprint
+    var sha256: String
+
+    init(_ fingerprint: FileFingerprint, _ sha256: String) {
+        self.fingerprint = fingerprint
+        self.sha256 = sha256
     }
 }

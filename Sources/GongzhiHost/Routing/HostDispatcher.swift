@@ -226,7 +226,7 @@ struct HostDispatcher: RPCCallDispatcher {
 /// in the metadata, and what is left of the caller's deadline.
 enum Forwarding {
     static func handler(
-        client: RPCClient,
+        client connections: PluginConnections,
         plugin: String,
         service: String,
         method: String,
@@ -236,6 +236,7 @@ enum Forwarding {
         switch kind {
         case .unary:
             return RPCMethodHandler(unary: { payload, context in
+                let client = connections.local
                 let options = try callOptions(context, principal: principal)
                 do {
                     let response = try await client.unary(
@@ -254,6 +255,7 @@ enum Forwarding {
             return RPCMethodHandler(
                 kind: kind,
                 streaming: { requests, responses, context in
+                    let client = connections.local
                     let options = try callOptions(context, principal: principal)
                     do {
                         let first = kind == .serverStreaming ? try await requests.single { $0 } : Data()

@@ -6,7 +6,7 @@ import Synchronization
 /// (from event loops); changed by the plugin fleet.
 final class RoutingTable: Sendable {
     struct Endpoint: Sendable {
-        var client: RPCClient
+        var client: PluginConnections
         var methods: [String: RPCKind]
     }
 
@@ -46,7 +46,7 @@ final class RoutingTable: Sendable {
     }
 
     /// Routes calls for the plugin's services to `client`.
-    func publish(plugin: String, methods: [String: [String: RPCKind]], client: RPCClient) {
+    func publish(plugin: String, methods: [String: [String: RPCKind]], client: PluginConnections) {
         routes.withLock { routes in
             for (service, serviceMethods) in methods {
                 routes[service] = Route(

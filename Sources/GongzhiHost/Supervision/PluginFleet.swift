@@ -2,6 +2,7 @@ import GongzhiRPC
 import GongzhiRPCPosix
 import GongzhiSchemas
 import Logging
+import NIOCore
 import Synchronization
 
 #if canImport(Glibc)
@@ -21,7 +22,7 @@ actor PluginFleet {
         var supervisor: PluginSupervisor
         var process: PluginProcess?
         var token: String?
-        var client: RPCClient?
+        var client: PluginConnections?
         var timers: [PluginSupervisor.Timer: Task<Void, Never>] = [:]
         var healthChecks: Task<Void, Never>?
         var registration: AsyncStream<Void>.Continuation?
@@ -56,7 +57,7 @@ actor PluginFleet {
         let version: String
         let pid: Int32
         let socketPath: String
-        let client: RPCClient
+        let client: PluginConnections
         let services: [String]
         let grants: [GrantPattern]
         /// The administrator's token it registered with.
@@ -71,7 +72,7 @@ actor PluginFleet {
             version: String,
             pid: Int32,
             socketPath: String,
-            client: RPCClient,
+            client: PluginConnections,
             services: [String],
             grants: [GrantPattern],
             tokenID: String
@@ -94,6 +95,7 @@ actor PluginFleet {
     private let credentials: Credentials
     private let audit: AuditLog
     private let logger: Logger
+    private let eventLoopGroup: any EventLoopGroup
     private var shuttingDown = false
     /// Operations that wait for plugins to stop (apply, enable, disable, restart, stopAll) run one at
     /// a time, so that one never starts a plugin another is waiting to see stopped.
@@ -120,8 +122,10 @@ actor PluginFleet {
         routes: RoutingTable,
         credentials: Credentials,
         audit: AuditLog,
-        logger: Logger
+        logger: Logger,
+        eventLoopGroup: any EventLoopGroup
     ) {
+        self.eventLoopGroup = eventLoopGroup
         self.configuration = configuration
         self.routes = routes
         self.credentials = credentials
@@ -393,7 +397,7 @@ actor PluginFleet {
                 var request = Gongzhi_Plugin_V1_ShutdownRequest()
                 request.reason = "the host is stopping the plugin"
                 request.gracePeriodMs = milliseconds
-                _ = try? await Gongzhi_Plugin_V1_PluginClient(channel: client).shutdown(
+                _ = try? await Gongzhi_Plugin_V1_PluginClient(channel: client.first).shutdown(
                     request,
                     options: CallOptions(timeout: .seconds(2))
                 )
@@ -426,6 +430,22 @@ actor PluginFleet {
         release(plugin, name: name)
         guard !shuttingDown, let manifest = plugin.manifest else {
             send(.spawnFailed(reason: "the host is stopping"), to: plugin, name: name)
+            return
+        }
+        // Checked before every start, restarts included.
+        do {
+            try manifest.verify()
+        } catch {
+            plugin.refusal = error.description
+            logger.error("plugin refused: \(error.description)", metadata: ["plugin": "\(name)"])
+            audit.record(
+                principal: "host",
+                action: "plugin.start",
+                target: name,
+                outcome: "failed",
+                detail: error.description
+            )
+            send(.spawnFailed(reason: error.description), to: plugin, name: name)
             return
         }
         let token = credentials.issueTicket(plugin: name)
@@ -516,7 +536,7 @@ actor PluginFleet {
         while !Task.isCancelled {
             try? await Task.sleep(for: configuration.supervision.healthInterval)
             guard !Task.isCancelled, let plugin = managed[name], let client = plugin.client else { return }
-            let event = await Self.health(client, timeout: configuration.supervision.healthTimeout)
+            let event = await Self.health(client.first, timeout: configuration.supervision.healthTimeout)
             guard !Task.isCancelled, managed[name] === plugin else { return }
             send(event, to: plugin, name: name)
         }
@@ -730,8 +750,8 @@ actor PluginFleet {
         }
 
         let process = plugin.process.map(ObjectIdentifier.init)
-        let client = RPCClient(configuration: RPCClient.Configuration(socketPath: request.socketPath))
-        let health = await Self.health(client, timeout: configuration.supervision.healthTimeout)
+        let client = PluginConnections(socketPath: request.socketPath, group: eventLoopGroup)
+        let health = await Self.health(client.first, timeout: configuration.supervision.healthTimeout)
         guard managed[name] === plugin, plugin.process.map(ObjectIdentifier.init) == process,
             plugin.supervisor.state == .starting
         else {
@@ -800,8 +820,8 @@ actor PluginFleet {
                 message: "socket_path \(socketPath) is in the host's runtime folder; serve the plugin elsewhere"
             )
         }
-        let client = RPCClient(configuration: RPCClient.Configuration(socketPath: request.socketPath))
-        let health = await Self.health(client, timeout: configuration.supervision.healthTimeout)
+        let client = PluginConnections(socketPath: request.socketPath, group: eventLoopGroup)
+        let health = await Self.health(client.first, timeout: configuration.supervision.healthTimeout)
         if case .healthFailed(let reason) = health {
             await client.close()
             throw RPCError(
