@@ -24,11 +24,11 @@ final class ClientConnectionHandler: ChannelInboundHandler {
     typealias OutboundOut = ByteBuffer
 
     private final class UnaryCall {
-        let continuation: CheckedContinuation<RawResponse, any Error>
+        let completion: @Sendable (Result<RawResponse, any Error>) -> Void
         let name: String
         var deadline: Scheduled<Void>?
-        init(continuation: CheckedContinuation<RawResponse, any Error>, name: String) {
-            self.continuation = continuation
+        init(completion: @escaping @Sendable (Result<RawResponse, any Error>) -> Void, name: String) {
+            self.completion = completion
             self.name = name
         }
     }
@@ -86,20 +86,20 @@ final class ClientConnectionHandler: ChannelInboundHandler {
         timeout: Duration?,
         name: String,
         cancellation: CallCancellation,
-        continuation: CheckedContinuation<RawResponse, any Error>
+        completion: @escaping @Sendable (Result<RawResponse, any Error>) -> Void
     ) {
         let shouldFlush = batch.dequeueShouldFlush()
         guard let context = channelContext, closedError == nil, context.channel.isActive else {
             if shouldFlush { channelContext?.flush() }
-            continuation.resume(throwing: closedError ?? connectionLost())
+            completion(.failure(closedError ?? connectionLost()))
             return
         }
         if cancellation.isCancelled {
             if shouldFlush { context.flush() }
-            continuation.resume(throwing: RPCError(code: .cancelled, message: "\(name) was cancelled by the caller"))
+            completion(.failure(RPCError(code: .cancelled, message: "\(name) was cancelled by the caller")))
             return
         }
-        let call = UnaryCall(continuation: continuation, name: name)
+        let call = UnaryCall(completion: completion, name: name)
         calls[streamID] = .unary(call)
         if let timeout {
             call.deadline = schedule(timeout, streamID: streamID, context: context)
@@ -291,7 +291,7 @@ final class ClientConnectionHandler: ChannelInboundHandler {
         switch call {
         case .unary(let unary):
             unary.deadline?.cancel()
-            unary.continuation.resume(with: result)
+            unary.completion(result)
         case .stream(let stream):
             stream.deadline?.cancel()
             switch result {

@@ -131,7 +131,7 @@ public final class RPCClient: RPCClientChannel, Sendable {
                         timeout: timeout,
                         name: name,
                         cancellation: cancellation,
-                        continuation: continuation
+                        completion: { continuation.resume(with: $0) }
                     )
                 }
             }
@@ -143,6 +143,62 @@ public final class RPCClient: RPCClientChannel, Sendable {
                     error: RPCError(code: .cancelled, message: "\(name) was cancelled by the caller")
                 )
             }
+        }
+    }
+
+    /// Makes a unary call and hands its result to `completion`, on the connection's event loop once
+    /// connected. No task is involved: for code that runs on event loops, such as a router passing calls
+    /// on, this saves the hop between the loop and Swift's task executor.
+    public func unary(
+        service: String,
+        method: String,
+        payload: Data,
+        options: CallOptions,
+        completion: @escaping @Sendable (Result<RawResponse, any Error>) -> Void
+    ) {
+        let connected = state.withLock { state -> Connection? in
+            if case .connected(let connection) = state, connection.channel.isActive { return connection }
+            return nil
+        }
+        guard let connection = connected else {
+            // Not connected yet (or any more): connect the usual way.
+            Task {
+                do {
+                    completion(
+                        .success(try await self.unary(service: service, method: method, payload: payload, options: options))
+                    )
+                } catch {
+                    completion(.failure(error))
+                }
+            }
+            return
+        }
+        let streamID: UInt32
+        let frame: ByteBuffer
+        do {
+            (streamID, frame) = try envelope(
+                on: connection,
+                service: service,
+                method: method,
+                payload: payload,
+                options: options,
+                flags: []
+            )
+        } catch {
+            completion(.failure(error))
+            return
+        }
+        let name = "\(service)/\(method)"
+        let timeout = options.timeout
+        connection.enqueue { handler in
+            handler.startUnary(
+                streamID: streamID,
+                frame: frame,
+                timeout: timeout,
+                name: name,
+                cancellation: CallCancellation(),
+                completion: completion
+            )
         }
     }
 

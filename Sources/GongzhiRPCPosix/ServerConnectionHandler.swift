@@ -308,6 +308,8 @@ final class ServerConnectionHandler: ChannelInboundHandler {
                     deliver(.failure(error))
                 }
             }
+        case .unaryCallback(let body):
+            body(request.payload, callContext) { deliver($0) }
         case .streaming(let body):
             let (requests, continuation) = AsyncThrowingStream<Data, any Error>.makeStream(
                 bufferingPolicy: .bufferingOldest(limits.maxBufferedRequests)

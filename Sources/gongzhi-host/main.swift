@@ -12,7 +12,7 @@ import Glibc
 // plugin's answer and writes the caller's answer there, without a hop to another thread pool. Must
 // happen before any task starts. (The host does its blocking work, audit and process watching, on
 // threads of its own.)
-_ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+let runsOnEventLoops = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
 
 let usage = """
     usage: gongzhi-host [--config FILE] [--check] [--log-level LEVEL] [--version]
@@ -110,6 +110,7 @@ LoggingSystem.bootstrap { label in
     return handler
 }
 let logger = Logger(label: "gongzhi.host")
+logger.debug("Swift concurrency on NIO's event loops: \(runsOnEventLoops)")
 let host = HostService(configuration: configuration, logger: logger)
 let group = ServiceGroup(
     configuration: ServiceGroupConfiguration(

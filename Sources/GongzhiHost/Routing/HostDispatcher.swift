@@ -235,20 +235,24 @@ enum Forwarding {
     ) -> RPCMethodHandler {
         switch kind {
         case .unary:
-            return RPCMethodHandler(unary: { payload, context in
-                let client = connections.local
-                let options = try callOptions(context, principal: principal)
+            // On the event loop, with no task: the call is written to the plugin on this loop's
+            // connection, and its answer is passed back from there.
+            return RPCMethodHandler(unaryCallback: { payload, context, answer in
+                let options: CallOptions
                 do {
-                    let response = try await client.unary(
-                        service: service,
-                        method: method,
-                        payload: payload,
-                        options: options
-                    )
-                    if !response.metadata.isEmpty { context.responseMetadata = response.metadata }
-                    return response.payload
+                    options = try callOptions(context, principal: principal)
                 } catch {
-                    throw pluginError(error, plugin: plugin)
+                    answer(.failure(error))
+                    return
+                }
+                connections.local.unary(service: service, method: method, payload: payload, options: options) {
+                    switch $0 {
+                    case .success(let response):
+                        if !response.metadata.isEmpty { context.responseMetadata = response.metadata }
+                        answer(.success(response.payload))
+                    case .failure(let error):
+                        answer(.failure(pluginError(error, plugin: plugin)))
+                    }
                 }
             })
         case .serverStreaming, .clientStreaming, .bidirectionalStreaming:

@@ -79,8 +79,16 @@ public struct RPCMethodHandler: Sendable {
     public typealias Streaming =
         @Sendable (RPCRequestStream<Data>, RPCResponseWriter<Data>, ServerCallContext) async throws -> Data
 
+    /// A unary handler that answers through a callback instead of by returning. The server calls it on
+    /// the connection's event loop and creates no task: for handlers that only pass the call on without
+    /// blocking (a router), which saves the hop between the loop and Swift's task executor. The deadline
+    /// is enforced by the server as for any handler; the handler is not told of cancellation.
+    public typealias UnaryCallback =
+        @Sendable (Data, ServerCallContext, @escaping @Sendable (Result<Data, any Error>) -> Void) -> Void
+
     public enum Body: Sendable {
         case unary(Unary)
+        case unaryCallback(UnaryCallback)
         case streaming(Streaming)
     }
 
@@ -90,6 +98,11 @@ public struct RPCMethodHandler: Sendable {
     public init(unary: @escaping Unary) {
         self.kind = .unary
         self.body = .unary(unary)
+    }
+
+    public init(unaryCallback: @escaping UnaryCallback) {
+        self.kind = .unary
+        self.body = .unaryCallback(unaryCallback)
     }
 
     public init(kind: RPCKind, streaming: @escaping Streaming) {
