@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Builds every implementation of the echo benchmark, runs them one after another on this machine and prints
-# one markdown table on standard output (build output and progress go to standard error).
+# Builds every implementation of the echo benchmark, runs them one after another on this machine, then runs
+# gongzhi-host with four plugins (routed against direct calls, idle memory), and prints markdown tables on
+# standard output (build output and progress go to standard error).
 #
-# usage: bash Benchmarks/run.sh [--quick] [--output FILE] [more gongzhi-bench options; see --help]
+# usage: bash Benchmarks/run.sh [--quick] [--host-only] [--output FILE] [more gongzhi-bench options; see --help]
 #
 # Ours is built from the main package into .build-bench/; give GONGZHI_ECHO=/path/to/gongzhi-echo (or
 # --gongzhi-echo PATH) to measure a binary built elsewhere.
@@ -38,8 +39,9 @@ install_packages() {
         echo "run.sh: could not install ${missing[*]}; the rows that need them will say n/a" >&2
 }
 
+# The host benchmark alone (--host-only, --only host) needs none of them.
 case " $* " in
-    *" --help "* | *" -h "*) ;;
+    *" --help "* | *" -h "* | *" --host-only "* | *" --only host "* | *" --only=host "*) ;;
     *) install_packages ;;
 esac
 

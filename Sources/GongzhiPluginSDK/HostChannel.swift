@@ -20,17 +20,17 @@ public struct HostChannel: RPCClientChannel, CustomStringConvertible {
     public var socketPath: String { client.configuration.socketPath }
 
     private let client: RPCClient
-    private let token: String
+    private let channel: MetadataAddingChannel
 
     /// A channel over `client` that adds `token` to every call, replacing any token the caller set.
     public init(client: RPCClient, token: String) {
         self.client = client
-        self.token = token
+        self.channel = client.addingMetadata([Self.tokenKey: token])
     }
 
     public func unary(service: String, method: String, payload: Data, options: CallOptions) async throws -> RawResponse
     {
-        try await client.unary(service: service, method: method, payload: payload, options: withToken(options))
+        try await channel.unary(service: service, method: method, payload: payload, options: options)
     }
 
     public func openStream(
@@ -40,13 +40,7 @@ public struct HostChannel: RPCClientChannel, CustomStringConvertible {
         payload: Data,
         options: CallOptions
     ) async throws -> any RPCClientStream {
-        try await client.openStream(
-            service: service,
-            method: method,
-            kind: kind,
-            payload: payload,
-            options: withToken(options)
-        )
+        try await channel.openStream(service: service, method: method, kind: kind, payload: payload, options: options)
     }
 
     /// Closes the connection to the host; later calls fail with UNAVAILABLE.
@@ -56,10 +50,4 @@ public struct HostChannel: RPCClientChannel, CustomStringConvertible {
 
     /// Names the socket, never the token.
     public var description: String { "HostChannel(\(socketPath))" }
-
-    private func withToken(_ options: CallOptions) -> CallOptions {
-        var options = options
-        options.metadata[Self.tokenKey] = token
-        return options
-    }
 }

@@ -1,4 +1,5 @@
 import GongzhiHost
+import GongzhiPluginSDK
 import GongzhiPluginTesting
 import GongzhiRPC
 import GongzhiRPCPosix
@@ -131,8 +132,8 @@ final class HostUnderTest: @unchecked Sendable {
     }
 
     /// A channel to host.sock presenting `token`.
-    func channel(token: String) -> TokenChannelForTests {
-        TokenChannelForTests(client: RPCClient(socketPath: hostSocket), token: token)
+    func channel(token: String) -> HostChannel {
+        HostChannel(client: RPCClient(socketPath: hostSocket), token: token)
     }
 
     func issueClientToken(scopes: [String], ttlSeconds: UInt64 = 0) async throws -> Gongzhi_Host_V1_IssuedToken {
@@ -161,40 +162,6 @@ final class HostUnderTest: @unchecked Sendable {
         await admin.close()
         await process.stop(grace: .seconds(15))
     }
-}
-
-/// A channel that presents a token on every call.
-struct TokenChannelForTests: RPCClientChannel {
-    let client: RPCClient
-    let token: String
-
-    private func withToken(_ options: CallOptions) -> CallOptions {
-        var options = options
-        options.metadata.add("gongzhi-token", token)
-        return options
-    }
-
-    func unary(service: String, method: String, payload: Data, options: CallOptions) async throws -> RawResponse {
-        try await client.unary(service: service, method: method, payload: payload, options: withToken(options))
-    }
-
-    func openStream(
-        service: String,
-        method: String,
-        kind: RPCKind,
-        payload: Data,
-        options: CallOptions
-    ) async throws -> any RPCClientStream {
-        try await client.openStream(
-            service: service,
-            method: method,
-            kind: kind,
-            payload: payload,
-            options: withToken(options)
-        )
-    }
-
-    func close() async { await client.close() }
 }
 
 /// True while a process with this pid exists (and is not a zombie).

@@ -6,13 +6,17 @@ import Foundation
 struct GongzhiBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gongzhi-bench",
-        abstract: "Compare Gongzhi's unary echo with grpc-swift-2, Go ttrpc and a C floor on a Unix socket.",
+        abstract: """
+            Compare Gongzhi's unary echo with grpc-swift-2, Go ttrpc and a C floor on a Unix socket, and measure \
+            calls routed through gongzhi-host and the host's idle memory.
+            """,
         discussion: """
-            Prints one markdown table on standard output and progress on standard error. An implementation \
-            that cannot be built or run gets "n/a" cells and the reason in its notes; the others still run.
+            Prints markdown tables on standard output and progress on standard error: the echo comparison, then \
+            the host benchmark ("host" in --only; --host-only runs it alone). An implementation that cannot be \
+            built or run gets "n/a" cells and the reason in its notes; the others still run.
 
             Binaries can be given instead of built, by option or by the environment variables \
-            GONGZHI_ECHO, GRPC_ECHO, TTRPC_PEER and PINGPONG.
+            GONGZHI_ECHO, GRPC_ECHO, TTRPC_PEER, PINGPONG and GONGZHI_BIN_DIR.
             """
     )
 
@@ -28,8 +32,14 @@ struct GongzhiBench: ParsableCommand {
     @Option(help: "The main package directory (default: the parent of the Benchmarks directory).")
     var repoRoot: String?
 
-    @Option(help: "Implementations to run, comma-separated: gongzhi,grpc,ttrpc,c.")
-    var only: String = Peer.ID.allCases.map(\.rawValue).joined(separator: ",")
+    @Option(help: "What to run, comma-separated: gongzhi,grpc,ttrpc,c (the echo comparison) and host.")
+    var only: String = (Peer.ID.allCases.map(\.rawValue) + [hostBenchmarkName]).joined(separator: ",")
+
+    @Flag(help: "Run only the host benchmark (the same as --only host).")
+    var hostOnly = false
+
+    @Option(help: "Seconds the host and its four plugins stay idle, once ready, before the host's RSS is read.")
+    var hostIdle: Double = 5
 
     @Option(help: "Payload sizes in bytes, comma-separated.")
     var payloads: String = "100,65536"
@@ -73,6 +83,14 @@ struct GongzhiBench: ParsableCommand {
     @Option(help: "The C pingpong binary, instead of building it.")
     var pingpong: String?
 
+    @Option(
+        help: """
+            A folder holding gongzhi-host, gongzhictl, gongzhi-test-plugin and gongzhi-echo for the host \
+            benchmark, instead of building them.
+            """
+    )
+    var gongzhiBinDir: String?
+
     func validate() throws {
         guard self.concurrency > 0 else { throw ValidationError("--concurrency must be positive") }
         guard self.repeats > 0 else { throw ValidationError("--repeat must be positive") }
@@ -80,7 +98,8 @@ struct GongzhiBench: ParsableCommand {
             if let value, value <= 0 { throw ValidationError("call counts must be positive") }
         }
         if let warmup, warmup < 0 { throw ValidationError("--warmup must not be negative") }
-        _ = try self.selectedPeers()
+        guard self.hostIdle >= 0 else { throw ValidationError("--host-idle must not be negative") }
+        _ = try self.selection()
         _ = try self.payloadSizes()
     }
 
@@ -101,8 +120,9 @@ struct GongzhiBench: ParsableCommand {
                 + "\(settings.concurrency) in flight; logs in \(workspace.logsDir)"
         )
 
+        let selection = try self.selection()
         var prepared: [Peer.ID: Result<Peer, BenchFailure>] = [:]
-        for id in try self.selectedPeers() {
+        for id in selection.peers {
             progress("Preparing \(Peer.displayName(id))…")
             do {
                 prepared[id] = .success(try workspace.prepare(id, explicitPath: self.explicitPath(for: id)))
@@ -121,10 +141,10 @@ struct GongzhiBench: ParsableCommand {
         // Rounds take turns over all implementations, so that a change in the machine's load during the run
         // falls on all of them alike.
         var rounds: [[Measurement]] = []
-        for round in 1...self.repeats {
+        for round in 1...self.repeats where !selection.peers.isEmpty {
             var rows: [Measurement] = []
             for payload in try self.payloadSizes() {
-                for id in try self.selectedPeers() {
+                for id in selection.peers {
                     switch prepared[id] {
                     case .success(let peer):
                         let counter = self.repeats > 1 ? " (round \(round) of \(self.repeats))" : ""
@@ -149,9 +169,17 @@ struct GongzhiBench: ParsableCommand {
             }
             rounds.append(rows)
         }
-        let rows = rounds[0].indices.map { index in Measurement.median(of: rounds.map { $0[index] }) }
+        var tables: [String] = []
+        if let first = rounds.first {
+            let rows = first.indices.map { index in Measurement.median(of: rounds.map { $0[index] }) }
+            tables.append(renderTable(rows, concurrency: settings.concurrency))
+        }
 
-        let table = renderTable(rows, concurrency: settings.concurrency)
+        if selection.host {
+            tables.append(self.runHostBenchmark(workspace: workspace, settings: settings, workDir: socketDir))
+        }
+
+        let table = tables.joined(separator: "\n")
         print(table, terminator: "")
         if let output = self.output {
             do {
@@ -162,18 +190,53 @@ struct GongzhiBench: ParsableCommand {
         }
     }
 
-    private func selectedPeers() throws -> [Peer.ID] {
+    /// The implementations of the echo comparison to run, and whether to run the host benchmark.
+    private func selection() throws -> (peers: [Peer.ID], host: Bool) {
+        if self.hostOnly { return ([], true) }
         let names = self.only.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
         var ids: [Peer.ID] = []
+        var host = false
         for name in names where !name.isEmpty {
+            if name == hostBenchmarkName {
+                host = true
+                continue
+            }
             guard let id = Peer.ID(rawValue: name) else {
-                throw ValidationError("unknown implementation '\(name)' (use gongzhi, grpc, ttrpc, c)")
+                throw ValidationError("unknown benchmark '\(name)' (use gongzhi, grpc, ttrpc, c, host)")
             }
             if !ids.contains(id) { ids.append(id) }
         }
-        guard !ids.isEmpty else { throw ValidationError("--only names no implementation") }
+        guard !ids.isEmpty || host else { throw ValidationError("--only names no benchmark") }
         // The table's order, whatever the order given.
-        return Peer.ID.allCases.filter(ids.contains)
+        return (Peer.ID.allCases.filter(ids.contains), host)
+    }
+
+    /// Builds (or finds) the host's binaries, runs the host benchmark and renders its tables.
+    private func runHostBenchmark(workspace: Workspace, settings: RunSettings, workDir: String) -> String {
+        let payload = 100
+        progress("Preparing the host benchmark (gongzhi-host, gongzhictl, gongzhi-test-plugin, gongzhi-echo)…")
+        var result: HostMeasurement
+        do {
+            let explicit = self.gongzhiBinDir ?? ProcessInfo.processInfo.environment["GONGZHI_BIN_DIR"]
+            let binaries = try workspace.prepareHost(
+                explicitDirectory: explicit.flatMap { $0.isEmpty ? nil : absolutePath($0) }
+            )
+            progress("Measuring the host with four plugins, \(formatPayload(payload)) echo calls…")
+            result = measureHost(
+                binaries,
+                payload: payload,
+                settings: settings,
+                rounds: self.repeats,
+                idleSeconds: self.hostIdle,
+                workDir: workDir,
+                logsDir: workspace.logsDir
+            )
+        } catch {
+            progress("  skipped: \(error)")
+            result = HostMeasurement(payload: payload, concurrency: settings.concurrency)
+            result.notes.append("\(error)")
+        }
+        return renderHostTables(result)
     }
 
     private func payloadSizes() throws -> [Int] {

@@ -75,11 +75,35 @@ struct Workspace: Sendable {
         return path
     }
 
+    /// Finds or builds the binaries of the host benchmark: `explicitDirectory`, or the main package's release
+    /// build in `.build-bench`.
+    func prepareHost(explicitDirectory: String?) throws -> HostBinaries {
+        let binaries: HostBinaries
+        if let explicitDirectory {
+            binaries = HostBinaries(directory: explicitDirectory)
+        } else {
+            binaries = HostBinaries(directory: "\(self.mainScratch)/release")
+            if self.build { try self.buildMainProducts(HostBinaries.products) }
+        }
+        try binaries.checkExecutable()
+        return binaries
+    }
+
+    /// Where ours is built: a scratch folder of its own, so that the release build with the static runtime
+    /// never disturbs the main package's `.build`.
+    private var mainScratch: String { "\(self.repoRoot)/.build-bench" }
+
     private func buildGongzhi() throws -> String {
-        let scratch = "\(self.repoRoot)/.build-bench"
-        let binary = "\(scratch)/release/gongzhi-echo"
+        let binary = "\(self.mainScratch)/release/gongzhi-echo"
         guard self.build else { return binary }
-        for product in ["gongzhi-echo-server", "gongzhi-echo"] {
+        try self.buildMainProducts(["gongzhi-echo-server", "gongzhi-echo"])
+        return binary
+    }
+
+    /// Builds products of the main package, release, with the Swift runtime linked in.
+    private func buildMainProducts(_ products: [String]) throws {
+        let scratch = self.mainScratch
+        for product in products {
             do {
                 try runToCompletion(
                     [
@@ -95,7 +119,6 @@ struct Workspace: Sendable {
                 throw BenchFailure("\(product) did not build: \(failure.description)")
             }
         }
-        return binary
     }
 
     private func findGRPCEcho() throws -> String {

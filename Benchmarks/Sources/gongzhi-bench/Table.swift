@@ -59,3 +59,118 @@ func grouped(_ value: Int) -> String {
     }
     return (value < 0 ? "-" : "") + out
 }
+
+/// The targets of the host benchmark (issue 3).
+enum HostTargets {
+    /// Routed p50 at most this many times the direct p50, with 1 in flight.
+    static let routedOverDirectP50 = 1.6
+    /// The host's idle RSS with four ready plugins, in MiB.
+    static let idleResidentMiB = 30.0
+}
+
+/// Renders the host benchmark: latency and rate of direct and routed calls, the ratios, the memory of the host
+/// and its plugins, and the figures against the targets.
+func renderHostTables(_ result: HostMeasurement) -> String {
+    let concurrency = result.concurrency
+    let header = [
+        "Path", "p50 µs (1 in flight)", "p99 µs (1 in flight)", "calls/s (1 in flight)",
+        "p50 µs (\(concurrency) in flight)", "p99 µs (\(concurrency) in flight)", "calls/s (\(concurrency) in flight)",
+    ]
+    var lines = [
+        "| " + header.joined(separator: " | ") + " |",
+        "|:--|" + Array(repeating: "--:", count: header.count - 1).joined(separator: "|") + "|",
+    ]
+    func figures(_ sequential: ClientReport?, _ concurrent: ClientReport?) -> [String] {
+        [sequential, concurrent].flatMap { report -> [String] in
+            guard let report else { return ["n/a", "n/a", "n/a"] }
+            return [
+                fixed(report.p50Micros, places: 1), fixed(report.p99Micros, places: 1),
+                grouped(Int(report.callsPerSecond.rounded())),
+            ]
+        }
+    }
+    func ratios(_ routed: ClientReport?, _ direct: ClientReport?) -> [String] {
+        [
+            ratio(routed?.p50Micros, direct?.p50Micros), ratio(routed?.p99Micros, direct?.p99Micros),
+            ratio(routed?.callsPerSecond, direct?.callsPerSecond),
+        ]
+    }
+    let rows: [[String]] = [
+        ["Direct to plugin a"] + figures(result.directSequential, result.directConcurrent),
+        ["Routed through the host"] + figures(result.routedSequential, result.routedConcurrent),
+        ["Routed/direct"] + ratios(result.routedSequential, result.directSequential)
+            + ratios(result.routedConcurrent, result.directConcurrent),
+    ]
+    for row in rows {
+        lines.append("| " + row.map(escapeCell).joined(separator: " | ") + " |")
+    }
+
+    lines.append("")
+    lines.append("| Process | RSS MB (idle) | Peak RSS MB (at idle) | Peak RSS MB (after the calls) |")
+    lines.append("|:--|--:|--:|--:|")
+    lines.append(
+        "| gongzhi-host, 4 plugins ready | \(megabytes(result.hostIdleResidentKiB)) | "
+            + "\(megabytes(result.hostIdlePeakKiB)) | \(megabytes(result.hostPeakAfterLoadKiB)) |"
+    )
+    for plugin in result.pluginIdle {
+        lines.append(
+            "| plugin \(plugin.name) (gongzhi-test-plugin) | \(megabytes(plugin.residentKiB)) | "
+                + "\(megabytes(plugin.peakKiB)) | — |"
+        )
+    }
+
+    lines.append("")
+    lines.append(
+        "| Run | Host CPU µs/call | Host context switches/call | Plugin a CPU µs/call | "
+            + "Plugin a context switches/call |"
+    )
+    lines.append("|:--|--:|--:|--:|--:|")
+    for concurrency in [1, concurrency] {
+        for path in ["direct", "routed"] {
+            let cost = result.costs["\(path)-\(concurrency)"]
+            let cells = [
+                "\(path == "direct" ? "Direct" : "Routed"), \(concurrency) in flight",
+                cost.map { fixed($0.hostCPUMicros, places: 1) } ?? "n/a",
+                cost.map { fixed($0.hostSwitches, places: 2) } ?? "n/a",
+                cost.map { fixed($0.pluginCPUMicros, places: 1) } ?? "n/a",
+                cost.map { fixed($0.pluginSwitches, places: 2) } ?? "n/a",
+            ]
+            lines.append("| " + cells.joined(separator: " | ") + " |")
+        }
+    }
+
+    lines.append("")
+    let p50Ratio: String
+    if let routed = result.routedSequential?.p50Micros, let direct = result.directSequential?.p50Micros, direct > 0 {
+        let value = routed / direct
+        p50Ratio =
+            "\(fixed(value, places: 2))× (\(fixed(routed, places: 1)) µs over \(fixed(direct, places: 1)) µs): "
+            + (value <= HostTargets.routedOverDirectP50 ? "met" : "missed")
+    } else {
+        p50Ratio = "n/a"
+    }
+    lines.append(
+        "- Routed p50 ≤ \(fixed(HostTargets.routedOverDirectP50, places: 1))× direct, 1 in flight: \(p50Ratio)"
+    )
+    if result.rounds > 1 {
+        for concurrency in [1, concurrency] {
+            let ratios = (result.p50RatiosByRound[concurrency] ?? []).map { fixed($0, places: 2) }
+            lines.append(
+                "- Routed/direct p50 in each round, \(concurrency) in flight: "
+                    + (ratios.isEmpty ? "n/a" : ratios.joined(separator: ", "))
+            )
+        }
+    }
+    let idle: String
+    if let resident = result.hostIdleResidentKiB {
+        let mebibytes = Double(resident) / 1024
+        idle = "\(fixed(mebibytes, places: 1)) MB: " + (mebibytes < HostTargets.idleResidentMiB ? "met" : "missed")
+    } else {
+        idle = "n/a"
+    }
+    lines.append("- Host idle RSS < \(fixed(HostTargets.idleResidentMiB, places: 0)) MB with 4 plugins: \(idle)")
+    if !result.notes.isEmpty {
+        lines.append("- Notes: " + result.notes.joined(separator: "; "))
+    }
+    return lines.joined(separator: "\n") + "\n"
+}

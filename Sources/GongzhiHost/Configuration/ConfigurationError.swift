@@ -28,6 +28,24 @@ struct TOMLTableReader {
     let file: String
     let line: Int?
 
+    /// The text of a TOML file; `what` names it in the error ("the configuration", "the manifest").
+    static func readText(path: String, what: String) throws(ConfigurationError) -> String {
+        do {
+            return try readTextFile(path)
+        } catch {
+            throw ConfigurationError(file: path, message: "cannot read \(what): \(error)")
+        }
+    }
+
+    /// The top-level table of a TOML document, with syntax errors naming the file and line.
+    static func parse(_ text: String, path: String) throws(ConfigurationError) -> TOMLTableReader {
+        do {
+            return TOMLTableReader(try TOMLDocument(parsing: text).root, file: path)
+        } catch {
+            throw ConfigurationError(file: path, line: error.line, message: error.message)
+        }
+    }
+
     init(_ values: [String: TOMLValue], prefix: String = "", file: String, line: Int? = nil) {
         self.values = values
         self.prefix = prefix

@@ -37,24 +37,13 @@ public struct HostConfiguration: Sendable, Equatable {
 
     /// Reads and checks the file at `path`.
     public static func load(path: String) throws(ConfigurationError) -> HostConfiguration {
-        let text: String
-        do {
-            text = try readTextFile(path)
-        } catch {
-            throw ConfigurationError(file: path, message: "cannot read the configuration: \(error)")
-        }
+        let text = try TOMLTableReader.readText(path: path, what: "the configuration")
         return try parse(text, path: path)
     }
 
     /// Checks a configuration given as text; `path` names it in errors and anchors relative paths.
     public static func parse(_ text: String, path: String) throws(ConfigurationError) -> HostConfiguration {
-        let document: TOMLDocument
-        do {
-            document = try TOMLDocument(parsing: text)
-        } catch {
-            throw ConfigurationError(file: path, line: error.line, message: error.message)
-        }
-        let top = TOMLTableReader(document.root, file: path)
+        let top = try TOMLTableReader.parse(text, path: path)
         try top.rejectUnknownKeys(knownKeys)
         let base = parentDirectory(of: absolutePath(path))
 

@@ -49,23 +49,12 @@ public struct PluginManifest: Sendable, Equatable {
     }
 
     public static func load(path: String) throws(ConfigurationError) -> PluginManifest {
-        let text: String
-        do {
-            text = try readTextFile(path)
-        } catch {
-            throw ConfigurationError(file: path, message: "cannot read the manifest: \(error)")
-        }
+        let text = try TOMLTableReader.readText(path: path, what: "the manifest")
         return try parse(text, path: path)
     }
 
     public static func parse(_ text: String, path: String) throws(ConfigurationError) -> PluginManifest {
-        let document: TOMLDocument
-        do {
-            document = try TOMLDocument(parsing: text)
-        } catch {
-            throw ConfigurationError(file: path, line: error.line, message: error.message)
-        }
-        let table = TOMLTableReader(document.root, file: path)
+        let table = try TOMLTableReader.parse(text, path: path)
         try table.rejectUnknownKeys(knownKeys)
         let name = try table.requiredString("name")
         guard isValidName(name) else {

@@ -267,8 +267,16 @@ actor PluginFleet {
     /// Starts a plugin after checking its manifest and executable.
     private func start(_ plugin: Managed, name: String) {
         guard !shuttingDown, plugin.refusal == nil, let manifest = plugin.manifest else { return }
+        guard verify(manifest, of: plugin, name: name) else { return }
+        send(.start, to: plugin, name: name)
+    }
+
+    /// Checks the manifest's protocol versions and the executable's hash; on failure the plugin is
+    /// refused, with the reason logged and audited.
+    private func verify(_ manifest: PluginManifest, of plugin: Managed, name: String) -> Bool {
         do {
             try manifest.verify()
+            return true
         } catch {
             plugin.refusal = error.description
             logger.error("plugin refused: \(error.description)", metadata: ["plugin": "\(name)"])
@@ -279,9 +287,8 @@ actor PluginFleet {
                 outcome: "failed",
                 detail: error.description
             )
-            return
+            return false
         }
-        send(.start, to: plugin, name: name)
     }
 
     // MARK: Operators
@@ -433,19 +440,8 @@ actor PluginFleet {
             return
         }
         // Checked before every start, restarts included.
-        do {
-            try manifest.verify()
-        } catch {
-            plugin.refusal = error.description
-            logger.error("plugin refused: \(error.description)", metadata: ["plugin": "\(name)"])
-            audit.record(
-                principal: "host",
-                action: "plugin.start",
-                target: name,
-                outcome: "failed",
-                detail: error.description
-            )
-            send(.spawnFailed(reason: error.description), to: plugin, name: name)
+        guard verify(manifest, of: plugin, name: name) else {
+            send(.spawnFailed(reason: plugin.refusal ?? "refused"), to: plugin, name: name)
             return
         }
         let token = credentials.issueTicket(plugin: name)

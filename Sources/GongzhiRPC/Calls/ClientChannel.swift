@@ -167,7 +167,8 @@ extension RPCClientChannel {
     }
 }
 
-/// A channel that adds metadata entries to every call made through it: a token, for example.
+/// A channel that sets metadata entries on every call made through it (a token, for example),
+/// replacing entries of the same keys that the caller set.
 public struct MetadataAddingChannel: RPCClientChannel {
     public let base: any RPCClientChannel
     public let metadata: Metadata
@@ -179,7 +180,7 @@ public struct MetadataAddingChannel: RPCClientChannel {
 
     private func adding(to options: CallOptions) -> CallOptions {
         var options = options
-        for entry in metadata { options.metadata.add(entry.key, entry.value) }
+        for entry in metadata { options.metadata[entry.key] = entry.value }
         return options
     }
 
@@ -206,7 +207,7 @@ public struct MetadataAddingChannel: RPCClientChannel {
 }
 
 extension RPCClientChannel {
-    /// This channel, adding `metadata` to every call.
+    /// This channel, setting `metadata` on every call.
     public func addingMetadata(_ metadata: Metadata) -> MetadataAddingChannel {
         MetadataAddingChannel(base: self, metadata: metadata)
     }
