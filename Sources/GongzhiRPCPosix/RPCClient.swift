@@ -165,7 +165,9 @@ public final class RPCClient: RPCClientChannel, Sendable {
             Task {
                 do {
                     completion(
-                        .success(try await self.unary(service: service, method: method, payload: payload, options: options))
+                        .success(
+                            try await self.unary(service: service, method: method, payload: payload, options: options)
+                        )
                     )
                 } catch {
                     completion(.failure(error))
