@@ -31,6 +31,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
         // The wire: frames, envelopes, status codes, stream states, call abstractions. No sockets.
@@ -108,6 +109,23 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The kinds of objects: the core kinds' schemas, their sensitive fields, wire-level redaction.
+        .target(
+            name: "GongzhiObjects",
+            dependencies: [
+                "GongzhiSchemas",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
+        // The object store: objects with one global revision, transactions, change history; SQLite (GRDB)
+        // is the embedded backend.
+        .target(
+            name: "GongzhiStore",
+            dependencies: [
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -242,6 +260,21 @@ let package = Package(
                 "GongzhiHost",
                 "GongzhiRPC",
                 "GongzhiSchemas",
+                "GongzhiTestSupport",
+            ]
+        ),
+        .testTarget(
+            name: "GongzhiObjectsTests",
+            dependencies: [
+                "GongzhiObjects",
+                "GongzhiSchemas",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
+        .testTarget(
+            name: "GongzhiStoreTests",
+            dependencies: [
+                "GongzhiStore",
                 "GongzhiTestSupport",
             ]
         ),

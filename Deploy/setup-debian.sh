@@ -2,12 +2,12 @@
 # Installs the Debian packages that building, testing and running Gongzhi need, if they are missing.
 # Swift itself is expected at /opt/swift or on PATH.
 #
-#   Deploy/setup-debian.sh build   protoc for code generation checks
+#   Deploy/setup-debian.sh build   protoc for code generation checks, SQLite's headers for the object store
 #   Deploy/setup-debian.sh test    + Go and containerd's ttrpc for the interoperability tests
 set -euo pipefail
 
 purpose="${1:-build}"
-packages=(protobuf-compiler libprotobuf-dev)
+packages=(protobuf-compiler libprotobuf-dev libsqlite3-dev)
 if [ "$purpose" = "test" ]; then
     packages+=(golang-go golang-github-containerd-ttrpc-dev)
 fi

@@ -1,0 +1,62 @@
+import GongzhiSchemas
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// A kind of object: its name, the message its data holds, who owns it, and its sensitive fields.
+public struct KindSchema: Sendable {
+    /// "Resident", "Grid", … or a kind a plugin registered.
+    public var name: String
+    /// The full protobuf name of the kind's message, e.g. `gongzhi.core.v1.Resident`.
+    public var messageName: String
+    /// Who may write objects of the kind: "host" for core kinds, or the owning plugin's name.
+    public var owner: String
+    public var sensitive: SensitiveFields
+}
+
+/// The core kinds of community governance, defined in `Schemas/gongzhi/core/v1` and owned by the host.
+public enum CoreKinds {
+    /// The descriptors of the core schemas (generated from `Schemas/` and embedded).
+    public static let descriptors: DescriptorIndex = {
+        guard
+            let bytes = Data(
+                base64Encoded: Gongzhi_Core_V1_Descriptors.fileDescriptorSetBase64,
+                options: .ignoreUnknownCharacters
+            ),
+            let index = try? DescriptorIndex(fileDescriptorSet: bytes)
+        else {
+            // The embedded descriptors are generated and checked by Schemas/generate.sh --check.
+            preconditionFailure("the embedded core descriptors do not decode; run Schemas/generate.sh")
+        }
+        return index
+    }()
+
+    /// Kind name → message name.
+    public static let messageNames: [String: String] = [
+        "Region": "gongzhi.core.v1.Region",
+        "Grid": "gongzhi.core.v1.Grid",
+        "Building": "gongzhi.core.v1.Building",
+        "Household": "gongzhi.core.v1.Household",
+        "Resident": "gongzhi.core.v1.Resident",
+        "Organization": "gongzhi.core.v1.Organization",
+        "Partner": "gongzhi.core.v1.Partner",
+        "Department": "gongzhi.core.v1.Department",
+    ]
+
+    /// Every core kind, by name.
+    public static let all: [String: KindSchema] = {
+        var kinds: [String: KindSchema] = [:]
+        for (name, message) in messageNames {
+            kinds[name] = KindSchema(
+                name: name,
+                messageName: message,
+                owner: "host",
+                sensitive: descriptors.sensitiveFields(of: message)
+            )
+        }
+        return kinds
+    }()
+}
