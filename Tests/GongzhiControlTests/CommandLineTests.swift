@@ -31,8 +31,10 @@ final class CommandLineTests: XCTestCase {
         )
         _ = try parse(["tokens", "list"], as: GongzhiControl.Tokens.List.self)
         XCTAssertEqual(try parse(["tokens", "revoke", "k7f2"], as: GongzhiControl.Tokens.Revoke.self).id, "k7f2")
-        XCTAssertNil(try parse(["audit"], as: GongzhiControl.Audit.self).limit)
-        XCTAssertEqual(try parse(["audit", "--limit", "5"], as: GongzhiControl.Audit.self).limit, 5)
+        XCTAssertNil(try parse(["audit"], as: GongzhiControl.Audit.List.self).limit)
+        XCTAssertEqual(try parse(["audit", "--limit", "5"], as: GongzhiControl.Audit.List.self).limit, 5)
+        XCTAssertEqual(try parse(["audit", "list", "--limit", "7"], as: GongzhiControl.Audit.List.self).limit, 7)
+        _ = try parse(["audit", "verify"], as: GongzhiControl.Audit.Verify.self)
     }
 
     func testLogsOptions() throws {

@@ -171,6 +171,18 @@ private final class FakeAdmin: Gongzhi_Host_V1_AdminHandler {
         try record("ListAudit", "limit=\(request.limit)", context: context)
         return .with { $0.entries = Fixtures.auditEntries }
     }
+
+    func verifyAudit(
+        request: Gongzhi_Host_V1_VerifyAuditRequest,
+        context: ServerCallContext
+    ) async throws -> Gongzhi_Host_V1_VerifyAuditResponse {
+        try record("VerifyAudit", "", context: context)
+        return .with {
+            $0.intact = true
+            $0.entries = UInt64(Fixtures.auditEntries.count)
+            $0.path = "/var/lib/gongzhi/host/audit.log"
+        }
+    }
 }
 
 /// Every command against an in-process Admin service on a real socket: what it asks, what it prints,

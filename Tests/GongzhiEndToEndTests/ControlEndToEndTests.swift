@@ -130,6 +130,22 @@ final class ControlEndToEndTests: XCTestCase {
         XCTAssertTrue(entries.allSatisfy { ($0["hash"] as? String)?.count == 64 })
         let table = try await ctl(["audit"], socket: socket)
         XCTAssertTrue(table.output.contains("token.revoke"), table.output)
+
+        let intact = try await ctl(["audit", "verify"], socket: socket)
+        XCTAssertEqual(intact.status, 0, intact.output + intact.errors)
+        XCTAssertTrue(intact.output.hasPrefix("audit log intact: "), intact.output)
+
+        // Someone edits an entry on disk: the chain breaks there, and verify says where.
+        let path = host.directory.path + "/data/host/audit.log"
+        var lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map(String.init)
+        let target = try XCTUnwrap(lines.firstIndex { $0.contains("token.issue") })
+        lines[target] = lines[target].replacingOccurrences(of: "dashboard", with: "someone-else")
+        try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: false, encoding: .utf8)
+        let broken = try await ctl(["audit", "verify", "-o", "json"], socket: socket)
+        XCTAssertEqual(broken.status, 1)
+        let verdict = try json(broken.output)
+        XCTAssertEqual(verdict["intact"] as? Bool, false)
+        XCTAssertTrue((verdict["problem"] as? String)?.contains("line \(target + 1)") == true, broken.output)
     }
 
     func testUsefulExitCodesWhenTheHostRefusesOrIsAbsent() async throws {

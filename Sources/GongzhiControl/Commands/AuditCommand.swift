@@ -2,8 +2,19 @@ import ArgumentParser
 import GongzhiSchemas
 
 extension GongzhiControl {
-    /// `gongzhictl audit`.
-    struct Audit: AdminCommand {
+    /// `gongzhictl audit [list|verify]`.
+    struct Audit: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Read the audit log, or check that nobody changed it.",
+            subcommands: [List.self, Verify.self],
+            defaultSubcommand: List.self
+        )
+    }
+}
+
+extension GongzhiControl.Audit {
+    /// `gongzhictl audit [list]`.
+    struct List: AdminCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show the most recent audit entries, newest last: who did what, to what, and the outcome."
         )
@@ -24,6 +35,29 @@ extension GongzhiControl {
                 human: { HumanOutput.auditTable(entries, time: $0) },
                 json: { JSONOutput.audit(entries) }
             )
+        }
+    }
+
+    /// `gongzhictl audit verify`.
+    struct Verify: AdminCommand {
+        static let configuration = CommandConfiguration(
+            abstract:
+                "Check the audit log's hash chain; exits 1 and says where it breaks if an entry was changed or removed."
+        )
+
+        @OptionGroup(title: "Host and output") var options: GlobalOptions
+        @ParentCommand var root: GongzhiControl
+
+        func run() async throws {
+            let invocation = self.invocation
+            let result = try await invocation.call { admin, options in
+                try await admin.verifyAudit(Gongzhi_Host_V1_VerifyAuditRequest(), options: options)
+            }
+            invocation.print(
+                human: { _ in HumanOutput.auditVerification(result) },
+                json: { JSONOutput.auditVerification(result) }
+            )
+            if !result.intact { throw ExitCode(1) }
         }
     }
 }

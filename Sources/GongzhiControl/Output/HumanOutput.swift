@@ -147,6 +147,14 @@ public enum HumanOutput {
     // MARK: Audit
 
     /// `gongzhictl audit`: the entries as the host sends them, newest last.
+    /// `audit verify`.
+    public static func auditVerification(_ result: Gongzhi_Host_V1_VerifyAuditResponse) -> String {
+        if result.intact {
+            return "audit log intact: \(result.entries) entries chained (\(result.path))\n"
+        }
+        return "audit log BROKEN after \(result.entries) good entries: \(result.problem) (\(result.path))\n"
+    }
+
     public static func auditTable(_ entries: [Gongzhi_Host_V1_AuditEntry], time: TimeStyle) -> String {
         guard !entries.isEmpty else { return "no audit entries\n" }
         return TextLayout.table(

@@ -49,6 +49,18 @@ public enum JSONOutput {
     }
 
     /// `audit`: `{"entries": [...]}`.
+    /// `audit verify`: `{"entries": n, "intact": bool, "path": "...", "problem": "..."}`.
+    public static func auditVerification(_ result: Gongzhi_Host_V1_VerifyAuditResponse) -> String {
+        encode(
+            AuditVerificationJSON(
+                entries: result.entries,
+                intact: result.intact,
+                path: result.path,
+                problem: result.problem
+            )
+        )
+    }
+
     public static func audit(_ entries: [Gongzhi_Host_V1_AuditEntry]) -> String {
         encode(AuditListJSON(entries: entries.map(AuditEntryJSON.init)))
     }
@@ -261,4 +273,11 @@ private struct AuditEntryJSON: Encodable {
         detail = entry.detail
         hash = entry.hash
     }
+}
+
+struct AuditVerificationJSON: Encodable {
+    var entries: UInt64
+    var intact: Bool
+    var path: String
+    var problem: String
 }

@@ -150,25 +150,47 @@ public final class AuditLog: Sendable {
 
     /// Checks the chain of the file at `path`: nil when it holds, else where it breaks.
     public static func verify(path: String) throws -> String? {
+        try check(path: path).problem
+    }
+
+    /// Checks the chain of the file at `path`: how many records were checked, and where it breaks.
+    /// A last line still being written (no newline yet) is left for the next check.
+    public static func check(path: String) throws -> (records: UInt64, problem: String?) {
         var previous = genesisHash
         var expected: UInt64 = 1
         let decoder = JSONDecoder()
-        for (index, line) in try readFile(path).split(separator: UInt8(ascii: "\n")).enumerated() where !line.isEmpty {
+        var bytes = try readFile(path)
+        if let last = bytes.lastIndex(of: UInt8(ascii: "\n")) {
+            bytes.removeSubrange((last + 1)...)
+        } else {
+            bytes.removeAll()
+        }
+        for (index, line) in bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+            .enumerated() where !line.isEmpty
+        {
             guard let record = try? decoder.decode(AuditRecord.self, from: Data(line)) else {
-                return "line \(index + 1) is not an audit record"
+                return (expected - 1, "line \(index + 1) is not an audit record")
             }
             guard record.sequence == expected else {
-                return "line \(index + 1): record \(record.sequence) where \(expected) was expected (records removed?)"
+                return (
+                    expected - 1,
+                    "line \(index + 1): record \(record.sequence) where \(expected) was expected (records removed?)"
+                )
             }
             guard AuditRecord.chainHash(previous: previous, fields: record.hashedFields) == record.hash else {
-                return
+                return (
+                    expected - 1,
                     "line \(index + 1): record \(record.sequence) does not match its hash (changed after it was written)"
+                )
             }
             previous = record.hash
             expected += 1
         }
-        return nil
+        return (expected - 1, nil)
     }
+
+    /// The file the log is written to.
+    public var filePath: String { path }
 }
 
 /// Lines handed from any thread to the audit writer's thread.

@@ -14,7 +14,7 @@ struct AdminService: Gongzhi_Host_V1_AdminHandler {
     let startedAt: Int64
     let configuration: @Sendable () async -> HostConfiguration
 
-    private func admin(_ context: ServerCallContext) -> String {
+    func admin(_ context: ServerCallContext) -> String {
         Principal.admin(uid: context.peer.uid, pid: context.peer.pid).description
     }
 
@@ -275,6 +275,31 @@ struct AdminService: Gongzhi_Host_V1_AdminHandler {
             entry.hash = record.hash
             return entry
         }
+        return response
+    }
+}
+
+extension AdminService {
+    func verifyAudit(
+        request: Gongzhi_Host_V1_VerifyAuditRequest,
+        context: ServerCallContext
+    ) async throws -> Gongzhi_Host_V1_VerifyAuditResponse {
+        var response = Gongzhi_Host_V1_VerifyAuditResponse()
+        response.path = audit.filePath
+        do {
+            let (records, problem) = try AuditLog.check(path: audit.filePath)
+            response.entries = records
+            response.intact = problem == nil
+            response.problem = problem ?? ""
+        } catch {
+            throw RPCError(code: .internal, message: "cannot read the audit log \(audit.filePath): \(error)")
+        }
+        audit.record(
+            principal: admin(context),
+            action: "audit.verify",
+            outcome: response.intact ? "ok" : "failed",
+            detail: response.intact ? "\(response.entries) records" : response.problem
+        )
         return response
     }
 }

@@ -29,6 +29,7 @@ public enum Gongzhi_Host_V1_Admin {
         public static let listTokens = "ListTokens"
         public static let revokeToken = "RevokeToken"
         public static let listAudit = "ListAudit"
+        public static let verifyAudit = "VerifyAudit"
     }
 }
 
@@ -64,6 +65,9 @@ public protocol Gongzhi_Host_V1_AdminHandler: RPCService {
 
     /// The most recent audit entries, newest last.
     func listAudit(request: Gongzhi_Host_V1_ListAuditRequest, context: ServerCallContext) async throws -> Gongzhi_Host_V1_ListAuditResponse
+
+    /// Checks the audit log's hash chain from its first entry to its last.
+    func verifyAudit(request: Gongzhi_Host_V1_VerifyAuditRequest, context: ServerCallContext) async throws -> Gongzhi_Host_V1_VerifyAuditResponse
 }
 
 extension Gongzhi_Host_V1_AdminHandler {
@@ -116,6 +120,10 @@ extension Gongzhi_Host_V1_AdminHandler {
             Gongzhi_Host_V1_Admin.Method.listAudit: RPCMethodHandler(unary: { payload, context in
                 let request = try MessageCodec.decode(Gongzhi_Host_V1_ListAuditRequest.self, from: payload)
                 return try MessageCodec.encode(try await self.listAudit(request: request, context: context))
+            }),
+            Gongzhi_Host_V1_Admin.Method.verifyAudit: RPCMethodHandler(unary: { payload, context in
+                let request = try MessageCodec.decode(Gongzhi_Host_V1_VerifyAuditRequest.self, from: payload)
+                return try MessageCodec.encode(try await self.verifyAudit(request: request, context: context))
             }),
         ]
     }
@@ -181,6 +189,11 @@ public struct Gongzhi_Host_V1_AdminClient: Sendable {
     /// The most recent audit entries, newest last.
     public func listAudit(_ request: Gongzhi_Host_V1_ListAuditRequest, options: CallOptions = .defaults) async throws -> Gongzhi_Host_V1_ListAuditResponse {
         try await channel.unary(service: Gongzhi_Host_V1_Admin.serviceName, method: Gongzhi_Host_V1_Admin.Method.listAudit, request: request, responseType: Gongzhi_Host_V1_ListAuditResponse.self, options: options).message
+    }
+
+    /// Checks the audit log's hash chain from its first entry to its last.
+    public func verifyAudit(_ request: Gongzhi_Host_V1_VerifyAuditRequest, options: CallOptions = .defaults) async throws -> Gongzhi_Host_V1_VerifyAuditResponse {
+        try await channel.unary(service: Gongzhi_Host_V1_Admin.serviceName, method: Gongzhi_Host_V1_Admin.Method.verifyAudit, request: request, responseType: Gongzhi_Host_V1_VerifyAuditResponse.self, options: options).message
     }
 }
 
