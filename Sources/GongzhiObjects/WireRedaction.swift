@@ -92,17 +92,10 @@ public enum WireRedaction {
 
     private static func readVarint(_ bytes: [UInt8], _ index: inout Int, end: Int) throws(MalformedMessage) -> UInt64 {
         let start = index
-        var value: UInt64 = 0
-        var shift: UInt64 = 0
-        while index < end {
-            let byte = bytes[index]
-            index += 1
-            value |= UInt64(byte & 0x7f) << shift
-            if byte & 0x80 == 0 { return value }
-            shift += 7
-            if shift >= 64 { throw MalformedMessage(offset: start, reason: "a varint longer than 10 bytes") }
+        guard let value = WireVarint.read(bytes, &index, end: end) else {
+            throw MalformedMessage(offset: start, reason: "a varint runs past the end or is longer than 10 bytes")
         }
-        throw MalformedMessage(offset: start, reason: "a varint runs past the end")
+        return value
     }
 
     private static func appendVarint(_ out: inout [UInt8], _ value: UInt64) {
@@ -112,5 +105,23 @@ public enum WireRedaction {
             value >>= 7
         }
         out.append(UInt8(value))
+    }
+}
+
+/// Reading protobuf varints from bytes.
+enum WireVarint {
+    /// The varint at `index`, advancing past it; nil when it runs past `end` or is longer than 10 bytes.
+    static func read(_ bytes: [UInt8], _ index: inout Int, end: Int) -> UInt64? {
+        var value: UInt64 = 0
+        var shift: UInt64 = 0
+        while index < end {
+            let byte = bytes[index]
+            index += 1
+            value |= UInt64(byte & 0x7f) << shift
+            if byte & 0x80 == 0 { return value }
+            shift += 7
+            if shift >= 70 { return nil }
+        }
+        return nil
     }
 }

@@ -138,17 +138,10 @@ public struct WireValidation: Sendable {
 
     private func varint(_ bytes: [UInt8], _ position: inout Int, end: Int, path: String) throws(Mismatch) -> UInt64 {
         let start = position
-        var value: UInt64 = 0
-        var shift: UInt64 = 0
-        while position < end {
-            let byte = bytes[position]
-            position += 1
-            value |= UInt64(byte & 0x7f) << shift
-            if byte & 0x80 == 0 { return value }
-            shift += 7
-            if shift >= 64 { break }
+        guard let value = WireVarint.read(bytes, &position, end: end) else {
+            throw Mismatch(path: path, offset: start, reason: "a malformed varint")
         }
-        throw Mismatch(path: path, offset: start, reason: "a malformed varint")
+        return value
     }
 
     /// The wire type a field of this type is written with (unpacked).

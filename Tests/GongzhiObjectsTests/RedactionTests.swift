@@ -144,6 +144,7 @@ final class RedactionTests: XCTestCase {
             ([0x12, 0x05, 0x41], "runs past the end"),  // field 2, length 5, one byte
             ([0x0b], "wire type 3"),  // field 1, start group
             ([0x08, 0xff], "varint runs past the end"),
+            ([0x08] + [UInt8](repeating: 0xff, count: 11) + [0x01], "longer than 10 bytes"),
             ([0x00, 0x01], "field number 0"),
         ]
         for (bytes, reason) in cases {
