@@ -119,9 +119,10 @@ final class PluginRuntime: Sendable {
             for action in hooks.stopActions.withLock({ $0 }) { await action(reason) }
             // Before the plugin serves there is nothing to finish.
             guard let server = self.state.withLock({ $0.server }) else { exitProcess(status) }
-            server.beginGracefulShutdown()
             // The plugin must be gone by the end of the grace period; keep a little of it for exiting.
             let margin = min(gracePeriod / 10, .milliseconds(250))
+            // What is left of the grace period after the stop actions, for calls in flight.
+            server.beginGracefulShutdown(gracePeriod: max(.zero, (deadline - margin) - .now))
             try? await Task.sleep(until: deadline - margin, clock: .continuous)
             logger.warning("calls were still running at the end of the \(gracePeriod) grace period; exiting")
             exitProcess(status)

@@ -61,6 +61,7 @@ public final class RPCServer: Sendable {
     private let listening: EventLoopPromise<Void>
     private let shutdownRequested: EventLoopPromise<Void>
     private let shutdownOnce = Mutex(false)
+    private let requestedGracePeriod = Mutex<Duration?>(nil)
     private let isDraining = Atomic<Bool>(false)
 
     /// A server for `services`, dispatching calls by service and method name.
@@ -106,13 +107,17 @@ public final class RPCServer: Sendable {
         try await listening.futureResult.get()
     }
 
-    /// Starts graceful shutdown; `run()` returns once it is done. Safe to call more than once.
-    public func beginGracefulShutdown() {
+    /// Starts graceful shutdown; `run()` returns once it is done. Safe to call more than once; the first
+    /// call decides the grace period (`gracePeriod`, else the configuration's).
+    public func beginGracefulShutdown(gracePeriod: Duration? = nil) {
         let first = shutdownOnce.withLock { done in
             defer { done = true }
             return !done
         }
-        if first { shutdownRequested.succeed() }
+        if first {
+            if let gracePeriod { requestedGracePeriod.withLock { $0 = gracePeriod } }
+            shutdownRequested.succeed()
+        }
     }
 
     public func run() async throws {
@@ -244,7 +249,8 @@ public final class RPCServer: Sendable {
         EventLoopFuture.andAllComplete(open.map(\.closeFuture), on: eventLoop).whenComplete { _ in
             outcome.succeed(false)
         }
-        let timer = eventLoop.scheduleTask(in: .nanoseconds(configuration.shutdownGracePeriod.saturatingNanoseconds)) {
+        let grace = requestedGracePeriod.withLock { $0 } ?? configuration.shutdownGracePeriod
+        let timer = eventLoop.scheduleTask(in: .nanoseconds(grace.saturatingNanoseconds)) {
             outcome.succeed(true)
         }
         let timedOut = (try? await outcome.futureResult.get()) ?? true

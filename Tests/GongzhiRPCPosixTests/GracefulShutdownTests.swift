@@ -52,6 +52,38 @@ final class GracefulShutdownTests: XCTestCase {
         try await running.value
     }
 
+    func testAGracePeriodGivenAtShutdownReplacesTheConfiguredOne() async throws {
+        let service = RPCServiceDefinition(
+            serviceName: "gongzhi.test.v1.Stuck",
+            methodHandlers: [
+                "Wait": RPCMethodHandler(unary: { _, _ in
+                    try await Task.sleep(for: .seconds(60))
+                    return Data()
+                })
+            ]
+        )
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        var configuration = RPCServer.Configuration(socketPath: directory.file("stuck.sock"))
+        configuration.shutdownGracePeriod = .seconds(30)
+        let server = RPCServer(configuration: configuration, services: [service], logger: quietLogger())
+        let running = Task { try await server.run() }
+        try await server.waitUntilListening()
+        var request = Gongzhi_Rpc_V1_Request()
+        request.service = "gongzhi.test.v1.Stuck"
+        request.method = "Wait"
+        let socket = try RawSocket(path: server.configuration.socketPath)
+        try socket.send(RawFrame.bytes(streamID: 1, type: 1, data: try request.serializedBytes()))
+        try await Task.sleep(for: .milliseconds(50))
+        let started = ContinuousClock.now
+        server.beginGracefulShutdown(gracePeriod: .milliseconds(300))
+        try await running.value
+        let took = ContinuousClock.now - started
+        XCTAssertGreaterThanOrEqual(took, .milliseconds(250), "the call got its grace period")
+        XCTAssertLessThan(took, .seconds(5), "the grace period given at shutdown, not the configured 30 s")
+        withExtendedLifetime(socket) {}
+    }
+
     func testCancellingTheServerTaskStillGivesCallsTheirGracePeriod() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
