@@ -320,22 +320,11 @@ public enum TestHostLayout {
     }
 
     public static func fileSHA256(_ path: String) throws -> String {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else {
-            throw RPCError(
-                code: .notFound,
-                message: "cannot read the plugin executable \(path): \(String(cString: strerror(errno)))"
-            )
+        do {
+            return try sha256OfFile(path)
+        } catch {
+            throw RPCError(code: .notFound, message: "cannot read the plugin executable \(path): \(error)")
         }
-        defer { Glibc.close(fd) }
-        var hasher = SHA256()
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if count <= 0 { break }
-            chunk.withUnsafeBytes { hasher.update(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
-        }
-        return hexString(hasher.finalize())
     }
 
     static func removeTree(_ path: String) {

@@ -53,7 +53,3 @@ struct RegistrationService: Gongzhi_Host_V1_RegistrationHandler {
         }
     }
 }
-
-public enum GongzhiHostVersion {
-    public static let current = "0.3.0"
-}

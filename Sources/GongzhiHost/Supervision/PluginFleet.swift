@@ -156,7 +156,7 @@ actor PluginFleet {
             managed[name] = nil
         }
         for (name, entry) in wanted.sorted(by: { $0.key < $1.key }) {
-            let manifestChanged = await manifestDiffers(name)
+            let manifestChanged = manifestDiffers(name)
             if let existing = managed[name] {
                 let changed =
                     existing.configuration != entry || manifestChanged
@@ -192,7 +192,7 @@ actor PluginFleet {
         }
     }
 
-    private func manifestDiffers(_ name: String) async -> Bool {
+    private func manifestDiffers(_ name: String) -> Bool {
         guard let plugin = managed[name], let path = configuration.manifestPath(name) else { return false }
         let current = try? PluginManifest.load(path: path)
         return current != plugin.manifest

@@ -59,18 +59,20 @@ final class PluginLogBuffer: Sendable {
 
     /// The last `count` lines kept (all when `count` is 0), oldest first.
     func tail(_ count: Int) -> [PluginLogLine] {
-        state.withLock { state in
-            let ordered = Array(state.lines[state.start...] + state.lines[..<state.start])
-            return count == 0 ? ordered : Array(ordered.suffix(count))
-        }
+        state.withLock { Self.last(count, of: $0) }
+    }
+
+    /// The last `count` kept lines of `state` (all when `count` is 0), oldest first.
+    private static func last(_ count: Int, of state: State) -> [PluginLogLine] {
+        let ordered = Array(state.lines[state.start...] + state.lines[..<state.start])
+        return count == 0 ? ordered : Array(ordered.suffix(count))
     }
 
     /// The last `count` lines, then every new line until the stream is dropped.
     func follow(tail count: Int) -> AsyncStream<PluginLogLine> {
         let (stream, continuation) = AsyncStream<PluginLogLine>.makeStream(bufferingPolicy: .bufferingNewest(capacity))
         state.withLock { state in
-            let ordered = Array(state.lines[state.start...] + state.lines[..<state.start])
-            for line in count == 0 ? ordered : Array(ordered.suffix(count)) {
+            for line in Self.last(count, of: state) {
                 continuation.yield(line)
             }
             let id = state.nextFollower

@@ -38,7 +38,7 @@ func readTextFile(_ path: String) throws(SystemError) -> String {
 }
 
 /// The hex SHA-256 of a file, read in blocks.
-func sha256OfFile(_ path: String) throws(SystemError) -> String {
+public func sha256OfFile(_ path: String) throws(SystemError) -> String {
     let fd = open(path, O_RDONLY | O_CLOEXEC)
     guard fd >= 0 else { throw SystemError("open \(path)") }
     defer { close(fd) }
