@@ -23,6 +23,7 @@ let package = Package(
         .executable(name: "gongzhi-host", targets: ["gongzhi-host"]),
         .executable(name: "gongzhictl", targets: ["gongzhictl"]),
         .executable(name: "gongzhi-noticeboard", targets: ["gongzhi-noticeboard"]),
+        .executable(name: "gongzhi-samples", targets: ["gongzhi-samples"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -32,6 +33,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
         // The wire: frames, envelopes, status codes, stream states, call abstractions. No sockets.
@@ -136,9 +138,12 @@ let package = Package(
             name: "GongzhiHost",
             dependencies: [
                 "CGongzhiSHA256",
+                "GongzhiObjects",
                 "GongzhiRPC",
                 "GongzhiRPCPosix",
                 "GongzhiSchemas",
+                "GongzhiStore",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -185,11 +190,14 @@ let package = Package(
         .target(
             name: "GongzhiControl",
             dependencies: [
+                "GongzhiObjects",
                 "GongzhiRPC",
                 "GongzhiRPCPosix",
                 "GongzhiSchemas",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
         .executableTarget(
@@ -207,6 +215,16 @@ let package = Package(
             ],
             path: "Plugins/noticeboard",
             exclude: ["noticeboard.plugin.toml"]
+        ),
+        // Writes the sample district's objects (synthetic, deterministic) for `gongzhictl apply -f`.
+        .executableTarget(
+            name: "gongzhi-samples",
+            dependencies: [
+                "GongzhiSchemas",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            path: "Deploy/samples/generator"
         ),
         // A plugin for the host's end-to-end tests: echo, probes, and misbehaviour on request.
         .executableTarget(
@@ -301,8 +319,10 @@ let package = Package(
                 "gongzhi-host",
                 "gongzhictl",
                 "gongzhi-noticeboard",
+                "gongzhi-samples",
                 "gongzhi-test-plugin",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
     ]

@@ -64,6 +64,74 @@ public nonisolated struct Gongzhi_Host_V1_Object: Sendable {
   public init() {}
 }
 
+/// A kind of object, as the host knows it.
+public nonisolated struct Gongzhi_Host_V1_Kind: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// "Resident", or a registered kind such as "Case".
+  public var name: String = String()
+
+  /// The full protobuf name of the kind's message, e.g. "gongzhi.core.v1.Resident".
+  public var messageName: String = String()
+
+  /// "host" for core kinds, else the plugin that registered it.
+  public var owner: String = String()
+
+  /// The paths of the message's sensitive fields (marked with (gongzhi.core.v1.sensitive)).
+  public var sensitiveFields: [String] = []
+
+  /// The revision of the registration (0 for core kinds).
+  public var revision: Int64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Gongzhi_Host_V1_RegisterKindRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The kind's name: a letter, then letters and digits (e.g. "Case"); not a core kind's.
+  public var name: String = String()
+
+  /// The full protobuf name of the kind's message, which file_descriptor_set must define.
+  public var messageName: String = String()
+
+  /// A serialized google.protobuf.FileDescriptorSet holding the message and every message it uses
+  /// (protoc --include_imports --descriptor_set_out).
+  public var fileDescriptorSet: Data = Data()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Gongzhi_Host_V1_ListKindsRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Gongzhi_Host_V1_ListKindsResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var kinds: [Gongzhi_Host_V1_Kind] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 public nonisolated struct Gongzhi_Host_V1_GetRequest: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -485,6 +553,145 @@ nonisolated extension Gongzhi_Host_V1_Object: SwiftProtobuf.Message, SwiftProtob
     if lhs.owner != rhs.owner {return false}
     if lhs.data != rhs.data {return false}
     if lhs.redactedFields != rhs.redactedFields {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Gongzhi_Host_V1_Kind: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Kind"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{3}message_name\0\u{1}owner\0\u{3}sensitive_fields\0\u{1}revision\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.name) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.messageName) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.owner) }()
+      case 4: try { try decoder.decodeRepeatedStringField(value: &self.sensitiveFields) }()
+      case 5: try { try decoder.decodeSingularInt64Field(value: &self.revision) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.name.isEmpty {
+      try visitor.visitSingularStringField(value: self.name, fieldNumber: 1)
+    }
+    if !self.messageName.isEmpty {
+      try visitor.visitSingularStringField(value: self.messageName, fieldNumber: 2)
+    }
+    if !self.owner.isEmpty {
+      try visitor.visitSingularStringField(value: self.owner, fieldNumber: 3)
+    }
+    if !self.sensitiveFields.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.sensitiveFields, fieldNumber: 4)
+    }
+    if self.revision != 0 {
+      try visitor.visitSingularInt64Field(value: self.revision, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Gongzhi_Host_V1_Kind, rhs: Gongzhi_Host_V1_Kind) -> Bool {
+    if lhs.name != rhs.name {return false}
+    if lhs.messageName != rhs.messageName {return false}
+    if lhs.owner != rhs.owner {return false}
+    if lhs.sensitiveFields != rhs.sensitiveFields {return false}
+    if lhs.revision != rhs.revision {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Gongzhi_Host_V1_RegisterKindRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RegisterKindRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{3}message_name\0\u{3}file_descriptor_set\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.name) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.messageName) }()
+      case 3: try { try decoder.decodeSingularBytesField(value: &self.fileDescriptorSet) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.name.isEmpty {
+      try visitor.visitSingularStringField(value: self.name, fieldNumber: 1)
+    }
+    if !self.messageName.isEmpty {
+      try visitor.visitSingularStringField(value: self.messageName, fieldNumber: 2)
+    }
+    if !self.fileDescriptorSet.isEmpty {
+      try visitor.visitSingularBytesField(value: self.fileDescriptorSet, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Gongzhi_Host_V1_RegisterKindRequest, rhs: Gongzhi_Host_V1_RegisterKindRequest) -> Bool {
+    if lhs.name != rhs.name {return false}
+    if lhs.messageName != rhs.messageName {return false}
+    if lhs.fileDescriptorSet != rhs.fileDescriptorSet {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Gongzhi_Host_V1_ListKindsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListKindsRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap()
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    // Load everything into unknown fields
+    while try decoder.nextFieldNumber() != nil {}
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Gongzhi_Host_V1_ListKindsRequest, rhs: Gongzhi_Host_V1_ListKindsRequest) -> Bool {
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Gongzhi_Host_V1_ListKindsResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListKindsResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}kinds\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.kinds) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.kinds.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.kinds, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Gongzhi_Host_V1_ListKindsResponse, rhs: Gongzhi_Host_V1_ListKindsResponse) -> Bool {
+    if lhs.kinds != rhs.kinds {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -25,6 +25,8 @@ public enum Gongzhi_Host_V1_Objects {
         public static let delete = "Delete"
         public static let txn = "Txn"
         public static let watch = "Watch"
+        public static let registerKind = "RegisterKind"
+        public static let listKinds = "ListKinds"
     }
 }
 
@@ -48,6 +50,12 @@ public protocol Gongzhi_Host_V1_ObjectsHandler: RPCService {
 
     /// Every change of a kind after a revision, as it happens.
     func watch(request: Gongzhi_Host_V1_WatchRequest, responses: RPCResponseWriter<Gongzhi_Host_V1_WatchEvent>, context: ServerCallContext) async throws
+
+    /// Registers a kind owned by the calling plugin, or changes its schema. Only plugins register kinds.
+    func registerKind(request: Gongzhi_Host_V1_RegisterKindRequest, context: ServerCallContext) async throws -> Gongzhi_Host_V1_Kind
+
+    /// Every kind the host knows: the core kinds and those plugins registered.
+    func listKinds(request: Gongzhi_Host_V1_ListKindsRequest, context: ServerCallContext) async throws -> Gongzhi_Host_V1_ListKindsResponse
 }
 
 extension Gongzhi_Host_V1_ObjectsHandler {
@@ -84,6 +92,14 @@ extension Gongzhi_Host_V1_ObjectsHandler {
                 let writer: RPCResponseWriter<Gongzhi_Host_V1_WatchEvent> = responses.encoding { try MessageCodec.encode($0) }
                 try await self.watch(request: request, responses: writer, context: context)
                 return Data()
+            }),
+            Gongzhi_Host_V1_Objects.Method.registerKind: RPCMethodHandler(unary: { payload, context in
+                let request = try MessageCodec.decode(Gongzhi_Host_V1_RegisterKindRequest.self, from: payload)
+                return try MessageCodec.encode(try await self.registerKind(request: request, context: context))
+            }),
+            Gongzhi_Host_V1_Objects.Method.listKinds: RPCMethodHandler(unary: { payload, context in
+                let request = try MessageCodec.decode(Gongzhi_Host_V1_ListKindsRequest.self, from: payload)
+                return try MessageCodec.encode(try await self.listKinds(request: request, context: context))
             }),
         ]
     }
@@ -130,6 +146,16 @@ public struct Gongzhi_Host_V1_ObjectsClient: Sendable {
         _ handle: (RPCResponseStream<Gongzhi_Host_V1_WatchEvent>) async throws -> Result
     ) async throws -> Result {
         try await channel.serverStreaming(service: Gongzhi_Host_V1_Objects.serviceName, method: Gongzhi_Host_V1_Objects.Method.watch, request: request, responseType: Gongzhi_Host_V1_WatchEvent.self, options: options, handle)
+    }
+
+    /// Registers a kind owned by the calling plugin, or changes its schema. Only plugins register kinds.
+    public func registerKind(_ request: Gongzhi_Host_V1_RegisterKindRequest, options: CallOptions = .defaults) async throws -> Gongzhi_Host_V1_Kind {
+        try await channel.unary(service: Gongzhi_Host_V1_Objects.serviceName, method: Gongzhi_Host_V1_Objects.Method.registerKind, request: request, responseType: Gongzhi_Host_V1_Kind.self, options: options).message
+    }
+
+    /// Every kind the host knows: the core kinds and those plugins registered.
+    public func listKinds(_ request: Gongzhi_Host_V1_ListKindsRequest, options: CallOptions = .defaults) async throws -> Gongzhi_Host_V1_ListKindsResponse {
+        try await channel.unary(service: Gongzhi_Host_V1_Objects.serviceName, method: Gongzhi_Host_V1_Objects.Method.listKinds, request: request, responseType: Gongzhi_Host_V1_ListKindsResponse.self, options: options).message
     }
 }
 

@@ -1,0 +1,1 @@
+print("gongzhi-samples: not written yet")
