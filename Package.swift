@@ -172,6 +172,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
         // Starts a real host with an author's plugins inside a test.
@@ -235,6 +236,7 @@ let package = Package(
                 "GongzhiRPC",
                 "GongzhiSchemas",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
             path: "Tests/Plugins/gongzhi-test-plugin"
         ),

@@ -15,6 +15,13 @@ public struct KindSchema: Sendable {
     /// Who may write objects of the kind: "host" for core kinds, or the owning plugin's name.
     public var owner: String
     public var sensitive: SensitiveFields
+
+    public init(name: String, messageName: String, owner: String, sensitive: SensitiveFields) {
+        self.name = name
+        self.messageName = messageName
+        self.owner = owner
+        self.sensitive = sensitive
+    }
 }
 
 /// The core kinds of community governance, defined in `Schemas/gongzhi/core/v1` and owned by the host.

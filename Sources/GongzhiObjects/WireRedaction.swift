@@ -125,3 +125,72 @@ enum WireVarint {
         return nil
     }
 }
+
+extension WireRedaction {
+    /// What a caller that may not see personal data writes over `stored`: `incoming`, plus every top-level
+    /// sensitive field of `stored` that `incoming` does not set, so that an update made from a redacted read
+    /// never erases personal data. (The caller can still set a sensitive field; it cannot see it.)
+    ///
+    /// Sensitive fields inside nested messages cannot be carried over this way; their paths, where `stored`
+    /// has any, are returned in `nestedPresent` for the caller to refuse the write.
+    public static func keepingSensitiveFields(
+        of stored: Data,
+        in incoming: Data,
+        fields: SensitiveFields
+    ) throws(MalformedMessage) -> (data: Data, nestedPresent: [String]) {
+        if fields.isEmpty { return (incoming, []) }
+        let storedBytes = Array(stored)
+        var kept: [UInt8] = []
+        var index = 0
+        while index < storedBytes.count {
+            let start = index
+            let number = try skipField(storedBytes, &index)
+            if fields.fields[number] != nil {
+                kept += storedBytes[start..<index]
+            }
+        }
+        var nestedPresent: [String] = []
+        if !fields.nested.isEmpty {
+            let nestedOnly = SensitiveFields(fields: [:], nested: fields.nested)
+            nestedPresent = try redact(stored, fields: nestedOnly).removed
+        }
+        if kept.isEmpty { return (incoming, nestedPresent) }
+        let incomingBytes = Array(incoming)
+        var setByIncoming: Set<Int32> = []
+        index = 0
+        while index < incomingBytes.count {
+            setByIncoming.insert(try skipField(incomingBytes, &index))
+        }
+        var out = incomingBytes
+        index = 0
+        while index < kept.count {
+            let start = index
+            let number = try skipField(kept, &index)
+            if !setByIncoming.contains(number) { out += kept[start..<index] }
+        }
+        return (Data(out), nestedPresent)
+    }
+
+    /// Moves past one field, returning its number.
+    private static func skipField(_ bytes: [UInt8], _ index: inout Int) throws(MalformedMessage) -> Int32 {
+        let start = index
+        let tag = try readVarint(bytes, &index, end: bytes.count)
+        let number = Int32(truncatingIfNeeded: tag >> 3)
+        guard number > 0 else { throw MalformedMessage(offset: start, reason: "field number 0") }
+        switch tag & 7 {
+        case 0: _ = try readVarint(bytes, &index, end: bytes.count)
+        case 1: index += 8
+        case 5: index += 4
+        case 2:
+            let length = try readVarint(bytes, &index, end: bytes.count)
+            guard length <= UInt64(bytes.count - index) else {
+                throw MalformedMessage(offset: start, reason: "a length of \(length) runs past the end")
+            }
+            index += Int(length)
+        default:
+            throw MalformedMessage(offset: start, reason: "wire type \(tag & 7) is not supported")
+        }
+        guard index <= bytes.count else { throw MalformedMessage(offset: start, reason: "a field runs past the end") }
+        return number
+    }
+}

@@ -17,6 +17,8 @@ public struct PluginContext: Sendable {
     public let dataDirectory: String
     /// Calls services through the host, with the plugin's token and grants.
     public let host: HostChannel
+    /// The host's object store, typed (through ``host``, with the plugin's grants).
+    public var objects: HostObjects { HostObjects(channel: host) }
 
     let hooks: PluginHooks
 

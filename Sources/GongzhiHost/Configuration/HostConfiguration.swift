@@ -28,11 +28,14 @@ public struct HostConfiguration: Sendable, Equatable {
     /// Lifetime of an API token issued without one.
     public var defaultTokenLifetime: Duration
     public var supervision: SupervisionPolicy
+    /// The object store's settings (`[objects]`).
+    public var objects: ObjectStoreSettings
     /// Plugins by name, in name order.
     public var plugins: [PluginConfiguration]
 
     public static let knownKeys: Set<String> = [
-        "runtime_dir", "data_dir", "plugin_dir", "admin_uids", "log_level", "token_ttl", "supervision", "plugins",
+        "runtime_dir", "data_dir", "plugin_dir", "admin_uids", "log_level", "token_ttl", "supervision", "objects",
+        "plugins",
     ]
 
     /// Reads and checks the file at `path`.
@@ -72,6 +75,7 @@ public struct HostConfiguration: Sendable, Equatable {
         }
         let tokenLifetime = try top.duration("token_ttl") ?? .seconds(30 * 86_400)
         let supervision = try SupervisionPolicy(reading: top.table("supervision"))
+        let objects = try ObjectStoreSettings(reading: top.table("objects"))
 
         var plugins: [PluginConfiguration] = []
         if let table = try top.table("plugins") {
@@ -96,9 +100,13 @@ public struct HostConfiguration: Sendable, Equatable {
             logLevel: level,
             defaultTokenLifetime: tokenLifetime,
             supervision: supervision,
+            objects: objects,
             plugins: plugins
         )
     }
+
+    /// The object store's database file.
+    public var objectStorePath: String { dataDirectory + "/host/objects.sqlite" }
 
     public func plugin(named name: String) -> PluginConfiguration? {
         plugins.first { $0.name == name }
@@ -199,6 +207,33 @@ public struct PluginConfiguration: Sendable, Equatable {
 }
 
 /// How the host supervises the plugins it starts.
+/// How the object store keeps its history: `[objects]` in the configuration.
+public struct ObjectStoreSettings: Sendable, Equatable {
+    /// How long the change history is kept for watchers to resume from (`history_retention`, default 24 h).
+    public var historyRetention: Duration = .seconds(86_400)
+    /// How often expired history is compacted (`compaction_interval`, default 10 min).
+    public var compactionInterval: Duration = .seconds(600)
+
+    public init() {}
+
+    static let knownKeys: Set<String> = ["history_retention", "compaction_interval"]
+
+    init(reading table: TOMLTableReader?) throws(ConfigurationError) {
+        guard let table else { return }
+        try table.rejectUnknownKeys(Self.knownKeys)
+        if let value = try table.duration("history_retention") {
+            guard value >= .seconds(1) else {
+                throw table.error("history_retention", "must be at least 1s (hours are usual), so watchers can resume")
+            }
+            historyRetention = value
+        }
+        if let value = try table.duration("compaction_interval") {
+            guard value >= .seconds(1) else { throw table.error("compaction_interval", "must be at least 1s") }
+            compactionInterval = value
+        }
+    }
+}
+
 public struct SupervisionPolicy: Sendable, Equatable {
     public var healthInterval: Duration = .seconds(5)
     public var healthTimeout: Duration = .seconds(2)

@@ -1,6 +1,7 @@
 import GongzhiRPC
 import GongzhiRPCPosix
 import GongzhiSchemas
+import GongzhiStore
 import Logging
 import NIOCore
 import NIOPosix
@@ -100,6 +101,25 @@ public final class HostService: Service, Sendable {
             ready.fail(failure)
             throw failure
         }
+        let store: SQLiteObjectStorage
+        let objects: ObjectsService
+        do {
+            var settings = SQLiteObjectStorage.Configuration(
+                path: configuration.objectStorePath,
+                historyRetention: configuration.objects.historyRetention
+            )
+            settings.maximumReaderCount = 8
+            store = try SQLiteObjectStorage(configuration: settings, logger: logger)
+            objects = ObjectsService(storage: store, audit: audit, logger: logger)
+            try await objects.loadRegisteredKinds()
+        } catch {
+            let failure = HostStartError(
+                message: "cannot open the object store \(configuration.objectStorePath): \(error)"
+            )
+            await audit.close()
+            ready.fail(failure)
+            throw failure
+        }
         let credentials = Credentials(tokens: tokens, adminUIDs: configuration.adminUIDs)
         let routes = RoutingTable()
         let fleet = PluginFleet(
@@ -134,7 +154,8 @@ public final class HostService: Service, Sendable {
                 routes: routes,
                 credentials: credentials,
                 audit: audit,
-                configurationPath: configuration.path
+                configurationPath: configuration.path,
+                objects: objects
             ),
             logger: logger,
             eventLoopGroup: eventLoopGroup
@@ -147,7 +168,8 @@ public final class HostService: Service, Sendable {
                 routes: routes,
                 credentials: credentials,
                 audit: audit,
-                configurationPath: configuration.path
+                configurationPath: configuration.path,
+                objects: objects
             ),
             logger: logger,
             eventLoopGroup: eventLoopGroup
@@ -183,6 +205,10 @@ public final class HostService: Service, Sendable {
             await fleet.apply(configuration)
             ready.succeed()
 
+            let compaction = Task { [logger] in
+                await Self.compactHistory(store, every: configuration.objects.compactionInterval, logger: logger)
+            }
+
             let hangups: Task<Void, Never>? =
                 reloadsOnHangup
                 ? Task { [weak self] in
@@ -210,15 +236,31 @@ public final class HostService: Service, Sendable {
                 stopContinuation.finish()
             }
             hangups?.cancel()
+            compaction.cancel()
             logger.info("stopping: plugins first")
             await fleet.stopAll()
             adminServer.beginGracefulShutdown()
             hostServer.beginGracefulShutdown()
+            // Watches end when the store closes; writes already submitted are committed first.
+            try? await store.close()
             try await group.waitForAll()
         }
         audit.record(principal: "host", action: "host.stop", outcome: "ok")
         await audit.close()
         logger.info("host stopped")
+    }
+
+    /// Trims the change history older than the retention window, every `interval`, until cancelled.
+    private static func compactHistory(_ store: SQLiteObjectStorage, every interval: Duration, logger: Logger) async {
+        while !Task.isCancelled {
+            do {
+                let before = try await store.compactExpired(now: wallClockMilliseconds())
+                logger.debug("history compacted", metadata: ["before-revision": "\(before)"])
+            } catch {
+                logger.warning("compacting the object history failed; it will be tried again: \(error)")
+            }
+            try? await Task.sleep(for: interval)
+        }
     }
 
     /// Creates the runtime and data folders, takes the runtime folder's lock, and cleans up after a

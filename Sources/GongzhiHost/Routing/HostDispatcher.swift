@@ -30,6 +30,8 @@ struct HostDispatcher: RPCCallDispatcher {
     let credentials: Credentials
     let audit: AuditLog
     let configurationPath: String
+    /// The object store, served on both sockets with per-method grants.
+    let objects: ObjectsService?
 
     /// A caller as identified, and what it may do before grants are checked.
     private struct Caller {
@@ -60,6 +62,9 @@ struct HostDispatcher: RPCCallDispatcher {
         if caller.registersOnly && !isRegistration {
             return deny(principal, head, "\(principal) must register before it calls anything else")
         }
+        if head.service == Gongzhi_Host_V1_Objects.serviceName, let objects {
+            return dispatchObjects(head, caller: caller, objects: objects)
+        }
         if local.serves(head.service) {
             if head.service == Gongzhi_Host_V1_Registration.serviceName {
                 guard case .plugin = principal else {
@@ -69,16 +74,47 @@ struct HostDispatcher: RPCCallDispatcher {
             return local.dispatch(head)
         }
         guard (caller.clientGrants ?? grants(of: principal)).allows(service: head.service, method: head.method) else {
-            return deny(
-                principal,
-                head,
-                "\(principal) may not call \(head.service)/\(head.method); an administrator grants this "
-                    + (principal.kind == "plugin"
-                        ? "by approving it in the plugin's grants in \(configurationPath)"
-                        : "with a token scope that covers it")
-            )
+            return deny(principal, head, notGranted(principal, head))
         }
         return route(head, principal: principal)
+    }
+
+    /// The object store's methods: each needs its grant (`gongzhi.host.v1.Objects/METHOD`), and personal data is
+    /// shown only to holders of ``ObjectGrants/personalData``.
+    private func dispatchObjects(
+        _ head: RPCCallHead,
+        caller: Caller,
+        objects: ObjectsService
+    ) -> Result<RPCMethodHandler, RPCError> {
+        let principal = caller.principal
+        let grants = caller.clientGrants ?? grants(of: principal)
+        let objectCaller = ObjectCaller(
+            principal: principal,
+            readsPersonalData: grants.allows(
+                service: ObjectGrants.personalDataService,
+                method: ObjectGrants.personalDataMethod
+            )
+        )
+        guard let handler = objects.handler(method: head.method, caller: objectCaller) else {
+            return .failure(
+                RPCError(
+                    code: .unimplemented,
+                    message: "\(head.service) has no method \(head.method) (it has: "
+                        + objects.methodNames.joined(separator: ", ") + ")"
+                )
+            )
+        }
+        guard grants.allows(service: head.service, method: head.method) else {
+            return deny(principal, head, notGranted(principal, head))
+        }
+        return .success(handler)
+    }
+
+    private func notGranted(_ principal: Principal, _ head: RPCCallHead) -> String {
+        "\(principal) may not call \(head.service)/\(head.method); an administrator grants this "
+            + (principal.kind == "plugin"
+                ? "by approving it in the plugin's grants in \(configurationPath)"
+                : "with a token scope that covers it")
     }
 
     private func deny(

@@ -11,6 +11,8 @@
 //   TEST_PLUGIN_SERVICE_SUFFIX  serve gongzhi.test.v1.Echo<suffix> and gongzhi.test.v1.Probe<suffix> instead,
 //                               so that several copies can run under one host (a service has one plugin)
 //
+//   TEST_PLUGIN_OBJECTS    what it does with the object store (see ObjectBehaviors.swift)
+//
 // (The host passes only the GONGZHI_ variables it sets itself, and the variables the configuration
 // gives a plugin, which cannot start with GONGZHI_.)
 
@@ -78,6 +80,7 @@ struct TestPlugin {
             case .normal, .crashOnStart, .wrongVersion:
                 break
             }
+            try await ObjectBehaviors.start(context)
             let suffix = PluginEnvironment.processVariable(TestBehavior.serviceSuffix) ?? ""
             let services: [any RPCService] = [EchoService(), ProbeService(host: context.host)]
             guard !suffix.isEmpty else { return services }

@@ -1,0 +1,153 @@
+import GongzhiRPC
+import Logging
+import Synchronization
+
+/// Every object of one kind (that matches a selector), kept current in memory: it lists them, then follows
+/// their changes, and lists again when the host says the history it would resume from is gone.
+///
+/// ```swift
+/// let grids = ObjectCache(Gongzhi_Core_V1_Grid.self, objects: context.objects, logger: context.logger)
+/// let task = Task { await grids.run() }
+/// await grids.waitUntilSynced()
+/// let polygon = grids["330199001001001"]?.message.polygon
+/// ```
+///
+/// `run()` keeps going until its task is cancelled; when the host cannot be reached it retries with a backoff
+/// and resumes from the last revision it saw, so no change is missed.
+public final class ObjectCache<M: ObjectKind>: Sendable {
+    /// What subscribers hear.
+    public enum Update: Sendable {
+        /// The cache was (re)filled from a list: it now holds `count` objects.
+        case synced(count: Int, revision: Int64)
+        /// One object changed.
+        case changed(ObjectEvent<M>)
+    }
+
+    private struct State {
+        var objects: [String: TypedObject<M>] = [:]
+        var revision: Int64 = 0
+        var synced = false
+        var syncWaiters: [CheckedContinuation<Void, Never>] = []
+        var subscribers: [Int: AsyncStream<Update>.Continuation] = [:]
+        var nextSubscriber = 0
+    }
+
+    private let objects: HostObjects
+    private let selector: String
+    private let logger: Logger
+    private let state = Mutex(State())
+
+    public init(_ type: M.Type, objects: HostObjects, selector: String = "", logger: Logger) {
+        self.objects = objects
+        self.selector = selector
+        self.logger = logger
+    }
+
+    /// The object with this id, if the cache holds it.
+    public subscript(id: String) -> TypedObject<M>? {
+        state.withLock { $0.objects[id] }
+    }
+
+    /// Every object the cache holds, by id.
+    public var snapshot: [String: TypedObject<M>] {
+        state.withLock { $0.objects }
+    }
+
+    /// The revision the cache is current to.
+    public var revision: Int64 {
+        state.withLock { $0.revision }
+    }
+
+    /// Returns once the first list has filled the cache.
+    public func waitUntilSynced() async {
+        await withCheckedContinuation { continuation in
+            let ready = state.withLock { state in
+                if state.synced { return true }
+                state.syncWaiters.append(continuation)
+                return false
+            }
+            if ready { continuation.resume() }
+        }
+    }
+
+    /// The cache's updates from now on, until the stream is dropped or `run()` ends.
+    public func updates() -> AsyncStream<Update> {
+        let (stream, continuation) = AsyncStream.makeStream(of: Update.self)
+        let id = state.withLock { state in
+            let id = state.nextSubscriber
+            state.nextSubscriber += 1
+            state.subscribers[id] = continuation
+            return id
+        }
+        continuation.onTermination = { [weak self] _ in
+            self?.state.withLock { _ = $0.subscribers.removeValue(forKey: id) }
+        }
+        return stream
+    }
+
+    /// Lists, then follows the changes, until cancelled.
+    public func run() async {
+        var backoff = Duration.milliseconds(100)
+        var needsList = true
+        while !Task.isCancelled {
+            do {
+                if needsList {
+                    let list = try await objects.list(M.self, selector: selector)
+                    apply(list: list.objects, revision: list.revision)
+                    needsList = false
+                }
+                let events = objects.watch(M.self, after: revision, selector: selector)
+                for try await event in events {
+                    apply(event)
+                    backoff = .milliseconds(100)
+                }
+            } catch let error as RPCError where error.code == .outOfRange {
+                logger.notice(
+                    "the history to resume \(M.kindName) from was compacted; listing again",
+                    metadata: ["revision": "\(revision)"]
+                )
+                needsList = true
+                continue
+            } catch {
+                if Task.isCancelled { break }
+                logger.warning(
+                    "following \(M.kindName) failed; retrying in \(backoff)",
+                    metadata: ["error": "\(error)"]
+                )
+            }
+            try? await Task.sleep(for: backoff)
+            backoff = min(backoff * 2, .seconds(5))
+        }
+        state.withLock { state in
+            for subscriber in state.subscribers.values { subscriber.finish() }
+            state.subscribers = [:]
+        }
+    }
+
+    private func apply(list: [TypedObject<M>], revision: Int64) {
+        let (waiters, subscribers) = state.withLock { state in
+            state.objects = Dictionary(list.map { ($0.id, $0) }, uniquingKeysWith: { $1 })
+            state.revision = revision
+            state.synced = true
+            defer { state.syncWaiters = [] }
+            return (state.syncWaiters, Array(state.subscribers.values))
+        }
+        for waiter in waiters { waiter.resume() }
+        for subscriber in subscribers { subscriber.yield(.synced(count: list.count, revision: revision)) }
+    }
+
+    private func apply(_ event: ObjectEvent<M>) {
+        let subscribers: [AsyncStream<Update>.Continuation]? = state.withLock { state in
+            state.revision = max(state.revision, event.revision)
+            let id = event.object.id
+            // A list read page by page may already show a change its watch then delivers.
+            if let held = state.objects[id], held.revision >= event.revision { return nil }
+            switch event.change {
+            case .added, .modified: state.objects[id] = event.object
+            case .deleted: state.objects[id] = nil
+            }
+            return Array(state.subscribers.values)
+        }
+        for subscriber in subscribers ?? [] { subscriber.yield(.changed(event)) }
+    }
+}
