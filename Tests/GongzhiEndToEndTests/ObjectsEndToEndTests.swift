@@ -120,6 +120,7 @@ final class ObjectsEndToEndTests: XCTestCase {
         // List: selectors, parent, paging, and the list's revision.
         for index in 2...7 {
             var object = try resident("R-\(index)")
+            object.parent = "H-2"
             object.labels = ["compound": index.isMultiple(of: 2) ? "c2" : "c3"]
             _ = try await create(objects, object)
         }
@@ -590,7 +591,7 @@ final class ObjectsEndToEndTests: XCTestCase {
         }
         try await Task.sleep(for: .milliseconds(1500))
         host.process.signal(SIGKILL)
-        for writer in writers { await writer.value }
+        for writer in writers { try await writer.value }
         _ = await host.process.waitForExit()
         await host.admin.close()
         let written = acknowledged.all

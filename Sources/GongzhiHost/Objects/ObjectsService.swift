@@ -273,7 +273,7 @@ struct ObjectsCall: Gongzhi_Host_V1_ObjectsHandler {
             let labels = try LabelRequirement.parseSelector(request.labelSelector)
             // Subscribed before the start is read, so that no commit falls between them.
             let commits = storage.commits()
-            let start = request.afterRevision == 0 ? try await storage.currentRevision() : request.afterRevision
+            let start = request.fromNow ? try await storage.currentRevision() : request.afterRevision
             return (labels, commits, start)
         }
         var after = start

@@ -85,18 +85,19 @@ public struct HostObjects: Sendable {
         return try await client.delete(request).revision
     }
 
-    /// The changes of the kind after `revision` (0: from now), as they happen, until the stream is dropped.
+    /// The changes of the kind after `revision` (nil: from now on), as they happen, until the stream is dropped.
     ///
     /// Fails with OUT_OF_RANGE when the history after `revision` was compacted: list again, and watch after
     /// the list's revision (``ObjectCache`` does this).
     public func watch<M: ObjectKind>(
         _ type: M.Type,
-        after revision: Int64,
+        after revision: Int64?,
         selector: String = ""
     ) -> AsyncThrowingStream<ObjectEvent<M>, any Error> {
         var request = Gongzhi_Host_V1_WatchRequest()
         request.kind = M.kindName
-        request.afterRevision = revision
+        request.afterRevision = revision ?? 0
+        request.fromNow = revision == nil
         request.labelSelector = selector
         let client = self.client
         let watchRequest = request

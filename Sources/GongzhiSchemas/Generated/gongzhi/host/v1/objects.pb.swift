@@ -402,10 +402,14 @@ public nonisolated struct Gongzhi_Host_V1_WatchRequest: Sendable {
 
   public var kind: String = String()
 
-  /// Changes after this revision; 0 starts from now.
+  /// Changes after this revision (0: every change the retained history holds). Give a list's revision to
+  /// follow the list.
   public var afterRevision: Int64 = 0
 
   public var labelSelector: String = String()
+
+  /// Start from the current revision instead of after_revision: only changes from now on.
+  public var fromNow: Bool = false
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -1170,7 +1174,7 @@ nonisolated extension Gongzhi_Host_V1_TxnResponse: SwiftProtobuf.Message, SwiftP
 
 nonisolated extension Gongzhi_Host_V1_WatchRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".WatchRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}kind\0\u{3}after_revision\0\u{3}label_selector\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}kind\0\u{3}after_revision\0\u{3}label_selector\0\u{3}from_now\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1181,6 +1185,7 @@ nonisolated extension Gongzhi_Host_V1_WatchRequest: SwiftProtobuf.Message, Swift
       case 1: try { try decoder.decodeSingularStringField(value: &self.kind) }()
       case 2: try { try decoder.decodeSingularInt64Field(value: &self.afterRevision) }()
       case 3: try { try decoder.decodeSingularStringField(value: &self.labelSelector) }()
+      case 4: try { try decoder.decodeSingularBoolField(value: &self.fromNow) }()
       default: break
       }
     }
@@ -1196,6 +1201,9 @@ nonisolated extension Gongzhi_Host_V1_WatchRequest: SwiftProtobuf.Message, Swift
     if !self.labelSelector.isEmpty {
       try visitor.visitSingularStringField(value: self.labelSelector, fieldNumber: 3)
     }
+    if self.fromNow != false {
+      try visitor.visitSingularBoolField(value: self.fromNow, fieldNumber: 4)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1203,6 +1211,7 @@ nonisolated extension Gongzhi_Host_V1_WatchRequest: SwiftProtobuf.Message, Swift
     if lhs.kind != rhs.kind {return false}
     if lhs.afterRevision != rhs.afterRevision {return false}
     if lhs.labelSelector != rhs.labelSelector {return false}
+    if lhs.fromNow != rhs.fromNow {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
