@@ -15,27 +15,32 @@ import Darwin
 public struct GongzhiControl: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "gongzhictl",
-        abstract: "Administer a running gongzhi-host: its plugins, tokens and audit log.",
+        abstract: "Administer a running gongzhi-host: its objects, plugins, tokens and audit log.",
         discussion: """
             gongzhictl calls the host's admin socket: --socket PATH, else $GONGZHI_ADMIN_SOCKET, else \
             /run/gongzhi/admin.sock. The host answers only the uids listed in admin_uids of its config.
 
             Every command prints a table for people; -o json (--output json) prints JSON for scripts, \
-            with the protocol's snake_case field names (plugins logs: one JSON object a line).
+            with the protocol's snake_case field names (plugins logs: one JSON object a line). The object \
+            commands (get, describe, watch, apply, delete) print objects as documents with -o json or \
+            -o yaml, in the format that apply reads.
 
             Exit codes:
               0  ok
               1  the host refused or failed the request
               2  usage error
               3  the host cannot be reached (no socket, host not running)
-              4  not found (no such plugin or token)
+              4  not found (no such object, kind, plugin or token)
               5  permission denied (your uid is not in the host's admin_uids)
 
             Shell completion comes from gongzhictl --generate-completion-script bash|zsh|fish; for bash:
               gongzhictl --generate-completion-script bash \\
                 > /etc/bash_completion.d/gongzhictl
             """,
-        subcommands: [Status.self, Plugins.self, Tokens.self, Audit.self]
+        subcommands: [
+            Status.self, Get.self, Describe.self, Watch.self, Apply.self, Delete.self, Plugins.self, Tokens.self,
+            Audit.self,
+        ]
     )
 
     @OptionGroup public var global: GlobalOptions

@@ -1,9 +1,10 @@
-import GongzhiControl
 import GongzhiRPC
 import GongzhiSchemas
 import GongzhiTestSupport
 import Synchronization
 import XCTest
+
+@testable import GongzhiControl
 
 /// The Admin service with the fixtures' answers, recording what it was asked; refuses everything when `denying`.
 private final class FakeAdmin: Gongzhi_Host_V1_AdminHandler {
@@ -185,8 +186,8 @@ private final class FakeAdmin: Gongzhi_Host_V1_AdminHandler {
     }
 }
 
-/// Every command against an in-process Admin service on a real socket: what it asks, what it prints,
-/// and how it exits.
+/// Every command against an in-process host (the Admin service, and the Objects service in memory) on a
+/// real socket: what it asks, what it prints, and how it exits.
 final class FakeHostTests: XCTestCase {
     private func withFakeHost(
         denying: Bool = false,
@@ -194,7 +195,8 @@ final class FakeHostTests: XCTestCase {
             async throws -> Void
     ) async throws {
         let admin = FakeAdmin(denying: denying)
-        try await withRPCServer(services: [admin]) { _, directory in
+        // Both on one socket, as the host serves them on admin.sock.
+        try await withRPCServer(services: [admin, FakeObjects()]) { _, directory in
             let socket = directory.file("server.sock")
             try await body(
                 { arguments in
@@ -263,6 +265,21 @@ final class FakeHostTests: XCTestCase {
                     "ListAudit limit=2", "ListAudit limit=0",
                 ]
             )
+        }
+    }
+
+    func testTheAdminSocketServesObjectsToo() async throws {
+        try await withFakeHost { run, admin in
+            let (status, output, errors) = await run(["get", "kinds"])
+            XCTAssertEqual(status, 0, errors)
+            XCTAssertEqual(output, ObjectOutput.kindTable(Fixtures.kinds.sorted { $0.name < $1.name }))
+            let yaml = await run(["plugins", "list", "-o", "yaml"])
+            XCTAssertEqual(yaml.status, ControlExitCode.usage)
+            XCTAssertEqual(
+                yaml.errors,
+                "error: -o yaml is for the object commands (get, describe, watch, apply); use -o json or -o table\n"
+            )
+            XCTAssertEqual(admin.requests.withLock { $0 }, [], "refused before calling")
         }
     }
 

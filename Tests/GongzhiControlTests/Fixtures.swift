@@ -1,5 +1,7 @@
-import GongzhiControl
+import Foundation
 import GongzhiSchemas
+
+@testable import GongzhiControl
 
 /// Fixed answers of the Admin service, and a fixed clock, for output tests.
 enum Fixtures {
@@ -136,4 +138,86 @@ enum Fixtures {
             $0.text = "公告 store is not writable"
         },
     ]
+}
+
+// MARK: Objects
+
+extension Fixtures {
+    static let resident = Gongzhi_Core_V1_Resident.with {
+        $0.id = "r-0001"
+        $0.name = "王秀英"
+        $0.phone = "13800000000"
+        $0.gender = .female
+        $0.birthDate = "1941-03-08"
+        $0.householdID = "h-0001"
+        $0.tags = [.livingAlone, .elderly]
+        $0.registeredHere = true
+    }
+
+    static let residentObject = Gongzhi_Host_V1_Object.with {
+        $0.kind = "Resident"
+        $0.id = "r-0001"
+        $0.revision = 42
+        $0.labels = ["tag": "elderly", "grid": "110105001001001"]
+        $0.parent = "h-0001"
+        $0.createdAtMs = nowMs - (3 * 86_400 + 4 * 3600) * 1000
+        $0.updatedAtMs = minutesAgo(5)
+        $0.owner = "host"
+        $0.data = try! resident.serializedBytes()
+    }
+
+    /// The resident as a caller without the grant for personal data reads it.
+    static let redactedResidentObject = Gongzhi_Host_V1_Object.with {
+        $0 = residentObject
+        var withheld = resident
+        withheld.phone = ""
+        $0.data = try! withheld.serializedBytes()
+        $0.redactedFields = ["phone"]
+    }
+
+    static let gridCell = Gongzhi_Core_V1_Grid.with {
+        $0.code = "110105001001001"
+        $0.name = "第一网格"
+        $0.communityCode = "110105001001"
+        $0.workers = [
+            .with {
+                $0.name = "李强"
+                $0.phone = "13900000001"
+                $0.fullTime = true
+            }
+        ]
+    }
+
+    static let gridObject = Gongzhi_Host_V1_Object.with {
+        $0.kind = "Grid"
+        $0.id = "110105001001001"
+        $0.revision = 7
+        $0.parent = "110105001001"
+        $0.createdAtMs = 1_763_650_800_250
+        $0.updatedAtMs = 1_763_650_800_250
+        $0.owner = "host"
+        $0.data = try! gridCell.serializedBytes()
+    }
+
+    /// A kind a plugin registered, which gongzhictl has no Swift type for.
+    static let caseKind = Gongzhi_Host_V1_Kind.with {
+        $0.name = "Case"
+        $0.messageName = "gongzhi.grid.v1.Case"
+        $0.owner = "grid"
+        $0.sensitiveFields = ["reporter_phone"]
+        $0.revision = 12
+    }
+
+    static let caseObject = Gongzhi_Host_V1_Object.with {
+        $0.kind = "Case"
+        $0.id = "c-1"
+        $0.revision = 13
+        $0.createdAtMs = minutesAgo(2)
+        $0.updatedAtMs = minutesAgo(2)
+        $0.owner = "grid"
+        $0.data = Data([0x0A, 0x03, 0x63, 0x2D, 0x31])
+    }
+
+    /// Every kind the fake host lists: the core kinds and Case.
+    static let kinds: [Gongzhi_Host_V1_Kind] = LocalSchemas.coreKinds + [caseKind]
 }

@@ -5,9 +5,15 @@ import Synchronization
 final class TestConsole: Sendable {
     private let printed = Mutex<(output: String, errors: String)>(("", ""))
     let environment: [String: String]
+    /// Whether standard error looks like a terminal to the command.
+    let terminal: Bool
+    /// What the command reads from standard input.
+    let input: [UInt8]
 
-    init(environment: [String: String] = [:]) {
+    init(environment: [String: String] = [:], terminal: Bool = false, input: [UInt8] = []) {
         self.environment = environment
+        self.terminal = terminal
+        self.input = input
     }
 
     var output: String { printed.withLock { $0.output } }
@@ -15,11 +21,14 @@ final class TestConsole: Sendable {
 
     var context: ControlContext {
         let environment = self.environment
+        let input = self.input
         return ControlContext(
             environment: { environment[$0] },
             time: { Fixtures.time },
             writeOutput: { text in self.printed.withLock { $0.output += text } },
-            writeError: { text in self.printed.withLock { $0.errors += text } }
+            writeError: { text in self.printed.withLock { $0.errors += text } },
+            errorIsTerminal: terminal,
+            readStandardInput: { input }
         )
     }
 

@@ -4,8 +4,10 @@ import ArgumentParser
 public enum OutputFormat: String, CaseIterable, ExpressibleByArgument, Sendable {
     /// Aligned tables and `key: value` blocks for people.
     case table
-    /// Pretty-printed JSON with sorted snake_case keys, for scripts.
+    /// Pretty-printed JSON with sorted snake_case keys, for scripts; objects as documents.
     case json
+    /// Objects as YAML documents (get, describe, watch and apply only).
+    case yaml
 }
 
 /// The options every command takes: where the host is and how to print. They may stand anywhere on the
@@ -22,7 +24,10 @@ public struct GlobalOptions: ParsableArguments, Sendable {
 
     @Option(
         name: [.customShort("o"), .long],
-        help: ArgumentHelp("table (the default) for people, json for scripts.", valueName: "format")
+        help: ArgumentHelp(
+            "table (the default) for people, json for scripts; yaml for get, describe, watch and apply.",
+            valueName: "format"
+        )
     )
     public var output: OutputFormat?
 

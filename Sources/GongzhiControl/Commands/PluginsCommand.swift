@@ -146,7 +146,7 @@ extension GongzhiControl.Plugins {
                     for try await line in lines {
                         switch invocation.format {
                         case .table: invocation.context.writeOutput(HumanOutput.logLine(line, time: time()))
-                        case .json: invocation.context.writeOutput(JSONOutput.logLine(line))
+                        case .json, .yaml: invocation.context.writeOutput(JSONOutput.logLine(line))
                         }
                     }
                 }

@@ -19,26 +19,36 @@ public struct ControlContext: Sendable {
     public var writeOutput: @Sendable (String) -> Void
     /// Writes to standard error.
     public var writeError: @Sendable (String) -> Void
+    /// True when standard error is a terminal: progress is then one line redrawn in place.
+    public var errorIsTerminal: Bool
+    /// Reads all of standard input (`apply -f -`).
+    public var readStandardInput: @Sendable () throws -> [UInt8]
 
     public init(
         environment: @escaping @Sendable (String) -> String?,
         time: @escaping @Sendable () -> TimeStyle,
         writeOutput: @escaping @Sendable (String) -> Void,
-        writeError: @escaping @Sendable (String) -> Void
+        writeError: @escaping @Sendable (String) -> Void,
+        errorIsTerminal: Bool = false,
+        readStandardInput: @escaping @Sendable () throws -> [UInt8] = { [] }
     ) {
         self.environment = environment
         self.time = time
         self.writeOutput = writeOutput
         self.writeError = writeError
+        self.errorIsTerminal = errorIsTerminal
+        self.readStandardInput = readStandardInput
     }
 
-    /// The process's environment, the local clock and time zone, and the standard output and error
-    /// (written unbuffered, so that a followed log reaches a pipe line by line).
+    /// The process's environment, the local clock and time zone, and the standard input, output and
+    /// error (written unbuffered, so that a followed log reaches a pipe line by line).
     public static let standard = ControlContext(
         environment: { name in getenv(name).map { String(cString: $0) } },
         time: { TimeStyle.local() },
         writeOutput: { writeAll($0, to: 1) },
-        writeError: { writeAll($0, to: 2) }
+        writeError: { writeAll($0, to: 2) },
+        errorIsTerminal: isatty(2) != 0,
+        readStandardInput: { try DocumentReader.readAll(0) }
     )
 
     /// The context commands run in.

@@ -22,6 +22,12 @@ struct Invocation: Sendable {
         timeout: Duration? = Invocation.callTimeout,
         _ body: (Gongzhi_Host_V1_AdminClient, CallOptions) async throws -> Result
     ) async throws -> Result {
+        if format == .yaml {
+            throw ControlError(
+                "-o yaml is for the object commands (get, describe, watch, apply); use -o json or -o table",
+                exitCode: ControlExitCode.usage
+            )
+        }
         let client = RPCClient(socketPath: socketPath)
         do {
             let result = try await body(Gongzhi_Host_V1_AdminClient(channel: client), CallOptions(timeout: timeout))
@@ -37,7 +43,8 @@ struct Invocation: Sendable {
     func print(human: (TimeStyle) -> String, json: () -> String) {
         switch format {
         case .table: context.writeOutput(human(context.time()))
-        case .json: context.writeOutput(json())
+        // JSON is YAML too; the commands that print Admin answers refuse -o yaml before they call.
+        case .json, .yaml: context.writeOutput(json())
         }
     }
 }
