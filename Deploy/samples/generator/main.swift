@@ -1,1 +1,112 @@
-print("gongzhi-samples: not written yet")
+import ArgumentParser
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// `gongzhi-samples`: writes sample districts' objects as JSON lines for `gongzhictl apply -f`.
+struct GongzhiSamples: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gongzhi-samples",
+        abstract: "Write a sample community's objects as JSON lines for `gongzhictl apply -f`.",
+        discussion: """
+            Every name, identity number, phone number and place in the data is synthetic, and the data are the \
+            same bytes on every run.
+            """,
+        subcommands: [XCommunityCommand.self]
+    )
+}
+
+struct XCommunityCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "x-community",
+        abstract: "X社区 of 示例区示例街道: 4 compounds, 7,191 households, 21,235 residents, 1,192 volunteers.",
+        discussion: """
+            One JSON object a line: {"kind", "id", "parent", "labels", "data"}, where data is the kind's \
+            gongzhi.core.v1 message in proto3 JSON. Parents come before their children.
+            """
+    )
+
+    @Option(name: .shortAndLong, help: "Where to write the objects ('-', the default, for standard output).")
+    var output: String?
+
+    @Flag(
+        help: """
+            Print the number of objects of each kind and other counts. Without --output, the objects are not \
+            written; with --output -, the counts go to standard error.
+            """
+    )
+    var summary = false
+
+    func run() throws {
+        let community = XCommunity()
+        let documents = community.documents()
+        let destination = output ?? "-"
+        let writesObjects = !summary || output != nil
+        if writesObjects {
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(24 << 20)
+            for document in documents {
+                try document.write(to: &bytes)
+            }
+            try Output.write(bytes, to: destination)
+        }
+        if summary {
+            let text = community.summary(of: documents)
+            if writesObjects && destination == "-" {
+                Output.standardError(text)
+            } else {
+                try Output.write(Array(text.utf8), to: "-")
+            }
+        }
+    }
+}
+
+enum Output {
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// Writes `bytes` to the file at `path`, replacing it, or to standard output for "-".
+    static func write(_ bytes: [UInt8], to path: String) throws {
+        let name = path == "-" ? "standard output" : path
+        let descriptor = path == "-" ? 1 : open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard descriptor >= 0 else {
+            throw Failure(description: "cannot open \(name): \(String(cString: strerror(errno)))")
+        }
+        defer { if descriptor != 1 { close(descriptor) } }
+        try write(bytes[...], to: descriptor, name: name)
+    }
+
+    static func standardError(_ text: String) {
+        try? write(Array(text.utf8)[...], to: 2, name: "standard error")
+    }
+
+    private static func write(_ bytes: ArraySlice<UInt8>, to descriptor: Int32, name: String) throws {
+        var offset = bytes.startIndex
+        while offset < bytes.endIndex {
+            let written = bytes[offset...].withUnsafeBytes { buffer in
+                systemWrite(descriptor, buffer.baseAddress, buffer.count)
+            }
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw Failure(description: "cannot write \(name): \(String(cString: strerror(errno)))")
+            }
+            offset += written
+        }
+    }
+}
+
+#if canImport(Darwin)
+private let systemWrite = Darwin.write
+#elseif canImport(Musl)
+private let systemWrite = Musl.write
+#else
+private let systemWrite = Glibc.write
+#endif
+
+GongzhiSamples.main()

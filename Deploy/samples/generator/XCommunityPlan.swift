@@ -1,0 +1,255 @@
+/// The fixed facts of the sample community: codes, numbers, compounds and their buildings, teams, departments.
+/// Everything random is drawn from these by ``XCommunity``.
+enum XCommunityPlan {
+    static let seed: UInt64 = 0x5843_6f6d_6d75_6e69
+
+    static let districtCode = "330199"
+    static let districtName = "示例区"
+    static let streetCode = "330199001"
+    static let streetName = "示例街道"
+    static let communityCode = "330199001001"
+    static let communityName = "X社区"
+
+    static let households = 7_191
+    static let residents = 21_235
+    static let volunteers = 1_192
+
+    /// The community's south-west corner; compounds are placed relative to it.
+    static let origin = MicroPoint(longitude: 120_144_000, latitude: 30_275_000)
+
+    /// Relative to ``origin``, with a margin around the compounds for the streets between them.
+    static let communityBoundary = MicroRect(west: -200, south: -200, east: 12_500, north: 9_300)
+
+    static let streetBoundary = MicroPolygon(vertices: [
+        MicroPoint(longitude: 120_128_000, latitude: 30_262_000),
+        MicroPoint(longitude: 120_171_000, latitude: 30_259_000),
+        MicroPoint(longitude: 120_182_000, latitude: 30_281_000),
+        MicroPoint(longitude: 120_168_000, latitude: 30_301_000),
+        MicroPoint(longitude: 120_131_000, latitude: 30_298_000),
+        MicroPoint(longitude: 120_121_000, latitude: 30_279_000),
+    ])
+
+    static let districtBoundary = MicroPolygon(vertices: [
+        MicroPoint(longitude: 120_085_000, latitude: 30_232_000),
+        MicroPoint(longitude: 120_165_000, latitude: 30_222_000),
+        MicroPoint(longitude: 120_215_000, latitude: 30_248_000),
+        MicroPoint(longitude: 120_228_000, latitude: 30_295_000),
+        MicroPoint(longitude: 120_196_000, latitude: 30_338_000),
+        MicroPoint(longitude: 120_121_000, latitude: 30_342_000),
+        MicroPoint(longitude: 120_079_000, latitude: 30_310_000),
+        MicroPoint(longitude: 120_071_000, latitude: 30_265_000),
+    ])
+
+    /// A kind of residential building: every flat of it is one household.
+    struct BuildingType {
+        var floors: Int
+        var units: Int
+        var roomsPerFloor: Int
+        var flats: Int { floors * units * roomsPerFloor }
+    }
+
+    /// A residential compound (小区): its place, its four grids' buildings, and who tends to live there.
+    struct Compound {
+        /// "c1" … "c4": the compound's key in ids and labels.
+        var key: String
+        var name: String
+        var address: String
+        /// Relative to ``origin``.
+        var area: MicroRect
+        var splitLongitude: Int
+        var splitLatitude: Int
+        /// The buildings of each grid, counter-clockwise from the south-west quarter.
+        var quarters: [[BuildingType]]
+        var vacancy: Double
+        var tenancy: Double
+        /// How much likelier than elsewhere an owner household here is to be old.
+        var ageing: Double
+        /// How much likelier than elsewhere a registered household here is to receive subsistence allowance.
+        var hardship: Double
+        var propertyCompany: String
+    }
+
+    /// `count` buildings of `common`, with `other` in the places listed.
+    private static func buildings(
+        _ count: Int,
+        _ common: BuildingType,
+        other: BuildingType,
+        at places: [Int]
+    )
+        -> [BuildingType]
+    {
+        (0..<count).map { places.contains($0) ? other : common }
+    }
+
+    private static let walkUp3 = BuildingType(floors: 6, units: 3, roomsPerFloor: 2)
+    private static let walkUp2 = BuildingType(floors: 6, units: 2, roomsPerFloor: 2)
+    private static let sevenStorey = BuildingType(floors: 7, units: 3, roomsPerFloor: 2)
+    private static let sevenStoreyWide = BuildingType(floors: 7, units: 3, roomsPerFloor: 3)
+    private static let tower = BuildingType(floors: 18, units: 2, roomsPerFloor: 3)
+    private static let towerWide = BuildingType(floors: 18, units: 2, roomsPerFloor: 4)
+    private static let midRise = BuildingType(floors: 11, units: 2, roomsPerFloor: 3)
+    private static let midRiseWide = BuildingType(floors: 11, units: 2, roomsPerFloor: 4)
+
+    /// 枫林新村: 1990s six-storey walk-ups, older and poorer; 翠竹苑: 2000s seven-storey blocks; 锦绣华庭: 2010s
+    /// eighteen-storey towers, younger families; 春晓家园: 2000s eleven-storey blocks.
+    static let compounds: [Compound] = [
+        Compound(
+            key: "c1",
+            name: "枫林新村",
+            address: "枫林路88号",
+            area: MicroRect(west: 0, south: 0, east: 6_200, north: 4_500),
+            splitLongitude: 3_000,
+            splitLatitude: 2_300,
+            quarters: [[Int]](repeating: [3, 8, 13], count: 4).map {
+                buildings(16, walkUp3, other: walkUp2, at: $0)
+            },
+            vacancy: 0.02,
+            tenancy: 0.30,
+            ageing: 1.2,
+            hardship: 2.0,
+            propertyCompany: "示例区安居物业管理有限公司"
+        ),
+        Compound(
+            key: "c2",
+            name: "翠竹苑",
+            address: "翠竹路36号",
+            area: MicroRect(west: 6_500, south: 0, east: 12_300, north: 4_500),
+            splitLongitude: 9_400,
+            splitLatitude: 2_200,
+            quarters: [[4], [2], [6], [1, 7]].map { buildings(9, sevenStorey, other: sevenStoreyWide, at: $0) },
+            vacancy: 0.02,
+            tenancy: 0.22,
+            ageing: 1.0,
+            hardship: 1.0,
+            propertyCompany: "示例区翠竹物业服务有限公司"
+        ),
+        Compound(
+            key: "c3",
+            name: "锦绣华庭",
+            address: "锦绣路199号",
+            area: MicroRect(west: 6_500, south: 4_800, east: 12_300, north: 9_000),
+            splitLongitude: 9_300,
+            splitLatitude: 6_900,
+            quarters: [[0], [], [], []].map { buildings(4, tower, other: towerWide, at: $0) },
+            vacancy: 0.03,
+            tenancy: 0.18,
+            ageing: 0.7,
+            hardship: 0.3,
+            propertyCompany: "示例区锦华物业服务有限公司"
+        ),
+        Compound(
+            key: "c4",
+            name: "春晓家园",
+            address: "春晓路58号",
+            area: MicroRect(west: 0, south: 4_800, east: 6_200, north: 9_000),
+            splitLongitude: 3_100,
+            splitLatitude: 6_800,
+            quarters: [[], [5], [0], [3]].map { buildings(6, midRise, other: midRiseWide, at: $0) },
+            vacancy: 0.02,
+            tenancy: 0.20,
+            ageing: 1.0,
+            hardship: 0.8,
+            propertyCompany: "示例区春晓物业管理有限公司"
+        ),
+    ]
+
+    /// The Chinese names of the quarters, in the order of ``MicroRect/quarters(splitLongitude:splitLatitude:)``.
+    static let quarterNames = ["西南片", "东南片", "东北片", "西北片"]
+
+    /// A volunteer team: its name, its skills, and who it draws.
+    struct Team {
+        var name: String
+        var skills: [String]
+        var appeal: @Sendable (Volunteer) -> Double
+    }
+
+    /// What a team's appeal looks at.
+    struct Volunteer {
+        var age: Int
+        var female: Bool
+        var partyMember: Bool
+        var veteran: Bool
+    }
+
+    static let teams: [Team] = [
+        Team(name: "党员先锋志愿服务队", skills: ["政策宣传", "矛盾排查", "帮扶走访"]) { $0.partyMember ? 6 : 0.25 },
+        Team(name: "银龄互助志愿服务队", skills: ["助老", "陪伴聊天", "代买代办"]) { $0.age >= 55 ? 3 : 0.2 },
+        Team(name: "平安巡逻志愿服务队", skills: ["治安巡逻", "消防隐患排查", "电动车充电劝导"]) {
+            $0.veteran ? 8 : (!$0.female && (40...70).contains($0.age) ? 2.5 : 0.5)
+        },
+        Team(name: "垃圾分类志愿服务队", skills: ["垃圾分类指导", "桶边督导"]) { _ in 1.2 },
+        Team(name: "邻里守望志愿服务队", skills: ["独居老人探访", "邻里互助"]) { $0.age >= 45 ? 1.4 : 0.8 },
+        Team(name: "文明劝导志愿服务队", skills: ["文明劝导", "停车秩序"]) { _ in 0.9 },
+        Team(name: "便民维修志愿服务队", skills: ["水电维修", "家电维修", "自行车维修"]) {
+            !$0.female && (25...70).contains($0.age) ? 1.6 : 0.15
+        },
+        Team(name: "青春志愿服务队", skills: ["四点半课堂", "活动组织", "手机教学"]) { $0.age <= 30 ? 6 : 0.1 },
+        Team(name: "健康服务志愿服务队", skills: ["健康咨询", "量血压", "急救培训"]) { _ in 0.5 },
+        Team(name: "法律服务志愿服务队", skills: ["法律咨询", "矛盾调解"]) { (28...65).contains($0.age) ? 0.8 : 0.05 },
+        Team(name: "文体志愿服务队", skills: ["广场舞", "合唱", "书法"]) {
+            $0.female && (45...72).contains($0.age) ? 2.2 : 0.3
+        },
+        Team(name: "应急救援志愿服务队", skills: ["应急救援", "防汛防台", "急救"]) { (20...55).contains($0.age) ? 0.9 : 0.1 },
+    ]
+
+    /// The skills neighbour partners offer.
+    static let neighbourSkills = [
+        "水电维修", "家电维修", "助老", "调解", "理发", "心理疏导", "法律咨询", "健康咨询", "垃圾分类指导", "儿童托管",
+        "手机教学", "缝补", "书法", "厨艺",
+    ]
+
+    /// A street department cases can be dispatched to.
+    struct Department {
+        var id: String
+        var name: String
+        var categories: [String]
+    }
+
+    static let departments: [Department] = [
+        Department(
+            id: "D-law-enforcement",
+            name: "示例街道综合行政执法队",
+            categories: ["city-appearance", "street-vending", "illegal-construction", "outdoor-advertising"]
+        ),
+        Department(
+            id: "D-market-regulation",
+            name: "示例区市场监督管理局示例街道市场监管所",
+            categories: ["food-safety", "unlicensed-business", "elevator-safety", "consumer-complaint"]
+        ),
+        Department(
+            id: "D-housing",
+            name: "示例街道城市建设管理办公室",
+            categories: ["building-safety", "property-management", "old-compound-renovation", "drainage"]
+        ),
+        Department(
+            id: "D-fire",
+            name: "示例街道消防救援站",
+            categories: ["fire-hazard", "blocked-fire-exit", "ebike-charging"]
+        ),
+        Department(
+            id: "D-police",
+            name: "示例区公安分局示例派出所",
+            categories: ["public-security", "noise-nuisance", "rental-registration", "traffic-order"]
+        ),
+        Department(
+            id: "D-civil-affairs",
+            name: "示例街道社会事务办公室",
+            categories: ["elderly-care", "subsistence-allowance", "disability-assistance", "child-welfare"]
+        ),
+        Department(
+            id: "D-health",
+            name: "示例街道社区卫生服务中心",
+            categories: ["public-health", "infectious-disease", "medical-service"]
+        ),
+        Department(
+            id: "D-sanitation",
+            name: "示例街道环境卫生管理所",
+            categories: ["sanitation", "garbage-sorting", "public-toilet", "pest-control"]
+        ),
+        Department(
+            id: "D-justice",
+            name: "示例街道司法所",
+            categories: ["dispute", "legal-aid", "community-correction"]
+        ),
+    ]
+}
