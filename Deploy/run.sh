@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Runs the Gongzhi host for development: builds the host, the admin CLI and the plugins (release),
-# installs the plugins into .gongzhi-dev/plugins with sealed manifests, starts the host with
-# Deploy/config/development.toml, shows its status, and keeps it running until Ctrl-C.
-# Installs what it needs on a fresh Debian machine.
+# Runs the Gongzhi host for development: builds the host, the admin CLI, the plugins and the sample
+# generator (release), installs the plugins into .gongzhi-dev/plugins with sealed manifests, starts the
+# host with Deploy/config/development.toml, loads the sample community (X社区) on first start, shows its
+# status, and keeps it running until Ctrl-C. Installs what it needs on a fresh Debian machine.
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -10,7 +10,7 @@ cd "$root"
 export PATH="/opt/swift/usr/bin:$PATH"
 
 Deploy/setup-debian.sh build
-for product in gongzhi-host gongzhictl gongzhi-noticeboard; do
+for product in gongzhi-host gongzhictl gongzhi-noticeboard gongzhi-samples; do
     swift build -c release --product "$product"
 done
 bin="$(swift build -c release --show-bin-path)"
@@ -32,10 +32,23 @@ for _ in $(seq 1 150); do
 done
 "$bin/gongzhictl" status
 
+# The sample community, once: the marker is written only after every object was applied.
+loaded="$dev/data/samples-loaded"
+if [ ! -f "$loaded" ]; then
+    echo "loading the sample community (first start)" >&2
+    GONGZHI_SAMPLES_BIN="$bin/gongzhi-samples" GONGZHICTL_BIN="$bin/gongzhictl" Deploy/samples/load.sh
+    date -u +%FT%TZ >"$loaded"
+fi
+
 cat <<MSG
 
-The host is running (pid $host) with the noticeboard plugin.
+The host is running (pid $host) with the noticeboard plugin and the sample community.
   export GONGZHI_ADMIN_SOCKET=$dev/run/admin.sock
+  $bin/gongzhictl get kinds
+  $bin/gongzhictl get grids
+  $bin/gongzhictl get residents -l volunteer=true,compound=c1 --limit 10
+  $bin/gongzhictl describe resident R-0000001
+  $bin/gongzhictl watch residents
   $bin/gongzhictl plugins list
   $bin/gongzhictl plugins logs noticeboard
   $bin/gongzhictl tokens issue --client my-app --scope 'gongzhi.example.v1.NoticeBoard/*'

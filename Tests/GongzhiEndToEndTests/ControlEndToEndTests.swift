@@ -11,6 +11,10 @@ final class ControlEndToEndTests: XCTestCase {
 
     /// Runs the built `gongzhictl` with `arguments`, finding the host through GONGZHI_ADMIN_SOCKET.
     func ctl(_ arguments: [String], socket: String) async throws -> Outcome {
+        try await Self.ctl(arguments, socket: socket)
+    }
+
+    static func ctl(_ arguments: [String], socket: String) async throws -> Outcome {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try BuiltExecutables.path("gongzhictl"))
         process.arguments = arguments

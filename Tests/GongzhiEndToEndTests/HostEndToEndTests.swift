@@ -70,6 +70,7 @@ final class HostEndToEndTests: XCTestCase {
         // A forged identity and the caller's own token must not reach the plugin.
         var options = CallOptions()
         options.metadata.add("gongzhi-caller", "admin:uid=0")
+        options.metadata.add("gongzhi-caller-personal-data", "true")
         let inspected = try await Gongzhi_Test_V1_ProbeClient(channel: channel).inspect(
             Gongzhi_Test_V1_InspectRequest(),
             options: options
@@ -77,6 +78,7 @@ final class HostEndToEndTests: XCTestCase {
         XCTAssertEqual(inspected.callMetadata["gongzhi-caller"], "client:\(issued.info.id)")
         XCTAssertEqual(inspected.callMetadata["gongzhi-caller-kind"], "client")
         XCTAssertEqual(inspected.callMetadata["gongzhi-caller-pid"], String(getpid()))
+        XCTAssertEqual(inspected.callMetadata["gongzhi-caller-personal-data"], "false", "the token has no such grant")
         XCTAssertNil(inspected.callMetadata["gongzhi-token"], "the caller's token is never forwarded")
 
         XCTAssertEqual(inspected.arguments.count, 1, "no arguments: \(inspected.arguments)")

@@ -32,7 +32,7 @@ final class CallerMetadataTests: XCTestCase {
 
     func testForwardedStripsReservedKeysAndAddsTheClient() {
         let principal = Principal.client(tokenID: "0123456789ab", subject: "dashboard", pid: 4321, uid: 1000)
-        let forwarded = CallerMetadata.forwarded(caller(), principal: principal)
+        let forwarded = CallerMetadata.forwarded(caller(), principal: principal, seesPersonalData: false)
         XCTAssertEqual(
             forwarded.entries,
             callerOwn + [
@@ -40,6 +40,7 @@ final class CallerMetadataTests: XCTestCase {
                 Metadata.Entry(key: "gongzhi-caller-kind", value: "client"),
                 Metadata.Entry(key: "gongzhi-caller-pid", value: "4321"),
                 Metadata.Entry(key: "gongzhi-caller-uid", value: "1000"),
+                Metadata.Entry(key: "gongzhi-caller-personal-data", value: "false"),
             ]
         )
         XCTAssertNil(forwarded.entries.first { $0.value.contains("gzt_") }, "the token is never forwarded")
@@ -52,26 +53,39 @@ final class CallerMetadataTests: XCTestCase {
     }
 
     func testForwardedForAPluginAndAnAdmin() {
-        let plugin = CallerMetadata.forwarded(caller(), principal: .plugin(name: "grid", pid: 77, uid: 998))
+        let plugin = CallerMetadata.forwarded(
+            caller(),
+            principal: .plugin(name: "grid", pid: 77, uid: 998),
+            seesPersonalData: false
+        )
         XCTAssertEqual(plugin["gongzhi-caller"], "plugin:grid")
         XCTAssertEqual(plugin["gongzhi-caller-kind"], "plugin")
         XCTAssertEqual(plugin["gongzhi-caller-pid"], "77")
         XCTAssertEqual(plugin["gongzhi-caller-uid"], "998")
-        XCTAssertEqual(plugin.count, callerOwn.count + 4)
+        XCTAssertEqual(plugin["gongzhi-caller-personal-data"], "false")
+        XCTAssertEqual(plugin.count, callerOwn.count + 5)
 
-        let admin = CallerMetadata.forwarded(caller(), principal: .admin(uid: 0, pid: 12))
+        let admin = CallerMetadata.forwarded(caller(), principal: .admin(uid: 0, pid: 12), seesPersonalData: true)
         XCTAssertEqual(admin["gongzhi-caller"], "admin:uid=0")
         XCTAssertEqual(admin["gongzhi-caller-kind"], "admin")
         XCTAssertEqual(admin["gongzhi-caller-pid"], "12")
         XCTAssertEqual(admin["gongzhi-caller-uid"], "0")
         XCTAssertEqual(admin.values(for: "gongzhi-caller"), ["admin:uid=0"])
+        XCTAssertEqual(admin["gongzhi-caller-personal-data"], "true")
     }
 
     func testForwardedOfEmptyMetadataIsOnlyTheIdentity() {
-        let forwarded = CallerMetadata.forwarded(Metadata(), principal: .admin(uid: 1000, pid: 5))
+        let forwarded = CallerMetadata.forwarded(
+            Metadata(),
+            principal: .admin(uid: 1000, pid: 5),
+            seesPersonalData: true
+        )
         XCTAssertEqual(
             forwarded.entries.map(\.key),
-            ["gongzhi-caller", "gongzhi-caller-kind", "gongzhi-caller-pid", "gongzhi-caller-uid"]
+            [
+                "gongzhi-caller", "gongzhi-caller-kind", "gongzhi-caller-pid", "gongzhi-caller-uid",
+                "gongzhi-caller-personal-data",
+            ]
         )
         XCTAssertTrue(forwarded.entries.allSatisfy { $0.key.hasPrefix(CallerMetadata.reservedPrefix) })
     }
@@ -80,7 +94,8 @@ final class CallerMetadataTests: XCTestCase {
         let forged: Metadata = ["Gongzhi-Caller": "admin:uid=0", "GONGZHI-TOKEN": "gzt_x_y", "accept": "json"]
         let forwarded = CallerMetadata.forwarded(
             forged,
-            principal: .client(tokenID: "id", subject: "s", pid: 1, uid: 2)
+            principal: .client(tokenID: "id", subject: "s", pid: 1, uid: 2),
+            seesPersonalData: false
         )
         XCTAssertEqual(forwarded.values(for: "gongzhi-caller"), ["client:id"])
         XCTAssertEqual(forwarded.values(for: "gongzhi-token"), [])

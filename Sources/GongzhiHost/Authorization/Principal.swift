@@ -45,11 +45,14 @@ public enum CallerMetadata {
     public static let callerKind = "gongzhi-caller-kind"
     public static let callerPID = "gongzhi-caller-pid"
     public static let callerUID = "gongzhi-caller-uid"
+    /// "true" when the caller holds the personal-data grant: a plugin that holds it too shows the caller
+    /// sensitive fields only then.
+    public static let callerPersonalData = "gongzhi-caller-personal-data"
     /// Every key with this prefix is the host's: removed from what callers send.
     public static let reservedPrefix = "gongzhi-"
 
     /// The caller's metadata without reserved entries (and so without its token), plus the caller's identity.
-    static func forwarded(_ metadata: Metadata, principal: Principal) -> Metadata {
+    static func forwarded(_ metadata: Metadata, principal: Principal, seesPersonalData: Bool) -> Metadata {
         var out = Metadata()
         for entry in metadata where !entry.key.hasPrefix(reservedPrefix) {
             out.add(entry.key, entry.value)
@@ -58,6 +61,7 @@ public enum CallerMetadata {
         out.add(callerKind, principal.kind)
         out.add(callerPID, String(principal.pid))
         out.add(callerUID, String(principal.uid))
+        out.add(callerPersonalData, seesPersonalData ? "true" : "false")
         return out
     }
 }

@@ -144,7 +144,7 @@ struct ObjectsCall: Gongzhi_Host_V1_ObjectsHandler {
     {
         let draft = try draft(request.object)
         let result = try await commit(Transaction(writes: [.create(draft)]))
-        return present(result.objects, action: Gongzhi_Host_V1_Objects.Method.create)[0]
+        return present(result.objects, action: Gongzhi_Host_V1_Objects.Method.create, echoes: { _ in true })[0]
     }
 
     func update(
@@ -155,7 +155,7 @@ struct ObjectsCall: Gongzhi_Host_V1_ObjectsHandler {
     {
         let write = try await updateWrite(request)
         let result = try await commit(Transaction(writes: [write]))
-        return present(result.objects, action: Gongzhi_Host_V1_Objects.Method.update)[0]
+        return present(result.objects, action: Gongzhi_Host_V1_Objects.Method.update, echoes: { _ in true })[0]
     }
 
     func delete(
@@ -207,7 +207,15 @@ struct ObjectsCall: Gongzhi_Host_V1_ObjectsHandler {
         let result = try await commit(Transaction(compares: compares, writes: writes))
         var response = Gongzhi_Host_V1_TxnResponse()
         response.revision = result.revision
-        response.objects = present(result.objects, action: Gongzhi_Host_V1_Objects.Method.txn)
+        // A created or updated object is what the caller sent; a deleted one is read from the store.
+        response.objects = present(
+            result.objects,
+            action: Gongzhi_Host_V1_Objects.Method.txn,
+            echoes: { index in
+                if case .delete = writes[index] { return false }
+                return true
+            }
+        )
         return response
     }
 
@@ -413,12 +421,17 @@ struct ObjectsCall: Gongzhi_Host_V1_ObjectsHandler {
     // MARK: Personal data
 
     /// The objects as the caller may see them: without sensitive fields unless it holds the grant, and then
-    /// with the read audited.
-    private func present(_ objects: [StoredObject], action: String) -> [Gongzhi_Host_V1_Object] {
+    /// with the read audited — except where `echoes` says an object is only what the caller itself wrote.
+    private func present(
+        _ objects: [StoredObject],
+        action: String,
+        echoes: (Int) -> Bool = { _ in false }
+    ) -> [Gongzhi_Host_V1_Object] {
         var shown: [String: (ids: [String], fields: Set<String>)] = [:]
-        let out = objects.map { stored -> Gongzhi_Host_V1_Object in
+        let out = objects.enumerated().map { index, stored -> Gongzhi_Host_V1_Object in
             var object = Gongzhi_Host_V1_Object(stored)
             guard let kind = kinds.kind(stored.kind), !kind.schema.sensitive.isEmpty else { return object }
+            if caller.readsPersonalData && echoes(index) { return object }
             do {
                 let redacted = try WireRedaction.redact(object.data, fields: kind.schema.sensitive)
                 if redacted.removed.isEmpty { return object }

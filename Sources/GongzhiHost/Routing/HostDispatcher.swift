@@ -73,10 +73,15 @@ struct HostDispatcher: RPCCallDispatcher {
             }
             return local.dispatch(head)
         }
-        guard (caller.clientGrants ?? grants(of: principal)).allows(service: head.service, method: head.method) else {
+        let granted = caller.clientGrants ?? grants(of: principal)
+        guard granted.allows(service: head.service, method: head.method) else {
             return deny(principal, head, notGranted(principal, head))
         }
-        return route(head, principal: principal)
+        let seesPersonalData = granted.allows(
+            service: ObjectGrants.personalDataService,
+            method: ObjectGrants.personalDataMethod
+        )
+        return route(head, principal: principal, seesPersonalData: seesPersonalData)
     }
 
     /// The object store's methods: each needs its grant (`gongzhi.host.v1.Objects/METHOD`), and personal data is
@@ -215,7 +220,11 @@ struct HostDispatcher: RPCCallDispatcher {
         }
     }
 
-    private func route(_ head: RPCCallHead, principal: Principal) -> Result<RPCMethodHandler, RPCError> {
+    private func route(
+        _ head: RPCCallHead,
+        principal: Principal,
+        seesPersonalData: Bool
+    ) -> Result<RPCMethodHandler, RPCError> {
         guard let route = routes.lookup(head.service) else {
             var served = Array(routes.servicesByName.keys)
             served.append(contentsOf: local.serviceNames)
@@ -252,7 +261,8 @@ struct HostDispatcher: RPCCallDispatcher {
                 service: head.service,
                 method: head.method,
                 kind: kind,
-                principal: principal
+                principal: principal,
+                seesPersonalData: seesPersonalData
             )
         )
     }
@@ -267,7 +277,8 @@ enum Forwarding {
         service: String,
         method: String,
         kind: RPCKind,
-        principal: Principal
+        principal: Principal,
+        seesPersonalData: Bool
     ) -> RPCMethodHandler {
         switch kind {
         case .unary:
@@ -276,7 +287,7 @@ enum Forwarding {
             return RPCMethodHandler(unaryCallback: { payload, context, answer in
                 let options: CallOptions
                 do {
-                    options = try callOptions(context, principal: principal)
+                    options = try callOptions(context, principal: principal, seesPersonalData: seesPersonalData)
                 } catch {
                     answer(.failure(error))
                     return
@@ -296,7 +307,7 @@ enum Forwarding {
                 kind: kind,
                 streaming: { requests, responses, context in
                     let client = connections.local
-                    let options = try callOptions(context, principal: principal)
+                    let options = try callOptions(context, principal: principal, seesPersonalData: seesPersonalData)
                     do {
                         let first = kind == .serverStreaming ? try await requests.single { $0 } : Data()
                         let stream = try await client.openStream(
@@ -338,7 +349,11 @@ enum Forwarding {
         }
     }
 
-    private static func callOptions(_ context: ServerCallContext, principal: Principal) throws -> CallOptions {
+    private static func callOptions(
+        _ context: ServerCallContext,
+        principal: Principal,
+        seesPersonalData: Bool
+    ) throws -> CallOptions {
         var timeout: Duration?
         if let deadline = context.deadline {
             let remaining = deadline - .now
@@ -352,7 +367,11 @@ enum Forwarding {
         }
         return CallOptions(
             timeout: timeout,
-            metadata: CallerMetadata.forwarded(context.requestMetadata, principal: principal)
+            metadata: CallerMetadata.forwarded(
+                context.requestMetadata,
+                principal: principal,
+                seesPersonalData: seesPersonalData
+            )
         )
     }
 
