@@ -8,30 +8,56 @@ import Foundation
 #endif
 
 /// Which fields of a message are sensitive, by field number, and which of its message-typed fields
-/// hold messages that have sensitive fields of their own.
+/// hold messages that have sensitive fields of their own (at any depth, including messages that contain
+/// themselves, such as a tree of nodes).
 public final class SensitiveFields: Sendable {
     /// Sensitive fields: number → name.
     public let fields: [Int32: String]
-    /// Message-typed fields whose messages contain sensitive fields: number → (name, their fields).
-    public let nested: [Int32: (name: String, fields: SensitiveFields)]
+    /// For a sensitive field in a oneof: the numbers of every member of that oneof.
+    public let oneofMembers: [Int32: Set<Int32>]
+    /// Message-typed fields whose messages contain sensitive fields: number → (name, their fields). Set once,
+    /// while the index builds the graph (which may have cycles), before the value is shared.
+    public var nested: [Int32: (name: String, fields: SensitiveFields)] { nestedStorage }
+    nonisolated(unsafe) private var nestedStorage: [Int32: (name: String, fields: SensitiveFields)]
 
-    public init(fields: [Int32: String], nested: [Int32: (name: String, fields: SensitiveFields)]) {
+    public init(
+        fields: [Int32: String],
+        nested: [Int32: (name: String, fields: SensitiveFields)],
+        oneofMembers: [Int32: Set<Int32>] = [:]
+    ) {
         self.fields = fields
-        self.nested = nested
+        self.nestedStorage = nested
+        self.oneofMembers = oneofMembers
     }
 
     public static let none = SensitiveFields(fields: [:], nested: [:])
 
     /// True when the message has no sensitive field at any depth.
-    public var isEmpty: Bool { fields.isEmpty && nested.isEmpty }
+    public var isEmpty: Bool { fields.isEmpty && nestedStorage.isEmpty }
 
-    /// The dotted paths of every sensitive field, e.g. `workers.phone`.
+    /// The dotted paths of every sensitive field, e.g. `workers.phone`; where a message contains itself, the
+    /// path ends in `…` (`children.…`: the same fields again, at every depth).
     public var paths: [String] {
+        var onPath: Set<ObjectIdentifier> = []
+        return paths(onPath: &onPath)
+    }
+
+    private func paths(onPath: inout Set<ObjectIdentifier>) -> [String] {
+        onPath.insert(ObjectIdentifier(self))
+        defer { onPath.remove(ObjectIdentifier(self)) }
         var out = fields.values.sorted()
-        for (_, entry) in nested.sorted(by: { $0.key < $1.key }) {
-            out += entry.fields.paths.map { "\(entry.name).\($0)" }
+        for (_, entry) in nestedStorage.sorted(by: { $0.key < $1.key }) {
+            if onPath.contains(ObjectIdentifier(entry.fields)) {
+                out.append("\(entry.name).…")
+            } else {
+                out += entry.fields.paths(onPath: &onPath).map { "\(entry.name).\($0)" }
+            }
         }
         return out
+    }
+
+    fileprivate func setNested(_ nested: [Int32: (name: String, fields: SensitiveFields)]) {
+        nestedStorage = nested
     }
 }
 
@@ -71,26 +97,60 @@ public struct DescriptorIndex: Sendable {
         }
     }
 
-    /// The sensitive fields of a message and of the messages inside it.
+    /// The sensitive fields of a message and of the messages inside it, at any depth.
     public func sensitiveFields(of messageName: String) -> SensitiveFields {
-        var visiting: Set<String> = []
-        return sensitiveFields(of: messageName, visiting: &visiting)
-    }
-
-    private func sensitiveFields(of messageName: String, visiting: inout Set<String>) -> SensitiveFields {
-        guard let message = messages[messageName], visiting.insert(messageName).inserted else { return .none }
-        defer { visiting.remove(messageName) }
-        var fields: [Int32: String] = [:]
-        var nested: [Int32: (name: String, fields: SensitiveFields)] = [:]
-        for field in message.field {
-            if field.options.Gongzhi_Core_V1_sensitive {
-                fields[field.number] = field.name
-            } else if field.type == .message {
-                // Type names are fully qualified with a leading dot.
-                let inner = sensitiveFields(of: String(field.typeName.drop { $0 == "." }), visiting: &visiting)
-                if !inner.isEmpty { nested[field.number] = (field.name, inner) }
+        // The messages reachable from this one, and the message type of each of their message fields.
+        var reachable: [String: Google_Protobuf_DescriptorProto] = [:]
+        var pending = [messageName]
+        while let name = pending.popLast() {
+            guard reachable[name] == nil, let message = messages[name] else { continue }
+            reachable[name] = message
+            for field in message.field where field.type == .message {
+                pending.append(Self.typeName(field))
             }
         }
-        return SensitiveFields(fields: fields, nested: nested)
+        // Which of them hold a sensitive field at some depth: a fixed point, since messages may contain
+        // themselves.
+        var holding = Set(reachable.filter { $0.value.field.contains { $0.options.Gongzhi_Core_V1_sensitive } }.keys)
+        var changed = true
+        while changed {
+            changed = false
+            for (name, message) in reachable where !holding.contains(name) {
+                if message.field.contains(where: { $0.type == .message && holding.contains(Self.typeName($0)) }) {
+                    holding.insert(name)
+                    changed = true
+                }
+            }
+        }
+        guard holding.contains(messageName) else { return .none }
+        var nodes: [String: SensitiveFields] = [:]
+        for name in holding {
+            let message = reachable[name]!
+            var fields: [Int32: String] = [:]
+            var oneofMembers: [Int32: Set<Int32>] = [:]
+            for field in message.field where field.options.Gongzhi_Core_V1_sensitive {
+                fields[field.number] = field.name
+                if field.hasOneofIndex {
+                    oneofMembers[field.number] = Set(
+                        message.field.filter { $0.hasOneofIndex && $0.oneofIndex == field.oneofIndex }.map(\.number)
+                    )
+                }
+            }
+            nodes[name] = SensitiveFields(fields: fields, nested: [:], oneofMembers: oneofMembers)
+        }
+        for name in holding {
+            var nested: [Int32: (name: String, fields: SensitiveFields)] = [:]
+            for field in reachable[name]!.field
+            where field.type == .message && !field.options.Gongzhi_Core_V1_sensitive {
+                if let inner = nodes[Self.typeName(field)] { nested[field.number] = (field.name, inner) }
+            }
+            nodes[name]!.setNested(nested)
+        }
+        return nodes[messageName]!
+    }
+
+    /// A field's message type, without the leading dot of its fully qualified name.
+    private static func typeName(_ field: Google_Protobuf_FieldDescriptorProto) -> String {
+        String(field.typeName.drop { $0 == "." })
     }
 }

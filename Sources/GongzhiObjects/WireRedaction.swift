@@ -25,9 +25,20 @@ public enum WireRedaction {
     ) {
         if fields.isEmpty { return (bytes, []) }
         var removed: Set<String> = []
-        let out = try redact(Array(bytes), from: 0, to: bytes.count, fields: fields, path: "", removed: &removed)
+        let out = try redact(
+            Array(bytes),
+            from: 0,
+            to: bytes.count,
+            fields: fields,
+            path: "",
+            depth: 0,
+            removed: &removed
+        )
         return (Data(out), removed.sorted())
     }
+
+    /// The deepest nesting read (as deep as the host lets data be written).
+    static let maximumDepth = 64
 
     private static func redact(
         _ bytes: [UInt8],
@@ -35,17 +46,20 @@ public enum WireRedaction {
         to end: Int,
         fields: SensitiveFields,
         path: String,
+        depth: Int,
         removed: inout Set<String>
     ) throws(MalformedMessage) -> [UInt8] {
+        guard depth < maximumDepth else {
+            throw MalformedMessage(offset: start, reason: "messages nested more than \(maximumDepth) deep")
+        }
         var out: [UInt8] = []
         out.reserveCapacity(end - start)
         var index = start
         while index < end {
             let fieldStart = index
             let tag = try readVarint(bytes, &index, end: end)
-            let number = Int32(truncatingIfNeeded: tag >> 3)
+            let number = try fieldNumber(tag, at: fieldStart)
             let wireType = tag & 7
-            guard number > 0 else { throw MalformedMessage(offset: fieldStart, reason: "field number 0") }
             var valueStart = index
             switch wireType {
             case 0:
@@ -78,6 +92,7 @@ public enum WireRedaction {
                     to: index,
                     fields: inner.fields,
                     path: path + inner.name + ".",
+                    depth: depth + 1,
                     removed: &removed
                 )
                 appendVarint(&out, tag)
@@ -96,6 +111,15 @@ public enum WireRedaction {
             throw MalformedMessage(offset: start, reason: "a varint runs past the end or is longer than 10 bytes")
         }
         return value
+    }
+
+    /// The field number of a tag: 1 to 2^29 - 1, as protobuf allows.
+    static func fieldNumber(_ tag: UInt64, at offset: Int) throws(MalformedMessage) -> Int32 {
+        let number = tag >> 3
+        guard number >= 1 && number <= 536_870_911 else {
+            throw MalformedMessage(offset: offset, reason: "field number \(number) is outside 1...536870911")
+        }
+        return Int32(number)
     }
 
     private static func appendVarint(_ out: inout [UInt8], _ value: UInt64) {
@@ -118,6 +142,8 @@ enum WireVarint {
             let byte = bytes[index]
             index += 1
             value |= UInt64(byte & 0x7f) << shift
+            // The tenth byte may only carry the top bit of a 64-bit value.
+            if shift == 63 && byte > 1 { return nil }
             if byte & 0x80 == 0 { return value }
             shift += 7
             if shift >= 70 { return nil }
@@ -166,7 +192,9 @@ extension WireRedaction {
         while index < kept.count {
             let start = index
             let number = try skipField(kept, &index)
-            if !setByIncoming.contains(number) { out += kept[start..<index] }
+            // A field the caller set wins, and so does any other member of the same oneof that it set.
+            let rivals = fields.oneofMembers[number] ?? [number]
+            if rivals.isDisjoint(with: setByIncoming) { out += kept[start..<index] }
         }
         return (Data(out), nestedPresent)
     }
@@ -175,8 +203,7 @@ extension WireRedaction {
     private static func skipField(_ bytes: [UInt8], _ index: inout Int) throws(MalformedMessage) -> Int32 {
         let start = index
         let tag = try readVarint(bytes, &index, end: bytes.count)
-        let number = Int32(truncatingIfNeeded: tag >> 3)
-        guard number > 0 else { throw MalformedMessage(offset: start, reason: "field number 0") }
+        let number = try fieldNumber(tag, at: start)
         switch tag & 7 {
         case 0: _ = try readVarint(bytes, &index, end: bytes.count)
         case 1: index += 8

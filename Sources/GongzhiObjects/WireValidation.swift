@@ -52,7 +52,14 @@ public struct WireValidation: Sendable {
         while position < end {
             let fieldStart = position
             let tag = try varint(bytes, &position, end: end, path: path)
-            let number = Int32(truncatingIfNeeded: tag >> 3)
+            guard tag >> 3 >= 1 && tag >> 3 <= 536_870_911 else {
+                throw Mismatch(
+                    path: path,
+                    offset: fieldStart,
+                    reason: "field number \(tag >> 3) is outside 1...536870911"
+                )
+            }
+            let number = Int32(tag >> 3)
             let wireType = Int(tag & 7)
             guard let field = fieldsByNumber[number] else {
                 throw Mismatch(path: path, offset: fieldStart, reason: "field \(number) is not in \(messageName)")

@@ -158,7 +158,7 @@ final class PluginManifestTests: XCTestCase {
         for good in ["a", "grid", "note-board", "a1", "x-2-y", "grid-", String(repeating: "a", count: 63)] {
             XCTAssertTrue(PluginManifest.isValidName(good), good)
         }
-        for bad in ["", "A", "1a", "-a", "a_b", "a.b", "a/b", "a b", String(repeating: "a", count: 64), "é"] {
+        for bad in ["", "A", "1a", "-a", "a_b", "a.b", "a/b", "a b", String(repeating: "a", count: 64), "é", "host"] {
             XCTAssertFalse(PluginManifest.isValidName(bad), bad)
         }
     }

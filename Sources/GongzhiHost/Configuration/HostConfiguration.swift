@@ -165,7 +165,8 @@ public struct PluginConfiguration: Sendable, Equatable {
                 file: table.file,
                 key: table.prefix,
                 line: table.line,
-                message: "\"\(name)\" is not a plugin name (lower-case letters, digits and '-', at most 63)"
+                message:
+                    "\"\(name)\" is not a plugin name (lower-case letters, digits and '-', at most 63; not \"host\")"
             )
         }
         self.name = name

@@ -170,7 +170,8 @@ struct AdminService: Gongzhi_Host_V1_AdminHandler {
         if kind == .plugin && !PluginManifest.isValidName(request.subject) {
             throw RPCError(
                 code: .invalidArgument,
-                message: "\"\(request.subject)\" is not a plugin name (lower-case letters, digits and '-', at most 63)"
+                message:
+                    "\"\(request.subject)\" is not a plugin name (lower-case letters, digits and '-', at most 63; not \"host\")"
             )
         }
         if kind == .plugin, await fleet.isManaged(request.subject) {

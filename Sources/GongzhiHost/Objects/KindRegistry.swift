@@ -73,7 +73,7 @@ final class KindRegistry: Sendable {
         }
         let names = all.map(\.name).filter { $0 != Self.registrationKind }
         throw RPCError(
-            code: .notFound,
+            code: .invalidArgument,
             message: "there is no kind \"\(name)\" (kinds: \(names.joined(separator: ", "))); "
                 + "kinds are case-sensitive, and a plugin's kinds exist once it registered them"
         )
@@ -124,7 +124,14 @@ final class KindRegistry: Sendable {
             guard seen.insert(next).inserted,
                 let descriptor = next == request.messageName ? message : index.messages[next]
             else { continue }
-            for field in descriptor.field where field.type == .message || field.type == .group {
+            if let group = descriptor.field.first(where: { $0.type == .group }) {
+                throw RPCError(
+                    code: .invalidArgument,
+                    message: "kind \(name): \(next).\(group.name) is a group, which the host does not take; "
+                        + "use a message field"
+                )
+            }
+            for field in descriptor.field where field.type == .message {
                 let typeName = String(field.typeName.drop { $0 == "." })
                 if index.messages[typeName] == nil {
                     missing.append(typeName)
@@ -153,7 +160,12 @@ final class KindRegistry: Sendable {
     }
 
     /// Adds or replaces a registered kind.
+    /// Adds a registered kind, or replaces an older registration of it (registrations that finish out of
+    /// order keep the newest).
     func register(_ kind: KnownKind) {
-        kinds.withLock { $0[kind.name] = kind }
+        kinds.withLock { kinds in
+            if let held = kinds[kind.name], held.revision == 0 || held.revision > kind.revision { return }
+            kinds[kind.name] = kind
+        }
     }
 }

@@ -38,6 +38,13 @@ final class ObjectsService: Sendable {
     static let defaultPageSize = 500
     /// How many changes a watcher reads from the history at a time.
     static let watchBatch = 1000
+    /// The most data one object may hold: a frame's worth less room for the object's other fields and the
+    /// envelope, so that every object can be read back in one message.
+    static let maximumDataSize = Frame.maxDataLength - 64 * 1024
+    /// How many bytes of objects one List page or Txn response carries at most.
+    static let responseBudget = Frame.maxDataLength - 64 * 1024
+    /// How many ids an audit record of a read names (with the count, and a digest of all of them).
+    static let auditedIDs = 100
 
     init(storage: any ObjectStorage, audit: AuditLog, logger: Logger) {
         self.storage = storage
@@ -50,6 +57,13 @@ final class ObjectsService: Sendable {
     func loadRegisteredKinds() async throws(StoreError) {
         let registrations = try await storage.listAll(kind: KindRegistry.registrationKind)
         for object in registrations {
+            if let held = kinds.kind(object.id), held.revision == 0 {
+                logger.error(
+                    "a plugin's registration of a kind the host now defines is ignored",
+                    metadata: ["kind": "\(object.id)", "plugin": "\(object.owner)"]
+                )
+                continue
+            }
             do {
                 let request = try Gongzhi_Host_V1_RegisterKindRequest(serializedBytes: object.data)
                 kinds.register(try KindRegistry.parse(request, owner: object.owner, revision: object.revision))
@@ -116,9 +130,23 @@ struct ObjectsCall: Gongzhi_Host_V1_ObjectsHandler {
                 after: request.pageToken.isEmpty ? nil : request.pageToken
             )
         }
+        // A page ends early rather than outgrow one message; the next one starts after its last object.
+        var objects = page.objects
+        var nextPageToken = page.nextPageToken
+        var bytes = 0
+        for (index, object) in page.objects.enumerated() {
+            bytes +=
+                object.data.count + object.id.utf8.count + object.parent.utf8.count + 64
+                + object.labels.reduce(0) { $0 + $1.key.utf8.count + $1.value.utf8.count + 4 }
+            if bytes > ObjectsService.responseBudget && index > 0 {
+                objects = Array(page.objects[..<index])
+                nextPageToken = page.objects[index - 1].id
+                break
+            }
+        }
         var response = Gongzhi_Host_V1_ListResponse()
-        response.objects = present(page.objects, action: Gongzhi_Host_V1_Objects.Method.list)
-        response.nextPageToken = page.nextPageToken ?? ""
+        response.objects = present(objects, action: Gongzhi_Host_V1_Objects.Method.list)
+        response.nextPageToken = nextPageToken ?? ""
         response.revision = page.revision
         return response
     }
@@ -153,9 +181,16 @@ struct ObjectsCall: Gongzhi_Host_V1_ObjectsHandler {
     ) async throws
         -> Gongzhi_Host_V1_Object
     {
-        let write = try await updateWrite(request)
-        let result = try await commit(Transaction(writes: [write]))
-        return present(result.objects, action: Gongzhi_Host_V1_Objects.Method.update, echoes: { _ in true })[0]
+        // When the host merged kept personal data at a revision it chose, a concurrent change is not the
+        // caller's conflict: merge again.
+        for attempt in 1...4 {
+            let (write, merged) = try await updateWrite(request)
+            let outcome = await commitOutcome(Transaction(writes: [write]))
+            if case .failure(let error) = outcome, error.code == .aborted, merged, attempt < 4 { continue }
+            let result = try outcome.get()
+            return present(result.objects, action: Gongzhi_Host_V1_Objects.Method.update, echoes: { _ in true })[0]
+        }
+        preconditionFailure("the last attempt returns or throws")
     }
 
     func delete(
@@ -198,7 +233,7 @@ struct ObjectsCall: Gongzhi_Host_V1_ObjectsHandler {
         for (index, write) in request.writes.enumerated() {
             switch write.write {
             case .create(let object): writes.append(.create(try draft(object)))
-            case .update(let update): writes.append(try await updateWrite(update))
+            case .update(let update): writes.append(try await updateWrite(update).write)
             case .delete(let delete): writes.append(try deleteWrite(delete))
             case nil:
                 throw RPCError(code: .invalidArgument, message: "write \(index) is empty; set create, update or delete")
@@ -207,9 +242,18 @@ struct ObjectsCall: Gongzhi_Host_V1_ObjectsHandler {
         let result = try await commit(Transaction(compares: compares, writes: writes))
         var response = Gongzhi_Host_V1_TxnResponse()
         response.revision = result.revision
+        // The transaction is committed: never fail its answer for size. Objects then come without data.
+        let size = result.objects.reduce(0) { $0 + $1.data.count + 128 }
+        let withData = size <= ObjectsService.responseBudget
         // A created or updated object is what the caller sent; a deleted one is read from the store.
         response.objects = present(
-            result.objects,
+            withData
+                ? result.objects
+                : result.objects.map { object in
+                    var object = object
+                    object.data = []
+                    return object
+                },
             action: Gongzhi_Host_V1_Objects.Method.txn,
             echoes: { index in
                 if case .delete = writes[index] { return false }
@@ -232,17 +276,28 @@ struct ObjectsCall: Gongzhi_Host_V1_ObjectsHandler {
                     + "\(caller.principal) is not a plugin"
             )
         }
-        if let existing = kinds.kind(request.name), existing.owner != plugin || existing.revision == 0 {
+        if let existing = kinds.kind(request.name), existing.revision == 0 {
             throw RPCError(
                 code: .alreadyExists,
-                message: "kind \(request.name) is "
-                    + (existing.revision == 0 || existing.owner == "host"
-                        ? "a core kind of the host" : "registered by plugin \(existing.owner)")
-                    + "; choose another name"
+                message: "kind \(request.name) is a core kind of the host; choose another name"
             )
         }
         // Checked before it is stored, so that only registrations that parse are kept.
-        _ = try KindRegistry.parse(request, owner: plugin, revision: 0)
+        let parsed = try KindRegistry.parse(request, owner: plugin, revision: 0)
+        // The store, not memory, says whether the name is taken (a registration that could not be loaded
+        // is still its owner's).
+        let stored = try await storeCall { () async throws(StoreError) in
+            try await storage.get(kind: KindRegistry.registrationKind, id: request.name)
+        }
+        if let stored {
+            guard stored.owner == plugin else {
+                throw RPCError(
+                    code: .alreadyExists,
+                    message: "kind \(request.name) is registered by plugin \(stored.owner); choose another name"
+                )
+            }
+            try Self.checkSensitiveFieldsKept(stored: stored, next: parsed)
+        }
         let draft = StoredObjectDraft(
             kind: KindRegistry.registrationKind,
             id: request.name,
@@ -250,9 +305,10 @@ struct ObjectsCall: Gongzhi_Host_V1_ObjectsHandler {
             data: Array(try request.serializedBytes() as Data)
         )
         let write: Transaction.Write =
-            kinds.kind(request.name) == nil ? .create(draft) : .update(draft, expectedRevision: nil)
+            stored.map { .update(draft, expectedRevision: $0.revision) } ?? .create(draft)
         let result = try await commit(Transaction(writes: [write]))
-        let kind = try KindRegistry.parse(request, owner: plugin, revision: result.revision)
+        var kind = parsed
+        kind.revision = result.revision
         kinds.register(kind)
         service.audit.record(
             principal: caller.principal.description,
@@ -263,6 +319,24 @@ struct ObjectsCall: Gongzhi_Host_V1_ObjectsHandler {
                 + (kind.schema.sensitive.paths.isEmpty ? "none" : kind.schema.sensitive.paths.joined(separator: ", "))
         )
         return kind.message
+    }
+
+    /// A field that was sensitive stays sensitive: stored objects still hold it, and a schema that no longer
+    /// marks (or no longer declares) it would show it to everyone.
+    private static func checkSensitiveFieldsKept(stored: StoredObject, next: KnownKind) throws(RPCError) {
+        guard let request = try? Gongzhi_Host_V1_RegisterKindRequest(serializedBytes: stored.data),
+            let previous = try? KindRegistry.parse(request, owner: stored.owner, revision: stored.revision)
+        else { return }
+        let dropped = Set(previous.schema.sensitive.paths).subtracting(next.schema.sensitive.paths)
+        guard dropped.isEmpty else {
+            throw RPCError(
+                code: .failedPrecondition,
+                message: "kind \(next.name): \(dropped.sorted().joined(separator: ", ")) "
+                    + (dropped.count == 1 ? "was" : "were")
+                    + " sensitive and stored objects may hold it; keep every sensitive field declared and marked "
+                    + "[(gongzhi.core.v1.sensitive) = true], or register the new schema as another kind"
+            )
+        }
     }
 
     // MARK: Watch
@@ -284,6 +358,14 @@ struct ObjectsCall: Gongzhi_Host_V1_ObjectsHandler {
             let start = request.fromNow ? try await storage.currentRevision() : request.afterRevision
             return (labels, commits, start)
         }
+        let current = try await storeCall { () async throws(StoreError) in try await storage.currentRevision() }
+        guard start <= current else {
+            throw RPCError(
+                code: .outOfRange,
+                message: "revision \(start) is newer than the store's \(current) (was the store restored?); "
+                    + "list \(request.kind) again and watch from the list's revision"
+            )
+        }
         var after = start
         var iterator = commits.makeAsyncIterator()
         while !Task.isCancelled {
@@ -292,20 +374,28 @@ struct ObjectsCall: Gongzhi_Host_V1_ObjectsHandler {
             }
             if changes.isEmpty {
                 guard await iterator.next() != nil else {
+                    if Task.isCancelled { break }
                     throw RPCError(code: .unavailable, message: "the host is stopping; watch again once it is back")
                 }
                 continue
             }
             after = changes[changes.count - 1].revision
-            let selected =
-                labels.isEmpty
-                ? changes : changes.filter { change in labels.allSatisfy { $0.matches(change.object.labels) } }
+            // With a selector, a change that takes an object out of the selection arrives as DELETED (the
+            // watcher may not have seen it before; a cache ignores the ids it does not hold).
+            var selected: [(type: Change.ChangeType, change: Change)] = []
+            for change in changes {
+                if labels.allSatisfy({ $0.matches(change.object.labels) }) {
+                    selected.append((change.type, change))
+                } else if change.type == .modified {
+                    selected.append((.deleted, change))
+                }
+            }
             if selected.isEmpty { continue }
-            let objects = present(selected.map(\.object), action: Gongzhi_Host_V1_Objects.Method.watch)
-            for (change, object) in zip(selected, objects) {
+            let objects = present(selected.map(\.change.object), action: Gongzhi_Host_V1_Objects.Method.watch)
+            for (entry, object) in zip(selected, objects) {
                 var event = Gongzhi_Host_V1_WatchEvent()
-                event.type = .init(change.type)
-                event.revision = change.revision
+                event.type = .init(entry.type)
+                event.revision = entry.change.revision
                 event.object = object
                 try await responses.write(event)
             }
@@ -349,6 +439,14 @@ struct ObjectsCall: Gongzhi_Host_V1_ObjectsHandler {
     private func draft(_ object: Gongzhi_Host_V1_Object) throws(RPCError) -> StoredObjectDraft {
         let kind = try kinds.require(object.kind)
         try authorizeWrite(kind)
+        guard object.data.count <= ObjectsService.maximumDataSize else {
+            throw RPCError(
+                code: .invalidArgument,
+                message: "\(object.kind)/\(object.id) has \(object.data.count) bytes of data, more than the "
+                    + "\(ObjectsService.maximumDataSize) an object may hold (so that it can be read back in one "
+                    + "message); keep large content elsewhere and store a reference"
+            )
+        }
         do {
             try kind.validation.validate(object.data, as: kind.schema.messageName)
         } catch {
@@ -368,16 +466,23 @@ struct ObjectsCall: Gongzhi_Host_V1_ObjectsHandler {
     }
 
     /// An update, which for a caller that may not see personal data keeps the stored sensitive fields it did
-    /// not set (it read the object without them).
-    private func updateWrite(_ request: Gongzhi_Host_V1_UpdateRequest) async throws -> Transaction.Write {
+    /// not set (it read the object without them). `merged` is true when the host read the stored object to
+    /// do that, and expects it unchanged at commit.
+    private func updateWrite(
+        _ request: Gongzhi_Host_V1_UpdateRequest
+    ) async throws -> (write: Transaction.Write, merged: Bool) {
         var draft = try draft(request.object)
         var expected = request.expectedRevision == 0 ? nil : request.expectedRevision
         let kind = try kinds.require(draft.kind)
+        var merging = false
         if !caller.readsPersonalData && !kind.schema.sensitive.isEmpty {
             let stored = try await storeCall { () async throws(StoreError) in
                 try await storage.get(kind: draft.kind, id: draft.id)
             }
-            if let stored {
+            guard let stored else {
+                throw RPCError(code: .notFound, message: "\(draft.kind)/\(draft.id) does not exist")
+            }
+            do {
                 let merged: (data: Data, nestedPresent: [String])
                 do {
                     merged = try WireRedaction.keepingSensitiveFields(
@@ -397,12 +502,24 @@ struct ObjectsCall: Gongzhi_Host_V1_ObjectsHandler {
                             + "it needs the \(ObjectGrants.personalData) grant to update this object"
                     )
                 }
+                do {
+                    try kind.validation.validate(merged.data, as: kind.schema.messageName)
+                } catch {
+                    throw RPCError(
+                        code: .invalidArgument,
+                        message: "\(draft.kind)/\(draft.id): with its stored personal data kept, the data is not a "
+                            + "\(kind.schema.messageName): \(error)"
+                    )
+                }
                 draft.data = Array(merged.data)
                 // The data was merged with this revision: a change in between must not be overwritten.
-                if expected == nil { expected = stored.revision }
+                if expected == nil {
+                    expected = stored.revision
+                    merging = true
+                }
             }
         }
-        return .update(draft, expectedRevision: expected)
+        return (.update(draft, expectedRevision: expected), merging)
     }
 
     private func deleteWrite(_ request: Gongzhi_Host_V1_DeleteRequest) throws(RPCError) -> Transaction.Write {
@@ -414,11 +531,33 @@ struct ObjectsCall: Gongzhi_Host_V1_ObjectsHandler {
         )
     }
 
+    private func commitOutcome(_ transaction: Transaction) async -> Result<CommitResult, RPCError> {
+        do {
+            return .success(try await commit(transaction))
+        } catch {
+            return .failure(error)
+        }
+    }
+
     private func commit(_ transaction: Transaction) async throws(RPCError) -> CommitResult {
         try await storeCall { () async throws(StoreError) in try await storage.commit(transaction) }
     }
 
     // MARK: Personal data
+
+    /// Which personal data a read showed: the fields, the count, the first ids, and a digest of every id so
+    /// that a record stays small for a list of thousands and still identifies exactly what was read.
+    static func auditDetail(kind: String, ids: [String], fields: Set<String>) -> String {
+        var detail = "shown \(fields.sorted().joined(separator: ", ")) of \(ids.count) \(kind): "
+        detail += ids.prefix(ObjectsService.auditedIDs).joined(separator: " ")
+        if ids.count > ObjectsService.auditedIDs {
+            let digest = SHA256.hexHash(Array(ids.joined(separator: "\n").utf8))
+            detail +=
+                " … and \(ids.count - ObjectsService.auditedIDs) more (sha256 of all ids, one a line: "
+                + digest + ")"
+        }
+        return detail
+    }
 
     /// The objects as the caller may see them: without sensitive fields unless it holds the grant, and then
     /// with the read audited — except where `echoes` says an object is only what the caller itself wrote.
@@ -430,7 +569,16 @@ struct ObjectsCall: Gongzhi_Host_V1_ObjectsHandler {
         var shown: [String: (ids: [String], fields: Set<String>)] = [:]
         let out = objects.enumerated().map { index, stored -> Gongzhi_Host_V1_Object in
             var object = Gongzhi_Host_V1_Object(stored)
-            guard let kind = kinds.kind(stored.kind), !kind.schema.sensitive.isEmpty else { return object }
+            guard let kind = kinds.kind(stored.kind) else {
+                // A kind whose schema is not loaded: its sensitive fields are unknown, so nothing is shown
+                // to a caller without the grant.
+                if !caller.readsPersonalData && !object.data.isEmpty {
+                    object.data = Data()
+                    object.redactedFields = ["*"]
+                }
+                return object
+            }
+            guard !kind.schema.sensitive.isEmpty else { return object }
             if caller.readsPersonalData && echoes(index) { return object }
             do {
                 let redacted = try WireRedaction.redact(object.data, fields: kind.schema.sensitive)
@@ -443,8 +591,12 @@ struct ObjectsCall: Gongzhi_Host_V1_ObjectsHandler {
                     object.redactedFields = redacted.removed
                 }
             } catch {
-                // Data that cannot be read field by field is not shown to a caller without the grant.
-                if !caller.readsPersonalData {
+                // Data that cannot be read field by field is not shown to a caller without the grant, and
+                // showing it to one with the grant is audited like any personal data.
+                if caller.readsPersonalData {
+                    shown[stored.kind, default: ([], [])].ids.append(stored.id)
+                    shown[stored.kind]?.fields.insert("(unreadable data)")
+                } else {
                     object.data = Data()
                     object.redactedFields = kind.schema.sensitive.paths
                 }
@@ -457,8 +609,7 @@ struct ObjectsCall: Gongzhi_Host_V1_ObjectsHandler {
                 action: "\(Gongzhi_Host_V1_Objects.serviceName)/\(action)",
                 target: entry.ids.count == 1 ? "\(kind)/\(entry.ids[0])" : kind,
                 outcome: "personal-data",
-                detail: "shown \(entry.fields.sorted().joined(separator: ", ")) of \(entry.ids.count) "
-                    + "\(kind): \(entry.ids.joined(separator: " "))"
+                detail: Self.auditDetail(kind: kind, ids: entry.ids, fields: entry.fields)
             )
         }
         return out

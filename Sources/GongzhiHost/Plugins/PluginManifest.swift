@@ -38,9 +38,11 @@ public struct PluginManifest: Sendable, Equatable {
         "name", "version", "description", "executable", "sha256", "protocol_versions", "services", "grants",
     ]
 
-    /// A plugin name: lower-case letters, digits and '-', starting with a letter, at most 63 characters.
+    /// A plugin name: lower-case letters, digits and '-', starting with a letter, at most 63 characters, and
+    /// not `host` (the owner of the core kinds).
     public static func isValidName(_ name: String) -> Bool {
-        guard let first = name.utf8.first, first >= UInt8(ascii: "a"), first <= UInt8(ascii: "z"), name.utf8.count <= 63
+        guard name != "host", let first = name.utf8.first, first >= UInt8(ascii: "a"), first <= UInt8(ascii: "z"),
+            name.utf8.count <= 63
         else { return false }
         return name.utf8.allSatisfy {
             ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z")) || ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9"))
@@ -60,7 +62,7 @@ public struct PluginManifest: Sendable, Equatable {
         guard isValidName(name) else {
             throw table.error(
                 "name",
-                "\"\(name)\" is not a plugin name (lower-case letters, digits and '-', at most 63)"
+                "\"\(name)\" is not a plugin name (lower-case letters, digits and '-', at most 63; not \"host\")"
             )
         }
         let version = try table.requiredString("version")

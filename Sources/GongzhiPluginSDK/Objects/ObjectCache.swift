@@ -1,4 +1,5 @@
 import GongzhiRPC
+import GongzhiSchemas
 import Logging
 import Synchronization
 
@@ -58,7 +59,7 @@ public final class ObjectCache<M: ObjectKind>: Sendable {
         state.withLock { $0.revision }
     }
 
-    /// Returns once the first list has filled the cache.
+    /// Returns once the first list has filled the cache (or `run()` ended without one).
     public func waitUntilSynced() async {
         await withCheckedContinuation { continuation in
             let ready = state.withLock { state in
@@ -92,14 +93,30 @@ public final class ObjectCache<M: ObjectKind>: Sendable {
         while !Task.isCancelled {
             do {
                 if needsList {
-                    let list = try await objects.list(M.self, selector: selector)
+                    let list = try await listSkippingUndecodable()
                     apply(list: list.objects, revision: list.revision)
                     needsList = false
                 }
-                let events = objects.watch(M.self, after: revision, selector: selector)
-                for try await event in events {
-                    apply(event)
-                    backoff = .milliseconds(100)
+                var request = Gongzhi_Host_V1_WatchRequest()
+                request.kind = M.kindName
+                request.afterRevision = revision
+                request.labelSelector = selector
+                try await objects.client.watch(request) { events in
+                    for try await wire in events {
+                        backoff = .milliseconds(100)
+                        do {
+                            apply(try ObjectEvent<M>(wire))
+                        } catch {
+                            // One object that does not decode must not stop the cache at its revision.
+                            logger.error(
+                                "skipping a \(M.kindName) change that does not decode",
+                                metadata: [
+                                    "id": "\(wire.object.id)", "revision": "\(wire.revision)", "error": "\(error)",
+                                ]
+                            )
+                            state.withLock { $0.revision = max($0.revision, wire.revision) }
+                        }
+                    }
                 }
             } catch let error as RPCError where error.code == .outOfRange {
                 logger.notice(
@@ -118,10 +135,40 @@ public final class ObjectCache<M: ObjectKind>: Sendable {
             try? await Task.sleep(for: backoff)
             backoff = min(backoff * 2, .seconds(5))
         }
-        state.withLock { state in
+        // Whoever waits for a first list that will not come now is released.
+        let waiters = state.withLock { state in
             for subscriber in state.subscribers.values { subscriber.finish() }
             state.subscribers = [:]
+            defer { state.syncWaiters = [] }
+            return state.syncWaiters
         }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// Every object of the kind, page by page; an object that does not decode is logged and left out.
+    private func listSkippingUndecodable() async throws -> (objects: [TypedObject<M>], revision: Int64) {
+        var request = Gongzhi_Host_V1_ListRequest()
+        request.kind = M.kindName
+        request.labelSelector = selector
+        request.pageSize = 1000
+        var objects: [TypedObject<M>] = []
+        var revision: Int64?
+        repeat {
+            let page = try await self.objects.client.list(request)
+            if revision == nil { revision = page.revision }
+            for object in page.objects {
+                do {
+                    objects.append(try TypedObject<M>(object))
+                } catch {
+                    logger.error(
+                        "skipping a \(M.kindName) that does not decode",
+                        metadata: ["id": "\(object.id)", "error": "\(error)"]
+                    )
+                }
+            }
+            request.pageToken = page.nextPageToken
+        } while !request.pageToken.isEmpty
+        return (objects, revision ?? 0)
     }
 
     private func apply(list: [TypedObject<M>], revision: Int64) {
