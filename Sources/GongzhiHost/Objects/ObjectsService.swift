@@ -36,8 +36,10 @@ final class ObjectsService: Sendable {
 
     /// The page size of a list that asks for none.
     static let defaultPageSize = 500
-    /// How many changes a watcher reads from the history at a time.
+    /// How many changes a watcher reads from the history at a time while it catches up.
     static let watchBatch = 1000
+    /// How many it reads at a time once it follows the head (the store reads so few at once, quickly).
+    static let followingBatch = 32
     /// The most data one object may hold: a frame's worth less room for the object's other fields and the
     /// envelope, so that every object can be read back in one message.
     static let maximumDataSize = Frame.maxDataLength - 64 * 1024
@@ -368,10 +370,14 @@ struct ObjectsCall: Gongzhi_Host_V1_ObjectsHandler {
         }
         var after = start
         var iterator = commits.makeAsyncIterator()
+        // Large reads while catching up; once at the head, small ones as each commit arrives.
+        var batch = ObjectsService.watchBatch
         while !Task.isCancelled {
+            let limit = batch
             let changes = try await storeCall { () async throws(StoreError) in
-                try await storage.changes(after: after, kind: request.kind, limit: ObjectsService.watchBatch)
+                try await storage.changes(after: after, kind: request.kind, limit: limit)
             }
+            batch = changes.count < limit ? ObjectsService.followingBatch : ObjectsService.watchBatch
             if changes.isEmpty {
                 guard await iterator.next() != nil else {
                     if Task.isCancelled { break }

@@ -54,14 +54,23 @@ public final class SQLiteObjectStorage: ObjectStorage {
         database.maximumReaderCount = max(1, configuration.maximumReaderCount)
         let checkpointPages = max(1, configuration.checkpointPages)
         database.prepareDatabase { db in
-            // In WAL mode, FULL syncs the log at every commit: an acknowledged commit survives a power loss.
-            try db.execute(sql: "PRAGMA synchronous = FULL")
             try db.execute(sql: "PRAGMA wal_autocheckpoint = \(checkpointPages)")
+            // Savepoints' statement journals in memory, not in a temporary file per batch.
+            try db.execute(sql: "PRAGMA temp_store = MEMORY")
         }
         let pool: DatabasePool
         let lastCommitTime: Int64
         do {
             pool = try DatabasePool(path: configuration.path, configuration: database)
+            // In WAL mode, FULL syncs the log at every commit: an acknowledged commit survives a power loss.
+            // Set on the writer once the pool is open, because opening it in WAL mode sets NORMAL.
+            try pool.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA synchronous = FULL")
+                let level = try Int.fetchOne(db, sql: "PRAGMA synchronous")
+                guard level == 2 else {
+                    throw DatabaseError(message: "PRAGMA synchronous is \(level ?? -1), not FULL (2)")
+                }
+            }
             try SQLiteSchema.migrator.migrate(pool)
             lastCommitTime = try pool.read { db in
                 try Int64.fetchOne(
@@ -104,7 +113,9 @@ public final class SQLiteObjectStorage: ObjectStorage {
     public func get(kind: String, id: String) async throws(StoreError) -> StoredObject? {
         try ObjectNames.validateKind(kind)
         try ObjectNames.validateID(id, kind: kind)
-        return try await read("\(kind)/\(id)") { db in
+        // A point read of one indexed row takes microseconds: it is done on the calling thread, which saves
+        // two thread hops that would cost more than the read.
+        return try readNow("\(kind)/\(id)") { db in
             try Row.fetchOne(
                 db.cachedStatement(sql: "SELECT \(SQLiteRecords.objectColumns) FROM objects WHERE kind = ? AND id = ?"),
                 arguments: [kind, id]
@@ -160,7 +171,7 @@ public final class SQLiteObjectStorage: ObjectStorage {
                 "the change limit is \(limit); ask for 1 to \(ObjectStorageLimits.maximumChangeLimit) changes"
             )
         }
-        return try await read("the changes after revision \(revision)") { db in
+        let body: @Sendable (Database) throws -> [Change] = { db in
             let compactedBefore = try Int64.fetchOne(db.cachedStatement(sql: "SELECT compacted_before FROM meta")) ?? 0
             if revision < compactedBefore - 1 {
                 throw StoreError(
@@ -190,10 +201,35 @@ public final class SQLiteObjectStorage: ObjectStorage {
             }
             return changes.map(\.change)
         }
+        // A few changes (a watcher following the head) are read on the calling thread, like a point read;
+        // a catch-up of many on GRDB's reader queue.
+        if limit <= Self.immediateChangeLimit {
+            return try readNow("the changes after revision \(revision)", body)
+        }
+        return try await read("the changes after revision \(revision)", body)
     }
 
+    /// The journal mode and synchronous level of the connection that commits ("wal" and 2, FULL, so that an
+    /// acknowledged commit survives a power loss).
+    public func durability() async throws(StoreError) -> (journalMode: String, synchronous: Int) {
+        try checkOpen()
+        do {
+            return try await pool.writeWithoutTransaction { db in
+                (
+                    try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "",
+                    try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1
+                )
+            }
+        } catch {
+            throw .unavailable("could not read the database's settings: \(error)", cause: error)
+        }
+    }
+
+    /// The most changes read on the calling thread.
+    public static let immediateChangeLimit = 64
+
     public func currentRevision() async throws(StoreError) -> Int64 {
-        try await read("the current revision") { db in try SQLiteWriteBatch.currentRevision(db) }
+        try readNow("the current revision") { db in try SQLiteWriteBatch.currentRevision(db) }
     }
 
     // MARK: Writes
@@ -266,6 +302,21 @@ public final class SQLiteObjectStorage: ObjectStorage {
     }
 
     /// Runs `body` in a read transaction of one of the pool's readers.
+    /// Reads on the calling thread (blocking it for the read): for reads of a few indexed rows only.
+    private func readNow<T: Sendable>(
+        _ what: String,
+        _ body: (Database) throws -> T
+    ) throws(StoreError) -> T {
+        try checkOpen()
+        do {
+            return try pool.read(body)
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw .unavailable("could not read \(what) from the database: \(error)", cause: error)
+        }
+    }
+
     private func read<T: Sendable>(
         _ what: String,
         _ body: @escaping @Sendable (Database) throws -> T

@@ -2,6 +2,14 @@ import GongzhiStore
 import XCTest
 
 final class SQLiteDurabilityTests: StoreTestCase {
+    /// Opening a pool in WAL mode sets synchronous to NORMAL, which loses commits on power loss: the store must
+    /// set FULL on the connection that commits.
+    func testCommitsAreSyncedToTheLogBeforeTheyAreAcknowledged() async throws {
+        let settings = try await storage.durability()
+        XCTAssertEqual(settings.journalMode, "wal")
+        XCTAssertEqual(settings.synchronous, 2, "PRAGMA synchronous = FULL")
+    }
+
     func testReopeningKeepsObjectsRevisionAndHistory() async throws {
         try await storage.create(draft("a", labels: ["zone": "east"], parent: "c1", data: [1]))
         try await storage.create(draft("b", kind: "building"))
