@@ -15,23 +15,12 @@ final class ControlEndToEndTests: XCTestCase {
     }
 
     static func ctl(_ arguments: [String], socket: String) async throws -> Outcome {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try BuiltExecutables.path("gongzhictl"))
-        process.arguments = arguments
-        process.environment = ["GONGZHI_ADMIN_SOCKET": socket, "TZ": "UTC", "PATH": "/usr/bin:/bin"]
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let outData = output.fileHandleForReading.readDataToEndOfFile()
-        let errData = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Outcome(
-            status: process.terminationStatus,
-            output: String(decoding: outData, as: UTF8.self),
-            errors: String(decoding: errData, as: UTF8.self)
+        let done = try CompletedProcess.run(
+            try BuiltExecutables.path("gongzhictl"),
+            arguments,
+            environment: ["GONGZHI_ADMIN_SOCKET": socket, "TZ": "UTC", "PATH": "/usr/bin:/bin"]
         )
+        return Outcome(status: done.status, output: done.outputText, errors: done.errors)
     }
 
     func json(_ text: String) throws -> [String: Any] {

@@ -19,23 +19,18 @@ final class ObjectCommandsEndToEndTests: XCTestCase {
         let socket = host.adminSocket
 
         // Load the sample community with its script, as the README's run command does.
-        let load = Process()
-        load.executableURL = URL(fileURLWithPath: "/bin/bash")
-        load.arguments = [Self.repositoryRoot + "/Deploy/samples/load.sh", "--socket", socket]
-        load.environment = [
-            "GONGZHI_SAMPLES_BIN": try BuiltExecutables.path("gongzhi-samples"),
-            "GONGZHICTL_BIN": try BuiltExecutables.path("gongzhictl"),
-            "PATH": "/usr/bin:/bin",
-        ]
-        let output = Pipe()
-        let errors = Pipe()
-        load.standardOutput = output
-        load.standardError = errors
-        try load.run()
-        let loadOutput = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let loadErrors = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        load.waitUntilExit()
-        XCTAssertEqual(load.terminationStatus, 0, loadErrors)
+        let load = try CompletedProcess.run(
+            "/bin/bash",
+            [Self.repositoryRoot + "/Deploy/samples/load.sh", "--socket", socket],
+            environment: [
+                "GONGZHI_SAMPLES_BIN": try BuiltExecutables.path("gongzhi-samples"),
+                "GONGZHICTL_BIN": try BuiltExecutables.path("gongzhictl"),
+                "PATH": "/usr/bin:/bin",
+            ]
+        )
+        let loadOutput = load.outputText
+        let loadErrors = load.errors
+        XCTAssertEqual(load.status, 0, loadErrors)
         XCTAssertTrue(loadOutput.contains("created 28,683"), loadOutput)
         XCTAssertTrue(loadErrors.contains("applying"), "progress is shown: \(loadErrors.suffix(300))")
 

@@ -30,30 +30,8 @@ final class SampleDataTests: XCTestCase {
         var partners: [Gongzhi_Core_V1_Partner] = []
     }
 
-    struct Outcome {
-        var status: Int32
-        var output: Data
-        var errors: String
-    }
-
-    static func run(_ arguments: [String]) throws -> Outcome {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try BuiltExecutables.path("gongzhi-samples"))
-        process.arguments = arguments
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        // The standard error holds a few lines at most, so reading the standard output first cannot stall.
-        let outData = output.fileHandleForReading.readDataToEndOfFile()
-        let errorData = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Outcome(
-            status: process.terminationStatus,
-            output: outData,
-            errors: String(decoding: errorData, as: UTF8.self)
-        )
+    static func run(_ arguments: [String]) throws -> CompletedProcess {
+        try CompletedProcess.run(try BuiltExecutables.path("gongzhi-samples"), arguments)
     }
 
     /// The data, generated and decoded once for all the tests.
