@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Builds every implementation of the echo benchmark, runs them one after another on this machine, then runs
-# gongzhi-host with four plugins (routed against direct calls, idle memory), and prints markdown tables on
-# standard output (build output and progress go to standard error).
+# gongzhi-host with four plugins (routed against direct calls, idle memory), then gongzhi-host's object store
+# (durable creates against naive SQLite, gets among 1,000,000 objects, lists, watch delivery, memory), and prints
+# markdown tables on standard output (build output and progress go to standard error).
 #
-# usage: bash Benchmarks/run.sh [--quick] [--host-only] [--output FILE] [more gongzhi-bench options; see --help]
+# usage: bash Benchmarks/run.sh [--quick] [--host-only | --store-only] [--output FILE]
+#                               [more gongzhi-bench options; see --help]
 #
 # Ours is built from the main package into .build-bench/; give GONGZHI_ECHO=/path/to/gongzhi-echo (or
 # --gongzhi-echo PATH) to measure a binary built elsewhere.
@@ -12,14 +14,18 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(dirname "$here")
 
-# The Go peer needs Go and containerd/ttrpc from Debian, the C floor a C compiler. Whatever cannot be
-# installed only turns that implementation's rows into n/a.
+# The Go peer needs Go and containerd/ttrpc from Debian, the C floor a C compiler, and the store benchmark's naive
+# SQLite peer libsqlite3-dev. Whatever cannot be installed only turns those rows into n/a.
 install_packages() {
+    local go=$1
     local missing=()
-    command -v go >/dev/null 2>&1 || missing+=(golang-go)
-    [[ -f /usr/share/gocode/src/github.com/containerd/ttrpc/client.go ]] ||
-        missing+=(golang-github-containerd-ttrpc-dev)
+    if [[ $go == yes ]]; then
+        command -v go >/dev/null 2>&1 || missing+=(golang-go)
+        [[ -f /usr/share/gocode/src/github.com/containerd/ttrpc/client.go ]] ||
+            missing+=(golang-github-containerd-ttrpc-dev)
+    fi
     command -v cc >/dev/null 2>&1 || missing+=(build-essential)
+    [[ -f /usr/include/sqlite3.h ]] || missing+=(libsqlite3-dev)
     ((${#missing[@]} == 0)) && return 0
 
     local sudo=()
@@ -39,14 +45,16 @@ install_packages() {
         echo "run.sh: could not install ${missing[*]}; the rows that need them will say n/a" >&2
 }
 
-# The host benchmark alone (--host-only, --only host) needs none of them.
+# The host benchmark alone (--host-only, --only host) needs none of them, the store benchmark alone no Go.
 case " $* " in
     *" --help "* | *" -h "* | *" --host-only "* | *" --only host "* | *" --only=host "*) ;;
-    *) install_packages ;;
+    *" --store-only "* | *" --only store "* | *" --only=store "*) install_packages no ;;
+    *) install_packages yes ;;
 esac
 
-# The runner first; it builds the peers itself (grpc-echo, the C floor, the Go peer and ours), so that one
-# that fails to build is reported in the table instead of stopping the run.
+# The runner first; it builds the peers itself (grpc-echo, the C floor, the Go peer, ours, the store client in
+# .build-bench-store and the naive SQLite peer), so that one that fails to build is reported in the table instead
+# of stopping the run.
 echo "run.sh: building the runner" >&2
 swift build -c release --package-path "$here" --product gongzhi-bench >&2
 

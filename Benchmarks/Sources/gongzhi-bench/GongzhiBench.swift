@@ -7,16 +7,17 @@ struct GongzhiBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gongzhi-bench",
         abstract: """
-            Compare Gongzhi's unary echo with grpc-swift-2, Go ttrpc and a C floor on a Unix socket, and measure \
-            calls routed through gongzhi-host and the host's idle memory.
+            Compare Gongzhi's unary echo with grpc-swift-2, Go ttrpc and a C floor on a Unix socket, measure \
+            calls routed through gongzhi-host and the host's idle memory, and load the host's object store.
             """,
         discussion: """
             Prints markdown tables on standard output and progress on standard error: the echo comparison, then \
-            the host benchmark ("host" in --only; --host-only runs it alone). An implementation that cannot be \
-            built or run gets "n/a" cells and the reason in its notes; the others still run.
+            the host benchmark ("host" in --only; --host-only runs it alone), then the object-store benchmark \
+            ("store" in --only; --store-only runs it alone). An implementation that cannot be built or run gets \
+            "n/a" cells and the reason in its notes; the others still run.
 
             Binaries can be given instead of built, by option or by the environment variables \
-            GONGZHI_ECHO, GRPC_ECHO, TTRPC_PEER, PINGPONG and GONGZHI_BIN_DIR.
+            GONGZHI_ECHO, GRPC_ECHO, TTRPC_PEER, PINGPONG, GONGZHI_BIN_DIR and GONGZHI_STORE_BENCH.
             """
     )
 
@@ -32,11 +33,39 @@ struct GongzhiBench: ParsableCommand {
     @Option(help: "The main package directory (default: the parent of the Benchmarks directory).")
     var repoRoot: String?
 
-    @Option(help: "What to run, comma-separated: gongzhi,grpc,ttrpc,c (the echo comparison) and host.")
-    var only: String = (Peer.ID.allCases.map(\.rawValue) + [hostBenchmarkName]).joined(separator: ",")
+    @Option(help: "What to run, comma-separated: gongzhi,grpc,ttrpc,c (the echo comparison), host and store.")
+    var only: String = (Peer.ID.allCases.map(\.rawValue) + [hostBenchmarkName, storeBenchmarkName]).joined(
+        separator: ","
+    )
 
     @Flag(help: "Run only the host benchmark (the same as --only host).")
     var hostOnly = false
+
+    @Flag(help: "Run only the object-store benchmark (the same as --only store).")
+    var storeOnly = false
+
+    @Option(
+        help: """
+            Store benchmark: measured seconds of the creates, each naive SQLite run, each get run and the watch. \
+            [default: 10, quick: 2]
+            """
+    )
+    var storeSeconds: Double?
+
+    @Option(help: "Store benchmark: unmeasured seconds before the creates and naive runs. [default: 2, quick: 1]")
+    var storeWarmup: Double?
+
+    @Option(help: "Store benchmark: concurrent writers (connections; threads of the naive SQLite peer).")
+    var storeWriters: Int = 64
+
+    @Option(help: "Store benchmark: Residents stored before the reads. [default: 1000000, quick: 100000]")
+    var storePreload: Int?
+
+    @Option(help: "Store benchmark: measured List calls per row. [default: 20, quick: 5]")
+    var storeListCalls: Int?
+
+    @Option(help: "The gongzhi-store-bench binary, instead of building it.")
+    var gongzhiStoreBench: String?
 
     @Option(help: "Seconds the host and its four plugins stay idle, once ready, before the host's RSS is read.")
     var hostIdle: Double = 5
@@ -86,7 +115,7 @@ struct GongzhiBench: ParsableCommand {
     @Option(
         help: """
             A folder holding gongzhi-host, gongzhictl, gongzhi-test-plugin and gongzhi-echo for the host \
-            benchmark, instead of building them.
+            benchmark (gongzhi-host and gongzhictl for the store benchmark), instead of building them.
             """
     )
     var gongzhiBinDir: String?
@@ -99,6 +128,13 @@ struct GongzhiBench: ParsableCommand {
         }
         if let warmup, warmup < 0 { throw ValidationError("--warmup must not be negative") }
         guard self.hostIdle >= 0 else { throw ValidationError("--host-idle must not be negative") }
+        if let storeSeconds, storeSeconds <= 0 { throw ValidationError("--store-seconds must be positive") }
+        if let storeWarmup, storeWarmup < 0 { throw ValidationError("--store-warmup must not be negative") }
+        guard self.storeWriters > 0 else { throw ValidationError("--store-writers must be positive") }
+        if let storePreload, storePreload < 10_000 {
+            throw ValidationError("--store-preload must be at least 10000 (a list reads 10,000 of them)")
+        }
+        if let storeListCalls, storeListCalls <= 0 { throw ValidationError("--store-list-calls must be positive") }
         _ = try self.selection()
         _ = try self.payloadSizes()
     }
@@ -179,6 +215,10 @@ struct GongzhiBench: ParsableCommand {
             tables.append(self.runHostBenchmark(workspace: workspace, settings: settings, workDir: socketDir))
         }
 
+        if selection.store {
+            tables.append(self.runStoreBenchmark(workspace: workspace, workDir: socketDir))
+        }
+
         let table = tables.joined(separator: "\n")
         print(table, terminator: "")
         if let output = self.output {
@@ -190,25 +230,63 @@ struct GongzhiBench: ParsableCommand {
         }
     }
 
-    /// The implementations of the echo comparison to run, and whether to run the host benchmark.
-    private func selection() throws -> (peers: [Peer.ID], host: Bool) {
-        if self.hostOnly { return ([], true) }
+    /// The implementations of the echo comparison to run, and whether to run the host and store benchmarks.
+    private func selection() throws -> (peers: [Peer.ID], host: Bool, store: Bool) {
+        if self.hostOnly || self.storeOnly { return ([], self.hostOnly, self.storeOnly) }
         let names = self.only.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
         var ids: [Peer.ID] = []
         var host = false
+        var store = false
         for name in names where !name.isEmpty {
             if name == hostBenchmarkName {
                 host = true
                 continue
             }
+            if name == storeBenchmarkName {
+                store = true
+                continue
+            }
             guard let id = Peer.ID(rawValue: name) else {
-                throw ValidationError("unknown benchmark '\(name)' (use gongzhi, grpc, ttrpc, c, host)")
+                throw ValidationError("unknown benchmark '\(name)' (use gongzhi, grpc, ttrpc, c, host, store)")
             }
             if !ids.contains(id) { ids.append(id) }
         }
-        guard !ids.isEmpty || host else { throw ValidationError("--only names no benchmark") }
+        guard !ids.isEmpty || host || store else { throw ValidationError("--only names no benchmark") }
         // The table's order, whatever the order given.
-        return (Peer.ID.allCases.filter(ids.contains), host)
+        return (Peer.ID.allCases.filter(ids.contains), host, store)
+    }
+
+    /// Builds (or finds) the store benchmark's binaries, runs it and renders its tables.
+    private func runStoreBenchmark(workspace: Workspace, workDir: String) -> String {
+        let settings = StoreSettings(
+            seconds: self.storeSeconds ?? (self.quick ? 2 : 10),
+            warmup: self.storeWarmup ?? (self.quick ? 1 : 2),
+            writers: self.storeWriters,
+            preload: self.storePreload ?? (self.quick ? 100_000 : 1_000_000),
+            listCalls: self.storeListCalls ?? (self.quick ? 5 : 20),
+            clientTimeout: self.clientTimeout
+        )
+        progress("Preparing the store benchmark (gongzhi-host, gongzhictl, gongzhi-store-bench, naive SQLite)…")
+        var result: StoreMeasurement
+        do {
+            let environment = ProcessInfo.processInfo.environment
+            let directory = self.gongzhiBinDir ?? environment["GONGZHI_BIN_DIR"]
+            let client = self.gongzhiStoreBench ?? environment["GONGZHI_STORE_BENCH"]
+            let binaries = try workspace.prepareStore(
+                explicitDirectory: directory.flatMap { $0.isEmpty ? nil : absolutePath($0) },
+                explicitClient: client.flatMap { $0.isEmpty ? nil : absolutePath($0) }
+            )
+            progress(
+                "Measuring the object store: \(settings.writers) writers, \(grouped(settings.preload)) Residents, "
+                    + "\(fixed(settings.seconds, places: 0)) s per timed step…"
+            )
+            result = measureStore(binaries, settings: settings, workDir: workDir, logsDir: workspace.logsDir)
+        } catch {
+            progress("  skipped: \(error)")
+            result = StoreMeasurement(settings: settings)
+            result.notes.append("\(error)")
+        }
+        return renderStoreTables(result)
     }
 
     /// Builds (or finds) the host's binaries, runs the host benchmark and renders its tables.

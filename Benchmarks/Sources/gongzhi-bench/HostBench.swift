@@ -387,7 +387,7 @@ func megabytes(_ kiB: Int?) -> String {
 }
 
 /// User and system CPU time of a process (all its threads, live and ended), in microseconds.
-private func cpuMicroseconds(pid: pid_t) -> Double? {
+func cpuMicroseconds(pid: pid_t) -> Double? {
     guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
         let end = stat.lastIndex(of: ")")
     else { return nil }

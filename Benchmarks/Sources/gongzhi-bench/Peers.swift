@@ -89,6 +89,66 @@ struct Workspace: Sendable {
         return binaries
     }
 
+    /// Finds or builds the binaries of the store benchmark: `gongzhi-host` and `gongzhictl` in `.build-bench` (or
+    /// `explicitDirectory`), the store client in `.build-bench-store`, and the naive SQLite peer.
+    func prepareStore(explicitDirectory: String?, explicitClient: String?) throws -> StoreBinaries {
+        let directory = explicitDirectory ?? "\(self.mainScratch)/release"
+        var binaries = StoreBinaries(
+            host: "\(directory)/gongzhi-host",
+            control: "\(directory)/gongzhictl",
+            client: explicitClient ?? "\(self.repoRoot)/.build-bench-store/release/gongzhi-store-bench",
+            naive: "\(self.outputDir)/peers/sqlite-naive"
+        )
+        if self.build {
+            if explicitDirectory == nil { try self.buildMainProducts(["gongzhi-host", "gongzhictl"]) }
+            if explicitClient == nil { binaries.client = try self.buildStoreClient() }
+            try self.buildNaiveSQLite(binaries.naive)
+        }
+        try binaries.checkExecutable()
+        return binaries
+    }
+
+    /// Builds `gongzhi-store-bench` from `Benchmarks/store`, release, into `.build-bench-store` at the root.
+    private func buildStoreClient() throws -> String {
+        let scratch = "\(self.repoRoot)/.build-bench-store"
+        do {
+            try runToCompletion(
+                [
+                    try self.tool("swift"), "build", "-c", "release", "--product", "gongzhi-store-bench",
+                    "--package-path", "\(self.benchmarksDir)/store", "--scratch-path", scratch,
+                ],
+                logPath: self.logPath("build-gongzhi-store-bench"),
+                timeout: self.buildTimeout,
+                collectOutput: false
+            )
+        } catch let failure as BenchFailure {
+            throw BenchFailure("gongzhi-store-bench did not build: \(failure.description)")
+        }
+        return "\(scratch)/release/gongzhi-store-bench"
+    }
+
+    /// Builds the naive SQLite peer against the system's libsqlite3 (libsqlite3-dev).
+    private func buildNaiveSQLite(_ binary: String) throws {
+        try FileManager.default.createDirectory(atPath: "\(self.outputDir)/peers", withIntermediateDirectories: true)
+        let compiler = findInPath("cc") ?? findInPath("gcc") ?? findInPath("clang")
+        guard let compiler else { throw BenchFailure("no C compiler (cc, gcc, clang) in PATH") }
+        do {
+            try runToCompletion(
+                [
+                    compiler, "-O2", "-Wall", "-Wextra", "-std=c11", "-o", binary,
+                    "\(self.benchmarksDir)/c/sqlite-naive.c", "-lsqlite3", "-lpthread",
+                ],
+                logPath: self.logPath("build-sqlite-naive"),
+                timeout: self.buildTimeout,
+                collectOutput: false
+            )
+        } catch let failure as BenchFailure {
+            throw BenchFailure(
+                "the naive SQLite peer did not build (is libsqlite3-dev installed?): \(failure.description)"
+            )
+        }
+    }
+
     /// Where ours is built: a scratch folder of its own, so that the release build with the static runtime
     /// never disturbs the main package's `.build`.
     private var mainScratch: String { "\(self.repoRoot)/.build-bench" }

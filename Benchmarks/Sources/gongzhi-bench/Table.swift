@@ -27,12 +27,12 @@ func renderTable(_ rows: [Measurement], concurrency: Int) -> String {
     return lines.joined(separator: "\n") + "\n"
 }
 
-private func ratio(_ ours: Double?, _ theirs: Double?) -> String {
+func ratio(_ ours: Double?, _ theirs: Double?) -> String {
     guard let ours, let theirs, theirs > 0 else { return "n/a" }
     return fixed(ours / theirs, places: 2)
 }
 
-private func escapeCell(_ text: String) -> String {
+func escapeCell(_ text: String) -> String {
     text.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
 }
 
