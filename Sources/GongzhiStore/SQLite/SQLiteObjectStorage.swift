@@ -21,8 +21,7 @@ public final class SQLiteObjectStorage: ObjectStorage {
         public var maximumBatchSize = 1024
         /// The most concurrent readers.
         public var maximumReaderCount = 8
-        /// How many pages (4 KiB each) the write-ahead log grows to before it is copied into the database (by a checkpoint on a
-        /// connection of its own, outside every commit).
+        /// How many pages (4 KiB each) the write-ahead log grows to before SQLite copies it into the database.
         /// Larger logs absorb repeated writes of the same pages: 10,000 (about 40 MiB) gave a third more commits
         /// per second than SQLite's default of 1,000 in a local run with 64 concurrent writers.
         public var checkpointPages = 10_000
@@ -40,7 +39,6 @@ public final class SQLiteObjectStorage: ObjectStorage {
 
     private let pool: DatabasePool
     private let writer: GroupCommitWriter
-    private let checkpointer: SQLiteCheckpointer
     private let notifier = CommitNotifier()
     private let isClosed = Mutex(false)
     private let logger: Logger
@@ -56,14 +54,12 @@ public final class SQLiteObjectStorage: ObjectStorage {
         database.maximumReaderCount = max(1, configuration.maximumReaderCount)
         let checkpointPages = max(1, configuration.checkpointPages)
         database.prepareDatabase { db in
-            // Checkpoints run on a connection of their own (SQLiteCheckpointer), never inside a commit.
-            try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = \(checkpointPages)")
             // Savepoints' statement journals in memory, not in a temporary file per batch.
             try db.execute(sql: "PRAGMA temp_store = MEMORY")
         }
         let pool: DatabasePool
         let lastCommitTime: Int64
-        let checkpointer: SQLiteCheckpointer
         do {
             pool = try DatabasePool(path: configuration.path, configuration: database)
             // In WAL mode, FULL syncs the log at every commit: an acknowledged commit survives a power loss.
@@ -82,16 +78,10 @@ public final class SQLiteObjectStorage: ObjectStorage {
                     sql: "SELECT committed_at FROM history ORDER BY revision DESC, position DESC LIMIT 1"
                 ) ?? 0
             }
-            checkpointer = try SQLiteCheckpointer(
-                path: configuration.path,
-                thresholdPages: checkpointPages,
-                logger: logger
-            )
         } catch {
             throw .unavailable("cannot open the object store at \(configuration.path): \(error)", cause: error)
         }
         self.pool = pool
-        self.checkpointer = checkpointer
         self.writer = GroupCommitWriter(
             pool: pool,
             notifier: notifier,
@@ -295,7 +285,6 @@ public final class SQLiteObjectStorage: ObjectStorage {
         }
         await writer.close()
         notifier.finish()
-        checkpointer.stop()
         do {
             try pool.close()
         } catch {

@@ -1,6 +1,4 @@
-import Foundation
 import GongzhiStore
-import Logging
 import XCTest
 
 final class SQLiteDurabilityTests: StoreTestCase {
@@ -10,30 +8,6 @@ final class SQLiteDurabilityTests: StoreTestCase {
         let settings = try await storage.durability()
         XCTAssertEqual(settings.journalMode, "wal")
         XCTAssertEqual(settings.synchronous, 2, "PRAGMA synchronous = FULL")
-    }
-
-    /// Commits never run checkpoints; a connection of the store's own copies the log into the database.
-    func testTheLogIsCopiedIntoTheDatabaseOutsideTheCommits() async throws {
-        var configuration = SQLiteObjectStorage.Configuration(path: directory.file("small-log.sqlite"))
-        configuration.checkpointPages = 8
-        let storage = try SQLiteObjectStorage(configuration: configuration, logger: Logger(label: "test"))
-        func size(_ path: String) -> Int {
-            (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
-        }
-        let before = size(configuration.path)
-        for index in 0..<300 {
-            try await storage.create(draft("g\(index)", data: Array(repeating: UInt8(index % 251), count: 400)))
-        }
-        let deadline = ContinuousClock.now + .seconds(5)
-        while size(configuration.path) <= before + 100 * 1024 && ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        XCTAssertGreaterThan(
-            size(configuration.path),
-            before + 100 * 1024,
-            "the checkpoints copied pages into the file"
-        )
-        try await storage.close()
     }
 
     func testReopeningKeepsObjectsRevisionAndHistory() async throws {
