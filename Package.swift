@@ -235,8 +235,8 @@ let package = Package(
                 "GongzhiEcho",
                 "GongzhiRPC",
                 "GongzhiSchemas",
+                "GongzhiTestSupport",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
             path: "Tests/Plugins/gongzhi-test-plugin"
         ),
@@ -248,6 +248,7 @@ let package = Package(
                 "GongzhiRPCPosix",
                 "GongzhiSchemas",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
             path: "Tests/GongzhiTestSupport"
         ),
@@ -288,6 +289,7 @@ let package = Package(
             dependencies: [
                 "GongzhiObjects",
                 "GongzhiSchemas",
+                "GongzhiTestSupport",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),

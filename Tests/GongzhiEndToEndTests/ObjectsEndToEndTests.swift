@@ -452,7 +452,7 @@ final class ObjectsEndToEndTests: XCTestCase {
             Gongzhi_Host_V1_RegisterKindRequest.with {
                 $0.name = "Note"
                 $0.messageName = "gongzhi.test.v1.Note"
-                $0.fileDescriptorSet = try Self.noteDescriptorSet(secretIsSensitive: false)
+                $0.fileDescriptorSet = try TestDescriptors.note(secretIsSensitive: false)
             }
         )
         XCTAssertEqual(unmarked.code, StatusCode.failedPrecondition.rawValue, unmarked.message)
@@ -462,7 +462,7 @@ final class ObjectsEndToEndTests: XCTestCase {
             Gongzhi_Host_V1_RegisterKindRequest.with {
                 $0.name = "Note"
                 $0.messageName = "gongzhi.test.v1.Note"
-                $0.fileDescriptorSet = try Self.noteDescriptorSet(secretIsSensitive: true)
+                $0.fileDescriptorSet = try TestDescriptors.note(secretIsSensitive: true)
             }
         )
         XCTAssertEqual(same.code, 0, same.message)
@@ -482,30 +482,6 @@ final class ObjectsEndToEndTests: XCTestCase {
         XCTAssertEqual(Array(kept.data), good)
         let kindsAfter = try await again.listKinds(Gongzhi_Host_V1_ListKindsRequest()).kinds
         XCTAssertTrue(kindsAfter.contains { $0.name == "Note" })
-    }
-
-    /// gongzhi.test.v1.Note (text = 1, count = 2, secret = 3), as the test plugin registers it.
-    static func noteDescriptorSet(secretIsSensitive: Bool) throws -> Data {
-        var message = Google_Protobuf_DescriptorProto()
-        message.name = "Note"
-        for (name, number, type) in [
-            ("text", Int32(1), Google_Protobuf_FieldDescriptorProto.TypeEnum.string), ("count", 2, .int64),
-            ("secret", 3, .string),
-        ] {
-            var field = Google_Protobuf_FieldDescriptorProto()
-            field.name = name
-            field.number = number
-            field.type = type
-            field.label = .optional
-            if name == "secret" && secretIsSensitive { field.options.Gongzhi_Core_V1_sensitive = true }
-            message.field.append(field)
-        }
-        var file = Google_Protobuf_FileDescriptorProto()
-        file.name = "gongzhi/test/v1/note.proto"
-        file.package = "gongzhi.test.v1"
-        file.syntax = "proto3"
-        file.messageType = [message]
-        return try Google_Protobuf_FileDescriptorSet.with { $0.file = [file] }.serializedBytes()
     }
 
     func testWatchFollowsChangesAndSaysWhenToListAgain() async throws {

@@ -1,5 +1,6 @@
 import GongzhiObjects
 import GongzhiSchemas
+import GongzhiTestSupport
 import SwiftProtobuf
 import XCTest
 
@@ -8,42 +9,17 @@ final class RecursiveSchemaTests: XCTestCase {
     /// test.v1.Node { string name = 1; string phone = 2 [sensitive]; repeated Node children = 3;
     ///                oneof contact { string wechat = 4; string mobile = 5 [sensitive]; } }
     func nodeIndex() throws -> DescriptorIndex {
-        func field(
-            _ name: String,
-            _ number: Int32,
-            _ type: Google_Protobuf_FieldDescriptorProto.TypeEnum
-        )
-            -> Google_Protobuf_FieldDescriptorProto
-        {
-            var field = Google_Protobuf_FieldDescriptorProto()
-            field.name = name
-            field.number = number
-            field.type = type
-            field.label = .optional
-            return field
-        }
-        var phone = field("phone", 2, .string)
-        phone.options.Gongzhi_Core_V1_sensitive = true
-        var children = field("children", 3, .message)
-        children.label = .repeated
-        children.typeName = ".test.v1.Node"
-        var wechat = field("wechat", 4, .string)
-        wechat.oneofIndex = 0
-        var mobile = field("mobile", 5, .string)
-        mobile.oneofIndex = 0
-        mobile.options.Gongzhi_Core_V1_sensitive = true
+        typealias D = TestDescriptors
         var node = Google_Protobuf_DescriptorProto()
         node.name = "Node"
-        node.field = [field("name", 1, .string), phone, children, wechat, mobile]
+        node.field = [
+            D.field("name", 1, .string), D.field("phone", 2, .string, sensitive: true),
+            D.field("children", 3, .message, repeated: true, typeName: ".test.v1.Node"),
+            D.field("wechat", 4, .string, oneof: 0), D.field("mobile", 5, .string, sensitive: true, oneof: 0),
+        ]
         node.oneofDecl = [Google_Protobuf_OneofDescriptorProto.with { $0.name = "contact" }]
-        var file = Google_Protobuf_FileDescriptorProto()
-        file.name = "test/v1/node.proto"
-        file.package = "test.v1"
-        file.syntax = "proto3"
-        file.messageType = [node]
         return try DescriptorIndex(
-            fileDescriptorSet: try Google_Protobuf_FileDescriptorSet.with { $0.file = [file] }
-                .serializedBytes()
+            fileDescriptorSet: try D.set(file: "test/v1/node.proto", package: "test.v1", messages: [node])
         )
     }
 

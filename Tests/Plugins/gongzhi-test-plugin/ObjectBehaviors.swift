@@ -1,7 +1,7 @@
 import GongzhiPluginSDK
 import GongzhiRPC
 import GongzhiSchemas
-import SwiftProtobuf
+import GongzhiTestSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -29,7 +29,7 @@ enum ObjectBehaviors {
             try await context.objects.registerKind(
                 "Note",
                 messageName: "gongzhi.test.v1.Note",
-                fileDescriptorSet: try noteDescriptorSet()
+                fileDescriptorSet: try TestDescriptors.note()
             )
             context.logger.info("registered kind Note")
         }
@@ -45,37 +45,6 @@ enum ObjectBehaviors {
                 }
             }
         }
-    }
-
-    /// gongzhi.test.v1.Note, as a FileDescriptorSet.
-    static func noteDescriptorSet() throws -> Data {
-        func field(
-            _ name: String,
-            _ number: Int32,
-            _ type: Google_Protobuf_FieldDescriptorProto.TypeEnum
-        )
-            -> Google_Protobuf_FieldDescriptorProto
-        {
-            var field = Google_Protobuf_FieldDescriptorProto()
-            field.name = name
-            field.number = number
-            field.type = type
-            field.label = .optional
-            return field
-        }
-        var secret = field("secret", 3, .string)
-        secret.options.Gongzhi_Core_V1_sensitive = true
-        var message = Google_Protobuf_DescriptorProto()
-        message.name = "Note"
-        message.field = [field("text", 1, .string), field("count", 2, .int64), secret]
-        var file = Google_Protobuf_FileDescriptorProto()
-        file.name = "gongzhi/test/v1/note.proto"
-        file.package = "gongzhi.test.v1"
-        file.syntax = "proto3"
-        file.messageType = [message]
-        var set = Google_Protobuf_FileDescriptorSet()
-        set.file = [file]
-        return try set.serializedBytes()
     }
 
     private static func recordResidents(objects: HostObjects, path: String) async throws {
