@@ -138,7 +138,6 @@ final class ObjectsEndToEndTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(first.revision, updated.revision)
         list = Gongzhi_Host_V1_ListRequest()
         list.kind = "Resident"
-        list.labelSelector = "compound=c2,"
         list.labelSelector = "compound = = c2"
         await assertRPCError(.invalidArgument) { try await objects.list(list) }
         list.labelSelector = ""

@@ -488,41 +488,39 @@ struct ObjectsCall: Gongzhi_Host_V1_ObjectsHandler {
             guard let stored else {
                 throw RPCError(code: .notFound, message: "\(draft.kind)/\(draft.id) does not exist")
             }
+            let merged: (data: Data, nestedPresent: [String])
             do {
-                let merged: (data: Data, nestedPresent: [String])
-                do {
-                    merged = try WireRedaction.keepingSensitiveFields(
-                        of: Data(stored.data),
-                        in: Data(draft.data),
-                        fields: kind.schema.sensitive
-                    )
-                } catch {
-                    throw RPCError(code: .internal, message: "the stored \(draft.kind)/\(draft.id) is \(error)")
-                }
-                if !merged.nestedPresent.isEmpty {
-                    throw RPCError(
-                        code: .permissionDenied,
-                        message: "\(draft.kind)/\(draft.id) holds personal data in "
-                            + merged.nestedPresent.joined(separator: ", ")
-                            + " that \(caller.principal) may not see, and an update from it would erase that; "
-                            + "it needs the \(ObjectGrants.personalData) grant to update this object"
-                    )
-                }
-                do {
-                    try kind.validation.validate(merged.data, as: kind.schema.messageName)
-                } catch {
-                    throw RPCError(
-                        code: .invalidArgument,
-                        message: "\(draft.kind)/\(draft.id): with its stored personal data kept, the data is not a "
-                            + "\(kind.schema.messageName): \(error)"
-                    )
-                }
-                draft.data = Array(merged.data)
-                // The data was merged with this revision: a change in between must not be overwritten.
-                if expected == nil {
-                    expected = stored.revision
-                    merging = true
-                }
+                merged = try WireRedaction.keepingSensitiveFields(
+                    of: Data(stored.data),
+                    in: Data(draft.data),
+                    fields: kind.schema.sensitive
+                )
+            } catch {
+                throw RPCError(code: .internal, message: "the stored \(draft.kind)/\(draft.id) is \(error)")
+            }
+            if !merged.nestedPresent.isEmpty {
+                throw RPCError(
+                    code: .permissionDenied,
+                    message: "\(draft.kind)/\(draft.id) holds personal data in "
+                        + merged.nestedPresent.joined(separator: ", ")
+                        + " that \(caller.principal) may not see, and an update from it would erase that; "
+                        + "it needs the \(ObjectGrants.personalData) grant to update this object"
+                )
+            }
+            do {
+                try kind.validation.validate(merged.data, as: kind.schema.messageName)
+            } catch {
+                throw RPCError(
+                    code: .invalidArgument,
+                    message: "\(draft.kind)/\(draft.id): with its stored personal data kept, the data is not a "
+                        + "\(kind.schema.messageName): \(error)"
+                )
+            }
+            draft.data = Array(merged.data)
+            // The data was merged with this revision: a change in between must not be overwritten.
+            if expected == nil {
+                expected = stored.revision
+                merging = true
             }
         }
         return (.update(draft, expectedRevision: expected), merging)

@@ -41,17 +41,28 @@ public struct HostObjects: Sendable {
         parent: String = "",
         pageSize: UInt32 = 1000
     ) async throws -> (objects: [TypedObject<M>], revision: Int64) {
+        let list = try await listObjects(kind: M.kindName, selector: selector, parent: parent, pageSize: pageSize)
+        return (try list.objects.map(TypedObject<M>.init), list.revision)
+    }
+
+    /// Every object of `kind` as the host sends it, read page by page, and the revision of the first page.
+    public func listObjects(
+        kind: String,
+        selector: String = "",
+        parent: String = "",
+        pageSize: UInt32 = 1000
+    ) async throws -> (objects: [Gongzhi_Host_V1_Object], revision: Int64) {
         var request = Gongzhi_Host_V1_ListRequest()
-        request.kind = M.kindName
+        request.kind = kind
         request.labelSelector = selector
         request.parent = parent
         request.pageSize = pageSize
-        var objects: [TypedObject<M>] = []
+        var objects: [Gongzhi_Host_V1_Object] = []
         var revision: Int64?
         repeat {
             let page = try await client.list(request)
             if revision == nil { revision = page.revision }
-            objects += try page.objects.map(TypedObject<M>.init)
+            objects += page.objects
             request.pageToken = page.nextPageToken
         } while !request.pageToken.isEmpty
         return (objects, revision ?? 0)
@@ -94,13 +105,8 @@ public struct HostObjects: Sendable {
         after revision: Int64?,
         selector: String = ""
     ) -> AsyncThrowingStream<ObjectEvent<M>, any Error> {
-        var request = Gongzhi_Host_V1_WatchRequest()
-        request.kind = M.kindName
-        request.afterRevision = revision ?? 0
-        request.fromNow = revision == nil
-        request.labelSelector = selector
         let client = self.client
-        let watchRequest = request
+        let watchRequest = Self.watchRequest(kind: M.kindName, after: revision, selector: selector)
         return AsyncThrowingStream { continuation in
             let task = Task {
                 do {
@@ -116,6 +122,16 @@ public struct HostObjects: Sendable {
             }
             continuation.onTermination = { _ in task.cancel() }
         }
+    }
+
+    /// A watch of `kind` after `revision` (nil: from now on).
+    static func watchRequest(kind: String, after revision: Int64?, selector: String) -> Gongzhi_Host_V1_WatchRequest {
+        var request = Gongzhi_Host_V1_WatchRequest()
+        request.kind = kind
+        request.afterRevision = revision ?? 0
+        request.fromNow = revision == nil
+        request.labelSelector = selector
+        return request
     }
 
     /// Registers a kind this plugin owns (or changes its schema): `messageName` must be in

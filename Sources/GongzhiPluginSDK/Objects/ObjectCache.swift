@@ -97,10 +97,7 @@ public final class ObjectCache<M: ObjectKind>: Sendable {
                     apply(list: list.objects, revision: list.revision)
                     needsList = false
                 }
-                var request = Gongzhi_Host_V1_WatchRequest()
-                request.kind = M.kindName
-                request.afterRevision = revision
-                request.labelSelector = selector
+                let request = HostObjects.watchRequest(kind: M.kindName, after: revision, selector: selector)
                 try await objects.client.watch(request) { events in
                     for try await wire in events {
                         backoff = .milliseconds(100)
@@ -147,28 +144,19 @@ public final class ObjectCache<M: ObjectKind>: Sendable {
 
     /// Every object of the kind, page by page; an object that does not decode is logged and left out.
     private func listSkippingUndecodable() async throws -> (objects: [TypedObject<M>], revision: Int64) {
-        var request = Gongzhi_Host_V1_ListRequest()
-        request.kind = M.kindName
-        request.labelSelector = selector
-        request.pageSize = 1000
-        var objects: [TypedObject<M>] = []
-        var revision: Int64?
-        repeat {
-            let page = try await self.objects.client.list(request)
-            if revision == nil { revision = page.revision }
-            for object in page.objects {
-                do {
-                    objects.append(try TypedObject<M>(object))
-                } catch {
-                    logger.error(
-                        "skipping a \(M.kindName) that does not decode",
-                        metadata: ["id": "\(object.id)", "error": "\(error)"]
-                    )
-                }
+        let list = try await objects.listObjects(kind: M.kindName, selector: selector)
+        let decoded = list.objects.compactMap { object -> TypedObject<M>? in
+            do {
+                return try TypedObject<M>(object)
+            } catch {
+                logger.error(
+                    "skipping a \(M.kindName) that does not decode",
+                    metadata: ["id": "\(object.id)", "error": "\(error)"]
+                )
+                return nil
             }
-            request.pageToken = page.nextPageToken
-        } while !request.pageToken.isEmpty
-        return (objects, revision ?? 0)
+        }
+        return (decoded, list.revision)
     }
 
     private func apply(list: [TypedObject<M>], revision: Int64) {
