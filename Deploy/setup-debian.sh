@@ -2,14 +2,16 @@
 # Installs the Debian packages that building, testing and running Gongzhi need, if they are missing.
 # Swift itself is expected at /opt/swift or on PATH.
 #
-#   Deploy/setup-debian.sh build   protoc for code generation checks, SQLite's headers for the object store
-#   Deploy/setup-debian.sh test    + Go and containerd's ttrpc for the interoperability tests
+#   Deploy/setup-debian.sh build   protoc and protoc-c for code generation, SQLite's headers for the object
+#                                  store, libprotobuf-c and pkg-config for the C plugin SDK and the C plugin
+#   Deploy/setup-debian.sh test    + Go and containerd's ttrpc for the interoperability tests, make and
+#                                  Valgrind for the C SDK's tests
 set -euo pipefail
 
 purpose="${1:-build}"
-packages=(protobuf-compiler libprotobuf-dev libsqlite3-dev)
+packages=(protobuf-compiler libprotobuf-dev libsqlite3-dev protobuf-c-compiler libprotobuf-c-dev pkg-config)
 if [ "$purpose" = "test" ]; then
-    packages+=(golang-go golang-github-containerd-ttrpc-dev)
+    packages+=(golang-go golang-github-containerd-ttrpc-dev make valgrind)
 fi
 
 missing=()

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Regenerates every piece of code generated from Schemas/: Swift messages (protoc-gen-swift) and typed
-# ttrpc service stubs (protoc-gen-gongzhi-ttrpc, built from this package).
+# Regenerates every piece of code generated from Schemas/: Swift messages (protoc-gen-swift), typed
+# ttrpc service stubs (protoc-gen-gongzhi-ttrpc, built from this package), and the C messages of the C
+# plugin SDK and the C plugin (protoc-c, from protobuf-c-compiler).
 #
 #   Schemas/generate.sh           rewrite the generated files in Sources/
 #   Schemas/generate.sh --check   regenerate into a temporary folder and fail if anything differs
@@ -10,10 +11,9 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 mode="${1:-write}"
 
-if ! command -v protoc >/dev/null || [ ! -f /usr/include/google/protobuf/any.proto ]; then
-    echo "generate: installing protoc (protobuf-compiler, libprotobuf-dev)" >&2
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq protobuf-compiler libprotobuf-dev >/dev/null
+if ! command -v protoc >/dev/null || ! command -v protoc-c >/dev/null \
+    || [ ! -f /usr/include/google/protobuf/any.proto ]; then
+    "$root/Deploy/setup-debian.sh" build
 fi
 
 scratch="${GONGZHI_CODEGEN_SCRATCH:-$root/.build}"
@@ -58,6 +58,7 @@ generate GongzhiSchemas Sources/GongzhiSchemas/Generated \
     gongzhi/core/v1/resident.proto \
     gongzhi/core/v1/organization.proto \
     gongzhi/example/v1/noticeboard.proto \
+    gongzhi/sensors/v1/sensors.proto \
     gongzhi/test/v1/echo.proto \
     gongzhi/test/v1/probe.proto
 
@@ -86,9 +87,33 @@ protoc --proto_path="$root/Schemas" --proto_path=/usr/include --include_imports 
 } > "$out/Sources/GongzhiSchemas/Generated/gongzhi/core/v1/descriptors.swift"
 rm -f "$descriptors"
 
+# C messages (protoc-c) for the C plugin SDK — the envelope and what registering and the lifecycle
+# service need — and for the C sensor plugin. protoc-c 1.4 names a service's function pointers after its
+# methods, and Registration's method is `Register`, a C keyword: that one member is renamed `register_`.
+generate_c() {
+    local dir="$1"
+    shift
+    local target="$out/$dir"
+    rm -rf "$target"
+    mkdir -p "$target"
+    protoc --proto_path="$root/Schemas" --proto_path=/usr/include --c_out="$target" "$@"
+}
+generate_c Sources/CGongzhiPlugin/generated \
+    google/protobuf/any.proto \
+    gongzhi/rpc/v1/envelope.proto \
+    gongzhi/plugin/v1/plugin.proto \
+    gongzhi/host/v1/registration.proto
+sed -i 's/(\*register)(/(*register_)(/' "$out/Sources/CGongzhiPlugin/generated/gongzhi/host/v1/registration.pb-c.h"
+generate_c Plugins/sensors/generated \
+    gongzhi/sensors/v1/sensors.proto
+# The echo service for the benchmark's C plugin (Benchmarks/c/echo-plugin).
+generate_c Benchmarks/c/echo-plugin/generated \
+    gongzhi/test/v1/echo.proto
+
 if [ "$mode" = "--check" ]; then
     status=0
-    for dir in Sources/GongzhiRPC/Generated Sources/GongzhiSchemas/Generated; do
+    for dir in Sources/GongzhiRPC/Generated Sources/GongzhiSchemas/Generated Sources/CGongzhiPlugin/generated \
+        Plugins/sensors/generated Benchmarks/c/echo-plugin/generated; do
         if ! diff -ru "$root/$dir" "$out/$dir"; then status=1; fi
     done
     if [ $status -ne 0 ]; then
