@@ -256,6 +256,7 @@ let package = Package(
             name: "GongzhiRPCTests",
             dependencies: [
                 "GongzhiRPC",
+                "GongzhiSchemas",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOTestUtils", package: "swift-nio"),

@@ -132,9 +132,17 @@ public struct RPCServiceDefinition: RPCService {
 
 /// Encoding and decoding of protobuf messages for calls.
 public enum MessageCodec {
+    /// Map entries in key order, so that a message encodes to the same bytes every time and as protobuf-c
+    /// writes it from key-sorted entries (the shared vectors in Tests/Vectors hold both to that).
+    public static let encodingOptions: BinaryEncodingOptions = {
+        var options = BinaryEncodingOptions()
+        options.useDeterministicOrdering = true
+        return options
+    }()
+
     public static func encode<M: SwiftProtobuf.Message>(_ message: M) throws -> Data {
         do {
-            return try message.serializedBytes()
+            return try message.serializedBytes(options: encodingOptions)
         } catch {
             throw RPCError(
                 code: .internal,

@@ -36,7 +36,7 @@ public enum Envelope {
         flags: FrameFlags = []
     ) throws -> ByteBuffer {
         // Serialized straight into the frame's buffer, behind room for the header.
-        var frame: FrameBytes = try message.serializedBytes()
+        var frame: FrameBytes = try message.serializedBytes(options: MessageCodec.encodingOptions)
         frame.buffer.setInteger(UInt32(truncatingIfNeeded: frame.count), at: 0, endianness: .big)
         frame.buffer.setInteger(streamID, at: 4, endianness: .big)
         frame.buffer.setInteger(type.rawValue, at: 8)
