@@ -23,6 +23,7 @@ let package = Package(
         .executable(name: "gongzhi-host", targets: ["gongzhi-host"]),
         .executable(name: "gongzhictl", targets: ["gongzhictl"]),
         .executable(name: "gongzhi-noticeboard", targets: ["gongzhi-noticeboard"]),
+        .library(name: "CGongzhiPlugin", targets: ["CGongzhiPlugin"]),
         .executable(name: "gongzhi-samples", targets: ["gongzhi-samples"]),
     ],
     dependencies: [
@@ -216,6 +217,19 @@ let package = Package(
             ],
             path: "Plugins/noticeboard",
             exclude: ["noticeboard.plugin.toml"]
+        ),
+        // libprotobuf-c, the protobuf runtime of the C plugin SDK.
+        .systemLibrary(
+            name: "CProtobufC",
+            pkgConfig: "libprotobuf-c",
+            providers: [.apt(["libprotobuf-c-dev"])]
+        ),
+        // The plugin SDK for C (plain C99 on libprotobuf-c); also built on its own by its Makefile.
+        .target(
+            name: "CGongzhiPlugin",
+            dependencies: ["CProtobufC"],
+            exclude: ["Makefile", "README.md"],
+            cSettings: [.headerSearchPath("generated")]
         ),
         // Writes the sample district's objects (synthetic, deterministic) for `gongzhictl apply -f`.
         .executableTarget(
