@@ -24,6 +24,7 @@ let package = Package(
         .executable(name: "gongzhictl", targets: ["gongzhictl"]),
         .executable(name: "gongzhi-noticeboard", targets: ["gongzhi-noticeboard"]),
         .library(name: "CGongzhiPlugin", targets: ["CGongzhiPlugin"]),
+        .executable(name: "gongzhi-sensors", targets: ["gongzhi-sensors"]),
         .executable(name: "gongzhi-samples", targets: ["gongzhi-samples"]),
     ],
     dependencies: [
@@ -231,6 +232,14 @@ let package = Package(
             exclude: ["Makefile", "README.md"],
             cSettings: [.headerSearchPath("generated")]
         ),
+        // The smart-city sensor adapter, a plugin written in C with the C SDK.
+        .executableTarget(
+            name: "gongzhi-sensors",
+            dependencies: ["CGongzhiPlugin", "CProtobufC"],
+            path: "Plugins/sensors",
+            exclude: ["Makefile", "sensors.plugin.toml", "thresholds.example.conf"],
+            cSettings: [.headerSearchPath("generated")]
+        ),
         // Writes the sample district's objects (synthetic, deterministic) for `gongzhictl apply -f`.
         .executableTarget(
             name: "gongzhi-samples",
@@ -339,6 +348,7 @@ let package = Package(
                 "gongzhictl",
                 "gongzhi-noticeboard",
                 "gongzhi-samples",
+                "gongzhi-sensors",
                 "gongzhi-test-plugin",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),

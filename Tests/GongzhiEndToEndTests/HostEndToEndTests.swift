@@ -124,7 +124,7 @@ final class HostEndToEndTests: XCTestCase {
         XCTAssertLessThan(elapsed, .seconds(5), "the call in flight failed fast, not at its delay")
 
         // Until it is back, calls are refused at once with UNAVAILABLE.
-        let after = try await host.waitUntil("alpha")
+        let after = try await host.waitUntilRestarted("alpha", from: before.pid)
         XCTAssertNotEqual(after.pid, before.pid)
         XCTAssertGreaterThanOrEqual(after.restarts, 1)
         let answer = try await client.unary(echo("again"))

@@ -115,6 +115,33 @@ final class HostUnderTest: @unchecked Sendable {
         return last
     }
 
+    /// Waits until `plugin` is ready again as a process other than `pid`: after a kill, the host may still
+    /// report the old process as ready for a moment, until it has reaped it.
+    @discardableResult
+    func waitUntilRestarted(
+        _ plugin: String,
+        from pid: Int32,
+        timeout: Duration = .seconds(30),
+        file: StaticString = #filePath,
+        line: UInt = #line
+    ) async throws -> Gongzhi_Host_V1_PluginStatus {
+        let deadline = ContinuousClock.now + timeout
+        var last = try await status(plugin)
+        while last.pid == pid || last.state != "ready" {
+            if ContinuousClock.now > deadline {
+                XCTFail(
+                    "plugin \(plugin) was not restarted: \(last.state) (\(last.reason)), pid \(last.pid)\n--- host log:\n\(log)",
+                    file: file,
+                    line: line
+                )
+                throw TestSupportError("timed out waiting for \(plugin) to restart")
+            }
+            try await Task.sleep(for: .milliseconds(25))
+            last = try await status(plugin)
+        }
+        return last
+    }
+
     /// The plugin's status, waiting while the host does not know it yet (an external plugin attaching).
     private func statusOrAbsent(
         _ plugin: String,
