@@ -10,7 +10,7 @@ cd "$root"
 export PATH="/opt/swift/usr/bin:$PATH"
 
 Deploy/setup-debian.sh build
-for product in gongzhi-host gongzhictl gongzhi-noticeboard gongzhi-samples; do
+for product in gongzhi-host gongzhictl gongzhi-noticeboard gongzhi-sensors gongzhi-samples; do
     swift build -c release --product "$product"
 done
 bin="$(swift build -c release --show-bin-path)"
@@ -18,17 +18,20 @@ bin="$(swift build -c release --show-bin-path)"
 dev="$root/.gongzhi-dev"
 mkdir -p "$dev/plugins"
 Deploy/install-plugin.sh Plugins/noticeboard/noticeboard.plugin.toml "$bin/gongzhi-noticeboard" "$dev/plugins"
+Deploy/install-plugin.sh Plugins/sensors/sensors.plugin.toml "$bin/gongzhi-sensors" "$dev/plugins"
 
 export GONGZHI_ADMIN_SOCKET="$dev/run/admin.sock"
 "$bin/gongzhi-host" --config Deploy/config/development.toml &
 host=$!
 trap 'kill -TERM $host 2>/dev/null; wait $host 2>/dev/null' EXIT INT TERM
 
-for _ in $(seq 1 150); do
-    if "$bin/gongzhictl" plugins describe noticeboard -o json 2>/dev/null | grep -q '"state" *: *"ready"'; then
-        break
-    fi
-    sleep 0.2
+for plugin in noticeboard sensors; do
+    for _ in $(seq 1 150); do
+        if "$bin/gongzhictl" plugins describe "$plugin" -o json 2>/dev/null | grep -q '"state" *: *"ready"'; then
+            break
+        fi
+        sleep 0.2
+    done
 done
 "$bin/gongzhictl" status
 
@@ -42,7 +45,7 @@ fi
 
 cat <<MSG
 
-The host is running (pid $host) with the noticeboard plugin and the sample community.
+The host is running (pid $host) with the noticeboard and sensors plugins and the sample community.
   export GONGZHI_ADMIN_SOCKET=$dev/run/admin.sock
   $bin/gongzhictl get kinds
   $bin/gongzhictl get grids
@@ -51,6 +54,7 @@ The host is running (pid $host) with the noticeboard plugin and the sample commu
   $bin/gongzhictl watch residents
   $bin/gongzhictl plugins list
   $bin/gongzhictl plugins logs noticeboard
+  $bin/gongzhictl plugins describe sensors      # the sensor adapter, written in C
   $bin/gongzhictl tokens issue --client my-app --scope 'gongzhi.example.v1.NoticeBoard/*'
 Reload the configuration:  kill -HUP $host
 Stop it:                   Ctrl-C

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of Gongzhi: generated-code check, build without warnings, format lint, the Swift test
-# suites (unit, end-to-end with real processes, Go ttrpc interop), the Go peer's own tests and a
-# time-boxed fuzzing run. Installs what it needs on a fresh Debian machine.
+# suites (unit, end-to-end with real processes, Go ttrpc interop), the Go peer's own tests, the C plugin
+# SDK's and the C plugin's tests (plain, under AddressSanitizer and under Valgrind) and time-boxed fuzzing
+# of the Swift and the C frame decoders. Installs what it needs on a fresh Debian machine.
 #
 #   Deploy/test.sh               everything
 #   FUZZ_SECONDS=0 Deploy/test.sh  skip fuzzing
@@ -31,6 +32,18 @@ rm -f "$log"
 step "format"
 git ls-files -co --exclude-standard -z '*.swift' | xargs -0 swift format lint --strict
 
+# The C code builds with the system's cc, or with the Swift toolchain's clang where there is none.
+if [ -z "${CC:-}" ]; then
+    if command -v cc >/dev/null; then CC=cc; else CC="$(command -v clang)"; fi
+fi
+export CC
+
+step "C plugin SDK: tests, wire vectors, AddressSanitizer, Valgrind (CC=$CC)"
+make -s -C Sources/CGongzhiPlugin check
+
+step "C sensor plugin: tests, AddressSanitizer, Valgrind"
+make -s -C Plugins/sensors check
+
 step "Go peer codec tests"
 (cd Tests/Interop/ttrpc-peer && GO111MODULE=off GOPATH=/usr/share/gocode GOCACHE="${TMPDIR:-/tmp}/gongzhi-gocache" go test .)
 
@@ -50,6 +63,10 @@ fuzz_seconds="${FUZZ_SECONDS:-60}"
 if [ "$fuzz_seconds" -gt 0 ] && [ -x Tests/Fuzz/run-fuzz.sh ]; then
     step "fuzzing the frame decoder for ${fuzz_seconds}s"
     Tests/Fuzz/run-fuzz.sh "$fuzz_seconds"
+fi
+if [ "$fuzz_seconds" -gt 0 ]; then
+    step "fuzzing the C SDK's frame decoder and dispatcher for ${fuzz_seconds}s"
+    make -s -C Sources/CGongzhiPlugin fuzz FUZZ_SECONDS="$fuzz_seconds"
 fi
 
 step "summary"
