@@ -2,9 +2,11 @@
 # Builds every implementation of the echo benchmark, runs them one after another on this machine, then runs
 # gongzhi-host with four plugins (routed against direct calls, idle memory), then gongzhi-host's object store
 # (durable creates against naive SQLite, gets among 1,000,000 objects, lists, watch delivery, memory), and prints
-# markdown tables on standard output (build output and progress go to standard error).
+# markdown tables on standard output (build output and progress go to standard error). With --plugins-only (or
+# "plugins" in --only) it compares an echo plugin written with the C SDK and one written with the Swift SDK, each
+# under its own gongzhi-host.
 #
-# usage: bash Benchmarks/run.sh [--quick] [--host-only | --store-only] [--output FILE]
+# usage: bash Benchmarks/run.sh [--quick] [--host-only | --store-only | --plugins-only] [--output FILE]
 #                               [more gongzhi-bench options; see --help]
 #
 # Ours is built from the main package into .build-bench/; give GONGZHI_ECHO=/path/to/gongzhi-echo (or
@@ -14,10 +16,13 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(dirname "$here")
 
-# The Go peer needs Go and containerd/ttrpc from Debian, the C floor a C compiler, and the store benchmark's naive
-# SQLite peer libsqlite3-dev. Whatever cannot be installed only turns those rows into n/a.
+# The Go peer needs Go and containerd/ttrpc from Debian, the C floor a C compiler, the store benchmark's naive
+# SQLite peer libsqlite3-dev, and the plugin-language benchmark's C plugin make, pkg-config and libprotobuf-c-dev.
+# Whatever cannot be installed only turns those rows into n/a.
+#
+# usage: install_packages GO SQLITE PROTOBUF_C   (each yes or no; a C compiler always)
 install_packages() {
-    local go=$1
+    local go=$1 sqlite=$2 protobuf_c=$3
     local missing=()
     if [[ $go == yes ]]; then
         command -v go >/dev/null 2>&1 || missing+=(golang-go)
@@ -25,7 +30,14 @@ install_packages() {
             missing+=(golang-github-containerd-ttrpc-dev)
     fi
     command -v cc >/dev/null 2>&1 || missing+=(build-essential)
-    [[ -f /usr/include/sqlite3.h ]] || missing+=(libsqlite3-dev)
+    if [[ $sqlite == yes ]]; then
+        [[ -f /usr/include/sqlite3.h ]] || missing+=(libsqlite3-dev)
+    fi
+    if [[ $protobuf_c == yes ]]; then
+        command -v make >/dev/null 2>&1 || missing+=(make)
+        command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
+        [[ -f /usr/include/protobuf-c/protobuf-c.h ]] || missing+=(libprotobuf-c-dev)
+    fi
     ((${#missing[@]} == 0)) && return 0
 
     local sudo=()
@@ -45,11 +57,19 @@ install_packages() {
         echo "run.sh: could not install ${missing[*]}; the rows that need them will say n/a" >&2
 }
 
-# The host benchmark alone (--host-only, --only host) needs none of them, the store benchmark alone no Go.
+# The host benchmark alone (--host-only, --only host) needs none of them, the store benchmark alone no Go, the
+# plugin-language benchmark alone (--plugins-only, --only plugins) only what builds its C plugin, which the others
+# need when "plugins" is among what --only names.
+protobuf_c=no
 case " $* " in
-    *" --help "* | *" -h "* | *" --host-only "* | *" --only host "* | *" --only=host "*) ;;
-    *" --store-only "* | *" --only store "* | *" --only=store "*) install_packages no ;;
-    *) install_packages yes ;;
+    *" --plugins-only "* | *" --only "*plugins* | *" --only="*plugins*) protobuf_c=yes ;;
+esac
+case " $* " in
+    *" --help "* | *" -h "*) ;;
+    *" --plugins-only "* | *" --only plugins "* | *" --only=plugins "*) install_packages no no yes ;;
+    *" --host-only "* | *" --only host "* | *" --only=host "*) ;;
+    *" --store-only "* | *" --only store "* | *" --only=store "*) install_packages no yes no ;;
+    *) install_packages yes yes "$protobuf_c" ;;
 esac
 
 # The runner first; it builds the peers itself (grpc-echo, the C floor, the Go peer, ours, the store client in

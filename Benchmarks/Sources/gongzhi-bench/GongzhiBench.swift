@@ -8,12 +8,15 @@ struct GongzhiBench: ParsableCommand {
         commandName: "gongzhi-bench",
         abstract: """
             Compare Gongzhi's unary echo with grpc-swift-2, Go ttrpc and a C floor on a Unix socket, measure \
-            calls routed through gongzhi-host and the host's idle memory, and load the host's object store.
+            calls routed through gongzhi-host and the host's idle memory, load the host's object store, and \
+            compare a plugin written in C with one written in Swift.
             """,
         discussion: """
             Prints markdown tables on standard output and progress on standard error: the echo comparison, then \
             the host benchmark ("host" in --only; --host-only runs it alone), then the object-store benchmark \
-            ("store" in --only; --store-only runs it alone). An implementation that cannot be built or run gets \
+            ("store" in --only; --store-only runs it alone), then the plugin-language benchmark, a C and a Swift \
+            echo plugin under gongzhi-host ("plugins" in --only, not run by default; --plugins-only runs it \
+            alone). An implementation that cannot be built or run gets \
             "n/a" cells and the reason in its notes; the others still run.
 
             Binaries can be given instead of built, by option or by the environment variables \
@@ -33,7 +36,12 @@ struct GongzhiBench: ParsableCommand {
     @Option(help: "The main package directory (default: the parent of the Benchmarks directory).")
     var repoRoot: String?
 
-    @Option(help: "What to run, comma-separated: gongzhi,grpc,ttrpc,c (the echo comparison), host and store.")
+    @Option(
+        help: """
+            What to run, comma-separated: gongzhi,grpc,ttrpc,c (the echo comparison), host, store and plugins \
+            (the last not by default).
+            """
+    )
     var only: String = (Peer.ID.allCases.map(\.rawValue) + [hostBenchmarkName, storeBenchmarkName]).joined(
         separator: ","
     )
@@ -43,6 +51,9 @@ struct GongzhiBench: ParsableCommand {
 
     @Flag(help: "Run only the object-store benchmark (the same as --only store).")
     var storeOnly = false
+
+    @Flag(help: "Run only the plugin-language benchmark, C against Swift (the same as --only plugins).")
+    var pluginsOnly = false
 
     @Option(
         help: """
@@ -67,7 +78,12 @@ struct GongzhiBench: ParsableCommand {
     @Option(help: "The gongzhi-store-bench binary, instead of building it.")
     var gongzhiStoreBench: String?
 
-    @Option(help: "Seconds the host and its four plugins stay idle, once ready, before the host's RSS is read.")
+    @Option(
+        help: """
+            Seconds the host and its four plugins (the plugin-language benchmark: both hosts and their plugins) \
+            stay idle, once ready, before RSS is read.
+            """
+    )
     var hostIdle: Double = 5
 
     @Option(help: "Payload sizes in bytes, comma-separated.")
@@ -114,8 +130,9 @@ struct GongzhiBench: ParsableCommand {
 
     @Option(
         help: """
-            A folder holding gongzhi-host, gongzhictl, gongzhi-test-plugin and gongzhi-echo for the host \
-            benchmark (gongzhi-host and gongzhictl for the store benchmark), instead of building them.
+            A folder holding gongzhi-host, gongzhictl, gongzhi-test-plugin and gongzhi-echo for the host and \
+            plugin-language benchmarks (gongzhi-host and gongzhictl for the store benchmark), instead of building \
+            them.
             """
     )
     var gongzhiBinDir: String?
@@ -219,6 +236,10 @@ struct GongzhiBench: ParsableCommand {
             tables.append(self.runStoreBenchmark(workspace: workspace, workDir: socketDir))
         }
 
+        if selection.plugins {
+            tables.append(self.runPluginLanguageBenchmark(workspace: workspace, settings: settings, workDir: socketDir))
+        }
+
         let table = tables.joined(separator: "\n")
         print(table, terminator: "")
         if let output = self.output {
@@ -230,14 +251,22 @@ struct GongzhiBench: ParsableCommand {
         }
     }
 
-    /// The implementations of the echo comparison to run, and whether to run the host and store benchmarks.
-    private func selection() throws -> (peers: [Peer.ID], host: Bool, store: Bool) {
-        if self.hostOnly || self.storeOnly { return ([], self.hostOnly, self.storeOnly) }
+    /// The implementations of the echo comparison to run, and whether to run the host, store and plugin-language
+    /// benchmarks.
+    private func selection() throws -> (peers: [Peer.ID], host: Bool, store: Bool, plugins: Bool) {
+        if self.hostOnly || self.storeOnly || self.pluginsOnly {
+            return ([], self.hostOnly, self.storeOnly, self.pluginsOnly)
+        }
         let names = self.only.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
         var ids: [Peer.ID] = []
         var host = false
         var store = false
+        var plugins = false
         for name in names where !name.isEmpty {
+            if name == pluginLanguageBenchmarkName {
+                plugins = true
+                continue
+            }
             if name == hostBenchmarkName {
                 host = true
                 continue
@@ -247,13 +276,15 @@ struct GongzhiBench: ParsableCommand {
                 continue
             }
             guard let id = Peer.ID(rawValue: name) else {
-                throw ValidationError("unknown benchmark '\(name)' (use gongzhi, grpc, ttrpc, c, host, store)")
+                throw ValidationError(
+                    "unknown benchmark '\(name)' (use gongzhi, grpc, ttrpc, c, host, store, plugins)"
+                )
             }
             if !ids.contains(id) { ids.append(id) }
         }
-        guard !ids.isEmpty || host || store else { throw ValidationError("--only names no benchmark") }
+        guard !ids.isEmpty || host || store || plugins else { throw ValidationError("--only names no benchmark") }
         // The table's order, whatever the order given.
-        return (Peer.ID.allCases.filter(ids.contains), host, store)
+        return (Peer.ID.allCases.filter(ids.contains), host, store, plugins)
     }
 
     /// Builds (or finds) the store benchmark's binaries, runs it and renders its tables.
@@ -371,7 +402,7 @@ private func isBenchmarksDir(_ path: String) -> Bool {
     FileManager.default.fileExists(atPath: "\(path)/c/pingpong.c")
 }
 
-private func absolutePath(_ path: String) -> String {
+func absolutePath(_ path: String) -> String {
     URL(fileURLWithPath: path, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
         .standardizedFileURL.path
 }

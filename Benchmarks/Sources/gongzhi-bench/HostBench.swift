@@ -90,7 +90,7 @@ struct CallCost: Sendable {
 }
 
 /// A process's CPU time and context switches so far.
-private struct ProcessCounters {
+struct ProcessCounters {
     var cpuMicros: Double
     var switches: Int
 
@@ -109,7 +109,7 @@ struct PluginMemory: Sendable {
 }
 
 /// One plugin in `gongzhictl plugins list -o json`.
-private struct ListedPlugin: Decodable {
+struct ListedPlugin: Decodable {
     var name: String
     var state: String
     var pid: Int?
@@ -121,6 +121,98 @@ private struct PluginList: Decodable {
 
 private struct IssuedToken: Decodable {
     var token: String
+}
+
+/// `gongzhictl` on one host's admin socket, with JSON output; its logs are named `LOGPREFIXgongzhictl-….log`.
+struct HostControl: Sendable {
+    var control: String
+    var adminSocket: String
+    var logsDir: String
+    var logPrefix = ""
+
+    func run(_ arguments: [String], log: String) throws -> String {
+        try runToCompletion(
+            [self.control, "--socket", self.adminSocket] + arguments + ["-o", "json"],
+            logPath: "\(self.logsDir)/\(self.logPrefix)\(log).log",
+            timeout: 30
+        )
+    }
+
+    /// Polls `plugins list` until every plugin in `names` is ready, and returns the listing; throws with the
+    /// reason when the host dies or the plugins are not ready within `timeout` seconds.
+    func waitUntilReady(_ names: [String], host: Child, timeout: Double) throws -> [ListedPlugin] {
+        let deadline = Date().addingTimeInterval(timeout)
+        var lastProblem = "the host never answered on admin.sock"
+        while true {
+            guard host.isRunning else {
+                throw BenchFailure(host.failureReason("host died before its plugins were ready"))
+            }
+            if let text = try? self.run(["plugins", "list"], log: "gongzhictl-plugins-list"),
+                let list = try? JSONDecoder().decode(PluginList.self, from: Data(text.utf8))
+            {
+                let ready = Set(list.plugins.filter { $0.state == "ready" }.map(\.name))
+                if names.allSatisfy({ ready.contains($0) }) { return list.plugins }
+                lastProblem = list.plugins.map { "\($0.name) \($0.state)" }.joined(separator: ", ")
+            }
+            guard Date() < deadline else {
+                throw BenchFailure("plugins not ready after \(Int(timeout)) s: \(lastProblem)")
+            }
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+    }
+
+    /// Issues a client token for `gongzhi.test.v1.Echo/*`, for routed echo calls.
+    func issueEchoToken() throws -> String {
+        let text = try self.run(
+            ["tokens", "issue", "--client", "bench", "--scope", "gongzhi.test.v1.Echo/*"],
+            log: "gongzhictl-tokens-issue"
+        )
+        return try JSONDecoder().decode(IssuedToken.self, from: Data(text.utf8)).token
+    }
+}
+
+/// Runs `gongzhi-echo bench-client` once on `socket` (with `token` for the host's socket), checks that it
+/// reports the run asked for, and measures what the run cost the host and the plugin per call, warm-up included
+/// (nil when a process could not be read).
+func runEchoClient(
+    _ echo: String,
+    socket: String,
+    token: String?,
+    payload: Int,
+    calls: Int,
+    concurrency: Int,
+    warmup: Int,
+    hostPID: pid_t,
+    pluginPID: pid_t?,
+    logPath: String,
+    timeout: Double
+) throws -> (report: ClientReport, cost: CallCost?) {
+    let hostBefore = ProcessCounters(pid: hostPID)
+    let pluginBefore = pluginPID.flatMap { ProcessCounters(pid: $0) }
+    var argv = [echo, "bench-client", "--socket", socket]
+    if let token { argv += ["--token", token] }
+    argv += [
+        "--payload", String(payload),
+        "--calls", String(calls),
+        "--concurrency", String(concurrency),
+        "--warmup", String(warmup),
+    ]
+    let output = try runToCompletion(argv, logPath: logPath, timeout: timeout)
+    let report = try ClientReport.parse(output)
+    guard report.payload == payload, report.concurrency == concurrency, report.calls == calls else {
+        throw BenchFailure("client reported another run than asked for")
+    }
+    guard let hostBefore, let pluginBefore, let hostAfter = ProcessCounters(pid: hostPID),
+        let pluginAfter = pluginPID.flatMap({ ProcessCounters(pid: $0) })
+    else { return (report, nil) }
+    let made = Double(calls + warmup)
+    let cost = CallCost(
+        hostCPUMicros: (hostAfter.cpuMicros - hostBefore.cpuMicros) / made,
+        hostSwitches: Double(hostAfter.switches - hostBefore.switches) / made,
+        pluginCPUMicros: (pluginAfter.cpuMicros - pluginBefore.cpuMicros) / made,
+        pluginSwitches: Double(pluginAfter.switches - pluginBefore.switches) / made
+    )
+    return (report, cost)
 }
 
 /// Starts `gongzhi-host` with four plugins in a fresh folder under `workDir`, reads its idle memory, then runs
@@ -163,36 +255,15 @@ func measureHost(
     // The host stops its plugins gracefully (Shutdown, then SIGTERM) before it exits.
     defer { host.stop(grace: 20) }
 
-    func control(_ arguments: [String], log: String) throws -> String {
-        try runToCompletion(
-            [binaries.control, "--socket", adminSocket] + arguments + ["-o", "json"],
-            logPath: "\(logsDir)/\(log).log",
-            timeout: 30
-        )
-    }
+    let control = HostControl(control: binaries.control, adminSocket: adminSocket, logsDir: logsDir)
 
     // Ready: all four plugins registered and healthy.
-    var listed: [ListedPlugin] = []
-    let deadline = Date().addingTimeInterval(settings.readyTimeout)
-    var lastProblem = "the host never answered on admin.sock"
-    while true {
-        guard host.isRunning else {
-            result.notes.append(host.failureReason("host died before its plugins were ready"))
-            return result
-        }
-        if let text = try? control(["plugins", "list"], log: "gongzhictl-plugins-list"),
-            let list = try? JSONDecoder().decode(PluginList.self, from: Data(text.utf8))
-        {
-            listed = list.plugins
-            let ready = Set(list.plugins.filter { $0.state == "ready" }.map(\.name))
-            if hostBenchPlugins.allSatisfy({ ready.contains($0.name) }) { break }
-            lastProblem = list.plugins.map { "\($0.name) \($0.state)" }.joined(separator: ", ")
-        }
-        guard Date() < deadline else {
-            result.notes.append("plugins not ready after \(Int(settings.readyTimeout)) s: \(lastProblem)")
-            return result
-        }
-        Thread.sleep(forTimeInterval: 0.2)
+    let listed: [ListedPlugin]
+    do {
+        listed = try control.waitUntilReady(hostBenchPlugins.map(\.name), host: host, timeout: settings.readyTimeout)
+    } catch {
+        result.notes.append("\(error)")
+        return result
     }
     progress("  host ready with \(listed.count) plugins; idle for \(fixed(idleSeconds, places: 0)) s")
 
@@ -217,11 +288,7 @@ func measureHost(
     // A client token for the routed calls.
     let token: String
     do {
-        let text = try control(
-            ["tokens", "issue", "--client", "bench", "--scope", "gongzhi.test.v1.Echo/*"],
-            log: "gongzhictl-tokens-issue"
-        )
-        token = try JSONDecoder().decode(IssuedToken.self, from: Data(text.utf8)).token
+        token = try control.issueEchoToken()
     } catch {
         result.notes.append("cannot issue a client token: \(error)")
         return result
@@ -233,40 +300,22 @@ func measureHost(
     func client(_ path: String, concurrency: Int, round: Int) -> ClientReport? {
         let routed = path == "routed"
         guard host.isRunning else { return nil }
-        let hostBefore = ProcessCounters(pid: host.pid)
-        let pluginBefore = pluginPID.flatMap { ProcessCounters(pid: $0) }
         let calls = concurrency == 1 ? settings.sequentialCalls : settings.concurrentCalls(payload: payload)
-        var argv = [binaries.echo, "bench-client", "--socket", routed ? hostSocket : pluginSocket]
-        if routed { argv += ["--token", token] }
-        argv += [
-            "--payload", String(payload),
-            "--calls", String(calls),
-            "--concurrency", String(concurrency),
-            "--warmup", String(settings.warmup),
-        ]
         do {
-            let output = try runToCompletion(
-                argv,
+            let (report, cost) = try runEchoClient(
+                binaries.echo,
+                socket: routed ? hostSocket : pluginSocket,
+                token: routed ? token : nil,
+                payload: payload,
+                calls: calls,
+                concurrency: concurrency,
+                warmup: settings.warmup,
+                hostPID: host.pid,
+                pluginPID: pluginPID,
                 logPath: "\(logsDir)/client-host-\(path)-c\(concurrency)-r\(round).log",
                 timeout: settings.clientTimeout
             )
-            let report = try ClientReport.parse(output)
-            guard report.payload == payload, report.concurrency == concurrency, report.calls == calls else {
-                throw BenchFailure("client reported another run than asked for")
-            }
-            if let hostBefore, let pluginBefore, let hostAfter = ProcessCounters(pid: host.pid),
-                let pluginAfter = pluginPID.flatMap({ ProcessCounters(pid: $0) })
-            {
-                let made = Double(calls + settings.warmup)
-                costs["\(path)-\(concurrency)", default: []].append(
-                    CallCost(
-                        hostCPUMicros: (hostAfter.cpuMicros - hostBefore.cpuMicros) / made,
-                        hostSwitches: Double(hostAfter.switches - hostBefore.switches) / made,
-                        pluginCPUMicros: (pluginAfter.cpuMicros - pluginBefore.cpuMicros) / made,
-                        pluginSwitches: Double(pluginAfter.switches - pluginBefore.switches) / made
-                    )
-                )
-            }
+            if let cost { costs["\(path)-\(concurrency)", default: []].append(cost) }
             progress(
                 "  \(path), \(concurrency) in flight: p50 \(fixed(report.p50Micros, places: 1)) µs, "
                     + "p99 \(fixed(report.p99Micros, places: 1)) µs, "
@@ -359,7 +408,7 @@ private func writeHostLayout(in root: String, plugin executable: String, logsDir
 }
 
 /// The hex SHA-256 of a file, from `sha256sum` (the runner links no crypto of its own).
-private func sha256Hex(ofFile path: String, logPath: String) throws -> String {
+func sha256Hex(ofFile path: String, logPath: String) throws -> String {
     guard let tool = findInPath("sha256sum") else { throw BenchFailure("sha256sum not found in PATH") }
     let output = try runToCompletion([tool, path], logPath: logPath, timeout: 120)
     guard let digest = output.split(separator: " ").first, digest.count == 64 else {
