@@ -32,17 +32,18 @@ rm -f "$log"
 step "format"
 git ls-files -co --exclude-standard -z '*.swift' | xargs -0 swift format lint --strict
 
-# The C code builds with the system's cc, or with the Swift toolchain's clang where there is none.
-if [ -z "${CC:-}" ]; then
-    if command -v cc >/dev/null; then CC=cc; else CC="$(command -v clang)"; fi
+# The C code builds with the system's cc, or with the Swift toolchain's clang where there is none. Given to
+# make only: SwiftPM reads CC from the environment too, and needs its own clang.
+c_compiler="${CC:-}"
+if [ -z "$c_compiler" ]; then
+    if command -v cc >/dev/null; then c_compiler=cc; else c_compiler="$(command -v clang)"; fi
 fi
-export CC
 
-step "C plugin SDK: tests, wire vectors, AddressSanitizer, Valgrind (CC=$CC)"
-make -s -C Sources/CGongzhiPlugin check
+step "C plugin SDK: tests, wire vectors, AddressSanitizer, Valgrind (CC=$c_compiler)"
+make -s -C Sources/CGongzhiPlugin check CC="$c_compiler"
 
 step "C sensor plugin: tests, AddressSanitizer, Valgrind"
-make -s -C Plugins/sensors check
+make -s -C Plugins/sensors check CC="$c_compiler"
 
 step "Go peer codec tests"
 (cd Tests/Interop/ttrpc-peer && GO111MODULE=off GOPATH=/usr/share/gocode GOCACHE="${TMPDIR:-/tmp}/gongzhi-gocache" go test .)
@@ -66,7 +67,7 @@ if [ "$fuzz_seconds" -gt 0 ] && [ -x Tests/Fuzz/run-fuzz.sh ]; then
 fi
 if [ "$fuzz_seconds" -gt 0 ]; then
     step "fuzzing the C SDK's frame decoder and dispatcher for ${fuzz_seconds}s"
-    make -s -C Sources/CGongzhiPlugin fuzz FUZZ_SECONDS="$fuzz_seconds"
+    make -s -C Sources/CGongzhiPlugin fuzz FUZZ_SECONDS="$fuzz_seconds" CC="$c_compiler"
 fi
 
 step "summary"
