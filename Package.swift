@@ -25,6 +25,7 @@ let package = Package(
         .executable(name: "gongzhi-noticeboard", targets: ["gongzhi-noticeboard"]),
         .library(name: "CGongzhiPlugin", targets: ["CGongzhiPlugin"]),
         .executable(name: "gongzhi-sensors", targets: ["gongzhi-sensors"]),
+        .library(name: "GongzhiGeo", targets: ["GongzhiGeo"]),
         .executable(name: "gongzhi-samples", targets: ["gongzhi-samples"]),
     ],
     dependencies: [
@@ -219,6 +220,8 @@ let package = Package(
             path: "Plugins/noticeboard",
             exclude: ["noticeboard.plugin.toml"]
         ),
+        // Points and polygons: point-in-polygon, a spatial index of grids, polygon checks, distances.
+        .target(name: "GongzhiGeo"),
         // libprotobuf-c, the protobuf runtime of the C plugin SDK.
         .systemLibrary(
             name: "CProtobufC",
@@ -333,6 +336,10 @@ let package = Package(
                 "GongzhiTestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
+        ),
+        .testTarget(
+            name: "GongzhiGeoTests",
+            dependencies: ["GongzhiGeo"]
         ),
         .testTarget(
             name: "GongzhiEndToEndTests",
