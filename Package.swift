@@ -222,6 +222,16 @@ let package = Package(
         ),
         // Points and polygons: point-in-polygon, a spatial index of grids, polygon checks, distances.
         .target(name: "GongzhiGeo"),
+        // The grid plugin's logic without I/O: the case workflow, categories, escalation, duplicates, stats.
+        .target(
+            name: "GongzhiGrid",
+            dependencies: [
+                "CGongzhiSHA256",
+                "GongzhiGeo",
+                "GongzhiSchemas",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
         // libprotobuf-c, the protobuf runtime of the C plugin SDK.
         .systemLibrary(
             name: "CProtobufC",
@@ -340,6 +350,15 @@ let package = Package(
         .testTarget(
             name: "GongzhiGeoTests",
             dependencies: ["GongzhiGeo"]
+        ),
+        .testTarget(
+            name: "GongzhiGridTests",
+            dependencies: [
+                "GongzhiGrid",
+                "GongzhiGeo",
+                "GongzhiSchemas",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
         ),
         .testTarget(
             name: "GongzhiEndToEndTests",
