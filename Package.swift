@@ -25,6 +25,7 @@ let package = Package(
         .executable(name: "gongzhi-noticeboard", targets: ["gongzhi-noticeboard"]),
         .library(name: "CGongzhiPlugin", targets: ["CGongzhiPlugin"]),
         .executable(name: "gongzhi-sensors", targets: ["gongzhi-sensors"]),
+        .executable(name: "gongzhi-grid", targets: ["gongzhi-grid"]),
         .library(name: "GongzhiGeo", targets: ["GongzhiGeo"]),
         .executable(name: "gongzhi-samples", targets: ["gongzhi-samples"]),
     ],
@@ -232,6 +233,20 @@ let package = Package(
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
+        // The grid-management plugin (网格化管理).
+        .executableTarget(
+            name: "gongzhi-grid",
+            dependencies: [
+                "GongzhiGeo",
+                "GongzhiGrid",
+                "GongzhiPluginSDK",
+                "GongzhiRPC",
+                "GongzhiSchemas",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Plugins/grid",
+            exclude: ["grid.plugin.toml"]
+        ),
         // libprotobuf-c, the protobuf runtime of the C plugin SDK.
         .systemLibrary(
             name: "CProtobufC",
@@ -374,6 +389,7 @@ let package = Package(
                 "gongzhictl",
                 "gongzhi-noticeboard",
                 "gongzhi-samples",
+                "gongzhi-grid",
                 "gongzhi-sensors",
                 "gongzhi-test-plugin",
                 .product(name: "Logging", package: "swift-log"),

@@ -1,0 +1,258 @@
+import GongzhiGeo
+import GongzhiGrid
+import GongzhiRPC
+import GongzhiSchemas
+import Logging
+
+/// Where the grid plugin's work happens: reports become cases (or join one), steps move cases, deadlines
+/// escalate them. Writes to one case, and the duplicate check of one category, take turns; everything
+/// else runs side by side.
+final class CaseDesk: Sendable {
+    let grids: GridMap
+    let cases: CaseBook
+    let catalogue: CategoryCatalogue
+    let clock: GridClock
+    private let logger: Logger
+    private let turns = KeyedTurns()
+
+    /// How often a step retries after a conflicting write it did not cause.
+    private static let conflictRetries = 4
+
+    init(grids: GridMap, cases: CaseBook, catalogue: CategoryCatalogue, clock: GridClock, logger: Logger) {
+        self.grids = grids
+        self.cases = cases
+        self.catalogue = catalogue
+        self.clock = clock
+        self.logger = logger
+    }
+
+    // MARK: Locating
+
+    /// The grid a point is in; NOT_FOUND saying how far the nearest is when it is in none.
+    func locate(_ point: Gongzhi_Core_V1_Point, code: StatusCode = .notFound) throws(RPCError) -> GridMap.GridInfo {
+        let place = GeoPoint(point)
+        guard place.isValid else {
+            throw RPCError(
+                code: .invalidArgument,
+                message: "\(place) is not a WGS-84 longitude and latitude (longitude first, in degrees)"
+            )
+        }
+        if let grid = grids.locate(place) { return grid }
+        if let nearest = grids.nearest(to: place) {
+            throw RPCError(
+                code: code,
+                message:
+                    "no grid contains \(place); the nearest is \(nearest.code), \(Self.metres(nearest.distanceMeters)) away"
+            )
+        }
+        throw RPCError(code: code, message: "no grid contains \(place): no grids are defined (gongzhictl grid import)")
+    }
+
+    // MARK: Reporting
+
+    func report(_ request: Gongzhi_Grid_V1_ReportRequest, principal: String) async throws -> Gongzhi_Grid_V1_ReportResponse {
+        let now = clock.nowMs()
+        var input = ReportInput(request)
+        input.reporter.principal = principal
+        input.reporter.reportedAtMs = now
+        input.reporter.source = request.source
+        input.reporter.idempotencyKey = request.idempotencyKey
+        let actor = CaseActor(name: request.actor.isEmpty ? principal : request.actor, principal: principal)
+
+        // A retry of a report already taken answers what the first one did.
+        let id = request.idempotencyKey.isEmpty ? nil : CaseIdentity.caseID(principal: principal, idempotencyKey: request.idempotencyKey)
+        if let earlier = retried(id: id, principal: principal, key: request.idempotencyKey) { return earlier }
+
+        let place = try self.place(of: request)
+        guard catalogue.category(request.categoryCode) != nil else {
+            // Let the workflow say it, with the known codes.
+            _ = try Self.workflow { () throws(WorkflowError) in
+                try CaseWorkflow.open(input, id: "", place: place, by: actor, at: now, catalogue: self.catalogue)
+            }
+            throw RPCError(code: .invalidArgument, message: "unknown category \(request.categoryCode)")
+        }
+
+        return try await turns.take("report:" + request.categoryCode) {
+            if let earlier = retried(id: id, principal: principal, key: request.idempotencyKey) { return earlier }
+            let all = cases.all().values.map(\.message)
+            if let original = DuplicateFinder.original(of: input, at: now, among: all, catalogue: catalogue) {
+                let joined = try await change(original.id, expectedRevision: 0) { current throws(WorkflowError) in
+                    CaseWorkflow.link(duplicate: input.reporter, to: current, at: now)
+                }
+                cases.recordLink(principal: principal, idempotencyKey: request.idempotencyKey, caseID: original.id)
+                logger.info("a report joined case \(original.id) as a duplicate", metadata: ["by": "\(principal)"])
+                return Self.response(joined, created: false, duplicate: true)
+            }
+            let opened = try Self.workflow { () throws(WorkflowError) in
+                try CaseWorkflow.open(
+                    input,
+                    id: id ?? CaseIdentity.caseID(principal: principal, idempotencyKey: ""),
+                    place: place,
+                    by: actor,
+                    at: now,
+                    catalogue: catalogue
+                )
+            }
+            do {
+                let created = try await cases.create(opened)
+                logger.info(
+                    "case \(opened.id) opened",
+                    metadata: ["category": "\(opened.categoryCode)", "grid": "\(opened.gridCode)", "state": "\(opened.state.label)"]
+                )
+                return Self.response(created.message, created: true, duplicate: false)
+            } catch let error as RPCError where error.code == .alreadyExists {
+                // The same key from the same caller raced with itself: answer the case that won.
+                if let existing = try await cases.fetch(opened.id) {
+                    return Self.response(existing.message, created: false, duplicate: false)
+                }
+                throw error
+            }
+        }
+    }
+
+    /// The answer to a report that was taken before, if this is a retry of one.
+    private func retried(id: String?, principal: String, key: String) -> Gongzhi_Grid_V1_ReportResponse? {
+        if let id, let existing = cases[id] {
+            return Self.response(existing.message, created: false, duplicate: false)
+        }
+        if let linked = cases.linkedCase(principal: principal, idempotencyKey: key), let existing = cases[linked] {
+            return Self.response(existing.message, created: false, duplicate: true)
+        }
+        return nil
+    }
+
+    /// Where a report is: its location's grid, or the grid it names.
+    private func place(of request: Gongzhi_Grid_V1_ReportRequest) throws(RPCError) -> GridPlace {
+        if request.hasLocation {
+            let grid = try locate(request.location, code: .invalidArgument)
+            if !request.gridCode.isEmpty && request.gridCode != grid.code {
+                throw RPCError(
+                    code: .invalidArgument,
+                    message: "the location \(GeoPoint(request.location)) is in grid \(grid.code), not \(request.gridCode)"
+                )
+            }
+            return grid.place
+        }
+        guard !request.gridCode.isEmpty else {
+            throw RPCError(code: .invalidArgument, message: "a report needs a location or a grid code")
+        }
+        guard let grid = grids.grid(code: request.gridCode) else {
+            throw RPCError(code: .invalidArgument, message: "there is no grid \(request.gridCode)")
+        }
+        return grid.place
+    }
+
+    private static func response(
+        _ value: Gongzhi_Grid_V1_Case,
+        created: Bool,
+        duplicate: Bool
+    ) -> Gongzhi_Grid_V1_ReportResponse {
+        var response = Gongzhi_Grid_V1_ReportResponse()
+        response.case = value
+        response.created = created
+        response.duplicate = duplicate
+        return response
+    }
+
+    // MARK: Steps
+
+    /// Takes a person's step on a case and answers the case after it.
+    func step(_ command: WorkflowCommand, ref: Gongzhi_Grid_V1_CaseRef, principal: String) async throws -> Gongzhi_Grid_V1_Case {
+        guard !ref.caseID.isEmpty else {
+            throw RPCError(code: .invalidArgument, message: "name the case: case_id is empty")
+        }
+        let actor = CaseActor(name: ref.actor.isEmpty ? principal : ref.actor, principal: principal)
+        return try await turns.take("case:" + ref.caseID) {
+            try await change(ref.caseID, expectedRevision: ref.expectedRevision) { current throws(WorkflowError) in
+                try CaseWorkflow.apply(command, to: current, by: actor, at: clock.nowMs(), catalogue: catalogue)
+            }
+        }
+    }
+
+    /// Reads a case, computes its next version (nil: none) and writes it; when someone else wrote the case in
+    /// between and the caller did not ask for a revision, reads it again and retries.
+    private func change(
+        _ id: String,
+        expectedRevision: Int64,
+        _ next: (Gongzhi_Grid_V1_Case) throws(WorkflowError) -> Gongzhi_Grid_V1_Case?
+    ) async throws -> Gongzhi_Grid_V1_Case {
+        guard var current = cases[id] else {
+            throw RPCError(code: .notFound, message: "there is no case \(id)")
+        }
+        if expectedRevision != 0 && expectedRevision != current.revision {
+            throw RPCError(
+                code: .aborted,
+                message: "case \(id) is at revision \(current.revision), not \(expectedRevision): read it again"
+            )
+        }
+        for attempt in 0...Self.conflictRetries {
+            // nil: nothing to write.
+            guard let updated = try Self.workflow({ () throws(WorkflowError) in try next(current.message) }) else {
+                return current.message
+            }
+            do {
+                return try await cases.update(updated, over: current.revision).message
+            } catch let error as RPCError where error.code == .aborted && expectedRevision == 0 && attempt < Self.conflictRetries {
+                guard let fresh = try await cases.fetch(id) else {
+                    throw RPCError(code: .notFound, message: "case \(id) was deleted")
+                }
+                current = fresh
+            }
+        }
+        throw RPCError(code: .aborted, message: "case \(id) kept changing; try again")
+    }
+
+    // MARK: Deadlines
+
+    /// Looks for overdue cases every `interval` and escalates them, until cancelled.
+    func escalate(every interval: Duration) async {
+        while !Task.isCancelled {
+            await escalateOverdue()
+            try? await Task.sleep(for: interval)
+        }
+    }
+
+    /// Escalates every case whose deadline has passed; returns how many.
+    @discardableResult
+    func escalateOverdue() async -> Int {
+        let now = clock.nowMs()
+        var escalated = 0
+        for (id, object) in cases.all() where CaseWorkflow.escalateIfOverdue(object.message, at: now, catalogue: catalogue) != nil {
+            do {
+                let after = try await turns.take("case:" + id) {
+                    try await change(id, expectedRevision: 0) { current throws(WorkflowError) in
+                        // Someone may have handled it meanwhile: then there is nothing to do.
+                        CaseWorkflow.escalateIfOverdue(current, at: now, catalogue: catalogue)
+                    }
+                }
+                escalated += 1
+                logger.notice(
+                    "case \(id) is overdue: escalated to the \(after.tier.wording) tier",
+                    metadata: ["deadline": "\(object.message.deadlineMs)"]
+                )
+            } catch {
+                logger.warning("cannot escalate case \(id): \(error)")
+            }
+        }
+        return escalated
+    }
+
+    // MARK: Helpers
+
+    /// Runs a step of the workflow and turns its refusal into the RPC error for it.
+    static func workflow<T>(_ body: () throws(WorkflowError) -> T) throws(RPCError) -> T {
+        do {
+            return try body()
+        } catch {
+            switch error.code {
+            case .invalidArgument: throw RPCError(code: .invalidArgument, message: error.message)
+            case .failedPrecondition: throw RPCError(code: .failedPrecondition, message: error.message)
+            case .notFound: throw RPCError(code: .notFound, message: error.message)
+            }
+        }
+    }
+
+    static func metres(_ distance: Double) -> String {
+        distance < 1000 ? "\(Int(distance.rounded())) m" : "\((distance / 100).rounded() / 10) km"
+    }
+}

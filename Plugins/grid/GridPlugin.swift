@@ -1,0 +1,44 @@
+// gongzhi-grid: the grid-management plugin (网格化管理). It locates points in grids, keeps cases (案卷) as
+// objects of its kind `Case` and moves them through the closed loop from report to evaluation, escalates
+// overdue ones, and counts them. See Docs/grid.md.
+
+import GongzhiGrid
+import GongzhiPluginSDK
+import GongzhiSchemas
+
+@main
+struct GridPlugin {
+    static func main() async {
+        await Plugin.main(name: "grid", version: "1.0.0") { context in
+            let settings = try GridSettings.fromEnvironment()
+            let catalogue = try settings.catalogue()
+            try await context.objects.registerKind(
+                Gongzhi_Grid_V1_Case.kindName,
+                messageName: Gongzhi_Grid_V1_Case.protoMessageName,
+                fileDescriptorSet: try GridKinds.fileDescriptorSet()
+            )
+            let grids = GridMap(objects: context.objects, logger: context.logger)
+            let cases = CaseBook(objects: context.objects, logger: context.logger)
+            let following = [Task { await grids.run() }, Task { await cases.run() }]
+            await grids.waitUntilSynced()
+            await cases.waitUntilSynced()
+            context.logger.info(
+                "following \(grids.count) grids and \(cases.count) cases",
+                metadata: ["categories": "\(catalogue.categories.count)", "clock": "\(settings.clock)"]
+            )
+            let desk = CaseDesk(
+                grids: grids,
+                cases: cases,
+                catalogue: catalogue,
+                clock: settings.clock,
+                logger: context.logger
+            )
+            let escalator = Task { await desk.escalate(every: settings.escalationInterval) }
+            context.onStop { _ in
+                escalator.cancel()
+                for task in following { task.cancel() }
+            }
+            return [GridService(desk: desk)]
+        }
+    }
+}

@@ -1,0 +1,94 @@
+import Foundation
+import GongzhiGrid
+import GongzhiPluginSDK
+import GongzhiRPC
+import GongzhiSchemas
+
+/// What the host's config gives the plugin in its environment (`[plugins.grid] env = { … }`):
+///
+/// - `GRID_CATEGORIES`: a JSON catalogue of categories replacing the built-in one (see `CategoryCatalogue`).
+/// - `GRID_ESCALATION_INTERVAL_MS`: how often overdue cases are looked for (default 30,000).
+/// - `GRID_CLOCK_FILE`: for tests, a file holding the current time in milliseconds since the epoch; the
+///   plugin reads it whenever it needs the time, so a test can move time forward.
+struct GridSettings: Sendable {
+    var categoriesPath: String?
+    var escalationInterval: Duration
+    var clock: GridClock
+
+    static func fromEnvironment() throws -> GridSettings {
+        var interval = Duration.seconds(30)
+        if let text = PluginEnvironment.processVariable("GRID_ESCALATION_INTERVAL_MS"), !text.isEmpty {
+            guard let milliseconds = Int64(text), milliseconds >= 10 else {
+                throw RPCError(
+                    code: .invalidArgument,
+                    message: "GRID_ESCALATION_INTERVAL_MS is \"\(text)\"; give a number of milliseconds, 10 or more"
+                )
+            }
+            interval = .milliseconds(milliseconds)
+        }
+        let clockFile = PluginEnvironment.processVariable("GRID_CLOCK_FILE").flatMap { $0.isEmpty ? nil : $0 }
+        return GridSettings(
+            categoriesPath: PluginEnvironment.processVariable("GRID_CATEGORIES").flatMap { $0.isEmpty ? nil : $0 },
+            escalationInterval: interval,
+            clock: clockFile.map(GridClock.file) ?? .system
+        )
+    }
+
+    /// The catalogue: the file's, or the built-in one.
+    func catalogue() throws -> CategoryCatalogue {
+        guard let path = categoriesPath else { return .standard }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw RPCError(code: .invalidArgument, message: "cannot read the category catalogue \(path)")
+        }
+        do {
+            return try CategoryCatalogue.parse(json: Array(data), name: path)
+        } catch {
+            throw RPCError(code: .invalidArgument, message: error.message)
+        }
+    }
+}
+
+/// Where the plugin takes the time from.
+enum GridClock: Sendable, CustomStringConvertible {
+    case system
+    /// Milliseconds since the epoch, read from the file each time (tests move time forward this way).
+    case file(String)
+
+    /// The current time in milliseconds since the Unix epoch.
+    func nowMs() -> Int64 {
+        switch self {
+        case .system:
+            return Int64((Date().timeIntervalSince1970 * 1000).rounded())
+        case .file(let path):
+            if let data = FileManager.default.contents(atPath: path),
+                let text = String(data: data, encoding: .utf8),
+                let value = Int64(text.trimmingCharacters(in: .whitespacesAndNewlines))
+            {
+                return value
+            }
+            return GridClock.system.nowMs()
+        }
+    }
+
+    var description: String {
+        switch self {
+        case .system: "system"
+        case .file(let path): "file \(path)"
+        }
+    }
+}
+
+/// The grid plugin's kinds, for registering them with the host.
+enum GridKinds {
+    static func fileDescriptorSet() throws -> Data {
+        guard
+            let data = Data(
+                base64Encoded: Gongzhi_Grid_V1_Descriptors.fileDescriptorSetBase64,
+                options: .ignoreUnknownCharacters
+            )
+        else {
+            throw RPCError(code: .internal, message: "the embedded descriptors of Case do not decode")
+        }
+        return data
+    }
+}

@@ -1,0 +1,593 @@
+import Foundation
+import GongzhiHost
+import GongzhiPluginSDK
+import GongzhiPluginTesting
+import GongzhiRPC
+import GongzhiSchemas
+import GongzhiTestSupport
+import SwiftProtobuf
+import XCTest
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The grid plugin (`gongzhi-grid`) under the real host: cases from report to evaluation, refusals,
+/// escalation on a moved clock, duplicates and retries, a restart in the middle of a case, locating,
+/// bad input, and reporters' phones.
+///
+/// The world: street 330199001 with communities 330199001001 (grids …001001, …001002, side by side,
+/// sharing the border at longitude 120.01) and 330199001002 (grid …002001 further east).
+final class GridEndToEndTests: XCTestCase {
+    static let grids: [(code: String, community: String, west: Double, worker: String)] = [
+        ("330199001001001", "330199001001", 120.00, "王芳"),
+        ("330199001001002", "330199001001", 120.01, "李强"),
+        ("330199001002001", "330199001002", 120.02, "张敏"),
+    ]
+
+    /// A point inside grid `index`, `dx` of the way across.
+    static func point(inGrid index: Int, dx: Double = 0.5, dy: Double = 0.5) -> Gongzhi_Core_V1_Point {
+        var point = Gongzhi_Core_V1_Point()
+        point.longitude = grids[index].west + 0.01 * dx
+        point.latitude = 30.00 + 0.01 * dy
+        return point
+    }
+
+    struct World {
+        var host: HostUnderTest
+        var grid: Gongzhi_Grid_V1_GridServiceClient
+        var objects: Gongzhi_Host_V1_ObjectsClient
+        var clockFile: String
+    }
+
+    static let gridGrants = [
+        "gongzhi.host.v1.Objects/Get", "gongzhi.host.v1.Objects/List", "gongzhi.host.v1.Objects/Watch",
+        "gongzhi.host.v1.Objects/Create", "gongzhi.host.v1.Objects/Update",
+        "gongzhi.host.v1.Objects/RegisterKind", "gongzhi.host.v1.PersonalData/Read",
+    ]
+
+    static func gridPlugin(environment: [String: String]) throws -> TestPlugin {
+        TestPlugin(
+            name: "grid",
+            executable: try BuiltExecutables.path("gongzhi-grid"),
+            services: ["gongzhi.grid.v1.GridService"],
+            requestedGrants: gridGrants,
+            environment: environment
+        )
+    }
+
+    /// A host with the grid plugin on a clock the test moves, and the world's regions and grids.
+    func startWorld(clockMs: Int64 = 1_763_800_000_000, directory: TemporaryDirectory? = nil) async throws -> World {
+        let files = try TemporaryDirectory(prefix: "gzgridclock")
+        let clockFile = files.file("now")
+        try String(clockMs).write(toFile: clockFile, atomically: true, encoding: .utf8)
+        let host = try await HostUnderTest(
+            plugins: [
+                try Self.gridPlugin(environment: [
+                    "GRID_CLOCK_FILE": clockFile, "GRID_ESCALATION_INTERVAL_MS": "100",
+                ])
+            ],
+            directory: directory
+        )
+        addTeardownBlock {
+            await host.stop()
+            _ = files
+        }
+        let objects = Gongzhi_Host_V1_ObjectsClient(channel: host.admin)
+        try await Self.createWorld(objects)
+        try await host.waitUntil("grid")
+        let grid = Gongzhi_Grid_V1_GridServiceClient(channel: host.admin)
+        // The plugin follows the grids through a watch: wait until it sees them.
+        try await eventually("the plugin sees the grids") {
+            var request = Gongzhi_Grid_V1_LocateRequest()
+            request.point = Self.point(inGrid: 2)
+            return (try? await grid.locate(request))?.gridCode == Self.grids[2].code
+        }
+        return World(host: host, grid: grid, objects: objects, clockFile: clockFile)
+    }
+
+    static func createWorld(_ objects: Gongzhi_Host_V1_ObjectsClient) async throws {
+        func create(_ kind: String, _ id: String, parent: String, _ message: some SwiftProtobuf.Message) async throws {
+            var request = Gongzhi_Host_V1_CreateRequest()
+            request.object.kind = kind
+            request.object.id = id
+            request.object.parent = parent
+            request.object.data = try message.serializedBytes()
+            do {
+                _ = try await objects.create(request)
+            } catch let error as RPCError where error.code == .alreadyExists {}
+        }
+        let regions: [(String, Gongzhi_Core_V1_Region.Level, String)] = [
+            ("330199", .district, ""), ("330199001", .street, "330199"),
+            ("330199001001", .community, "330199001"), ("330199001002", .community, "330199001"),
+        ]
+        for (code, level, parent) in regions {
+            var region = Gongzhi_Core_V1_Region()
+            region.code = code
+            region.name = "区域 \(code)"
+            region.level = level
+            region.parentCode = parent
+            try await create("Region", code, parent: parent, region)
+        }
+        for (code, community, west, worker) in grids {
+            var grid = Gongzhi_Core_V1_Grid()
+            grid.code = code
+            grid.name = "网格 \(code.suffix(3))"
+            grid.communityCode = community
+            grid.polygon.outer.points = [(0.0, 0.0), (0.01, 0.0), (0.01, 0.01), (0.0, 0.01), (0.0, 0.0)].map {
+                var point = Gongzhi_Core_V1_Point()
+                point.longitude = west + $0.0
+                point.latitude = 30.00 + $0.1
+                return point
+            }
+            var person = Gongzhi_Core_V1_GridWorker()
+            person.name = worker
+            person.phone = "13800000000"
+            grid.workers = [person]
+            try await create("Grid", code, parent: community, grid)
+        }
+    }
+
+    func setClock(_ world: World, _ ms: Int64) throws {
+        try String(ms).write(toFile: world.clockFile, atomically: true, encoding: .utf8)
+    }
+
+    func eventually(
+        _ what: String,
+        timeout: Duration = .seconds(20),
+        file: StaticString = #filePath,
+        line: UInt = #line,
+        _ condition: () async throws -> Bool
+    ) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while try await !condition() {
+            guard ContinuousClock.now < deadline else {
+                XCTFail("timed out waiting until \(what)", file: file, line: line)
+                throw TestSupportError("timed out waiting until \(what)")
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
+    func report(
+        _ grid: Gongzhi_Grid_V1_GridServiceClient,
+        category: String = "0101",
+        at point: Gongzhi_Core_V1_Point = GridEndToEndTests.point(inGrid: 0),
+        reporter: String = "刘阿姨",
+        phone: String = "13912345678",
+        key: String = ""
+    ) async throws -> Gongzhi_Grid_V1_ReportResponse {
+        var request = Gongzhi_Grid_V1_ReportRequest()
+        request.source = .patrol
+        request.categoryCode = category
+        request.description_p = "井盖缺失，位于小区东门"
+        request.location = point
+        request.reporter.name = reporter
+        request.reporter.phone = phone
+        request.idempotencyKey = key
+        return try await grid.report(request)
+    }
+
+    func ref(_ id: String, as actor: String = "") -> Gongzhi_Grid_V1_CaseRef {
+        var ref = Gongzhi_Grid_V1_CaseRef()
+        ref.caseID = id
+        ref.actor = actor
+        return ref
+    }
+
+    /// A category from the catalogue that is not auto-dispatched, for walking the loop by hand.
+    func manualCategory(_ grid: Gongzhi_Grid_V1_GridServiceClient, tier: Gongzhi_Grid_V1_Tier = .grid) async throws
+        -> Gongzhi_Grid_V1_Category
+    {
+        let categories = try await grid.listCategories(Gongzhi_Grid_V1_ListCategoriesRequest()).categories
+        return try XCTUnwrap(categories.first { !$0.autoDispatch && $0.tier == tier }, "\(categories)")
+    }
+
+    func dispatchRequest(_ id: String, to worker: String = "王芳", deadlineMs: Int64 = 0) -> Gongzhi_Grid_V1_DispatchRequest {
+        var request = Gongzhi_Grid_V1_DispatchRequest()
+        request.ref = ref(id, as: "调度员")
+        request.assignee.kind = .gridWorker
+        request.assignee.id = worker
+        request.assignee.name = worker
+        request.deadlineMs = deadlineMs
+        return request
+    }
+
+    // MARK: The loop
+
+    func testACaseGoesFromReportToEvaluationAndEveryStepIsRecorded() async throws {
+        let world = try await startWorld()
+        let grid = world.grid
+        let category = try await manualCategory(grid)
+        let reported = try await report(grid, category: category.code)
+        XCTAssertTrue(reported.created)
+        let id = reported.case.id
+        XCTAssertEqual(reported.case.state, .reported)
+        XCTAssertEqual(reported.case.gridCode, Self.grids[0].code)
+        XCTAssertEqual(reported.case.communityCode, "330199001001")
+        XCTAssertEqual(reported.case.streetCode, "330199001")
+
+        var register = Gongzhi_Grid_V1_RegisterCaseRequest()
+        register.ref = ref(id, as: "受理员")
+        let registeredState = try await grid.register(register).state
+        XCTAssertEqual(registeredState, .registered)
+        let dispatched = try await grid.dispatch(dispatchRequest(id))
+        XCTAssertEqual(dispatched.state, .dispatched)
+        XCTAssertEqual(dispatched.assignee.name, "王芳")
+        XCTAssertEqual(dispatched.deadlineMs, 1_763_800_000_000 + Int64(category.deadlineMinutes) * 60_000)
+        var start = Gongzhi_Grid_V1_StartRequest()
+        start.ref = ref(id, as: "王芳")
+        let startedState = try await grid.start(start).state
+        XCTAssertEqual(startedState, .inProgress)
+        try setClock(world, 1_763_800_000_000 + 3_600_000)
+        var handle = Gongzhi_Grid_V1_HandleRequest()
+        handle.ref = ref(id, as: "王芳")
+        handle.notes = "已更换井盖"
+        let handled = try await grid.handle(handle)
+        XCTAssertEqual(handled.state, .handled)
+        XCTAssertEqual(handled.handler, "王芳")
+        XCTAssertFalse(handled.handledLate)
+        var verify = Gongzhi_Grid_V1_VerifyRequest()
+        verify.ref = ref(id, as: "李社工")
+        let verifiedState = try await grid.verify(verify).state
+        XCTAssertEqual(verifiedState, .verified)
+        var close = Gongzhi_Grid_V1_CloseRequest()
+        close.ref = ref(id, as: "受理员")
+        let closedState = try await grid.close(close).state
+        XCTAssertEqual(closedState, .closed)
+        var evaluate = Gongzhi_Grid_V1_EvaluateRequest()
+        evaluate.ref = ref(id)
+        evaluate.satisfaction = .satisfied
+        let evaluated = try await grid.evaluate(evaluate)
+        XCTAssertEqual(evaluated.state, .evaluated)
+
+        var get = Gongzhi_Grid_V1_GetCaseRequest()
+        get.caseID = id
+        let shown = try await grid.getCase(get)
+        XCTAssertEqual(
+            shown.history.map(\.action),
+            [.report, .register, .dispatch, .start, .handle, .verify, .close, .evaluate]
+        )
+        XCTAssertEqual(Array(shown.history.map(\.actor)[1...6]), ["受理员", "调度员", "王芳", "王芳", "李社工", "受理员"])
+        XCTAssertTrue(shown.history.allSatisfy { $0.principal.hasPrefix("admin:uid=") }, "\(shown.history)")
+        XCTAssertEqual(shown.history[4].atMs, 1_763_800_000_000 + 3_600_000)
+        XCTAssertEqual(shown.closedTier, .grid)
+
+        // The object store holds the case as an object of the plugin's kind, labelled for selection.
+        var listObjects = Gongzhi_Host_V1_ListRequest()
+        listObjects.kind = "Case"
+        listObjects.labelSelector = "state=evaluated,grid=\(Self.grids[0].code)"
+        let stored = try await world.objects.list(listObjects)
+        XCTAssertEqual(stored.objects.map(\.id), [id])
+        XCTAssertEqual(stored.objects.first?.owner, "grid")
+
+        var stats = Gongzhi_Grid_V1_StatsRequest()
+        stats.level = .grid
+        let figures = try await grid.stats(stats)
+        XCTAssertEqual(figures.all.total, 1)
+        XCTAssertEqual(figures.all.closed, 1)
+        XCTAssertEqual(figures.all.closedInGrid, 1)
+        XCTAssertEqual(figures.all.onTime, 1)
+        XCTAssertEqual(figures.all.medianHandlingMs, 3_600_000)
+        XCTAssertEqual(figures.all.satisfaction, 1)
+        XCTAssertEqual(figures.rows.map(\.regionCode), [Self.grids[0].code])
+    }
+
+    func testEveryStepTheStateDoesNotAllowIsRefusedNamingTheStateAndTheAllowedSteps() async throws {
+        let world = try await startWorld()
+        let grid = world.grid
+        let category = try await manualCategory(grid)
+        let id = try await report(grid, category: category.code).case.id
+
+        var start = Gongzhi_Grid_V1_StartRequest()
+        start.ref = ref(id)
+        let early = await assertRPCError(.failedPrecondition) { try await grid.start(start) }
+        XCTAssertTrue(early?.message.contains("reported") == true, early?.message ?? "")
+        XCTAssertTrue(early?.message.contains("register") == true, early?.message ?? "")
+        var close = Gongzhi_Grid_V1_CloseRequest()
+        close.ref = ref(id)
+        await assertRPCError(.failedPrecondition) { try await grid.close(close) }
+        await assertRPCError(.failedPrecondition) { try await grid.dispatch(self.dispatchRequest(id)) }
+
+        var reject = Gongzhi_Grid_V1_RejectRequest()
+        reject.ref = ref(id)
+        let noReason = await assertRPCError(.invalidArgument) { try await grid.reject(reject) }
+        XCTAssertTrue(noReason?.message.contains("reason") == true, noReason?.message ?? "")
+
+        var register = Gongzhi_Grid_V1_RegisterCaseRequest()
+        register.ref = ref(id)
+        _ = try await grid.register(register)
+        await assertRPCError(.failedPrecondition) { try await grid.register(register) }
+        var noAssignee = dispatchRequest(id)
+        noAssignee.clearAssignee()
+        await assertRPCError(.invalidArgument) { try await grid.dispatch(noAssignee) }
+        _ = try await grid.dispatch(dispatchRequest(id))
+        var handle = Gongzhi_Grid_V1_HandleRequest()
+        handle.ref = ref(id, as: "王芳")
+        handle.notes = "处理完毕"
+        _ = try await grid.handle(handle)
+
+        // The handler cannot verify their own work.
+        var verify = Gongzhi_Grid_V1_VerifyRequest()
+        verify.ref = ref(id, as: "王芳")
+        let own = await assertRPCError(.failedPrecondition) { try await grid.verify(verify) }
+        XCTAssertTrue(own?.message.contains("王芳") == true, own?.message ?? "")
+
+        // Sent back, it is in progress again; handled and verified by another, closed; "not fixed" reopens it.
+        var sendBack = Gongzhi_Grid_V1_SendBackRequest()
+        sendBack.ref = ref(id, as: "李社工")
+        sendBack.reason = "井盖仍松动"
+        let sentBackState = try await grid.sendBack(sendBack).state
+        XCTAssertEqual(sentBackState, .inProgress)
+        _ = try await grid.handle(handle)
+        verify.ref = ref(id, as: "李社工")
+        _ = try await grid.verify(verify)
+        close.ref = ref(id)
+        _ = try await grid.close(close)
+        var evaluate = Gongzhi_Grid_V1_EvaluateRequest()
+        evaluate.ref = ref(id)
+        evaluate.satisfaction = .notFixed
+        let reopened = try await grid.evaluate(evaluate)
+        XCTAssertEqual(reopened.state, .registered)
+        XCTAssertEqual(reopened.reopened, 1)
+        XCTAssertEqual(reopened.history.last?.action, .reopen)
+
+        // A step at a stale revision is refused.
+        var stale = Gongzhi_Grid_V1_DispatchRequest()
+        stale = dispatchRequest(id)
+        stale.ref.expectedRevision = 1
+        await assertRPCError(.aborted) { try await grid.dispatch(stale) }
+
+        // An unknown case.
+        var missing = Gongzhi_Grid_V1_GetCaseRequest()
+        missing.caseID = "C-none"
+        await assertRPCError(.notFound) { try await grid.getCase(missing) }
+    }
+
+    // MARK: Deadlines
+
+    func testAnOverdueCaseEscalatesOneTierWhenTheClockPassesItsDeadlineAndWatchersSeeIt() async throws {
+        let world = try await startWorld()
+        let grid = world.grid
+        let category = try await manualCategory(grid)
+        let id = try await report(grid, category: category.code).case.id
+        var register = Gongzhi_Grid_V1_RegisterCaseRequest()
+        register.ref = ref(id)
+        _ = try await grid.register(register)
+        let deadline: Int64 = 1_763_800_000_000 + 7_200_000
+        _ = try await grid.dispatch(dispatchRequest(id, deadlineMs: deadline))
+
+        // A watcher of cases, as the community's own system would be.
+        var watch = Gongzhi_Host_V1_WatchRequest()
+        watch.kind = "Case"
+        watch.fromNow = true
+        let seen = Task {
+            try await world.objects.watch(watch) { events in
+                for try await event in events {
+                    let value = try Gongzhi_Grid_V1_Case(serializedBytes: event.object.data)
+                    if value.id == id && value.tier == .community { return value }
+                }
+                return Gongzhi_Grid_V1_Case()
+            }
+        }
+        addTeardownBlock { seen.cancel() }
+
+        // Before the deadline nothing happens.
+        try setClock(world, deadline - 1)
+        try await Task.sleep(for: .milliseconds(400))
+        var get = Gongzhi_Grid_V1_GetCaseRequest()
+        get.caseID = id
+        let tierBefore = try await grid.getCase(get).tier
+        XCTAssertEqual(tierBefore, .grid)
+
+        try setClock(world, deadline + 1)
+        try await eventually("the case escalates") { try await grid.getCase(get).tier == .community }
+        let escalated = try await grid.getCase(get)
+        XCTAssertEqual(escalated.escalations.count, 1)
+        XCTAssertEqual(escalated.escalations.first?.from, .grid)
+        XCTAssertEqual(escalated.escalations.first?.to, .community)
+        XCTAssertEqual(escalated.escalations.first?.deadlineMs, deadline)
+        XCTAssertGreaterThan(escalated.deadlineMs, deadline + 1, "a new deadline for the new owner")
+        XCTAssertEqual(escalated.history.last?.action, .escalate)
+        let watched = try await seen.value
+        XCTAssertEqual(watched.tier, .community, "the new owner hears of it through the object's change")
+
+        // And again at the next deadline, up to the street.
+        try setClock(world, escalated.deadlineMs + 1)
+        try await eventually("the case escalates again") { try await grid.getCase(get).tier == .street }
+        var overdue = Gongzhi_Grid_V1_ListCasesRequest()
+        overdue.overdueOnly = true
+        let overdueIDs = try await grid.listCases(overdue).cases.map(\.id)
+        XCTAssertEqual(overdueIDs, [], "escalated with a new deadline")
+    }
+
+    // MARK: Duplicates and retries
+
+    func testAReportOfAnOpenMatterJoinsItsCaseAndRetriesNeverMakeTwoCases() async throws {
+        let world = try await startWorld()
+        let grid = world.grid
+        let category = try await manualCategory(grid)
+        let first = try await report(grid, category: category.code, key: "patrol-1")
+        XCTAssertTrue(first.created)
+
+        // Retried: the same case, nothing new.
+        let retry = try await report(grid, category: category.code, key: "patrol-1")
+        XCTAssertFalse(retry.created)
+        XCTAssertFalse(retry.duplicate)
+        XCTAssertEqual(retry.case.id, first.case.id)
+
+        // Another resident reports the same matter a few metres away: linked, not a second case.
+        let near = try await report(
+            grid,
+            category: category.code,
+            at: Self.point(inGrid: 0, dx: 0.52, dy: 0.5),
+            reporter: "陈先生",
+            key: "hotline-7"
+        )
+        XCTAssertFalse(near.created)
+        XCTAssertTrue(near.duplicate)
+        XCTAssertEqual(near.case.id, first.case.id)
+        XCTAssertEqual(near.case.alsoReportedBy.map(\.name), ["陈先生"])
+        // Its retry too.
+        let nearRetry = try await report(
+            grid,
+            category: category.code,
+            at: Self.point(inGrid: 0, dx: 0.52, dy: 0.5),
+            reporter: "陈先生",
+            key: "hotline-7"
+        )
+        XCTAssertTrue(nearRetry.duplicate)
+        XCTAssertEqual(nearRetry.case.alsoReportedBy.count, 1, "a retry is not linked twice")
+
+        // Far away, or another category: cases of their own.
+        let far = try await report(grid, category: category.code, at: Self.point(inGrid: 2))
+        XCTAssertTrue(far.created)
+        let other = try await grid.listCategories(Gongzhi_Grid_V1_ListCategoriesRequest()).categories.first {
+            $0.code != category.code && !$0.autoDispatch
+        }
+        let otherCategory = try await report(grid, category: try XCTUnwrap(other).code)
+        XCTAssertTrue(otherCategory.created)
+
+        var all = Gongzhi_Grid_V1_ListCasesRequest()
+        all.limit = 100
+        let caseCount = try await grid.listCases(all).total
+        XCTAssertEqual(caseCount, 3)
+
+        // Many retries at once still make one case.
+        var burst = Gongzhi_Grid_V1_ReportRequest()
+        burst.source = .online
+        burst.description_p = "路灯不亮"
+        burst.categoryCode = category.code
+        burst.location = Self.point(inGrid: 1)
+        burst.idempotencyKey = "burst"
+        let results = try await withThrowingTaskGroup(of: String.self) { [burst] group in
+            for _ in 0..<16 {
+                group.addTask { try await grid.report(burst).case.id }
+            }
+            var ids: Set<String> = []
+            for try await id in group { ids.insert(id) }
+            return ids
+        }
+        XCTAssertEqual(results.count, 1)
+        let caseCountAfterBurst = try await grid.listCases(all).total
+        XCTAssertEqual(caseCountAfterBurst, 4)
+    }
+
+    // MARK: Restarts
+
+    func testAGridPluginKilledInTheMiddleOfACaseLosesNothing() async throws {
+        let world = try await startWorld()
+        let grid = world.grid
+        let category = try await manualCategory(grid)
+        let id = try await report(grid, category: category.code, key: "before-kill").case.id
+        var register = Gongzhi_Grid_V1_RegisterCaseRequest()
+        register.ref = ref(id)
+        _ = try await grid.register(register)
+        let dispatched = try await grid.dispatch(dispatchRequest(id))
+
+        let before = try await world.host.status("grid")
+        kill(before.pid, SIGKILL)
+        try await world.host.waitUntilRestarted("grid", from: before.pid)
+
+        var get = Gongzhi_Grid_V1_GetCaseRequest()
+        get.caseID = id
+        let after = try await grid.getCase(get)
+        XCTAssertEqual(after, dispatched, "the case as it was before the kill, history and all")
+        let retry = try await report(grid, category: category.code, key: "before-kill")
+        XCTAssertEqual(retry.case.id, id)
+        XCTAssertFalse(retry.created)
+
+        var handle = Gongzhi_Grid_V1_HandleRequest()
+        handle.ref = ref(id, as: "王芳")
+        handle.notes = "完成"
+        let handledState = try await grid.handle(handle).state
+        XCTAssertEqual(handledState, .handled)
+    }
+
+    // MARK: Locating and bad input
+
+    func testLocatingAnswersTheGridAndAPointOnABorderAlwaysTheSameOne() async throws {
+        let world = try await startWorld()
+        var locate = Gongzhi_Grid_V1_LocateRequest()
+        locate.point = Self.point(inGrid: 1)
+        let inside = try await world.grid.locate(locate)
+        XCTAssertEqual(inside.gridCode, Self.grids[1].code)
+        XCTAssertEqual(inside.communityCode, "330199001001")
+        XCTAssertEqual(inside.streetCode, "330199001")
+        // On the border of …001 and …002: the smaller code.
+        locate.point = Self.point(inGrid: 1, dx: 0, dy: 0.3)
+        let borderGrid = try await world.grid.locate(locate).gridCode
+        XCTAssertEqual(borderGrid, Self.grids[0].code)
+
+        locate.point.longitude = 121.5
+        let outside = await assertRPCError(.notFound) { try await world.grid.locate(locate) }
+        XCTAssertTrue(outside?.message.contains("no grid contains") == true, outside?.message ?? "")
+        XCTAssertTrue(outside?.message.contains("the nearest is 330199001002001") == true, outside?.message ?? "")
+        locate.point.longitude = 400
+        await assertRPCError(.invalidArgument) { try await world.grid.locate(locate) }
+    }
+
+    func testBadReportsAreRefusedWithAReasonAndNothingIsWritten() async throws {
+        let world = try await startWorld()
+        let grid = world.grid
+        let unknown = await assertRPCError(.invalidArgument) { try await self.report(grid, category: "9999") }
+        XCTAssertTrue(unknown?.message.contains("9999") == true, unknown?.message ?? "")
+
+        var far = Self.point(inGrid: 0)
+        far.latitude = 31
+        let outside = await assertRPCError(.invalidArgument) { try await self.report(grid, at: far) }
+        XCTAssertTrue(outside?.message.contains("no grid contains") == true, outside?.message ?? "")
+
+        var nowhere = Gongzhi_Grid_V1_ReportRequest()
+        nowhere.categoryCode = try await manualCategory(grid).code
+        let missing = await assertRPCError(.invalidArgument) { try await grid.report(nowhere) }
+        XCTAssertTrue(missing?.message.contains("location or a grid code") == true, missing?.message ?? "")
+        nowhere.gridCode = "330199001009009"
+        await assertRPCError(.invalidArgument) { try await grid.report(nowhere) }
+
+        let casesWritten = try await grid.listCases(Gongzhi_Grid_V1_ListCasesRequest()).total
+        XCTAssertEqual(casesWritten, 0)
+        // The plugin kept running.
+        let status = try await world.host.status("grid")
+        XCTAssertEqual(status.restarts, 0)
+    }
+
+    // MARK: Personal data
+
+    func testReportersPhonesReachOnlyCallersWithThePersonalDataGrant() async throws {
+        let world = try await startWorld()
+        let category = try await manualCategory(world.grid)
+        let reported = try await report(world.grid, category: category.code, phone: "13912345678")
+        XCTAssertEqual(reported.case.reporter.phone, "13912345678", "the administrator holds the grant")
+
+        let plain = try await world.host.issueClientToken(scopes: ["gongzhi.grid.v1.GridService/*"])
+        let channel = world.host.channel(token: plain.token)
+        addTeardownBlock { await channel.close() }
+        let client = Gongzhi_Grid_V1_GridServiceClient(channel: channel)
+        var get = Gongzhi_Grid_V1_GetCaseRequest()
+        get.caseID = reported.case.id
+        let seen = try await client.getCase(get)
+        XCTAssertEqual(seen.reporter.name, "刘阿姨")
+        XCTAssertEqual(seen.reporter.phone, "", "no grant, no phone")
+        let listed = try await client.listCases(Gongzhi_Grid_V1_ListCasesRequest())
+        let listedBytes: [UInt8] = try listed.serializedBytes()
+        XCTAssertFalse(listedBytes.contains(subsequence: Array("13912345678".utf8)))
+        var register = Gongzhi_Grid_V1_RegisterCaseRequest()
+        register.ref = ref(reported.case.id)
+        let registered = try await client.register(register)
+        XCTAssertEqual(registered.reporter.phone, "")
+        // The phone is still stored.
+        let storedPhone = try await world.grid.getCase(get).reporter.phone
+        XCTAssertEqual(storedPhone, "13912345678")
+    }
+}
+
+extension Array where Element == UInt8 {
+    fileprivate func contains(subsequence: [UInt8]) -> Bool {
+        guard subsequence.count <= count else { return false }
+        for start in 0...(count - subsequence.count) where self[start..<(start + subsequence.count)].elementsEqual(subsequence) {
+            return true
+        }
+        return false
+    }
+}
