@@ -82,7 +82,9 @@ final class CaseBook: Sendable {
 
     /// Creates a case; ALREADY_EXISTS when its id is taken.
     func create(_ value: Gongzhi_Grid_V1_Case) async throws -> CaseObject {
-        let object = try await objects.create(CaseObject(id: value.id, message: value, labels: Self.labels(value), parent: value.gridCode))
+        let object = try await objects.create(
+            CaseObject(id: value.id, message: value, labels: Self.labels(value), parent: value.gridCode)
+        )
         remember(object)
         return object
     }

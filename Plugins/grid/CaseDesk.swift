@@ -50,7 +50,10 @@ final class CaseDesk: Sendable {
 
     // MARK: Reporting
 
-    func report(_ request: Gongzhi_Grid_V1_ReportRequest, principal: String) async throws -> Gongzhi_Grid_V1_ReportResponse {
+    func report(
+        _ request: Gongzhi_Grid_V1_ReportRequest,
+        principal: String
+    ) async throws -> Gongzhi_Grid_V1_ReportResponse {
         let now = clock.nowMs()
         var input = ReportInput(request)
         input.reporter.principal = principal
@@ -60,7 +63,9 @@ final class CaseDesk: Sendable {
         let actor = CaseActor(name: request.actor.isEmpty ? principal : request.actor, principal: principal)
 
         // A retry of a report already taken answers what the first one did.
-        let id = request.idempotencyKey.isEmpty ? nil : CaseIdentity.caseID(principal: principal, idempotencyKey: request.idempotencyKey)
+        let id =
+            request.idempotencyKey.isEmpty
+            ? nil : CaseIdentity.caseID(principal: principal, idempotencyKey: request.idempotencyKey)
         if let earlier = retried(id: id, principal: principal, key: request.idempotencyKey) { return earlier }
 
         let place = try self.place(of: request)
@@ -97,7 +102,10 @@ final class CaseDesk: Sendable {
                 let created = try await cases.create(opened)
                 logger.info(
                     "case \(opened.id) opened",
-                    metadata: ["category": "\(opened.categoryCode)", "grid": "\(opened.gridCode)", "state": "\(opened.state.label)"]
+                    metadata: [
+                        "category": "\(opened.categoryCode)", "grid": "\(opened.gridCode)",
+                        "state": "\(opened.state.label)",
+                    ]
                 )
                 return Self.response(created.message, created: true, duplicate: false)
             } catch let error as RPCError where error.code == .alreadyExists {
@@ -128,7 +136,8 @@ final class CaseDesk: Sendable {
             if !request.gridCode.isEmpty && request.gridCode != grid.code {
                 throw RPCError(
                     code: .invalidArgument,
-                    message: "the location \(GeoPoint(request.location)) is in grid \(grid.code), not \(request.gridCode)"
+                    message:
+                        "the location \(GeoPoint(request.location)) is in grid \(grid.code), not \(request.gridCode)"
                 )
             }
             return grid.place
@@ -157,7 +166,11 @@ final class CaseDesk: Sendable {
     // MARK: Steps
 
     /// Takes a person's step on a case and answers the case after it.
-    func step(_ command: WorkflowCommand, ref: Gongzhi_Grid_V1_CaseRef, principal: String) async throws -> Gongzhi_Grid_V1_Case {
+    func step(
+        _ command: WorkflowCommand,
+        ref: Gongzhi_Grid_V1_CaseRef,
+        principal: String
+    ) async throws -> Gongzhi_Grid_V1_Case {
         guard !ref.caseID.isEmpty else {
             throw RPCError(code: .invalidArgument, message: "name the case: case_id is empty")
         }
@@ -192,7 +205,9 @@ final class CaseDesk: Sendable {
             }
             do {
                 return try await cases.update(updated, over: current.revision).message
-            } catch let error as RPCError where error.code == .aborted && expectedRevision == 0 && attempt < Self.conflictRetries {
+            } catch let error as RPCError
+                where error.code == .aborted && expectedRevision == 0 && attempt < Self.conflictRetries
+            {
                 guard let fresh = try await cases.fetch(id) else {
                     throw RPCError(code: .notFound, message: "case \(id) was deleted")
                 }
@@ -217,7 +232,8 @@ final class CaseDesk: Sendable {
     func escalateOverdue() async -> Int {
         let now = clock.nowMs()
         var escalated = 0
-        for (id, object) in cases.all() where CaseWorkflow.escalateIfOverdue(object.message, at: now, catalogue: catalogue) != nil {
+        for (id, object) in cases.all()
+        where CaseWorkflow.escalateIfOverdue(object.message, at: now, catalogue: catalogue) != nil {
             do {
                 let after = try await turns.take("case:" + id) {
                     try await change(id, expectedRevision: 0) { current throws(WorkflowError) in

@@ -41,7 +41,8 @@ struct GridService: Gongzhi_Grid_V1_GridServiceHandler {
         return try await step(.register(note: request.note, tier: tier), request.ref, context)
     }
 
-    func reject(request: Gongzhi_Grid_V1_RejectRequest, context: ServerCallContext) async throws -> Gongzhi_Grid_V1_Case {
+    func reject(request: Gongzhi_Grid_V1_RejectRequest, context: ServerCallContext) async throws -> Gongzhi_Grid_V1_Case
+    {
         try await step(.reject(reason: request.reason), request.ref, context)
     }
 
@@ -61,11 +62,13 @@ struct GridService: Gongzhi_Grid_V1_GridServiceHandler {
         try await step(.start(note: request.note), request.ref, context)
     }
 
-    func handle(request: Gongzhi_Grid_V1_HandleRequest, context: ServerCallContext) async throws -> Gongzhi_Grid_V1_Case {
+    func handle(request: Gongzhi_Grid_V1_HandleRequest, context: ServerCallContext) async throws -> Gongzhi_Grid_V1_Case
+    {
         try await step(.handle(notes: request.notes, media: request.media), request.ref, context)
     }
 
-    func verify(request: Gongzhi_Grid_V1_VerifyRequest, context: ServerCallContext) async throws -> Gongzhi_Grid_V1_Case {
+    func verify(request: Gongzhi_Grid_V1_VerifyRequest, context: ServerCallContext) async throws -> Gongzhi_Grid_V1_Case
+    {
         try await step(.verify(note: request.note), request.ref, context)
     }
 
@@ -87,7 +90,10 @@ struct GridService: Gongzhi_Grid_V1_GridServiceHandler {
         try await step(.evaluate(satisfaction: request.satisfaction, comment: request.comment), request.ref, context)
     }
 
-    func getCase(request: Gongzhi_Grid_V1_GetCaseRequest, context: ServerCallContext) async throws -> Gongzhi_Grid_V1_Case {
+    func getCase(
+        request: Gongzhi_Grid_V1_GetCaseRequest,
+        context: ServerCallContext
+    ) async throws -> Gongzhi_Grid_V1_Case {
         guard let found = desk.cases[request.caseID] else {
             throw RPCError(code: .notFound, message: "there is no case \(request.caseID)")
         }
@@ -106,7 +112,10 @@ struct GridService: Gongzhi_Grid_V1_GridServiceHandler {
         return response
     }
 
-    func stats(request: Gongzhi_Grid_V1_StatsRequest, context: ServerCallContext) async throws -> Gongzhi_Grid_V1_StatsResponse {
+    func stats(
+        request: Gongzhi_Grid_V1_StatsRequest,
+        context: ServerCallContext
+    ) async throws -> Gongzhi_Grid_V1_StatsResponse {
         CaseStatistics.stats(desk.cases.all().values.map(\.message), request, at: desk.clock.nowMs())
     }
 

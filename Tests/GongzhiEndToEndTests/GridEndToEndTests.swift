@@ -176,14 +176,21 @@ final class GridEndToEndTests: XCTestCase {
     }
 
     /// A category from the catalogue that is not auto-dispatched, for walking the loop by hand.
-    func manualCategory(_ grid: Gongzhi_Grid_V1_GridServiceClient, tier: Gongzhi_Grid_V1_Tier = .grid) async throws
+    func manualCategory(
+        _ grid: Gongzhi_Grid_V1_GridServiceClient,
+        tier: Gongzhi_Grid_V1_Tier = .grid
+    ) async throws
         -> Gongzhi_Grid_V1_Category
     {
         let categories = try await grid.listCategories(Gongzhi_Grid_V1_ListCategoriesRequest()).categories
         return try XCTUnwrap(categories.first { !$0.autoDispatch && $0.tier == tier }, "\(categories)")
     }
 
-    func dispatchRequest(_ id: String, to worker: String = "王芳", deadlineMs: Int64 = 0) -> Gongzhi_Grid_V1_DispatchRequest {
+    func dispatchRequest(
+        _ id: String,
+        to worker: String = "王芳",
+        deadlineMs: Int64 = 0
+    ) -> Gongzhi_Grid_V1_DispatchRequest {
         var request = Gongzhi_Grid_V1_DispatchRequest()
         request.ref = ref(id, as: "调度员")
         request.assignee.kind = .gridWorker
@@ -585,7 +592,8 @@ final class GridEndToEndTests: XCTestCase {
 extension Array where Element == UInt8 {
     fileprivate func contains(subsequence: [UInt8]) -> Bool {
         guard subsequence.count <= count else { return false }
-        for start in 0...(count - subsequence.count) where self[start..<(start + subsequence.count)].elementsEqual(subsequence) {
+        for start in 0...(count - subsequence.count)
+        where self[start..<(start + subsequence.count)].elementsEqual(subsequence) {
             return true
         }
         return false

@@ -190,13 +190,19 @@ final class CategoryCatalogueTests: XCTestCase {
             refusal(""),
             "grid-categories.json:1:1: not valid JSON: expected a value, found the end of the file"
         )
-        XCTAssertEqual(refusal("{} x"), "grid-categories.json:1:4: not valid JSON: unexpected character 'x' after the JSON value")
+        XCTAssertEqual(
+            refusal("{} x"),
+            "grid-categories.json:1:4: not valid JSON: unexpected character 'x' after the JSON value"
+        )
         XCTAssertEqual(
             refusal("{\"a\": \"tab\there\"}"),
             "grid-categories.json:1:11: not valid JSON: control character (byte 0x9) in a string"
         )
         XCTAssertEqual(refusal("{\"a\": 01}"), "grid-categories.json:1:7: not valid JSON: invalid number: leading zero")
-        XCTAssertEqual(refusal("{\"a\": tru}"), "grid-categories.json:1:7: not valid JSON: expected a value, found character 't'")
+        XCTAssertEqual(
+            refusal("{\"a\": tru}"),
+            "grid-categories.json:1:7: not valid JSON: expected a value, found character 't'"
+        )
         XCTAssertEqual(
             refusal(String(repeating: "[", count: 100)),
             "grid-categories.json:1:65: not valid JSON: nesting deeper than 64 levels"

@@ -98,7 +98,11 @@ private struct CatalogueReader {
             throw fail(node, entry, "\(member) must be a number, not \(node.kindDescription)")
         }
         guard range.contains(number) else {
-            throw fail(node, entry, "\(member) is \(Self.shown(number)); it must be within \(range.lowerBound)…\(range.upperBound)")
+            throw fail(
+                node,
+                entry,
+                "\(member) is \(Self.shown(number)); it must be within \(range.lowerBound)…\(range.upperBound)"
+            )
         }
         return number
     }
@@ -116,7 +120,11 @@ private struct CatalogueReader {
             throw fail(node, entry, "\(member) is \(Self.shown(number)); it must be a whole number of minutes")
         }
         guard number >= Double(range.lowerBound) && number <= Double(range.upperBound) else {
-            throw fail(node, entry, "\(member) is \(Self.shown(number)); it must be within \(range.lowerBound)…\(range.upperBound)")
+            throw fail(
+                node,
+                entry,
+                "\(member) is \(Self.shown(number)); it must be within \(range.lowerBound)…\(range.upperBound)"
+            )
         }
         return UInt32(number)
     }
