@@ -10,74 +10,120 @@ extension Gongzhi_Grid_V1_Case: ObjectKind {
 
 typealias CaseObject = TypedObject<Gongzhi_Grid_V1_Case>
 
-/// Every case in memory: the objects of kind Case as a watch keeps them, and the writes this plugin made
-/// that the watch has not delivered yet, so that a step sees the one before it at once.
+/// Every case in memory, kept by a watch of the kind Case and by the writes this plugin makes (which it
+/// holds at once, before the watch brings them back), with the open cases of each category indexed for
+/// the duplicate check.
 final class CaseBook: Sendable {
+    private struct State {
+        var cases: [String: CaseObject] = [:]
+        /// Ids of open cases, by category.
+        var openByCategory: [String: Set<String>] = [:]
+        /// The case each linked report went to, by its caller and idempotency key (`linkKey`).
+        var linked: [String: String] = [:]
+
+        /// Keeps `object` if it is newer than what is held.
+        mutating func keep(_ object: CaseObject) {
+            if let held = cases[object.id], held.revision >= object.revision { return }
+            unindex(object.id)
+            cases[object.id] = object
+            if CaseWorkflow.isOpen(object.message.state) {
+                openByCategory[object.message.categoryCode, default: []].insert(object.id)
+            }
+            for reporter in object.message.alsoReportedBy where !reporter.idempotencyKey.isEmpty {
+                linked[CaseBook.linkKey(reporter.principal, reporter.idempotencyKey)] = object.id
+            }
+        }
+
+        /// Drops the case when the deletion is newer than what is held.
+        mutating func drop(_ id: String, at revision: Int64) {
+            guard let held = cases[id], held.revision < revision else { return }
+            unindex(id)
+            cases[id] = nil
+        }
+
+        private mutating func unindex(_ id: String) {
+            guard let held = cases[id] else { return }
+            openByCategory[held.message.categoryCode]?.remove(id)
+        }
+    }
+
     private let cache: ObjectCache<Gongzhi_Grid_V1_Case>
     private let objects: HostObjects
-    /// Written here, newer than the cache until the watch catches up.
-    private let written = Mutex<[String: CaseObject]>([:])
-    /// Reports linked to a case as duplicates, by principal and idempotency key, to answer their retries.
-    private let linked = Mutex<[String: String]>([:])
+    private let state = Mutex(State())
 
     init(objects: HostObjects, logger: Logger) {
         self.objects = objects
         cache = ObjectCache(Gongzhi_Grid_V1_Case.self, objects: objects, logger: logger)
     }
 
-    func run() async { await cache.run() }
-    func waitUntilSynced() async { await cache.waitUntilSynced() }
-    var count: Int { all().count }
-
-    /// The case with this id, as of the newest of the watch and this plugin's writes.
-    subscript(id: String) -> CaseObject? {
-        let seen = cache.revision
-        let cached = cache[id]
-        return written.withLock { written in
-            guard let mine = written[id] else { return cached }
-            if mine.revision <= seen {
-                written[id] = nil
-                return cached
+    /// Follows the store until cancelled.
+    func run() async {
+        let updates = cache.updates()
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.cache.run() }
+            group.addTask {
+                for await update in updates {
+                    switch update {
+                    case .synced(_, let revision):
+                        self.resync(self.cache.snapshot, revision: revision)
+                    case .changed(let event):
+                        self.state.withLock { state in
+                            if event.change == .deleted {
+                                state.drop(event.object.id, at: event.revision)
+                            } else {
+                                state.keep(event.object)
+                            }
+                        }
+                    }
+                }
             }
-            return mine
+            await group.next()
+            group.cancelAll()
         }
+    }
+
+    func waitUntilSynced() async {
+        await cache.waitUntilSynced()
+        resync(cache.snapshot, revision: cache.revision)
+    }
+
+    var count: Int { state.withLock { $0.cases.count } }
+
+    /// The case with this id.
+    subscript(id: String) -> CaseObject? {
+        state.withLock { $0.cases[id] }
     }
 
     /// Every case.
     func all() -> [String: CaseObject] {
-        let seen = cache.revision
-        var cases = cache.snapshot
-        written.withLock { written in
-            for (id, mine) in written {
-                if mine.revision <= seen {
-                    written[id] = nil
-                } else {
-                    cases[id] = mine
-                }
-            }
-        }
-        return cases
+        state.withLock { $0.cases }
     }
 
-    /// The case a linked report with this key went to, if one did.
+    /// The open cases of a category.
+    func open(category: String) -> [Gongzhi_Grid_V1_Case] {
+        state.withLock { state in
+            (state.openByCategory[category] ?? []).compactMap { state.cases[$0]?.message }
+        }
+    }
+
+    /// Replaces what is held with a fresh list, keeping this plugin's writes that are newer than it.
+    private func resync(_ listed: [String: CaseObject], revision: Int64) {
+        state.withLock { state in
+            var fresh = State()
+            for object in listed.values { fresh.keep(object) }
+            for object in state.cases.values where object.revision > revision { fresh.keep(object) }
+            state = fresh
+        }
+    }
+
+    /// The case a report linked as a duplicate went to, by its caller and idempotency key.
     func linkedCase(principal: String, idempotencyKey: String) -> String? {
         guard !idempotencyKey.isEmpty else { return nil }
-        let key = principal + "\n" + idempotencyKey
-        if let id = linked.withLock({ $0[key] }) { return id }
-        // After a restart: the keys are on the cases themselves.
-        for (id, object) in all()
-        where object.message.alsoReportedBy.contains(where: {
-            $0.principal == principal && $0.idempotencyKey == idempotencyKey
-        }) {
-            linked.withLock { $0[key] = id }
-            return id
-        }
-        return nil
+        return state.withLock { $0.linked[Self.linkKey(principal, idempotencyKey)] }
     }
 
-    func recordLink(principal: String, idempotencyKey: String, caseID: String) {
-        guard !idempotencyKey.isEmpty else { return }
-        linked.withLock { $0[principal + "\n" + idempotencyKey] = caseID }
+    static func linkKey(_ principal: String, _ idempotencyKey: String) -> String {
+        principal + "\n" + idempotencyKey
     }
 
     /// Creates a case; ALREADY_EXISTS when its id is taken.
@@ -106,10 +152,7 @@ final class CaseBook: Sendable {
     }
 
     private func remember(_ object: CaseObject) {
-        written.withLock { written in
-            if let held = written[object.id], held.revision >= object.revision { return }
-            written[object.id] = object
-        }
+        state.withLock { $0.keep(object) }
     }
 
     /// Labels for selecting cases with `gongzhictl get cases -l …`.

@@ -79,12 +79,11 @@ final class CaseDesk: Sendable {
 
         return try await turns.take("report:" + request.categoryCode) {
             if let earlier = retried(id: id, principal: principal, key: request.idempotencyKey) { return earlier }
-            let all = cases.all().values.map(\.message)
-            if let original = DuplicateFinder.original(of: input, at: now, among: all, catalogue: catalogue) {
+            let open = cases.open(category: request.categoryCode)
+            if let original = DuplicateFinder.original(of: input, at: now, among: open, catalogue: catalogue) {
                 let joined = try await change(original.id, expectedRevision: 0) { current throws(WorkflowError) in
                     CaseWorkflow.link(duplicate: input.reporter, to: current, at: now)
                 }
-                cases.recordLink(principal: principal, idempotencyKey: request.idempotencyKey, caseID: original.id)
                 logger.info("a report joined case \(original.id) as a duplicate", metadata: ["by": "\(principal)"])
                 return Self.response(joined, created: false, duplicate: true)
             }
