@@ -195,6 +195,7 @@ let package = Package(
         .target(
             name: "GongzhiControl",
             dependencies: [
+                "GongzhiGeo",
                 "GongzhiObjects",
                 "GongzhiRPC",
                 "GongzhiRPCPosix",

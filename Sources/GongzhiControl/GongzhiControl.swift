@@ -39,7 +39,7 @@ public struct GongzhiControl: AsyncParsableCommand {
             """,
         subcommands: [
             Status.self, Get.self, Describe.self, Watch.self, Apply.self, Delete.self, Plugins.self, Tokens.self,
-            Audit.self, Sensors.self,
+            Audit.self, Sensors.self, Grid.self,
         ]
     )
 

@@ -587,6 +587,119 @@ final class GridEndToEndTests: XCTestCase {
         let storedPhone = try await world.grid.getCase(get).reporter.phone
         XCTAssertEqual(storedPhone, "13912345678")
     }
+
+    // MARK: gongzhictl grid
+
+    func testGongzhictlImportsGridsAndWalksACaseFromReportToEvaluation() async throws {
+        let world = try await startWorld()
+        let socket = world.host.adminSocket
+        func ctl(_ arguments: [String]) async throws -> ControlEndToEndTests.Outcome {
+            try await ControlEndToEndTests.ctl(["grid"] + arguments, socket: socket)
+        }
+        let files = try TemporaryDirectory(prefix: "gzgridcli")
+
+        // A file with a bowtie polygon and a code that is not its community's: nothing is written.
+        let bad = files.file("bad.geojson")
+        try """
+        {"type": "FeatureCollection", "features": [
+          {"type": "Feature", "properties": {"code": "330199001002002", "name": "二号网格"},
+           "geometry": {"type": "Polygon", "coordinates": [[[120.03, 30.0], [120.04, 30.01], [120.04, 30.0],
+             [120.03, 30.01], [120.03, 30.0]]]}},
+          {"type": "Feature", "properties": {"code": "330199001002003", "name": "三号网格",
+           "community_code": "330199001001"},
+           "geometry": {"type": "Polygon", "coordinates": [[[120.04, 30.0], [120.05, 30.0], [120.05, 30.01],
+             [120.04, 30.01], [120.04, 30.0]]]}}
+        ]}
+        """.write(toFile: bad, atomically: true, encoding: .utf8)
+        let refused = try await ctl(["import", bad])
+        XCTAssertEqual(refused.status, 1, refused.output)
+        XCTAssertTrue(
+            refused.errors.contains("\(bad):3: feature 0 (code 330199001002002): outer ring intersects itself"),
+            refused.errors
+        )
+        XCTAssertTrue(
+            refused.errors.contains("\(bad):6: feature 1 (code 330199001002003): community code"),
+            refused.errors
+        )
+        XCTAssertTrue(refused.errors.contains("330199001002003"), refused.errors)
+        let malformed = files.file("malformed.geojson")
+        try "{\"type\": \"FeatureCollection\",\n \"features\": [\n  {\"type\": \"Feature\",,}\n]}\n".write(
+            toFile: malformed,
+            atomically: true,
+            encoding: .utf8
+        )
+        let broken = try await ctl(["import", malformed])
+        XCTAssertEqual(broken.status, 1)
+        XCTAssertTrue(broken.errors.contains("\(malformed):3:"), broken.errors)
+
+        // A good file: one new grid east of the others.
+        let good = files.file("good.geojson")
+        try """
+        {"type": "FeatureCollection", "features": [
+          {"type": "Feature", "properties": {"code": "330199001002002", "name": "二号网格"},
+           "geometry": {"type": "Polygon", "coordinates": [[[120.03, 30.0], [120.04, 30.0], [120.04, 30.01],
+             [120.03, 30.01], [120.03, 30.0]]]}}
+        ]}
+        """.write(toFile: good, atomically: true, encoding: .utf8)
+        let imported = try await ctl(["import", good])
+        XCTAssertEqual(imported.status, 0, imported.errors)
+        XCTAssertTrue(imported.output.contains("1 created"), imported.output)
+        try await eventually("the plugin sees the imported grid") {
+            let located = try await ctl(["locate", "120.035", "30.005"])
+            return located.status == 0 && located.output.contains("330199001002002")
+        }
+
+        // One case, the whole loop, through the CLI.
+        let category = try await manualCategory(world.grid)
+        let reported = try await ctl([
+            "report", "--category", category.code, "--at", "120.035,30.005", "--source", "hotline",
+            "--description", "商户占道经营", "--reporter", "赵女士", "--key", "hotline-42", "-o", "json",
+        ])
+        XCTAssertEqual(reported.status, 0, reported.errors)
+        let answer = try XCTUnwrap(
+            try JSONSerialization.jsonObject(with: Data(reported.output.utf8)) as? [String: Any],
+            reported.output
+        )
+        let id = try XCTUnwrap((answer["case"] as? [String: Any])?["id"] as? String, reported.output)
+        for step in [
+            ["register", id, "--as", "受理员"],
+            ["dispatch", id, "--to", "worker:张敏", "--deadline", "2h", "--as", "调度员"],
+            ["start", id, "--as", "张敏"],
+            ["handle", id, "--notes", "已劝离", "--as", "张敏"],
+        ] {
+            let done = try await ctl(step)
+            XCTAssertEqual(done.status, 0, "\(step): \(done.errors)")
+        }
+        let selfCheck = try await ctl(["verify", id, "--as", "张敏"])
+        XCTAssertEqual(selfCheck.status, 1)
+        XCTAssertTrue(selfCheck.errors.contains("张敏"), selfCheck.errors)
+        let early = try await ctl(["evaluate", id, "--satisfaction", "satisfied"])
+        XCTAssertEqual(early.status, 1)
+        XCTAssertTrue(early.errors.contains("handled"), early.errors)
+        for step in [
+            ["verify", id, "--as", "李社工"],
+            ["close", id, "--as", "受理员"],
+            ["evaluate", id, "--satisfaction", "satisfied", "--comment", "很快"],
+        ] {
+            let done = try await ctl(step)
+            XCTAssertEqual(done.status, 0, "\(step): \(done.errors)")
+        }
+        let shown = try await ctl(["show", id])
+        XCTAssertEqual(shown.status, 0, shown.errors)
+        for word in ["evaluated", "受理员", "调度员", "张敏", "李社工", "已劝离"] {
+            XCTAssertTrue(shown.output.contains(word), "\(word) missing from:\n\(shown.output)")
+        }
+        let listed = try await ctl(["list", "--state", "evaluated"])
+        XCTAssertTrue(listed.output.contains(id), listed.output)
+        let stats = try await ctl(["stats", "--level", "grid"])
+        XCTAssertEqual(stats.status, 0, stats.errors)
+        XCTAssertTrue(stats.output.contains("330199001002002"), stats.output)
+        let missing = try await ctl(["show", "Cdoesnotexist"])
+        XCTAssertEqual(missing.status, 4)
+        let outside = try await ctl(["locate", "121.5", "31.5"])
+        XCTAssertEqual(outside.status, 4)
+        XCTAssertTrue(outside.errors.contains("no grid contains"), outside.errors)
+    }
 }
 
 extension Array where Element == UInt8 {

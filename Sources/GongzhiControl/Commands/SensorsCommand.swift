@@ -1,6 +1,5 @@
 import ArgumentParser
 import GongzhiRPC
-import GongzhiRPCPosix
 import GongzhiSchemas
 import SwiftProtobuf
 
@@ -94,49 +93,20 @@ enum SensorsCalls {
         }
     }
 
+    /// The adapter's service, as errors name it.
+    static let plugin = PluginService(
+        name: service,
+        plugin: "sensors",
+        refusal: "the sensor adapter refused the readings"
+    )
+
     /// Calls the adapter; an error says whether the host, the plugin or the request is the problem.
     static func call<Result: Sendable>(
         _ invocation: Invocation,
         _ body: (Gongzhi_Sensors_V1_SensorsClient, CallOptions) async throws -> Result
     ) async throws -> Result {
-        if invocation.format == .yaml {
-            throw ControlError(
-                "-o yaml is for the object commands; use -o json or -o table",
-                exitCode: ControlExitCode.usage
-            )
-        }
-        let client = RPCClient(socketPath: invocation.socketPath)
-        do {
-            let result = try await body(
-                Gongzhi_Sensors_V1_SensorsClient(channel: client),
-                CallOptions(timeout: Invocation.callTimeout)
-            )
-            await client.close()
-            return result
-        } catch let error as RPCError where error.code == .unimplemented && error.message.contains(service) {
-            await client.close()
-            throw ControlError(
-                "no plugin serves \(service): install and enable the sensors plugin (\(error.message))",
-                exitCode: ControlExitCode.failed
-            )
-        } catch let error as RPCError
-            where error.code == .unavailable && SocketProbe.probe(invocation.socketPath) == .socket
-            && !error.message.isEmpty
-        {
-            await client.close()
-            throw ControlError(
-                "the sensors plugin is not available: \(error.message) (see gongzhictl plugins describe sensors)",
-                exitCode: ControlExitCode.failed
-            )
-        } catch let error as RPCError where error.code == .invalidArgument {
-            await client.close()
-            throw ControlError(
-                "the sensor adapter refused the readings: \(error.message)",
-                exitCode: ControlExitCode.failed
-            )
-        } catch {
-            await client.close()
-            throw ControlError(calling: invocation.socketPath, failedWith: error)
+        try await invocation.callPlugin(plugin) { channel, options in
+            try await body(Gongzhi_Sensors_V1_SensorsClient(channel: channel), options)
         }
     }
 }
@@ -186,10 +156,7 @@ enum SensorsOutput {
 
     /// The answer in protobuf's JSON mapping with the proto's field names, for scripts.
     static func json(_ message: some SwiftProtobuf.Message) -> String {
-        var options = JSONEncodingOptions()
-        options.preserveProtoFieldNames = true
-        options.alwaysPrintEnumsAsInts = false
-        return ((try? message.jsonString(options: options)) ?? "{}") + "\n"
+        PluginOutput.json(message)
     }
 
     private static func severity(_ severity: Gongzhi_Sensors_V1_Alert.Severity) -> String {

@@ -1,0 +1,112 @@
+import GongzhiRPC
+import GongzhiRPCPosix
+import SwiftProtobuf
+
+/// A plugin's service that commands call through the host's admin socket, and how to name it in errors.
+struct PluginService: Sendable, Hashable {
+    /// The service's full name, `gongzhi.grid.v1.GridService`.
+    var name: String
+    /// The plugin that serves it, as `gongzhictl plugins list` names it: `grid`.
+    var plugin: String
+    /// What INVALID_ARGUMENT means for this service, put before the plugin's message
+    /// (`the sensor adapter refused the readings`); nil shows the plugin's message as it is.
+    var refusal: String?
+
+    init(name: String, plugin: String, refusal: String? = nil) {
+        self.name = name
+        self.plugin = plugin
+        self.refusal = refusal
+    }
+}
+
+extension Invocation {
+    /// Calls a plugin's service through the host, which routes the call to the plugin, with a fresh client
+    /// closed afterwards. An error says whether the host, the plugin or the request is the problem.
+    func callPlugin<Result: Sendable>(
+        _ service: PluginService,
+        timeout: Duration? = Invocation.callTimeout,
+        _ body: (any RPCClientChannel, CallOptions) async throws -> Result
+    ) async throws -> Result {
+        if format == .yaml {
+            throw ControlError(
+                "-o yaml is for the object commands; use -o json or -o table",
+                exitCode: ControlExitCode.usage
+            )
+        }
+        let client = RPCClient(socketPath: socketPath)
+        do {
+            let result = try await body(client, CallOptions(timeout: timeout))
+            await client.close()
+            return result
+        } catch {
+            await client.close()
+            throw ControlError(callingPlugin: service, at: socketPath, failedWith: error)
+        }
+    }
+
+    /// Prints a plugin's answer: the table for people, or the message in protobuf's JSON mapping with the
+    /// proto's field names for scripts.
+    func print(human: (TimeStyle) -> String, message: some SwiftProtobuf.Message) {
+        print(human: human, json: { PluginOutput.json(message) })
+    }
+}
+
+extension ControlError {
+    /// The one line and exit status for a failed call of a plugin's service through the host.
+    ///
+    /// No plugin serving the service, a plugin that is not taking calls, and a request the plugin refused
+    /// are told apart from a host that cannot be reached; anything else is as for the host's own calls
+    /// (NOT_FOUND exits 4, FAILED_PRECONDITION and ABORTED exit 1 with the plugin's message as it is).
+    init(
+        callingPlugin service: PluginService,
+        at socketPath: String,
+        failedWith error: any Error,
+        probe: (String) -> SocketProbe = SocketProbe.probe
+    ) {
+        if let error = error as? ControlError {
+            self = error
+            return
+        }
+        let rpc = RPCError(wrapping: error)
+        switch rpc.code {
+        case .unimplemented where rpc.message.hasPrefix("no plugin serves \(service.name)"):
+            self.init(
+                "no plugin serves \(service.name): install and enable the \(service.plugin) plugin",
+                exitCode: ControlExitCode.failed
+            )
+        case .unimplemented where rpc.message.contains(service.name):
+            self.init(
+                "the \(service.plugin) plugin does not serve this call (is it an older version?): \(rpc.message)",
+                exitCode: ControlExitCode.failed
+            )
+        // The host answers UNAVAILABLE for a plugin that is not taking calls; a host that cannot be reached
+        // gives the same code without a host behind the socket, or "cannot connect to PATH: …".
+        case .unavailable
+        where !rpc.message.isEmpty && !rpc.message.hasPrefix("cannot connect to ") && probe(socketPath) == .socket:
+            self.init(
+                "the \(service.plugin) plugin is not available: \(rpc.message) "
+                    + "(see gongzhictl plugins describe \(service.plugin))",
+                exitCode: ControlExitCode.failed
+            )
+        case .invalidArgument:
+            let message = rpc.message.isEmpty ? "the \(service.plugin) plugin refused the request" : rpc.message
+            self.init(
+                service.refusal.map { "\($0): \(message)" } ?? message,
+                exitCode: ControlExitCode.failed
+            )
+        default:
+            self.init(calling: socketPath, failedWith: error, probe: probe)
+        }
+    }
+}
+
+/// Output shared by the commands that call plugins.
+enum PluginOutput {
+    /// The answer in protobuf's JSON mapping with the proto's field names, for scripts.
+    static func json(_ message: some SwiftProtobuf.Message) -> String {
+        var options = JSONEncodingOptions()
+        options.preserveProtoFieldNames = true
+        options.alwaysPrintEnumsAsInts = false
+        return ((try? message.jsonString(options: options)) ?? "{}") + "\n"
+    }
+}
