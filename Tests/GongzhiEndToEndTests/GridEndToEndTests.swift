@@ -351,6 +351,118 @@ final class GridEndToEndTests: XCTestCase {
         await assertRPCError(.notFound) { try await grid.getCase(missing) }
     }
 
+    /// Every verb in every state that does not allow it, through the host: FAILED_PRECONDITION naming the state.
+    func testEveryIllegalStepInEveryStateIsRefusedThroughTheHost() async throws {
+        let world = try await startWorld()
+        let grid = world.grid
+        let category = try await manualCategory(grid)
+        typealias Step = (name: String, call: (String) async throws -> Gongzhi_Grid_V1_Case)
+        let register: Step = (
+            "register",
+            { id in
+                var request = Gongzhi_Grid_V1_RegisterCaseRequest()
+                request.ref = self.ref(id)
+                return try await grid.register(request)
+            }
+        )
+        let reject: Step = (
+            "reject",
+            { id in
+                var request = Gongzhi_Grid_V1_RejectRequest()
+                request.ref = self.ref(id)
+                request.reason = "不属于受理范围"
+                return try await grid.reject(request)
+            }
+        )
+        let dispatch: Step = ("dispatch", { id in try await grid.dispatch(self.dispatchRequest(id)) })
+        let start: Step = (
+            "start",
+            { id in
+                var request = Gongzhi_Grid_V1_StartRequest()
+                request.ref = self.ref(id, as: "王芳")
+                return try await grid.start(request)
+            }
+        )
+        let handle: Step = (
+            "handle",
+            { id in
+                var request = Gongzhi_Grid_V1_HandleRequest()
+                request.ref = self.ref(id, as: "王芳")
+                request.notes = "处理完毕"
+                return try await grid.handle(request)
+            }
+        )
+        let verify: Step = (
+            "verify",
+            { id in
+                var request = Gongzhi_Grid_V1_VerifyRequest()
+                request.ref = self.ref(id, as: "李社工")
+                return try await grid.verify(request)
+            }
+        )
+        let sendBack: Step = (
+            "send back",
+            { id in
+                var request = Gongzhi_Grid_V1_SendBackRequest()
+                request.ref = self.ref(id, as: "李社工")
+                request.reason = "未处理到位"
+                return try await grid.sendBack(request)
+            }
+        )
+        let close: Step = (
+            "close",
+            { id in
+                var request = Gongzhi_Grid_V1_CloseRequest()
+                request.ref = self.ref(id)
+                return try await grid.close(request)
+            }
+        )
+        let evaluate: Step = (
+            "evaluate",
+            { id in
+                var request = Gongzhi_Grid_V1_EvaluateRequest()
+                request.ref = self.ref(id)
+                request.satisfaction = .satisfied
+                return try await grid.evaluate(request)
+            }
+        )
+        let all = [register, reject, dispatch, start, handle, verify, sendBack, close, evaluate]
+        // How to reach each state from a new report, and what it allows.
+        let states: [(state: Gongzhi_Grid_V1_CaseState, word: String, path: [Step], allowed: Set<String>)] = [
+            (.reported, "reported", [], ["register", "reject"]),
+            (.registered, "registered", [register], ["dispatch"]),
+            (.rejected, "rejected", [reject], []),
+            (.dispatched, "dispatched", [register, dispatch], ["start", "handle"]),
+            (.inProgress, "in progress", [register, dispatch, start], ["handle"]),
+            (.handled, "handled", [register, dispatch, start, handle], ["verify", "send back"]),
+            (.verified, "verified", [register, dispatch, start, handle, verify], ["close"]),
+            (.closed, "closed", [register, dispatch, start, handle, verify, close], ["evaluate"]),
+            (.evaluated, "evaluated", [register, dispatch, start, handle, verify, close, evaluate], []),
+        ]
+        var refused = 0
+        for (index, entry) in states.enumerated() {
+            // Each state's case far from the others, so that none is a duplicate of another.
+            let point = Self.point(inGrid: index % 3, dx: 0.1 + 0.1 * Double(index / 3), dy: 0.2)
+            var value = try await report(grid, category: category.code, at: point).case
+            for step in entry.path { value = try await step.call(value.id) }
+            XCTAssertEqual(value.state, entry.state)
+            for step in all where !entry.allowed.contains(step.name) {
+                let error = await assertRPCError(.failedPrecondition) { try await step.call(value.id) }
+                XCTAssertTrue(
+                    error?.message.contains("is \(entry.word)") == true,
+                    "\(step.name) in \(entry.word): \(error?.message ?? "")"
+                )
+                refused += 1
+            }
+            // Nothing changed the case.
+            var get = Gongzhi_Grid_V1_GetCaseRequest()
+            get.caseID = value.id
+            let after = try await grid.getCase(get)
+            XCTAssertEqual(after.history.count, value.history.count, "\(entry.word)")
+        }
+        XCTAssertEqual(refused, 71, "every illegal pair of the nine states and nine verbs")
+    }
+
     // MARK: Deadlines
 
     func testAnOverdueCaseEscalatesOneTierWhenTheClockPassesItsDeadlineAndWatchersSeeIt() async throws {
