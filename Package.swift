@@ -196,6 +196,7 @@ let package = Package(
             name: "GongzhiControl",
             dependencies: [
                 "GongzhiGeo",
+                "GongzhiGrid",
                 "GongzhiObjects",
                 "GongzhiRPC",
                 "GongzhiRPCPosix",

@@ -1,3 +1,4 @@
+import GongzhiGrid
 import GongzhiSchemas
 
 /// What the grid commands print for people. Pure: the time comes in as a `TimeStyle`.
@@ -220,85 +221,24 @@ enum GridOutput {
 
     // MARK: Pieces
 
+    // The words are the workflow's own (GongzhiGrid); "-" where a value is not set.
+
     /// `in-progress`, as `--state` takes it.
-    static func state(_ state: Gongzhi_Grid_V1_CaseState) -> String {
-        switch state {
-        case .reported: "reported"
-        case .registered: "registered"
-        case .rejected: "rejected"
-        case .dispatched: "dispatched"
-        case .inProgress: "in-progress"
-        case .handled: "handled"
-        case .verified: "verified"
-        case .closed: "closed"
-        case .evaluated: "evaluated"
-        case .unspecified: "-"
-        case .UNRECOGNIZED(let value): "state \(value)"
-        }
-    }
+    static func state(_ state: Gongzhi_Grid_V1_CaseState) -> String { state == .unspecified ? "-" : state.label }
 
-    static func tier(_ tier: Gongzhi_Grid_V1_Tier) -> String {
-        switch tier {
-        case .grid: "grid"
-        case .community: "community"
-        case .street: "street"
-        case .joint: "joint"
-        case .unspecified: "-"
-        case .UNRECOGNIZED(let value): "tier \(value)"
-        }
-    }
+    static func tier(_ tier: Gongzhi_Grid_V1_Tier) -> String { tier == .unspecified ? "-" : tier.wording }
 
-    static func source(_ source: Gongzhi_Grid_V1_Source) -> String {
-        switch source {
-        case .patrol: "patrol"
-        case .visit: "visit"
-        case .online: "online"
-        case .hotline: "hotline"
-        case .sensor: "sensor"
-        case .assigned: "assigned"
-        case .unspecified: "-"
-        case .UNRECOGNIZED(let value): "source \(value)"
-        }
-    }
+    static func source(_ source: Gongzhi_Grid_V1_Source) -> String { source == .unspecified ? "-" : source.wording }
 
     static func satisfaction(_ satisfaction: Gongzhi_Grid_V1_Satisfaction) -> String {
-        switch satisfaction {
-        case .satisfied: "satisfied"
-        case .acceptable: "acceptable"
-        case .unsatisfied: "unsatisfied"
-        case .notFixed: "not fixed"
-        case .unspecified: "-"
-        case .UNRECOGNIZED(let value): "satisfaction \(value)"
-        }
+        satisfaction == .unspecified ? "-" : satisfaction.wording
     }
 
     /// The verb as the command is named: `send-back`.
-    static func action(_ action: Gongzhi_Grid_V1_Action) -> String {
-        switch action {
-        case .report: "report"
-        case .register: "register"
-        case .reject: "reject"
-        case .dispatch: "dispatch"
-        case .start: "start"
-        case .handle: "handle"
-        case .verify: "verify"
-        case .sendBack: "send-back"
-        case .close: "close"
-        case .evaluate: "evaluate"
-        case .escalate: "escalate"
-        case .reopen: "reopen"
-        case .unspecified: "-"
-        case .UNRECOGNIZED(let value): "action \(value)"
-        }
-    }
+    static func action(_ action: Gongzhi_Grid_V1_Action) -> String { action == .unspecified ? "-" : action.label }
 
     static func categoryType(_ type: Gongzhi_Grid_V1_CategoryType) -> String {
-        switch type {
-        case .part: "part"
-        case .event: "event"
-        case .unspecified: "-"
-        case .UNRECOGNIZED(let value): "type \(value)"
-        }
+        type == .unspecified ? "-" : type.wording
     }
 
     /// `E0101 暴露垃圾`.

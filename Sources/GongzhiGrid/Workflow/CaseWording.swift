@@ -25,6 +25,9 @@ extension Gongzhi_Grid_V1_CaseState {
 }
 
 extension Gongzhi_Grid_V1_Action {
+    /// The verb as a command names it: "send-back".
+    public var label: String { String(wording.map { $0 == " " ? "-" : $0 }) }
+
     /// The verb as a person types it: "send back".
     public var wording: String {
         switch self {
@@ -91,9 +94,42 @@ extension Gongzhi_Grid_V1_Tier {
     static let known: [Gongzhi_Grid_V1_Tier] = [.grid, .community, .street, .joint]
 }
 
+extension Gongzhi_Grid_V1_Source {
+    /// The source as a command-line word: "patrol", "hotline".
+    public var wording: String {
+        switch self {
+        case .unspecified: "unspecified"
+        case .patrol: "patrol"
+        case .visit: "visit"
+        case .online: "online"
+        case .hotline: "hotline"
+        case .sensor: "sensor"
+        case .assigned: "assigned"
+        case .UNRECOGNIZED(let value): "unknown (\(value))"
+        }
+    }
+}
+
+extension Gongzhi_Grid_V1_Satisfaction {
+    /// The satisfaction as a command-line word: "not-fixed".
+    public var label: String { String(wording.map { $0 == " " ? "-" : $0 }) }
+
+    /// The satisfaction as a message says it: "not fixed".
+    public var wording: String {
+        switch self {
+        case .unspecified: "unspecified"
+        case .satisfied: "satisfied"
+        case .acceptable: "acceptable"
+        case .unsatisfied: "unsatisfied"
+        case .notFixed: "not fixed"
+        case .UNRECOGNIZED(let value): "unknown (\(value))"
+        }
+    }
+}
+
 extension Gongzhi_Grid_V1_CategoryType {
     /// The type as the catalogue's JSON names it: "part" or "event".
-    var wording: String {
+    public var wording: String {
         switch self {
         case .part: "part"
         case .event: "event"
