@@ -23,6 +23,21 @@ final class KeyedTurns: Sendable {
         }
     }
 
+    /// Runs `body` holding every key in `keys` (taken one after another in sorted order, so that two
+    /// callers with overlapping keys cannot wait for each other).
+    func take<T: Sendable>(_ keys: [String], _ body: () async throws -> T) async throws -> T {
+        let ordered = Array(Set(keys)).sorted()
+        for key in ordered { await acquire(key) }
+        do {
+            let result = try await body()
+            for key in ordered.reversed() { release(key) }
+            return result
+        } catch {
+            for key in ordered.reversed() { release(key) }
+            throw error
+        }
+    }
+
     private func acquire(_ key: String) async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let now = queues.withLock { queues -> Bool in

@@ -590,6 +590,24 @@ final class GridEndToEndTests: XCTestCase {
         XCTAssertEqual(results.count, 1)
         let caseCountAfterBurst = try await grid.listCases(all).total
         XCTAssertEqual(caseCountAfterBurst, 4)
+
+        // Many people reporting the same matter at once, a few metres apart: one case, the rest linked.
+        let crowd = try await withThrowingTaskGroup(of: Gongzhi_Grid_V1_ReportResponse.self) { group in
+            for person in 0..<12 {
+                var request = burst
+                request.idempotencyKey = "crowd-\(person)"
+                request.location = Self.point(inGrid: 2, dx: 0.3 + 0.0001 * Double(person), dy: 0.7)
+                group.addTask { try await grid.report(request) }
+            }
+            var answers: [Gongzhi_Grid_V1_ReportResponse] = []
+            for try await answer in group { answers.append(answer) }
+            return answers
+        }
+        XCTAssertEqual(crowd.filter(\.created).count, 1)
+        XCTAssertEqual(crowd.filter(\.duplicate).count, 11)
+        XCTAssertEqual(Set(crowd.map(\.case.id)).count, 1)
+        let caseCountAfterCrowd = try await grid.listCases(all).total
+        XCTAssertEqual(caseCountAfterCrowd, 5)
     }
 
     // MARK: Restarts
