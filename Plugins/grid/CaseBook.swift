@@ -1,3 +1,4 @@
+import GongzhiGeo
 import GongzhiGrid
 import GongzhiPluginSDK
 import GongzhiSchemas
@@ -14,10 +15,17 @@ typealias CaseObject = TypedObject<Gongzhi_Grid_V1_Case>
 /// holds at once, before the watch brings them back), with the open cases of each category indexed for
 /// the duplicate check.
 final class CaseBook: Sendable {
+    /// A category in a square.
+    struct Place: Hashable, Sendable {
+        var category: String
+        var cell: DuplicateCells.Cell
+    }
+
     private struct State {
+        let cells: DuplicateCells
         var cases: [String: CaseObject] = [:]
-        /// Ids of open cases, by category.
-        var openByCategory: [String: Set<String>] = [:]
+        /// Ids of open cases with a location, by category and square.
+        var openNearby: [Place: Set<String>] = [:]
         /// The case each linked report went to, by its caller and idempotency key (`linkKey`).
         var linked: [String: String] = [:]
 
@@ -26,8 +34,8 @@ final class CaseBook: Sendable {
             if let held = cases[object.id], held.revision >= object.revision { return }
             unindex(object.id)
             cases[object.id] = object
-            if CaseWorkflow.isOpen(object.message.state) {
-                openByCategory[object.message.categoryCode, default: []].insert(object.id)
+            if let place = place(of: object.message) {
+                openNearby[place, default: []].insert(object.id)
             }
             for reporter in object.message.alsoReportedBy where !reporter.idempotencyKey.isEmpty {
                 linked[CaseBook.linkKey(reporter.principal, reporter.idempotencyKey)] = object.id
@@ -42,17 +50,28 @@ final class CaseBook: Sendable {
         }
 
         private mutating func unindex(_ id: String) {
-            guard let held = cases[id] else { return }
-            openByCategory[held.message.categoryCode]?.remove(id)
+            guard let held = cases[id], let place = place(of: held.message) else { return }
+            openNearby[place]?.remove(id)
+            if openNearby[place]?.isEmpty == true { openNearby[place] = nil }
+        }
+
+        /// Where an open case with a location is indexed.
+        private func place(of value: Gongzhi_Grid_V1_Case) -> Place? {
+            guard CaseWorkflow.isOpen(value.state), value.hasLocation else { return nil }
+            return Place(category: value.categoryCode, cell: cells.cell(of: GeoPoint(value.location)))
         }
     }
 
     private let cache: ObjectCache<Gongzhi_Grid_V1_Case>
     private let objects: HostObjects
-    private let state = Mutex(State())
+    private let state: Mutex<State>
+    /// The squares open cases are indexed by.
+    let cells: DuplicateCells
 
-    init(objects: HostObjects, logger: Logger) {
+    init(objects: HostObjects, duplicateRadiusMeters: Double, logger: Logger) {
         self.objects = objects
+        cells = DuplicateCells(radiusMeters: duplicateRadiusMeters)
+        state = Mutex(State(cells: cells))
         cache = ObjectCache(Gongzhi_Grid_V1_Case.self, objects: objects, logger: logger)
     }
 
@@ -99,17 +118,24 @@ final class CaseBook: Sendable {
         state.withLock { $0.cases }
     }
 
-    /// The open cases of a category.
-    func open(category: String) -> [Gongzhi_Grid_V1_Case] {
-        state.withLock { state in
-            (state.openByCategory[category] ?? []).compactMap { state.cases[$0]?.message }
+    /// The open cases of a category in the squares the duplicate radius around `point` touches.
+    func open(category: String, near point: GeoPoint) -> [Gongzhi_Grid_V1_Case] {
+        let around = cells.cells(around: point)
+        return state.withLock { state in
+            var found: [Gongzhi_Grid_V1_Case] = []
+            for cell in around {
+                for id in state.openNearby[Place(category: category, cell: cell)] ?? [] {
+                    if let value = state.cases[id]?.message { found.append(value) }
+                }
+            }
+            return found
         }
     }
 
     /// Replaces what is held with a fresh list, keeping this plugin's writes that are newer than it.
     private func resync(_ listed: [String: CaseObject], revision: Int64) {
         state.withLock { state in
-            var fresh = State()
+            var fresh = State(cells: cells)
             for object in listed.values { fresh.keep(object) }
             for object in state.cases.values where object.revision > revision { fresh.keep(object) }
             state = fresh

@@ -4,14 +4,6 @@ import GongzhiRPC
 import GongzhiSchemas
 import Logging
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// Where the grid plugin's work happens: reports become cases (or join one), steps move cases, deadlines
 /// escalate them. Writes to one case, and the duplicate check of one category, take turns; everything
 /// else runs side by side.
@@ -85,9 +77,9 @@ final class CaseDesk: Sendable {
             throw RPCError(code: .invalidArgument, message: "unknown category \(request.categoryCode)")
         }
 
-        return try await turns.take(Self.reportTurns(input, category: request.categoryCode, catalogue: catalogue)) {
+        return try await turns.take(reportTurns(input, category: request.categoryCode)) {
             if let earlier = retried(id: id, principal: principal, key: request.idempotencyKey) { return earlier }
-            let open = cases.open(category: request.categoryCode)
+            let open = input.location.map { cases.open(category: request.categoryCode, near: $0) } ?? []
             if let original = DuplicateFinder.original(of: input, at: now, among: open, catalogue: catalogue) {
                 let joined = try await change(original.id, expectedRevision: 0) { current throws(WorkflowError) in
                     CaseWorkflow.link(duplicate: input.reporter, to: current, at: now)
@@ -126,25 +118,12 @@ final class CaseDesk: Sendable {
     }
 
     /// What a report must have to itself while it checks for duplicates and opens its case: the squares of
-    /// its category, about one duplicate radius wide, that the radius around its location touches. Reports
-    /// far apart, or of other categories, go side by side; two that could be duplicates of each other take
-    /// turns. A report without a location is never a duplicate, and its case id (or the store) keeps retries
-    /// apart.
-    static func reportTurns(_ report: ReportInput, category: String, catalogue: CategoryCatalogue) -> [String] {
+    /// its category that the duplicate radius around its location touches. Reports far apart, or of other
+    /// categories, go side by side; two that could be duplicates of each other take turns. A report without
+    /// a location is never a duplicate, and its case id (or the store) keeps retries apart.
+    private func reportTurns(_ report: ReportInput, category: String) -> [String] {
         guard let location = report.location, location.isValid else { return [] }
-        let metresPerDegree = 111_320.0
-        let radius = max(catalogue.duplicateRadiusMeters, 1)
-        let side = radius / metresPerDegree
-        let latitudeSpan = radius / metresPerDegree
-        let longitudeSpan = radius / (metresPerDegree * max(cos(location.latitude * .pi / 180), 0.01))
-        func cell(_ degrees: Double) -> Int { Int((degrees / side).rounded(.down)) }
-        var turns: [String] = []
-        for x in cell(location.longitude - longitudeSpan)...cell(location.longitude + longitudeSpan) {
-            for y in cell(location.latitude - latitudeSpan)...cell(location.latitude + latitudeSpan) {
-                turns.append("report:\(category):\(x):\(y)")
-            }
-        }
-        return turns
+        return cases.cells.cells(around: location).map { "report:\(category):\($0.x):\($0.y)" }
     }
 
     /// The answer to a report that was taken before, if this is a retry of one.

@@ -18,7 +18,11 @@ struct GridPlugin {
                 fileDescriptorSet: try GridKinds.fileDescriptorSet()
             )
             let grids = GridMap(objects: context.objects, logger: context.logger)
-            let cases = CaseBook(objects: context.objects, logger: context.logger)
+            let cases = CaseBook(
+                objects: context.objects,
+                duplicateRadiusMeters: catalogue.duplicateRadiusMeters,
+                logger: context.logger
+            )
             let following = [Task { await grids.run() }, Task { await cases.run() }]
             await grids.waitUntilSynced()
             await cases.waitUntilSynced()
