@@ -8,6 +8,8 @@
 #
 # usage: bash Benchmarks/run.sh [--quick] [--host-only | --store-only | --plugins-only] [--output FILE]
 #                               [more gongzhi-bench options; see --help]
+#        bash Benchmarks/run.sh --grid-only [--quick] [--output FILE] [--gongzhi-bin-dir DIR]
+#                               [more gongzhi-grid-bench options; see Benchmarks/grid]
 #
 # Ours is built from the main package into .build-bench/; give GONGZHI_ECHO=/path/to/gongzhi-echo (or
 # --gongzhi-echo PATH) to measure a binary built elsewhere.
@@ -69,8 +71,38 @@ case " $* " in
     *" --plugins-only "* | *" --only plugins "* | *" --only=plugins "*) install_packages no no yes ;;
     *" --host-only "* | *" --only host "* | *" --only=host "*) ;;
     *" --store-only "* | *" --only store "* | *" --only=store "*) install_packages no yes no ;;
+    *" --grid-only "*) ;;
     *) install_packages yes yes "$protobuf_c" ;;
 esac
+
+# The grid plugin's benchmark (--grid-only) runs on its own: gongzhi-host, gongzhictl and gongzhi-grid built
+# release into .build-bench-grid (unless --gongzhi-bin-dir names a folder holding them), and its client, which
+# starts the host, loads it and prints the tables, built from Benchmarks/grid into .build-bench-grid-client.
+if [[ " $* " == *" --grid-only "* ]]; then
+    grid_args=() bin_dir=""
+    while (($#)); do
+        case $1 in
+            --grid-only) ;;
+            --gongzhi-bin-dir) bin_dir=$2; shift ;;
+            --gongzhi-bin-dir=*) bin_dir=${1#*=} ;;
+            *) grid_args+=("$1") ;;
+        esac
+        shift
+    done
+    if [[ -z $bin_dir ]]; then
+        bin_dir="$root/.build-bench-grid/release"
+        for product in gongzhi-host gongzhictl gongzhi-grid; do
+            echo "run.sh: building $product" >&2
+            swift build -c release --static-swift-stdlib --package-path "$root" \
+                --scratch-path "$root/.build-bench-grid" --product "$product" >&2
+        done
+    fi
+    echo "run.sh: building gongzhi-grid-bench" >&2
+    swift build -c release --package-path "$here/grid" --scratch-path "$root/.build-bench-grid-client" \
+        --product gongzhi-grid-bench >&2
+    exec "$root/.build-bench-grid-client/release/gongzhi-grid-bench" --gongzhi-bin-dir "$bin_dir" \
+        --repo-root "$root" ${grid_args[@]+"${grid_args[@]}"}
+fi
 
 # The runner first; it builds the peers itself (grpc-echo, the C floor, the Go peer, ours, the store client in
 # .build-bench-store and the naive SQLite peer), so that one that fails to build is reported in the table instead
