@@ -23,6 +23,8 @@ final class CaseBook: Sendable {
 
     private struct State {
         let cells: DuplicateCells
+        /// True once the first list has been taken in.
+        var synced = false
         var cases: [String: CaseObject] = [:]
         /// Ids of open cases with a location, by category and square.
         var openNearby: [Place: Set<String>] = [:]
@@ -85,6 +87,7 @@ final class CaseBook: Sendable {
                     switch update {
                     case .synced(_, let revision):
                         self.resync(self.cache.snapshot, revision: revision)
+                        self.state.withLock { $0.synced = true }
                     case .changed(let event):
                         self.state.withLock { state in
                             if event.change == .deleted {
@@ -101,9 +104,13 @@ final class CaseBook: Sendable {
         }
     }
 
+    /// Returns once the book holds the first list (taken in from the cache's own update, so that no change
+    /// that arrives meanwhile is lost).
     func waitUntilSynced() async {
         await cache.waitUntilSynced()
-        resync(cache.snapshot, revision: cache.revision)
+        while !state.withLock({ $0.synced }) && !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(5))
+        }
     }
 
     var count: Int { state.withLock { $0.cases.count } }
@@ -136,6 +143,7 @@ final class CaseBook: Sendable {
     private func resync(_ listed: [String: CaseObject], revision: Int64) {
         state.withLock { state in
             var fresh = State(cells: cells)
+            fresh.synced = state.synced
             for object in listed.values { fresh.keep(object) }
             for object in state.cases.values where object.revision > revision { fresh.keep(object) }
             state = fresh

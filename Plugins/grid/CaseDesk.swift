@@ -68,24 +68,37 @@ final class CaseDesk: Sendable {
             ? nil : CaseIdentity.caseID(principal: principal, idempotencyKey: request.idempotencyKey)
         if let earlier = retried(id: id, principal: principal, key: request.idempotencyKey) { return earlier }
 
+        // Whether it opens a case or joins one, a report is checked in full first.
+        _ = try Self.workflow { () throws(WorkflowError) in try CaseWorkflow.validate(input, catalogue: catalogue) }
         let place = try self.place(of: request)
-        guard catalogue.category(request.categoryCode) != nil else {
-            // Let the workflow say it, with the known codes.
-            _ = try Self.workflow { () throws(WorkflowError) in
-                try CaseWorkflow.open(input, id: "", place: place, by: actor, at: now, catalogue: self.catalogue)
-            }
-            throw RPCError(code: .invalidArgument, message: "unknown category \(request.categoryCode)")
-        }
 
         return try await turns.take(reportTurns(input, category: request.categoryCode)) {
             if let earlier = retried(id: id, principal: principal, key: request.idempotencyKey) { return earlier }
             let open = input.location.map { cases.open(category: request.categoryCode, near: $0) } ?? []
             if let original = DuplicateFinder.original(of: input, at: now, among: open, catalogue: catalogue) {
-                let joined = try await change(original.id, expectedRevision: 0) { current throws(WorkflowError) in
-                    CaseWorkflow.link(duplicate: input.reporter, to: current, at: now)
+                do {
+                    let joined = try await turns.take("case:" + original.id) {
+                        try await change(original.id, expectedRevision: 0) { current throws(WorkflowError) in
+                            // A retry of a link the store took though its answer was lost: nothing to write.
+                            if !input.idempotencyKey.isEmpty
+                                && current.alsoReportedBy.contains(where: {
+                                    $0.principal == principal && $0.idempotencyKey == input.idempotencyKey
+                                })
+                            {
+                                return nil
+                            }
+                            // Closed or rejected since it was found: the report opens a case of its own.
+                            guard CaseWorkflow.isOpen(current.state) else { throw Self.noLongerOpen }
+                            return CaseWorkflow.link(duplicate: input.reporter, to: current, at: now)
+                        }
+                    }
+                    logger.info("a report joined case \(original.id) as a duplicate", metadata: ["by": "\(principal)"])
+                    return Self.response(joined, created: false, duplicate: true)
+                } catch let error as RPCError
+                    where error.code == .failedPrecondition && error.message == Self.noLongerOpen.message
+                {
+                    logger.debug("case \(original.id) closed while a report was joining it; opening a case")
                 }
-                logger.info("a report joined case \(original.id) as a duplicate", metadata: ["by": "\(principal)"])
-                return Self.response(joined, created: false, duplicate: true)
             }
             let opened = try Self.workflow { () throws(WorkflowError) in
                 try CaseWorkflow.open(
@@ -125,6 +138,11 @@ final class CaseDesk: Sendable {
         guard let location = report.location, location.isValid else { return [] }
         return cases.cells.cells(around: location).map { "report:\(category):\($0.x):\($0.y)" }
     }
+
+    /// A case found open for a duplicate was closed before the link was written.
+    private static let noLongerOpen = WorkflowError.failedPrecondition(
+        "the case closed while the report was joining it"
+    )
 
     /// The answer to a report that was taken before, if this is a retry of one.
     private func retried(id: String?, principal: String, key: String) -> Gongzhi_Grid_V1_ReportResponse? {
@@ -213,9 +231,8 @@ final class CaseDesk: Sendable {
             }
             do {
                 return try await cases.update(updated, over: current.revision).message
-            } catch let error as RPCError
-                where error.code == .aborted && expectedRevision == 0 && attempt < Self.conflictRetries
-            {
+            } catch let error as RPCError where error.code == .aborted && expectedRevision == 0 {
+                if attempt == Self.conflictRetries { break }
                 guard let fresh = try await cases.fetch(id) else {
                     throw RPCError(code: .notFound, message: "case \(id) was deleted")
                 }

@@ -16,7 +16,10 @@ struct DuplicateCells: Sendable {
     /// The duplicate radius in metres.
     let radius: Double
 
-    private static let metresPerDegree = 111_320.0
+    /// Metres per degree of latitude on the sphere `GeoPoint.distanceMeters` measures on.
+    private static let metresPerDegree = GeoPoint.earthRadiusMeters * .pi / 180
+    /// The search reaches a little beyond the radius, so that rounding never leaves a case just inside it out.
+    private static let margin = 1.01
 
     init(radiusMeters: Double) {
         radius = max(radiusMeters, 1)
@@ -35,8 +38,8 @@ struct DuplicateCells: Sendable {
 
     /// Every square the radius around `point` touches.
     func cells(around point: GeoPoint) -> [Cell] {
-        let latitudeSpan = radius / Self.metresPerDegree
-        let longitudeSpan = radius / (Self.metresPerDegree * max(cos(point.latitude * .pi / 180), 0.01))
+        let latitudeSpan = radius * Self.margin / Self.metresPerDegree
+        let longitudeSpan = radius * Self.margin / (Self.metresPerDegree * max(cos(point.latitude * .pi / 180), 0.01))
         let low = cell(
             of: GeoPoint(longitude: point.longitude - longitudeSpan, latitude: point.latitude - latitudeSpan)
         )

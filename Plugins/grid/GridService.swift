@@ -94,6 +94,9 @@ struct GridService: Gongzhi_Grid_V1_GridServiceHandler {
         request: Gongzhi_Grid_V1_GetCaseRequest,
         context: ServerCallContext
     ) async throws -> Gongzhi_Grid_V1_Case {
+        guard !request.caseID.isEmpty else {
+            throw RPCError(code: .invalidArgument, message: "name the case: case_id is empty")
+        }
         guard let found = desk.cases[request.caseID] else {
             throw RPCError(code: .notFound, message: "there is no case \(request.caseID)")
         }

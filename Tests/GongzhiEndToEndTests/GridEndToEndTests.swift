@@ -151,7 +151,7 @@ final class GridEndToEndTests: XCTestCase {
 
     func report(
         _ grid: Gongzhi_Grid_V1_GridServiceClient,
-        category: String = "0101",
+        category: String = "E0502",
         at point: Gongzhi_Core_V1_Point = GridEndToEndTests.point(inGrid: 0),
         reporter: String = "刘阿姨",
         phone: String = "13912345678",
@@ -672,18 +672,34 @@ final class GridEndToEndTests: XCTestCase {
 
         var far = Self.point(inGrid: 0)
         far.latitude = 31
-        let outside = await assertRPCError(.invalidArgument) { try await self.report(grid, at: far) }
+        let known = try await manualCategory(grid).code
+        let outside = await assertRPCError(.invalidArgument) { try await self.report(grid, category: known, at: far) }
         XCTAssertTrue(outside?.message.contains("no grid contains") == true, outside?.message ?? "")
 
         var nowhere = Gongzhi_Grid_V1_ReportRequest()
+        nowhere.source = .patrol
+        nowhere.description_p = "路灯不亮"
         nowhere.categoryCode = try await manualCategory(grid).code
         let missing = await assertRPCError(.invalidArgument) { try await grid.report(nowhere) }
         XCTAssertTrue(missing?.message.contains("location or a grid code") == true, missing?.message ?? "")
         nowhere.gridCode = "330199001009009"
         await assertRPCError(.invalidArgument) { try await grid.report(nowhere) }
 
+        // A report that would join an open case is checked in full too: no source, no joining.
+        let open = try await report(grid, category: nowhere.categoryCode)
+        var incomplete = nowhere
+        incomplete.source = .unspecified
+        incomplete.location = Self.point(inGrid: 0)
+        incomplete.gridCode = ""
+        let unchecked = await assertRPCError(.invalidArgument) { try await grid.report(incomplete) }
+        XCTAssertTrue(unchecked?.message.contains("source") == true, unchecked?.message ?? "")
+        var get = Gongzhi_Grid_V1_GetCaseRequest()
+        get.caseID = open.case.id
+        let stillAlone = try await grid.getCase(get)
+        XCTAssertEqual(stillAlone.alsoReportedBy.count, 0)
+
         let casesWritten = try await grid.listCases(Gongzhi_Grid_V1_ListCasesRequest()).total
-        XCTAssertEqual(casesWritten, 0)
+        XCTAssertEqual(casesWritten, 1, "only the good report's case")
         // The plugin kept running.
         let status = try await world.host.status("grid")
         XCTAssertEqual(status.restarts, 0)

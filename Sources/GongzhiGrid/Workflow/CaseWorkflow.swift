@@ -126,7 +126,10 @@ public enum CaseWorkflow {
         return c
     }
 
-    private static func validate(
+    /// Checks a report before anything is done with it (a new case, or a link to an open one): a known
+    /// category, a source, and every text within its limit. Returns the category.
+    @discardableResult
+    public static func validate(
         _ report: ReportInput,
         catalogue: CategoryCatalogue
     ) throws(WorkflowError) -> Gongzhi_Grid_V1_Category {
