@@ -44,6 +44,17 @@ static void handle_check(gz_call *call, const ProtobufCMessage *message, void *u
         gz_call_fail(call, GZ_RESOURCE_EXHAUSTED, "out of memory checking %zu readings", request->n_readings);
         return;
     }
+    /* Alerts repeat their readings' attributes and add a message: a full batch can answer more than one
+     * frame holds. Say so, rather than lose every alert to a refusal of the answer. */
+    size_t answer = gongzhi__sensors__v1__check_response__get_packed_size(&result.response);
+    if (answer > GZ_FRAME_MAX_DATA - 1024) {
+        gz_call_fail(call, GZ_INVALID_ARGUMENT,
+                     "the answer to these %zu readings would be %zu bytes, over the %u-byte frame limit; send "
+                     "smaller batches",
+                     request->n_readings, answer, GZ_FRAME_MAX_DATA);
+        sensor_check_result_free(&result);
+        return;
+    }
     if (result.response.n_alerts > 0 || result.response.n_rejections > 0) {
         gz_log(gz_call_server(call), GZ_LOG_DEBUG, "checked %u readings from %s: %zu alerts, %zu rejected",
                result.response.checked, gz_call_caller(call) ? gz_call_caller(call) : "an unknown caller",

@@ -34,9 +34,16 @@ struct timespec gz_now(void) {
     return now;
 }
 
+/* The longest deadline kept as given (about 100 years); longer ones mean "no deadline to speak of", and
+ * clamping them keeps the arithmetic below far from overflow. */
+#define GZ_LONGEST_TIMEOUT_NS ((int64_t)100 * 365 * 24 * 3600 * 1000000000)
+
 /* The monotonic time `ns` nanoseconds from now. */
 struct timespec gz_after_ns(int64_t ns) {
     struct timespec when = gz_now();
+    if (ns > GZ_LONGEST_TIMEOUT_NS) {
+        ns = GZ_LONGEST_TIMEOUT_NS;
+    }
     when.tv_sec += (time_t)(ns / 1000000000);
     when.tv_nsec += (long)(ns % 1000000000);
     if (when.tv_nsec >= 1000000000L) {
@@ -49,7 +56,15 @@ struct timespec gz_after_ns(int64_t ns) {
 /* Nanoseconds from now until `when`; negative once it has passed. */
 int64_t gz_ns_until(struct timespec when) {
     struct timespec now = gz_now();
-    return ((int64_t)when.tv_sec - (int64_t)now.tv_sec) * 1000000000 + (int64_t)(when.tv_nsec - now.tv_nsec);
+    int64_t seconds = (int64_t)when.tv_sec - (int64_t)now.tv_sec;
+    /* Deadlines are at most GZ_LONGEST_TIMEOUT_NS away; saturate anything further. */
+    if (seconds > INT64_MAX / 1000000000 - 1) {
+        return INT64_MAX;
+    }
+    if (seconds < INT64_MIN / 1000000000 + 1) {
+        return INT64_MIN;
+    }
+    return seconds * 1000000000 + (int64_t)(when.tv_nsec - now.tv_nsec);
 }
 
 /* Writes "level: message" to stderr in one write when the level is at or above the server's. */

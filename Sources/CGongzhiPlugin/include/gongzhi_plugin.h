@@ -214,7 +214,8 @@ int gz_server_add_unary(gz_server *server, const char *service, const char *meth
  */
 int gz_server_run(gz_server *server);
 
-/* Asks a running server to stop; safe to call from a signal handler and from other threads. */
+/* Asks a running server to stop; safe to call from a signal handler and from other threads, as long as
+ * none can call it any more once gz_server_free begins (clear the pointer a signal handler uses first). */
 void gz_server_stop(gz_server *server);
 
 /* Closes the server's sockets and frees it. */
