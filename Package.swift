@@ -132,6 +132,8 @@ let package = Package(
             name: "GongzhiStore",
             dependencies: [
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // SQLite's C interface, for the point reads that skip GRDB's per-read transaction.
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

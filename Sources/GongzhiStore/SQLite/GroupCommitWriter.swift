@@ -28,6 +28,8 @@ final class GroupCommitWriter: Sendable {
 
     private let pool: DatabasePool
     private let notifier: CommitNotifier
+    private let recent: RecentChanges
+    private let checkpointer: Checkpointer
     private let clock: @Sendable () -> Int64
     private let maximumBatchSize: Int
     private let logger: Logger
@@ -38,6 +40,8 @@ final class GroupCommitWriter: Sendable {
     init(
         pool: DatabasePool,
         notifier: CommitNotifier,
+        recent: RecentChanges,
+        checkpointer: Checkpointer,
         clock: @escaping @Sendable () -> Int64,
         maximumBatchSize: Int,
         lastCommitTime: Int64,
@@ -45,6 +49,8 @@ final class GroupCommitWriter: Sendable {
     ) {
         self.pool = pool
         self.notifier = notifier
+        self.recent = recent
+        self.checkpointer = checkpointer
         self.clock = clock
         self.maximumBatchSize = max(1, maximumBatchSize)
         self.logger = logger
@@ -119,6 +125,9 @@ final class GroupCommitWriter: Sendable {
             for (entry, result) in zip(batch, results) {
                 entry.continuation.resume(returning: result)
             }
+            // After the answers, so that this batch's callers never wait for the log.
+            checkpointer.committed()
+            checkpointer.restartIfLong(in: pool)
         }
         let waiters = state.withLock { state in
             state.finished = true
@@ -144,6 +153,7 @@ final class GroupCommitWriter: Sendable {
                 state.statistics.largestBatch = max(state.statistics.largestBatch, transactions.count)
             }
             if outcome.committed > 0 {
+                recent.append(outcome.changes)
                 notifier.publish(outcome.revision)
             }
             return outcome.results

@@ -2,12 +2,14 @@ import GRDB
 
 /// The SQL of one list page.
 ///
-/// With an equality requirement, the query starts from the `labels_by_value` index, which yields exactly the
-/// objects with that label, in id order; otherwise it walks the kind's objects in id order (by parent through
-/// `objects_by_parent` when one is given). Every other requirement is an `EXISTS` test on the object's labels.
+/// With an equality requirement, the query starts from the `labels` table, which yields exactly the objects with
+/// that label, in id order; otherwise it walks the kind's objects in id order (by parent through `objects_by_parent`
+/// when one is given). Every other requirement is checked on each row's own labels (``matches(_:)``).
 struct SQLiteListQuery {
     private(set) var sql: String
     private(set) var arguments: StatementArguments
+    /// The requirements that the SQL does not check: the caller checks each row's labels with ``matches(_:)``.
+    private(set) var remaining: [LabelRequirement]
 
     private static let columns = SQLiteRecords.objectColumns
         .split(separator: ", ")
@@ -40,40 +42,17 @@ struct SQLiteListQuery {
             sql += " AND o.parent = ?"
             arguments += [parent]
         }
-        for requirement in requirements {
-            append(requirement)
-        }
-        sql += " ORDER BY \(idColumn) LIMIT ?"
-        arguments += [limit]
-    }
-
-    private mutating func append(_ requirement: LabelRequirement) {
-        let label = "SELECT 1 FROM labels AS l WHERE l.kind = o.kind AND l.id = o.id AND l.key = ?"
-        switch requirement {
-        case .equals(let key, let value):
-            sql += " AND EXISTS (\(label) AND l.value = ?)"
-            arguments += [key, value]
-        case .notEquals(let key, let value):
-            sql += " AND NOT EXISTS (\(label) AND l.value = ?)"
-            arguments += [key, value]
-        case .exists(let key):
-            sql += " AND EXISTS (\(label))"
-            arguments += [key]
-        case .notExists(let key):
-            sql += " AND NOT EXISTS (\(label))"
-            arguments += [key]
-        case .in(let key, let values):
-            sql += " AND EXISTS (\(label) AND l.value IN (\(Self.placeholders(values.count))))"
-            arguments += [key]
-            arguments += StatementArguments(values)
-        case .notIn(let key, let values):
-            sql += " AND NOT EXISTS (\(label) AND l.value IN (\(Self.placeholders(values.count))))"
-            arguments += [key]
-            arguments += StatementArguments(values)
+        remaining = requirements
+        sql += " ORDER BY \(idColumn)"
+        // Objects that other requirements may still refuse are read until the page is full, so no LIMIT then.
+        if requirements.isEmpty {
+            sql += " LIMIT ?"
+            arguments += [limit]
         }
     }
 
-    private static func placeholders(_ count: Int) -> String {
-        Array(repeating: "?", count: count).joined(separator: ", ")
+    /// Whether `labels` meet the requirements the SQL leaves to the caller.
+    func matches(_ labels: [String: String]) -> Bool {
+        remaining.allSatisfy { $0.matches(labels) }
     }
 }

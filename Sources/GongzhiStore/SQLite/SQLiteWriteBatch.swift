@@ -1,8 +1,13 @@
 import Foundation
 import GRDB
 
-/// Applies a batch of logical transactions inside one SQLite write transaction (the caller's), each in its own
-/// savepoint so that a failed compare or write rolls back that transaction alone.
+/// Applies a batch of logical transactions inside one SQLite write transaction (the caller's), each with several
+/// writes in its own savepoint so that a failed write rolls back that transaction alone.
+///
+/// A transaction with one write needs no savepoint: its compares and the write's own checks (exists, expected
+/// revision) all come before it changes anything, and a database error fails the whole batch, which the writer then
+/// retries one transaction at a time. Savepoints cost much in a batch: one whose pages the batch already changed
+/// copies them into a statement journal first.
 enum SQLiteWriteBatch {
     /// What a batch did.
     struct Outcome: Sendable {
@@ -12,6 +17,8 @@ enum SQLiteWriteBatch {
         var revision: Int64
         /// How many transactions got a new revision.
         var committed: Int
+        /// The changes committed, in revision and position order.
+        var changes: [Change]
     }
 
     /// Applies `transactions` in order. Each successful transaction with writes gets the next revision.
@@ -23,6 +30,7 @@ enum SQLiteWriteBatch {
         var revision = start
         var results: [Result<CommitResult, StoreError>] = []
         results.reserveCapacity(transactions.count)
+        var changes: [Change] = []
         for transaction in transactions {
             if transaction.writes.isEmpty {
                 do {
@@ -34,15 +42,21 @@ enum SQLiteWriteBatch {
                 continue
             }
             let next = revision + 1
-            var objects: [StoredObject] = []
+            var applied: [Change] = []
             do {
-                try db.inSavepoint {
+                if transaction.writes.count == 1 {
                     try checkCompares(transaction.compares, in: db)
-                    objects = try applyWrites(transaction.writes, revision: next, now: now, in: db)
-                    return .commit
+                    applied = try applyWrites(transaction.writes, revision: next, now: now, in: db)
+                } else {
+                    try db.inSavepoint {
+                        try checkCompares(transaction.compares, in: db)
+                        applied = try applyWrites(transaction.writes, revision: next, now: now, in: db)
+                        return .commit
+                    }
                 }
                 revision = next
-                results.append(.success(CommitResult(revision: next, objects: objects)))
+                results.append(.success(CommitResult(revision: next, objects: applied.map(\.object))))
+                changes.append(contentsOf: applied)
             } catch let error as StoreError {
                 results.append(.failure(error))
             }
@@ -50,7 +64,7 @@ enum SQLiteWriteBatch {
         if revision != start {
             try db.cachedStatement(sql: "UPDATE meta SET revision = ?").execute(arguments: [revision])
         }
-        return Outcome(results: results, revision: revision, committed: Int(revision - start))
+        return Outcome(results: results, revision: revision, committed: Int(revision - start), changes: changes)
     }
 
     static func currentRevision(_ db: Database) throws -> Int64 {
@@ -92,9 +106,9 @@ enum SQLiteWriteBatch {
         revision: Int64,
         now: Int64,
         in db: Database
-    ) throws -> [StoredObject] {
-        var objects: [StoredObject] = []
-        objects.reserveCapacity(writes.count)
+    ) throws -> [Change] {
+        var changes: [Change] = []
+        changes.reserveCapacity(writes.count)
         for (position, write) in writes.enumerated() {
             let change: Change
             switch write {
@@ -111,9 +125,9 @@ enum SQLiteWriteBatch {
                 )
             }
             try recordHistory(change, position: position, committedAt: now, in: db)
-            objects.append(change.object)
+            changes.append(change)
         }
-        return objects
+        return changes
     }
 
     private static func create(
@@ -181,6 +195,9 @@ enum SQLiteWriteBatch {
             data: draft.data
         )
         let labels = SQLiteRecords.encodeLabels(object.labels)
+        let storedLabels: String = row[2]
+        // Read before anything changes: a transaction of one write has no savepoint to roll back to.
+        let previous = labels == storedLabels ? nil : try SQLiteRecords.decodeLabels(storedLabels, of: key)
         try db.cachedStatement(
             sql: """
                 UPDATE objects SET revision = ?, parent = ?, owner = ?, labels = ?, updated_at = ?, data = ?
@@ -191,9 +208,11 @@ enum SQLiteWriteBatch {
                 revision, object.parent, object.owner, labels, now, Data(object.data), object.kind, object.id,
             ]
         )
-        if labels != row[2] {
-            try deleteLabels(kind: object.kind, id: object.id, in: db)
-            try insertLabels(object.labels, kind: object.kind, id: object.id, in: db)
+        if let previous {
+            let removed = previous.filter { object.labels[$0.key] != $0.value }
+            let added = object.labels.filter { previous[$0.key] != $0.value }
+            try deleteLabels(removed, kind: object.kind, id: object.id, in: db)
+            try insertLabels(added, kind: object.kind, id: object.id, in: db)
         }
         return Change(revision: revision, type: .modified, object: object)
     }
@@ -218,9 +237,7 @@ enum SQLiteWriteBatch {
         try checkExpected(expectedRevision, stored: object.revision, key: key)
         try db.cachedStatement(sql: "DELETE FROM objects WHERE kind = ? AND id = ?")
             .execute(arguments: [key.kind, key.id])
-        if !object.labels.isEmpty {
-            try deleteLabels(kind: key.kind, id: key.id, in: db)
-        }
+        try deleteLabels(object.labels, kind: key.kind, id: key.id, in: db)
         object.revision = revision
         return Change(revision: revision, type: .deleted, object: object)
     }
@@ -238,14 +255,23 @@ enum SQLiteWriteBatch {
         if labels.isEmpty {
             return
         }
-        let statement = try db.cachedStatement(sql: "INSERT INTO labels (kind, id, key, value) VALUES (?, ?, ?, ?)")
+        let statement = try db.cachedStatement(sql: "INSERT INTO labels (kind, key, value, id) VALUES (?, ?, ?, ?)")
         for (key, value) in labels {
-            try statement.execute(arguments: [kind, id, key, value])
+            try statement.execute(arguments: [kind, key, value, id])
         }
     }
 
-    private static func deleteLabels(kind: String, id: String, in db: Database) throws {
-        try db.cachedStatement(sql: "DELETE FROM labels WHERE kind = ? AND id = ?").execute(arguments: [kind, id])
+    /// Removes the index rows of `labels`, the object's labels as its row holds them.
+    private static func deleteLabels(_ labels: [String: String], kind: String, id: String, in db: Database) throws {
+        if labels.isEmpty {
+            return
+        }
+        let statement = try db.cachedStatement(
+            sql: "DELETE FROM labels WHERE kind = ? AND key = ? AND value = ? AND id = ?"
+        )
+        for (key, value) in labels {
+            try statement.execute(arguments: [kind, key, value, id])
+        }
     }
 
     private static func recordHistory(_ change: Change, position: Int, committedAt: Int64, in db: Database) throws {
