@@ -54,12 +54,15 @@ let package = Package(
             name: "GongzhiRPCPosix",
             dependencies: [
                 "GongzhiRPC",
+                "CGongzhiConcurrencyHook",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Sets Swift concurrency's global-executor hook for EventLoopExecutor (also with a static runtime).
+        .target(name: "CGongzhiConcurrencyHook"),
         // Runs an RPCServer as a swift-service-lifecycle Service.
         .target(
             name: "GongzhiRPCLifecycle",
@@ -162,6 +165,7 @@ let package = Package(
             name: "gongzhi-host",
             dependencies: [
                 "GongzhiHost",
+                "GongzhiRPCPosix",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

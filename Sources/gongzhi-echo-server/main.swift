@@ -18,7 +18,7 @@ import Glibc
 
 // Run Swift concurrency on NIO's event loops: a call then resumes on the thread that read it, without a
 // hop to another thread pool. Must happen before any task starts.
-_ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+_ = EventLoopExecutor.install()
 
 let usage = "usage: gongzhi-echo-server [serve] --socket PATH [--mode 600] [--log-level LEVEL] [--handlers-as-tasks]"
 

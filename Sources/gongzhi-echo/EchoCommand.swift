@@ -23,7 +23,7 @@ struct EchoCommand: AsyncParsableCommand {
     static func main() async {
         // Run Swift concurrency on NIO's event loops: a call then resumes on the thread that read its
         // response, without a hop to another thread pool. Must happen before any other task starts.
-        _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+        _ = EventLoopExecutor.install()
         await main(nil)
     }
 }

@@ -1,4 +1,5 @@
 import GongzhiHost
+import GongzhiRPCPosix
 import Logging
 import NIOCore
 import NIOPosix
@@ -12,7 +13,7 @@ import Glibc
 // plugin's answer and writes the caller's answer there, without a hop to another thread pool. Must
 // happen before any task starts. (The host does its blocking work, audit and process watching, on
 // threads of its own.)
-let runsOnEventLoops = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+let runsOnEventLoops = EventLoopExecutor.install()
 
 let usage = """
     usage: gongzhi-host [--config FILE] [--check] [--log-level LEVEL] [--version]
