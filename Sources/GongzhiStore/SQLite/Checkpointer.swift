@@ -24,7 +24,8 @@ final class Checkpointer: Sendable {
     /// The shortest time between two checkpoints of this thread.
     static let interval: Duration = .milliseconds(50)
 
-    private let queue: DatabaseQueue
+    private let path: String
+    private let configuration: GRDB.Configuration
     private let restartFrames: Int
     private let logger: Logger
     private let state = Mutex(State())
@@ -32,9 +33,10 @@ final class Checkpointer: Sendable {
     /// The log's length in frames (pages) at the last checkpoint.
     private let logFrames = Atomic<Int>(0)
 
-    /// Opens a connection of its own to the database at `path` (already in WAL mode) and starts its thread; the
-    /// writer asks for a restart of the log once it is `restartFrames` long.
-    init(path: String, restartFrames: Int, logger: Logger) throws {
+    /// Starts the thread, which opens a connection of its own to the database at `path` (already in WAL mode) at
+    /// the first commit, so that a store nobody writes to costs no connection; the writer asks for a restart of the
+    /// log once it is `restartFrames` long.
+    init(path: String, restartFrames: Int, logger: Logger) {
         var configuration = GRDB.Configuration()
         configuration.label = "GongzhiStore.checkpointer"
         configuration.busyMode = .timeout(5)
@@ -43,7 +45,8 @@ final class Checkpointer: Sendable {
             try db.execute(sql: "PRAGMA cache_size = -256")
             try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
         }
-        queue = try DatabaseQueue(path: path, configuration: configuration)
+        self.path = path
+        self.configuration = configuration
         self.restartFrames = max(1, restartFrames)
         self.logger = logger
         let thread = Thread { [self] in self.run() }
@@ -105,6 +108,7 @@ final class Checkpointer: Sendable {
     }
 
     private func run() {
+        var queue: DatabaseQueue?
         while true {
             wake.lock()
             while state.withLock({ !$0.pending && !$0.closed }) {
@@ -118,7 +122,9 @@ final class Checkpointer: Sendable {
             if closed { break }
             let started = ContinuousClock.now
             do {
-                let result = try queue.writeWithoutTransaction { db in try db.checkpoint(.passive) }
+                let connection = try queue ?? DatabaseQueue(path: path, configuration: configuration)
+                queue = connection
+                let result = try connection.writeWithoutTransaction { db in try db.checkpoint(.passive) }
                 logFrames.store(result.walFrameCount, ordering: .relaxed)
             } catch {
                 report(error)
@@ -130,7 +136,7 @@ final class Checkpointer: Sendable {
                 nanosleep(&time, nil)
             }
         }
-        try? queue.close()
+        try? queue?.close()
         let waiters = state.withLock { state in
             state.finished = true
             defer { state.finishWaiters = [] }

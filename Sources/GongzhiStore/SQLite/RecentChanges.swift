@@ -25,7 +25,7 @@ final class RecentChanges: Sendable {
     private let state: Mutex<State>
 
     /// An empty feed that is complete after `revision`, the store's revision when it opened.
-    init(after revision: Int64, maximumCount: Int = 8192, maximumBytes: Int = 16 << 20) {
+    init(after revision: Int64, maximumCount: Int = 4096, maximumBytes: Int = 8 << 20) {
         self.maximumCount = max(1, maximumCount)
         self.maximumBytes = max(1, maximumBytes)
         state = Mutex(State(completeAfter: revision, head: revision))

@@ -86,7 +86,7 @@ public final class SQLiteObjectStorage: ObjectStorage {
                     try SQLiteWriteBatch.currentRevision(db)
                 )
             }
-            checkpointer = try Checkpointer(path: configuration.path, restartFrames: checkpointPages, logger: logger)
+            checkpointer = Checkpointer(path: configuration.path, restartFrames: checkpointPages, logger: logger)
         } catch {
             throw .unavailable("cannot open the object store at \(configuration.path): \(error)", cause: error)
         }
