@@ -97,10 +97,14 @@ struct Workspace: Sendable {
             host: "\(directory)/gongzhi-host",
             control: "\(directory)/gongzhictl",
             client: explicitClient ?? "\(self.repoRoot)/.build-bench-store/release/gongzhi-store-bench",
-            naive: "\(self.outputDir)/peers/sqlite-naive"
+            naive: "\(self.outputDir)/peers/sqlite-naive",
+            echoServer: "\(directory)/gongzhi-echo-server",
+            echoClient: "\(directory)/gongzhi-echo"
         )
         if self.build {
-            if explicitDirectory == nil { try self.buildMainProducts(["gongzhi-host", "gongzhictl"]) }
+            if explicitDirectory == nil {
+                try self.buildMainProducts(["gongzhi-host", "gongzhictl", "gongzhi-echo-server", "gongzhi-echo"])
+            }
             if explicitClient == nil { binaries.client = try self.buildStoreClient() }
             try self.buildNaiveSQLite(binaries.naive)
         }

@@ -20,6 +20,10 @@ struct StoreBinaries: Sendable {
     var client: String
     /// The naive SQLite peer from `c/sqlite-naive.c`.
     var naive: String
+    /// `gongzhi-echo-server` and `gongzhi-echo` from the main package: the bare round trip that a get's is set
+    /// beside (no host, no store); its row says n/a when they are missing.
+    var echoServer: String
+    var echoClient: String
 
     func checkExecutable() throws {
         for path in [self.host, self.control, self.client, self.naive]
@@ -108,6 +112,8 @@ struct StoreMeasurement: Sendable {
     var preload: StorePhase?
     var getsAdmin: [StorePhase] = []
     var getsClient: [StorePhase] = []
+    /// The bare unary echo round trip on this machine, measured just before the gets.
+    var echo: EchoReference?
     var listAdmin: StorePhase?
     var listClient: StorePhase?
     var listKind: StorePhase?
@@ -124,6 +130,44 @@ struct StoreMeasurement: Sendable {
     var loadAtStart: String?
     var loadAtEnd: String?
     var notes: [String] = []
+}
+
+/// What `gongzhi-echo bench-client` printed: one connection, one call in flight.
+struct EchoReference: Decodable, Sendable {
+    var calls: Int
+    var callsPerSec: Double
+    var p50Us: Double
+    var p99Us: Double
+}
+
+/// Runs `gongzhi-echo-server` on a socket under `root` and measures it with `gongzhi-echo bench-client`.
+private func measureEcho(_ binaries: StoreBinaries, root: String, logsDir: String) throws -> EchoReference {
+    for path in [binaries.echoServer, binaries.echoClient] where !FileManager.default.isExecutableFile(atPath: path) {
+        throw BenchFailure("\(path) is not an executable file")
+    }
+    let socket = "\(root)/echo.sock"
+    let server = try Child(
+        [binaries.echoServer, "serve", "--socket", socket, "--log-level", "warning"],
+        logPath: "\(logsDir)/store-echo-server.log",
+        collectOutput: false
+    )
+    defer { server.stop() }
+    let deadline = Date().addingTimeInterval(10)
+    while !FileManager.default.fileExists(atPath: socket) {
+        guard server.isRunning, Date() < deadline else { throw BenchFailure("the echo server did not start") }
+        Thread.sleep(forTimeInterval: 0.05)
+    }
+    let output = try runToCompletion(
+        [binaries.echoClient, "bench-client", "--socket", socket, "--calls", "20000", "--concurrency", "1"],
+        logPath: "\(logsDir)/store-echo-client.log",
+        timeout: 120
+    )
+    guard let line = output.split(whereSeparator: \.isNewline).last(where: { $0.hasPrefix("{") }) else {
+        throw BenchFailure("the echo client printed no JSON line")
+    }
+    let decoder = JSONDecoder()
+    decoder.keyDecodingStrategy = .convertFromSnakeCase
+    return try decoder.decode(EchoReference.self, from: Data(line.utf8))
 }
 
 /// The 1-minute load average, from `/proc/loadavg`.
@@ -314,6 +358,13 @@ private func runStoreSteps(
         ]
     )
     guard result.preload != nil else { return result }
+    do {
+        let echo = try measureEcho(binaries, root: root, logsDir: logsDir)
+        result.echo = echo
+        progress("  echo: p50 \(fixed(echo.p50Us, places: 1)) µs, p99 \(fixed(echo.p99Us, places: 1)) µs")
+    } catch {
+        result.notes.append("the bare echo round trip was not measured: \(error)")
+    }
     for clients in [1, settings.concurrentGets] {
         let arguments = ["--clients", String(clients), "--seconds", seconds, "--count", preload]
         if let phase = step("gets-admin-\(clients)", [binaries.client, "gets"] + admin + arguments) {
@@ -455,6 +506,12 @@ func renderStoreTables(_ result: StoreMeasurement) -> String {
             ])
         }
     }
+    if let echo = result.echo {
+        row([
+            "for reference: a bare unary echo (gongzhi-echo, no host, no store), \(grouped(echo.calls)) calls", "1",
+            rate(echo.callsPerSec), micros(echo.p50Us), micros(echo.p99Us), "—", "—", "—", "—",
+        ])
+    }
 
     lines.append("")
     lines.append("Lists of \(grouped(settings.listExpected)) Residents in one call (page_size 10000), one at a time:")
@@ -525,6 +582,7 @@ func renderStoreTables(_ result: StoreMeasurement) -> String {
                 "; \(microseconds($0.p99Us)) µs with a client token: "
                     + verdict($0.p99Us <= StoreTargets.getP99Micros)
             } ?? "")
+            + (result.echo.map { "; a bare echo round trip here: p99 \(microseconds($0.p99Us)) µs" } ?? "")
     )
     let watch = result.watch
     lines.append(
