@@ -9,18 +9,6 @@ import XCTest
 /// before it: the hashed fields must come out byte for byte the same, and a line with the same
 /// members and bytes.
 final class AuditJSONTests: XCTestCase {
-    /// SplitMix64, so that the random strings are the same on every run.
-    private struct SeededGenerator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9e37_79b9_7f4a_7c15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-            z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-            return z ^ (z >> 31)
-        }
-    }
-
     /// Strings worth a check of their own: each ASCII character alone and between letters, the
     /// characters JSON or JavaScript treat specially, and some of every kind of Unicode.
     private static let specialStrings: [String] = {
@@ -44,7 +32,7 @@ final class AuditJSONTests: XCTestCase {
 
     /// A random string of 0 to 40 characters from a mix of ASCII, control characters, the BMP
     /// and the planes above it.
-    private static func randomString(using generator: inout SeededGenerator) -> String {
+    private static func randomString(using generator: inout SplitMix64) -> String {
         var scalars = String.UnicodeScalarView()
         for _ in 0..<Int.random(in: 0...40, using: &generator) {
             let value: UInt32
@@ -66,7 +54,7 @@ final class AuditJSONTests: XCTestCase {
 
     /// Every special string in every field, then random records, each with random numbers.
     private static func records() -> [AuditRecord] {
-        var generator = SeededGenerator(state: 20_251_122)
+        var generator = SplitMix64(seed: 20_251_122)
         let numbers: [(UInt64, Int64)] = [
             (0, 0), (1, -1), (UInt64.max, Int64.max), (10, Int64.min), (1_234_567, 1_763_769_600_123),
         ]
