@@ -17,8 +17,6 @@ final class Checkpointer: Sendable {
     private struct State {
         var pending = false
         var closed = false
-        var finished = false
-        var finishWaiters: [CheckedContinuation<Void, Never>] = []
     }
 
     /// The shortest time between two checkpoints of this thread.
@@ -29,7 +27,7 @@ final class Checkpointer: Sendable {
     private let restartFrames: Int
     private let logger: Logger
     private let state = Mutex(State())
-    private let wake = NSCondition()
+    private let control = WorkerThreadControl()
     /// The log's length in frames (pages) at the last checkpoint.
     private let logFrames = Atomic<Int>(0)
 
@@ -61,9 +59,7 @@ final class Checkpointer: Sendable {
             return !state.pending
         }
         if signal {
-            wake.lock()
-            wake.signal()
-            wake.unlock()
+            control.signal()
         }
     }
 
@@ -80,23 +76,11 @@ final class Checkpointer: Sendable {
         }
     }
 
-    /// Stops the thread (after a last checkpoint) and closes its connection.
+    /// Stops the thread, which closes its connection, and waits until it has.
     func close() async {
-        await withCheckedContinuation { continuation in
-            let done = state.withLock { state in
-                state.closed = true
-                if state.finished { return true }
-                state.finishWaiters.append(continuation)
-                return false
-            }
-            if done {
-                continuation.resume()
-            } else {
-                wake.lock()
-                wake.signal()
-                wake.unlock()
-            }
-        }
+        state.withLock { $0.closed = true }
+        control.signal()
+        await control.finished()
     }
 
     /// A checkpoint that found the other one running is simply skipped.
@@ -110,11 +94,7 @@ final class Checkpointer: Sendable {
     private func run() {
         var queue: DatabaseQueue?
         while true {
-            wake.lock()
-            while state.withLock({ !$0.pending && !$0.closed }) {
-                wake.wait()
-            }
-            wake.unlock()
+            control.wait { state.withLock { $0.pending || $0.closed } }
             let closed = state.withLock { state in
                 state.pending = false
                 return state.closed
@@ -137,11 +117,6 @@ final class Checkpointer: Sendable {
             }
         }
         try? queue?.close()
-        let waiters = state.withLock { state in
-            state.finished = true
-            defer { state.finishWaiters = [] }
-            return state.finishWaiters
-        }
-        for waiter in waiters { waiter.resume() }
+        control.threadEnded()
     }
 }

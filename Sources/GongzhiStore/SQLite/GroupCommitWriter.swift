@@ -19,8 +19,6 @@ final class GroupCommitWriter: Sendable {
     private struct State {
         var pending: [Pending] = []
         var closed = false
-        var finished = false
-        var finishWaiters: [CheckedContinuation<Void, Never>] = []
         /// The commit time of the last batch: commit times never go backwards, even when the clock does.
         var lastCommitTime: Int64
         var statistics = CommitStatistics()
@@ -34,8 +32,8 @@ final class GroupCommitWriter: Sendable {
     private let maximumBatchSize: Int
     private let logger: Logger
     private let state: Mutex<State>
-    /// Signalled when work arrives or the writer is closed.
-    private let wake = NSCondition()
+    /// Wakes the thread when work arrives or the writer is closed.
+    private let control = WorkerThreadControl()
 
     init(
         pool: DatabasePool,
@@ -74,30 +72,16 @@ final class GroupCommitWriter: Sendable {
                 )
                 return
             }
-            wake.lock()
-            wake.signal()
-            wake.unlock()
+            control.signal()
         }
         return try result.get()
     }
 
     /// Refuses new transactions and waits until those already submitted are written and the thread ended.
     func close() async {
-        await withCheckedContinuation { continuation in
-            let done = state.withLock { state in
-                state.closed = true
-                if state.finished { return true }
-                state.finishWaiters.append(continuation)
-                return false
-            }
-            if done {
-                continuation.resume()
-            } else {
-                wake.lock()
-                wake.signal()
-                wake.unlock()
-            }
-        }
+        state.withLock { $0.closed = true }
+        control.signal()
+        await control.finished()
     }
 
     var currentStatistics: CommitStatistics {
@@ -107,11 +91,7 @@ final class GroupCommitWriter: Sendable {
     /// The writer thread: waits for work, writes it in batches, until closed and drained.
     private func run() {
         while true {
-            wake.lock()
-            while state.withLock({ $0.pending.isEmpty && !$0.closed }) {
-                wake.wait()
-            }
-            wake.unlock()
+            control.wait { state.withLock { !$0.pending.isEmpty || $0.closed } }
             let (batch, now, stop): ([Pending], Int64, Bool) = state.withLock { state in
                 let count = min(state.pending.count, maximumBatchSize)
                 let batch = Array(state.pending.prefix(count))
@@ -129,12 +109,7 @@ final class GroupCommitWriter: Sendable {
             checkpointer.committed()
             checkpointer.restartIfLong(in: pool)
         }
-        let waiters = state.withLock { state in
-            state.finished = true
-            defer { state.finishWaiters = [] }
-            return state.finishWaiters
-        }
-        for waiter in waiters { waiter.resume() }
+        control.threadEnded()
     }
 
     /// Writes one batch; when the SQLite transaction fails as a whole, writes its transactions one by one, so that

@@ -135,54 +135,40 @@ private struct LabelReader {
             defer { index += 1 }
             return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
         }
-        var scalars = String.UnicodeScalarView()
-        scalars.append(
-            contentsOf: String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
-                .unicodeScalars
-        )
-        var pending: [UInt8] = []
-        func flush() {
-            if !pending.isEmpty {
-                scalars.append(contentsOf: String(decoding: pending, as: UTF8.self).unicodeScalars)
-                pending.removeAll(keepingCapacity: true)
-            }
-        }
+        // With escapes: the string's UTF-8 bytes, gathered and decoded once.
+        var utf8 = Array(UnsafeBufferPointer(rebasing: bytes[start..<index]))
         while index < bytes.count {
             let byte = bytes[index]
             index += 1
-            switch byte {
-            case UInt8(ascii: "\""):
-                flush()
-                return String(scalars)
-            case UInt8(ascii: "\\"):
-                flush()
-                guard index < bytes.count else { return nil }
-                let escaped = bytes[index]
-                index += 1
-                switch escaped {
-                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): scalars.append(Unicode.Scalar(escaped))
-                case UInt8(ascii: "n"): scalars.append("\n")
-                case UInt8(ascii: "r"): scalars.append("\r")
-                case UInt8(ascii: "t"): scalars.append("\t")
-                case UInt8(ascii: "b"): scalars.append("\u{08}")
-                case UInt8(ascii: "f"): scalars.append("\u{0C}")
-                case UInt8(ascii: "u"):
-                    // Only escapes of single scalars (encodeLabels escapes control characters only); surrogate
-                    // pairs are left to the decoder.
-                    guard index + 4 <= bytes.count,
-                        let value = UInt32(
-                            String(decoding: UnsafeBufferPointer(rebasing: bytes[index..<index + 4]), as: UTF8.self),
-                            radix: 16
-                        ),
-                        let scalar = Unicode.Scalar(value)
-                    else { return nil }
-                    index += 4
-                    scalars.append(scalar)
-                default:
-                    return nil
-                }
+            guard byte == UInt8(ascii: "\\") else {
+                if byte == UInt8(ascii: "\"") { return String(decoding: utf8, as: UTF8.self) }
+                utf8.append(byte)
+                continue
+            }
+            guard index < bytes.count else { return nil }
+            let escaped = bytes[index]
+            index += 1
+            switch escaped {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): utf8.append(escaped)
+            case UInt8(ascii: "n"): utf8.append(0x0A)
+            case UInt8(ascii: "r"): utf8.append(0x0D)
+            case UInt8(ascii: "t"): utf8.append(0x09)
+            case UInt8(ascii: "b"): utf8.append(0x08)
+            case UInt8(ascii: "f"): utf8.append(0x0C)
+            case UInt8(ascii: "u"):
+                // Only escapes of single scalars (encodeLabels escapes control characters only); surrogate
+                // pairs are left to the decoder.
+                guard index + 4 <= bytes.count,
+                    let value = UInt32(
+                        String(decoding: UnsafeBufferPointer(rebasing: bytes[index..<index + 4]), as: UTF8.self),
+                        radix: 16
+                    ),
+                    let scalar = Unicode.Scalar(value)
+                else { return nil }
+                index += 4
+                utf8.append(contentsOf: String(scalar).utf8)
             default:
-                pending.append(byte)
+                return nil
             }
         }
         return nil

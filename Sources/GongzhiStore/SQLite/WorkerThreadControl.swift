@@ -1,0 +1,53 @@
+import Foundation
+import Synchronization
+
+/// What one of the store's own threads shares with its callers: a condition that wakes it when there is work (or
+/// it is closed), and its end, which `close()` waits for.
+final class WorkerThreadControl: Sendable {
+    private struct Exit {
+        var finished = false
+        var waiters: [CheckedContinuation<Void, Never>] = []
+    }
+
+    private let wake = NSCondition()
+    private let exit = Mutex(Exit())
+
+    /// Wakes the thread if it waits; call after changing what its `ready` test reads.
+    func signal() {
+        wake.lock()
+        wake.signal()
+        wake.unlock()
+    }
+
+    /// On the thread: sleeps until `ready()` is true. It is tested under the condition's lock, which `signal()`
+    /// takes too, so no signal falls between a test and the sleep.
+    func wait(until ready: () -> Bool) {
+        wake.lock()
+        while !ready() {
+            wake.wait()
+        }
+        wake.unlock()
+    }
+
+    /// On the thread, last: it has ended, and whoever waits in ``finished()`` goes on.
+    func threadEnded() {
+        let waiters = exit.withLock { exit in
+            exit.finished = true
+            defer { exit.waiters = [] }
+            return exit.waiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// Waits until the thread has ended.
+    func finished() async {
+        await withCheckedContinuation { continuation in
+            let done = exit.withLock { exit in
+                if exit.finished { return true }
+                exit.waiters.append(continuation)
+                return false
+            }
+            if done { continuation.resume() }
+        }
+    }
+}
