@@ -6,8 +6,10 @@ import Synchronization
 /// The embedded ``ObjectStorage``: one SQLite file in WAL mode with `synchronous = FULL`, read through a pool of
 /// concurrent readers and written by one group-committing writer.
 ///
-/// Concurrent commits are gathered into one SQLite transaction (one fsync), each in its own savepoint, so they stay
-/// atomic and independent; a commit returns once its batch is durable. Open one storage per database file.
+/// Concurrent commits are gathered into one SQLite transaction (one fsync), those with several writes each in its
+/// own savepoint, so they stay atomic and independent; a commit returns once its batch is durable. Beside the pool:
+/// a checkpointer thread (`Checkpointer`), the newest changes in memory (`RecentChanges`) and the point readers of
+/// `get` (`PointReader`). Open one storage per database file.
 public final class SQLiteObjectStorage: ObjectStorage {
     /// Where the database lives and how the storage behaves.
     public struct Configuration: Sendable {
