@@ -25,6 +25,13 @@ final class ObjectsEndToEndTests: XCTestCase {
         try Self.resident(id, name: name, idCard: idCard, phone: phone, notes: notes)
     }
 
+    /// The wall clock in microseconds since 1970, as the host stamps commits.
+    static func wallClockMicroseconds() -> Int64 {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return Int64(now.tv_sec) * 1_000_000 + Int64(now.tv_nsec) / 1000
+    }
+
     static func resident(
         _ id: String,
         name: String = "张三",
@@ -501,13 +508,16 @@ final class ObjectsEndToEndTests: XCTestCase {
                 }
             ) { events in
                 var seen: [String] = []
+                var commitTimes: [Int64] = []
                 for try await event in events {
                     seen.append("\(event.type) \(event.object.id) \(event.revision)")
+                    commitTimes.append(event.committedAtUs)
                     if seen.count == 4 { break }
                 }
-                return seen
+                return (seen, commitTimes)
             }
         }
+        let firstWrite = Self.wallClockMicroseconds()
         let r1 = try await create(objects, try resident("R-1")).revision
         var other = try resident("R-2")
         other.labels = ["compound": "c9"]
@@ -525,8 +535,17 @@ final class ObjectsEndToEndTests: XCTestCase {
         var moved = try resident("R-0")
         moved.labels = ["compound": "c9"]
         let r5 = try await objects.update(Gongzhi_Host_V1_UpdateRequest.with { $0.object = moved }).revision
-        let seen = try await watcher.value
+        let lastWrite = Self.wallClockMicroseconds()
+        let (seen, commitTimes) = try await watcher.value
         XCTAssertEqual(seen, ["added R-1 \(r1)", "modified R-1 \(r3)", "deleted R-1 \(r4)", "deleted R-0 \(r5)"])
+        // Each event says when its write was committed: after the first write was sent, before the last one's
+        // answer, and in revision order.
+        XCTAssertEqual(commitTimes.count, 4)
+        XCTAssertEqual(commitTimes, commitTimes.sorted())
+        for time in commitTimes {
+            XCTAssertGreaterThanOrEqual(time, firstWrite)
+            XCTAssertLessThanOrEqual(time, lastWrite)
+        }
 
         // Once the history is compacted, resuming from an old revision says to list again.
         try await Task.sleep(for: .seconds(3))

@@ -39,6 +39,16 @@ class StoreTestCase: XCTestCase {
         directory.remove()
     }
 
+    /// The changes with their commit times cleared: the writer's memory stamps the moment a commit was durable by
+    /// the wall clock, the history keeps the store clock's time at its start, and otherwise they are the same.
+    func withoutCommitTimes(_ changes: [Change]) -> [Change] {
+        changes.map { change in
+            var change = change
+            change.committedAtMicroseconds = 0
+            return change
+        }
+    }
+
     /// Opens (another) storage on the test's database file.
     func open(historyRetention: Duration? = nil) throws -> SQLiteObjectStorage {
         var configuration = SQLiteObjectStorage.Configuration(path: databasePath, historyRetention: historyRetention)

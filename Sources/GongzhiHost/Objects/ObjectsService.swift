@@ -402,6 +402,7 @@ struct ObjectsCall: Gongzhi_Host_V1_ObjectsHandler {
                 var event = Gongzhi_Host_V1_WatchEvent()
                 event.type = .init(entry.type)
                 event.revision = entry.change.revision
+                event.committedAtUs = entry.change.committedAtMicroseconds
                 event.object = object
                 try await responses.write(event)
             }

@@ -163,6 +163,9 @@ public struct ObjectEvent<M: ObjectKind>: Sendable {
     public var object: TypedObject<M>
     /// The revision of the change.
     public var revision: Int64
+    /// When the host committed the change, in microseconds since 1970 by the host's clock (see
+    /// `Gongzhi_Host_V1_WatchEvent.committedAtUs`): the time of receipt minus this is how far the watch lags.
+    public var committedAtMicroseconds: Int64
 
     public init(_ event: Gongzhi_Host_V1_WatchEvent) throws {
         switch event.type {
@@ -174,5 +177,6 @@ public struct ObjectEvent<M: ObjectKind>: Sendable {
         }
         object = try TypedObject<M>(event.object)
         revision = event.revision
+        committedAtMicroseconds = event.committedAtUs
     }
 }

@@ -20,10 +20,15 @@ public struct Change: Sendable, Hashable {
     public var type: ChangeType
     /// The object after the change; for a delete, the object as it was, with the delete's revision.
     public var object: StoredObject
+    /// When the change's transaction was committed, in microseconds since 1970 (0 when unknown). A change served
+    /// from the writer's memory carries the moment its commit was durable; one read back from the history carries
+    /// the commit's recorded time, which is taken as the commit begins and kept to the millisecond.
+    public var committedAtMicroseconds: Int64
 
-    public init(revision: Int64, type: ChangeType, object: StoredObject) {
+    public init(revision: Int64, type: ChangeType, object: StoredObject, committedAtMicroseconds: Int64 = 0) {
         self.revision = revision
         self.type = type
         self.object = object
+        self.committedAtMicroseconds = committedAtMicroseconds
     }
 }

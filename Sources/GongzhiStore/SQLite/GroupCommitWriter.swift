@@ -116,8 +116,13 @@ final class GroupCommitWriter: Sendable {
     /// one transaction's database error does not fail the others.
     private func write(_ transactions: [Transaction], now: Int64) -> [Result<CommitResult, StoreError>] {
         do {
-            let outcome = try pool.write { db in
+            var outcome = try pool.write { db in
                 try SQLiteWriteBatch.apply(transactions, in: db, now: now)
+            }
+            // The commit has returned, so it is durable: this is the time watchers are told it was committed.
+            let durable = max(WallClock.microseconds(), now * 1000)
+            for index in outcome.changes.indices {
+                outcome.changes[index].committedAtMicroseconds = durable
             }
             state.withLock { state in
                 state.statistics.sqliteTransactions += 1

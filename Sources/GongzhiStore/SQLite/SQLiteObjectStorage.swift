@@ -202,7 +202,7 @@ public final class SQLiteObjectStorage: ObjectStorage {
                 )
             }
             let kindFilter = kind == nil ? "" : "kind = ? AND "
-            let columns = "\(SQLiteRecords.objectColumns), type, position"
+            let columns = "\(SQLiteRecords.objectColumns), type, position, committed_at"
             var changes = try Self.changes(
                 db,
                 sql:
@@ -411,7 +411,18 @@ public final class SQLiteObjectStorage: ObjectStorage {
                         + "\(typeValue)"
                 )
             }
-            changes.append((Change(revision: object.revision, type: type, object: object), row[10], object.revision))
+            let committedAt: Int64 = row[11]
+            changes.append(
+                (
+                    Change(
+                        revision: object.revision,
+                        type: type,
+                        object: object,
+                        committedAtMicroseconds: committedAt * 1000
+                    ),
+                    row[10], object.revision
+                )
+            )
         }
         return changes
     }

@@ -40,6 +40,13 @@ func monotonicNanos() -> UInt64 {
     return UInt64(now.tv_sec) &* 1_000_000_000 &+ UInt64(now.tv_nsec)
 }
 
+/// Nanoseconds since 1970 on the wall clock, which the host's commit times on watch events are read from.
+func wallClockNanos() -> Int64 {
+    var now = timespec()
+    clock_gettime(CLOCK_REALTIME, &now)
+    return Int64(now.tv_sec) &* 1_000_000_000 &+ Int64(now.tv_nsec)
+}
+
 /// User and system CPU time of this process so far, in seconds.
 func processCPUSeconds() -> Double {
     var usage = rusage()
@@ -99,6 +106,12 @@ struct PhaseReport: Encodable {
     var ackP50Us: Double?
     var ackP99Us: Double?
     var ackMaxUs: Double?
+    /// Watch: from the commit time the host stamped on each event to its arrival (both on this machine's wall
+    /// clock).
+    var commitP50Us: Double?
+    var commitP99Us: Double?
+    var commitP999Us: Double?
+    var commitMaxUs: Double?
     /// Watch: the writer's Create calls.
     var createP50Us: Double?
     var createP99Us: Double?

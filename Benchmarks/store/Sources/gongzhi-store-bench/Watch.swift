@@ -9,8 +9,9 @@ import Synchronization
 private final class WatchLog: Sendable {
     private struct State {
         /// Per watcher: the sequence number of each measured event and its arrival, as nanoseconds from the
-        /// `bench-sent-ns` label (the moment before its Create was sent) to arrival.
-        var events: [[(sequence: Int, sentToArrival: Int64, arrival: UInt64)]]
+        /// `bench-sent-ns` label (the moment before its Create was sent) to arrival, and from the commit time the
+        /// host stamped on the event (`committed_at_us`, wall clock) to arrival (nil when the host sent none).
+        var events: [[WatchedEvent]]
         var synced: [Bool]
     }
 
@@ -22,9 +23,16 @@ private final class WatchLog: Sendable {
         )
     }
 
-    func record(watcher: Int, sequence: Int, sent: UInt64, arrival: UInt64) {
+    func record(watcher: Int, sequence: Int, sent: UInt64, arrival: UInt64, commitToArrival: Int64?) {
         state.withLock {
-            $0.events[watcher].append((sequence, Int64(arrival) - Int64(sent), arrival))
+            $0.events[watcher].append(
+                WatchedEvent(
+                    sequence: sequence,
+                    sentToArrival: Int64(arrival) - Int64(sent),
+                    commitToArrival: commitToArrival,
+                    arrival: arrival
+                )
+            )
         }
     }
 
@@ -37,7 +45,14 @@ private final class WatchLog: Sendable {
     /// The fewest measured events any watcher has received.
     var fewestEvents: Int { state.withLock { $0.events.map(\.count).min() ?? 0 } }
 
-    var events: [[(sequence: Int, sentToArrival: Int64, arrival: UInt64)]] { state.withLock { $0.events } }
+    var events: [[WatchedEvent]] { state.withLock { $0.events } }
+}
+
+private struct WatchedEvent: Sendable {
+    var sequence: Int
+    var sentToArrival: Int64
+    var commitToArrival: Int64?
+    var arrival: UInt64
 }
 
 extension StoreBench {
@@ -45,8 +60,8 @@ extension StoreBench {
         static let configuration = CommandConfiguration(
             abstract: """
                 Watch delivery: WATCHERS connections watch Residents from now on while one writer creates RATE \
-                Residents a second for SECONDS; reports the time from just before each Create to each watcher's \
-                receipt of its event.
+                Residents a second for SECONDS; reports the time from the commit (the host's committed_at_us on \
+                the event) to each watcher's receipt of its event, and from just before each Create.
                 """
         )
 
@@ -80,11 +95,19 @@ extension StoreBench {
                             try await client.objects.watch(request) { events in
                                 for try await event in events {
                                     let arrival = monotonicNanos()
+                                    let arrivalWallClock = wallClockNanos()
                                     let labels = event.object.labels
                                     if let sequence = labels["bench-seq"].flatMap({ Int($0) }),
                                         let sent = labels["bench-sent-ns"].flatMap({ UInt64($0) })
                                     {
-                                        log.record(watcher: index, sequence: sequence, sent: sent, arrival: arrival)
+                                        let committed = event.committedAtUs
+                                        log.record(
+                                            watcher: index,
+                                            sequence: sequence,
+                                            sent: sent,
+                                            arrival: arrival,
+                                            commitToArrival: committed > 0 ? arrivalWallClock - committed * 1000 : nil
+                                        )
                                     } else if labels["bench-sync"] != nil {
                                         log.markSynced(watcher: index)
                                     }
@@ -169,11 +192,13 @@ extension StoreBench {
                 createLatencies.append(write.acknowledged - write.sent)
             }
             var delivery: [Int64] = []
+            var fromCommit: [Int64] = []
             var afterAcknowledgement: [Int64] = []
             for watcher in log.events {
                 var seen = Set<Int>()
                 for event in watcher where event.sequence < total && seen.insert(event.sequence).inserted {
                     delivery.append(event.sentToArrival)
+                    if let commitToArrival = event.commitToArrival { fromCommit.append(commitToArrival) }
                     afterAcknowledgement.append(Int64(event.arrival) - Int64(acknowledgedAt[event.sequence]))
                 }
             }
@@ -196,6 +221,14 @@ extension StoreBench {
             report.ackMaxUs = fromAcknowledgement.max
             report.createP50Us = creates.p50
             report.createP99Us = creates.p99
+            // Every event must carry its commit time for the figure to stand for all of them.
+            if !fromCommit.isEmpty && fromCommit.count == delivery.count {
+                let commit = LatencySummary(nanoseconds: fromCommit)
+                report.commitP50Us = commit.p50
+                report.commitP99Us = commit.p99
+                report.commitP999Us = commit.p999
+                report.commitMaxUs = commit.max
+            }
             try report.print()
         }
     }

@@ -434,6 +434,12 @@ public nonisolated struct Gongzhi_Host_V1_WatchEvent: Sendable {
 
   public var revision: Int64 = 0
 
+  /// When the change's transaction was committed, in microseconds since 1970 by the host's clock: for a recent
+  /// change (what a watcher at the head receives), the moment the commit was durable on disk; for an older one
+  /// read back from the history, the moment the commit began, to the millisecond. Subtracting it from the time
+  /// of receipt gives how far the watcher lags behind the store.
+  public var committedAtUs: Int64 = 0
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public nonisolated enum TypeEnum: SwiftProtobuf.Enum, Swift.CaseIterable {
@@ -1219,7 +1225,7 @@ nonisolated extension Gongzhi_Host_V1_WatchRequest: SwiftProtobuf.Message, Swift
 
 nonisolated extension Gongzhi_Host_V1_WatchEvent: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".WatchEvent"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}type\0\u{1}object\0\u{1}revision\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}type\0\u{1}object\0\u{1}revision\0\u{3}committed_at_us\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1230,6 +1236,7 @@ nonisolated extension Gongzhi_Host_V1_WatchEvent: SwiftProtobuf.Message, SwiftPr
       case 1: try { try decoder.decodeSingularEnumField(value: &self.type) }()
       case 2: try { try decoder.decodeSingularMessageField(value: &self._object) }()
       case 3: try { try decoder.decodeSingularInt64Field(value: &self.revision) }()
+      case 4: try { try decoder.decodeSingularInt64Field(value: &self.committedAtUs) }()
       default: break
       }
     }
@@ -1249,6 +1256,9 @@ nonisolated extension Gongzhi_Host_V1_WatchEvent: SwiftProtobuf.Message, SwiftPr
     if self.revision != 0 {
       try visitor.visitSingularInt64Field(value: self.revision, fieldNumber: 3)
     }
+    if self.committedAtUs != 0 {
+      try visitor.visitSingularInt64Field(value: self.committedAtUs, fieldNumber: 4)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1256,6 +1266,7 @@ nonisolated extension Gongzhi_Host_V1_WatchEvent: SwiftProtobuf.Message, SwiftPr
     if lhs.type != rhs.type {return false}
     if lhs._object != rhs._object {return false}
     if lhs.revision != rhs.revision {return false}
+    if lhs.committedAtUs != rhs.committedAtUs {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
