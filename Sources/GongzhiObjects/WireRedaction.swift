@@ -32,9 +32,29 @@ public enum WireRedaction {
             fields: fields,
             path: "",
             depth: 0,
+            keepingTheRest: true,
             removed: &removed
         )
         return (Data(out), removed.sorted())
+    }
+
+    /// The paths of the sensitive fields present in the bytes: what ``redact(_:fields:)`` would remove, found
+    /// without writing the redacted copy (for a caller who may see them, whose read is audited when any are
+    /// present).
+    public static func sensitivePaths(in bytes: Data, fields: SensitiveFields) throws(MalformedMessage) -> [String] {
+        if fields.isEmpty { return [] }
+        var present: Set<String> = []
+        _ = try redact(
+            Array(bytes),
+            from: 0,
+            to: bytes.count,
+            fields: fields,
+            path: "",
+            depth: 0,
+            keepingTheRest: false,
+            removed: &present
+        )
+        return present.sorted()
     }
 
     /// The deepest nesting read (as deep as the host lets data be written).
@@ -47,13 +67,14 @@ public enum WireRedaction {
         fields: SensitiveFields,
         path: String,
         depth: Int,
+        keepingTheRest: Bool,
         removed: inout Set<String>
     ) throws(MalformedMessage) -> [UInt8] {
         guard depth < maximumDepth else {
             throw MalformedMessage(offset: start, reason: "messages nested more than \(maximumDepth) deep")
         }
         var out: [UInt8] = []
-        out.reserveCapacity(end - start)
+        if keepingTheRest { out.reserveCapacity(end - start) }
         var index = start
         while index < end {
             let fieldStart = index
@@ -93,14 +114,17 @@ public enum WireRedaction {
                     fields: inner.fields,
                     path: path + inner.name + ".",
                     depth: depth + 1,
+                    keepingTheRest: keepingTheRest,
                     removed: &removed
                 )
-                appendVarint(&out, tag)
-                appendVarint(&out, UInt64(rewritten.count))
-                out.append(contentsOf: rewritten)
+                if keepingTheRest {
+                    appendVarint(&out, tag)
+                    appendVarint(&out, UInt64(rewritten.count))
+                    out.append(contentsOf: rewritten)
+                }
                 continue
             }
-            out.append(contentsOf: bytes[fieldStart..<index])
+            if keepingTheRest { out.append(contentsOf: bytes[fieldStart..<index]) }
         }
         return out
     }

@@ -75,6 +75,8 @@ final class RedactionTests: XCTestCase {
             if !original.notes.isEmpty { expectedRemoved.append("notes") }
             if !original.phone.isEmpty { expectedRemoved.append("phone") }
             XCTAssertEqual(removed, expectedRemoved, "round \(round)")
+            // What a reader with the grant is audited for: the same paths, found without the redacted copy.
+            XCTAssertEqual(try WireRedaction.sensitivePaths(in: bytes, fields: sensitive), expectedRemoved)
             let text = String(decoding: redacted, as: UTF8.self)
             if original.phone.count >= 6 { XCTAssertFalse(text.contains(original.phone), "round \(round)") }
         }
@@ -106,6 +108,13 @@ final class RedactionTests: XCTestCase {
         )
         let decoded = try Gongzhi_Core_V1_Grid(serializedBytes: redacted)
         XCTAssertEqual(removed, ["workers.phone"])
+        XCTAssertEqual(
+            try WireRedaction.sensitivePaths(
+                in: try grid.serializedBytes(),
+                fields: try XCTUnwrap(CoreKinds.all["Grid"]).sensitive
+            ),
+            ["workers.phone"]
+        )
         XCTAssertEqual(decoded.workers.map(\.phone), ["", "", ""])
         XCTAssertEqual(decoded.workers.map(\.name), grid.workers.map(\.name))
         XCTAssertEqual(decoded.polygon, grid.polygon)
@@ -124,6 +133,10 @@ final class RedactionTests: XCTestCase {
         )
         XCTAssertEqual(redacted, bytes)
         XCTAssertEqual(removed, [])
+        XCTAssertEqual(
+            try WireRedaction.sensitivePaths(in: bytes, fields: try XCTUnwrap(CoreKinds.all["Region"]).sensitive),
+            []
+        )
     }
 
     func testUnknownFieldsAreKept() throws {
@@ -149,6 +162,9 @@ final class RedactionTests: XCTestCase {
         ]
         for (bytes, reason) in cases {
             XCTAssertThrowsError(try WireRedaction.redact(Data(bytes), fields: sensitive)) { error in
+                XCTAssertTrue("\(error)".contains(reason), "\(error) for \(bytes)")
+            }
+            XCTAssertThrowsError(try WireRedaction.sensitivePaths(in: Data(bytes), fields: sensitive)) { error in
                 XCTAssertTrue("\(error)".contains(reason), "\(error) for \(bytes)")
             }
         }

@@ -586,12 +586,16 @@ struct ObjectsCall: Gongzhi_Host_V1_ObjectsHandler {
             guard !kind.schema.sensitive.isEmpty else { return object }
             if caller.readsPersonalData && echoes(index) { return object }
             do {
-                let redacted = try WireRedaction.redact(object.data, fields: kind.schema.sensitive)
-                if redacted.removed.isEmpty { return object }
                 if caller.readsPersonalData {
-                    shown[stored.kind, default: ([], [])].ids.append(stored.id)
-                    shown[stored.kind]?.fields.formUnion(redacted.removed)
+                    // Shown as stored: only which sensitive fields it holds is needed, for the audit record.
+                    let present = try WireRedaction.sensitivePaths(in: object.data, fields: kind.schema.sensitive)
+                    if !present.isEmpty {
+                        shown[stored.kind, default: ([], [])].ids.append(stored.id)
+                        shown[stored.kind]?.fields.formUnion(present)
+                    }
                 } else {
+                    let redacted = try WireRedaction.redact(object.data, fields: kind.schema.sensitive)
+                    if redacted.removed.isEmpty { return object }
                     object.data = redacted.data
                     object.redactedFields = redacted.removed
                 }
