@@ -24,18 +24,8 @@ public enum WireRedaction {
         data: Data, removed: [String]
     ) {
         if fields.isEmpty { return (bytes, []) }
-        var removed: Set<String> = []
-        let out = try redact(
-            Array(bytes),
-            from: 0,
-            to: bytes.count,
-            fields: fields,
-            path: "",
-            depth: 0,
-            keepingTheRest: true,
-            removed: &removed
-        )
-        return (Data(out), removed.sorted())
+        let (kept, removed) = try walk(bytes, fields: fields, keepingTheRest: true)
+        return (Data(kept), removed.sorted())
     }
 
     /// The paths of the sensitive fields present in the bytes: what ``redact(_:fields:)`` would remove, found
@@ -43,18 +33,27 @@ public enum WireRedaction {
     /// present).
     public static func sensitivePaths(in bytes: Data, fields: SensitiveFields) throws(MalformedMessage) -> [String] {
         if fields.isEmpty { return [] }
-        var present: Set<String> = []
-        _ = try redact(
+        return try walk(bytes, fields: fields, keepingTheRest: false).found.sorted()
+    }
+
+    /// Reads the whole message: the sensitive fields found, and (when `keepingTheRest`) the bytes without them.
+    private static func walk(
+        _ bytes: Data,
+        fields: SensitiveFields,
+        keepingTheRest: Bool
+    ) throws(MalformedMessage) -> (kept: [UInt8], found: Set<String>) {
+        var found: Set<String> = []
+        let kept = try redact(
             Array(bytes),
             from: 0,
             to: bytes.count,
             fields: fields,
             path: "",
             depth: 0,
-            keepingTheRest: false,
-            removed: &present
+            keepingTheRest: keepingTheRest,
+            removed: &found
         )
-        return present.sorted()
+        return (kept, found)
     }
 
     /// The deepest nesting read (as deep as the host lets data be written).
