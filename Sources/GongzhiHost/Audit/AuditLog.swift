@@ -1,4 +1,5 @@
 import Dispatch
+import GongzhiStore
 import Logging
 import Synchronization
 
@@ -253,6 +254,7 @@ public final class AuditLog: Sendable {
     /// The writer thread's loop: writes and syncs what is queued, then gathers for `syncInterval`;
     /// when the queue is closed, writes and syncs the rest and returns.
     private static func writeLines(from queue: LineQueue, to fd: Int32, logger: Logger) {
+        ThreadName.setCurrent("gz-audit-log")
         let (seconds, attoseconds) = syncInterval.components
         var buffer: [UInt8] = []
         var open = true

@@ -48,7 +48,6 @@ final class Checkpointer: Sendable {
         self.restartFrames = max(1, restartFrames)
         self.logger = logger
         let thread = Thread { [self] in self.run() }
-        thread.name = "gongzhi-store-checkpointer"
         thread.start()
     }
 
@@ -92,6 +91,7 @@ final class Checkpointer: Sendable {
     }
 
     private func run() {
+        ThreadName.setCurrent("gz-checkpoint")
         var queue: DatabaseQueue?
         while true {
             control.wait { state.withLock { $0.pending || $0.closed } }

@@ -54,7 +54,6 @@ final class GroupCommitWriter: Sendable {
         self.logger = logger
         self.state = Mutex(State(lastCommitTime: lastCommitTime))
         let thread = Thread { [self] in self.run() }
-        thread.name = "gongzhi-store-writer"
         thread.start()
     }
 
@@ -90,6 +89,7 @@ final class GroupCommitWriter: Sendable {
 
     /// The writer thread: waits for work, writes it in batches, until closed and drained.
     private func run() {
+        ThreadName.setCurrent("gz-store-writer")
         while true {
             control.wait { state.withLock { !$0.pending.isEmpty || $0.closed } }
             let (batch, now, stop): ([Pending], Int64, Bool) = state.withLock { state in

@@ -119,6 +119,18 @@ final class GroupCommitTests: StoreTestCase {
         XCTAssertEqual(statistics.failedTransactions, 32)
     }
 
+    /// The writer and the checkpointer name their threads, so that `top -H` and `perf` tell them apart.
+    func testTheStoresThreadsCarryTheirNames() async throws {
+        try await storage.create(Self.object("named"))
+        let names = try FileManager.default.contentsOfDirectory(atPath: "/proc/self/task").compactMap { task in
+            FileManager.default.contents(atPath: "/proc/self/task/\(task)/comm").map {
+                String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .newlines)
+            }
+        }
+        XCTAssertTrue(names.contains("gz-store-writer"), "\(names)")
+        XCTAssertTrue(names.contains("gz-checkpoint"), "\(names)")
+    }
+
     func testCloseWaitsForSubmittedCommits() async throws {
         let storage = self.storage!
         let commits = (0..<16).map { index in
