@@ -261,28 +261,17 @@ public final class AuditLog: Sendable {
         while open {
             open = queue.take(into: &buffer)
             guard !buffer.isEmpty else { continue }
-            writeAll(buffer, to: fd, logger: logger)
+            do {
+                try writeAll(buffer, to: fd, describing: "the audit log")
+            } catch {
+                logger.critical("cannot \(error)")
+            }
             fdatasync(fd)
             // A burst may have grown the buffer far beyond what a usual batch needs.
             if buffer.capacity > 1 << 20 { buffer = [] } else { buffer.removeAll(keepingCapacity: true) }
             if open {
                 var pause = timespec(tv_sec: Int(seconds), tv_nsec: Int(attoseconds / 1_000_000_000))
                 nanosleep(&pause, nil)
-            }
-        }
-    }
-
-    private static func writeAll(_ bytes: [UInt8], to fd: Int32, logger: Logger) {
-        bytes.withUnsafeBytes { bytes in
-            var written = 0
-            while written < bytes.count {
-                let count = write(fd, bytes.baseAddress! + written, bytes.count - written)
-                if count < 0 {
-                    if errno == EINTR { continue }
-                    logger.critical("cannot write the audit log: \(SystemError("write", errno: errno))")
-                    return
-                }
-                written += count
             }
         }
     }

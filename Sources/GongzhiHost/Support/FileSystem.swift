@@ -56,23 +56,31 @@ public func sha256OfFile(_ path: String) throws(SystemError) -> String {
     return hexString(hasher.finalize())
 }
 
+/// Writes all of `bytes` to `fd`, however many `write` calls that takes; `describing` names the file in the error.
+func writeAll(_ bytes: [UInt8], to fd: Int32, describing file: String) throws(SystemError) {
+    var written = 0
+    while written < bytes.count {
+        let count = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + written, $0.count - written) }
+        if count < 0 {
+            if errno == EINTR { continue }
+            throw SystemError("write \(file)")
+        }
+        written += count
+    }
+}
+
 /// Writes a file through a temporary file and a rename, so that readers see the old or the new
 /// contents, never a part; fsyncs the file and its folder.
 func writeFileAtomically(_ path: String, _ bytes: [UInt8], mode: mode_t = 0o600) throws(SystemError) {
     let temporary = path + ".tmp-\(getpid())"
     let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
     guard fd >= 0 else { throw SystemError("create \(temporary)") }
-    var written = 0
-    while written < bytes.count {
-        let count = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + written, $0.count - written) }
-        if count < 0 {
-            if errno == EINTR { continue }
-            let error = SystemError("write \(temporary)")
-            close(fd)
-            unlink(temporary)
-            throw error
-        }
-        written += count
+    do {
+        try writeAll(bytes, to: fd, describing: temporary)
+    } catch {
+        close(fd)
+        unlink(temporary)
+        throw error
     }
     if fsync(fd) != 0 {
         let error = SystemError("fsync \(temporary)")
