@@ -1,4 +1,3 @@
-import Dispatch
 import GongzhiStore
 import Logging
 import Synchronization
@@ -374,64 +373,42 @@ public final class AuditLog: Sendable {
 private final class LineQueue: Sendable {
     private struct State {
         var bytes: [UInt8] = []
-        /// The writer waits on `wake` and is to be woken by the next line.
-        var writerWaiting = false
         var closed = false
-        var whenFinished: CheckedContinuation<Void, Never>?
-        var finished = false
     }
 
     private let state = Mutex(State())
-    private let wake = DispatchSemaphore(value: 0)
+    /// Wakes the writer only while it waits for lines: while it writes or gathers, a signal costs no wake-up.
+    private let control = WorkerThreadControl()
 
     func put(_ line: [UInt8]) {
-        let wakeWriter = state.withLock { state -> Bool in
+        let queued = state.withLock { state -> Bool in
             guard !state.closed else { return false }
             state.bytes.append(contentsOf: line)
-            defer { state.writerWaiting = false }
-            return state.writerWaiting
+            return true
         }
-        if wakeWriter { wake.signal() }
+        if queued { control.signal() }
     }
 
     /// Swaps the queued lines into `buffer` (empty, its capacity goes to the queue), waiting for
     /// some when there are none. Returns false once the queue is closed and empty.
     func take(into buffer: inout [UInt8]) -> Bool {
-        while true {
-            let taken = state.withLock { state -> Bool? in
-                if !state.bytes.isEmpty {
-                    swap(&state.bytes, &buffer)
-                    return true
-                }
-                if state.closed { return false }
-                state.writerWaiting = true
-                return nil
-            }
-            if let taken { return taken }
-            wake.wait()
+        control.wait { state.withLock { !$0.bytes.isEmpty || $0.closed } }
+        return state.withLock { state in
+            if state.bytes.isEmpty { return false }
+            swap(&state.bytes, &buffer)
+            return true
         }
     }
 
+    /// Closes the queue and waits until the writer has written what was queued and ended.
     func close() async {
-        await withCheckedContinuation { continuation in
-            let (done, wakeWriter) = state.withLock { state -> (Bool, Bool) in
-                state.closed = true
-                defer { state.writerWaiting = false }
-                if state.finished { return (true, false) }
-                state.whenFinished = continuation
-                return (false, state.writerWaiting)
-            }
-            if wakeWriter { wake.signal() }
-            if done { continuation.resume() }
-        }
+        state.withLock { $0.closed = true }
+        control.signal()
+        await control.finished()
     }
 
+    /// Called by the writer thread as it ends.
     func finished() {
-        let continuation = state.withLock { state -> CheckedContinuation<Void, Never>? in
-            state.finished = true
-            defer { state.whenFinished = nil }
-            return state.whenFinished
-        }
-        continuation?.resume()
+        control.threadEnded()
     }
 }

@@ -1,9 +1,9 @@
 import Foundation
 import Synchronization
 
-/// What one of the store's own threads shares with its callers: a condition that wakes it when there is work (or
-/// it is closed), and its end, which `close()` waits for.
-final class WorkerThreadControl: Sendable {
+/// What a worker thread of its own (the store's writer and checkpointer, the host's audit writer) shares with its
+/// callers: a condition that wakes it when there is work (or it is closed), and its end, which `close()` waits for.
+package final class WorkerThreadControl: Sendable {
     private struct Exit {
         var finished = false
         var waiters: [CheckedContinuation<Void, Never>] = []
@@ -12,8 +12,10 @@ final class WorkerThreadControl: Sendable {
     private let wake = NSCondition()
     private let exit = Mutex(Exit())
 
+    package init() {}
+
     /// Wakes the thread if it waits; call after changing what its `ready` test reads.
-    func signal() {
+    package func signal() {
         wake.lock()
         wake.signal()
         wake.unlock()
@@ -21,7 +23,7 @@ final class WorkerThreadControl: Sendable {
 
     /// On the thread: sleeps until `ready()` is true. It is tested under the condition's lock, which `signal()`
     /// takes too, so no signal falls between a test and the sleep.
-    func wait(until ready: () -> Bool) {
+    package func wait(until ready: () -> Bool) {
         wake.lock()
         while !ready() {
             wake.wait()
@@ -30,7 +32,7 @@ final class WorkerThreadControl: Sendable {
     }
 
     /// On the thread, last: it has ended, and whoever waits in ``finished()`` goes on.
-    func threadEnded() {
+    package func threadEnded() {
         let waiters = exit.withLock { exit in
             exit.finished = true
             defer { exit.waiters = [] }
@@ -40,7 +42,7 @@ final class WorkerThreadControl: Sendable {
     }
 
     /// Waits until the thread has ended.
-    func finished() async {
+    package func finished() async {
         await withCheckedContinuation { continuation in
             let done = exit.withLock { exit in
                 if exit.finished { return true }
