@@ -254,7 +254,6 @@ public final class AuditLog: Sendable {
     /// when the queue is closed, writes and syncs the rest and returns.
     private static func writeLines(from queue: LineQueue, to fd: Int32, logger: Logger) {
         ThreadName.setCurrent("gz-audit-log")
-        let (seconds, attoseconds) = syncInterval.components
         var buffer: [UInt8] = []
         var open = true
         while open {
@@ -268,10 +267,7 @@ public final class AuditLog: Sendable {
             fdatasync(fd)
             // A burst may have grown the buffer far beyond what a usual batch needs.
             if buffer.capacity > 1 << 20 { buffer = [] } else { buffer.removeAll(keepingCapacity: true) }
-            if open {
-                var pause = timespec(tv_sec: Int(seconds), tv_nsec: Int(attoseconds / 1_000_000_000))
-                nanosleep(&pause, nil)
-            }
+            if open { WorkerThreadControl.pause(for: syncInterval) }
         }
     }
 

@@ -109,12 +109,7 @@ final class Checkpointer: Sendable {
             } catch {
                 report(error)
             }
-            let rest = Self.interval - (ContinuousClock.now - started)
-            if rest > .zero {
-                let (seconds, attoseconds) = rest.components
-                var time = timespec(tv_sec: Int(seconds), tv_nsec: Int(attoseconds / 1_000_000_000))
-                nanosleep(&time, nil)
-            }
+            WorkerThreadControl.pause(for: Self.interval - (ContinuousClock.now - started))
         }
         try? queue?.close()
         control.threadEnded()

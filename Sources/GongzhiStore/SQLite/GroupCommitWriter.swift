@@ -4,7 +4,7 @@ import Logging
 import Synchronization
 
 /// The single writer of an SQLite store: a thread of its own that takes the transactions callers submitted while
-/// it wrote the previous batch, applies them in one SQLite transaction (a savepoint per logical transaction),
+/// it wrote the previous batch, applies them in one SQLite transaction (a savepoint for each one of several writes),
 /// commits once, and only then answers the callers, so that many concurrent commits share one fsync and an answer
 /// implies durability.
 ///

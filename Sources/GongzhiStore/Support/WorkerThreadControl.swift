@@ -31,6 +31,14 @@ package final class WorkerThreadControl: Sendable {
         wake.unlock()
     }
 
+    /// On the thread: sleeps for `duration` without waking for signals (a thread that gathers work meanwhile).
+    package static func pause(for duration: Duration) {
+        guard duration > .zero else { return }
+        let (seconds, attoseconds) = duration.components
+        var time = timespec(tv_sec: Int(seconds), tv_nsec: Int(attoseconds / 1_000_000_000))
+        nanosleep(&time, nil)
+    }
+
     /// On the thread, last: it has ended, and whoever waits in ``finished()`` goes on.
     package func threadEnded() {
         let waiters = exit.withLock { exit in
