@@ -105,14 +105,8 @@ final class RecentChangesTests: StoreTestCase {
         try await reopened.create(draft("e"))
         let next = try await reopened.changes(after: 5, kind: nil, limit: 10)
         XCTAssertEqual(next.map(\.object.id), ["e"])
-        let selected = try await reopened.list(
-            kind: "grid",
-            labels: [.equals("zone", "east")],
-            parent: nil,
-            pageSize: 10,
-            after: nil
-        )
-        XCTAssertEqual(selected.objects.map(\.id), ["c"])
+        let selected = try await reopened.listAll(kind: "grid", labels: [.equals("zone", "east")])
+        XCTAssertEqual(selected.map(\.id), ["c"])
     }
 
     /// A database written by version 1 of the schema (labels indexed twice, tables with rowids) is migrated with
@@ -154,8 +148,8 @@ final class RecentChangesTests: StoreTestCase {
         )
         XCTAssertEqual(west.objects.map(\.id), ["g2"])
         XCTAssertEqual(west.revision, 2)
-        let children = try await migrated.list(kind: "grid", labels: [], parent: "c1", pageSize: 10, after: nil)
-        XCTAssertEqual(children.objects.map(\.id), ["g2"])
+        let children = try await migrated.listAll(kind: "grid", parent: "c1")
+        XCTAssertEqual(children.map(\.id), ["g2"])
         let history = try await migrated.changes(after: 0, kind: "grid", limit: 10)
         XCTAssertEqual(history.map(\.object.id), ["g1", "g2"])
         // Relabelled after the migration: the old label row is gone, the new one found.
@@ -163,22 +157,10 @@ final class RecentChangesTests: StoreTestCase {
             StoredObjectDraft(kind: "grid", id: "g1", labels: ["zone": "west"], owner: "host", data: [9]),
             expectedRevision: 1
         )
-        let westAfter = try await migrated.list(
-            kind: "grid",
-            labels: [.equals("zone", "west")],
-            parent: nil,
-            pageSize: 10,
-            after: nil
-        )
-        XCTAssertEqual(westAfter.objects.map(\.id), ["g1", "g2"])
-        let east = try await migrated.list(
-            kind: "grid",
-            labels: [.equals("zone", "east")],
-            parent: nil,
-            pageSize: 10,
-            after: nil
-        )
-        XCTAssertEqual(east.objects, [])
+        let westAfter = try await migrated.listAll(kind: "grid", labels: [.equals("zone", "west")])
+        XCTAssertEqual(westAfter.map(\.id), ["g1", "g2"])
+        let east = try await migrated.listAll(kind: "grid", labels: [.equals("zone", "east")])
+        XCTAssertEqual(east, [])
         try await migrated.close()
     }
 
