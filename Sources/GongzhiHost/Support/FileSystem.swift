@@ -1,3 +1,5 @@
+import GongzhiStore
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -158,9 +160,7 @@ func parentDirectory(of path: String) -> String {
 
 /// Wall-clock milliseconds since the Unix epoch.
 func wallClockMilliseconds() -> Int64 {
-    var now = timespec()
-    clock_gettime(CLOCK_REALTIME, &now)
-    return Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000
+    WallClock.milliseconds()
 }
 
 /// Random bytes from the kernel (getrandom), for tokens.

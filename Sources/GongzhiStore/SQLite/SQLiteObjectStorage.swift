@@ -122,7 +122,7 @@ public final class SQLiteObjectStorage: ObjectStorage {
     /// The current time in milliseconds since 1970.
     @Sendable
     public static func systemTimeMilliseconds() -> Int64 {
-        Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))
+        WallClock.milliseconds()
     }
 
     // MARK: Reads

@@ -5,11 +5,16 @@ import Musl
 #endif
 
 /// The system's wall clock, read without Foundation.
-enum WallClock {
+package enum WallClock {
     /// Microseconds since 1970.
-    static func microseconds() -> Int64 {
+    package static func microseconds() -> Int64 {
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
         return Int64(now.tv_sec) * 1_000_000 + Int64(now.tv_nsec) / 1000
+    }
+
+    /// Milliseconds since 1970, rounded down.
+    package static func milliseconds() -> Int64 {
+        microseconds() / 1000
     }
 }
