@@ -19,7 +19,7 @@ struct StoreBench: AsyncParsableCommand {
     static func main() async {
         // Swift concurrency on NIO's event loops, as in gongzhi-echo: a call resumes on the thread that read its
         // response. Must happen before any other task starts.
-        _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+        _ = EventLoopExecutor.install()
         await main(nil)
     }
 }
