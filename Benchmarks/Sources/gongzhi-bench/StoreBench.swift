@@ -117,7 +117,7 @@ struct StoreMeasurement: Sendable {
     var getsAdmin: [StorePhase] = []
     var getsClient: [StorePhase] = []
     /// The bare unary echo round trip on this machine, measured just before the gets.
-    var echo: EchoReference?
+    var echo: ClientReport?
     var listAdmin: StorePhase?
     var listClient: StorePhase?
     var listKind: StorePhase?
@@ -136,42 +136,28 @@ struct StoreMeasurement: Sendable {
     var notes: [String] = []
 }
 
-/// What `gongzhi-echo bench-client` printed: one connection, one call in flight.
-struct EchoReference: Decodable, Sendable {
-    var calls: Int
-    var callsPerSec: Double
-    var p50Us: Double
-    var p99Us: Double
-}
-
-/// Runs `gongzhi-echo-server` on a socket under `root` and measures it with `gongzhi-echo bench-client`.
-private func measureEcho(_ binaries: StoreBinaries, root: String, logsDir: String) throws -> EchoReference {
+/// Runs `gongzhi-echo-server` on a socket under `root` and measures it with `gongzhi-echo bench-client`: one
+/// connection, one call in flight.
+private func measureEcho(_ binaries: StoreBinaries, root: String, logsDir: String) throws -> ClientReport {
     for path in [binaries.echoServer, binaries.echoClient] where !FileManager.default.isExecutableFile(atPath: path) {
         throw BenchFailure("\(path) is not an executable file")
     }
     let socket = "\(root)/echo.sock"
     let server = try Child(
         [binaries.echoServer, "serve", "--socket", socket, "--log-level", "warning"],
-        logPath: "\(logsDir)/store-echo-server.log",
-        collectOutput: false
+        logPath: "\(logsDir)/store-echo-server.log"
     )
     defer { server.stop() }
-    let deadline = Date().addingTimeInterval(10)
-    while !FileManager.default.fileExists(atPath: socket) {
-        guard server.isRunning, Date() < deadline else { throw BenchFailure("the echo server did not start") }
-        Thread.sleep(forTimeInterval: 0.05)
+    guard let output = server.output, output.waitForLine("READY", timeout: 10) else {
+        throw BenchFailure(server.failureReason("the echo server never printed READY"))
     }
-    let output = try runToCompletion(
-        [binaries.echoClient, "bench-client", "--socket", socket, "--calls", "20000", "--concurrency", "1"],
-        logPath: "\(logsDir)/store-echo-client.log",
-        timeout: 120
+    return try ClientReport.parse(
+        try runToCompletion(
+            [binaries.echoClient, "bench-client", "--socket", socket, "--calls", "20000", "--concurrency", "1"],
+            logPath: "\(logsDir)/store-echo-client.log",
+            timeout: 120
+        )
     )
-    guard let line = output.split(whereSeparator: \.isNewline).last(where: { $0.hasPrefix("{") }) else {
-        throw BenchFailure("the echo client printed no JSON line")
-    }
-    let decoder = JSONDecoder()
-    decoder.keyDecodingStrategy = .convertFromSnakeCase
-    return try decoder.decode(EchoReference.self, from: Data(line.utf8))
 }
 
 /// The 1-minute load average, from `/proc/loadavg`.
@@ -365,7 +351,7 @@ private func runStoreSteps(
     do {
         let echo = try measureEcho(binaries, root: root, logsDir: logsDir)
         result.echo = echo
-        progress("  echo: p50 \(fixed(echo.p50Us, places: 1)) µs, p99 \(fixed(echo.p99Us, places: 1)) µs")
+        progress("  echo: p50 \(fixed(echo.p50Micros, places: 1)) µs, p99 \(fixed(echo.p99Micros, places: 1)) µs")
     } catch {
         result.notes.append("the bare echo round trip was not measured: \(error)")
     }
@@ -513,7 +499,7 @@ func renderStoreTables(_ result: StoreMeasurement) -> String {
     if let echo = result.echo {
         row([
             "for reference: a bare unary echo (gongzhi-echo, no host, no store), \(grouped(echo.calls)) calls", "1",
-            rate(echo.callsPerSec), micros(echo.p50Us), micros(echo.p99Us), "—", "—", "—", "—",
+            rate(echo.callsPerSecond), micros(echo.p50Micros), micros(echo.p99Micros), "—", "—", "—", "—",
         ])
     }
 
@@ -590,7 +576,7 @@ func renderStoreTables(_ result: StoreMeasurement) -> String {
                 "; \(microseconds($0.p99Us)) µs with a client token: "
                     + verdict($0.p99Us <= StoreTargets.getP99Micros)
             } ?? "")
-            + (result.echo.map { "; a bare echo round trip here: p99 \(microseconds($0.p99Us)) µs" } ?? "")
+            + (result.echo.map { "; a bare echo round trip here: p99 \(microseconds($0.p99Micros)) µs" } ?? "")
     )
     let watch = result.watch
     let millis2: (Double) -> String = { fixed($0 / 1000, places: 2) }
