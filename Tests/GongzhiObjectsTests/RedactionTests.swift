@@ -1,5 +1,6 @@
 import GongzhiObjects
 import GongzhiSchemas
+import GongzhiTestSupport
 import SwiftProtobuf
 import XCTest
 
@@ -20,25 +21,13 @@ final class SensitiveFieldsTests: XCTestCase {
 }
 
 final class RedactionTests: XCTestCase {
-    /// A small deterministic generator, so that a failure can be replayed.
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
-    func text(_ random: inout SplitMix, _ alphabet: String = "张王李赵社区0123456789abc ") -> String {
+    func text(_ random: inout SplitMix64, _ alphabet: String = "张王李赵社区0123456789abc ") -> String {
         let characters = Array(alphabet)
         let count = Int.random(in: 0...12, using: &random)
         return String((0..<count).map { _ in characters[Int.random(in: 0..<characters.count, using: &random)] })
     }
 
-    func resident(_ random: inout SplitMix) -> Gongzhi_Core_V1_Resident {
+    func resident(_ random: inout SplitMix64) -> Gongzhi_Core_V1_Resident {
         var resident = Gongzhi_Core_V1_Resident()
         resident.id = text(&random, "0123456789")
         resident.name = text(&random)
@@ -59,7 +48,7 @@ final class RedactionTests: XCTestCase {
     /// keeps everything else as it was.
     func testRedactedResidentsKeepEverythingButTheirSensitiveFields() throws {
         let sensitive = try XCTUnwrap(CoreKinds.all["Resident"]).sensitive
-        var random = SplitMix(state: 20_261_121)
+        var random = SplitMix64(seed: 20_261_121)
         for round in 0..<500 {
             let original = resident(&random)
             let bytes: Data = try original.serializedBytes()
