@@ -4,11 +4,20 @@
  * fsync of the log. Each writer thread has its own connection with a busy timeout; SQLite lets one writer in at
  * a time and the others wait in its busy handler.
  *
- *   sqlite-naive --db PATH --threads N --seconds S --warmup W --data-bytes B
+ *   sqlite-naive --db PATH --threads N --seconds S --warmup W --data-bytes B [--store-rows --batch K]
  *
  * The rows are those of the Gongzhi store's `objects` table: kind, id, revision, parent, owner, labels (a JSON
  * object, three labels), timestamps and B bytes of data. Creates completed during the first W seconds are not
  * counted; then for S seconds every completed create is. Prints one JSON line.
+ *
+ * With --store-rows and --batch K the program is instead the ceiling of the store's own design on this disk: one
+ * thread writes K creates per transaction (group commit, synchronous=FULL), and each create writes every row the
+ * store writes for it, in the store's tables (schema v2): the object, its three label index rows and its history
+ * row, and each transaction moves the revision in `meta`. The ids are those of 64 writers taking turns, as the
+ * store's benchmark makes them. As in the store, a second thread and connection copies the log into the database
+ * (a passive checkpoint at most every 50 ms), and the writer copies the rest itself between two transactions once
+ * the log is 4,000 pages long, so that the log starts again from its beginning. No RPC, no checks, no answers:
+ * SQLite's part of a durable create alone.
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -24,6 +33,12 @@
 
 static const char *db_path;
 static int data_bytes = 190;
+static int store_rows = 0;
+static int batch = 1;
+/* The store-rows mode's checkpoints: the log's length at the last one, and whether the writer is done. */
+static atomic_int log_frames;
+static atomic_int writing_done;
+enum { restart_frames = 4000 };
 static uint64_t measure_from;
 static uint64_t measure_until;
 static atomic_llong next_revision = 1;
@@ -88,32 +103,154 @@ static uint64_t percentile(const uint64_t *sorted, size_t count, double fraction
     return sorted[rank - 1];
 }
 
+/* One create's values: a fresh random payload, its id, parent and labels. */
+struct create {
+    unsigned char *data;
+    uint64_t seed;
+    int grid;
+    int registered;
+    char id[64], parent[64], labels[160];
+};
+
+static void next_create(struct create *c, int writer, long n) {
+    for (int i = 0; i < data_bytes; i++) {
+        c->seed = c->seed * 6364136223846793005ull + 1442695040888963407ull;
+        c->data[i] = (unsigned char)(c->seed >> 56);
+    }
+    c->grid = (int)((c->seed >> 20) % 100) + 100;
+    c->registered = (int)((c->seed >> 40) & 1);
+    snprintf(c->id, sizeof c->id, "n-%d-%ld", writer, n);
+    snprintf(c->parent, sizeof c->parent, "hh-%04d-%04ld", c->grid, n % 10000);
+    snprintf(c->labels, sizeof c->labels, "{\"community\":\"C-%02d\",\"grid\":\"G-%04d\",\"registered\":\"%s\"}",
+             c->grid / 10, c->grid, c->registered ? "yes" : "no");
+}
+
+static void record(struct worker *self, uint64_t started, uint64_t finished) {
+    if (finished >= measure_from && finished < measure_until) {
+        if (self->count == self->capacity) {
+            self->capacity = self->capacity ? self->capacity * 2 : 4096;
+            self->latencies = realloc(self->latencies, self->capacity * sizeof(uint64_t));
+            if (!self->latencies) fail("latencies", NULL);
+        }
+        self->latencies[self->count++] = finished - started;
+    }
+}
+
+static sqlite3_stmt *prepare(sqlite3 *db, const char *sql) {
+    sqlite3_stmt *statement = NULL;
+    if (sqlite3_prepare_v2(db, sql, -1, &statement, NULL) != SQLITE_OK) fail(sql, db);
+    return statement;
+}
+
+static void step_done(sqlite3 *db, sqlite3_stmt *statement) {
+    if (sqlite3_step(statement) != SQLITE_DONE) fail("step", db);
+    sqlite3_reset(statement);
+}
+
+/* A passive checkpoint on `db`; records the log's length, or 0 once all of it is copied. */
+static void checkpoint(sqlite3 *db) {
+    int frames = 0, copied = 0;
+    if (sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, &frames, &copied) == SQLITE_OK) {
+        atomic_store(&log_frames, frames == copied ? 0 : frames);
+    }
+}
+
+static void *run_checkpointer(void *argument) {
+    (void)argument;
+    sqlite3 *db = open_connection();
+    exec(db, "PRAGMA wal_autocheckpoint = 0");
+    while (!atomic_load(&writing_done)) {
+        checkpoint(db);
+        usleep(50000);
+    }
+    sqlite3_close(db);
+    return NULL;
+}
+
+/* The store's rows, K creates per transaction, on one connection (see the top of the file). */
+static void *run_store_rows(void *argument) {
+    struct worker *self = argument;
+    sqlite3 *db = open_connection();
+    exec(db, "PRAGMA wal_autocheckpoint = 16000");
+    pthread_t checkpointer;
+    if (pthread_create(&checkpointer, NULL, run_checkpointer, NULL) != 0) fail("pthread_create", NULL);
+    sqlite3_stmt *begin = prepare(db, "BEGIN IMMEDIATE");
+    sqlite3_stmt *commit = prepare(db, "COMMIT");
+    sqlite3_stmt *object = prepare(db, "INSERT INTO objects (kind, id, revision, parent, owner, labels, created_at,"
+                                       " updated_at, data) VALUES ('Resident', ?1, ?2, ?3, 'host', ?4, ?5, ?5, ?6)"
+                                       " ON CONFLICT (kind, id) DO NOTHING");
+    sqlite3_stmt *label = prepare(db, "INSERT INTO labels (kind, key, value, id) VALUES ('Resident', ?, ?, ?)");
+    sqlite3_stmt *history = prepare(db, "INSERT INTO history (revision, position, type, kind, id, parent, owner,"
+                                        " labels, created_at, updated_at, data, committed_at) VALUES"
+                                        " (?1, 0, 1, 'Resident', ?2, ?3, 'host', ?4, ?5, ?5, ?6, ?5)");
+    sqlite3_stmt *meta = prepare(db, "UPDATE meta SET revision = ?");
+    unsigned char *data = malloc((size_t)data_bytes);
+    if (!data) fail("data", NULL);
+    struct create create = {.data = data, .seed = 0x9E3779B97F4A7C15ull};
+    char value[16];
+    long revision = 0;
+    for (long n = 0;;) {
+        uint64_t started = now_ns();
+        if (started >= measure_until) break;
+        step_done(db, begin);
+        int64_t now = wall_ms();
+        for (int k = 0; k < batch; k++, n++) {
+            next_create(&create, (int)(n % 64), n / 64);
+            revision++;
+            sqlite3_bind_text(object, 1, create.id, -1, SQLITE_STATIC);
+            sqlite3_bind_int64(object, 2, revision);
+            sqlite3_bind_text(object, 3, create.parent, -1, SQLITE_STATIC);
+            sqlite3_bind_text(object, 4, create.labels, -1, SQLITE_STATIC);
+            sqlite3_bind_int64(object, 5, now);
+            sqlite3_bind_blob(object, 6, data, data_bytes, SQLITE_STATIC);
+            step_done(db, object);
+            const char *keys[3] = {"community", "grid", "registered"};
+            for (int l = 0; l < 3; l++) {
+                if (l == 0) snprintf(value, sizeof value, "C-%02d", create.grid / 10);
+                if (l == 1) snprintf(value, sizeof value, "G-%04d", create.grid);
+                if (l == 2) snprintf(value, sizeof value, "%s", create.registered ? "yes" : "no");
+                sqlite3_bind_text(label, 1, keys[l], -1, SQLITE_STATIC);
+                sqlite3_bind_text(label, 2, value, -1, SQLITE_TRANSIENT);
+                sqlite3_bind_text(label, 3, create.id, -1, SQLITE_STATIC);
+                step_done(db, label);
+            }
+            sqlite3_bind_int64(history, 1, revision);
+            sqlite3_bind_text(history, 2, create.id, -1, SQLITE_STATIC);
+            sqlite3_bind_text(history, 3, create.parent, -1, SQLITE_STATIC);
+            sqlite3_bind_text(history, 4, create.labels, -1, SQLITE_STATIC);
+            sqlite3_bind_int64(history, 5, now);
+            sqlite3_bind_blob(history, 6, data, data_bytes, SQLITE_STATIC);
+            step_done(db, history);
+        }
+        sqlite3_bind_int64(meta, 1, revision);
+        step_done(db, meta);
+        step_done(db, commit);
+        uint64_t finished = now_ns();
+        for (int k = 0; k < batch; k++) record(self, started, finished);
+        if (atomic_load(&log_frames) >= restart_frames) checkpoint(db);
+    }
+    atomic_store(&writing_done, 1);
+    pthread_join(checkpointer, NULL);
+    free(data);
+    sqlite3_stmt *statements[] = {begin, commit, object, label, history, meta};
+    for (size_t i = 0; i < sizeof statements / sizeof *statements; i++) sqlite3_finalize(statements[i]);
+    sqlite3_close(db);
+    return NULL;
+}
+
 static void *run_worker(void *argument) {
     struct worker *self = argument;
     sqlite3 *db = open_connection();
-    sqlite3_stmt *insert = NULL;
-    if (sqlite3_prepare_v2(db,
-                           "INSERT INTO objects (kind, id, revision, parent, owner, labels, created_at, updated_at,"
-                           " data) VALUES ('Resident', ?, ?, ?, 'host', ?, ?, ?, ?)",
-                           -1, &insert, NULL) != SQLITE_OK) {
-        fail("prepare", db);
-    }
+    sqlite3_stmt *insert = prepare(db, "INSERT INTO objects (kind, id, revision, parent, owner, labels, created_at,"
+                                       " updated_at, data) VALUES ('Resident', ?, ?, ?, 'host', ?, ?, ?, ?)");
     unsigned char *data = malloc((size_t)data_bytes);
     if (!data) fail("data", NULL);
-    uint64_t seed = 0x9E3779B97F4A7C15ull * (uint64_t)(self->index + 1);
-    char id[64], parent[64], labels[160];
+    struct create create = {.data = data, .seed = 0x9E3779B97F4A7C15ull * (uint64_t)(self->index + 1)};
+    const char *id = create.id, *parent = create.parent, *labels = create.labels;
     for (long n = 0;; n++) {
         uint64_t started = now_ns();
         if (started >= measure_until) break;
-        for (int i = 0; i < data_bytes; i++) {
-            seed = seed * 6364136223846793005ull + 1442695040888963407ull;
-            data[i] = (unsigned char)(seed >> 56);
-        }
-        int grid = (int)((seed >> 20) % 100) + 100;
-        snprintf(id, sizeof id, "n-%d-%ld", self->index, n);
-        snprintf(parent, sizeof parent, "hh-%04d-%04ld", grid, n % 10000);
-        snprintf(labels, sizeof labels, "{\"community\":\"C-%02d\",\"grid\":\"G-%04d\",\"registered\":\"%s\"}",
-                 grid / 10, grid, (seed >> 40) & 1 ? "yes" : "no");
+        next_create(&create, self->index, n);
         int64_t now = wall_ms();
         sqlite3_bind_text(insert, 1, id, -1, SQLITE_STATIC);
         sqlite3_bind_int64(insert, 2, atomic_fetch_add(&next_revision, 1));
@@ -134,15 +271,7 @@ static void *run_worker(void *argument) {
             fprintf(stderr, "sqlite-naive: insert: %s\n", sqlite3_errmsg(db));
             continue;
         }
-        uint64_t finished = now_ns();
-        if (finished >= measure_from && finished < measure_until) {
-            if (self->count == self->capacity) {
-                self->capacity = self->capacity ? self->capacity * 2 : 4096;
-                self->latencies = realloc(self->latencies, self->capacity * sizeof(uint64_t));
-                if (!self->latencies) fail("latencies", NULL);
-            }
-            self->latencies[self->count++] = finished - started;
-        }
+        record(self, started, now_ns());
     }
     free(data);
     sqlite3_finalize(insert);
@@ -151,7 +280,8 @@ static void *run_worker(void *argument) {
 }
 
 static void usage(void) {
-    fprintf(stderr, "usage: sqlite-naive --db PATH [--threads N] [--seconds S] [--warmup W] [--data-bytes B]\n");
+    fprintf(stderr, "usage: sqlite-naive --db PATH [--threads N] [--seconds S] [--warmup W] [--data-bytes B]"
+                    " [--store-rows --batch K]\n");
     exit(2);
 }
 
@@ -159,24 +289,52 @@ int main(int argc, char **argv) {
     int threads = 64;
     double seconds = 10, warmup = 2;
     for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--store-rows")) {
+            store_rows = 1;
+            continue;
+        }
         if (i + 1 >= argc) usage();
-        if (!strcmp(argv[i], "--db")) db_path = argv[++i];
+        if (!strcmp(argv[i], "--batch")) batch = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--db")) db_path = argv[++i];
         else if (!strcmp(argv[i], "--threads")) threads = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--seconds")) seconds = atof(argv[++i]);
         else if (!strcmp(argv[i], "--warmup")) warmup = atof(argv[++i]);
         else if (!strcmp(argv[i], "--data-bytes")) data_bytes = atoi(argv[++i]);
         else usage();
     }
-    if (!db_path || threads < 1 || seconds <= 0 || warmup < 0 || data_bytes < 0) usage();
+    if (!db_path || threads < 1 || seconds <= 0 || warmup < 0 || data_bytes < 0 || batch < 1) usage();
+    if (store_rows) threads = 1;
+    if (batch > 1 && !store_rows) usage();
 
     sqlite3 *setup = open_connection();
     exec(setup, "PRAGMA journal_mode = WAL");
-    exec(setup,
-         "CREATE TABLE IF NOT EXISTS objects ("
-         " kind TEXT NOT NULL, id TEXT NOT NULL, revision INTEGER NOT NULL, parent TEXT NOT NULL,"
-         " owner TEXT NOT NULL, labels TEXT NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,"
-         " data BLOB, PRIMARY KEY (kind, id)) STRICT");
-    exec(setup, "DELETE FROM objects");
+    if (store_rows) {
+        /* The store's schema v2 (Sources/GongzhiStore/SQLite/SQLiteSchema.swift). */
+        exec(setup,
+             "DROP TABLE IF EXISTS objects; DROP TABLE IF EXISTS labels; DROP TABLE IF EXISTS history;"
+             " DROP TABLE IF EXISTS meta;"
+             "CREATE TABLE objects (kind TEXT NOT NULL, id TEXT NOT NULL, revision INTEGER NOT NULL,"
+             " parent TEXT NOT NULL, owner TEXT NOT NULL, labels TEXT NOT NULL, created_at INTEGER NOT NULL,"
+             " updated_at INTEGER NOT NULL, data BLOB, PRIMARY KEY (kind, id)) STRICT, WITHOUT ROWID;"
+             "CREATE INDEX objects_by_parent ON objects (kind, parent, id);"
+             "CREATE TABLE labels (kind TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, id TEXT NOT NULL,"
+             " PRIMARY KEY (kind, key, value, id)) STRICT, WITHOUT ROWID;"
+             "CREATE TABLE history (revision INTEGER NOT NULL, position INTEGER NOT NULL, type INTEGER NOT NULL,"
+             " kind TEXT NOT NULL, id TEXT NOT NULL, parent TEXT NOT NULL, owner TEXT NOT NULL,"
+             " labels TEXT NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, data BLOB,"
+             " committed_at INTEGER NOT NULL, PRIMARY KEY (revision, position)) STRICT, WITHOUT ROWID;"
+             "CREATE INDEX history_by_kind ON history (kind, revision, position);"
+             "CREATE TABLE meta (singleton INTEGER PRIMARY KEY CHECK (singleton = 0),"
+             " revision INTEGER NOT NULL, compacted_before INTEGER NOT NULL) STRICT;"
+             "INSERT INTO meta (singleton, revision, compacted_before) VALUES (0, 0, 1);");
+    } else {
+        exec(setup,
+             "CREATE TABLE IF NOT EXISTS objects ("
+             " kind TEXT NOT NULL, id TEXT NOT NULL, revision INTEGER NOT NULL, parent TEXT NOT NULL,"
+             " owner TEXT NOT NULL, labels TEXT NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,"
+             " data BLOB, PRIMARY KEY (kind, id)) STRICT");
+        exec(setup, "DELETE FROM objects");
+    }
 
     uint64_t start = now_ns();
     measure_from = start + (uint64_t)(warmup * 1e9);
@@ -185,7 +343,8 @@ int main(int argc, char **argv) {
     if (!workers) fail("workers", NULL);
     for (int i = 0; i < threads; i++) {
         workers[i].index = i;
-        if (pthread_create(&workers[i].thread, NULL, run_worker, &workers[i]) != 0) fail("pthread_create", NULL);
+        if (pthread_create(&workers[i].thread, NULL, store_rows ? run_store_rows : run_worker, &workers[i]) != 0)
+            fail("pthread_create", NULL);
     }
     size_t total = 0;
     long busy = 0, failures = 0;
@@ -209,10 +368,10 @@ int main(int argc, char **argv) {
     getrusage(RUSAGE_SELF, &usage);
     double cpu = (double)(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
                  (double)(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
-    printf("{\"phase\":\"naive\",\"connections\":%d,\"calls\":%zu,\"seconds\":%.3f,\"per_sec\":%.1f,"
+    printf("{\"phase\":\"%s\",\"batch\":%d,\"connections\":%d,\"calls\":%zu,\"seconds\":%.3f,\"per_sec\":%.1f,"
            "\"p50_us\":%.1f,\"p99_us\":%.1f,\"p999_us\":%.1f,\"max_us\":%.1f,\"failures\":%ld,"
            "\"busy_retries\":%ld,\"data_bytes_avg\":%d,\"client_cpu_seconds\":%.3f}\n",
-           threads, total, seconds, (double)total / seconds, percentile(all, total, 0.50) / 1e3,
+           store_rows ? "store-rows" : "naive", batch, threads, total, seconds, (double)total / seconds, percentile(all, total, 0.50) / 1e3,
            percentile(all, total, 0.99) / 1e3, percentile(all, total, 0.999) / 1e3,
            total ? all[total - 1] / 1e3 : 0.0, failures, busy, data_bytes, cpu);
     free(all);

@@ -1,57 +1,81 @@
 import GongzhiRPC
 import GongzhiSchemas
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
 
-/// Measures unary echo calls on one connection: latency percentiles and throughput.
+/// Measures unary echo calls on one connection or several: latency percentiles and throughput.
 public enum EchoBenchmark {
     public struct Result: Sendable, Encodable {
         public var impl: String
         public var payload: Int
         public var concurrency: Int
+        public var connections: Int
         public var calls: Int
         public var p50_us: Double
         public var p99_us: Double
         public var calls_per_sec: Double
+        /// The CPU time (user and system) this process spent on the measured calls.
+        public var client_cpu_seconds: Double
     }
 
+    /// Makes `calls` echo calls with `concurrency` in flight, spread evenly over `channels` (the callers take them in
+    /// turn), after `warmup` calls that are not measured.
     public static func run(
-        channel: any RPCClientChannel,
+        channels: [any RPCClientChannel],
         payloadSize: Int,
         calls: Int,
         concurrency: Int,
         warmup: Int
     ) async throws -> Result {
-        let client = Gongzhi_Test_V1_EchoClient(channel: channel)
+        precondition(!channels.isEmpty, "the echo benchmark needs a channel to call through")
+        let clients = channels.map { Gongzhi_Test_V1_EchoClient(channel: $0) }
         var request = Gongzhi_Test_V1_EchoRequest()
         request.payload = Data(repeating: 0x5A, count: payloadSize)
         let message = request
 
-        try await runCalls(client, message, count: warmup, concurrency: concurrency, record: false)
+        try await runCalls(clients, message, count: warmup, concurrency: concurrency, record: false)
         let clock = ContinuousClock()
+        let cpuBefore = processCPUSeconds()
         let start = clock.now
-        var latencies = try await runCalls(client, message, count: calls, concurrency: concurrency, record: true)
+        var latencies = try await runCalls(clients, message, count: calls, concurrency: concurrency, record: true)
         let elapsed = clock.now - start
+        let cpu = processCPUSeconds() - cpuBefore
         latencies.sort()
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         return Result(
             impl: "gongzhi",
             payload: payloadSize,
             concurrency: concurrency,
+            connections: clients.count,
             calls: calls,
             p50_us: percentile(latencies, 0.50),
             p99_us: percentile(latencies, 0.99),
-            calls_per_sec: Double(calls) / seconds
+            calls_per_sec: Double(calls) / seconds,
+            client_cpu_seconds: cpu
         )
+    }
+
+    /// The CPU time, user and system, of this process so far.
+    private static func processCPUSeconds() -> Double {
+        var usage = rusage()
+        guard getrusage(RUSAGE_SELF.rawValue, &usage) == 0 else { return 0 }
+        func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
+        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
     }
 
     @discardableResult
     private static func runCalls(
-        _ client: Gongzhi_Test_V1_EchoClient,
+        _ clients: [Gongzhi_Test_V1_EchoClient],
         _ request: Gongzhi_Test_V1_EchoRequest,
         count: Int,
         concurrency: Int,
@@ -62,6 +86,7 @@ public enum EchoBenchmark {
         return try await withThrowingTaskGroup(of: [Double].self) { group in
             for worker in 0..<workers {
                 let share = count / workers + (worker < count % workers ? 1 : 0)
+                let client = clients[worker % clients.count]
                 group.addTask {
                     var latencies: [Double] = []
                     if record { latencies.reserveCapacity(share) }

@@ -64,25 +64,32 @@ extension EchoCommand {
     struct BenchClient: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "bench-client",
-            abstract: "Measure unary echo calls on one connection; prints one JSON line."
+            abstract: "Measure unary echo calls on one connection or several; prints one JSON line."
         )
 
         @OptionGroup var socket: SocketOption
         @Option(help: "Payload size in bytes.") var payload = 100
         @Option(help: "Measured calls.") var calls = 20_000
-        @Option(help: "Calls in flight at once.") var concurrency = 1
+        @Option(help: "Calls in flight at once, in all.") var concurrency = 1
+        @Option(help: "Connections to spread the calls in flight over.") var connections = 1
         @Option(help: "Calls before measuring.") var warmup = 1_000
 
+        func validate() throws {
+            guard connections >= 1, concurrency >= 1 else {
+                throw ValidationError("--connections and --concurrency must be at least 1")
+            }
+        }
+
         func run() async throws {
-            let client = RPCClient(socketPath: socket.socket)
+            let clients = (0..<connections).map { _ in RPCClient(socketPath: socket.socket) }
             let result = try await EchoBenchmark.run(
-                channel: socket.channel(client),
+                channels: clients.map { socket.channel($0) },
                 payloadSize: payload,
                 calls: calls,
                 concurrency: concurrency,
                 warmup: warmup
             )
-            await client.close()
+            for client in clients { await client.close() }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
             print(String(decoding: try encoder.encode(result), as: UTF8.self))

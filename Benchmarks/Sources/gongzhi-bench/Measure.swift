@@ -5,19 +5,25 @@ struct ClientReport: Decodable, Sendable {
     var impl: String
     var payload: Int
     var concurrency: Int
+    /// How many connections the calls were spread over, where the client says (`gongzhi-echo` does).
+    var connections: Int?
     var calls: Int
     var p50Micros: Double
     var p99Micros: Double
     var callsPerSecond: Double
+    /// The client's CPU time over the measured calls, where the client reports it (`gongzhi-echo` does).
+    var clientCPUSeconds: Double?
 
     enum CodingKeys: String, CodingKey {
         case impl
         case payload
         case concurrency
+        case connections
         case calls
         case p50Micros = "p50_us"
         case p99Micros = "p99_us"
         case callsPerSecond = "calls_per_sec"
+        case clientCPUSeconds = "client_cpu_seconds"
     }
 
     /// The median of each figure over several runs; nil if there are none.

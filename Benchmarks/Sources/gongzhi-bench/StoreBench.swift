@@ -57,6 +57,11 @@ struct StoreSettings: Sendable {
     /// The preloaded Residents are spread over this many grids, so that one grid's label matches 10,000 of them.
     var grids: Int { max(1, self.preload / 10_000) }
     var listExpected: Int { min(10_000, self.preload / self.grids) }
+    /// Creates per transaction of the store-rows ceiling: about what 64 closed-loop writers give the store's writer
+    /// (half of them wait for their answer while a batch is written), and a large batch.
+    static let storeRowsBatches = [32, 256]
+    /// Calls of the bare echo in the creates' shape: about as many as the creates' seconds would take at 20,000/s.
+    var writerEchoCalls: Int { max(10_000, Int(self.seconds * 20_000)) }
 }
 
 /// The one JSON line of `gongzhi-store-bench` and of the naive peer.
@@ -72,6 +77,8 @@ struct StorePhase: Decodable, Sendable {
     var maxUs: Double
     var failures: Int
     var busyRetries: Int?
+    /// Creates per transaction, for the store-rows ceiling.
+    var batch: Int?
     var clientCpuSeconds: Double?
     var dataBytesAvg: Double?
     var objects: Int?
@@ -113,11 +120,17 @@ struct StoreMeasurement: Sendable {
     var creates: StorePhase?
     var naiveConcurrent: StorePhase?
     var naiveSingle: StorePhase?
+    /// SQLite alone writing every row the store writes for a create, several creates per transaction, one for each
+    /// of `StoreSettings.storeRowsBatches`.
+    var storeRows: [StorePhase] = []
     var preload: StorePhase?
     var getsAdmin: [StorePhase] = []
     var getsClient: [StorePhase] = []
     /// The bare unary echo round trip on this machine, measured just before the gets.
     var echo: ClientReport?
+    /// Bare unary echo calls in the creates' shape (one connection per writer, one call each in flight), measured
+    /// after the creates: what the round trips alone cost on this machine.
+    var echoWriters: EchoReference?
     var listAdmin: StorePhase?
     var listClient: StorePhase?
     var listKind: StorePhase?
@@ -136,9 +149,22 @@ struct StoreMeasurement: Sendable {
     var notes: [String] = []
 }
 
-/// Runs `gongzhi-echo-server` on a socket under `root` and measures it with `gongzhi-echo bench-client`: one
-/// connection, one call in flight.
-private func measureEcho(_ binaries: StoreBinaries, root: String, logsDir: String) throws -> ClientReport {
+/// A bare echo measurement with the CPU the server and the client used for it.
+struct EchoReference: Sendable {
+    var report: ClientReport
+    var serverCores: Double?
+    var clientCores: Double?
+}
+
+/// Runs `gongzhi-echo-server` on a socket under `root` and measures it with `gongzhi-echo bench-client`: `calls`
+/// calls over `connections` connections, one call in flight on each.
+private func measureEcho(
+    _ binaries: StoreBinaries,
+    root: String,
+    logsDir: String,
+    connections: Int = 1,
+    calls: Int = 20_000
+) throws -> EchoReference {
     for path in [binaries.echoServer, binaries.echoClient] where !FileManager.default.isExecutableFile(atPath: path) {
         throw BenchFailure("\(path) is not an executable file")
     }
@@ -151,13 +177,25 @@ private func measureEcho(_ binaries: StoreBinaries, root: String, logsDir: Strin
     guard let output = server.output, output.waitForLine("READY", timeout: 10) else {
         throw BenchFailure(server.failureReason("the echo server never printed READY"))
     }
-    return try ClientReport.parse(
+    let serverBefore = cpuMicroseconds(pid: server.pid)
+    let started = Date()
+    let report = try ClientReport.parse(
         try runToCompletion(
-            [binaries.echoClient, "bench-client", "--socket", socket, "--calls", "20000", "--concurrency", "1"],
-            logPath: "\(logsDir)/store-echo-client.log",
+            [
+                binaries.echoClient, "bench-client", "--socket", socket, "--calls", String(calls), "--concurrency",
+                String(connections), "--connections", String(connections),
+            ],
+            logPath: "\(logsDir)/store-echo-client-\(connections).log",
             timeout: 120
         )
     )
+    // The server's CPU over the client's whole run (its warm-up too), the client's over the measured calls.
+    let wall = Date().timeIntervalSince(started)
+    let serverCores = serverBefore.flatMap { before in
+        cpuMicroseconds(pid: server.pid).map { ($0 - before) / 1e6 / wall }
+    }
+    let clientCores = report.clientCPUSeconds.map { $0 / (Double(report.calls) / report.callsPerSecond) }
+    return EchoReference(report: report, serverCores: serverCores, clientCores: clientCores)
 }
 
 /// The 1-minute load average, from `/proc/loadavg`.
@@ -338,6 +376,39 @@ private func runStoreSteps(
         if threads == 1 { result.naiveSingle = phase } else { result.naiveConcurrent = phase }
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: database + suffix) }
     }
+    // SQLite alone writing the store's own rows with group commit: the ceiling of this design on this disk.
+    for batch in StoreSettings.storeRowsBatches {
+        let database = "\(root)/store-rows-\(batch).sqlite"
+        if let phase = step(
+            "sqlite-store-rows-\(batch)",
+            [
+                binaries.naive, "--db", database, "--store-rows", "--batch", String(batch), "--seconds", seconds,
+                "--warmup", warmup, "--data-bytes", dataBytes,
+            ],
+            isStore: true
+        ) {
+            result.storeRows.append(phase)
+        }
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: database + suffix) }
+    }
+
+    do {
+        let echo = try measureEcho(
+            binaries,
+            root: root,
+            logsDir: logsDir,
+            connections: settings.writers,
+            calls: settings.writerEchoCalls
+        )
+        result.echoWriters = echo
+        progress(
+            "  echo over \(settings.writers) connections: \(grouped(Int(echo.report.callsPerSecond)))/s, "
+                + "p99 \(fixed(echo.report.p99Micros, places: 1)) µs, server "
+                + "\(echo.serverCores.map { fixed($0, places: 2) } ?? "n/a") cores"
+        )
+    } catch {
+        result.notes.append("the bare echo over \(settings.writers) connections was not measured: \(error)")
+    }
 
     // 2. The preload, then gets.
     result.preload = step(
@@ -349,7 +420,7 @@ private func runStoreSteps(
     )
     guard result.preload != nil else { return result }
     do {
-        let echo = try measureEcho(binaries, root: root, logsDir: logsDir)
+        let echo = try measureEcho(binaries, root: root, logsDir: logsDir).report
         result.echo = echo
         progress("  echo: p50 \(fixed(echo.p50Micros, places: 1)) µs, p99 \(fixed(echo.p99Micros, places: 1)) µs")
     } catch {
@@ -435,7 +506,10 @@ func renderStoreTables(_ result: StoreMeasurement) -> String {
     func cores(_ value: Double?) -> String { value.map { fixed($0, places: 2) } ?? "n/a" }
 
     let window = "\(fixed(settings.seconds, places: 0)) s after \(fixed(settings.warmup, places: 0)) s of warm-up"
-    lines.append("Creates, each answered once committed, \(window); ratios are ours over the row's creates/s:")
+    lines.append(
+        "Creates, each answered once committed, \(window); ratios are ours over the row's creates/s (calls/s for the "
+            + "echo, whose calls in the creates' shape carry no store work):"
+    )
     lines.append("")
     header([
         "Store", "Writers", "creates/s", "p50 µs", "p99 µs", "p99.9 µs", "ours/this", "store process cores",
@@ -455,6 +529,21 @@ func renderStoreTables(_ result: StoreMeasurement) -> String {
             name, writers, rate(phase?.perSec), micros(phase?.p50Us), micros(phase?.p99Us), micros(phase?.p999Us),
             index == 0 ? "—" : ratio(ours, phase?.perSec), cores(phase?.hostCores),
             index == 0 ? cores(phase?.clientCores) : "—",
+        ])
+    }
+    for phase in result.storeRows {
+        row([
+            "SQLite alone, the store's rows (object, 3 labels, history), \(phase.batch ?? 0) creates per transaction",
+            "1 thread", rate(phase.perSec), micros(phase.p50Us), micros(phase.p99Us), micros(phase.p999Us),
+            ratio(ours, phase.perSec), cores(phase.hostCores), "—",
+        ])
+    }
+    if let echo = result.echoWriters {
+        row([
+            "for reference: a bare unary echo (gongzhi-echo, no host, no store), \(grouped(echo.report.calls)) calls",
+            "\(echo.report.connections ?? settings.writers) connections", rate(echo.report.callsPerSecond),
+            micros(echo.report.p50Micros), micros(echo.report.p99Micros), "—", ratio(ours, echo.report.callsPerSecond),
+            cores(echo.serverCores), cores(echo.clientCores),
         ])
     }
 
@@ -564,7 +653,11 @@ func renderStoreTables(_ result: StoreMeasurement) -> String {
         "- Creates ≥ \(grouped(Int(StoreTargets.createsPerSecond)))/s with \(settings.writers) writers: "
             + "\(figure(ours, perSecond, "/s")): \(verdict(ours.map { $0 >= StoreTargets.createsPerSecond }))"
             + " (naive SQLite: \(figure(result.naiveConcurrent?.perSec, perSecond, "/s")) with \(settings.writers) "
-            + "threads, \(figure(result.naiveSingle?.perSec, perSecond, "/s")) with 1)"
+            + "threads, \(figure(result.naiveSingle?.perSec, perSecond, "/s")) with 1"
+            + result.storeRows.map {
+                "; SQLite alone writing the store's rows, \($0.batch ?? 0) per transaction: \(perSecond($0.perSec))/s"
+            }.joined()
+            + ")"
     )
     let get = result.getsAdmin.first
     let clientGet = result.getsClient.first
