@@ -262,6 +262,20 @@ final class ObjectOutputTests: XCTestCase {
             #"{"type":"MODIFIED","revision":43,"object":{"kind":"Case","id":"c-1","revision":13,"owner":"grid","#
                 + #""createdAt":"2025-11-21T14:58:00Z","updatedAt":"2025-11-21T14:58:00Z","dataBase64":"CgNjLTE="}}"#
         )
+        // With the commit time the host stamps: in microseconds when it has some, else in milliseconds.
+        var committed = event
+        committed.committedAtUs = 1_763_737_080_250_125
+        XCTAssertEqual(
+            ObjectOutput.watchLine(committed),
+            "MODIFIED Case/c-1 revision 43 at 2025-11-21T14:58:00.250125Z\n"
+        )
+        committed.committedAtUs = 1_763_737_080_250_000
+        XCTAssertEqual(
+            JSONText.compact(ObjectOutput.watchDocument(committed, kind: caseKind)),
+            #"{"type":"MODIFIED","revision":43,"committedAt":"2025-11-21T14:58:00.250Z","object":{"kind":"Case","#
+                + #""id":"c-1","revision":13,"owner":"grid","createdAt":"2025-11-21T14:58:00Z","#
+                + #""updatedAt":"2025-11-21T14:58:00Z","dataBase64":"CgNjLTE="}}"#
+        )
         XCTAssertEqual(
             ObjectOutput.deleted(kind: "Resident", id: "r-0001", revision: 57),
             "deleted Resident/r-0001 (revision 57)\n"

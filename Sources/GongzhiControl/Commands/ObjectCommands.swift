@@ -161,8 +161,9 @@ extension GongzhiControl {
         static let configuration = CommandConfiguration(
             abstract: "Print every change of a kind as it happens, until Ctrl-C.",
             discussion: """
-                One line an event: ADDED|MODIFIED|DELETED KIND/ID revision N; with -o json one JSON object a \
-                line (type, revision, object), with -o yaml one YAML document an event. --since REVISION \
+                One line an event: ADDED|MODIFIED|DELETED KIND/ID revision N at TIME (when it was committed, \
+                UTC); with -o json one JSON object a line (type, revision, committedAt, object), with -o yaml one \
+                YAML document an event. --since REVISION \
                 starts after that revision (e.g. the revision a list was read at), so that no change is \
                 missed; the host refuses a revision it no longer keeps the history of: list again, then \
                 watch from the list's revision.

@@ -243,8 +243,14 @@ enum ObjectDocument {
 
     /// `2025-11-21T15:00:00Z`, with milliseconds when there are any (`…:00.250Z`).
     static func rfc3339(_ ms: Int64) -> String {
-        let seconds = ms >= 0 ? ms / 1000 : (ms - 999) / 1000
-        let milliseconds = ms - seconds * 1000
+        rfc3339(microseconds: ms * 1000)
+    }
+
+    /// `2025-11-21T15:00:00Z`, with milliseconds when the time has some (`…:00.250Z`), or microseconds when it has
+    /// some of those (`…:00.250125Z`).
+    static func rfc3339(microseconds: Int64) -> String {
+        let seconds = microseconds >= 0 ? microseconds / 1_000_000 : (microseconds - 999_999) / 1_000_000
+        let fraction = microseconds - seconds * 1_000_000
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
         let secondOfDay = seconds - days * 86_400
         let (year, month, day) = TimeStyle.civilDate(daysSinceEpoch: days)
@@ -255,7 +261,11 @@ enum ObjectDocument {
         var text =
             "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(secondOfDay / 3600, 2)):"
             + "\(pad(secondOfDay % 3600 / 60, 2)):\(pad(secondOfDay % 60, 2))"
-        if milliseconds != 0 { text += ".\(pad(milliseconds, 3))" }
+        if fraction % 1000 != 0 {
+            text += ".\(pad(fraction, 6))"
+        } else if fraction != 0 {
+            text += ".\(pad(fraction / 1000, 3))"
+        }
         return text + "Z"
     }
 }

@@ -102,18 +102,27 @@ enum ObjectOutput {
 
     // MARK: watch
 
-    /// `watch KIND`: `ADDED Resident/r-0001 revision 5`.
+    /// `watch KIND`: `ADDED Resident/r-0001 revision 5 at 2026-11-22T10:13:05.123456Z`, the time being when the
+    /// change was committed (left out when the host did not say).
     static func watchLine(_ event: Gongzhi_Host_V1_WatchEvent) -> String {
-        "\(eventType(event.type)) \(event.object.kind)/\(event.object.id) revision \(eventRevision(event))\n"
+        var line = "\(eventType(event.type)) \(event.object.kind)/\(event.object.id) revision \(eventRevision(event))"
+        if event.committedAtUs != 0 {
+            line += " at \(ObjectDocument.rfc3339(microseconds: event.committedAtUs))"
+        }
+        return line + "\n"
     }
 
-    /// `watch KIND -o json|yaml`: the event's type and revision, and the object's document.
+    /// `watch KIND -o json|yaml`: the event's type, revision and commit time, and the object's document.
     static func watchDocument(_ event: Gongzhi_Host_V1_WatchEvent, kind: ObjectKind?) -> JSONValue {
-        .object([
+        var members: [(key: String, value: JSONValue)] = [
             ("type", .string(eventType(event.type))),
             ("revision", .integer(eventRevision(event))),
-            ("object", ObjectDocument.json(event.object, kind: kind)),
-        ])
+        ]
+        if event.committedAtUs != 0 {
+            members.append(("committedAt", .string(ObjectDocument.rfc3339(microseconds: event.committedAtUs))))
+        }
+        members.append(("object", ObjectDocument.json(event.object, kind: kind)))
+        return .object(members)
     }
 
     static func eventType(_ type: Gongzhi_Host_V1_WatchEvent.TypeEnum) -> String {
