@@ -269,6 +269,10 @@ final class ObjectOutputTests: XCTestCase {
             ObjectOutput.watchLine(committed),
             "MODIFIED Case/c-1 revision 43 at 2025-11-21T14:58:00.250125Z\n"
         )
+        XCTAssertEqual(ObjectDocument.rfc3339(microseconds: -1), "1969-12-31T23:59:59.999999Z")
+        XCTAssertEqual(ObjectDocument.rfc3339(microseconds: -1_000), "1969-12-31T23:59:59.999Z")
+        XCTAssertEqual(ObjectDocument.rfc3339(-86_400_001), "1969-12-30T23:59:59.999Z")
+        XCTAssertEqual(ObjectDocument.rfc3339(microseconds: .max), "294247-01-10T04:00:54.775807Z")
         committed.committedAtUs = 1_763_737_080_250_000
         XCTAssertEqual(
             JSONText.compact(ObjectOutput.watchDocument(committed, kind: caseKind)),

@@ -243,29 +243,31 @@ enum ObjectDocument {
 
     /// `2025-11-21T15:00:00Z`, with milliseconds when there are any (`…:00.250Z`).
     static func rfc3339(_ ms: Int64) -> String {
-        rfc3339(microseconds: ms * 1000)
+        let seconds = ms.floorDivided(by: 1000)
+        let milliseconds = ms - seconds * 1000
+        return rfc3339(seconds: seconds, fraction: milliseconds == 0 ? "" : "." + TimeStyle.pad(milliseconds, 3))
     }
 
     /// `2025-11-21T15:00:00Z`, with milliseconds when the time has some (`…:00.250Z`), or microseconds when it has
     /// some of those (`…:00.250125Z`).
     static func rfc3339(microseconds: Int64) -> String {
-        let seconds = microseconds >= 0 ? microseconds / 1_000_000 : (microseconds - 999_999) / 1_000_000
+        let seconds = microseconds.floorDivided(by: 1_000_000)
         let fraction = microseconds - seconds * 1_000_000
-        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        let digits: String
+        if fraction % 1000 != 0 {
+            digits = "." + TimeStyle.pad(fraction, 6)
+        } else {
+            digits = fraction == 0 ? "" : "." + TimeStyle.pad(fraction / 1000, 3)
+        }
+        return rfc3339(seconds: seconds, fraction: digits)
+    }
+
+    private static func rfc3339(seconds: Int64, fraction: String) -> String {
+        let days = seconds.floorDivided(by: 86_400)
         let secondOfDay = seconds - days * 86_400
         let (year, month, day) = TimeStyle.civilDate(daysSinceEpoch: days)
-        func pad(_ value: Int64, _ width: Int) -> String {
-            let digits = String(value)
-            return String(repeating: "0", count: max(0, width - digits.count)) + digits
-        }
-        var text =
-            "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(secondOfDay / 3600, 2)):"
-            + "\(pad(secondOfDay % 3600 / 60, 2)):\(pad(secondOfDay % 60, 2))"
-        if fraction % 1000 != 0 {
-            text += ".\(pad(fraction, 6))"
-        } else if fraction != 0 {
-            text += ".\(pad(fraction / 1000, 3))"
-        }
-        return text + "Z"
+        let pad = TimeStyle.pad
+        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(secondOfDay / 3600, 2)):"
+            + "\(pad(secondOfDay % 3600 / 60, 2)):\(pad(secondOfDay % 60, 2))\(fraction)Z"
     }
 }

@@ -101,7 +101,8 @@ public struct TimeStyle: Sendable {
         return (year, month, day)
     }
 
-    private static func pad(_ value: Int64, _ width: Int) -> String {
+    /// `value` in decimal with leading zeros up to `width` digits.
+    static func pad(_ value: Int64, _ width: Int) -> String {
         let digits = String(value)
         return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
     }
@@ -110,7 +111,8 @@ public struct TimeStyle: Sendable {
 }
 
 extension Int64 {
-    fileprivate func floorDivided(by divisor: Int64) -> Int64 {
+    /// The quotient rounded toward minus infinity (so that times before 1970 fall in the right second and day).
+    func floorDivided(by divisor: Int64) -> Int64 {
         let quotient = self / divisor
         return (self % divisor != 0 && (self < 0) != (divisor < 0)) ? quotient - 1 : quotient
     }
