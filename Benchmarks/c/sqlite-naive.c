@@ -147,11 +147,15 @@ static void step_done(sqlite3 *db, sqlite3_stmt *statement) {
     sqlite3_reset(statement);
 }
 
-/* A passive checkpoint on `db`; records the log's length, or 0 once all of it is copied. */
-static void checkpoint(sqlite3 *db) {
+/*
+ * A passive checkpoint on `db`. The background thread records the log's length after each of its checkpoints;
+ * the writer, whose checkpoint between two transactions copies what is left so that the next one starts the log
+ * again, records 0 once all of it is copied (as the store's Checkpointer and its restartIfLong do).
+ */
+static void checkpoint(sqlite3 *db, int by_writer) {
     int frames = 0, copied = 0;
     if (sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, &frames, &copied) == SQLITE_OK) {
-        atomic_store(&log_frames, frames == copied ? 0 : frames);
+        atomic_store(&log_frames, by_writer && frames == copied ? 0 : frames);
     }
 }
 
@@ -160,7 +164,7 @@ static void *run_checkpointer(void *argument) {
     sqlite3 *db = open_connection();
     exec(db, "PRAGMA wal_autocheckpoint = 0");
     while (!atomic_load(&writing_done)) {
-        checkpoint(db);
+        checkpoint(db, 0);
         usleep(50000);
     }
     sqlite3_close(db);
@@ -227,7 +231,7 @@ static void *run_store_rows(void *argument) {
         step_done(db, commit);
         uint64_t finished = now_ns();
         for (int k = 0; k < batch; k++) record(self, started, finished);
-        if (atomic_load(&log_frames) >= restart_frames) checkpoint(db);
+        if (atomic_load(&log_frames) >= restart_frames) checkpoint(db, 1);
     }
     atomic_store(&writing_done, 1);
     pthread_join(checkpointer, NULL);
@@ -280,13 +284,14 @@ static void *run_worker(void *argument) {
 }
 
 static void usage(void) {
-    fprintf(stderr, "usage: sqlite-naive --db PATH [--threads N] [--seconds S] [--warmup W] [--data-bytes B]"
-                    " [--store-rows --batch K]\n");
+    fprintf(stderr, "usage: sqlite-naive --db PATH [--threads N] [--seconds S] [--warmup W] [--data-bytes B]\n"
+                    "       sqlite-naive --db PATH --store-rows --batch K [--seconds S] [--warmup W] [--data-bytes B]\n"
+                    "PATH is emptied first: its objects table, and with --store-rows all the store's tables.\n");
     exit(2);
 }
 
 int main(int argc, char **argv) {
-    int threads = 64;
+    int threads = 64, threads_given = 0;
     double seconds = 10, warmup = 2;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--store-rows")) {
@@ -296,15 +301,19 @@ int main(int argc, char **argv) {
         if (i + 1 >= argc) usage();
         if (!strcmp(argv[i], "--batch")) batch = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--db")) db_path = argv[++i];
-        else if (!strcmp(argv[i], "--threads")) threads = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--threads")) {
+            threads = atoi(argv[++i]);
+            threads_given = 1;
+        }
         else if (!strcmp(argv[i], "--seconds")) seconds = atof(argv[++i]);
         else if (!strcmp(argv[i], "--warmup")) warmup = atof(argv[++i]);
         else if (!strcmp(argv[i], "--data-bytes")) data_bytes = atoi(argv[++i]);
         else usage();
     }
     if (!db_path || threads < 1 || seconds <= 0 || warmup < 0 || data_bytes < 0 || batch < 1) usage();
+    /* --store-rows writes from one thread; --batch is for it alone. */
+    if ((batch > 1 && !store_rows) || (store_rows && threads_given)) usage();
     if (store_rows) threads = 1;
-    if (batch > 1 && !store_rows) usage();
 
     sqlite3 *setup = open_connection();
     exec(setup, "PRAGMA journal_mode = WAL");
@@ -371,8 +380,8 @@ int main(int argc, char **argv) {
     printf("{\"phase\":\"%s\",\"batch\":%d,\"connections\":%d,\"calls\":%zu,\"seconds\":%.3f,\"per_sec\":%.1f,"
            "\"p50_us\":%.1f,\"p99_us\":%.1f,\"p999_us\":%.1f,\"max_us\":%.1f,\"failures\":%ld,"
            "\"busy_retries\":%ld,\"data_bytes_avg\":%d,\"client_cpu_seconds\":%.3f}\n",
-           store_rows ? "store-rows" : "naive", batch, threads, total, seconds, (double)total / seconds, percentile(all, total, 0.50) / 1e3,
-           percentile(all, total, 0.99) / 1e3, percentile(all, total, 0.999) / 1e3,
+           store_rows ? "store-rows" : "naive", batch, threads, total, seconds, (double)total / seconds,
+           percentile(all, total, 0.50) / 1e3, percentile(all, total, 0.99) / 1e3, percentile(all, total, 0.999) / 1e3,
            total ? all[total - 1] / 1e3 : 0.0, failures, busy, data_bytes, cpu);
     free(all);
     free(workers);
