@@ -273,6 +273,8 @@ final class ObjectOutputTests: XCTestCase {
         XCTAssertEqual(ObjectDocument.rfc3339(microseconds: -1_000), "1969-12-31T23:59:59.999Z")
         XCTAssertEqual(ObjectDocument.rfc3339(-86_400_001), "1969-12-30T23:59:59.999Z")
         XCTAssertEqual(ObjectDocument.rfc3339(microseconds: .max), "294247-01-10T04:00:54.775807Z")
+        XCTAssertEqual(ObjectDocument.rfc3339(microseconds: .min), "-290308-12-21T19:59:05.224192Z")
+        XCTAssertEqual(ObjectDocument.rfc3339(.min), "-292275055-05-16T16:47:04.192Z")
         committed.committedAtUs = 1_763_737_080_250_000
         XCTAssertEqual(
             JSONText.compact(ObjectOutput.watchDocument(committed, kind: caseKind)),

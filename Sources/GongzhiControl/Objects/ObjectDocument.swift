@@ -243,16 +243,14 @@ enum ObjectDocument {
 
     /// `2025-11-21T15:00:00Z`, with milliseconds when there are any (`…:00.250Z`).
     static func rfc3339(_ ms: Int64) -> String {
-        let seconds = ms.floorDivided(by: 1000)
-        let milliseconds = ms - seconds * 1000
+        let (seconds, milliseconds) = ms.floorDivision(by: 1000)
         return rfc3339(seconds: seconds, fraction: milliseconds == 0 ? "" : "." + TimeStyle.pad(milliseconds, 3))
     }
 
     /// `2025-11-21T15:00:00Z`, with milliseconds when the time has some (`…:00.250Z`), or microseconds when it has
     /// some of those (`…:00.250125Z`).
     static func rfc3339(microseconds: Int64) -> String {
-        let seconds = microseconds.floorDivided(by: 1_000_000)
-        let fraction = microseconds - seconds * 1_000_000
+        let (seconds, fraction) = microseconds.floorDivision(by: 1_000_000)
         let digits: String
         if fraction % 1000 != 0 {
             digits = "." + TimeStyle.pad(fraction, 6)
@@ -263,8 +261,7 @@ enum ObjectDocument {
     }
 
     private static func rfc3339(seconds: Int64, fraction: String) -> String {
-        let days = seconds.floorDivided(by: 86_400)
-        let secondOfDay = seconds - days * 86_400
+        let (days, secondOfDay) = seconds.floorDivision(by: 86_400)
         let (year, month, day) = TimeStyle.civilDate(daysSinceEpoch: days)
         let pad = TimeStyle.pad
         return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(secondOfDay / 3600, 2)):"

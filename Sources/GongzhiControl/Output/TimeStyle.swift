@@ -111,9 +111,14 @@ public struct TimeStyle: Sendable {
 }
 
 extension Int64 {
-    /// The quotient rounded toward minus infinity (so that times before 1970 fall in the right second and day).
-    func floorDivided(by divisor: Int64) -> Int64 {
-        let quotient = self / divisor
-        return (self % divisor != 0 && (self < 0) != (divisor < 0)) ? quotient - 1 : quotient
+    /// The quotient rounded toward minus infinity, and the remainder from 0 up to the (positive) divisor, without
+    /// overflow for any value: times before 1970 fall in the right second and day.
+    func floorDivision(by divisor: Int64) -> (quotient: Int64, remainder: Int64) {
+        let (quotient, remainder) = quotientAndRemainder(dividingBy: divisor)
+        return remainder < 0 ? (quotient - 1, remainder + divisor) : (quotient, remainder)
+    }
+
+    fileprivate func floorDivided(by divisor: Int64) -> Int64 {
+        floorDivision(by: divisor).quotient
     }
 }
