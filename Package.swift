@@ -14,6 +14,9 @@ let package = Package(
         .library(name: "GongzhiRPCPosix", targets: ["GongzhiRPCPosix"]),
         .library(name: "GongzhiRPCLifecycle", targets: ["GongzhiRPCLifecycle"]),
         .library(name: "GongzhiSchemas", targets: ["GongzhiSchemas"]),
+        .library(name: "GongzhiGridSchemas", targets: ["GongzhiGridSchemas"]),
+        .library(name: "GongzhiSensorsSchemas", targets: ["GongzhiSensorsSchemas"]),
+        .library(name: "GongzhiExampleSchemas", targets: ["GongzhiExampleSchemas"]),
         .executable(name: "protoc-gen-gongzhi-ttrpc", targets: ["protoc-gen-gongzhi-ttrpc"]),
         .executable(name: "gongzhi-echo", targets: ["gongzhi-echo"]),
         .executable(name: "gongzhi-echo-server", targets: ["gongzhi-echo-server"]),
@@ -71,9 +74,40 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        // Messages and typed service stubs generated from Schemas/.
+        // The platform's messages and typed service stubs generated from Schemas/: core kinds, host, plugin.
         .target(
             name: "GongzhiSchemas",
+            dependencies: [
+                "GongzhiRPC",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
+        // One schema module per module that owns messages: the host links none of them.
+        .target(
+            name: "GongzhiGridSchemas",
+            dependencies: [
+                "GongzhiRPC",
+                "GongzhiSchemas",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
+        .target(
+            name: "GongzhiSensorsSchemas",
+            dependencies: [
+                "GongzhiRPC",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
+        .target(
+            name: "GongzhiExampleSchemas",
+            dependencies: [
+                "GongzhiRPC",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
+        // The echo and probe services of the tests, the interoperability checks and the benchmarks.
+        .target(
+            name: "GongzhiTestSchemas",
             dependencies: [
                 "GongzhiRPC",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
@@ -90,6 +124,7 @@ let package = Package(
         .target(
             name: "GongzhiEcho",
             dependencies: [
+                "GongzhiTestSchemas",
                 "GongzhiRPC",
                 "GongzhiRPCPosix",
                 "GongzhiSchemas",
@@ -111,6 +146,7 @@ let package = Package(
         .executableTarget(
             name: "gongzhi-echo",
             dependencies: [
+                "GongzhiTestSchemas",
                 "GongzhiEcho",
                 "GongzhiRPC",
                 "GongzhiRPCPosix",
@@ -201,6 +237,8 @@ let package = Package(
         .target(
             name: "GongzhiControl",
             dependencies: [
+                "GongzhiSensorsSchemas",
+                "GongzhiGridSchemas",
                 "GongzhiGeo",
                 "GongzhiGrid",
                 "GongzhiObjects",
@@ -221,6 +259,7 @@ let package = Package(
         .executableTarget(
             name: "gongzhi-noticeboard",
             dependencies: [
+                "GongzhiExampleSchemas",
                 "GongzhiPluginSDK",
                 "GongzhiRPC",
                 "GongzhiSchemas",
@@ -235,6 +274,7 @@ let package = Package(
         .target(
             name: "GongzhiGrid",
             dependencies: [
+                "GongzhiGridSchemas",
                 "CGongzhiSHA256",
                 "GongzhiGeo",
                 "GongzhiSchemas",
@@ -245,6 +285,7 @@ let package = Package(
         .executableTarget(
             name: "gongzhi-grid",
             dependencies: [
+                "GongzhiGridSchemas",
                 "GongzhiGeo",
                 "GongzhiGrid",
                 "GongzhiPluginSDK",
@@ -290,6 +331,7 @@ let package = Package(
         .executableTarget(
             name: "gongzhi-test-plugin",
             dependencies: [
+                "GongzhiTestSchemas",
                 "GongzhiPluginSDK",
                 "GongzhiEcho",
                 "GongzhiRPC",
@@ -302,6 +344,7 @@ let package = Package(
         .target(
             name: "GongzhiTestSupport",
             dependencies: [
+                "GongzhiTestSchemas",
                 "GongzhiEcho",
                 "GongzhiRPC",
                 "GongzhiRPCPosix",
@@ -314,6 +357,8 @@ let package = Package(
         .testTarget(
             name: "GongzhiRPCTests",
             dependencies: [
+                "GongzhiSensorsSchemas",
+                "GongzhiTestSchemas",
                 "GongzhiRPC",
                 "GongzhiSchemas",
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -325,6 +370,7 @@ let package = Package(
         .testTarget(
             name: "GongzhiRPCPosixTests",
             dependencies: [
+                "GongzhiTestSchemas",
                 "GongzhiRPC",
                 "GongzhiRPCPosix",
                 "GongzhiSchemas",
@@ -363,6 +409,7 @@ let package = Package(
         .testTarget(
             name: "GongzhiControlTests",
             dependencies: [
+                "GongzhiGridSchemas",
                 "GongzhiControl",
                 "GongzhiRPC",
                 "GongzhiSchemas",
@@ -377,6 +424,7 @@ let package = Package(
         .testTarget(
             name: "GongzhiGridTests",
             dependencies: [
+                "GongzhiGridSchemas",
                 "GongzhiGrid",
                 "GongzhiGeo",
                 "GongzhiSchemas",
@@ -386,6 +434,10 @@ let package = Package(
         .testTarget(
             name: "GongzhiEndToEndTests",
             dependencies: [
+                "GongzhiSensorsSchemas",
+                "GongzhiGridSchemas",
+                "GongzhiExampleSchemas",
+                "GongzhiTestSchemas",
                 "GongzhiHost",
                 "GongzhiPluginSDK",
                 "GongzhiPluginTesting",

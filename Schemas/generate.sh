@@ -38,13 +38,16 @@ generate() {
         --proto_path="$root/Schemas" --proto_path=/usr/include \
         --plugin=protoc-gen-swift="$bin/protoc-gen-swift" \
         --plugin=protoc-gen-gongzhi-ttrpc="$bin/protoc-gen-gongzhi-ttrpc" \
-        --swift_opt=Visibility=Public --swift_out="$target" \
-        --gongzhi-ttrpc_opt=Visibility=Public --gongzhi-ttrpc_out="$target" \
+        --swift_opt=Visibility=Public,ProtoPathModuleMappings="$root/Schemas/module-mappings.textproto" \
+        --swift_out="$target" \
+        --gongzhi-ttrpc_opt=Visibility=Public,ProtoPathModuleMappings="$root/Schemas/module-mappings.textproto" \
+        --gongzhi-ttrpc_out="$target" \
         "$@"
 }
 
 generate GongzhiRPC Sources/GongzhiRPC/Generated \
     gongzhi/rpc/v1/envelope.proto
+# The platform's messages: what the host, every plugin and the CLI share.
 generate GongzhiSchemas Sources/GongzhiSchemas/Generated \
     gongzhi/plugin/v1/plugin.proto \
     gongzhi/host/v1/registration.proto \
@@ -56,20 +59,25 @@ generate GongzhiSchemas Sources/GongzhiSchemas/Generated \
     gongzhi/core/v1/grid.proto \
     gongzhi/core/v1/building.proto \
     gongzhi/core/v1/resident.proto \
-    gongzhi/core/v1/organization.proto \
-    gongzhi/example/v1/noticeboard.proto \
+    gongzhi/core/v1/organization.proto
+# One module per owner: the host links none of these.
+generate GongzhiGridSchemas Sources/GongzhiGridSchemas/Generated \
     gongzhi/grid/v1/case.proto \
-    gongzhi/grid/v1/service.proto \
-    gongzhi/sensors/v1/sensors.proto \
+    gongzhi/grid/v1/service.proto
+generate GongzhiSensorsSchemas Sources/GongzhiSensorsSchemas/Generated \
+    gongzhi/sensors/v1/sensors.proto
+generate GongzhiExampleSchemas Sources/GongzhiExampleSchemas/Generated \
+    gongzhi/example/v1/noticeboard.proto
+generate GongzhiTestSchemas Sources/GongzhiTestSchemas/Generated \
     gongzhi/test/v1/echo.proto \
     gongzhi/test/v1/probe.proto
 
 # Descriptors of kinds, for what is read from the schemas at run time (which fields are sensitive; a
 # plugin's kinds to register): a FileDescriptorSet with everything it imports, base64 in a Swift string.
-#   descriptors ENUM FILE DESCRIPTION PROTO...
+#   descriptors MODULE ENUM FILE DESCRIPTION PROTO...
 descriptors() {
-    local name="$1" file="$2" description="$3"
-    shift 3
+    local module="$1" name="$2" file="$3" description="$4"
+    shift 4
     local set
     set="$(mktemp)"
     protoc --proto_path="$root/Schemas" --proto_path=/usr/include --include_imports \
@@ -88,14 +96,14 @@ descriptors() {
         echo ""
         echo "        \"\"\""
         echo "}"
-    } > "$out/Sources/GongzhiSchemas/Generated/$file"
+    } > "$out/Sources/$module/Generated/$file"
     rm -f "$set"
 }
-descriptors Gongzhi_Core_V1_Descriptors gongzhi/core/v1/descriptors.swift "the gongzhi/core/v1 protos" \
+descriptors GongzhiSchemas Gongzhi_Core_V1_Descriptors gongzhi/core/v1/descriptors.swift "the gongzhi/core/v1 protos" \
     gongzhi/core/v1/options.proto gongzhi/core/v1/geo.proto gongzhi/core/v1/region.proto \
     gongzhi/core/v1/grid.proto gongzhi/core/v1/building.proto gongzhi/core/v1/resident.proto \
     gongzhi/core/v1/organization.proto
-descriptors Gongzhi_Grid_V1_Descriptors gongzhi/grid/v1/case_descriptors.swift "the grid plugin's kinds" \
+descriptors GongzhiGridSchemas Gongzhi_Grid_V1_Descriptors gongzhi/grid/v1/case_descriptors.swift "the grid plugin's kinds" \
     gongzhi/grid/v1/case.proto
 
 # C messages (protoc-c) for the C plugin SDK — the envelope and what registering and the lifecycle
@@ -123,7 +131,9 @@ generate_c Benchmarks/c/echo-plugin/generated \
 
 if [ "$mode" = "--check" ]; then
     status=0
-    for dir in Sources/GongzhiRPC/Generated Sources/GongzhiSchemas/Generated Sources/CGongzhiPlugin/generated \
+    for dir in Sources/GongzhiRPC/Generated Sources/GongzhiSchemas/Generated Sources/GongzhiGridSchemas/Generated \
+        Sources/GongzhiSensorsSchemas/Generated Sources/GongzhiExampleSchemas/Generated \
+        Sources/GongzhiTestSchemas/Generated Sources/CGongzhiPlugin/generated \
         Plugins/sensors/generated Benchmarks/c/echo-plugin/generated; do
         if ! diff -ru "$root/$dir" "$out/$dir"; then status=1; fi
     done

@@ -24,6 +24,7 @@ let package = Package(
                 .product(name: "GongzhiRPC", package: "Gongzhi"),
                 .product(name: "GongzhiRPCPosix", package: "Gongzhi"),
                 .product(name: "GongzhiSchemas", package: "Gongzhi"),
+                .product(name: "GongzhiGridSchemas", package: "Gongzhi"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),

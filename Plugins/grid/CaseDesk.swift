@@ -1,5 +1,6 @@
 import GongzhiGeo
 import GongzhiGrid
+import GongzhiGridSchemas
 import GongzhiRPC
 import GongzhiSchemas
 import Logging

@@ -3,6 +3,7 @@
 // overdue ones, and counts them. See Docs/grid.md.
 
 import GongzhiGrid
+import GongzhiGridSchemas
 import GongzhiPluginSDK
 import GongzhiSchemas
 

@@ -1,5 +1,6 @@
 import Foundation
 import GongzhiGrid
+import GongzhiGridSchemas
 import GongzhiPluginSDK
 import GongzhiRPC
 import GongzhiSchemas

@@ -1,3 +1,4 @@
+import GongzhiExampleSchemas
 import GongzhiRPC
 import GongzhiSchemas
 import Logging

@@ -1,5 +1,6 @@
 import GongzhiRPC
 import GongzhiSchemas
+import GongzhiTestSchemas
 
 #if canImport(Glibc)
 import Glibc

@@ -1,5 +1,6 @@
 import GongzhiRPC
 import GongzhiSchemas
+import GongzhiTestSchemas
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials

@@ -6,6 +6,8 @@ struct StubWriter {
     let namer: SwiftProtobufNamer
     let visibility: String
     let rpcModule: String
+    /// Modules that define messages this file's services use (from ProtoPathModuleMappings).
+    var importedModules: [String] = []
 
     func write(into p: inout CodePrinter) {
         p.print(
@@ -16,7 +18,12 @@ struct StubWriter {
             "// Regenerate with Schemas/generate.sh.",
             "",
             "import \(rpcModule)",
-            "import SwiftProtobuf",
+            "import SwiftProtobuf"
+        )
+        for module in importedModules where module != rpcModule {
+            p.print("import \(module)")
+        }
+        p.print(
             "",
             "#if canImport(FoundationEssentials)",
             "import FoundationEssentials",

@@ -52,7 +52,8 @@ struct TTRPCStubGenerator: CodeGenerator {
         for file in files where !file.services.isEmpty {
             let namer = SwiftProtobufNamer(currentFile: file, protoFileToModuleMappings: mappings)
             var printer = CodePrinter(indent: "    ".unicodeScalars, addNewlines: true)
-            let writer = StubWriter(file: file, namer: namer, visibility: visibility, rpcModule: rpcModule)
+            var writer = StubWriter(file: file, namer: namer, visibility: visibility, rpcModule: rpcModule)
+            writer.importedModules = (mappings.neededModules(forFile: file) ?? []).sorted()
             writer.write(into: &printer)
             let base = file.name.hasSuffix(".proto") ? String(file.name.dropLast(6)) : file.name
             try generatorOutputs.add(fileName: base + ".ttrpc.swift", contents: printer.content)

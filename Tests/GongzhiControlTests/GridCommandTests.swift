@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GongzhiGridSchemas
 import GongzhiRPC
 import GongzhiSchemas
 import GongzhiTestSupport

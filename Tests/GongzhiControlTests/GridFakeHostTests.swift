@@ -1,4 +1,5 @@
 import Foundation
+import GongzhiGridSchemas
 import GongzhiRPC
 import GongzhiSchemas
 import GongzhiTestSupport

@@ -1,3 +1,4 @@
+import GongzhiGridSchemas
 import GongzhiRPC
 import GongzhiSchemas
 import Synchronization

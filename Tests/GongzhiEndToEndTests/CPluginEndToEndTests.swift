@@ -4,6 +4,8 @@ import GongzhiPluginSDK
 import GongzhiPluginTesting
 import GongzhiRPC
 import GongzhiSchemas
+import GongzhiSensorsSchemas
+import GongzhiTestSchemas
 import GongzhiTestSupport
 import SwiftProtobuf
 import XCTest

@@ -1,4 +1,5 @@
 import Foundation
+import GongzhiGridSchemas
 import GongzhiHost
 import GongzhiPluginSDK
 import GongzhiPluginTesting

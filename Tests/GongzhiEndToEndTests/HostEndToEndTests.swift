@@ -1,8 +1,10 @@
+import GongzhiExampleSchemas
 import GongzhiHost
 import GongzhiPluginTesting
 import GongzhiRPC
 import GongzhiRPCPosix
 import GongzhiSchemas
+import GongzhiTestSchemas
 import GongzhiTestSupport
 import XCTest
 

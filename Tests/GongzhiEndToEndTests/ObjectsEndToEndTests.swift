@@ -3,6 +3,7 @@ import GongzhiPluginTesting
 import GongzhiRPC
 import GongzhiRPCPosix
 import GongzhiSchemas
+import GongzhiTestSchemas
 import GongzhiTestSupport
 import SwiftProtobuf
 import Synchronization

@@ -1,3 +1,4 @@
+import GongzhiExampleSchemas
 import GongzhiPluginTesting
 import GongzhiRPC
 import GongzhiSchemas

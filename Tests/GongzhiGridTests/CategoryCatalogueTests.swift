@@ -1,4 +1,5 @@
 import GongzhiGrid
+import GongzhiGridSchemas
 import GongzhiSchemas
 import XCTest
 

@@ -2,6 +2,7 @@ import Foundation
 import GongzhiRPC
 import GongzhiRPCPosix
 import GongzhiSchemas
+import GongzhiTestSchemas
 import GongzhiTestSupport
 import SwiftProtobuf
 import XCTest

@@ -1,6 +1,7 @@
 import Foundation
 import GongzhiRPC
 import GongzhiSchemas
+import GongzhiSensorsSchemas
 import NIOCore
 import SwiftProtobuf
 import XCTest

@@ -1,6 +1,7 @@
 import ArgumentParser
 import GongzhiRPC
 import GongzhiSchemas
+import GongzhiSensorsSchemas
 import SwiftProtobuf
 
 extension GongzhiControl {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import GongzhiGridSchemas
 import GongzhiSchemas
 
 /// Why a value on a grid command line was refused: the usage, with an example, that ArgumentParser shows

@@ -1,4 +1,5 @@
 import ArgumentParser
+import GongzhiGridSchemas
 import GongzhiRPC
 import GongzhiSchemas
 

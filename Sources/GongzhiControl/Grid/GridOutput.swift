@@ -1,4 +1,5 @@
 import GongzhiGrid
+import GongzhiGridSchemas
 import GongzhiSchemas
 
 /// What the grid commands print for people. Pure: the time comes in as a `TimeStyle`.

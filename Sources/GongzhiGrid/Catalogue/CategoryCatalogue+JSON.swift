@@ -1,4 +1,5 @@
 import GongzhiGeo
+import GongzhiGridSchemas
 import GongzhiSchemas
 
 extension CategoryCatalogue {

@@ -1,3 +1,4 @@
+import GongzhiGridSchemas
 import GongzhiSchemas
 
 /// The categories of matters a case can be about (部件 parts and 事件 events), with each one's tier, deadline

@@ -1,3 +1,4 @@
+import GongzhiGridSchemas
 import GongzhiSchemas
 
 extension Gongzhi_Grid_V1_Case {

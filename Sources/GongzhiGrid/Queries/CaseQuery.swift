@@ -1,3 +1,4 @@
+import GongzhiGridSchemas
 import GongzhiSchemas
 
 /// ListCases over cases in memory: filters, newest-first order and pages.

@@ -1,3 +1,4 @@
+import GongzhiGridSchemas
 import GongzhiSchemas
 
 /// The figures a street office asks of its cases, per grid, community or street.

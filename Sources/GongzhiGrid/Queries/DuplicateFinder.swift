@@ -1,4 +1,5 @@
 import GongzhiGeo
+import GongzhiGridSchemas
 import GongzhiSchemas
 
 /// Finds the open case a new report is a repeat of, so that the report is linked to it rather than opening

@@ -1,3 +1,4 @@
+import GongzhiGridSchemas
 import GongzhiSchemas
 
 /// Who takes a step: the person recorded in the history, and the verified caller that made the request.

@@ -1,3 +1,4 @@
+import GongzhiGridSchemas
 import GongzhiSchemas
 
 // The words the grid's messages use for states, verbs, tiers and the like.

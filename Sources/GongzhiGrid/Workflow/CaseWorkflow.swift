@@ -1,3 +1,4 @@
+import GongzhiGridSchemas
 import GongzhiSchemas
 
 /// The closed loop of a case (上报 → 立案 → 派遣 → 处置 → 处理反馈 → 核查 → 结案 → 评价) as a value-level state

@@ -1,4 +1,5 @@
 import GongzhiGeo
+import GongzhiGridSchemas
 import GongzhiSchemas
 
 /// A report of a matter, as `CaseWorkflow.open` and `DuplicateFinder` read it.

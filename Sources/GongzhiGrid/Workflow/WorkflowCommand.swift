@@ -1,3 +1,4 @@
+import GongzhiGridSchemas
 import GongzhiSchemas
 
 /// A step a person takes on a case: one of the workflow's verbs with what it carries.

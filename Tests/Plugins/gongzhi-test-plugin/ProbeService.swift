@@ -1,6 +1,7 @@
 import GongzhiPluginSDK
 import GongzhiRPC
 import GongzhiSchemas
+import GongzhiTestSchemas
 
 #if canImport(Glibc)
 import Glibc

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import GongzhiRPC
 import GongzhiRPCPosix
+import GongzhiGridSchemas
 import GongzhiSchemas
 import NIOCore
 import NIOPosix

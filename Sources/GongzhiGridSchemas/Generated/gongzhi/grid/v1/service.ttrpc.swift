@@ -6,6 +6,7 @@
 
 import GongzhiRPC
 import SwiftProtobuf
+import GongzhiSchemas
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
