@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
+import GongzhiGridSchemas
 import GongzhiRPC
 import GongzhiRPCPosix
-import GongzhiGridSchemas
 import GongzhiSchemas
 import NIOCore
 import NIOPosix
