@@ -409,6 +409,7 @@ let package = Package(
         .testTarget(
             name: "GongzhiControlTests",
             dependencies: [
+                "GongzhiExampleSchemas",
                 "GongzhiGridSchemas",
                 "GongzhiControl",
                 "GongzhiRPC",

@@ -29,9 +29,7 @@ struct GridService: Gongzhi_Grid_V1_GridServiceHandler {
         request: Gongzhi_Grid_V1_ReportRequest,
         context: ServerCallContext
     ) async throws -> Gongzhi_Grid_V1_ReportResponse {
-        var response = try await desk.report(request, principal: principal(context))
-        response.case = shown(response.case, to: context)
-        return response
+        try await desk.report(request, principal: principal(context))
     }
 
     func register(
@@ -101,7 +99,7 @@ struct GridService: Gongzhi_Grid_V1_GridServiceHandler {
         guard let found = desk.cases[request.caseID] else {
             throw RPCError(code: .notFound, message: "there is no case \(request.caseID)")
         }
-        return shown(found.message, to: context)
+        return found.message
     }
 
     func listCases(
@@ -109,11 +107,9 @@ struct GridService: Gongzhi_Grid_V1_GridServiceHandler {
         context: ServerCallContext
     ) async throws -> Gongzhi_Grid_V1_ListCasesResponse {
         let all = desk.cases.all().values.map(\.message)
-        var response = try CaseDesk.workflow { () throws(WorkflowError) in
+        return try CaseDesk.workflow { () throws(WorkflowError) in
             try CaseQuery.list(all, request, at: desk.clock.nowMs())
         }
-        response.cases = response.cases.map { shown($0, to: context) }
-        return response
     }
 
     func stats(
@@ -141,15 +137,11 @@ struct GridService: Gongzhi_Grid_V1_GridServiceHandler {
         _ ref: Gongzhi_Grid_V1_CaseRef,
         _ context: ServerCallContext
     ) async throws -> Gongzhi_Grid_V1_Case {
-        shown(try await desk.step(command, ref: ref, principal: principal(context)), to: context)
+        try await desk.step(command, ref: ref, principal: principal(context))
     }
 
     /// The caller as the host verified it; a call that did not come through the host has none.
     private func principal(_ context: ServerCallContext) -> String {
         context.caller ?? "unknown"
-    }
-
-    private func shown(_ value: Gongzhi_Grid_V1_Case, to context: ServerCallContext) -> Gongzhi_Grid_V1_Case {
-        context.callerSeesPersonalData ? value : value.withoutPersonalData()
     }
 }

@@ -65,6 +65,8 @@ public final class SensitiveFields: Sendable {
 /// `(gongzhi.core.v1.sensitive)` field option).
 public struct DescriptorIndex: Sendable {
     public private(set) var messages: [String: Google_Protobuf_DescriptorProto] = [:]
+    /// The services the set defines, by full name (`gongzhi.grid.v1.GridService`).
+    public private(set) var services: [String: Google_Protobuf_ServiceDescriptorProto] = [:]
 
     public struct InvalidDescriptors: Error, Sendable, CustomStringConvertible {
         public var description: String
@@ -85,6 +87,9 @@ public struct DescriptorIndex: Sendable {
             let prefix = file.package.isEmpty ? "" : file.package + "."
             for message in file.messageType {
                 add(message, prefix: prefix)
+            }
+            for service in file.service {
+                services[prefix + service.name] = service
             }
         }
     }

@@ -2,7 +2,14 @@ import GongzhiRPC
 import GongzhiRPCPosix
 import GongzhiSchemas
 import Logging
+import SwiftProtobuf
 import Synchronization
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 
 /// One plugin process from start to exit: serves, registers, and stops once, gracefully.
 final class PluginRuntime: Sendable {
@@ -209,7 +216,24 @@ final class PluginRuntime: Sendable {
             }
             return description
         }
+        if let descriptors = mergedDescriptors(services) { request.fileDescriptorSet = descriptors }
         return request
+    }
+
+    /// The descriptors of every service in one FileDescriptorSet (each file once), when every service has
+    /// them; nil when one has none, since the host needs them for all of the services or none.
+    static func mergedDescriptors(_ services: [any RPCService]) -> Data? {
+        var merged = Google_Protobuf_FileDescriptorSet()
+        var seen: Set<String> = []
+        for service in services {
+            guard let set = service.fileDescriptorSet,
+                let files = try? Google_Protobuf_FileDescriptorSet(serializedBytes: set.bytes)
+            else { return nil }
+            for file in files.file where seen.insert(file.name).inserted {
+                merged.file.append(file)
+            }
+        }
+        return try? MessageCodec.encode(merged)
     }
 
     private static func kind(_ kind: RPCKind) -> Gongzhi_Host_V1_MethodDescription.Kind {

@@ -1,3 +1,4 @@
+import SwiftProtobuf
 import SwiftProtobufPluginLibrary
 
 /// Writes the stubs of one .proto file's services.
@@ -58,8 +59,37 @@ struct StubWriter {
                 }
             }
             p.print("}")
+            p.print("")
+            p.print(
+                "/// The descriptors of this service and of every message its methods use, at any depth: a serialized",
+                "/// `google.protobuf.FileDescriptorSet` in base64. Plugins send it when they register, so that the host",
+                "/// knows the messages (and their personal data) and `gongzhictl call` can encode requests."
+            )
+            p.print("\(visibility) static let fileDescriptorSetBase64 = \"\"\"")
+            p.withIndentation { p in
+                for line in descriptorSetBase64().chunked(100) { p.print(line) }
+                p.print("\"\"\"")
+            }
         }
         p.print("}", "")
+    }
+
+    /// This file and everything it imports, dependencies first, without source information.
+    private func descriptorSetBase64() -> String {
+        var ordered: [FileDescriptor] = []
+        var seen: Set<String> = []
+        func visit(_ file: FileDescriptor) {
+            guard seen.insert(file.name).inserted else { return }
+            for dependency in file.dependencies { visit(dependency) }
+            ordered.append(file)
+        }
+        visit(file)
+        var set = Google_Protobuf_FileDescriptorSet()
+        set.file = ordered.map { $0.extractProto() }
+        var options = BinaryEncodingOptions()
+        options.useDeterministicOrdering = true
+        let bytes: [UInt8] = (try? set.serializedBytes(options: options)) ?? []
+        return Base64.encode(bytes)
     }
 
     // MARK: Server
@@ -84,6 +114,12 @@ struct StubWriter {
         p.print("extension \(prefix)Handler {")
         p.withIndentation { p in
             p.print("\(visibility) var serviceName: String { \(prefix).serviceName }", "")
+            p.print(
+                "\(visibility) var fileDescriptorSet: RPCFileDescriptorSet? {",
+                "    RPCFileDescriptorSet(base64: \(prefix).fileDescriptorSetBase64)",
+                "}",
+                ""
+            )
             p.print("\(visibility) var methodHandlers: [String: RPCMethodHandler] {")
             p.withIndentation { p in
                 p.print("[")
@@ -269,5 +305,41 @@ extension String {
         var s = Substring(self)
         while s.last == " " { s = s.dropLast() }
         return String(s)
+    }
+}
+
+extension String {
+    /// The string in pieces of at most `size` characters.
+    func chunked(_ size: Int) -> [String] {
+        var pieces: [String] = []
+        var rest = Substring(self)
+        while !rest.isEmpty {
+            pieces.append(String(rest.prefix(size)))
+            rest = rest.dropFirst(size)
+        }
+        return pieces
+    }
+}
+
+/// Standard base64 (RFC 4648, with padding), without Foundation.
+enum Base64 {
+    private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
+
+    static func encode(_ bytes: [UInt8]) -> String {
+        var out: [Character] = []
+        out.reserveCapacity((bytes.count + 2) / 3 * 4)
+        var index = 0
+        while index < bytes.count {
+            let b0 = UInt32(bytes[index])
+            let b1 = index + 1 < bytes.count ? UInt32(bytes[index + 1]) : 0
+            let b2 = index + 2 < bytes.count ? UInt32(bytes[index + 2]) : 0
+            let triple = b0 << 16 | b1 << 8 | b2
+            out.append(alphabet[Int(triple >> 18 & 63)])
+            out.append(alphabet[Int(triple >> 12 & 63)])
+            out.append(index + 1 < bytes.count ? alphabet[Int(triple >> 6 & 63)] : "=")
+            out.append(index + 2 < bytes.count ? alphabet[Int(triple & 63)] : "=")
+            index += 3
+        }
+        return String(out)
     }
 }

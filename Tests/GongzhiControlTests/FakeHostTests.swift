@@ -184,6 +184,18 @@ private final class FakeAdmin: Gongzhi_Host_V1_AdminHandler {
             $0.path = "/var/lib/gongzhi/host/audit.log"
         }
     }
+
+    func listServices(
+        request: Gongzhi_Host_V1_ListServicesRequest,
+        context: ServerCallContext
+    ) async throws -> Gongzhi_Host_V1_ListServicesResponse {
+        try record("ListServices", request.name, context: context)
+        let services = [Fixtures.noticeboardService]
+        if !request.name.isEmpty && !services.contains(where: { $0.name == request.name }) {
+            throw RPCError(code: .notFound, message: "nothing serves \(request.name) on this host")
+        }
+        return .with { $0.services = services.filter { request.name.isEmpty || $0.name == request.name } }
+    }
 }
 
 /// Every command against an in-process host (the Admin service, and the Objects service in memory) on a

@@ -1,4 +1,6 @@
 import Foundation
+import GongzhiExampleSchemas
+import GongzhiRPC
 import GongzhiSchemas
 
 @testable import GongzhiControl
@@ -41,6 +43,35 @@ enum Fixtures {
         $0.manifestPath = "/usr/lib/gongzhi/plugins/grid.plugin.toml"
         $0.nextStartMs = nowMs + 12_000
         $0.recentCrashes = 3
+    }
+
+    /// The notice board's service as the host lists it, with the descriptors its plugin registered.
+    static let noticeboardService = Gongzhi_Host_V1_ServiceInfo.with {
+        $0.name = Gongzhi_Example_V1_NoticeBoard.serviceName
+        $0.plugin = "noticeboard"
+        $0.available = true
+        $0.methods = [
+            .with {
+                $0.name = "Follow"
+                $0.kind = .serverStreaming
+                $0.inputType = "gongzhi.example.v1.FollowRequest"
+                $0.outputType = "gongzhi.example.v1.Notice"
+            },
+            .with {
+                $0.name = "List"
+                $0.kind = .unary
+                $0.inputType = "gongzhi.example.v1.ListRequest"
+                $0.outputType = "gongzhi.example.v1.ListResponse"
+            },
+            .with {
+                $0.name = "Post"
+                $0.kind = .unary
+                $0.inputType = "gongzhi.example.v1.PostRequest"
+                $0.outputType = "gongzhi.example.v1.Notice"
+            },
+        ]
+        $0.fileDescriptorSet =
+            RPCFileDescriptorSet(base64: Gongzhi_Example_V1_NoticeBoard.fileDescriptorSetBase64)?.bytes ?? Data()
     }
 
     static let mediation = Gongzhi_Host_V1_PluginStatus.with {

@@ -496,23 +496,6 @@ final class CaseWorkflowTests: XCTestCase {
         XCTAssertEqual(last.note, "reported again (2 reports of this matter); linked as a duplicate")
     }
 
-    func testWithoutPersonalDataRemovesPhones() throws {
-        var c = try F.open()
-        c = CaseWorkflow.link(duplicate: F.reporter("张伟", phone: "13900000000"), to: c, at: F.t0 + 1)
-        c = CaseWorkflow.link(duplicate: F.reporter("匿名", phone: ""), to: c, at: F.t0 + 2)
-        XCTAssertEqual(c.reporter.phone, "13800000000")
-        let redacted = c.withoutPersonalData()
-        XCTAssertEqual(redacted.reporter.phone, "")
-        XCTAssertEqual(redacted.alsoReportedBy.map(\.phone), ["", ""])
-        XCTAssertEqual(redacted.reporter.name, "李明")
-        XCTAssertEqual(redacted.alsoReportedBy.map(\.name), ["张伟", "匿名"])
-        // Nothing else changes.
-        var restored = redacted
-        restored.reporter.phone = "13800000000"
-        restored.alsoReportedBy[0].phone = "13900000000"
-        XCTAssertEqual(restored, c)
-    }
-
     func testErrorsDescribeThemselves() {
         XCTAssertEqual(
             WorkflowError.failedPrecondition("case C1 is closed").description,

@@ -13,6 +13,8 @@ struct AdminService: Gongzhi_Host_V1_AdminHandler {
     let audit: AuditLog
     let startedAt: Int64
     let configuration: @Sendable () async -> HostConfiguration
+    /// What `ListServices` answers from.
+    let services: ServiceCatalogue
 
     func admin(_ context: ServerCallContext) -> String {
         Principal.admin(uid: context.peer.uid, pid: context.peer.pid).description
@@ -301,6 +303,17 @@ extension AdminService {
             outcome: response.intact ? "ok" : "failed",
             detail: response.intact ? "\(response.entries) records" : response.problem
         )
+        return response
+    }
+}
+
+extension AdminService {
+    func listServices(
+        request: Gongzhi_Host_V1_ListServicesRequest,
+        context: ServerCallContext
+    ) async throws -> Gongzhi_Host_V1_ListServicesResponse {
+        var response = Gongzhi_Host_V1_ListServicesResponse()
+        response.services = try services.list(name: request.name)
         return response
     }
 }

@@ -137,7 +137,8 @@ public final class HostService: Service, Sendable {
             credentials: credentials,
             audit: audit,
             startedAt: startedAt,
-            configuration: { [weak self] in self?.configuration ?? configuration }
+            configuration: { [weak self] in self?.configuration ?? configuration },
+            services: ServiceCatalogue(routes: routes)
         )
         let registration = RegistrationService(fleet: fleet, credentials: credentials, audit: audit)
         var adminConfiguration = RPCServer.Configuration(socketPath: configuration.adminSocketPath)

@@ -254,6 +254,14 @@ struct HostDispatcher: RPCCallDispatcher {
                 )
             )
         }
+        let privacy = AnswerPrivacy(
+            plugin: route.plugin,
+            service: head.service,
+            method: route.schema?.methods[head.method],
+            principal: principal,
+            seesPersonalData: seesPersonalData,
+            audit: audit
+        )
         return .success(
             Forwarding.handler(
                 client: endpoint.client,
@@ -262,14 +270,16 @@ struct HostDispatcher: RPCCallDispatcher {
                 method: head.method,
                 kind: kind,
                 principal: principal,
-                seesPersonalData: seesPersonalData
+                seesPersonalData: seesPersonalData,
+                privacy: privacy
             )
         )
     }
 }
 
 /// Handlers that pass a call on to a plugin: the payload bytes as they came, the caller's identity
-/// in the metadata, and what is left of the caller's deadline.
+/// in the metadata, and what is left of the caller's deadline. Answers come back as the plugin wrote them,
+/// except for personal data, which `privacy` removes or audits.
 enum Forwarding {
     static func handler(
         client connections: PluginConnections,
@@ -278,7 +288,8 @@ enum Forwarding {
         method: String,
         kind: RPCKind,
         principal: Principal,
-        seesPersonalData: Bool
+        seesPersonalData: Bool,
+        privacy: AnswerPrivacy? = nil
     ) -> RPCMethodHandler {
         switch kind {
         case .unary:
@@ -295,8 +306,26 @@ enum Forwarding {
                 connections.local.unary(service: service, method: method, payload: payload, options: options) {
                     switch $0 {
                     case .success(let response):
-                        if !response.metadata.isEmpty { context.responseMetadata = response.metadata }
-                        answer(.success(response.payload))
+                        var metadata = response.metadata
+                        var payload = response.payload
+                        if let privacy {
+                            do {
+                                let presented = try privacy.present(payload)
+                                payload = presented.payload
+                                metadata.remove(AnswerPrivacy.redactedMetadataKey)
+                                if !presented.removed.isEmpty {
+                                    metadata.add(
+                                        AnswerPrivacy.redactedMetadataKey,
+                                        presented.removed.joined(separator: ",")
+                                    )
+                                }
+                            } catch {
+                                answer(.failure(error))
+                                return
+                            }
+                        }
+                        if !metadata.isEmpty { context.responseMetadata = metadata }
+                        answer(.success(payload))
                     case .failure(let error):
                         answer(.failure(pluginError(error, plugin: plugin)))
                     }
@@ -328,13 +357,14 @@ enum Forwarding {
                             }
                             do {
                                 for try await message in stream.responses {
-                                    try await responses.write(message)
+                                    try await responses.write(try privacy?.present(message).payload ?? message)
                                 }
                                 let final = try await stream.finalResponse()
                                 // The plugin has answered: requests the caller still sends are not wanted.
                                 group.cancelAll()
                                 if !final.metadata.isEmpty { context.responseMetadata = final.metadata }
-                                return final.payload
+                                guard let privacy, !final.payload.isEmpty else { return final.payload }
+                                return try privacy.present(final.payload).payload
                             } catch {
                                 stream.cancel()
                                 group.cancelAll()

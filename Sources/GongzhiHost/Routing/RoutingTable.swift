@@ -16,9 +16,15 @@ final class RoutingTable: Sendable {
         var endpoint: Endpoint?
         /// Why calls cannot be routed now (the plugin's state).
         var unavailableReason: String
+        /// The service's messages, from the descriptors the plugin last registered; kept while it is away.
+        var schema: ServiceSchema? = nil
+        /// The methods the plugin last registered; kept while it is away.
+        var methods: [String: RPCKind] = [:]
     }
 
     private let routes = Mutex<[String: Route]>([:])
+    /// The schemas each plugin last registered, by plugin and service.
+    private let described = Mutex<[String: [String: ServiceSchema]]>([:])
 
     func lookup(_ service: String) -> Route? {
         routes.withLock { $0[service] }
@@ -39,20 +45,36 @@ final class RoutingTable: Sendable {
                 routes = routes.filter { $0.value.plugin != plugin || kept.contains($0.key) }
             }
             for service in services {
-                if let route = routes[service], route.plugin == plugin, route.endpoint != nil { continue }
+                if let route = routes[service], route.plugin == plugin {
+                    if route.endpoint != nil { continue }
+                    routes[service]?.unavailableReason = reason
+                    continue
+                }
                 routes[service] = Route(plugin: plugin, endpoint: nil, unavailableReason: reason)
             }
         }
     }
 
-    /// Routes calls for the plugin's services to `client`.
+    /// Records the schemas of the services a plugin registered (none when it sent no descriptors), for the
+    /// routes that ``publish(plugin:methods:client:)`` makes next.
+    func describe(plugin: String, services: [String], schemas: [String: ServiceSchema]) {
+        described.withLock { described in
+            described[plugin] = schemas.filter { services.contains($0.key) }
+        }
+    }
+
+    /// Routes calls for the plugin's services to `client`, with the schemas the plugin described in its
+    /// registration (a service without one has none: its answers pass as they are).
     func publish(plugin: String, methods: [String: [String: RPCKind]], client: PluginConnections) {
+        let schemas = described.withLock { $0[plugin] ?? [:] }
         routes.withLock { routes in
             for (service, serviceMethods) in methods {
                 routes[service] = Route(
                     plugin: plugin,
                     endpoint: Endpoint(client: client, methods: serviceMethods),
-                    unavailableReason: ""
+                    unavailableReason: "",
+                    schema: schemas[service],
+                    methods: serviceMethods
                 )
             }
         }
@@ -62,9 +84,17 @@ final class RoutingTable: Sendable {
     func withdraw(plugin: String, reason: String) {
         routes.withLock { routes in
             for (service, route) in routes where route.plugin == plugin {
-                routes[service] = Route(plugin: plugin, endpoint: nil, unavailableReason: reason)
+                var withdrawn = route
+                withdrawn.endpoint = nil
+                withdrawn.unavailableReason = reason
+                routes[service] = withdrawn
             }
         }
+    }
+
+    /// Every route, by service name.
+    var all: [String: Route] {
+        routes.withLock { $0 }
     }
 
     /// Forgets the plugin's services (removed from the configuration, or an external plugin that left).
@@ -72,6 +102,7 @@ final class RoutingTable: Sendable {
         routes.withLock { routes in
             routes = routes.filter { $0.value.plugin != plugin }
         }
+        _ = described.withLock { $0.removeValue(forKey: plugin) }
     }
 
     var servicesByName: [String: String] {

@@ -625,6 +625,11 @@ actor PluginFleet {
                 )
             }
         }
+        routes.describe(
+            plugin: name,
+            services: Array(methods.keys),
+            schemas: try Self.schemas(of: request, methods: methods)
+        )
         switch credential {
         case .ticket(let token):
             // Checked here, on the fleet's executor, where the ticket is bound to its process before
@@ -659,6 +664,19 @@ actor PluginFleet {
                 grants: grants,
                 tokenID: tokenID
             )
+        }
+    }
+
+    /// The services' schemas from the registration's descriptors; none when it sent none.
+    private static func schemas(
+        of request: Gongzhi_Host_V1_RegisterRequest,
+        methods: [String: [String: RPCKind]]
+    ) throws(RPCError) -> [String: ServiceSchema] {
+        guard !request.fileDescriptorSet.isEmpty else { return [:] }
+        do {
+            return try ServiceSchema.parse(fileDescriptorSet: request.fileDescriptorSet, services: methods)
+        } catch {
+            throw RPCError(code: .invalidArgument, message: "plugin \(request.name)'s registration: \(error)")
         }
     }
 

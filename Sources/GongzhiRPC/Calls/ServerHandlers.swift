@@ -117,6 +117,29 @@ public protocol RPCService: Sendable {
     var serviceName: String { get }
     /// Handlers by method name.
     var methodHandlers: [String: RPCMethodHandler] { get }
+    /// The descriptors of the service and of every message it uses, when known (generated stubs know them).
+    var fileDescriptorSet: RPCFileDescriptorSet? { get }
+}
+
+extension RPCService {
+    /// None by default: a service assembled by hand describes no messages.
+    public var fileDescriptorSet: RPCFileDescriptorSet? { nil }
+}
+
+/// A serialized `google.protobuf.FileDescriptorSet`: the `.proto` files that define a service and its
+/// messages, as `protoc --include_imports --descriptor_set_out` writes them.
+public struct RPCFileDescriptorSet: Sendable, Hashable {
+    public var bytes: Data
+
+    public init(bytes: Data) {
+        self.bytes = bytes
+    }
+
+    /// From base64 (line breaks allowed), as generated stubs hold it; nil when it is not base64.
+    public init?(base64: String) {
+        guard let bytes = Data(base64Encoded: base64, options: .ignoreUnknownCharacters) else { return nil }
+        self.bytes = bytes
+    }
 }
 
 /// A service assembled from handlers at run time, for routers and tests.

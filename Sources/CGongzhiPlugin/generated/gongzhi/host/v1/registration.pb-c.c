@@ -232,7 +232,7 @@ void   gongzhi__host__v1__accepted__free_unpacked
   assert(message->base.descriptor == &gongzhi__host__v1__accepted__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
-static const ProtobufCFieldDescriptor gongzhi__host__v1__register_request__field_descriptors[5] =
+static const ProtobufCFieldDescriptor gongzhi__host__v1__register_request__field_descriptors[6] =
 {
   {
     "name",
@@ -294,8 +294,21 @@ static const ProtobufCFieldDescriptor gongzhi__host__v1__register_request__field
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "file_descriptor_set",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BYTES,
+    0,   /* quantifier_offset */
+    offsetof(Gongzhi__Host__V1__RegisterRequest, file_descriptor_set),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned gongzhi__host__v1__register_request__field_indices_by_name[] = {
+  5,   /* field[5] = file_descriptor_set */
   0,   /* field[0] = name */
   2,   /* field[2] = protocol_version */
   4,   /* field[4] = services */
@@ -305,7 +318,7 @@ static const unsigned gongzhi__host__v1__register_request__field_indices_by_name
 static const ProtobufCIntRange gongzhi__host__v1__register_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 5 }
+  { 0, 6 }
 };
 const ProtobufCMessageDescriptor gongzhi__host__v1__register_request__descriptor =
 {
@@ -315,7 +328,7 @@ const ProtobufCMessageDescriptor gongzhi__host__v1__register_request__descriptor
   "Gongzhi__Host__V1__RegisterRequest",
   "gongzhi.host.v1",
   sizeof(Gongzhi__Host__V1__RegisterRequest),
-  5,
+  6,
   gongzhi__host__v1__register_request__field_descriptors,
   gongzhi__host__v1__register_request__field_indices_by_name,
   1,  gongzhi__host__v1__register_request__number_ranges,
@@ -407,7 +420,7 @@ const ProtobufCEnumDescriptor gongzhi__host__v1__method_description__kind__descr
   gongzhi__host__v1__method_description__kind__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCFieldDescriptor gongzhi__host__v1__method_description__field_descriptors[2] =
+static const ProtobufCFieldDescriptor gongzhi__host__v1__method_description__field_descriptors[4] =
 {
   {
     "name",
@@ -433,15 +446,41 @@ static const ProtobufCFieldDescriptor gongzhi__host__v1__method_description__fie
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "input_type",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Gongzhi__Host__V1__MethodDescription, input_type),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "output_type",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Gongzhi__Host__V1__MethodDescription, output_type),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned gongzhi__host__v1__method_description__field_indices_by_name[] = {
+  2,   /* field[2] = input_type */
   1,   /* field[1] = kind */
   0,   /* field[0] = name */
+  3,   /* field[3] = output_type */
 };
 static const ProtobufCIntRange gongzhi__host__v1__method_description__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 2 }
+  { 0, 4 }
 };
 const ProtobufCMessageDescriptor gongzhi__host__v1__method_description__descriptor =
 {
@@ -451,7 +490,7 @@ const ProtobufCMessageDescriptor gongzhi__host__v1__method_description__descript
   "Gongzhi__Host__V1__MethodDescription",
   "gongzhi.host.v1",
   sizeof(Gongzhi__Host__V1__MethodDescription),
-  2,
+  4,
   gongzhi__host__v1__method_description__field_descriptors,
   gongzhi__host__v1__method_description__field_indices_by_name,
   1,  gongzhi__host__v1__method_description__number_ranges,

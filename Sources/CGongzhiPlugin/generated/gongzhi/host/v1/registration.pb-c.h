@@ -56,10 +56,18 @@ struct  Gongzhi__Host__V1__RegisterRequest
    */
   size_t n_services;
   Gongzhi__Host__V1__ServiceDescription **services;
+  /*
+   * A serialized google.protobuf.FileDescriptorSet defining the services above and every message their
+   * methods use, at any depth (protoc --include_imports). With it the host redacts the fields marked
+   * (gongzhi.core.v1.sensitive) from routed answers for callers without the personal-data grant, audits
+   * answers that show them, and lets `gongzhictl call` encode requests; without it a service's answers
+   * pass as they are and cannot be called from gongzhictl. The Swift SDK sends it from the generated stubs.
+   */
+  ProtobufCBinaryData file_descriptor_set;
 };
 #define GONGZHI__HOST__V1__REGISTER_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&gongzhi__host__v1__register_request__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0,NULL, {0,NULL} }
 
 
 struct  Gongzhi__Host__V1__ServiceDescription
@@ -82,10 +90,16 @@ struct  Gongzhi__Host__V1__MethodDescription
   ProtobufCMessage base;
   char *name;
   Gongzhi__Host__V1__MethodDescription__Kind kind;
+  /*
+   * Fully qualified message names without a leading dot, e.g. "gongzhi.grid.v1.LocateRequest"; empty when
+   * the server does not say (the host then takes them from file_descriptor_set when it has one).
+   */
+  char *input_type;
+  char *output_type;
 };
 #define GONGZHI__HOST__V1__METHOD_DESCRIPTION__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&gongzhi__host__v1__method_description__descriptor) \
-    , (char *)protobuf_c_empty_string, GONGZHI__HOST__V1__METHOD_DESCRIPTION__KIND__KIND_UNSPECIFIED }
+    , (char *)protobuf_c_empty_string, GONGZHI__HOST__V1__METHOD_DESCRIPTION__KIND__KIND_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
 typedef enum {

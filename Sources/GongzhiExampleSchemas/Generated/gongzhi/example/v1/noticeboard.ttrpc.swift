@@ -22,6 +22,22 @@ public enum Gongzhi_Example_V1_NoticeBoard {
         public static let list = "List"
         public static let follow = "Follow"
     }
+
+    /// The descriptors of this service and of every message its methods use, at any depth: a serialized
+    /// `google.protobuf.FileDescriptorSet` in base64. Plugins send it when they register, so that the host
+    /// knows the messages (and their personal data) and `gongzhictl call` can encode requests.
+    public static let fileDescriptorSetBase64 = """
+        CuYFCiRnb25nemhpL2V4YW1wbGUvdjEvbm90aWNlYm9hcmQucHJvdG8SEmdvbmd6aGkuZXhhbXBsZS52MSJVCgtQb3N0UmVxdWVz
+        dBIUCgV0aXRsZRgBIAEoCVIFdGl0bGUSEgoEYm9keRgCIAEoCVIEYm9keRIcCgljb21tdW5pdHkYAyABKAlSCWNvbW11bml0eSKn
+        AQoGTm90aWNlEhYKBm51bWJlchgBIAEoBFIGbnVtYmVyEhQKBXRpdGxlGAIgASgJUgV0aXRsZRISCgRib2R5GAMgASgJUgRib2R5
+        EhwKCWNvbW11bml0eRgEIAEoCVIJY29tbXVuaXR5EhsKCXBvc3RlZF9ieRgFIAEoCVIIcG9zdGVkQnkSIAoMcG9zdGVkX2F0X21z
+        GAYgASgDUgpwb3N0ZWRBdE1zIkEKC0xpc3RSZXF1ZXN0EhwKCWNvbW11bml0eRgBIAEoCVIJY29tbXVuaXR5EhQKBWxpbWl0GAIg
+        ASgNUgVsaW1pdCJECgxMaXN0UmVzcG9uc2USNAoHbm90aWNlcxgBIAMoCzIaLmdvbmd6aGkuZXhhbXBsZS52MS5Ob3RpY2VSB25v
+        dGljZXMiLQoNRm9sbG93UmVxdWVzdBIcCgljb21tdW5pdHkYASABKAlSCWNvbW11bml0eTLoAQoLTm90aWNlQm9hcmQSQwoEUG9z
+        dBIfLmdvbmd6aGkuZXhhbXBsZS52MS5Qb3N0UmVxdWVzdBoaLmdvbmd6aGkuZXhhbXBsZS52MS5Ob3RpY2USSQoETGlzdBIfLmdv
+        bmd6aGkuZXhhbXBsZS52MS5MaXN0UmVxdWVzdBogLmdvbmd6aGkuZXhhbXBsZS52MS5MaXN0UmVzcG9uc2USSQoGRm9sbG93EiEu
+        Z29uZ3poaS5leGFtcGxlLnYxLkZvbGxvd1JlcXVlc3QaGi5nb25nemhpLmV4YW1wbGUudjEuTm90aWNlMAFiBnByb3RvMw==
+        """
 }
 
 /// Server side of `gongzhi.example.v1.NoticeBoard`. A type that implements these methods is an `RPCService`
@@ -39,6 +55,10 @@ public protocol Gongzhi_Example_V1_NoticeBoardHandler: RPCService {
 
 extension Gongzhi_Example_V1_NoticeBoardHandler {
     public var serviceName: String { Gongzhi_Example_V1_NoticeBoard.serviceName }
+
+    public var fileDescriptorSet: RPCFileDescriptorSet? {
+        RPCFileDescriptorSet(base64: Gongzhi_Example_V1_NoticeBoard.fileDescriptorSetBase64)
+    }
 
     public var methodHandlers: [String: RPCMethodHandler] {
         [

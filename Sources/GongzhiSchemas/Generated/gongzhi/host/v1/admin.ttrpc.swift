@@ -30,7 +30,81 @@ public enum Gongzhi_Host_V1_Admin {
         public static let revokeToken = "RevokeToken"
         public static let listAudit = "ListAudit"
         public static let verifyAudit = "VerifyAudit"
+        public static let listServices = "ListServices"
     }
+
+    /// The descriptors of this service and of every message its methods use, at any depth: a serialized
+    /// `google.protobuf.FileDescriptorSet` in base64. Plugins send it when they register, so that the host
+    /// knows the messages (and their personal data) and `gongzhictl call` can encode requests.
+    public static let fileDescriptorSetBase64 = """
+        Cv8HCiJnb25nemhpL2hvc3QvdjEvcmVnaXN0cmF0aW9uLnByb3RvEg9nb25nemhpLmhvc3QudjEi/AEKD1JlZ2lzdGVyUmVxdWVz
+        dBISCgRuYW1lGAEgASgJUgRuYW1lEhgKB3ZlcnNpb24YAiABKAlSB3ZlcnNpb24SKQoQcHJvdG9jb2xfdmVyc2lvbhgDIAEoCVIP
+        cHJvdG9jb2xWZXJzaW9uEh8KC3NvY2tldF9wYXRoGAQgASgJUgpzb2NrZXRQYXRoEj8KCHNlcnZpY2VzGAUgAygLMiMuZ29uZ3po
+        aS5ob3N0LnYxLlNlcnZpY2VEZXNjcmlwdGlvblIIc2VydmljZXMSLgoTZmlsZV9kZXNjcmlwdG9yX3NldBgGIAEoDFIRZmlsZURl
+        c2NyaXB0b3JTZXQiZgoSU2VydmljZURlc2NyaXB0aW9uEhIKBG5hbWUYASABKAlSBG5hbWUSPAoHbWV0aG9kcxgCIAMoCzIiLmdv
+        bmd6aGkuaG9zdC52MS5NZXRob2REZXNjcmlwdGlvblIHbWV0aG9kcyKrAgoRTWV0aG9kRGVzY3JpcHRpb24SEgoEbmFtZRgBIAEo
+        CVIEbmFtZRI7CgRraW5kGAIgASgOMicuZ29uZ3poaS5ob3N0LnYxLk1ldGhvZERlc2NyaXB0aW9uLktpbmRSBGtpbmQSHQoKaW5w
+        dXRfdHlwZRgDIAEoCVIJaW5wdXRUeXBlEh8KC291dHB1dF90eXBlGAQgASgJUgpvdXRwdXRUeXBlIoQBCgRLaW5kEhQKEEtJTkRf
+        VU5TUEVDSUZJRUQQABIOCgpLSU5EX1VOQVJZEAESGQoVS0lORF9DTElFTlRfU1RSRUFNSU5HEAISGQoVS0lORF9TRVJWRVJfU1RS
+        RUFNSU5HEAMSIAocS0lORF9CSURJUkVDVElPTkFMX1NUUkVBTUlORxAEIlUKEVJlZ2lzdHJhdGlvbkV2ZW50EjcKCGFjY2VwdGVk
+        GAEgASgLMhkuZ29uZ3poaS5ob3N0LnYxLkFjY2VwdGVkSABSCGFjY2VwdGVkQgcKBWV2ZW50InAKCEFjY2VwdGVkEhYKBmdyYW50
+        cxgBIAMoCVIGZ3JhbnRzEikKEHByb3RvY29sX3ZlcnNpb24YAiABKAlSD3Byb3RvY29sVmVyc2lvbhIhCgxob3N0X3ZlcnNpb24Y
+        AyABKAlSC2hvc3RWZXJzaW9uMmIKDFJlZ2lzdHJhdGlvbhJSCghSZWdpc3RlchIgLmdvbmd6aGkuaG9zdC52MS5SZWdpc3RlclJl
+        cXVlc3QaIi5nb25nemhpLmhvc3QudjEuUmVnaXN0cmF0aW9uRXZlbnQwAWIGcHJvdG8zCtgeChtnb25nemhpL2hvc3QvdjEvYWRt
+        aW4ucHJvdG8SD2dvbmd6aGkuaG9zdC52MRoiZ29uZ3poaS9ob3N0L3YxL3JlZ2lzdHJhdGlvbi5wcm90byIPCg1TdGF0dXNSZXF1
+        ZXN0IsYCCgpIb3N0U3RhdHVzEhgKB3ZlcnNpb24YASABKAlSB3ZlcnNpb24SEAoDcGlkGAIgASgFUgNwaWQSIgoNc3RhcnRlZF9h
+        dF9tcxgDIAEoA1ILc3RhcnRlZEF0TXMSHwoLY29uZmlnX3BhdGgYBCABKAlSCmNvbmZpZ1BhdGgSHwoLcnVudGltZV9kaXIYBSAB
+        KAlSCnJ1bnRpbWVEaXISGQoIZGF0YV9kaXIYBiABKAlSB2RhdGFEaXISJQoOcmVzaWRlbnRfYnl0ZXMYByABKARSDXJlc2lkZW50
+        Qnl0ZXMSNwoHcGx1Z2lucxgIIAMoCzIdLmdvbmd6aGkuaG9zdC52MS5QbHVnaW5TdGF0dXNSB3BsdWdpbnMSKwoRcHJvdG9jb2xf
+        dmVyc2lvbnMYCSADKAlSEHByb3RvY29sVmVyc2lvbnMiFAoSTGlzdFBsdWdpbnNSZXF1ZXN0Ik4KE0xpc3RQbHVnaW5zUmVzcG9u
+        c2USNwoHcGx1Z2lucxgBIAMoCzIdLmdvbmd6aGkuaG9zdC52MS5QbHVnaW5TdGF0dXNSB3BsdWdpbnMiIwoNUGx1Z2luUmVxdWVz
+        dBISCgRuYW1lGAEgASgJUgRuYW1lIpkECgxQbHVnaW5TdGF0dXMSEgoEbmFtZRgBIAEoCVIEbmFtZRIUCgVzdGF0ZRgCIAEoCVIF
+        c3RhdGUSGAoHdmVyc2lvbhgDIAEoCVIHdmVyc2lvbhIYCgdtYW5hZ2VkGAQgASgIUgdtYW5hZ2VkEhAKA3BpZBgFIAEoBVIDcGlk
+        EhkKCHNpbmNlX21zGAYgASgDUgdzaW5jZU1zEhoKCHJlc3RhcnRzGAcgASgNUghyZXN0YXJ0cxIWCgZyZWFzb24YCCABKAlSBnJl
+        YXNvbhIaCghzZXJ2aWNlcxgJIAMoCVIIc2VydmljZXMSKQoQcmVxdWVzdGVkX2dyYW50cxgKIAMoCVIPcmVxdWVzdGVkR3JhbnRz
+        EicKD2FwcHJvdmVkX2dyYW50cxgLIAMoCVIOYXBwcm92ZWRHcmFudHMSKQoQZWZmZWN0aXZlX2dyYW50cxgMIAMoCVIPZWZmZWN0
+        aXZlR3JhbnRzEh8KC3NvY2tldF9wYXRoGA0gASgJUgpzb2NrZXRQYXRoEiMKDW1hbmlmZXN0X3BhdGgYDiABKAlSDG1hbmlmZXN0
+        UGF0aBIeCgpleGVjdXRhYmxlGA8gASgJUgpleGVjdXRhYmxlEiIKDW5leHRfc3RhcnRfbXMYECABKANSC25leHRTdGFydE1zEiUK
+        DnJlY2VudF9jcmFzaGVzGBEgASgNUg1yZWNlbnRDcmFzaGVzIlMKEVBsdWdpbkxvZ3NSZXF1ZXN0EhIKBG5hbWUYASABKAlSBG5h
+        bWUSEgoEdGFpbBgCIAEoDVIEdGFpbBIWCgZmb2xsb3cYAyABKAhSBmZvbGxvdyJkCgdMb2dMaW5lEhcKB3RpbWVfbXMYASABKANS
+        BnRpbWVNcxIUCgVsZXZlbBgCIAEoCVIFbGV2ZWwSFgoGc3RyZWFtGAMgASgJUgZzdHJlYW0SEgoEdGV4dBgEIAEoCVIEdGV4dCKF
+        AgoRSXNzdWVUb2tlblJlcXVlc3QSOwoEa2luZBgBIAEoDjInLmdvbmd6aGkuaG9zdC52MS5Jc3N1ZVRva2VuUmVxdWVzdC5LaW5k
+        UgRraW5kEhgKB3N1YmplY3QYAiABKAlSB3N1YmplY3QSFgoGc2NvcGVzGAMgAygJUgZzY29wZXMSHwoLdHRsX3NlY29uZHMYBCAB
+        KARSCnR0bFNlY29uZHMSIAoLZGVzY3JpcHRpb24YBSABKAlSC2Rlc2NyaXB0aW9uIj4KBEtpbmQSFAoQS0lORF9VTlNQRUNJRklF
+        RBAAEg8KC0tJTkRfQ0xJRU5UEAESDwoLS0lORF9QTFVHSU4QAiJTCgtJc3N1ZWRUb2tlbhIuCgRpbmZvGAEgASgLMhouZ29uZ3po
+        aS5ob3N0LnYxLlRva2VuSW5mb1IEaW5mbxIUCgV0b2tlbhgCIAEoCVIFdG9rZW4iggIKCVRva2VuSW5mbxIOCgJpZBgBIAEoCVIC
+        aWQSEgoEa2luZBgCIAEoCVIEa2luZBIYCgdzdWJqZWN0GAMgASgJUgdzdWJqZWN0EhYKBnNjb3BlcxgEIAMoCVIGc2NvcGVzEiIK
+        DWNyZWF0ZWRfYXRfbXMYBSABKANSC2NyZWF0ZWRBdE1zEiIKDWV4cGlyZXNfYXRfbXMYBiABKANSC2V4cGlyZXNBdE1zEhgKB3Jl
+        dm9rZWQYByABKAhSB3Jldm9rZWQSIAoLZGVzY3JpcHRpb24YCCABKAlSC2Rlc2NyaXB0aW9uEhsKCWlzc3VlZF9ieRgJIAEoCVII
+        aXNzdWVkQnkiEwoRTGlzdFRva2Vuc1JlcXVlc3QiSAoSTGlzdFRva2Vuc1Jlc3BvbnNlEjIKBnRva2VucxgBIAMoCzIaLmdvbmd6
+        aGkuaG9zdC52MS5Ub2tlbkluZm9SBnRva2VucyIkChJSZXZva2VUb2tlblJlcXVlc3QSDgoCaWQYASABKAlSAmlkIigKEExpc3RB
+        dWRpdFJlcXVlc3QSFAoFbGltaXQYASABKA1SBWxpbWl0IkoKEUxpc3RBdWRpdFJlc3BvbnNlEjUKB2VudHJpZXMYASADKAsyGy5n
+        b25nemhpLmhvc3QudjEuQXVkaXRFbnRyeVIHZW50cmllcyLVAQoKQXVkaXRFbnRyeRIaCghzZXF1ZW5jZRgBIAEoBFIIc2VxdWVu
+        Y2USFwoHdGltZV9tcxgCIAEoA1IGdGltZU1zEhwKCXByaW5jaXBhbBgDIAEoCVIJcHJpbmNpcGFsEhYKBmFjdGlvbhgEIAEoCVIG
+        YWN0aW9uEhYKBnRhcmdldBgFIAEoCVIGdGFyZ2V0EhgKB291dGNvbWUYBiABKAlSB291dGNvbWUSFgoGZGV0YWlsGAcgASgJUgZk
+        ZXRhaWwSEgoEaGFzaBgIIAEoCVIEaGFzaCIUChJWZXJpZnlBdWRpdFJlcXVlc3QidQoTVmVyaWZ5QXVkaXRSZXNwb25zZRIWCgZp
+        bnRhY3QYASABKAhSBmludGFjdBIYCgdlbnRyaWVzGAIgASgEUgdlbnRyaWVzEhgKB3Byb2JsZW0YAyABKAlSB3Byb2JsZW0SEgoE
+        cGF0aBgEIAEoCVIEcGF0aCIpChNMaXN0U2VydmljZXNSZXF1ZXN0EhIKBG5hbWUYASABKAlSBG5hbWUiUAoUTGlzdFNlcnZpY2Vz
+        UmVzcG9uc2USOAoIc2VydmljZXMYASADKAsyHC5nb25nemhpLmhvc3QudjEuU2VydmljZUluZm9SCHNlcnZpY2VzIsUBCgtTZXJ2
+        aWNlSW5mbxISCgRuYW1lGAEgASgJUgRuYW1lEhYKBnBsdWdpbhgCIAEoCVIGcGx1Z2luEhwKCWF2YWlsYWJsZRgDIAEoCFIJYXZh
+        aWxhYmxlEjwKB21ldGhvZHMYBCADKAsyIi5nb25nemhpLmhvc3QudjEuTWV0aG9kRGVzY3JpcHRpb25SB21ldGhvZHMSLgoTZmls
+        ZV9kZXNjcmlwdG9yX3NldBgFIAEoDFIRZmlsZURlc2NyaXB0b3JTZXQyuAgKBUFkbWluEkUKBlN0YXR1cxIeLmdvbmd6aGkuaG9z
+        dC52MS5TdGF0dXNSZXF1ZXN0GhsuZ29uZ3poaS5ob3N0LnYxLkhvc3RTdGF0dXMSWAoLTGlzdFBsdWdpbnMSIy5nb25nemhpLmhv
+        c3QudjEuTGlzdFBsdWdpbnNSZXF1ZXN0GiQuZ29uZ3poaS5ob3N0LnYxLkxpc3RQbHVnaW5zUmVzcG9uc2USTwoORGVzY3JpYmVQ
+        bHVnaW4SHi5nb25nemhpLmhvc3QudjEuUGx1Z2luUmVxdWVzdBodLmdvbmd6aGkuaG9zdC52MS5QbHVnaW5TdGF0dXMSTQoMRW5h
+        YmxlUGx1Z2luEh4uZ29uZ3poaS5ob3N0LnYxLlBsdWdpblJlcXVlc3QaHS5nb25nemhpLmhvc3QudjEuUGx1Z2luU3RhdHVzEk4K
+        DURpc2FibGVQbHVnaW4SHi5nb25nemhpLmhvc3QudjEuUGx1Z2luUmVxdWVzdBodLmdvbmd6aGkuaG9zdC52MS5QbHVnaW5TdGF0
+        dXMSTgoNUmVzdGFydFBsdWdpbhIeLmdvbmd6aGkuaG9zdC52MS5QbHVnaW5SZXF1ZXN0Gh0uZ29uZ3poaS5ob3N0LnYxLlBsdWdp
+        blN0YXR1cxJMCgpQbHVnaW5Mb2dzEiIuZ29uZ3poaS5ob3N0LnYxLlBsdWdpbkxvZ3NSZXF1ZXN0GhguZ29uZ3poaS5ob3N0LnYx
+        LkxvZ0xpbmUwARJOCgpJc3N1ZVRva2VuEiIuZ29uZ3poaS5ob3N0LnYxLklzc3VlVG9rZW5SZXF1ZXN0GhwuZ29uZ3poaS5ob3N0
+        LnYxLklzc3VlZFRva2VuElUKCkxpc3RUb2tlbnMSIi5nb25nemhpLmhvc3QudjEuTGlzdFRva2Vuc1JlcXVlc3QaIy5nb25nemhp
+        Lmhvc3QudjEuTGlzdFRva2Vuc1Jlc3BvbnNlEk4KC1Jldm9rZVRva2VuEiMuZ29uZ3poaS5ob3N0LnYxLlJldm9rZVRva2VuUmVx
+        dWVzdBoaLmdvbmd6aGkuaG9zdC52MS5Ub2tlbkluZm8SUgoJTGlzdEF1ZGl0EiEuZ29uZ3poaS5ob3N0LnYxLkxpc3RBdWRpdFJl
+        cXVlc3QaIi5nb25nemhpLmhvc3QudjEuTGlzdEF1ZGl0UmVzcG9uc2USWAoLVmVyaWZ5QXVkaXQSIy5nb25nemhpLmhvc3QudjEu
+        VmVyaWZ5QXVkaXRSZXF1ZXN0GiQuZ29uZ3poaS5ob3N0LnYxLlZlcmlmeUF1ZGl0UmVzcG9uc2USWwoMTGlzdFNlcnZpY2VzEiQu
+        Z29uZ3poaS5ob3N0LnYxLkxpc3RTZXJ2aWNlc1JlcXVlc3QaJS5nb25nemhpLmhvc3QudjEuTGlzdFNlcnZpY2VzUmVzcG9uc2Vi
+        BnByb3RvMw==
+        """
 }
 
 /// Server side of `gongzhi.host.v1.Admin`. A type that implements these methods is an `RPCService`
@@ -68,10 +142,18 @@ public protocol Gongzhi_Host_V1_AdminHandler: RPCService {
 
     /// Checks the audit log's hash chain from its first entry to its last.
     func verifyAudit(request: Gongzhi_Host_V1_VerifyAuditRequest, context: ServerCallContext) async throws -> Gongzhi_Host_V1_VerifyAuditResponse
+
+    /// The services callers can reach through the host: the host's own and every plugin's, with their
+    /// methods' message types and the descriptors that define them (what `gongzhictl call` encodes with).
+    func listServices(request: Gongzhi_Host_V1_ListServicesRequest, context: ServerCallContext) async throws -> Gongzhi_Host_V1_ListServicesResponse
 }
 
 extension Gongzhi_Host_V1_AdminHandler {
     public var serviceName: String { Gongzhi_Host_V1_Admin.serviceName }
+
+    public var fileDescriptorSet: RPCFileDescriptorSet? {
+        RPCFileDescriptorSet(base64: Gongzhi_Host_V1_Admin.fileDescriptorSetBase64)
+    }
 
     public var methodHandlers: [String: RPCMethodHandler] {
         [
@@ -124,6 +206,10 @@ extension Gongzhi_Host_V1_AdminHandler {
             Gongzhi_Host_V1_Admin.Method.verifyAudit: RPCMethodHandler(unary: { payload, context in
                 let request = try MessageCodec.decode(Gongzhi_Host_V1_VerifyAuditRequest.self, from: payload)
                 return try MessageCodec.encode(try await self.verifyAudit(request: request, context: context))
+            }),
+            Gongzhi_Host_V1_Admin.Method.listServices: RPCMethodHandler(unary: { payload, context in
+                let request = try MessageCodec.decode(Gongzhi_Host_V1_ListServicesRequest.self, from: payload)
+                return try MessageCodec.encode(try await self.listServices(request: request, context: context))
             }),
         ]
     }
@@ -194,6 +280,12 @@ public struct Gongzhi_Host_V1_AdminClient: Sendable {
     /// Checks the audit log's hash chain from its first entry to its last.
     public func verifyAudit(_ request: Gongzhi_Host_V1_VerifyAuditRequest, options: CallOptions = .defaults) async throws -> Gongzhi_Host_V1_VerifyAuditResponse {
         try await channel.unary(service: Gongzhi_Host_V1_Admin.serviceName, method: Gongzhi_Host_V1_Admin.Method.verifyAudit, request: request, responseType: Gongzhi_Host_V1_VerifyAuditResponse.self, options: options).message
+    }
+
+    /// The services callers can reach through the host: the host's own and every plugin's, with their
+    /// methods' message types and the descriptors that define them (what `gongzhictl call` encodes with).
+    public func listServices(_ request: Gongzhi_Host_V1_ListServicesRequest, options: CallOptions = .defaults) async throws -> Gongzhi_Host_V1_ListServicesResponse {
+        try await channel.unary(service: Gongzhi_Host_V1_Admin.serviceName, method: Gongzhi_Host_V1_Admin.Method.listServices, request: request, responseType: Gongzhi_Host_V1_ListServicesResponse.self, options: options).message
     }
 }
 

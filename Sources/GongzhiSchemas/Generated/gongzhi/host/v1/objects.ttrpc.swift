@@ -28,6 +28,55 @@ public enum Gongzhi_Host_V1_Objects {
         public static let registerKind = "RegisterKind"
         public static let listKinds = "ListKinds"
     }
+
+    /// The descriptors of this service and of every message its methods use, at any depth: a serialized
+    /// `google.protobuf.FileDescriptorSet` in base64. Plugins send it when they register, so that the host
+    /// knows the messages (and their personal data) and `gongzhictl call` can encode requests.
+    public static let fileDescriptorSetBase64 = """
+        CuoYCh1nb25nemhpL2hvc3QvdjEvb2JqZWN0cy5wcm90bxIPZ29uZ3poaS5ob3N0LnYxIvMCCgZPYmplY3QSEgoEa2luZBgBIAEo
+        CVIEa2luZBIOCgJpZBgCIAEoCVICaWQSGgoIcmV2aXNpb24YAyABKANSCHJldmlzaW9uEjsKBmxhYmVscxgEIAMoCzIjLmdvbmd6
+        aGkuaG9zdC52MS5PYmplY3QuTGFiZWxzRW50cnlSBmxhYmVscxIWCgZwYXJlbnQYBSABKAlSBnBhcmVudBIiCg1jcmVhdGVkX2F0
+        X21zGAYgASgDUgtjcmVhdGVkQXRNcxIiCg11cGRhdGVkX2F0X21zGAcgASgDUgt1cGRhdGVkQXRNcxIUCgVvd25lchgIIAEoCVIF
+        b3duZXISEgoEZGF0YRgJIAEoDFIEZGF0YRInCg9yZWRhY3RlZF9maWVsZHMYCiADKAlSDnJlZGFjdGVkRmllbGRzGjkKC0xhYmVs
+        c0VudHJ5EhAKA2tleRgBIAEoCVIDa2V5EhQKBXZhbHVlGAIgASgJUgV2YWx1ZToCOAEimgEKBEtpbmQSEgoEbmFtZRgBIAEoCVIE
+        bmFtZRIhCgxtZXNzYWdlX25hbWUYAiABKAlSC21lc3NhZ2VOYW1lEhQKBW93bmVyGAMgASgJUgVvd25lchIpChBzZW5zaXRpdmVf
+        ZmllbGRzGAQgAygJUg9zZW5zaXRpdmVGaWVsZHMSGgoIcmV2aXNpb24YBSABKANSCHJldmlzaW9uInwKE1JlZ2lzdGVyS2luZFJl
+        cXVlc3QSEgoEbmFtZRgBIAEoCVIEbmFtZRIhCgxtZXNzYWdlX25hbWUYAiABKAlSC21lc3NhZ2VOYW1lEi4KE2ZpbGVfZGVzY3Jp
+        cHRvcl9zZXQYAyABKAxSEWZpbGVEZXNjcmlwdG9yU2V0IhIKEExpc3RLaW5kc1JlcXVlc3QiQAoRTGlzdEtpbmRzUmVzcG9uc2US
+        KwoFa2luZHMYASADKAsyFS5nb25nemhpLmhvc3QudjEuS2luZFIFa2luZHMiMAoKR2V0UmVxdWVzdBISCgRraW5kGAEgASgJUgRr
+        aW5kEg4KAmlkGAIgASgJUgJpZCKcAQoLTGlzdFJlcXVlc3QSEgoEa2luZBgBIAEoCVIEa2luZBIlCg5sYWJlbF9zZWxlY3RvchgC
+        IAEoCVINbGFiZWxTZWxlY3RvchIWCgZwYXJlbnQYAyABKAlSBnBhcmVudBIbCglwYWdlX3NpemUYBCABKA1SCHBhZ2VTaXplEh0K
+        CnBhZ2VfdG9rZW4YBSABKAlSCXBhZ2VUb2tlbiKFAQoMTGlzdFJlc3BvbnNlEjEKB29iamVjdHMYASADKAsyFy5nb25nemhpLmhv
+        c3QudjEuT2JqZWN0UgdvYmplY3RzEiYKD25leHRfcGFnZV90b2tlbhgCIAEoCVINbmV4dFBhZ2VUb2tlbhIaCghyZXZpc2lvbhgD
+        IAEoA1IIcmV2aXNpb24iQAoNQ3JlYXRlUmVxdWVzdBIvCgZvYmplY3QYASABKAsyFy5nb25nemhpLmhvc3QudjEuT2JqZWN0UgZv
+        YmplY3QibQoNVXBkYXRlUmVxdWVzdBIvCgZvYmplY3QYASABKAsyFy5nb25nemhpLmhvc3QudjEuT2JqZWN0UgZvYmplY3QSKwoR
+        ZXhwZWN0ZWRfcmV2aXNpb24YAiABKANSEGV4cGVjdGVkUmV2aXNpb24iYAoNRGVsZXRlUmVxdWVzdBISCgRraW5kGAEgASgJUgRr
+        aW5kEg4KAmlkGAIgASgJUgJpZBIrChFleHBlY3RlZF9yZXZpc2lvbhgDIAEoA1IQZXhwZWN0ZWRSZXZpc2lvbiIsCg5EZWxldGVS
+        ZXNwb25zZRIaCghyZXZpc2lvbhgBIAEoA1IIcmV2aXNpb24i/gEKB0NvbXBhcmUSEgoEa2luZBgBIAEoCVIEa2luZBIOCgJpZBgC
+        IAEoCVICaWQSQAoJY29uZGl0aW9uGAMgASgOMiIuZ29uZ3poaS5ob3N0LnYxLkNvbXBhcmUuQ29uZGl0aW9uUgljb25kaXRpb24S
+        GgoIcmV2aXNpb24YBCABKANSCHJldmlzaW9uInEKCUNvbmRpdGlvbhIZChVDT05ESVRJT05fVU5TUEVDSUZJRUQQABIdChlDT05E
+        SVRJT05fUkVWSVNJT05fRVFVQUxTEAESFAoQQ09ORElUSU9OX0VYSVNUUxACEhQKEENPTkRJVElPTl9BQlNFTlQQAyK3AQoFV3Jp
+        dGUSMQoGY3JlYXRlGAEgASgLMhcuZ29uZ3poaS5ob3N0LnYxLk9iamVjdEgAUgZjcmVhdGUSOAoGdXBkYXRlGAIgASgLMh4uZ29u
+        Z3poaS5ob3N0LnYxLlVwZGF0ZVJlcXVlc3RIAFIGdXBkYXRlEjgKBmRlbGV0ZRgDIAEoCzIeLmdvbmd6aGkuaG9zdC52MS5EZWxl
+        dGVSZXF1ZXN0SABSBmRlbGV0ZUIHCgV3cml0ZSJyCgpUeG5SZXF1ZXN0EjQKCGNvbXBhcmVzGAEgAygLMhguZ29uZ3poaS5ob3N0
+        LnYxLkNvbXBhcmVSCGNvbXBhcmVzEi4KBndyaXRlcxgCIAMoCzIWLmdvbmd6aGkuaG9zdC52MS5Xcml0ZVIGd3JpdGVzIlwKC1R4
+        blJlc3BvbnNlEhoKCHJldmlzaW9uGAEgASgDUghyZXZpc2lvbhIxCgdvYmplY3RzGAIgAygLMhcuZ29uZ3poaS5ob3N0LnYxLk9i
+        amVjdFIHb2JqZWN0cyKLAQoMV2F0Y2hSZXF1ZXN0EhIKBGtpbmQYASABKAlSBGtpbmQSJQoOYWZ0ZXJfcmV2aXNpb24YAiABKANS
+        DWFmdGVyUmV2aXNpb24SJQoObGFiZWxfc2VsZWN0b3IYAyABKAlSDWxhYmVsU2VsZWN0b3ISGQoIZnJvbV9ub3cYBCABKAhSB2Zy
+        b21Ob3ciigIKCldhdGNoRXZlbnQSNAoEdHlwZRgBIAEoDjIgLmdvbmd6aGkuaG9zdC52MS5XYXRjaEV2ZW50LlR5cGVSBHR5cGUS
+        LwoGb2JqZWN0GAIgASgLMhcuZ29uZ3poaS5ob3N0LnYxLk9iamVjdFIGb2JqZWN0EhoKCHJldmlzaW9uGAMgASgDUghyZXZpc2lv
+        bhImCg9jb21taXR0ZWRfYXRfdXMYBCABKANSDWNvbW1pdHRlZEF0VXMiUQoEVHlwZRIUChBUWVBFX1VOU1BFQ0lGSUVEEAASDgoK
+        VFlQRV9BRERFRBABEhEKDVRZUEVfTU9ESUZJRUQQAhIQCgxUWVBFX0RFTEVURUQQAzKGBQoHT2JqZWN0cxI7CgNHZXQSGy5nb25n
+        emhpLmhvc3QudjEuR2V0UmVxdWVzdBoXLmdvbmd6aGkuaG9zdC52MS5PYmplY3QSQwoETGlzdBIcLmdvbmd6aGkuaG9zdC52MS5M
+        aXN0UmVxdWVzdBodLmdvbmd6aGkuaG9zdC52MS5MaXN0UmVzcG9uc2USQQoGQ3JlYXRlEh4uZ29uZ3poaS5ob3N0LnYxLkNyZWF0
+        ZVJlcXVlc3QaFy5nb25nemhpLmhvc3QudjEuT2JqZWN0EkEKBlVwZGF0ZRIeLmdvbmd6aGkuaG9zdC52MS5VcGRhdGVSZXF1ZXN0
+        GhcuZ29uZ3poaS5ob3N0LnYxLk9iamVjdBJJCgZEZWxldGUSHi5nb25nemhpLmhvc3QudjEuRGVsZXRlUmVxdWVzdBofLmdvbmd6
+        aGkuaG9zdC52MS5EZWxldGVSZXNwb25zZRJACgNUeG4SGy5nb25nemhpLmhvc3QudjEuVHhuUmVxdWVzdBocLmdvbmd6aGkuaG9z
+        dC52MS5UeG5SZXNwb25zZRJFCgVXYXRjaBIdLmdvbmd6aGkuaG9zdC52MS5XYXRjaFJlcXVlc3QaGy5nb25nemhpLmhvc3QudjEu
+        V2F0Y2hFdmVudDABEksKDFJlZ2lzdGVyS2luZBIkLmdvbmd6aGkuaG9zdC52MS5SZWdpc3RlcktpbmRSZXF1ZXN0GhUuZ29uZ3po
+        aS5ob3N0LnYxLktpbmQSUgoJTGlzdEtpbmRzEiEuZ29uZ3poaS5ob3N0LnYxLkxpc3RLaW5kc1JlcXVlc3QaIi5nb25nemhpLmhv
+        c3QudjEuTGlzdEtpbmRzUmVzcG9uc2ViBnByb3RvMw==
+        """
 }
 
 /// Server side of `gongzhi.host.v1.Objects`. A type that implements these methods is an `RPCService`
@@ -60,6 +109,10 @@ public protocol Gongzhi_Host_V1_ObjectsHandler: RPCService {
 
 extension Gongzhi_Host_V1_ObjectsHandler {
     public var serviceName: String { Gongzhi_Host_V1_Objects.serviceName }
+
+    public var fileDescriptorSet: RPCFileDescriptorSet? {
+        RPCFileDescriptorSet(base64: Gongzhi_Host_V1_Objects.fileDescriptorSetBase64)
+    }
 
     public var methodHandlers: [String: RPCMethodHandler] {
         [

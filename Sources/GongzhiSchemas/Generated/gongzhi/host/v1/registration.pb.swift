@@ -10,6 +10,11 @@
 
 /// How a plugin attaches to its host: served by the host on host.sock.
 
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 import SwiftProtobuf
 
 // If the compiler emits an error on this type, it is because this file
@@ -41,6 +46,13 @@ public nonisolated struct Gongzhi_Host_V1_RegisterRequest: Sendable {
   /// The services the plugin serves (besides gongzhi.plugin.v1.Plugin), with their methods.
   public var services: [Gongzhi_Host_V1_ServiceDescription] = []
 
+  /// A serialized google.protobuf.FileDescriptorSet defining the services above and every message their
+  /// methods use, at any depth (protoc --include_imports). With it the host redacts the fields marked
+  /// (gongzhi.core.v1.sensitive) from routed answers for callers without the personal-data grant, audits
+  /// answers that show them, and lets `gongzhictl call` encode requests; without it a service's answers
+  /// pass as they are and cannot be called from gongzhictl. The Swift SDK sends it from the generated stubs.
+  public var fileDescriptorSet: Data = Data()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -69,6 +81,12 @@ public nonisolated struct Gongzhi_Host_V1_MethodDescription: Sendable {
   public var name: String = String()
 
   public var kind: Gongzhi_Host_V1_MethodDescription.Kind = .unspecified
+
+  /// Fully qualified message names without a leading dot, e.g. "gongzhi.grid.v1.LocateRequest"; empty when
+  /// the server does not say (the host then takes them from file_descriptor_set when it has one).
+  public var inputType: String = String()
+
+  public var outputType: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -170,7 +188,7 @@ fileprivate nonisolated let _protobuf_package = "gongzhi.host.v1"
 
 nonisolated extension Gongzhi_Host_V1_RegisterRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".RegisterRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}version\0\u{3}protocol_version\0\u{3}socket_path\0\u{1}services\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}version\0\u{3}protocol_version\0\u{3}socket_path\0\u{1}services\0\u{3}file_descriptor_set\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -183,6 +201,7 @@ nonisolated extension Gongzhi_Host_V1_RegisterRequest: SwiftProtobuf.Message, Sw
       case 3: try { try decoder.decodeSingularStringField(value: &self.protocolVersion) }()
       case 4: try { try decoder.decodeSingularStringField(value: &self.socketPath) }()
       case 5: try { try decoder.decodeRepeatedMessageField(value: &self.services) }()
+      case 6: try { try decoder.decodeSingularBytesField(value: &self.fileDescriptorSet) }()
       default: break
       }
     }
@@ -204,6 +223,9 @@ nonisolated extension Gongzhi_Host_V1_RegisterRequest: SwiftProtobuf.Message, Sw
     if !self.services.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.services, fieldNumber: 5)
     }
+    if !self.fileDescriptorSet.isEmpty {
+      try visitor.visitSingularBytesField(value: self.fileDescriptorSet, fieldNumber: 6)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -213,6 +235,7 @@ nonisolated extension Gongzhi_Host_V1_RegisterRequest: SwiftProtobuf.Message, Sw
     if lhs.protocolVersion != rhs.protocolVersion {return false}
     if lhs.socketPath != rhs.socketPath {return false}
     if lhs.services != rhs.services {return false}
+    if lhs.fileDescriptorSet != rhs.fileDescriptorSet {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -255,7 +278,7 @@ nonisolated extension Gongzhi_Host_V1_ServiceDescription: SwiftProtobuf.Message,
 
 nonisolated extension Gongzhi_Host_V1_MethodDescription: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".MethodDescription"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}kind\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}kind\0\u{3}input_type\0\u{3}output_type\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -265,6 +288,8 @@ nonisolated extension Gongzhi_Host_V1_MethodDescription: SwiftProtobuf.Message, 
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularStringField(value: &self.name) }()
       case 2: try { try decoder.decodeSingularEnumField(value: &self.kind) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.inputType) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.outputType) }()
       default: break
       }
     }
@@ -277,12 +302,20 @@ nonisolated extension Gongzhi_Host_V1_MethodDescription: SwiftProtobuf.Message, 
     if self.kind != .unspecified {
       try visitor.visitSingularEnumField(value: self.kind, fieldNumber: 2)
     }
+    if !self.inputType.isEmpty {
+      try visitor.visitSingularStringField(value: self.inputType, fieldNumber: 3)
+    }
+    if !self.outputType.isEmpty {
+      try visitor.visitSingularStringField(value: self.outputType, fieldNumber: 4)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Gongzhi_Host_V1_MethodDescription, rhs: Gongzhi_Host_V1_MethodDescription) -> Bool {
     if lhs.name != rhs.name {return false}
     if lhs.kind != rhs.kind {return false}
+    if lhs.inputType != rhs.inputType {return false}
+    if lhs.outputType != rhs.outputType {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

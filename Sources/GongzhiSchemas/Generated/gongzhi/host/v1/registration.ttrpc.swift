@@ -20,6 +20,26 @@ public enum Gongzhi_Host_V1_Registration {
     public enum Method {
         public static let register = "Register"
     }
+
+    /// The descriptors of this service and of every message its methods use, at any depth: a serialized
+    /// `google.protobuf.FileDescriptorSet` in base64. Plugins send it when they register, so that the host
+    /// knows the messages (and their personal data) and `gongzhictl call` can encode requests.
+    public static let fileDescriptorSetBase64 = """
+        Cv8HCiJnb25nemhpL2hvc3QvdjEvcmVnaXN0cmF0aW9uLnByb3RvEg9nb25nemhpLmhvc3QudjEi/AEKD1JlZ2lzdGVyUmVxdWVz
+        dBISCgRuYW1lGAEgASgJUgRuYW1lEhgKB3ZlcnNpb24YAiABKAlSB3ZlcnNpb24SKQoQcHJvdG9jb2xfdmVyc2lvbhgDIAEoCVIP
+        cHJvdG9jb2xWZXJzaW9uEh8KC3NvY2tldF9wYXRoGAQgASgJUgpzb2NrZXRQYXRoEj8KCHNlcnZpY2VzGAUgAygLMiMuZ29uZ3po
+        aS5ob3N0LnYxLlNlcnZpY2VEZXNjcmlwdGlvblIIc2VydmljZXMSLgoTZmlsZV9kZXNjcmlwdG9yX3NldBgGIAEoDFIRZmlsZURl
+        c2NyaXB0b3JTZXQiZgoSU2VydmljZURlc2NyaXB0aW9uEhIKBG5hbWUYASABKAlSBG5hbWUSPAoHbWV0aG9kcxgCIAMoCzIiLmdv
+        bmd6aGkuaG9zdC52MS5NZXRob2REZXNjcmlwdGlvblIHbWV0aG9kcyKrAgoRTWV0aG9kRGVzY3JpcHRpb24SEgoEbmFtZRgBIAEo
+        CVIEbmFtZRI7CgRraW5kGAIgASgOMicuZ29uZ3poaS5ob3N0LnYxLk1ldGhvZERlc2NyaXB0aW9uLktpbmRSBGtpbmQSHQoKaW5w
+        dXRfdHlwZRgDIAEoCVIJaW5wdXRUeXBlEh8KC291dHB1dF90eXBlGAQgASgJUgpvdXRwdXRUeXBlIoQBCgRLaW5kEhQKEEtJTkRf
+        VU5TUEVDSUZJRUQQABIOCgpLSU5EX1VOQVJZEAESGQoVS0lORF9DTElFTlRfU1RSRUFNSU5HEAISGQoVS0lORF9TRVJWRVJfU1RS
+        RUFNSU5HEAMSIAocS0lORF9CSURJUkVDVElPTkFMX1NUUkVBTUlORxAEIlUKEVJlZ2lzdHJhdGlvbkV2ZW50EjcKCGFjY2VwdGVk
+        GAEgASgLMhkuZ29uZ3poaS5ob3N0LnYxLkFjY2VwdGVkSABSCGFjY2VwdGVkQgcKBWV2ZW50InAKCEFjY2VwdGVkEhYKBmdyYW50
+        cxgBIAMoCVIGZ3JhbnRzEikKEHByb3RvY29sX3ZlcnNpb24YAiABKAlSD3Byb3RvY29sVmVyc2lvbhIhCgxob3N0X3ZlcnNpb24Y
+        AyABKAlSC2hvc3RWZXJzaW9uMmIKDFJlZ2lzdHJhdGlvbhJSCghSZWdpc3RlchIgLmdvbmd6aGkuaG9zdC52MS5SZWdpc3RlclJl
+        cXVlc3QaIi5nb25nemhpLmhvc3QudjEuUmVnaXN0cmF0aW9uRXZlbnQwAWIGcHJvdG8z
+        """
 }
 
 /// Server side of `gongzhi.host.v1.Registration`. A type that implements these methods is an `RPCService`
@@ -36,6 +56,10 @@ public protocol Gongzhi_Host_V1_RegistrationHandler: RPCService {
 
 extension Gongzhi_Host_V1_RegistrationHandler {
     public var serviceName: String { Gongzhi_Host_V1_Registration.serviceName }
+
+    public var fileDescriptorSet: RPCFileDescriptorSet? {
+        RPCFileDescriptorSet(base64: Gongzhi_Host_V1_Registration.fileDescriptorSetBase64)
+    }
 
     public var methodHandlers: [String: RPCMethodHandler] {
         [

@@ -22,6 +22,24 @@ public enum Gongzhi_Plugin_V1_Plugin {
         public static let describe = "Describe"
         public static let shutdown = "Shutdown"
     }
+
+    /// The descriptors of this service and of every message its methods use, at any depth: a serialized
+    /// `google.protobuf.FileDescriptorSet` in base64. Plugins send it when they register, so that the host
+    /// knows the messages (and their personal data) and `gongzhictl call` can encode requests.
+    public static let fileDescriptorSetBase64 = """
+        CtcGCh5nb25nemhpL3BsdWdpbi92MS9wbHVnaW4ucHJvdG8SEWdvbmd6aGkucGx1Z2luLnYxIg8KDUhlYWx0aFJlcXVlc3Qi/gEK
+        DkhlYWx0aFJlc3BvbnNlEkcKBnN0YXR1cxgBIAEoDjIvLmdvbmd6aGkucGx1Z2luLnYxLkhlYWx0aFJlc3BvbnNlLlNlcnZpbmdT
+        dGF0dXNSBnN0YXR1cxIYCgdtZXNzYWdlGAIgASgJUgdtZXNzYWdlIogBCg1TZXJ2aW5nU3RhdHVzEh4KGlNFUlZJTkdfU1RBVFVT
+        X1VOU1BFQ0lGSUVEEAASGgoWU0VSVklOR19TVEFUVVNfU0VSVklORxABEhsKF1NFUlZJTkdfU1RBVFVTX0RFR1JBREVEEAISHgoa
+        U0VSVklOR19TVEFUVVNfTk9UX1NFUlZJTkcQAyIRCg9EZXNjcmliZVJlcXVlc3QiiQEKEERlc2NyaWJlUmVzcG9uc2USEgoEbmFt
+        ZRgBIAEoCVIEbmFtZRIYCgd2ZXJzaW9uGAIgASgJUgd2ZXJzaW9uEisKEXByb3RvY29sX3ZlcnNpb25zGAMgAygJUhBwcm90b2Nv
+        bFZlcnNpb25zEhoKCHNlcnZpY2VzGAQgAygJUghzZXJ2aWNlcyJRCg9TaHV0ZG93blJlcXVlc3QSFgoGcmVhc29uGAEgASgJUgZy
+        ZWFzb24SJgoPZ3JhY2VfcGVyaW9kX21zGAIgASgNUg1ncmFjZVBlcmlvZE1zIhIKEFNodXRkb3duUmVzcG9uc2UygQIKBlBsdWdp
+        bhJNCgZIZWFsdGgSIC5nb25nemhpLnBsdWdpbi52MS5IZWFsdGhSZXF1ZXN0GiEuZ29uZ3poaS5wbHVnaW4udjEuSGVhbHRoUmVz
+        cG9uc2USUwoIRGVzY3JpYmUSIi5nb25nemhpLnBsdWdpbi52MS5EZXNjcmliZVJlcXVlc3QaIy5nb25nemhpLnBsdWdpbi52MS5E
+        ZXNjcmliZVJlc3BvbnNlElMKCFNodXRkb3duEiIuZ29uZ3poaS5wbHVnaW4udjEuU2h1dGRvd25SZXF1ZXN0GiMuZ29uZ3poaS5w
+        bHVnaW4udjEuU2h1dGRvd25SZXNwb25zZWIGcHJvdG8z
+        """
 }
 
 /// Server side of `gongzhi.plugin.v1.Plugin`. A type that implements these methods is an `RPCService`
@@ -40,6 +58,10 @@ public protocol Gongzhi_Plugin_V1_PluginHandler: RPCService {
 
 extension Gongzhi_Plugin_V1_PluginHandler {
     public var serviceName: String { Gongzhi_Plugin_V1_Plugin.serviceName }
+
+    public var fileDescriptorSet: RPCFileDescriptorSet? {
+        RPCFileDescriptorSet(base64: Gongzhi_Plugin_V1_Plugin.fileDescriptorSetBase64)
+    }
 
     public var methodHandlers: [String: RPCMethodHandler] {
         [

@@ -21,6 +21,41 @@ public enum Gongzhi_Sensors_V1_Sensors {
         public static let check = "Check"
         public static let listThresholds = "ListThresholds"
     }
+
+    /// The descriptors of this service and of every message its methods use, at any depth: a serialized
+    /// `google.protobuf.FileDescriptorSet` in base64. Plugins send it when they register, so that the host
+    /// knows the messages (and their personal data) and `gongzhictl call` can encode requests.
+    public static let fileDescriptorSetBase64 = """
+        CrIQCiBnb25nemhpL3NlbnNvcnMvdjEvc2Vuc29ycy5wcm90bxISZ29uZ3poaS5zZW5zb3JzLnYxIkQKCExvY2F0aW9uEhwKCWxv
+        bmdpdHVkZRgBIAEoAVIJbG9uZ2l0dWRlEhoKCGxhdGl0dWRlGAIgASgBUghsYXRpdHVkZSK4AgoHUmVhZGluZxIbCglkZXZpY2Vf
+        aWQYASABKAlSCGRldmljZUlkEhIKBGtpbmQYAiABKAlSBGtpbmQSFAoFdmFsdWUYAyABKAFSBXZhbHVlEiAKDHRpbWVfdW5peF9t
+        cxgEIAEoA1IKdGltZVVuaXhNcxI4Cghsb2NhdGlvbhgFIAEoCzIcLmdvbmd6aGkuc2Vuc29ycy52MS5Mb2NhdGlvblIIbG9jYXRp
+        b24SSwoKYXR0cmlidXRlcxgGIAMoCzIrLmdvbmd6aGkuc2Vuc29ycy52MS5SZWFkaW5nLkF0dHJpYnV0ZXNFbnRyeVIKYXR0cmli
+        dXRlcxo9Cg9BdHRyaWJ1dGVzRW50cnkSEAoDa2V5GAEgASgJUgNrZXkSFAoFdmFsdWUYAiABKAlSBXZhbHVlOgI4ASJHCgxDaGVj
+        a1JlcXVlc3QSNwoIcmVhZGluZ3MYASADKAsyGy5nb25nemhpLnNlbnNvcnMudjEuUmVhZGluZ1IIcmVhZGluZ3MijQQKBUFsZXJ0
+        EhQKBWluZGV4GAEgASgNUgVpbmRleBIbCglkZXZpY2VfaWQYAiABKAlSCGRldmljZUlkEhIKBGtpbmQYAyABKAlSBGtpbmQSFAoF
+        dmFsdWUYBCABKAFSBXZhbHVlEj4KCHNldmVyaXR5GAUgASgOMiIuZ29uZ3poaS5zZW5zb3JzLnYxLkFsZXJ0LlNldmVyaXR5Ughz
+        ZXZlcml0eRIUCgVsaW1pdBgGIAEoAVIFbGltaXQSGAoHbWVzc2FnZRgHIAEoCVIHbWVzc2FnZRIgCgx0aW1lX3VuaXhfbXMYCCAB
+        KANSCnRpbWVVbml4TXMSOAoIbG9jYXRpb24YCSABKAsyHC5nb25nemhpLnNlbnNvcnMudjEuTG9jYXRpb25SCGxvY2F0aW9uEkkK
+        CmF0dHJpYnV0ZXMYCiADKAsyKS5nb25nemhpLnNlbnNvcnMudjEuQWxlcnQuQXR0cmlidXRlc0VudHJ5UgphdHRyaWJ1dGVzGj0K
+        D0F0dHJpYnV0ZXNFbnRyeRIQCgNrZXkYASABKAlSA2tleRIUCgV2YWx1ZRgCIAEoCVIFdmFsdWU6AjgBIlEKCFNldmVyaXR5EhgK
+        FFNFVkVSSVRZX1VOU1BFQ0lGSUVEEAASFAoQU0VWRVJJVFlfV0FSTklORxABEhUKEVNFVkVSSVRZX0NSSVRJQ0FMEAIiVgoJUmVq
+        ZWN0aW9uEhQKBWluZGV4GAEgASgNUgVpbmRleBIbCglkZXZpY2VfaWQYAiABKAlSCGRldmljZUlkEhYKBnJlYXNvbhgDIAEoCVIG
+        cmVhc29uIrsCCg1DaGVja1Jlc3BvbnNlEjEKBmFsZXJ0cxgBIAMoCzIZLmdvbmd6aGkuc2Vuc29ycy52MS5BbGVydFIGYWxlcnRz
+        Ej0KCnJlamVjdGlvbnMYAiADKAsyHS5nb25nemhpLnNlbnNvcnMudjEuUmVqZWN0aW9uUgpyZWplY3Rpb25zElwKD2NoZWNrZWRf
+        Ynlfa2luZBgDIAMoCzI0Lmdvbmd6aGkuc2Vuc29ycy52MS5DaGVja1Jlc3BvbnNlLkNoZWNrZWRCeUtpbmRFbnRyeVINY2hlY2tl
+        ZEJ5S2luZBIYCgdjaGVja2VkGAQgASgNUgdjaGVja2VkGkAKEkNoZWNrZWRCeUtpbmRFbnRyeRIQCgNrZXkYASABKAlSA2tleRIU
+        CgV2YWx1ZRgCIAEoDVIFdmFsdWU6AjgBIhcKFUxpc3RUaHJlc2hvbGRzUmVxdWVzdCLMAgoJVGhyZXNob2xkEhIKBGtpbmQYASAB
+        KAlSBGtpbmQSEgoEdW5pdBgCIAEoCVIEdW5pdBJFCglkaXJlY3Rpb24YAyABKA4yJy5nb25nemhpLnNlbnNvcnMudjEuVGhyZXNo
+        b2xkLkRpcmVjdGlvblIJZGlyZWN0aW9uEhgKB3dhcm5pbmcYBCABKAFSB3dhcm5pbmcSGgoIY3JpdGljYWwYBSABKAFSCGNyaXRp
+        Y2FsEiMKDXBsYXVzaWJsZV9taW4YBiABKAFSDHBsYXVzaWJsZU1pbhIjCg1wbGF1c2libGVfbWF4GAcgASgBUgxwbGF1c2libGVN
+        YXgiUAoJRGlyZWN0aW9uEhkKFURJUkVDVElPTl9VTlNQRUNJRklFRBAAEhMKD0RJUkVDVElPTl9BQk9WRRABEhMKD0RJUkVDVElP
+        Tl9CRUxPVxACIlcKFkxpc3RUaHJlc2hvbGRzUmVzcG9uc2USPQoKdGhyZXNob2xkcxgBIAMoCzIdLmdvbmd6aGkuc2Vuc29ycy52
+        MS5UaHJlc2hvbGRSCnRocmVzaG9sZHMywAEKB1NlbnNvcnMSTAoFQ2hlY2sSIC5nb25nemhpLnNlbnNvcnMudjEuQ2hlY2tSZXF1
+        ZXN0GiEuZ29uZ3poaS5zZW5zb3JzLnYxLkNoZWNrUmVzcG9uc2USZwoOTGlzdFRocmVzaG9sZHMSKS5nb25nemhpLnNlbnNvcnMu
+        djEuTGlzdFRocmVzaG9sZHNSZXF1ZXN0GiouZ29uZ3poaS5zZW5zb3JzLnYxLkxpc3RUaHJlc2hvbGRzUmVzcG9uc2ViBnByb3Rv
+        Mw==
+        """
 }
 
 /// Server side of `gongzhi.sensors.v1.Sensors`. A type that implements these methods is an `RPCService`
@@ -35,6 +70,10 @@ public protocol Gongzhi_Sensors_V1_SensorsHandler: RPCService {
 
 extension Gongzhi_Sensors_V1_SensorsHandler {
     public var serviceName: String { Gongzhi_Sensors_V1_Sensors.serviceName }
+
+    public var fileDescriptorSet: RPCFileDescriptorSet? {
+        RPCFileDescriptorSet(base64: Gongzhi_Sensors_V1_Sensors.fileDescriptorSetBase64)
+    }
 
     public var methodHandlers: [String: RPCMethodHandler] {
         [

@@ -23,6 +23,21 @@ public enum Gongzhi_Test_V1_Echo {
         public static let expand = "Expand"
         public static let chat = "Chat"
     }
+
+    /// The descriptors of this service and of every message its methods use, at any depth: a serialized
+    /// `google.protobuf.FileDescriptorSet` in base64. Plugins send it when they register, so that the host
+    /// knows the messages (and their personal data) and `gongzhictl call` can encode requests.
+    public static let fileDescriptorSetBase64 = """
+        Cv8EChpnb25nemhpL3Rlc3QvdjEvZWNoby5wcm90bxIPZ29uZ3poaS50ZXN0LnYxIq4BCgtFY2hvUmVxdWVzdBIYCgdwYXlsb2Fk
+        GAEgASgMUgdwYXlsb2FkEhIKBHRleHQYAiABKAlSBHRleHQSFgoGcmVwZWF0GAMgASgNUgZyZXBlYXQSGQoIZGVsYXlfbXMYBCAB
+        KA1SB2RlbGF5TXMSGwoJZmFpbF9jb2RlGAUgASgFUghmYWlsQ29kZRIhCgxmYWlsX21lc3NhZ2UYBiABKAlSC2ZhaWxNZXNzYWdl
+        ImwKDEVjaG9SZXNwb25zZRIYCgdwYXlsb2FkGAEgASgMUgdwYXlsb2FkEhIKBHRleHQYAiABKAlSBHRleHQSGgoIc2VxdWVuY2UY
+        AyABKA1SCHNlcXVlbmNlEhIKBHBlZXIYBCABKAlSBHBlZXIyqAIKBEVjaG8SRAoFVW5hcnkSHC5nb25nemhpLnRlc3QudjEuRWNo
+        b1JlcXVlc3QaHS5nb25nemhpLnRlc3QudjEuRWNob1Jlc3BvbnNlEkgKB0NvbGxlY3QSHC5nb25nemhpLnRlc3QudjEuRWNob1Jl
+        cXVlc3QaHS5nb25nemhpLnRlc3QudjEuRWNob1Jlc3BvbnNlKAESRwoGRXhwYW5kEhwuZ29uZ3poaS50ZXN0LnYxLkVjaG9SZXF1
+        ZXN0Gh0uZ29uZ3poaS50ZXN0LnYxLkVjaG9SZXNwb25zZTABEkcKBENoYXQSHC5nb25nemhpLnRlc3QudjEuRWNob1JlcXVlc3Qa
+        HS5nb25nemhpLnRlc3QudjEuRWNob1Jlc3BvbnNlKAEwAWIGcHJvdG8z
+        """
 }
 
 /// Server side of `gongzhi.test.v1.Echo`. A type that implements these methods is an `RPCService`
@@ -43,6 +58,10 @@ public protocol Gongzhi_Test_V1_EchoHandler: RPCService {
 
 extension Gongzhi_Test_V1_EchoHandler {
     public var serviceName: String { Gongzhi_Test_V1_Echo.serviceName }
+
+    public var fileDescriptorSet: RPCFileDescriptorSet? {
+        RPCFileDescriptorSet(base64: Gongzhi_Test_V1_Echo.fileDescriptorSetBase64)
+    }
 
     public var methodHandlers: [String: RPCMethodHandler] {
         [

@@ -21,6 +21,24 @@ public enum Gongzhi_Test_V1_Probe {
         public static let callHost = "CallHost"
         public static let inspect = "Inspect"
     }
+
+    /// The descriptors of this service and of every message its methods use, at any depth: a serialized
+    /// `google.protobuf.FileDescriptorSet` in base64. Plugins send it when they register, so that the host
+    /// knows the messages (and their personal data) and `gongzhictl call` can encode requests.
+    public static let fileDescriptorSetBase64 = """
+        Cr4GChtnb25nemhpL3Rlc3QvdjEvcHJvYmUucHJvdG8SD2dvbmd6aGkudGVzdC52MSJdCg9DYWxsSG9zdFJlcXVlc3QSGAoHc2Vy
+        dmljZRgBIAEoCVIHc2VydmljZRIWCgZtZXRob2QYAiABKAlSBm1ldGhvZBIYCgdwYXlsb2FkGAMgASgMUgdwYXlsb2FkIloKEENh
+        bGxIb3N0UmVzcG9uc2USEgoEY29kZRgBIAEoBVIEY29kZRIYCgdtZXNzYWdlGAIgASgJUgdtZXNzYWdlEhgKB3BheWxvYWQYAyAB
+        KAxSB3BheWxvYWQiEAoOSW5zcGVjdFJlcXVlc3QijwMKD0luc3BlY3RSZXNwb25zZRIQCgNwaWQYASABKAVSA3BpZBIdCgpwYXJl
+        bnRfcGlkGAIgASgFUglwYXJlbnRQaWQSUwoLZW52aXJvbm1lbnQYAyADKAsyMS5nb25nemhpLnRlc3QudjEuSW5zcGVjdFJlc3Bv
+        bnNlLkVudmlyb25tZW50RW50cnlSC2Vudmlyb25tZW50EhwKCWFyZ3VtZW50cxgEIAMoCVIJYXJndW1lbnRzElcKDWNhbGxfbWV0
+        YWRhdGEYBSADKAsyMi5nb25nemhpLnRlc3QudjEuSW5zcGVjdFJlc3BvbnNlLkNhbGxNZXRhZGF0YUVudHJ5UgxjYWxsTWV0YWRh
+        dGEaPgoQRW52aXJvbm1lbnRFbnRyeRIQCgNrZXkYASABKAlSA2tleRIUCgV2YWx1ZRgCIAEoCVIFdmFsdWU6AjgBGj8KEUNhbGxN
+        ZXRhZGF0YUVudHJ5EhAKA2tleRgBIAEoCVIDa2V5EhQKBXZhbHVlGAIgASgJUgV2YWx1ZToCOAEypgEKBVByb2JlEk8KCENhbGxI
+        b3N0EiAuZ29uZ3poaS50ZXN0LnYxLkNhbGxIb3N0UmVxdWVzdBohLmdvbmd6aGkudGVzdC52MS5DYWxsSG9zdFJlc3BvbnNlEkwK
+        B0luc3BlY3QSHy5nb25nemhpLnRlc3QudjEuSW5zcGVjdFJlcXVlc3QaIC5nb25nemhpLnRlc3QudjEuSW5zcGVjdFJlc3BvbnNl
+        YgZwcm90bzM=
+        """
 }
 
 /// Server side of `gongzhi.test.v1.Probe`. A type that implements these methods is an `RPCService`
@@ -35,6 +53,10 @@ public protocol Gongzhi_Test_V1_ProbeHandler: RPCService {
 
 extension Gongzhi_Test_V1_ProbeHandler {
     public var serviceName: String { Gongzhi_Test_V1_Probe.serviceName }
+
+    public var fileDescriptorSet: RPCFileDescriptorSet? {
+        RPCFileDescriptorSet(base64: Gongzhi_Test_V1_Probe.fileDescriptorSetBase64)
+    }
 
     public var methodHandlers: [String: RPCMethodHandler] {
         [
