@@ -110,6 +110,7 @@ let package = Package(
             name: "GongzhiTestSchemas",
             dependencies: [
                 "GongzhiRPC",
+                "GongzhiSchemas",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
@@ -387,6 +388,7 @@ let package = Package(
                 "GongzhiHost",
                 "GongzhiRPC",
                 "GongzhiSchemas",
+                "GongzhiTestSchemas",
                 "GongzhiTestSupport",
             ]
         ),

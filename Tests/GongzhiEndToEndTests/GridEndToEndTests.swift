@@ -733,6 +733,36 @@ final class GridEndToEndTests: XCTestCase {
         // The phone is still stored.
         let storedPhone = try await world.grid.getCase(get).reporter.phone
         XCTAssertEqual(storedPhone, "13912345678")
+
+        // The host, not the plugin, keeps the phone back, and audits each answer that shows it: one entry per
+        // GetCase or ListCases answer to a token with the grant, none for the answers without it.
+        func audited() async throws -> [Gongzhi_Host_V1_AuditEntry] {
+            var request = Gongzhi_Host_V1_ListAuditRequest()
+            request.limit = 1000
+            return try await world.host.adminClient.listAudit(request).entries.filter {
+                $0.outcome == "personal-data" && $0.principal.hasPrefix("client:")
+            }
+        }
+        let auditedBefore = try await audited()
+        XCTAssertEqual(auditedBefore.count, 0, "the token without the grant saw no phone: \(auditedBefore)")
+        let trusted = try await world.host.issueClientToken(scopes: [
+            "gongzhi.grid.v1.GridService/*", "gongzhi.host.v1.PersonalData/Read",
+        ])
+        let trustedChannel = world.host.channel(token: trusted.token)
+        addTeardownBlock { await trustedChannel.close() }
+        let trustedClient = Gongzhi_Grid_V1_GridServiceClient(channel: trustedChannel)
+        let shown = try await trustedClient.getCase(get)
+        XCTAssertEqual(shown.reporter.phone, "13912345678")
+        let shownList = try await trustedClient.listCases(Gongzhi_Grid_V1_ListCasesRequest())
+        XCTAssertEqual(shownList.cases.first?.reporter.phone, "13912345678")
+        let entries = try await audited()
+        XCTAssertEqual(
+            entries.map(\.action),
+            ["gongzhi.grid.v1.GridService/GetCase", "gongzhi.grid.v1.GridService/ListCases"]
+        )
+        XCTAssertEqual(Set(entries.map(\.principal)), ["client:\(trusted.info.id)"])
+        XCTAssertEqual(entries.first?.detail, "shown reporter.phone in a gongzhi.grid.v1.Case")
+        XCTAssertEqual(entries.last?.detail, "shown cases.reporter.phone in a gongzhi.grid.v1.ListCasesResponse")
     }
 
     // MARK: gongzhictl grid

@@ -6,6 +6,7 @@
 
 import GongzhiRPC
 import SwiftProtobuf
+import GongzhiSchemas
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -20,24 +21,136 @@ public enum Gongzhi_Test_V1_Probe {
     public enum Method {
         public static let callHost = "CallHost"
         public static let inspect = "Inspect"
+        public static let directory = "Directory"
+        public static let people = "People"
     }
 
     /// The descriptors of this service and of every message its methods use, at any depth: a serialized
     /// `google.protobuf.FileDescriptorSet` in base64. Plugins send it when they register, so that the host
     /// knows the messages (and their personal data) and `gongzhictl call` can encode requests.
     public static let fileDescriptorSetBase64 = """
-        Cr4GChtnb25nemhpL3Rlc3QvdjEvcHJvYmUucHJvdG8SD2dvbmd6aGkudGVzdC52MSJdCg9DYWxsSG9zdFJlcXVlc3QSGAoHc2Vy
-        dmljZRgBIAEoCVIHc2VydmljZRIWCgZtZXRob2QYAiABKAlSBm1ldGhvZBIYCgdwYXlsb2FkGAMgASgMUgdwYXlsb2FkIloKEENh
-        bGxIb3N0UmVzcG9uc2USEgoEY29kZRgBIAEoBVIEY29kZRIYCgdtZXNzYWdlGAIgASgJUgdtZXNzYWdlEhgKB3BheWxvYWQYAyAB
-        KAxSB3BheWxvYWQiEAoOSW5zcGVjdFJlcXVlc3QijwMKD0luc3BlY3RSZXNwb25zZRIQCgNwaWQYASABKAVSA3BpZBIdCgpwYXJl
-        bnRfcGlkGAIgASgFUglwYXJlbnRQaWQSUwoLZW52aXJvbm1lbnQYAyADKAsyMS5nb25nemhpLnRlc3QudjEuSW5zcGVjdFJlc3Bv
-        bnNlLkVudmlyb25tZW50RW50cnlSC2Vudmlyb25tZW50EhwKCWFyZ3VtZW50cxgEIAMoCVIJYXJndW1lbnRzElcKDWNhbGxfbWV0
-        YWRhdGEYBSADKAsyMi5nb25nemhpLnRlc3QudjEuSW5zcGVjdFJlc3BvbnNlLkNhbGxNZXRhZGF0YUVudHJ5UgxjYWxsTWV0YWRh
-        dGEaPgoQRW52aXJvbm1lbnRFbnRyeRIQCgNrZXkYASABKAlSA2tleRIUCgV2YWx1ZRgCIAEoCVIFdmFsdWU6AjgBGj8KEUNhbGxN
-        ZXRhZGF0YUVudHJ5EhAKA2tleRgBIAEoCVIDa2V5EhQKBXZhbHVlGAIgASgJUgV2YWx1ZToCOAEypgEKBVByb2JlEk8KCENhbGxI
-        b3N0EiAuZ29uZ3poaS50ZXN0LnYxLkNhbGxIb3N0UmVxdWVzdBohLmdvbmd6aGkudGVzdC52MS5DYWxsSG9zdFJlc3BvbnNlEkwK
-        B0luc3BlY3QSHy5nb25nemhpLnRlc3QudjEuSW5zcGVjdFJlcXVlc3QaIC5nb25nemhpLnRlc3QudjEuSW5zcGVjdFJlc3BvbnNl
-        YgZwcm90bzM=
+        CvM7CiBnb29nbGUvcHJvdG9idWYvZGVzY3JpcHRvci5wcm90bxIPZ29vZ2xlLnByb3RvYnVmIk0KEUZpbGVEZXNjcmlwdG9yU2V0
+        EjgKBGZpbGUYASADKAsyJC5nb29nbGUucHJvdG9idWYuRmlsZURlc2NyaXB0b3JQcm90b1IEZmlsZSLkBAoTRmlsZURlc2NyaXB0
+        b3JQcm90bxISCgRuYW1lGAEgASgJUgRuYW1lEhgKB3BhY2thZ2UYAiABKAlSB3BhY2thZ2USHgoKZGVwZW5kZW5jeRgDIAMoCVIK
+        ZGVwZW5kZW5jeRIrChFwdWJsaWNfZGVwZW5kZW5jeRgKIAMoBVIQcHVibGljRGVwZW5kZW5jeRInCg93ZWFrX2RlcGVuZGVuY3kY
+        CyADKAVSDndlYWtEZXBlbmRlbmN5EkMKDG1lc3NhZ2VfdHlwZRgEIAMoCzIgLmdvb2dsZS5wcm90b2J1Zi5EZXNjcmlwdG9yUHJv
+        dG9SC21lc3NhZ2VUeXBlEkEKCWVudW1fdHlwZRgFIAMoCzIkLmdvb2dsZS5wcm90b2J1Zi5FbnVtRGVzY3JpcHRvclByb3RvUghl
+        bnVtVHlwZRJBCgdzZXJ2aWNlGAYgAygLMicuZ29vZ2xlLnByb3RvYnVmLlNlcnZpY2VEZXNjcmlwdG9yUHJvdG9SB3NlcnZpY2US
+        QwoJZXh0ZW5zaW9uGAcgAygLMiUuZ29vZ2xlLnByb3RvYnVmLkZpZWxkRGVzY3JpcHRvclByb3RvUglleHRlbnNpb24SNgoHb3B0
+        aW9ucxgIIAEoCzIcLmdvb2dsZS5wcm90b2J1Zi5GaWxlT3B0aW9uc1IHb3B0aW9ucxJJChBzb3VyY2VfY29kZV9pbmZvGAkgASgL
+        Mh8uZ29vZ2xlLnByb3RvYnVmLlNvdXJjZUNvZGVJbmZvUg5zb3VyY2VDb2RlSW5mbxIWCgZzeW50YXgYDCABKAlSBnN5bnRheCK5
+        BgoPRGVzY3JpcHRvclByb3RvEhIKBG5hbWUYASABKAlSBG5hbWUSOwoFZmllbGQYAiADKAsyJS5nb29nbGUucHJvdG9idWYuRmll
+        bGREZXNjcmlwdG9yUHJvdG9SBWZpZWxkEkMKCWV4dGVuc2lvbhgGIAMoCzIlLmdvb2dsZS5wcm90b2J1Zi5GaWVsZERlc2NyaXB0
+        b3JQcm90b1IJZXh0ZW5zaW9uEkEKC25lc3RlZF90eXBlGAMgAygLMiAuZ29vZ2xlLnByb3RvYnVmLkRlc2NyaXB0b3JQcm90b1IK
+        bmVzdGVkVHlwZRJBCgllbnVtX3R5cGUYBCADKAsyJC5nb29nbGUucHJvdG9idWYuRW51bURlc2NyaXB0b3JQcm90b1IIZW51bVR5
+        cGUSWAoPZXh0ZW5zaW9uX3JhbmdlGAUgAygLMi8uZ29vZ2xlLnByb3RvYnVmLkRlc2NyaXB0b3JQcm90by5FeHRlbnNpb25SYW5n
+        ZVIOZXh0ZW5zaW9uUmFuZ2USRAoKb25lb2ZfZGVjbBgIIAMoCzIlLmdvb2dsZS5wcm90b2J1Zi5PbmVvZkRlc2NyaXB0b3JQcm90
+        b1IJb25lb2ZEZWNsEjkKB29wdGlvbnMYByABKAsyHy5nb29nbGUucHJvdG9idWYuTWVzc2FnZU9wdGlvbnNSB29wdGlvbnMSVQoO
+        cmVzZXJ2ZWRfcmFuZ2UYCSADKAsyLi5nb29nbGUucHJvdG9idWYuRGVzY3JpcHRvclByb3RvLlJlc2VydmVkUmFuZ2VSDXJlc2Vy
+        dmVkUmFuZ2USIwoNcmVzZXJ2ZWRfbmFtZRgKIAMoCVIMcmVzZXJ2ZWROYW1lGnoKDkV4dGVuc2lvblJhbmdlEhQKBXN0YXJ0GAEg
+        ASgFUgVzdGFydBIQCgNlbmQYAiABKAVSA2VuZBJACgdvcHRpb25zGAMgASgLMiYuZ29vZ2xlLnByb3RvYnVmLkV4dGVuc2lvblJh
+        bmdlT3B0aW9uc1IHb3B0aW9ucxo3Cg1SZXNlcnZlZFJhbmdlEhQKBXN0YXJ0GAEgASgFUgVzdGFydBIQCgNlbmQYAiABKAVSA2Vu
+        ZCJ8ChVFeHRlbnNpb25SYW5nZU9wdGlvbnMSWAoUdW5pbnRlcnByZXRlZF9vcHRpb24Y5wcgAygLMiQuZ29vZ2xlLnByb3RvYnVm
+        LlVuaW50ZXJwcmV0ZWRPcHRpb25SE3VuaW50ZXJwcmV0ZWRPcHRpb24qCQjoBxCAgICAAiLBBgoURmllbGREZXNjcmlwdG9yUHJv
+        dG8SEgoEbmFtZRgBIAEoCVIEbmFtZRIWCgZudW1iZXIYAyABKAVSBm51bWJlchJBCgVsYWJlbBgEIAEoDjIrLmdvb2dsZS5wcm90
+        b2J1Zi5GaWVsZERlc2NyaXB0b3JQcm90by5MYWJlbFIFbGFiZWwSPgoEdHlwZRgFIAEoDjIqLmdvb2dsZS5wcm90b2J1Zi5GaWVs
+        ZERlc2NyaXB0b3JQcm90by5UeXBlUgR0eXBlEhsKCXR5cGVfbmFtZRgGIAEoCVIIdHlwZU5hbWUSGgoIZXh0ZW5kZWUYAiABKAlS
+        CGV4dGVuZGVlEiMKDWRlZmF1bHRfdmFsdWUYByABKAlSDGRlZmF1bHRWYWx1ZRIfCgtvbmVvZl9pbmRleBgJIAEoBVIKb25lb2ZJ
+        bmRleBIbCglqc29uX25hbWUYCiABKAlSCGpzb25OYW1lEjcKB29wdGlvbnMYCCABKAsyHS5nb29nbGUucHJvdG9idWYuRmllbGRP
+        cHRpb25zUgdvcHRpb25zEicKD3Byb3RvM19vcHRpb25hbBgRIAEoCFIOcHJvdG8zT3B0aW9uYWwitgIKBFR5cGUSDwoLVFlQRV9E
+        T1VCTEUQARIOCgpUWVBFX0ZMT0FUEAISDgoKVFlQRV9JTlQ2NBADEg8KC1RZUEVfVUlOVDY0EAQSDgoKVFlQRV9JTlQzMhAFEhAK
+        DFRZUEVfRklYRUQ2NBAGEhAKDFRZUEVfRklYRUQzMhAHEg0KCVRZUEVfQk9PTBAIEg8KC1RZUEVfU1RSSU5HEAkSDgoKVFlQRV9H
+        Uk9VUBAKEhAKDFRZUEVfTUVTU0FHRRALEg4KClRZUEVfQllURVMQDBIPCgtUWVBFX1VJTlQzMhANEg0KCVRZUEVfRU5VTRAOEhEK
+        DVRZUEVfU0ZJWEVEMzIQDxIRCg1UWVBFX1NGSVhFRDY0EBASDwoLVFlQRV9TSU5UMzIQERIPCgtUWVBFX1NJTlQ2NBASIkMKBUxh
+        YmVsEhIKDkxBQkVMX09QVElPTkFMEAESEgoOTEFCRUxfUkVRVUlSRUQQAhISCg5MQUJFTF9SRVBFQVRFRBADImMKFE9uZW9mRGVz
+        Y3JpcHRvclByb3RvEhIKBG5hbWUYASABKAlSBG5hbWUSNwoHb3B0aW9ucxgCIAEoCzIdLmdvb2dsZS5wcm90b2J1Zi5PbmVvZk9w
+        dGlvbnNSB29wdGlvbnMi4wIKE0VudW1EZXNjcmlwdG9yUHJvdG8SEgoEbmFtZRgBIAEoCVIEbmFtZRI/CgV2YWx1ZRgCIAMoCzIp
+        Lmdvb2dsZS5wcm90b2J1Zi5FbnVtVmFsdWVEZXNjcmlwdG9yUHJvdG9SBXZhbHVlEjYKB29wdGlvbnMYAyABKAsyHC5nb29nbGUu
+        cHJvdG9idWYuRW51bU9wdGlvbnNSB29wdGlvbnMSXQoOcmVzZXJ2ZWRfcmFuZ2UYBCADKAsyNi5nb29nbGUucHJvdG9idWYuRW51
+        bURlc2NyaXB0b3JQcm90by5FbnVtUmVzZXJ2ZWRSYW5nZVINcmVzZXJ2ZWRSYW5nZRIjCg1yZXNlcnZlZF9uYW1lGAUgAygJUgxy
+        ZXNlcnZlZE5hbWUaOwoRRW51bVJlc2VydmVkUmFuZ2USFAoFc3RhcnQYASABKAVSBXN0YXJ0EhAKA2VuZBgCIAEoBVIDZW5kIoMB
+        ChhFbnVtVmFsdWVEZXNjcmlwdG9yUHJvdG8SEgoEbmFtZRgBIAEoCVIEbmFtZRIWCgZudW1iZXIYAiABKAVSBm51bWJlchI7Cgdv
+        cHRpb25zGAMgASgLMiEuZ29vZ2xlLnByb3RvYnVmLkVudW1WYWx1ZU9wdGlvbnNSB29wdGlvbnMipwEKFlNlcnZpY2VEZXNjcmlw
+        dG9yUHJvdG8SEgoEbmFtZRgBIAEoCVIEbmFtZRI+CgZtZXRob2QYAiADKAsyJi5nb29nbGUucHJvdG9idWYuTWV0aG9kRGVzY3Jp
+        cHRvclByb3RvUgZtZXRob2QSOQoHb3B0aW9ucxgDIAEoCzIfLmdvb2dsZS5wcm90b2J1Zi5TZXJ2aWNlT3B0aW9uc1IHb3B0aW9u
+        cyKJAgoVTWV0aG9kRGVzY3JpcHRvclByb3RvEhIKBG5hbWUYASABKAlSBG5hbWUSHQoKaW5wdXRfdHlwZRgCIAEoCVIJaW5wdXRU
+        eXBlEh8KC291dHB1dF90eXBlGAMgASgJUgpvdXRwdXRUeXBlEjgKB29wdGlvbnMYBCABKAsyHi5nb29nbGUucHJvdG9idWYuTWV0
+        aG9kT3B0aW9uc1IHb3B0aW9ucxIwChBjbGllbnRfc3RyZWFtaW5nGAUgASgIOgVmYWxzZVIPY2xpZW50U3RyZWFtaW5nEjAKEHNl
+        cnZlcl9zdHJlYW1pbmcYBiABKAg6BWZhbHNlUg9zZXJ2ZXJTdHJlYW1pbmcikQkKC0ZpbGVPcHRpb25zEiEKDGphdmFfcGFja2Fn
+        ZRgBIAEoCVILamF2YVBhY2thZ2USMAoUamF2YV9vdXRlcl9jbGFzc25hbWUYCCABKAlSEmphdmFPdXRlckNsYXNzbmFtZRI1ChNq
+        YXZhX211bHRpcGxlX2ZpbGVzGAogASgIOgVmYWxzZVIRamF2YU11bHRpcGxlRmlsZXMSRAodamF2YV9nZW5lcmF0ZV9lcXVhbHNf
+        YW5kX2hhc2gYFCABKAhCAhgBUhlqYXZhR2VuZXJhdGVFcXVhbHNBbmRIYXNoEjoKFmphdmFfc3RyaW5nX2NoZWNrX3V0ZjgYGyAB
+        KAg6BWZhbHNlUhNqYXZhU3RyaW5nQ2hlY2tVdGY4ElMKDG9wdGltaXplX2ZvchgJIAEoDjIpLmdvb2dsZS5wcm90b2J1Zi5GaWxl
+        T3B0aW9ucy5PcHRpbWl6ZU1vZGU6BVNQRUVEUgtvcHRpbWl6ZUZvchIdCgpnb19wYWNrYWdlGAsgASgJUglnb1BhY2thZ2USNQoT
+        Y2NfZ2VuZXJpY19zZXJ2aWNlcxgQIAEoCDoFZmFsc2VSEWNjR2VuZXJpY1NlcnZpY2VzEjkKFWphdmFfZ2VuZXJpY19zZXJ2aWNl
+        cxgRIAEoCDoFZmFsc2VSE2phdmFHZW5lcmljU2VydmljZXMSNQoTcHlfZ2VuZXJpY19zZXJ2aWNlcxgSIAEoCDoFZmFsc2VSEXB5
+        R2VuZXJpY1NlcnZpY2VzEjcKFHBocF9nZW5lcmljX3NlcnZpY2VzGCogASgIOgVmYWxzZVIScGhwR2VuZXJpY1NlcnZpY2VzEiUK
+        CmRlcHJlY2F0ZWQYFyABKAg6BWZhbHNlUgpkZXByZWNhdGVkEi4KEGNjX2VuYWJsZV9hcmVuYXMYHyABKAg6BHRydWVSDmNjRW5h
+        YmxlQXJlbmFzEioKEW9iamNfY2xhc3NfcHJlZml4GCQgASgJUg9vYmpjQ2xhc3NQcmVmaXgSKQoQY3NoYXJwX25hbWVzcGFjZRgl
+        IAEoCVIPY3NoYXJwTmFtZXNwYWNlEiEKDHN3aWZ0X3ByZWZpeBgnIAEoCVILc3dpZnRQcmVmaXgSKAoQcGhwX2NsYXNzX3ByZWZp
+        eBgoIAEoCVIOcGhwQ2xhc3NQcmVmaXgSIwoNcGhwX25hbWVzcGFjZRgpIAEoCVIMcGhwTmFtZXNwYWNlEjQKFnBocF9tZXRhZGF0
+        YV9uYW1lc3BhY2UYLCABKAlSFHBocE1ldGFkYXRhTmFtZXNwYWNlEiEKDHJ1YnlfcGFja2FnZRgtIAEoCVILcnVieVBhY2thZ2US
+        WAoUdW5pbnRlcnByZXRlZF9vcHRpb24Y5wcgAygLMiQuZ29vZ2xlLnByb3RvYnVmLlVuaW50ZXJwcmV0ZWRPcHRpb25SE3VuaW50
+        ZXJwcmV0ZWRPcHRpb24iOgoMT3B0aW1pemVNb2RlEgkKBVNQRUVEEAESDQoJQ09ERV9TSVpFEAISEAoMTElURV9SVU5USU1FEAMq
+        CQjoBxCAgICAAkoECCYQJyLjAgoOTWVzc2FnZU9wdGlvbnMSPAoXbWVzc2FnZV9zZXRfd2lyZV9mb3JtYXQYASABKAg6BWZhbHNl
+        UhRtZXNzYWdlU2V0V2lyZUZvcm1hdBJMCh9ub19zdGFuZGFyZF9kZXNjcmlwdG9yX2FjY2Vzc29yGAIgASgIOgVmYWxzZVIcbm9T
+        dGFuZGFyZERlc2NyaXB0b3JBY2Nlc3NvchIlCgpkZXByZWNhdGVkGAMgASgIOgVmYWxzZVIKZGVwcmVjYXRlZBIbCgltYXBfZW50
+        cnkYByABKAhSCG1hcEVudHJ5ElgKFHVuaW50ZXJwcmV0ZWRfb3B0aW9uGOcHIAMoCzIkLmdvb2dsZS5wcm90b2J1Zi5VbmludGVy
+        cHJldGVkT3B0aW9uUhN1bmludGVycHJldGVkT3B0aW9uKgkI6AcQgICAgAJKBAgEEAVKBAgFEAZKBAgGEAdKBAgIEAlKBAgJEAoi
+        kgQKDEZpZWxkT3B0aW9ucxJBCgVjdHlwZRgBIAEoDjIjLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE9wdGlvbnMuQ1R5cGU6BlNUUklO
+        R1IFY3R5cGUSFgoGcGFja2VkGAIgASgIUgZwYWNrZWQSRwoGanN0eXBlGAYgASgOMiQuZ29vZ2xlLnByb3RvYnVmLkZpZWxkT3B0
+        aW9ucy5KU1R5cGU6CUpTX05PUk1BTFIGanN0eXBlEhkKBGxhenkYBSABKAg6BWZhbHNlUgRsYXp5Ei4KD3VudmVyaWZpZWRfbGF6
+        eRgPIAEoCDoFZmFsc2VSDnVudmVyaWZpZWRMYXp5EiUKCmRlcHJlY2F0ZWQYAyABKAg6BWZhbHNlUgpkZXByZWNhdGVkEhkKBHdl
+        YWsYCiABKAg6BWZhbHNlUgR3ZWFrElgKFHVuaW50ZXJwcmV0ZWRfb3B0aW9uGOcHIAMoCzIkLmdvb2dsZS5wcm90b2J1Zi5Vbmlu
+        dGVycHJldGVkT3B0aW9uUhN1bmludGVycHJldGVkT3B0aW9uIi8KBUNUeXBlEgoKBlNUUklORxAAEggKBENPUkQQARIQCgxTVFJJ
+        TkdfUElFQ0UQAiI1CgZKU1R5cGUSDQoJSlNfTk9STUFMEAASDQoJSlNfU1RSSU5HEAESDQoJSlNfTlVNQkVSEAIqCQjoBxCAgICA
+        AkoECAQQBSJzCgxPbmVvZk9wdGlvbnMSWAoUdW5pbnRlcnByZXRlZF9vcHRpb24Y5wcgAygLMiQuZ29vZ2xlLnByb3RvYnVmLlVu
+        aW50ZXJwcmV0ZWRPcHRpb25SE3VuaW50ZXJwcmV0ZWRPcHRpb24qCQjoBxCAgICAAiLAAQoLRW51bU9wdGlvbnMSHwoLYWxsb3df
+        YWxpYXMYAiABKAhSCmFsbG93QWxpYXMSJQoKZGVwcmVjYXRlZBgDIAEoCDoFZmFsc2VSCmRlcHJlY2F0ZWQSWAoUdW5pbnRlcnBy
+        ZXRlZF9vcHRpb24Y5wcgAygLMiQuZ29vZ2xlLnByb3RvYnVmLlVuaW50ZXJwcmV0ZWRPcHRpb25SE3VuaW50ZXJwcmV0ZWRPcHRp
+        b24qCQjoBxCAgICAAkoECAUQBiKeAQoQRW51bVZhbHVlT3B0aW9ucxIlCgpkZXByZWNhdGVkGAEgASgIOgVmYWxzZVIKZGVwcmVj
+        YXRlZBJYChR1bmludGVycHJldGVkX29wdGlvbhjnByADKAsyJC5nb29nbGUucHJvdG9idWYuVW5pbnRlcnByZXRlZE9wdGlvblIT
+        dW5pbnRlcnByZXRlZE9wdGlvbioJCOgHEICAgIACIpwBCg5TZXJ2aWNlT3B0aW9ucxIlCgpkZXByZWNhdGVkGCEgASgIOgVmYWxz
+        ZVIKZGVwcmVjYXRlZBJYChR1bmludGVycHJldGVkX29wdGlvbhjnByADKAsyJC5nb29nbGUucHJvdG9idWYuVW5pbnRlcnByZXRl
+        ZE9wdGlvblITdW5pbnRlcnByZXRlZE9wdGlvbioJCOgHEICAgIACIuACCg1NZXRob2RPcHRpb25zEiUKCmRlcHJlY2F0ZWQYISAB
+        KAg6BWZhbHNlUgpkZXByZWNhdGVkEnEKEWlkZW1wb3RlbmN5X2xldmVsGCIgASgOMi8uZ29vZ2xlLnByb3RvYnVmLk1ldGhvZE9w
+        dGlvbnMuSWRlbXBvdGVuY3lMZXZlbDoTSURFTVBPVEVOQ1lfVU5LTk9XTlIQaWRlbXBvdGVuY3lMZXZlbBJYChR1bmludGVycHJl
+        dGVkX29wdGlvbhjnByADKAsyJC5nb29nbGUucHJvdG9idWYuVW5pbnRlcnByZXRlZE9wdGlvblITdW5pbnRlcnByZXRlZE9wdGlv
+        biJQChBJZGVtcG90ZW5jeUxldmVsEhcKE0lERU1QT1RFTkNZX1VOS05PV04QABITCg9OT19TSURFX0VGRkVDVFMQARIOCgpJREVN
+        UE9URU5UEAIqCQjoBxCAgICAAiKaAwoTVW5pbnRlcnByZXRlZE9wdGlvbhJBCgRuYW1lGAIgAygLMi0uZ29vZ2xlLnByb3RvYnVm
+        LlVuaW50ZXJwcmV0ZWRPcHRpb24uTmFtZVBhcnRSBG5hbWUSKQoQaWRlbnRpZmllcl92YWx1ZRgDIAEoCVIPaWRlbnRpZmllclZh
+        bHVlEiwKEnBvc2l0aXZlX2ludF92YWx1ZRgEIAEoBFIQcG9zaXRpdmVJbnRWYWx1ZRIsChJuZWdhdGl2ZV9pbnRfdmFsdWUYBSAB
+        KANSEG5lZ2F0aXZlSW50VmFsdWUSIQoMZG91YmxlX3ZhbHVlGAYgASgBUgtkb3VibGVWYWx1ZRIhCgxzdHJpbmdfdmFsdWUYByAB
+        KAxSC3N0cmluZ1ZhbHVlEicKD2FnZ3JlZ2F0ZV92YWx1ZRgIIAEoCVIOYWdncmVnYXRlVmFsdWUaSgoITmFtZVBhcnQSGwoJbmFt
+        ZV9wYXJ0GAEgAigJUghuYW1lUGFydBIhCgxpc19leHRlbnNpb24YAiACKAhSC2lzRXh0ZW5zaW9uIqcCCg5Tb3VyY2VDb2RlSW5m
+        bxJECghsb2NhdGlvbhgBIAMoCzIoLmdvb2dsZS5wcm90b2J1Zi5Tb3VyY2VDb2RlSW5mby5Mb2NhdGlvblIIbG9jYXRpb24azgEK
+        CExvY2F0aW9uEhYKBHBhdGgYASADKAVCAhABUgRwYXRoEhYKBHNwYW4YAiADKAVCAhABUgRzcGFuEikKEGxlYWRpbmdfY29tbWVu
+        dHMYAyABKAlSD2xlYWRpbmdDb21tZW50cxIrChF0cmFpbGluZ19jb21tZW50cxgEIAEoCVIQdHJhaWxpbmdDb21tZW50cxI6Chls
+        ZWFkaW5nX2RldGFjaGVkX2NvbW1lbnRzGAYgAygJUhdsZWFkaW5nRGV0YWNoZWRDb21tZW50cyLRAQoRR2VuZXJhdGVkQ29kZUlu
+        Zm8STQoKYW5ub3RhdGlvbhgBIAMoCzItLmdvb2dsZS5wcm90b2J1Zi5HZW5lcmF0ZWRDb2RlSW5mby5Bbm5vdGF0aW9uUgphbm5v
+        dGF0aW9uGm0KCkFubm90YXRpb24SFgoEcGF0aBgBIAMoBUICEAFSBHBhdGgSHwoLc291cmNlX2ZpbGUYAiABKAlSCnNvdXJjZUZp
+        bGUSFAoFYmVnaW4YAyABKAVSBWJlZ2luEhAKA2VuZBgEIAEoBVIDZW5kQn4KE2NvbS5nb29nbGUucHJvdG9idWZCEERlc2NyaXB0
+        b3JQcm90b3NIAVotZ29vZ2xlLmdvbGFuZy5vcmcvcHJvdG9idWYvdHlwZXMvZGVzY3JpcHRvcnBi+AEBogIDR1BCqgIaR29vZ2xl
+        LlByb3RvYnVmLlJlZmxlY3Rpb24KmQEKHWdvbmd6aGkvY29yZS92MS9vcHRpb25zLnByb3RvEg9nb25nemhpLmNvcmUudjEaIGdv
+        b2dsZS9wcm90b2J1Zi9kZXNjcmlwdG9yLnByb3RvOj0KCXNlbnNpdGl2ZRIdLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE9wdGlvbnMY
+        tIcDIAEoCFIJc2Vuc2l0aXZlYgZwcm90bzMK/gkKG2dvbmd6aGkvdGVzdC92MS9wcm9iZS5wcm90bxIPZ29uZ3poaS50ZXN0LnYx
+        Gh1nb25nemhpL2NvcmUvdjEvb3B0aW9ucy5wcm90byIlCg1QZW9wbGVSZXF1ZXN0EhQKBW5hbWVzGAEgAygJUgVuYW1lcyJ0CgtD
+        b250YWN0Q2FyZBISCgRuYW1lGAEgASgJUgRuYW1lEhoKBXBob25lGAIgASgJQgSguxgBUgVwaG9uZRIhCglpZF9udW1iZXIYAyAB
+        KAlCBKC7GAFSCGlkTnVtYmVyEhIKBG5vdGUYBCABKAlSBG5vdGUiZwoRRGlyZWN0b3J5UmVzcG9uc2USNAoGcGVvcGxlGAEgAygL
+        MhwuZ29uZ3poaS50ZXN0LnYxLkNvbnRhY3RDYXJkUgZwZW9wbGUSHAoJY29tbXVuaXR5GAIgASgJUgljb21tdW5pdHkiXQoPQ2Fs
+        bEhvc3RSZXF1ZXN0EhgKB3NlcnZpY2UYASABKAlSB3NlcnZpY2USFgoGbWV0aG9kGAIgASgJUgZtZXRob2QSGAoHcGF5bG9hZBgD
+        IAEoDFIHcGF5bG9hZCJaChBDYWxsSG9zdFJlc3BvbnNlEhIKBGNvZGUYASABKAVSBGNvZGUSGAoHbWVzc2FnZRgCIAEoCVIHbWVz
+        c2FnZRIYCgdwYXlsb2FkGAMgASgMUgdwYXlsb2FkIhAKDkluc3BlY3RSZXF1ZXN0Io8DCg9JbnNwZWN0UmVzcG9uc2USEAoDcGlk
+        GAEgASgFUgNwaWQSHQoKcGFyZW50X3BpZBgCIAEoBVIJcGFyZW50UGlkElMKC2Vudmlyb25tZW50GAMgAygLMjEuZ29uZ3poaS50
+        ZXN0LnYxLkluc3BlY3RSZXNwb25zZS5FbnZpcm9ubWVudEVudHJ5UgtlbnZpcm9ubWVudBIcCglhcmd1bWVudHMYBCADKAlSCWFy
+        Z3VtZW50cxJXCg1jYWxsX21ldGFkYXRhGAUgAygLMjIuZ29uZ3poaS50ZXN0LnYxLkluc3BlY3RSZXNwb25zZS5DYWxsTWV0YWRh
+        dGFFbnRyeVIMY2FsbE1ldGFkYXRhGj4KEEVudmlyb25tZW50RW50cnkSEAoDa2V5GAEgASgJUgNrZXkSFAoFdmFsdWUYAiABKAlS
+        BXZhbHVlOgI4ARo/ChFDYWxsTWV0YWRhdGFFbnRyeRIQCgNrZXkYASABKAlSA2tleRIUCgV2YWx1ZRgCIAEoCVIFdmFsdWU6AjgB
+        MsECCgVQcm9iZRJPCghDYWxsSG9zdBIgLmdvbmd6aGkudGVzdC52MS5DYWxsSG9zdFJlcXVlc3QaIS5nb25nemhpLnRlc3QudjEu
+        Q2FsbEhvc3RSZXNwb25zZRJMCgdJbnNwZWN0Eh8uZ29uZ3poaS50ZXN0LnYxLkluc3BlY3RSZXF1ZXN0GiAuZ29uZ3poaS50ZXN0
+        LnYxLkluc3BlY3RSZXNwb25zZRJPCglEaXJlY3RvcnkSHi5nb25nemhpLnRlc3QudjEuUGVvcGxlUmVxdWVzdBoiLmdvbmd6aGku
+        dGVzdC52MS5EaXJlY3RvcnlSZXNwb25zZRJICgZQZW9wbGUSHi5nb25nemhpLnRlc3QudjEuUGVvcGxlUmVxdWVzdBocLmdvbmd6
+        aGkudGVzdC52MS5Db250YWN0Q2FyZDABYgZwcm90bzM=
         """
 }
 
@@ -49,6 +162,13 @@ public protocol Gongzhi_Test_V1_ProbeHandler: RPCService {
 
     /// What the plugin sees of itself: its environment (token redacted), pid and parent.
     func inspect(request: Gongzhi_Test_V1_InspectRequest, context: ServerCallContext) async throws -> Gongzhi_Test_V1_InspectResponse
+
+    /// A directory of the people named, each with a phone and an ID number (personal data), for tests of
+    /// what the host lets through in a plugin's answers.
+    func directory(request: Gongzhi_Test_V1_PeopleRequest, context: ServerCallContext) async throws -> Gongzhi_Test_V1_DirectoryResponse
+
+    /// The same people, one message each.
+    func people(request: Gongzhi_Test_V1_PeopleRequest, responses: RPCResponseWriter<Gongzhi_Test_V1_ContactCard>, context: ServerCallContext) async throws
 }
 
 extension Gongzhi_Test_V1_ProbeHandler {
@@ -67,6 +187,16 @@ extension Gongzhi_Test_V1_ProbeHandler {
             Gongzhi_Test_V1_Probe.Method.inspect: RPCMethodHandler(unary: { payload, context in
                 let request = try MessageCodec.decode(Gongzhi_Test_V1_InspectRequest.self, from: payload)
                 return try MessageCodec.encode(try await self.inspect(request: request, context: context))
+            }),
+            Gongzhi_Test_V1_Probe.Method.directory: RPCMethodHandler(unary: { payload, context in
+                let request = try MessageCodec.decode(Gongzhi_Test_V1_PeopleRequest.self, from: payload)
+                return try MessageCodec.encode(try await self.directory(request: request, context: context))
+            }),
+            Gongzhi_Test_V1_Probe.Method.people: RPCMethodHandler(kind: .serverStreaming, streaming: { requests, responses, context in
+                let request = try await requests.single { try MessageCodec.decode(Gongzhi_Test_V1_PeopleRequest.self, from: $0) }
+                let writer: RPCResponseWriter<Gongzhi_Test_V1_ContactCard> = responses.encoding { try MessageCodec.encode($0) }
+                try await self.people(request: request, responses: writer, context: context)
+                return Data()
             }),
         ]
     }
@@ -88,6 +218,21 @@ public struct Gongzhi_Test_V1_ProbeClient: Sendable {
     /// What the plugin sees of itself: its environment (token redacted), pid and parent.
     public func inspect(_ request: Gongzhi_Test_V1_InspectRequest, options: CallOptions = .defaults) async throws -> Gongzhi_Test_V1_InspectResponse {
         try await channel.unary(service: Gongzhi_Test_V1_Probe.serviceName, method: Gongzhi_Test_V1_Probe.Method.inspect, request: request, responseType: Gongzhi_Test_V1_InspectResponse.self, options: options).message
+    }
+
+    /// A directory of the people named, each with a phone and an ID number (personal data), for tests of
+    /// what the host lets through in a plugin's answers.
+    public func directory(_ request: Gongzhi_Test_V1_PeopleRequest, options: CallOptions = .defaults) async throws -> Gongzhi_Test_V1_DirectoryResponse {
+        try await channel.unary(service: Gongzhi_Test_V1_Probe.serviceName, method: Gongzhi_Test_V1_Probe.Method.directory, request: request, responseType: Gongzhi_Test_V1_DirectoryResponse.self, options: options).message
+    }
+
+    /// The same people, one message each.
+    public func people<Result>(
+        _ request: Gongzhi_Test_V1_PeopleRequest,
+        options: CallOptions = .defaults,
+        _ handle: (RPCResponseStream<Gongzhi_Test_V1_ContactCard>) async throws -> Result
+    ) async throws -> Result {
+        try await channel.serverStreaming(service: Gongzhi_Test_V1_Probe.serviceName, method: Gongzhi_Test_V1_Probe.Method.people, request: request, responseType: Gongzhi_Test_V1_ContactCard.self, options: options, handle)
     }
 }
 
