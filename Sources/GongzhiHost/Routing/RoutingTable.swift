@@ -7,7 +7,8 @@ import Synchronization
 final class RoutingTable: Sendable {
     struct Endpoint: Sendable {
         var client: PluginConnections
-        var methods: [String: RPCKind]
+        /// The service's methods, as the plugin registered them.
+        var methods: [String: PluginRegistration.Method]
     }
 
     struct Route: Sendable {
@@ -45,13 +46,13 @@ final class RoutingTable: Sendable {
         }
     }
 
-    /// Routes calls for the plugin's services to `client`.
-    func publish(plugin: String, methods: [String: [String: RPCKind]], client: PluginConnections) {
+    /// Routes calls for the services the plugin registered to `client`.
+    func publish(plugin: String, services: [PluginRegistration.Service], client: PluginConnections) {
         routes.withLock { routes in
-            for (service, serviceMethods) in methods {
-                routes[service] = Route(
+            for service in services {
+                routes[service.name] = Route(
                     plugin: plugin,
-                    endpoint: Endpoint(client: client, methods: serviceMethods),
+                    endpoint: Endpoint(client: client, methods: service.methods),
                     unavailableReason: ""
                 )
             }
