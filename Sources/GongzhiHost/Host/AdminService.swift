@@ -33,7 +33,7 @@ struct AdminService: Gongzhi_Host_V1_AdminHandler {
         status.runtimeDir = configuration.runtimeDirectory
         status.dataDir = configuration.dataDirectory
         status.residentBytes = residentMemoryBytes()
-        status.plugins = await fleet.statuses()
+        status.plugins = await fleet.statuses().map(Self.message)
         status.protocolVersions = PluginProtocol.supported
         return status
     }
@@ -43,7 +43,7 @@ struct AdminService: Gongzhi_Host_V1_AdminHandler {
         context: ServerCallContext
     ) async throws -> Gongzhi_Host_V1_ListPluginsResponse {
         var response = Gongzhi_Host_V1_ListPluginsResponse()
-        response.plugins = await fleet.statuses()
+        response.plugins = await fleet.statuses().map(Self.message)
         return response
     }
 
@@ -52,7 +52,7 @@ struct AdminService: Gongzhi_Host_V1_AdminHandler {
         context: ServerCallContext
     ) async throws -> Gongzhi_Host_V1_PluginStatus {
         guard let status = await fleet.status(request.name) else { throw await notFound(request.name) }
-        return status
+        return Self.message(status)
     }
 
     func enablePlugin(
@@ -80,12 +80,18 @@ struct AdminService: Gongzhi_Host_V1_AdminHandler {
         _ action: String,
         _ name: String,
         _ context: ServerCallContext,
-        _ body: () async throws -> Gongzhi_Host_V1_PluginStatus
+        _ body: () async throws -> PluginStatus
     ) async throws -> Gongzhi_Host_V1_PluginStatus {
         do {
             let status = try await body()
-            audit.record(principal: admin(context), action: action, target: name, outcome: "ok", detail: status.state)
-            return status
+            audit.record(
+                principal: admin(context),
+                action: action,
+                target: name,
+                outcome: "ok",
+                detail: status.state.description
+            )
+            return Self.message(status)
         } catch let error as PluginFleet.OperatorError {
             let rpcError: RPCError
             switch error {
@@ -141,6 +147,28 @@ struct AdminService: Gongzhi_Host_V1_AdminHandler {
                 try await responses.write(Self.message(line))
             }
         }
+    }
+
+    private static func message(_ status: PluginStatus) -> Gongzhi_Host_V1_PluginStatus {
+        var message = Gongzhi_Host_V1_PluginStatus()
+        message.name = status.name
+        message.state = status.state.description
+        message.version = status.version
+        message.managed = status.managed
+        message.pid = status.pid
+        message.sinceMs = status.sinceMilliseconds
+        message.restarts = UInt32(clamping: status.restarts)
+        message.reason = status.reason
+        message.services = status.services
+        message.requestedGrants = status.requestedGrants.map(\.description)
+        message.approvedGrants = status.approvedGrants.map(\.description)
+        message.effectiveGrants = status.effectiveGrants.map(\.description)
+        message.socketPath = status.socketPath
+        message.manifestPath = status.manifestPath
+        message.executable = status.executable
+        message.nextStartMs = status.nextStartMilliseconds ?? 0
+        message.recentCrashes = UInt32(clamping: status.recentCrashes)
+        return message
     }
 
     private static func message(_ line: PluginLogLine) -> Gongzhi_Host_V1_LogLine {

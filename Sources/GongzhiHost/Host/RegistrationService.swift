@@ -28,7 +28,8 @@ struct RegistrationService: Gongzhi_Host_V1_RegistrationHandler {
         }
         let registered: PluginFleet.Registered
         do {
-            registered = try await fleet.register(request, name: name, peer: peer, credential: credential)
+            let registration = try PluginRegistration(request)
+            registered = try await fleet.register(registration, name: name, peer: peer, credential: credential)
         } catch let error as RPCError {
             audit.record(
                 principal: "plugin:\(name)",
@@ -40,7 +41,7 @@ struct RegistrationService: Gongzhi_Host_V1_RegistrationHandler {
             throw error
         }
         var accepted = Gongzhi_Host_V1_Accepted()
-        accepted.grants = registered.grants
+        accepted.grants = registered.grants.map(\.description)
         accepted.protocolVersion = registered.protocolVersion
         accepted.hostVersion = GongzhiHostVersion.current
         var event = Gongzhi_Host_V1_RegistrationEvent()
@@ -51,5 +52,48 @@ struct RegistrationService: Gongzhi_Host_V1_RegistrationHandler {
         if case .issued = credential {
             await fleet.detach(name, pid: peer.pid)
         }
+    }
+}
+
+extension PluginRegistration {
+    /// The registration a plugin sent; refused (INVALID_ARGUMENT) when a method does not say its call shape.
+    init(_ request: Gongzhi_Host_V1_RegisterRequest) throws(RPCError) {
+        var services: [Service] = []
+        for service in request.services {
+            var methods: [String: Method] = [:]
+            for method in service.methods {
+                let kind: RPCKind
+                switch method.kind {
+                case .unary: kind = .unary
+                case .clientStreaming: kind = .clientStreaming
+                case .serverStreaming: kind = .serverStreaming
+                case .bidirectionalStreaming: kind = .bidirectionalStreaming
+                case .unspecified, .UNRECOGNIZED:
+                    throw RPCError(
+                        code: .invalidArgument,
+                        message: "\(service.name)/\(method.name) has no call shape (kind); set it"
+                    )
+                }
+                methods[method.name] = Method(kind: kind)
+            }
+            services.append(Service(name: service.name, methods: methods))
+        }
+        if !request.fileDescriptorSet.isEmpty {
+            let shapes = Dictionary(services.map { ($0.name, $0.methods.mapValues(\.kind)) }) { _, last in last }
+            let schemas: [String: ServiceSchema]
+            do {
+                schemas = try ServiceSchema.parse(fileDescriptorSet: request.fileDescriptorSet, services: shapes)
+            } catch {
+                throw RPCError(code: .invalidArgument, message: "plugin \(request.name)'s registration: \(error)")
+            }
+            for index in services.indices { services[index].schema = schemas[services[index].name] }
+        }
+        self.init(
+            name: request.name,
+            version: request.version,
+            protocolVersion: request.protocolVersion,
+            socketPath: request.socketPath,
+            services: services
+        )
     }
 }

@@ -245,7 +245,7 @@ struct HostDispatcher: RPCCallDispatcher {
                 )
             )
         }
-        guard let kind = endpoint.methods[head.method] else {
+        guard let method = endpoint.methods[head.method] else {
             return .failure(
                 RPCError(
                     code: .unimplemented,
@@ -268,7 +268,7 @@ struct HostDispatcher: RPCCallDispatcher {
                 plugin: route.plugin,
                 service: head.service,
                 method: head.method,
-                kind: kind,
+                kind: method.kind,
                 principal: principal,
                 seesPersonalData: seesPersonalData,
                 privacy: privacy

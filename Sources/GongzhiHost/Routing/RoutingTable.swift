@@ -7,7 +7,8 @@ import Synchronization
 final class RoutingTable: Sendable {
     struct Endpoint: Sendable {
         var client: PluginConnections
-        var methods: [String: RPCKind]
+        /// The service's methods, as the plugin registered them.
+        var methods: [String: PluginRegistration.Method]
     }
 
     struct Route: Sendable {
@@ -16,15 +17,13 @@ final class RoutingTable: Sendable {
         var endpoint: Endpoint?
         /// Why calls cannot be routed now (the plugin's state).
         var unavailableReason: String
-        /// The service's messages, from the descriptors the plugin last registered; kept while it is away.
-        var schema: ServiceSchema? = nil
-        /// The methods the plugin last registered; kept while it is away.
-        var methods: [String: RPCKind] = [:]
+        /// The service as the plugin last registered it (its methods and schema); kept while it is away.
+        var registered: PluginRegistration.Service? = nil
+        /// The service's messages, from the descriptors the plugin registered.
+        var schema: ServiceSchema? { registered?.schema }
     }
 
     private let routes = Mutex<[String: Route]>([:])
-    /// The schemas each plugin last registered, by plugin and service.
-    private let described = Mutex<[String: [String: ServiceSchema]]>([:])
 
     func lookup(_ service: String) -> Route? {
         routes.withLock { $0[service] }
@@ -55,26 +54,15 @@ final class RoutingTable: Sendable {
         }
     }
 
-    /// Records the schemas of the services a plugin registered (none when it sent no descriptors), for the
-    /// routes that ``publish(plugin:methods:client:)`` makes next.
-    func describe(plugin: String, services: [String], schemas: [String: ServiceSchema]) {
-        described.withLock { described in
-            described[plugin] = schemas.filter { services.contains($0.key) }
-        }
-    }
-
-    /// Routes calls for the plugin's services to `client`, with the schemas the plugin described in its
-    /// registration (a service without one has none: its answers pass as they are).
-    func publish(plugin: String, methods: [String: [String: RPCKind]], client: PluginConnections) {
-        let schemas = described.withLock { $0[plugin] ?? [:] }
+    /// Routes calls for the services the plugin registered to `client`.
+    func publish(plugin: String, services: [PluginRegistration.Service], client: PluginConnections) {
         routes.withLock { routes in
-            for (service, serviceMethods) in methods {
-                routes[service] = Route(
+            for service in services {
+                routes[service.name] = Route(
                     plugin: plugin,
-                    endpoint: Endpoint(client: client, methods: serviceMethods),
+                    endpoint: Endpoint(client: client, methods: service.methods),
                     unavailableReason: "",
-                    schema: schemas[service],
-                    methods: serviceMethods
+                    registered: service
                 )
             }
         }
@@ -92,17 +80,16 @@ final class RoutingTable: Sendable {
         }
     }
 
-    /// Every route, by service name.
-    var all: [String: Route] {
-        routes.withLock { $0 }
-    }
-
     /// Forgets the plugin's services (removed from the configuration, or an external plugin that left).
     func remove(plugin: String) {
         routes.withLock { routes in
             routes = routes.filter { $0.value.plugin != plugin }
         }
-        _ = described.withLock { $0.removeValue(forKey: plugin) }
+    }
+
+    /// Every route, by service name.
+    var all: [String: Route] {
+        routes.withLock { $0 }
     }
 
     var servicesByName: [String: String] {

@@ -28,9 +28,9 @@ struct ServiceCatalogue: Sendable {
             info.name = service
             info.plugin = route.plugin
             info.available = route.endpoint != nil
-            let kinds = route.endpoint?.methods ?? route.methods
-            info.methods = kinds.keys.sorted().map { method in
-                Self.describe(method, kind: kinds[method]!, types: route.schema?.methods[method])
+            let methods = route.endpoint?.methods ?? route.registered?.methods ?? [:]
+            info.methods = methods.keys.sorted().map { method in
+                Self.describe(method, kind: methods[method]!.kind, types: route.schema?.methods[method])
             }
             if let schema = route.schema { info.fileDescriptorSet = schema.fileDescriptorSet }
             services.append(info)

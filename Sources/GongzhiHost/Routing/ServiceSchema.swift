@@ -12,7 +12,7 @@ import Foundation
 /// What the host knows of a routed service's messages, from the descriptors its plugin registered: each
 /// method's input and output types, and where the output holds personal data (the fields the schema marks
 /// `(gongzhi.core.v1.sensitive)`, at any depth). The router redacts and audits answers with it.
-struct ServiceSchema: Sendable {
+struct ServiceSchema: Sendable, Equatable {
     struct Method: Sendable {
         var name: String
         var kind: RPCKind
@@ -82,6 +82,11 @@ struct ServiceSchema: Sendable {
             out[service] = ServiceSchema(service: service, methods: methods, fileDescriptorSet: bytes)
         }
         return out
+    }
+
+    /// Two schemas are the same when they come from the same descriptors for the same service.
+    static func == (lhs: ServiceSchema, rhs: ServiceSchema) -> Bool {
+        lhs.service == rhs.service && lhs.fileDescriptorSet == rhs.fileDescriptorSet
     }
 
     private static func typeName(_ name: String) -> String {
