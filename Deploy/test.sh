@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Runs every test of Gongzhi: generated-code check, build without warnings, format lint, the Swift test
 # suites (unit, end-to-end with real processes, Go ttrpc interop), the Go peer's own tests, the C plugin
-# SDK's and the C plugin's tests (plain, under AddressSanitizer and under Valgrind) and time-boxed fuzzing
-# of the Swift and the C frame decoders. Installs what it needs on a fresh Debian machine.
+# SDK's and the C plugin's tests (plain, under AddressSanitizer and under Valgrind), the README's
+# walkthroughs against `Deploy/run.sh` (Deploy/readme-check.sh) and time-boxed fuzzing of the Swift and the
+# C frame decoders. Installs what it needs on a fresh Debian machine.
 #
 #   Deploy/test.sh                   everything
 #   FUZZ_SECONDS=0 Deploy/test.sh    skip fuzzing (FUZZ_SECONDS: seconds per fuzzer, a whole number; 60)
+#   README_CHECK=0 Deploy/test.sh    skip the README's walkthroughs (they build and run the release host)
 #   Deploy/test.sh --self-test       only check this script's reading of XCTest's output
 #
 # It ends with a summary: each step passed, failed, skipped (and why) or not run, and as its last line
@@ -127,6 +129,11 @@ if ! [[ "$fuzz_seconds" =~ ^[0-9]{1,7}$ ]]; then
     exit 2
 fi
 fuzz_seconds=$((10#$fuzz_seconds))
+readme_check="${README_CHECK:-1}"
+if [ "$readme_check" != 0 ] && [ "$readme_check" != 1 ]; then
+    echo "test: README_CHECK must be 1 (run the README's walkthroughs) or 0 (skip them), not '$readme_check'" >&2
+    exit 2
+fi
 
 # --- Steps and the summary ----------------------------------------------------------------------------------
 
@@ -140,6 +147,7 @@ steps=(
     "C sensor plugin"
     "Go peer"
     "Swift tests"
+    "README walkthroughs"
     "Swift fuzzing"
     "C fuzzing"
 )
@@ -239,6 +247,13 @@ fi
 if [ "$((passed + skipped))" -eq 0 ]; then
     echo "test: no Swift test ran" >&2
     exit 1
+fi
+
+if [ "$readme_check" -eq 1 ]; then
+    step "README walkthroughs" "README walkthroughs: Deploy/run.sh, every command under 'Using the host', Ctrl-C"
+    Deploy/readme-check.sh
+else
+    skip "README walkthroughs" "README_CHECK=0"
 fi
 
 if [ "$fuzz_seconds" -gt 0 ]; then
