@@ -96,7 +96,9 @@ final class HostEndToEndTests: XCTestCase {
     }
 
     func testAPluginKilledWithSIGKILLIsRestartedCallsInFlightFailFastAndLaterCallsSucceed() async throws {
-        let host = try await HostUnderTest(plugins: [try HostUnderTest.testPlugin("alpha")])
+        var alpha = try HostUnderTest.testPlugin("alpha")
+        alpha.environment["TEST_PLUGIN_JOURNAL"] = "1"
+        let host = try await HostUnderTest(plugins: [alpha])
         addTeardownBlock { await host.stop() }
         let before = try await host.waitUntil("alpha")
         let issued = try await host.issueClientToken(scopes: ["gongzhi.test.v1.Echo/*"])
@@ -117,7 +119,8 @@ final class HostEndToEndTests: XCTestCase {
                 return (RPCError(code: .unknown, message: "\(error)"), ContinuousClock.now - started)
             }
         }
-        try await Task.sleep(for: .milliseconds(300))
+        // Killed once the call is in the plugin's handler.
+        try await host.waitForJournal("alpha", line: "started slow ")
         kill(before.pid, SIGKILL)
         let (error, elapsed) = await inFlight.value
         XCTAssertEqual(error?.code, .unavailable, "\(String(describing: error))")
@@ -451,10 +454,10 @@ final class HostEndToEndTests: XCTestCase {
         // A broken configuration changes nothing.
         try TestHostLayout.writeText(host.configurationPath, "runtime_dir = 5\n")
         host.process.signal(SIGHUP)
-        try await Task.sleep(for: .milliseconds(500))
+        try await host.process.waitForOutput("was not reloaded")
         let unchanged = try await host.status("alpha")
         XCTAssertEqual(unchanged.pid, alphaBefore.pid)
-        XCTAssertTrue(host.log.contains("was not reloaded"), host.log)
+        XCTAssertEqual(unchanged.state, "ready")
     }
 
     func testSIGTERMStopsPluginsGracefullyAndEscalatesToSIGKILLForOnesThatIgnoreIt() async throws {

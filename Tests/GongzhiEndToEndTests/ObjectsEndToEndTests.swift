@@ -548,7 +548,7 @@ final class ObjectsEndToEndTests: XCTestCase {
         }
 
         // Once the history is compacted, resuming from an old revision says to list again.
-        try await Task.sleep(for: .seconds(3))
+        try await host.waitUntilHistoryCompacted(after: start)
         _ = try await create(objects, try resident("R-5"))
         let compacted = await assertRPCError(.outOfRange) {
             try await objects.watch(
@@ -637,7 +637,10 @@ final class ObjectsEndToEndTests: XCTestCase {
                 }
             }
         }
-        try await Task.sleep(for: .milliseconds(1500))
+        // Killed with writes going on, once there are a good number of them.
+        try await pollUntil("the writers have 200 writes acknowledged", timeout: .seconds(60)) {
+            acknowledged.all.count >= 200
+        }
         host.process.signal(SIGKILL)
         for writer in writers { try await writer.value }
         _ = await host.process.waitForExit()
