@@ -20,6 +20,8 @@ public struct EchoService: Gongzhi_Test_V1_EchoHandler {
         request: Gongzhi_Test_V1_EchoRequest,
         context: ServerCallContext
     ) async throws -> Gongzhi_Test_V1_EchoResponse {
+        // Tests wait for this line to know that a slow call reached its handler.
+        if request.delayMs > 0 { context.logger.debug("unary call waiting \(request.delayMs) ms: \(request.text)") }
         try await Self.honourDelayAndFailure(request)
         var response = Gongzhi_Test_V1_EchoResponse()
         response.payload = request.payload

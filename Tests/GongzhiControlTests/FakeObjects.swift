@@ -30,6 +30,9 @@ final class FakeObjects: Gongzhi_Host_V1_ObjectsHandler {
     let redactingPhones: Bool
     /// How long a transaction takes, so that several are in flight at once.
     let transactionDelay: Duration?
+    /// With a transaction delay, the first transactions wait (up to 5 s) until another one is in flight: a client
+    /// that sends several at once is then seen to, however the machine schedules it.
+    private let secondTransaction = TestEvent("a second transaction is in flight")
     /// Record every call (false for thousands of objects).
     let recording: Bool
     /// Ids whose writes the host refuses with INVALID_ARGUMENT, as it does data that does not fit the kind.
@@ -273,13 +276,21 @@ final class FakeObjects: Gongzhi_Host_V1_ObjectsHandler {
         context: ServerCallContext
     ) async throws -> Gongzhi_Host_V1_TxnResponse {
         record("Txn \(request.writes.count) writes")
-        state.withLock { state in
+        let inFlight = state.withLock { state in
             state.transactionSizes.append(request.writes.count)
             state.transactionsInFlight += 1
             state.mostTransactionsInFlight = max(state.mostTransactionsInFlight, state.transactionsInFlight)
+            return state.transactionsInFlight
         }
         defer { state.withLock { $0.transactionsInFlight -= 1 } }
-        if let transactionDelay { try await Task.sleep(for: transactionDelay) }
+        if let transactionDelay {
+            if inFlight > 1 { secondTransaction.signal() }
+            if (try? await secondTransaction.wait(timeout: .seconds(5))) == nil {
+                // None came: the client sends one at a time; let the rest through.
+                secondTransaction.signal()
+            }
+            try await Task.sleep(for: transactionDelay)
+        }
         let objects = state.withLock { $0.objects }
         for compare in request.compares {
             let current = objects[Self.key(compare.kind, compare.id)]

@@ -98,7 +98,9 @@ final class HostEndToEndTests: XCTestCase {
     }
 
     func testAPluginKilledWithSIGKILLIsRestartedCallsInFlightFailFastAndLaterCallsSucceed() async throws {
-        let host = try await HostUnderTest(plugins: [try HostUnderTest.testPlugin("alpha")])
+        var alpha = try HostUnderTest.testPlugin("alpha")
+        alpha.environment["TEST_PLUGIN_JOURNAL"] = "1"
+        let host = try await HostUnderTest(plugins: [alpha])
         addTeardownBlock { await host.stop() }
         let before = try await host.waitUntil("alpha")
         let issued = try await host.issueClientToken(scopes: ["gongzhi.test.v1.Echo/*"])
@@ -119,7 +121,8 @@ final class HostEndToEndTests: XCTestCase {
                 return (RPCError(code: .unknown, message: "\(error)"), ContinuousClock.now - started)
             }
         }
-        try await Task.sleep(for: .milliseconds(300))
+        // Killed once the call is in the plugin's handler.
+        try await host.waitForJournal("alpha", line: "started slow ")
         kill(before.pid, SIGKILL)
         let (error, elapsed) = await inFlight.value
         XCTAssertEqual(error?.code, .unavailable, "\(String(describing: error))")
@@ -131,6 +134,46 @@ final class HostEndToEndTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(after.restarts, 1)
         let answer = try await client.unary(echo("again"))
         XCTAssertEqual(answer.text, "again")
+    }
+
+    /// The caller's deadline travels with the call through the router to the plugin, whose handler is cancelled
+    /// when it passes; the caller hears DEADLINE_EXCEEDED when its deadline passes, not when the handler would
+    /// have finished.
+    func testTheCallersDeadlineReachesThePluginThroughTheRouterAndCancelsItsHandler() async throws {
+        var alpha = try HostUnderTest.testPlugin("alpha")
+        alpha.environment["TEST_PLUGIN_JOURNAL"] = "1"
+        let host = try await HostUnderTest(plugins: [alpha])
+        addTeardownBlock { await host.stop() }
+        try await host.waitUntil("alpha")
+        let issued = try await host.issueClientToken(scopes: ["gongzhi.test.v1.Echo/*"])
+        let channel = host.channel(token: issued.token)
+        addTeardownBlock { await channel.close() }
+        let client = Gongzhi_Test_V1_EchoClient(channel: channel)
+
+        let deadline = Duration.milliseconds(800)
+        let sent = ContinuousClock.now
+        let error = await assertRPCError(.deadlineExceeded) {
+            try await client.unary(
+                echo("deadline probe", delayMilliseconds: 30_000),
+                options: CallOptions(timeout: deadline)
+            )
+        }
+        let elapsed = ContinuousClock.now - sent
+        XCTAssertNotNil(error)
+        XCTAssertGreaterThanOrEqual(elapsed, deadline, "not before the deadline")
+        XCTAssertLessThan(elapsed, deadline + .seconds(5), "at the deadline, not when the handler would finish")
+
+        // The plugin's handler was told what was left of the deadline, and was cancelled when it passed.
+        let started = try await host.waitForJournal("alpha", line: "started deadline probe ")
+        let left = try XCTUnwrap(Int(started.split(separator: " ").last ?? ""), started)
+        XCTAssertGreaterThan(left, 0, started)
+        XCTAssertLessThanOrEqual(left, 800, "what was left of the caller's 800 ms: \(started)")
+        let ended = try await host.waitForJournal("alpha", line: "cancelled deadline probe ")
+        let after = try XCTUnwrap(Int(ended.split(separator: " ").last ?? ""), ended)
+        XCTAssertGreaterThanOrEqual(after, left / 2, "cancelled at its deadline, not at once: \(ended)")
+        XCTAssertLessThan(after, 10_000, "cancelled, not left to run its 30 s: \(ended)")
+        let journal = try String(contentsOfFile: host.callJournal(of: "alpha"), encoding: .utf8)
+        XCTAssertFalse(journal.contains("finished deadline probe"), journal)
     }
 
     func testAPluginThatCrashesOnStartIsQuarantinedUntilAnOperatorRestartsIt() async throws {
@@ -453,10 +496,10 @@ final class HostEndToEndTests: XCTestCase {
         // A broken configuration changes nothing.
         try TestHostLayout.writeText(host.configurationPath, "runtime_dir = 5\n")
         host.process.signal(SIGHUP)
-        try await Task.sleep(for: .milliseconds(500))
+        try await host.process.waitForOutput("was not reloaded")
         let unchanged = try await host.status("alpha")
         XCTAssertEqual(unchanged.pid, alphaBefore.pid)
-        XCTAssertTrue(host.log.contains("was not reloaded"), host.log)
+        XCTAssertEqual(unchanged.state, "ready")
     }
 
     func testSIGTERMStopsPluginsGracefullyAndEscalatesToSIGKILLForOnesThatIgnoreIt() async throws {

@@ -158,6 +158,41 @@ final class HostUnderTest: @unchecked Sendable {
         }
     }
 
+    /// Waits until the host's log says it compacted the object history past `revision` — a watch after it can
+    /// no longer resume — rather than for the retention's length, which under load says nothing.
+    func waitUntilHistoryCompacted(after revision: Int64, timeout: Duration = .seconds(30)) async throws {
+        try await pollUntil("the host compacts the history after revision \(revision)", timeout: timeout) {
+            var compactedBefore: Int64 = 0
+            for line in self.log.split(separator: "\n") where line.contains("history compacted") {
+                guard let range = line.range(of: "before-revision=") else { continue }
+                let digits = line[range.upperBound...].prefix { $0.isNumber }
+                compactedBefore = max(compactedBefore, Int64(digits) ?? 0)
+            }
+            // The changes after `revision` start at revision + 1: they are gone once it is compacted too.
+            return compactedBefore > revision + 1
+        }
+    }
+
+    /// The file where a test plugin started with `TEST_PLUGIN_JOURNAL` writes down its echo calls.
+    func callJournal(of plugin: String) -> String {
+        directory.path + "/data/plugins/\(plugin)/calls.log"
+    }
+
+    /// Waits until `plugin`'s call journal holds a line starting with `prefix`, and returns that line: the event
+    /// that a call reached the plugin's handler, or that its handler ended.
+    @discardableResult
+    func waitForJournal(_ plugin: String, line prefix: String, timeout: Duration = .seconds(30)) async throws -> String
+    {
+        let path = callJournal(of: plugin)
+        var found: String?
+        try await pollUntil("plugin \(plugin) writes \"\(prefix)…\" in its call journal", timeout: timeout) {
+            let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+            found = text.split(separator: "\n").first { $0.hasPrefix(prefix) }.map(String.init)
+            return found != nil
+        }
+        return found ?? ""
+    }
+
     /// A channel to host.sock presenting `token`.
     func channel(token: String) -> HostChannel {
         HostChannel(client: RPCClient(socketPath: hostSocket), token: token)
@@ -188,6 +223,25 @@ final class HostUnderTest: @unchecked Sendable {
     func stop() async {
         await admin.close()
         await process.stop(grace: .seconds(15))
+    }
+}
+
+/// Checks `condition` until it holds, and throws (failing the test) if it does not within `timeout`: for what a
+/// test can only see by looking again — a file, a log — with a bound for a hang, not a guess of how long it takes.
+func pollUntil(
+    _ what: String,
+    timeout: Duration = .seconds(30),
+    file: StaticString = #filePath,
+    line: UInt = #line,
+    _ condition: () async throws -> Bool
+) async throws {
+    let deadline = ContinuousClock.now + timeout
+    while try await !condition() {
+        guard ContinuousClock.now < deadline else {
+            XCTFail("timed out after \(timeout) waiting until \(what)", file: file, line: line)
+            throw TestSupportError("timed out waiting until \(what)")
+        }
+        try await Task.sleep(for: .milliseconds(20))
     }
 }
 

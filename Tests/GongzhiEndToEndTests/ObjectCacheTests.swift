@@ -55,7 +55,7 @@ final class ObjectCacheTests: XCTestCase {
         line.cut()
         try await writer.delete(Gongzhi_Core_V1_Grid.self, id: "330199001001001")
         try await writer.create(grid("330199001001009", name: "网格9"))
-        try await Task.sleep(for: .seconds(3))
+        try await host.waitUntilHistoryCompacted(after: deleted)
         try await writer.create(grid("330199001001008", name: "网格8"))
         line.restore()
         try await waitFor("the cache lists again", timeout: .seconds(15)) { cache.snapshot.count == 5 }

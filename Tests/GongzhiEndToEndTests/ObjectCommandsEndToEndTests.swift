@@ -1,3 +1,4 @@
+import GongzhiSchemas
 import GongzhiTestSupport
 import XCTest
 
@@ -61,15 +62,21 @@ final class ObjectCommandsEndToEndTests: XCTestCase {
         let missing = try await ctl(["describe", "resident", "R-nobody"], socket: socket)
         XCTAssertEqual(missing.status, 4)
 
-        // watch sees an apply of an edited document and a delete.
+        // watch sees an apply of an edited document and a delete: from the store's revision now, so that it
+        // misses nothing however long it takes to start.
+        let now = try await Gongzhi_Host_V1_ObjectsClient(channel: host.admin).list(
+            Gongzhi_Host_V1_ListRequest.with {
+                $0.kind = "Resident"
+                $0.pageSize = 1
+            }
+        ).revision
         let watchOutput = host.directory.file("watch.out")
         let watch = try ChildProcess(
             try BuiltExecutables.path("gongzhictl"),
-            ["watch", "residents", "--socket", socket],
+            ["watch", "residents", "--since", String(now), "--socket", socket],
             outputPath: watchOutput
         )
         addTeardownBlock { await watch.stop() }
-        try await Task.sleep(for: .milliseconds(500))
         let yaml = try await ctl(["get", "resident", id, "-o", "yaml"], socket: socket)
         XCTAssertEqual(yaml.status, 0, yaml.errors)
         let edited = yaml.output.replacingOccurrences(of: "volunteer: 'true'", with: "volunteer: 'false'")

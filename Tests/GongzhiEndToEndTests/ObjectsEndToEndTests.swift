@@ -243,33 +243,153 @@ final class ObjectsEndToEndTests: XCTestCase {
         await assertRPCError(.invalidArgument) { try await objects.txn(empty) }
     }
 
-    func testTwoWritersRacingOnOneRevisionExactlyOneWins() async throws {
+    /// Writers racing on one object through the host, each on its own connection — how many, what they write, in
+    /// which order they start and how long each waits drawn from the test's seed: creates of one id (exactly one
+    /// wins), updates of one revision (exactly one wins), and deletes against updates. Every race has the
+    /// outcomes of its writes done one after another, the object ends as that order leaves it, and a watch
+    /// reports exactly the committed writes at the revisions their writers were told.
+    func testRacingWritersGetTheOutcomesOfSomeSerialOrder() async throws {
         let host = try await HostUnderTest(plugins: [])
         addTeardownBlock { await host.stop() }
-        let objects = Gongzhi_Host_V1_ObjectsClient(channel: host.admin)
-        let second = Gongzhi_Host_V1_ObjectsClient(channel: RPCClient(socketPath: host.adminSocket))
-        var revision = try await create(objects, try resident("R-race")).revision
-        for round in 0..<25 {
-            var left = Gongzhi_Host_V1_UpdateRequest()
-            left.object = try resident("R-race", name: "left \(round)")
-            left.expectedRevision = revision
-            var right = left
-            right.object = try resident("R-race", name: "right \(round)")
-            let frozenLeft = left
-            let frozenRight = right
-            async let a = outcome { try await objects.update(frozenLeft) }
-            async let b = outcome { try await second.update(frozenRight) }
-            let results = await [a, b]
-            let winners = results.compactMap { try? $0.get() }
-            XCTAssertEqual(winners.count, 1, "round \(round): exactly one writer wins")
-            for case .failure(let error) in results {
-                XCTAssertEqual((error as? RPCError)?.code, .aborted, "round \(round): \(error)")
+        let admin = Gongzhi_Host_V1_ObjectsClient(channel: host.admin)
+        let connections = (0..<6).map { _ in RPCClient(socketPath: host.adminSocket) }
+        addTeardownBlock { for connection in connections { await connection.close() } }
+        var random = seededRandom()
+        let start = try await admin.list(Gongzhi_Host_V1_ListRequest.with { $0.kind = "Resident" }).revision
+        var expectedHistory: [String: [String]] = [:]
+        var lastRevision = start
+
+        for round in 0..<Int.random(in: 15...25, using: &random) {
+            let id = "R-race-\(round)"
+            let writers = Int.random(in: 2...connections.count, using: &random)
+            var initial = SerialOrder.State(revision: nil)
+            let writes: [SerialOrder.Write]
+            switch Int.random(in: 0..<3, using: &random) {
+            case 0:
+                writes = Array(repeating: .create, count: writers)
+            case 1:
+                let created = try await create(admin, try resident(id)).revision
+                initial = SerialOrder.State(revision: created)
+                writes = Array(repeating: .update(expectedRevision: created), count: writers)
+            default:
+                let created = try await create(admin, try resident(id)).revision
+                initial = SerialOrder.State(revision: created)
+                writes = (0..<writers).map { _ in
+                    let expected = Bool.random(using: &random) ? created : nil
+                    return Bool.random(using: &random)
+                        ? .delete(expectedRevision: expected) : .update(expectedRevision: expected)
+                }
             }
-            let stored = try await get(objects, "Resident", "R-race")
-            XCTAssertEqual(stored.revision, winners.first?.revision)
-            XCTAssertEqual(stored.data, winners.first?.data)
-            revision = stored.revision
+            if let created = initial.revision { expectedHistory[id, default: []].append("added \(created)") }
+            let racers = writes.enumerated().map { writer, write in
+                (
+                    writer: writer, write: write, yields: Int.random(in: 0...40, using: &random),
+                    pause: Bool.random(using: &random)
+                        ? Duration.microseconds(Int.random(in: 0...2000, using: &random)) : nil
+                )
+            }.shuffled(using: &random)
+            let outcomes = await withTaskGroup(of: SerialOrder.Outcome.self) { group in
+                for racer in racers {
+                    let objects = Gongzhi_Host_V1_ObjectsClient(channel: connections[racer.writer])
+                    let object = try? Self.resident(id, name: "writer \(racer.writer) round \(round)")
+                    group.addTask {
+                        for _ in 0..<racer.yields { await Task.yield() }
+                        if let pause = racer.pause { try? await Task.sleep(for: pause) }
+                        let result: SerialOrder.Result
+                        do {
+                            switch racer.write {
+                            case .create:
+                                let created = try await objects.create(
+                                    Gongzhi_Host_V1_CreateRequest.with { $0.object = object! }
+                                )
+                                result = .committed(revision: created.revision)
+                            case .update(let expected):
+                                let updated = try await objects.update(
+                                    Gongzhi_Host_V1_UpdateRequest.with {
+                                        $0.object = object!
+                                        $0.expectedRevision = expected ?? 0
+                                    }
+                                )
+                                result = .committed(revision: updated.revision)
+                            case .delete(let expected):
+                                let deleted = try await objects.delete(
+                                    Gongzhi_Host_V1_DeleteRequest.with {
+                                        $0.kind = "Resident"
+                                        $0.id = id
+                                        $0.expectedRevision = expected ?? 0
+                                    }
+                                )
+                                result = .committed(revision: deleted.revision)
+                            }
+                        } catch let error as RPCError {
+                            switch error.code {
+                            case .notFound: result = .notFound
+                            case .alreadyExists: result = .alreadyExists
+                            case .aborted: result = .conflict(current: Self.currentRevision(in: error.message))
+                            default: result = .conflict(current: -1)
+                            }
+                            if result == .conflict(current: -1) { XCTFail("writer \(racer.writer): \(error)") }
+                        } catch {
+                            XCTFail("writer \(racer.writer): \(error)")
+                            result = .conflict(current: -1)
+                        }
+                        return SerialOrder.Outcome(writer: racer.writer, write: racer.write, result: result)
+                    }
+                }
+                return await group.reduce(into: []) { $0.append($1) }
+            }
+            let order = SerialOrder(initial: initial, outcomes: outcomes)
+            let context =
+                "round \(round): "
+                + outcomes.sorted { $0.writer < $1.writer }.map(\.description).joined(separator: "; ")
+            XCTAssertEqual(order.problems, [], context)
+            if case .create = writes[0] {
+                XCTAssertEqual(order.committed.count, 1, "exactly one create wins: \(context)")
+            }
+            if case .update(let expected?) = writes[0], writes.allSatisfy({ $0 == writes[0] }) {
+                XCTAssertEqual(order.committed.count, 1, "exactly one update of revision \(expected) wins: \(context)")
+            }
+            let stored = try? await get(admin, "Resident", id)
+            XCTAssertEqual(stored?.revision, order.final.revision, context)
+            if let writer = order.final.writer, let stored {
+                let name = try Gongzhi_Core_V1_Resident(serializedBytes: stored.data).name
+                XCTAssertEqual(name, "writer \(writer) round \(round)", context)
+            }
+            for (outcome, revision) in order.committed {
+                let type: String
+                switch outcome.write {
+                case .create: type = "added"
+                case .update: type = "modified"
+                case .delete: type = "deleted"
+                }
+                expectedHistory[id, default: []].append("\(type) \(revision)")
+                lastRevision = max(lastRevision, revision)
+            }
+            lastRevision = max(lastRevision, initial.revision ?? 0)
         }
+
+        // A watch from before the races reports each committed write, at the revision its writer was told.
+        let end = lastRevision
+        let watched = try await admin.watch(
+            Gongzhi_Host_V1_WatchRequest.with {
+                $0.kind = "Resident"
+                $0.afterRevision = start
+            }
+        ) { events in
+            var history: [String: [String]] = [:]
+            for try await event in events {
+                history[event.object.id, default: []].append("\(event.type) \(event.revision)")
+                if event.revision >= end { break }
+            }
+            return history
+        }
+        XCTAssertEqual(watched, expectedHistory)
+    }
+
+    /// The revision an ABORTED answer says the object is at ("… is at revision N, not M …").
+    static func currentRevision(in message: String) -> Int64? {
+        guard let range = message.range(of: "at revision ") else { return nil }
+        return Int64(message[range.upperBound...].prefix { $0.isNumber })
     }
 
     /// The property: no path — get, list, watch, txn result, write results, a call routed through a plugin —
@@ -289,14 +409,16 @@ final class ObjectsEndToEndTests: XCTestCase {
         let withoutGrant = Gongzhi_Host_V1_ObjectsClient(channel: plainChannel)
         let withGrant = Gongzhi_Host_V1_ObjectsClient(channel: host.channel(token: trusted.token))
 
-        // Random residents: each sensitive field set or not, with a value that appears nowhere else.
-        var generator = SystemRandomNumberGenerator()
+        // Random residents: each sensitive field set or not, with a value that appears nowhere else; R-1 holds
+        // every one of them, for the update below.
+        var generator = seededRandom()
         var secrets: [String] = []
         var watched: [Gongzhi_Host_V1_WatchEvent] = []
+        var updated = Gongzhi_Core_V1_Resident()
         let watchStart = try await admin.list(Gongzhi_Host_V1_ListRequest.with { $0.kind = "Resident" }).revision
         for index in 0..<40 {
             func secret(_ field: String) -> String {
-                guard Bool.random(using: &generator) else { return "" }
+                guard index == 1 || Bool.random(using: &generator) else { return "" }
                 let value = "\(field)-\(UInt64.random(in: 1...UInt64.max, using: &generator))"
                 secrets.append(value)
                 return value
@@ -307,6 +429,7 @@ final class ObjectsEndToEndTests: XCTestCase {
                 phone: secret("phone"),
                 notes: secret("notes")
             )
+            if index == 1 { updated = try Gongzhi_Core_V1_Resident(serializedBytes: object.data) }
             let byPlainClient = index.isMultiple(of: 2)
             let result = try await create(byPlainClient ? withoutGrant : admin, object)
             if byPlainClient { try assertNoSecret(result, secrets) }
@@ -344,8 +467,10 @@ final class ObjectsEndToEndTests: XCTestCase {
         }
         XCTAssertEqual(watched.map(\.object.id), (0..<40).map { "R-\($0)" })
         for event in watched { try assertNoSecret(event, secrets) }
-        // A transaction's result, and an update made from a redacted read: the personal data stays stored.
+        // A transaction's result, and an update made from a redacted read: every field of personal data stays
+        // stored.
         let redacted = try await get(withoutGrant, "Resident", "R-1")
+        XCTAssertEqual(redacted.redactedFields, ["id_card_number", "notes", "phone"])
         var change = try Gongzhi_Core_V1_Resident(serializedBytes: redacted.data)
         change.name = "李四"
         var write = Gongzhi_Host_V1_Write()
@@ -356,7 +481,8 @@ final class ObjectsEndToEndTests: XCTestCase {
         try assertNoSecret(txn, secrets)
         let before = try Gongzhi_Core_V1_Resident(serializedBytes: try await get(admin, "Resident", "R-1").data)
         XCTAssertEqual(before.name, "李四")
-        XCTAssertEqual(before.idCardNumber.isEmpty, redacted.redactedFields.contains("id_card_number") == false)
+        updated.name = "李四"
+        XCTAssertEqual(before, updated, "the update changed the name and kept the ID card number, phone and notes")
         // A call routed through a plugin that reads for the caller: the plugin has no grant either.
         for index in [0, 1, 3] {
             var call = Gongzhi_Test_V1_CallHostRequest()
@@ -549,7 +675,7 @@ final class ObjectsEndToEndTests: XCTestCase {
         }
 
         // Once the history is compacted, resuming from an old revision says to list again.
-        try await Task.sleep(for: .seconds(3))
+        try await host.waitUntilHistoryCompacted(after: start)
         _ = try await create(objects, try resident("R-5"))
         let compacted = await assertRPCError(.outOfRange) {
             try await objects.watch(
@@ -638,7 +764,10 @@ final class ObjectsEndToEndTests: XCTestCase {
                 }
             }
         }
-        try await Task.sleep(for: .milliseconds(1500))
+        // Killed with writes going on, once there are a good number of them.
+        try await pollUntil("the writers have 200 writes acknowledged", timeout: .seconds(60)) {
+            acknowledged.all.count >= 200
+        }
         host.process.signal(SIGKILL)
         for writer in writers { try await writer.value }
         _ = await host.process.waitForExit()

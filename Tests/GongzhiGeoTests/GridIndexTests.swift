@@ -44,7 +44,7 @@ final class GridIndexTests: XCTestCase {
     }
 
     func testAgreesWithBruteForceOnATilingWithHoles() {
-        var generator = SplitMix64(seed: 5)
+        var generator = seededRandom()
         let entries = tiling(columns: 24, rows: 18, using: &generator)
         let index = GridIndex(entries.shuffled(using: &generator))
         XCTAssertEqual(index.count, entries.count)
@@ -109,7 +109,7 @@ final class GridIndexTests: XCTestCase {
     }
 
     func testNearestOnATilingMatchesBruteForce() {
-        var generator = SplitMix64(seed: 11)
+        var generator = seededRandom()
         let entries = tiling(columns: 12, rows: 10, using: &generator)
         let index = GridIndex(entries)
         for _ in 0..<100 {

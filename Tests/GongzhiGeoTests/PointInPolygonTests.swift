@@ -68,7 +68,7 @@ final class PointInPolygonTests: XCTestCase {
         let b = (116.234_567_890_1, 39.876_543_210_9)
         let left = GeoPolygon(outer: ring([a, (116.0, 39.8), b]))
         let right = GeoPolygon(outer: ring([a, b, (116.3, 40.0)]))
-        var generator = SplitMix64(seed: 7)
+        var generator = seededRandom()
         var leftOnly = 0
         var rightOnly = 0
         for _ in 0..<20_000 {
@@ -100,22 +100,5 @@ final class PointInPolygonTests: XCTestCase {
         )
         XCTAssertNil(GeoPolygon(outer: [point(.nan, 0)]).boundingBox)
         XCTAssertNil(GeoPolygon(outer: []).boundingBox)
-    }
-}
-
-/// A small deterministic random number generator for tests.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -96,7 +96,7 @@ final class SHA256Tests: XCTestCase {
     func testPaddingBoundariesAgreeWithSha256sum() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        var generator = SystemRandomNumberGenerator()
+        var generator = seededRandom()
         let data = (0..<130).map { _ in UInt8.random(in: 0...255, using: &generator) }
         var paths: [String] = []
         var expected: [String: String] = [:]
@@ -116,7 +116,7 @@ final class SHA256Tests: XCTestCase {
     func testMegabyteFileAgreesWithSha256sum() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        var generator = SystemRandomNumberGenerator()
+        var generator = seededRandom()
         let bytes = (0..<(1 << 20) + 12_345).map { _ in UInt8.random(in: 0...255, using: &generator) }
         let path = directory.file("random.bin")
         XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data(bytes)))

@@ -165,9 +165,10 @@ final class EndToEndTests: XCTestCase {
 
     func testCancellingTheCallingTaskEndsTheCallAtOnce() async throws {
         let echo = self.echo!
-        let slow = request(delayMs: 5000)
+        let slow = request("to be cancelled", delayMs: 5000)
         let task = Task { try await echo.unary(slow) }
-        try await Task.sleep(for: .milliseconds(100))
+        // Cancelled once the server is working on it.
+        try await server.child.waitForOutput("unary call waiting 5000 ms: to be cancelled")
         let start = ContinuousClock.now
         task.cancel()
         do {
@@ -201,9 +202,9 @@ final class EndToEndTests: XCTestCase {
 
     func testServerKilledMidCallFailsFastThenClientReconnects() async throws {
         let echo = self.echo!
-        let slow = request(delayMs: 10_000)
+        let slow = request("to be cut off", delayMs: 10_000)
         let inFlight = Task { try await echo.unary(slow) }
-        try await Task.sleep(for: .milliseconds(200))
+        try await server.child.waitForOutput("unary call waiting 10000 ms: to be cut off")
         server.child.signal(SIGKILL)
         let start = ContinuousClock.now
         do {
@@ -211,6 +212,7 @@ final class EndToEndTests: XCTestCase {
             XCTFail("the call should fail when the server dies")
         } catch let error as RPCError {
             XCTAssertEqual(error.code, .unavailable)
+            XCTAssertTrue(error.message.contains("was lost"), "failed as a call in flight: \(error.message)")
         }
         XCTAssertLessThan(ContinuousClock.now - start, .seconds(2))
         await server.child.waitForExit()
@@ -234,9 +236,10 @@ final class EndToEndTests: XCTestCase {
 
     func testGracefulShutdownDrainsInFlightCalls() async throws {
         let echo = self.echo!
-        let slow = request("drained", delayMs: 700)
+        // Long enough to be still running when the signal arrives, well within the server's 5 s grace period.
+        let slow = request("drained", delayMs: 2000)
         let inFlight = Task { try await echo.unary(slow) }
-        try await Task.sleep(for: .milliseconds(200))
+        try await server.child.waitForOutput("unary call waiting 2000 ms: drained")
         server.child.signal(SIGTERM)
         let response = try await inFlight.value
         XCTAssertEqual(response.text, "drained")

@@ -18,11 +18,16 @@ final class GracefulShutdownTests: XCTestCase {
 
     func testLargeFinalAnswerOfADrainingConnectionArrivesWhole() async throws {
         let answerSize = 3 << 20
+        let started = TestEvent("the handler started")
+        let release = TestEvent("the test lets the handler answer")
+        let answering = TestEvent("the handler returned its answer")
         let service = RPCServiceDefinition(
             serviceName: "gongzhi.test.v1.Big",
             methodHandlers: [
                 "Slow": RPCMethodHandler(unary: { _, _ in
-                    try await Task.sleep(for: .milliseconds(300))
+                    started.signal()
+                    try await release.wait()
+                    answering.signal()
                     return Data(repeating: 0x42, count: answerSize)
                 })
             ]
@@ -30,8 +35,10 @@ final class GracefulShutdownTests: XCTestCase {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         var configuration = RPCServer.Configuration(socketPath: directory.file("big.sock"))
-        configuration.shutdownGracePeriod = .seconds(2)
-        let server = RPCServer(configuration: configuration, services: [service], logger: quietLogger())
+        configuration.shutdownGracePeriod = .seconds(10)
+        let log = LogRecorder()
+        let server = RPCServer(configuration: configuration, services: [service], logger: log.logger(label: "server"))
+        let shuttingDown = log.event(whenLogged: "shutting down")
         let running = Task { try await server.run() }
         try await server.waitUntilListening()
 
@@ -40,24 +47,31 @@ final class GracefulShutdownTests: XCTestCase {
         request.method = "Slow"
         let socket = try RawSocket(path: server.configuration.socketPath)
         try socket.send(RawFrame.bytes(streamID: 1, type: 1, data: try request.serializedBytes()))
-        try await Task.sleep(for: .milliseconds(50))
+        // The call is in its handler when shutdown begins, and answers once the connection was told to drain.
+        try await started.wait()
         server.beginGracefulShutdown()
-        // Read only after the answer is written and the connection told to close: nothing may be lost.
-        try await Task.sleep(for: .milliseconds(700))
-        let frame = try XCTUnwrap(try socket.receiveFrame(timeout: .seconds(5)))
+        try await shuttingDown.wait()
+        release.signal()
+        // Read only after the answer is handed to the draining connection: nothing of it may be lost.
+        try await answering.wait()
+        let frame = try XCTUnwrap(try socket.receiveFrame(timeout: .seconds(10)))
         let response = try Gongzhi_Rpc_V1_Response(serializedBytes: frame.data)
         XCTAssertEqual(response.status.code, 0)
         XCTAssertEqual(response.payload.count, answerSize)
-        XCTAssertTrue(try socket.waitForClose(timeout: .seconds(3)), "the server ends the connection after the answer")
-        withExtendedLifetime(socket) {}
+        XCTAssertTrue(try socket.waitForClose(timeout: .seconds(10)), "the server ends the connection after the answer")
+        // The client is done too: its end closes the connection, and the shutdown ends without the grace period.
+        shutdown(socket.fd, Int32(SHUT_WR))
         try await running.value
+        withExtendedLifetime(socket) {}
     }
 
     func testAGracePeriodGivenAtShutdownReplacesTheConfiguredOne() async throws {
+        let started = TestEvent("the handler started")
         let service = RPCServiceDefinition(
             serviceName: "gongzhi.test.v1.Stuck",
             methodHandlers: [
                 "Wait": RPCMethodHandler(unary: { _, _ in
+                    started.signal()
                     try await Task.sleep(for: .seconds(60))
                     return Data()
                 })
@@ -75,11 +89,11 @@ final class GracefulShutdownTests: XCTestCase {
         request.method = "Wait"
         let socket = try RawSocket(path: server.configuration.socketPath)
         try socket.send(RawFrame.bytes(streamID: 1, type: 1, data: try request.serializedBytes()))
-        try await Task.sleep(for: .milliseconds(50))
-        let started = ContinuousClock.now
+        try await started.wait()
+        let shutdown = ContinuousClock.now
         server.beginGracefulShutdown(gracePeriod: .milliseconds(300))
         try await running.value
-        let took = ContinuousClock.now - started
+        let took = ContinuousClock.now - shutdown
         XCTAssertGreaterThanOrEqual(took, .milliseconds(250), "the call got its grace period")
         XCTAssertLessThan(took, .seconds(5), "the grace period given at shutdown, not the configured 30 s")
         withExtendedLifetime(socket) {}
@@ -90,7 +104,18 @@ final class GracefulShutdownTests: XCTestCase {
         defer { directory.remove() }
         var configuration = RPCServer.Configuration(socketPath: directory.file("echo.sock"))
         configuration.shutdownGracePeriod = .seconds(5)
-        let server = RPCServer(configuration: configuration, services: [EchoService()], logger: quietLogger())
+        // The echo service, telling when a unary call reaches it.
+        let started = TestEvent("the echo handler started")
+        var handlers = EchoService().methodHandlers
+        guard case .unary(let unary) = handlers[Gongzhi_Test_V1_Echo.Method.unary]?.body else {
+            return XCTFail("the echo service has no unary handler")
+        }
+        handlers[Gongzhi_Test_V1_Echo.Method.unary] = RPCMethodHandler(unary: { payload, context in
+            started.signal()
+            return try await unary(payload, context)
+        })
+        let echoService = RPCServiceDefinition(serviceName: Gongzhi_Test_V1_Echo.serviceName, methodHandlers: handlers)
+        let server = RPCServer(configuration: configuration, services: [echoService], logger: quietLogger())
         let running = Task { try await server.run() }
         try await server.waitUntilListening()
 
@@ -98,10 +123,11 @@ final class GracefulShutdownTests: XCTestCase {
         let echo = Gongzhi_Test_V1_EchoClient(channel: client)
         var slow = Gongzhi_Test_V1_EchoRequest()
         slow.text = "finished"
-        slow.delayMs = 400
+        // Long enough to be still running when the server's task is cancelled, well within the grace period.
+        slow.delayMs = 1500
         let message = slow
         let call = Task { try await echo.unary(message) }
-        try await Task.sleep(for: .milliseconds(100))
+        try await started.wait()
         running.cancel()
         let answer = try await call.value
         XCTAssertEqual(answer.text, "finished")

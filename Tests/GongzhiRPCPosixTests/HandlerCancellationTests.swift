@@ -2,6 +2,7 @@ import Foundation
 import GongzhiRPC
 import GongzhiRPCPosix
 import GongzhiTestSupport
+import Synchronization
 import XCTest
 
 /// What a handler sees when its caller stops waiting: its task is cancelled, so its work stops too.
@@ -41,7 +42,7 @@ final class HandlerCancellationTests: XCTestCase {
                 try socket.send(RawFrame.bytes(streamID: 1, type: 1, data: try waitRequest()))
                 try await outcome.waitUntilStarted()
             }  // the socket closes here
-            let ending = try await outcome.waitForEnd(within: .seconds(2))
+            let ending = try await outcome.waitForEnd(within: .seconds(5))
             XCTAssertEqual(ending, "cancelled")
         }
     }
@@ -51,38 +52,35 @@ final class HandlerCancellationTests: XCTestCase {
         try await withRPCServer(services: [slowService(outcome)]) { server, _ in
             let socket = try RawSocket(path: server.configuration.socketPath)
             try socket.send(RawFrame.bytes(streamID: 1, type: 1, data: try waitRequest(timeoutNano: 150_000_000)))
-            let frame = try XCTUnwrap(try socket.receiveFrame(timeout: .seconds(2)))
+            let frame = try XCTUnwrap(try socket.receiveFrame(timeout: .seconds(10)))
             let response = try Gongzhi_Rpc_V1_Response(serializedBytes: frame.data)
             XCTAssertEqual(response.status.code, StatusCode.deadlineExceeded.rawValue)
-            let ending = try await outcome.waitForEnd(within: .seconds(2))
+            let ending = try await outcome.waitForEnd(within: .seconds(5))
             XCTAssertEqual(ending, "cancelled")
         }
     }
 }
 
 /// Records a handler's start and end across tasks.
-private final class Outcome: @unchecked Sendable {
-    private let lock = NSLock()
-    private var hasStarted = false
-    private var ending: String?
+private final class Outcome: Sendable {
+    private let start = TestEvent("the handler started")
+    private let end = TestEvent("the handler ended")
+    private let ending = Mutex<String?>(nil)
 
-    func started() { lock.withLock { hasStarted = true } }
-    func finish(_ how: String) { lock.withLock { ending = how } }
+    func started() { start.signal() }
 
-    func waitUntilStarted() async throws {
-        let deadline = ContinuousClock.now + .seconds(2)
-        while !lock.withLock({ hasStarted }) {
-            guard ContinuousClock.now < deadline else { throw TestSupportError("the handler never started") }
-            try await Task.sleep(for: .milliseconds(5))
-        }
+    func finish(_ how: String) {
+        ending.withLock { $0 = how }
+        end.signal()
     }
 
+    func waitUntilStarted() async throws {
+        try await start.wait(timeout: .seconds(10))
+    }
+
+    /// How the handler ended; `timeout` bounds how long it may take to end once it should.
     func waitForEnd(within timeout: Duration) async throws -> String {
-        let deadline = ContinuousClock.now + timeout
-        while true {
-            if let ending = lock.withLock({ ending }) { return ending }
-            guard ContinuousClock.now < deadline else { throw TestSupportError("the handler is still running") }
-            try await Task.sleep(for: .milliseconds(5))
-        }
+        try await end.wait(timeout: timeout)
+        return ending.withLock { $0 } ?? ""
     }
 }

@@ -76,7 +76,7 @@ final class FrameCodecTests: XCTestCase {
     }
 
     func testWriteThenDecodeGivesTheSameFrame() throws {
-        var random = SplitMix64(seed: 0x6f6e_6521)
+        var random = seededRandom()
         for _ in 0..<200 {
             let length = Int.random(in: 0...2_000, using: &random)
             let frame = Frame(

@@ -168,7 +168,7 @@ final class FrameDecoderBadInputTests: XCTestCase {
             return (frames, nil)
         }
 
-        var random = SplitMix64(seed: 0x7474_7270_6321)
+        var random = seededRandom()
         var (cleanRounds, failedRounds, frames, oversized) = (0, 0, 0, 0)
         for round in 0..<500 {
             // Mostly plausible frames with random fields, so that garbage gets past the first header byte,

@@ -1,8 +1,14 @@
-/// A small deterministic generator (SplitMix64), so that randomised tests see the same values on every run.
-public struct SplitMix64: RandomNumberGenerator {
+import Foundation
+
+/// A small deterministic generator (SplitMix64): a randomised test draws its values from one seed, and the same
+/// seed gives the same values again.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+    /// The seed the generator started from: what a test prints when it fails, to be replayed.
+    public let seed: UInt64
     private var state: UInt64
 
     public init(seed: UInt64) {
+        self.seed = seed
         self.state = seed
     }
 
@@ -12,5 +18,44 @@ public struct SplitMix64: RandomNumberGenerator {
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
+    }
+}
+
+/// The seed of a randomised test: the one in `GONGZHI_TEST_SEED` when it is set (to replay a failure), or a
+/// fresh one on every run, so that runs explore different values and a failure names the seed that found it.
+public enum TestSeed {
+    /// The environment variable that replays a seed, e.g. `GONGZHI_TEST_SEED=0x5eed swift test --filter …`.
+    public static let variable = "GONGZHI_TEST_SEED"
+
+    /// The seed to use: the variable's, or a fresh one. Fails when the variable holds something else than a
+    /// seed, saying so.
+    public static func draw() -> Result<UInt64, TestSupportError> {
+        guard let text = ProcessInfo.processInfo.environment[variable], !text.isEmpty else {
+            var system = SystemRandomNumberGenerator()
+            return .success(system.next())
+        }
+        guard let seed = parse(text) else {
+            return .failure(
+                TestSupportError(
+                    "\(variable)=\(text) is not a seed; give the number a failed test printed "
+                        + "(decimal, or hexadecimal starting with 0x)"
+                )
+            )
+        }
+        return .success(seed)
+    }
+
+    /// A seed written in decimal or as hexadecimal with `0x`.
+    public static func parse(_ text: String) -> UInt64? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        if trimmed.hasPrefix("0x") || trimmed.hasPrefix("0X") {
+            return UInt64(trimmed.dropFirst(2), radix: 16)
+        }
+        return UInt64(trimmed)
+    }
+
+    /// What a failed test prints about its seed.
+    public static func replayHint(_ seed: UInt64, test: String) -> String {
+        "\(test) drew its random values from seed \(seed); replay them with \(variable)=\(seed)"
     }
 }

@@ -6,42 +6,6 @@ final class GroupCommitTests: StoreTestCase {
         StoredObjectDraft(kind: "grid", id: id, labels: ["zone": "east"], owner: "grid-plugin", data: data)
     }
 
-    func testOfTwoWritersRacingOnOneRevisionExactlyOneWins() async throws {
-        let storage = self.storage!
-        for round in 0..<50 {
-            let id = "race-\(round)"
-            let created = try await storage.create(Self.object(id))
-            let outcomes = await withTaskGroup(of: (UInt8, Result<StoredObject, StoreError>).self) { group in
-                for writer in UInt8(1)...2 {
-                    group.addTask {
-                        do throws(StoreError) {
-                            let draft = Self.object(id, data: [writer])
-                            return (
-                                writer, .success(try await storage.update(draft, expectedRevision: created.revision))
-                            )
-                        } catch {
-                            return (writer, .failure(error))
-                        }
-                    }
-                }
-                return await group.reduce(into: []) { $0.append($1) }
-            }
-            let winners = outcomes.compactMap { writer, result in (try? result.get()).map { (writer, $0) } }
-            let losers = outcomes.compactMap { _, result in
-                if case .failure(let error) = result { error } else { nil }
-            }
-            XCTAssertEqual(winners.count, 1, "round \(round): \(outcomes)")
-            XCTAssertEqual(losers.count, 1, "round \(round): \(outcomes)")
-            guard let (winner, won) = winners.first, let lost = losers.first else { continue }
-            XCTAssertEqual(lost.code, .revisionConflict(current: won.revision), "round \(round)")
-            let stored = try await storage.get(kind: "grid", id: id)
-            XCTAssertEqual(stored?.data, [winner], "round \(round)")
-            XCTAssertEqual(stored?.revision, created.revision + 1, "round \(round)")
-        }
-        let current = try await storage.currentRevision()
-        XCTAssertEqual(current, 100)
-    }
-
     func testConcurrentCommitsShareSQLiteTransactionsAndEachAppliesOnce() async throws {
         let storage = self.storage!
         let committers = 64

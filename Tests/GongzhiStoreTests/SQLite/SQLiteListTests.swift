@@ -79,7 +79,8 @@ final class SQLiteListTests: StoreTestCase {
 
     func testPagesCoverEveryObjectOnceInIDOrder() async throws {
         let all = (0..<23).map { String(format: "g%03d", $0) }
-        for id in all.shuffled() {
+        var random = seededRandom()
+        for id in all.shuffled(using: &random) {
             try await storage.create(draft(id, labels: ["zone": "east"]))
         }
         for requirements in [[], [LabelRequirement.equals("zone", "east")], [.exists("zone")]] {

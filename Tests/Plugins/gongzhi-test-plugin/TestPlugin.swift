@@ -12,6 +12,8 @@
 //                               so that several copies can run under one host (a service has one plugin)
 //
 //   TEST_PLUGIN_OBJECTS    what it does with the object store (see ObjectBehaviors.swift)
+//   TEST_PLUGIN_JOURNAL    when set, writes each Echo/Unary call's start and end to <data dir>/calls.log
+//                          (see JournaledEcho.swift)
 //
 // (The host passes only the GONGZHI_ variables it sets itself, and the variables the configuration
 // gives a plugin, which cannot start with GONGZHI_.)
@@ -82,7 +84,11 @@ struct TestPlugin {
             }
             try await ObjectBehaviors.start(context)
             let suffix = PluginEnvironment.processVariable(TestBehavior.serviceSuffix) ?? ""
-            let services: [any RPCService] = [EchoService(), ProbeService(host: context.host)]
+            let journaled = !(PluginEnvironment.processVariable(JournaledEcho.variable) ?? "").isEmpty
+            let echo: any RPCService =
+                journaled
+                ? JournaledEcho(journal: try CallJournal(path: context.dataDirectory + "/calls.log")) : EchoService()
+            let services: [any RPCService] = [echo, ProbeService(host: context.host)]
             guard !suffix.isEmpty else { return services }
             return services.map {
                 RPCServiceDefinition(serviceName: $0.serviceName + suffix, methodHandlers: $0.methodHandlers)
