@@ -1,3 +1,4 @@
+import GongzhiHashing
 import GongzhiSchemas
 
 /// ListCases over cases in memory: filters, newest-first order and pages.
@@ -103,6 +104,6 @@ private struct PageToken {
     }
 
     var encoded: String {
-        hex(Array("p1\n\(createdAtMs)\n\(id)".utf8))
+        hexString(Array("p1\n\(createdAtMs)\n\(id)".utf8))
     }
 }
