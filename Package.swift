@@ -177,13 +177,18 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // SHA-256 in C for the host (fast even in debug builds, where plugin executables are hashed).
+        // SHA-256 in C (fast even in debug builds, where plugin executables are hashed).
         .target(name: "CGongzhiSHA256"),
+        // SHA-256 and hex in Swift, on CGongzhiSHA256: for the host and the grid alike.
+        .target(
+            name: "GongzhiHashing",
+            dependencies: ["CGongzhiSHA256"]
+        ),
         // The host: configuration, plugin manifests, supervision, registration, routing, grants, audit.
         .target(
             name: "GongzhiHost",
             dependencies: [
-                "CGongzhiSHA256",
+                "GongzhiHashing",
                 "GongzhiObjects",
                 "GongzhiRPC",
                 "GongzhiRPCPosix",
@@ -276,8 +281,8 @@ let package = Package(
             name: "GongzhiGrid",
             dependencies: [
                 "GongzhiGridSchemas",
-                "CGongzhiSHA256",
                 "GongzhiGeo",
+                "GongzhiHashing",
                 "GongzhiSchemas",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
@@ -383,8 +388,16 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "GongzhiHashingTests",
+            dependencies: [
+                "GongzhiHashing",
+                "GongzhiTestSupport",
+            ]
+        ),
+        .testTarget(
             name: "GongzhiHostTests",
             dependencies: [
+                "GongzhiHashing",
                 "GongzhiHost",
                 "GongzhiRPC",
                 "GongzhiSchemas",

@@ -1,4 +1,5 @@
 import Foundation
+import GongzhiHashing
 import GongzhiTestSupport
 import Logging
 import XCTest

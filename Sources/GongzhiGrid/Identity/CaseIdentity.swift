@@ -1,4 +1,4 @@
-import CGongzhiSHA256
+import GongzhiHashing
 
 /// Case ids: "C" and 19 lower-case hex characters (76 bits).
 public enum CaseIdentity {
@@ -20,9 +20,9 @@ public enum CaseIdentity {
         if idempotencyKey.isEmpty {
             bytes = (0..<10).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
         } else {
-            bytes = sha256(Array((principal + "\n" + idempotencyKey).utf8))
+            bytes = SHA256.hash(Array((principal + "\n" + idempotencyKey).utf8))
         }
-        return "C" + hex(bytes).prefix(idLength)
+        return "C" + hexString(bytes).prefix(idLength)
     }
 
     /// The number of hex characters after the "C".
@@ -37,29 +37,4 @@ public enum CaseIdentity {
                     || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains($0)
             }
     }
-
-    private static func sha256(_ bytes: [UInt8]) -> [UInt8] {
-        var state = gongzhi_sha256()
-        gongzhi_sha256_init(&state)
-        bytes.withUnsafeBytes { buffer in
-            if let base = buffer.baseAddress {
-                gongzhi_sha256_update(&state, base, buffer.count)
-            }
-        }
-        var digest = [UInt8](repeating: 0, count: 32)
-        digest.withUnsafeMutableBufferPointer { gongzhi_sha256_final(&state, $0.baseAddress!) }
-        return digest
-    }
-}
-
-/// Lower-case hex of bytes.
-func hex(_ bytes: [UInt8]) -> String {
-    let digits = Array("0123456789abcdef".utf8)
-    var out: [UInt8] = []
-    out.reserveCapacity(bytes.count * 2)
-    for byte in bytes {
-        out.append(digits[Int(byte >> 4)])
-        out.append(digits[Int(byte & 0x0f)])
-    }
-    return String(decoding: out, as: UTF8.self)
 }

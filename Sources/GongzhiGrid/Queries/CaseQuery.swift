@@ -1,4 +1,5 @@
 import GongzhiGridSchemas
+import GongzhiHashing
 import GongzhiSchemas
 
 /// ListCases over cases in memory: filters, newest-first order and pages.
@@ -104,6 +105,6 @@ private struct PageToken {
     }
 
     var encoded: String {
-        hex(Array("p1\n\(createdAtMs)\n\(id)".utf8))
+        hexString(Array("p1\n\(createdAtMs)\n\(id)".utf8))
     }
 }

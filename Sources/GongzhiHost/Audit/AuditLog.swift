@@ -1,3 +1,4 @@
+import GongzhiHashing
 import GongzhiStore
 import Logging
 import Synchronization

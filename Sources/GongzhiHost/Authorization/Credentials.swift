@@ -1,17 +1,12 @@
+import GongzhiHashing
 import GongzhiRPC
 import Synchronization
 
 /// What the host knows to identify callers: the tokens it gave the plugins it started, the grants each
 /// plugin holds, the processes of attached external plugins, and the administrators' uids.
 final class Credentials: Sendable {
-    struct Ticket: Sendable, Equatable {
-        var plugin: String
-        /// The process the host started with this token.
-        var pid: Int32
-    }
-
     private struct State {
-        var tickets: [String: Ticket] = [:]
+        var tickets: [String: PluginTicket] = [:]
         var pluginGrants: [String: GrantSet] = [:]
         var externalPIDs: [String: Int32] = [:]
         var pluginProcessGroups: Set<Int32> = []
@@ -29,10 +24,11 @@ final class Credentials: Sendable {
     /// A fresh token for a plugin process about to start.
     func issueTicket(plugin: String) -> String {
         let token = "gzp_" + hexString(randomBytes(32))
-        state.withLock { $0.tickets[token] = Ticket(plugin: plugin, pid: 0) }
+        state.withLock { $0.tickets[token] = PluginTicket(plugin: plugin, pid: 0) }
         return token
     }
 
+    /// Records the process a ticket was given to: from then on only that process may present it.
     func bind(ticket token: String, pid: Int32) {
         state.withLock { $0.tickets[token]?.pid = pid }
     }
@@ -41,7 +37,8 @@ final class Credentials: Sendable {
         _ = state.withLock { $0.tickets.removeValue(forKey: token) }
     }
 
-    func ticket(_ token: String) -> Ticket? {
+    /// The ticket `token` is, if the host issued it and has not revoked it.
+    func ticket(_ token: String) -> PluginTicket? {
         state.withLock { $0.tickets[token] }
     }
 

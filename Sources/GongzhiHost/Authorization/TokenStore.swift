@@ -1,3 +1,4 @@
+import GongzhiHashing
 import GongzhiRPC
 import Synchronization
 

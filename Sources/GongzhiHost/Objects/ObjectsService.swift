@@ -1,3 +1,4 @@
+import GongzhiHashing
 import GongzhiObjects
 import GongzhiRPC
 import GongzhiSchemas

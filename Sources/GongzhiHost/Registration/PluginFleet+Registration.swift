@@ -51,13 +51,7 @@ extension PluginFleet {
                     message: "the token of plugin \(name) is no longer valid (the process it was given to has ended)"
                 )
             }
-            guard ticket.pid != 0, ticket.pid == peer.pid else {
-                throw RPCError(
-                    code: .permissionDenied,
-                    message: "the token of plugin \(name) was presented by pid \(peer.pid), "
-                        + "but the host gave it to pid \(ticket.pid)"
-                )
-            }
+            try ticket.check(presentedBy: peer.pid)
             return try await registerManaged(plugin, registration)
         case .issued(let tokenID, let grants):
             if managed[name] != nil {

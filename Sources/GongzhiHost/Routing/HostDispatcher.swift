@@ -207,14 +207,10 @@ struct HostDispatcher: RPCCallDispatcher {
                 let plugin = Principal.plugin(name: ticket.plugin, pid: peer.pid, uid: peer.uid)
                 return .success(Caller(principal: plugin, registersOnly: true))
             }
-            guard ticket.pid != 0, ticket.pid == peer.pid else {
-                return .failure(
-                    RPCError(
-                        code: .permissionDenied,
-                        message: "the token of plugin \(ticket.plugin) was presented by pid \(peer.pid), "
-                            + "but the host gave it to pid \(ticket.pid)"
-                    )
-                )
+            do {
+                try ticket.check(presentedBy: peer.pid)
+            } catch {
+                return .failure(error)
             }
             return .success(Caller(principal: .plugin(name: ticket.plugin, pid: peer.pid, uid: peer.uid)))
         }

@@ -1,9 +1,9 @@
 import CGongzhiSHA256
 
-/// SHA-256 (FIPS 180-4), for manifest checks, token hashes and the audit chain.
+/// SHA-256 (FIPS 180-4): the host's manifest checks, token hashes and audit chain, the grid's case ids.
 ///
-/// The host carries this small implementation (in C, `CGongzhiSHA256`) so that it links neither
-/// Foundation nor a crypto library for one hash function: its idle memory matters on a district
+/// A small implementation (in C, `CGongzhiSHA256`, fast even in debug builds) so that the host links
+/// neither Foundation nor a crypto library for one hash function: its idle memory matters on a district
 /// server. It is checked against the standard test vectors and against `sha256sum`.
 public struct SHA256: Sendable {
     private var state = gongzhi_sha256()

@@ -1,10 +1,9 @@
 import Foundation
+import GongzhiHashing
 import GongzhiTestSupport
 import XCTest
 
-@testable import GongzhiHost
-
-/// The host's own SHA-256 against the FIPS 180-4 vectors, itself fed in pieces, and `sha256sum`.
+/// Our SHA-256 against the FIPS 180-4 vectors, itself fed in pieces, and `sha256sum`.
 final class SHA256Tests: XCTestCase {
     func testNISTShortVectors() {
         XCTAssertEqual(
@@ -124,29 +123,6 @@ final class SHA256Tests: XCTestCase {
         let reference = try await sha256sum([path], in: directory)[path]
         XCTAssertNotNil(reference)
         XCTAssertEqual(SHA256.hexHash(bytes), reference)
-        XCTAssertEqual(try sha256OfFile(path), reference)
-    }
-
-    func testSha256OfFileOfSmallAndEmptyFiles() throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let empty = directory.file("empty")
-        let abc = directory.file("abc")
-        XCTAssertTrue(FileManager.default.createFile(atPath: empty, contents: Data()))
-        XCTAssertTrue(FileManager.default.createFile(atPath: abc, contents: Data("abc".utf8)))
-        XCTAssertEqual(try sha256OfFile(empty), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
-        XCTAssertEqual(try sha256OfFile(abc), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
-    }
-
-    func testSha256OfMissingFileThrows() throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let missing = directory.file("missing")
-        XCTAssertThrowsError(try sha256OfFile(missing)) { error in
-            guard let error = error as? SystemError else { return XCTFail("\(error) is not a SystemError") }
-            XCTAssertEqual(error.errno, ENOENT)
-            XCTAssertTrue(error.description.contains(missing), error.description)
-        }
     }
 
     /// Runs /usr/bin/sha256sum on files; answers digest by path.
