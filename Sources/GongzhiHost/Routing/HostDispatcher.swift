@@ -256,7 +256,7 @@ struct HostDispatcher: RPCCallDispatcher {
         }
         return .success(
             Forwarding.handler(
-                client: endpoint.client,
+                target: endpoint.target,
                 plugin: route.plugin,
                 service: head.service,
                 method: head.method,
@@ -272,7 +272,7 @@ struct HostDispatcher: RPCCallDispatcher {
 /// in the metadata, and what is left of the caller's deadline.
 enum Forwarding {
     static func handler(
-        client connections: PluginConnections,
+        target: RoutingTable.Endpoint.Target,
         plugin: String,
         service: String,
         method: String,
@@ -280,8 +280,24 @@ enum Forwarding {
         principal: Principal,
         seesPersonalData: Bool
     ) -> RPCMethodHandler {
-        switch kind {
-        case .unary:
+        switch (kind, target) {
+        case (.unary, .channel(let channel)):
+            return RPCMethodHandler(unary: { payload, context in
+                let options = try callOptions(context, principal: principal, seesPersonalData: seesPersonalData)
+                do {
+                    let response = try await channel.unary(
+                        service: service,
+                        method: method,
+                        payload: payload,
+                        options: options
+                    )
+                    if !response.metadata.isEmpty { context.responseMetadata = response.metadata }
+                    return response.payload
+                } catch {
+                    throw pluginError(error, plugin: plugin)
+                }
+            })
+        case (.unary, .socket(let connections)):
             // On the event loop, with no task: the call is written to the plugin on this loop's
             // connection, and its answer is passed back from there.
             return RPCMethodHandler(unaryCallback: { payload, context, answer in
@@ -302,11 +318,15 @@ enum Forwarding {
                     }
                 }
             })
-        case .serverStreaming, .clientStreaming, .bidirectionalStreaming:
+        case (.serverStreaming, _), (.clientStreaming, _), (.bidirectionalStreaming, _):
             return RPCMethodHandler(
                 kind: kind,
                 streaming: { requests, responses, context in
-                    let client = connections.local
+                    let client: any RPCClientChannel
+                    switch target {
+                    case .socket(let connections): client = connections.local
+                    case .channel(let channel): client = channel
+                    }
                     let options = try callOptions(context, principal: principal, seesPersonalData: seesPersonalData)
                     do {
                         let first = kind == .serverStreaming ? try await requests.single { $0 } : Data()

@@ -6,7 +6,15 @@ import Synchronization
 /// (from event loops); changed by the plugin fleet.
 final class RoutingTable: Sendable {
     struct Endpoint: Sendable {
-        var client: PluginConnections
+        /// Where a plugin's calls go.
+        enum Target: Sendable {
+            /// The plugin's socket, one connection per event loop.
+            case socket(PluginConnections)
+            /// A channel in this process (an in-process host's plugins).
+            case channel(any RPCClientChannel)
+        }
+
+        var target: Target
         var methods: [String: RPCKind]
     }
 
@@ -47,11 +55,16 @@ final class RoutingTable: Sendable {
 
     /// Routes calls for the plugin's services to `client`.
     func publish(plugin: String, methods: [String: [String: RPCKind]], client: PluginConnections) {
+        publish(plugin: plugin, methods: methods, target: .socket(client))
+    }
+
+    /// Routes calls for the plugin's services to `target`.
+    func publish(plugin: String, methods: [String: [String: RPCKind]], target: Endpoint.Target) {
         routes.withLock { routes in
             for (service, serviceMethods) in methods {
                 routes[service] = Route(
                     plugin: plugin,
-                    endpoint: Endpoint(client: client, methods: serviceMethods),
+                    endpoint: Endpoint(target: target, methods: serviceMethods),
                     unavailableReason: ""
                 )
             }
