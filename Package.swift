@@ -342,6 +342,8 @@ let package = Package(
                 "GongzhiRPC",
                 "GongzhiSchemas",
                 "GongzhiTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
         .testTarget(
