@@ -403,6 +403,8 @@ let package = Package(
                 "GongzhiSchemas",
                 "GongzhiTestSchemas",
                 "GongzhiTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
         .testTarget(
@@ -444,6 +446,22 @@ let package = Package(
                 "GongzhiGrid",
                 "GongzhiGeo",
                 "GongzhiSchemas",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
+        // The grid plugin's desk and book against an in-process host (the plugin's types by @testable import).
+        .testTarget(
+            name: "GridPluginTests",
+            dependencies: [
+                "gongzhi-grid",
+                "GongzhiGeo",
+                "GongzhiGrid",
+                "GongzhiPluginSDK",
+                "GongzhiPluginTesting",
+                "GongzhiRPC",
+                "GongzhiSchemas",
+                "GongzhiTestSupport",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),

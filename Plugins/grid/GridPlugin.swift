@@ -11,39 +11,44 @@ import GongzhiSchemas
 struct GridPlugin {
     static func main() async {
         await Plugin.main(name: "grid", version: "1.0.0") { context in
-            let settings = try GridSettings.fromEnvironment()
-            let catalogue = try settings.catalogue()
-            try await context.objects.registerKind(
-                Gongzhi_Grid_V1_Case.kindName,
-                messageName: Gongzhi_Grid_V1_Case.protoMessageName,
-                fileDescriptorSet: try GridKinds.fileDescriptorSet()
-            )
-            let grids = GridMap(objects: context.objects, logger: context.logger)
-            let cases = CaseBook(
-                objects: context.objects,
-                duplicateRadiusMeters: catalogue.duplicateRadiusMeters,
-                logger: context.logger
-            )
-            let following = [Task { await grids.run() }, Task { await cases.run() }]
-            await grids.waitUntilSynced()
-            await cases.waitUntilSynced()
-            context.logger.info(
-                "following \(grids.count) grids and \(cases.count) cases",
-                metadata: ["categories": "\(catalogue.categories.count)", "clock": "\(settings.clock)"]
-            )
-            let desk = CaseDesk(
-                grids: grids,
-                cases: cases,
-                catalogue: catalogue,
-                clock: settings.clock,
-                logger: context.logger
-            )
-            let escalator = Task { await desk.escalate(every: settings.escalationInterval) }
-            context.onStop { _ in
-                escalator.cancel()
-                for task in following { task.cancel() }
-            }
-            return [GridService(desk: desk)]
+            [GridService(desk: try await openDesk(context, settings: try GridSettings.fromEnvironment()))]
         }
+    }
+
+    /// Registers the kind Case, follows the grids and the cases until the plugin stops, and opens the desk
+    /// once both are in memory; the desk escalates overdue cases every `settings.escalationInterval`.
+    static func openDesk(_ context: PluginContext, settings: GridSettings) async throws -> CaseDesk {
+        let catalogue = try settings.catalogue()
+        try await context.objects.registerKind(
+            Gongzhi_Grid_V1_Case.kindName,
+            messageName: Gongzhi_Grid_V1_Case.protoMessageName,
+            fileDescriptorSet: try GridKinds.fileDescriptorSet()
+        )
+        let grids = GridMap(objects: context.objects, logger: context.logger)
+        let cases = CaseBook(
+            objects: context.objects,
+            duplicateRadiusMeters: catalogue.duplicateRadiusMeters,
+            logger: context.logger
+        )
+        let following = [Task { await grids.run() }, Task { await cases.run() }]
+        await grids.waitUntilSynced()
+        await cases.waitUntilSynced()
+        context.logger.info(
+            "following \(grids.count) grids and \(cases.count) cases",
+            metadata: ["categories": "\(catalogue.categories.count)", "clock": "\(settings.clock)"]
+        )
+        let desk = CaseDesk(
+            grids: grids,
+            cases: cases,
+            catalogue: catalogue,
+            clock: settings.clock,
+            logger: context.logger
+        )
+        let escalator = Task { await desk.escalate(every: settings.escalationInterval) }
+        context.onStop { _ in
+            escalator.cancel()
+            for task in following { task.cancel() }
+        }
+        return desk
     }
 }

@@ -22,7 +22,16 @@ public struct PluginContext: Sendable {
 
     let hooks: PluginHooks
 
-    init(name: String, version: String, logger: Logger, dataDirectory: String, host: HostChannel, hooks: PluginHooks) {
+    /// A context for a plugin run by something other than `Plugin.main` (the testing kit's in-process mode),
+    /// which then answers to `hooks` itself.
+    package init(
+        name: String,
+        version: String,
+        logger: Logger,
+        dataDirectory: String,
+        host: HostChannel,
+        hooks: PluginHooks
+    ) {
         self.name = name
         self.version = version
         self.logger = logger
@@ -81,7 +90,9 @@ public struct PluginHealth: Sendable, Hashable {
 }
 
 /// What the author's code registered through the context.
-final class PluginHooks: Sendable {
-    let healthCheck = Mutex<(@Sendable () async -> PluginHealth)?>(nil)
-    let stopActions = Mutex<[@Sendable (String) async -> Void]>([])
+package final class PluginHooks: Sendable {
+    package let healthCheck = Mutex<(@Sendable () async -> PluginHealth)?>(nil)
+    package let stopActions = Mutex<[@Sendable (String) async -> Void]>([])
+
+    package init() {}
 }

@@ -14,40 +14,6 @@ import Foundation
 import Glibc
 #endif
 
-/// A plugin to run under a test host: the executable the author built, and what its manifest says.
-public struct TestPlugin: Sendable {
-    public var name: String
-    public var executable: String
-    public var version: String
-    /// Fully qualified names of the services the plugin serves.
-    public var services: [String]
-    /// What the plugin's manifest asks for; the test host approves all of it unless `approvedGrants` says otherwise.
-    public var requestedGrants: [String]
-    public var approvedGrants: [String]?
-    public var environment: [String: String]
-    public var enabled: Bool
-
-    public init(
-        name: String,
-        executable: String,
-        version: String = "1.0.0",
-        services: [String],
-        requestedGrants: [String] = [],
-        approvedGrants: [String]? = nil,
-        environment: [String: String] = [:],
-        enabled: Bool = true
-    ) {
-        self.name = name
-        self.executable = executable
-        self.version = version
-        self.services = services
-        self.requestedGrants = requestedGrants
-        self.approvedGrants = approvedGrants
-        self.environment = environment
-        self.enabled = enabled
-    }
-}
-
 /// Runs a real host in this process, with real plugin processes on real sockets in a temporary folder,
 /// for the duration of `body`; then stops it and removes the folder.
 ///
@@ -107,21 +73,23 @@ extension SupervisionPolicy {
     }
 }
 
-/// A host running for a test.
-public struct TestHost: Sendable {
+/// A host running for a test: the live mode, with real plugin processes on real sockets.
+public struct TestHost: PluginTestHost {
     /// The temporary folder holding the configuration, the runtime and data folders and the plugin folder.
     public let directory: String
     public let configuration: HostConfiguration
     let service: HostService
-    /// A connection to admin.sock, as an administrator (this process's uid).
-    public let adminChannel: RPCClient
+    private let adminClient: RPCClient
 
     init(directory: String, configuration: HostConfiguration, service: HostService) {
         self.directory = directory
         self.configuration = configuration
         self.service = service
-        self.adminChannel = RPCClient(socketPath: configuration.adminSocketPath)
+        self.adminClient = RPCClient(socketPath: configuration.adminSocketPath)
     }
+
+    /// A connection to admin.sock, as an administrator (this process's uid).
+    public var adminChannel: any RPCClientChannel { adminClient }
 
     public var admin: Gongzhi_Host_V1_AdminClient { Gongzhi_Host_V1_AdminClient(channel: adminChannel) }
 
@@ -181,14 +149,22 @@ public struct TestHost: Sendable {
         try await waitUntil(plugin, is: "ready", timeout: timeout)
     }
 
+    /// The host's latest audit entries, oldest first (`gongzhictl audit`).
+    public func auditEntries(last count: Int) async throws -> [Gongzhi_Host_V1_AuditEntry] {
+        var request = Gongzhi_Host_V1_ListAuditRequest()
+        request.limit = UInt32(clamping: count)
+        return try await admin.listAudit(request).entries
+    }
+
     func close() async {
-        await adminChannel.close()
+        await adminClient.close()
     }
 
     // MARK: Layout
 
-    public static func makeTemporaryDirectory() throws -> String {
-        var template = Array("/tmp/gongzhi-test-XXXXXX".utf8CString)
+    /// Creates a fresh folder `gongzhi-test-XXXXXX` in `parent`.
+    public static func makeTemporaryDirectory(in parent: String = "/tmp") throws -> String {
+        var template = Array("\(parent)/gongzhi-test-XXXXXX".utf8CString)
         guard let made = mkdtemp(&template) else {
             throw RPCError(
                 code: .internal,
@@ -272,6 +248,13 @@ public enum TestHostLayout {
 
     /// Writes a sealed manifest for one plugin into `pluginDirectory`.
     public static func writeManifest(_ plugin: TestPlugin, into pluginDirectory: String) throws {
+        guard !plugin.executable.isEmpty else {
+            throw RPCError(
+                code: .invalidArgument,
+                message: "plugin \(plugin.name) has no executable: the live mode runs the plugin's built executable "
+                    + "(TestPlugin(executable:)); test it in-process with withTestHost(.inProcess, …) otherwise"
+            )
+        }
         let manifest = """
             name = \(quoted(plugin.name))
             version = \(quoted(plugin.version))

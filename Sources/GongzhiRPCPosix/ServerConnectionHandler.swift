@@ -214,9 +214,8 @@ final class ServerConnectionHandler: ChannelInboundHandler {
             respond(streamID, RPCError(code: .invalidArgument, message: error.message))
             return
         }
-        if let mismatch = Self.shapeMismatch(
-            handler.kind,
-            flags: frame.flags,
+        if let mismatch = handler.kind.mismatch(
+            requestFlags: frame.flags,
             service: request.service,
             method: request.method
         ) {
@@ -245,33 +244,6 @@ final class ServerConnectionHandler: ChannelInboundHandler {
             call.deadline = eventLoop.scheduleTask(in: .nanoseconds(request.timeoutNano)) {
                 bound.value.expire(streamID)
             }
-        }
-    }
-
-    /// The error for a request whose flags do not fit the method's call shape.
-    private static func shapeMismatch(_ kind: RPCKind, flags: FrameFlags, service: String, method: String) -> RPCError?
-    {
-        let opensStream = flags.contains(.remoteOpen)
-        let isUnaryRequest = !flags.contains(.remoteOpen) && !flags.contains(.remoteClosed)
-        switch kind {
-        case .unary where opensStream:
-            return RPCError(
-                code: .invalidArgument,
-                message: "\(service)/\(method) is a unary method, but the request announced a stream of requests"
-            )
-        case .clientStreaming where !opensStream, .bidirectionalStreaming where !opensStream:
-            return RPCError(
-                code: .invalidArgument,
-                message: "\(service)/\(method) is a \(kind.rawValue) method; open it with the remote-open flag"
-            )
-        case .serverStreaming where isUnaryRequest || opensStream:
-            return RPCError(
-                code: .invalidArgument,
-                message:
-                    "\(service)/\(method) is a server-streaming method; send its one request with the remote-closed flag"
-            )
-        default:
-            return nil
         }
     }
 

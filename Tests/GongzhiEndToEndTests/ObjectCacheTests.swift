@@ -1,4 +1,5 @@
 import GongzhiPluginSDK
+import GongzhiPluginTesting
 import GongzhiRPC
 import GongzhiRPCPosix
 import GongzhiSchemas
@@ -16,6 +17,31 @@ final class ObjectCacheTests: XCTestCase {
         grid.name = name
         grid.communityCode = "330199001001"
         return TypedObject(id: code, message: grid, labels: ["compound": "c1"], parent: "330199001001")
+    }
+
+    func testACacheThatStopsEndsTheStreamsOfItsSubscribers() async throws {
+        try await withInProcessTestHost(plugins: []) { host in
+            try await HostObjects(channel: host.adminChannel).create(grid("330199001001001", name: "网格1"))
+            let cache = ObjectCache(
+                Gongzhi_Core_V1_Grid.self,
+                objects: HostObjects(channel: host.adminChannel),
+                logger: Logger(label: "cache")
+            )
+            // A subscriber that is not reading when the cache stops (a plugin stopping) still sees its stream end.
+            let updates = cache.updates()
+            let follower = Task { await cache.run() }
+            await cache.waitUntilSynced()
+            follower.cancel()
+            await follower.value
+            var received: [String] = []
+            for await update in updates {
+                switch update {
+                case .synced(let count, _): received.append("synced \(count)")
+                case .changed(let event): received.append("changed \(event.object.id)")
+                }
+            }
+            XCTAssertEqual(received, ["synced 1"])
+        }
     }
 
     func testTheCacheFollowsChangesAndListsAgainAfterCompaction() async throws {

@@ -1,3 +1,4 @@
+import Foundation
 import GongzhiExampleSchemas
 import GongzhiPluginTesting
 import GongzhiRPC
@@ -5,7 +6,10 @@ import GongzhiSchemas
 import GongzhiTestSupport
 import XCTest
 
-/// The testing kit as a plugin author uses it: a real host in the test process, the real plugin process.
+@testable import gongzhi_noticeboard
+
+/// The testing kit as a plugin author uses it: a host in the test process with the plugin's services in-process,
+/// or with the real plugin process (live); the same test body in both modes.
 final class TestingKitTests: XCTestCase {
     func testAnAuthorTestsTheNoticeBoardPluginInAFewLines() async throws {
         let plugin = TestPlugin(
@@ -39,6 +43,71 @@ final class TestingKitTests: XCTestCase {
                 XCTAssertEqual(error.code, .invalidArgument)
             }
         }
+    }
+
+    /// The notice board as its manifest describes it: its executable for the live mode, its services for the
+    /// in-process mode.
+    private func noticeBoard() throws -> TestPlugin {
+        let manifest = URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Plugins/noticeboard/noticeboard.plugin.toml").path
+        return try TestPlugin(manifest: manifest, executable: try BuiltExecutables.path("gongzhi-noticeboard")) {
+            context in
+            let board = try NoticeBoardService(logger: context.logger, dataDirectory: context.dataDirectory)
+            context.onStop { _ in board.endFollowers() }
+            return [board]
+        }
+    }
+
+    func testTheSameTestBodyRunsInProcessAndLive() async throws {
+        for mode in [TestHostMode.inProcess, .live] {
+            try await withTestHost(mode, plugins: [try noticeBoard()]) { host in
+                let status = try await host.waitUntilReady("noticeboard")
+                XCTAssertEqual(status.state, "ready", "\(mode)")
+                XCTAssertEqual(status.effectiveGrants, [], "\(mode)")
+                let board = Gongzhi_Example_V1_NoticeBoardClient(channel: host.adminChannel)
+                var post = Gongzhi_Example_V1_PostRequest()
+                post.title = "停水通知"
+                post.community = "310115007001"
+                let notice = try await board.post(post)
+                XCTAssertEqual(notice.postedBy, "admin:uid=\(getuid())", "\(mode)")
+
+                // An API client's token limits it to its scopes, and the refusal is audited, in both modes.
+                let reader = Gongzhi_Example_V1_NoticeBoardClient(
+                    channel: try await host.clientChannel(scopes: ["gongzhi.example.v1.NoticeBoard/List"])
+                )
+                let listed = try await reader.list(Gongzhi_Example_V1_ListRequest())
+                XCTAssertEqual(listed.notices.map(\.number), [notice.number], "\(mode)")
+                let refused = await assertRPCError(.permissionDenied) { try await reader.post(post) }
+                XCTAssertTrue(refused?.message.contains("with a token scope that covers it") == true, "\(mode)")
+                let last = try await host.auditEntries(last: 1).last
+                XCTAssertEqual(last?.action, "gongzhi.example.v1.NoticeBoard/Post", "\(mode)")
+                XCTAssertEqual(last?.outcome, "denied", "\(mode)")
+            }
+        }
+    }
+
+    func testTheInProcessModeSaysWhatAPluginLacks() async throws {
+        let live = TestPlugin(
+            name: "noticeboard",
+            executable: "/nonexistent",
+            services: ["gongzhi.example.v1.NoticeBoard"]
+        )
+        let missing = await assertRPCError(.invalidArgument) {
+            try await withTestHost(.inProcess, plugins: [live]) { _ in }
+        }
+        XCTAssertTrue(missing?.message.contains("has no makeServices") == true, missing?.message ?? "")
+
+        var wrong = try noticeBoard()
+        wrong.services = ["gongzhi.example.v1.Board"]
+        let mismatch = await assertRPCError(.failedPrecondition) {
+            try await withTestHost(.inProcess, plugins: [wrong]) { _ in }
+        }
+        XCTAssertEqual(
+            mismatch?.message,
+            "registration of plugin noticeboard does not match its manifest: its services differ; "
+                + "missing: gongzhi.example.v1.Board; not in the manifest: gongzhi.example.v1.NoticeBoard"
+        )
     }
 
     func testAnExternalPluginExitsWhenItsHostConnectionEnds() async throws {

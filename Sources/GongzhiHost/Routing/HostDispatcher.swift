@@ -260,7 +260,7 @@ struct HostDispatcher: RPCCallDispatcher {
         )
         return .success(
             Forwarding.handler(
-                client: endpoint.client,
+                target: endpoint.target,
                 plugin: route.plugin,
                 service: head.service,
                 method: head.method,
@@ -278,7 +278,7 @@ struct HostDispatcher: RPCCallDispatcher {
 /// except for personal data, which `privacy` removes or audits.
 enum Forwarding {
     static func handler(
-        client connections: PluginConnections,
+        target: RoutingTable.Endpoint.Target,
         plugin: String,
         service: String,
         method: String,
@@ -287,8 +287,25 @@ enum Forwarding {
         seesPersonalData: Bool,
         privacy: AnswerPrivacy? = nil
     ) -> RPCMethodHandler {
-        switch kind {
-        case .unary:
+        switch (kind, target) {
+        case (.unary, .channel(let channel)):
+            return RPCMethodHandler(unary: { payload, context in
+                let options = try callOptions(context, principal: principal, seesPersonalData: seesPersonalData)
+                do {
+                    let response = try await channel.unary(
+                        service: service,
+                        method: method,
+                        payload: payload,
+                        options: options
+                    )
+                    let (payload, metadata) = try present(response, privacy: privacy)
+                    if !metadata.isEmpty { context.responseMetadata = metadata }
+                    return payload
+                } catch {
+                    throw pluginError(error, plugin: plugin)
+                }
+            })
+        case (.unary, .socket(let connections)):
             // On the event loop, with no task: the call is written to the plugin on this loop's
             // connection, and its answer is passed back from there.
             return RPCMethodHandler(unaryCallback: { payload, context, answer in
@@ -302,36 +319,27 @@ enum Forwarding {
                 connections.local.unary(service: service, method: method, payload: payload, options: options) {
                     switch $0 {
                     case .success(let response):
-                        var metadata = response.metadata
-                        var payload = response.payload
-                        if let privacy {
-                            do {
-                                let presented = try privacy.present(payload)
-                                payload = presented.payload
-                                metadata.remove(AnswerPrivacy.redactedMetadataKey)
-                                if !presented.removed.isEmpty {
-                                    metadata.add(
-                                        AnswerPrivacy.redactedMetadataKey,
-                                        presented.removed.joined(separator: ",")
-                                    )
-                                }
-                            } catch {
-                                answer(.failure(error))
-                                return
-                            }
+                        do {
+                            let (payload, metadata) = try present(response, privacy: privacy)
+                            if !metadata.isEmpty { context.responseMetadata = metadata }
+                            answer(.success(payload))
+                        } catch {
+                            answer(.failure(error))
                         }
-                        if !metadata.isEmpty { context.responseMetadata = metadata }
-                        answer(.success(payload))
                     case .failure(let error):
                         answer(.failure(pluginError(error, plugin: plugin)))
                     }
                 }
             })
-        case .serverStreaming, .clientStreaming, .bidirectionalStreaming:
+        case (.serverStreaming, _), (.clientStreaming, _), (.bidirectionalStreaming, _):
             return RPCMethodHandler(
                 kind: kind,
                 streaming: { requests, responses, context in
-                    let client = connections.local
+                    let client: any RPCClientChannel
+                    switch target {
+                    case .socket(let connections): client = connections.local
+                    case .channel(let channel): client = channel
+                    }
                     let options = try callOptions(context, principal: principal, seesPersonalData: seesPersonalData)
                     do {
                         let first = kind == .serverStreaming ? try await requests.single { $0 } : Data()
@@ -373,6 +381,21 @@ enum Forwarding {
                 }
             )
         }
+    }
+
+    /// A unary answer as the caller may see it, with the fields removed from it named in its metadata.
+    private static func present(
+        _ response: RawResponse,
+        privacy: AnswerPrivacy?
+    ) throws(RPCError) -> (payload: Data, metadata: Metadata) {
+        guard let privacy else { return (response.payload, response.metadata) }
+        let presented = try privacy.present(response.payload)
+        var metadata = response.metadata
+        metadata.remove(AnswerPrivacy.redactedMetadataKey)
+        if !presented.removed.isEmpty {
+            metadata.add(AnswerPrivacy.redactedMetadataKey, presented.removed.joined(separator: ","))
+        }
+        return (presented.payload, metadata)
     }
 
     private static func callOptions(

@@ -6,7 +6,15 @@ import Synchronization
 /// (from event loops); changed by the plugin fleet.
 final class RoutingTable: Sendable {
     struct Endpoint: Sendable {
-        var client: PluginConnections
+        /// Where a plugin's calls go.
+        enum Target: Sendable {
+            /// The plugin's socket, one connection per event loop.
+            case socket(PluginConnections)
+            /// A channel in this process (an in-process host's plugins).
+            case channel(any RPCClientChannel)
+        }
+
+        var target: Target
         /// The service's methods, as the plugin registered them.
         var methods: [String: PluginRegistration.Method]
     }
@@ -56,11 +64,16 @@ final class RoutingTable: Sendable {
 
     /// Routes calls for the services the plugin registered to `client`.
     func publish(plugin: String, services: [PluginRegistration.Service], client: PluginConnections) {
+        publish(plugin: plugin, services: services, target: .socket(client))
+    }
+
+    /// Routes calls for the services the plugin registered to `target`.
+    func publish(plugin: String, services: [PluginRegistration.Service], target: Endpoint.Target) {
         routes.withLock { routes in
             for service in services {
                 routes[service.name] = Route(
                     plugin: plugin,
-                    endpoint: Endpoint(client: client, methods: service.methods),
+                    endpoint: Endpoint(target: target, methods: service.methods),
                     unavailableReason: "",
                     registered: service
                 )

@@ -132,13 +132,16 @@ public final class ObjectCache<M: ObjectKind>: Sendable {
             try? await Task.sleep(for: backoff)
             backoff = min(backoff * 2, .seconds(5))
         }
-        // Whoever waits for a first list that will not come now is released.
-        let waiters = state.withLock { state in
-            for subscriber in state.subscribers.values { subscriber.finish() }
-            state.subscribers = [:]
-            defer { state.syncWaiters = [] }
-            return state.syncWaiters
+        // Whoever waits for a first list that will not come now is released. The streams are finished outside
+        // the lock: finishing one runs its termination handler, which takes the lock to unsubscribe.
+        let (subscribers, waiters) = state.withLock { state in
+            defer {
+                state.subscribers = [:]
+                state.syncWaiters = []
+            }
+            return (Array(state.subscribers.values), state.syncWaiters)
         }
+        for subscriber in subscribers { subscriber.finish() }
         for waiter in waiters { waiter.resume() }
     }
 

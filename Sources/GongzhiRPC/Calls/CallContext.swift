@@ -27,6 +27,33 @@ public enum RPCKind: String, Hashable, Sendable {
     public var clientStreams: Bool { self == .clientStreaming || self == .bidirectionalStreaming }
     /// True when the server sends its responses as data frames.
     public var serverStreams: Bool { self == .serverStreaming || self == .bidirectionalStreaming }
+
+    /// The error a server answers when a request's flags do not fit this method's call shape, or nil when
+    /// they fit. Shared by every server, so that a mismatch reads the same over a socket and in-process.
+    package func mismatch(requestFlags flags: FrameFlags, service: String, method: String) -> RPCError? {
+        let opensStream = flags.contains(.remoteOpen)
+        let isUnaryRequest = !flags.contains(.remoteOpen) && !flags.contains(.remoteClosed)
+        switch self {
+        case .unary where opensStream:
+            return RPCError(
+                code: .invalidArgument,
+                message: "\(service)/\(method) is a unary method, but the request announced a stream of requests"
+            )
+        case .clientStreaming where !opensStream, .bidirectionalStreaming where !opensStream:
+            return RPCError(
+                code: .invalidArgument,
+                message: "\(service)/\(method) is a \(rawValue) method; open it with the remote-open flag"
+            )
+        case .serverStreaming where isUnaryRequest || opensStream:
+            return RPCError(
+                code: .invalidArgument,
+                message:
+                    "\(service)/\(method) is a server-streaming method; send its one request with the remote-closed flag"
+            )
+        default:
+            return nil
+        }
+    }
 }
 
 /// Everything a server handler knows about the call it serves.

@@ -1,6 +1,5 @@
-import GongzhiRPC
-
-/// Services indexed by name once, and dispatched to by service and method name.
+/// Services indexed by name once, and dispatched to by service and method name: what a plain server
+/// (a socket's `RPCServer`, or an `InProcessChannel`) puts in front of its services.
 public struct ServiceRegistry: RPCCallDispatcher {
     private let services: [String: [String: RPCMethodHandler]]
 
