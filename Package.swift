@@ -157,6 +157,9 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Documents people write and read: JSON values with their lines, a line-aware JSON reader and writer,
+        // JSON's string escapes, YAML's plain scalars. No dependencies.
+        .target(name: "GongzhiDocuments"),
         // The kinds of objects: the core kinds' schemas, their sensitive fields, wire-level redaction.
         .target(
             name: "GongzhiObjects",
@@ -237,6 +240,7 @@ let package = Package(
         .target(
             name: "GongzhiControl",
             dependencies: [
+                "GongzhiDocuments",
                 "GongzhiSensorsSchemas",
                 "GongzhiGridSchemas",
                 "GongzhiGeo",
@@ -409,6 +413,7 @@ let package = Package(
         .testTarget(
             name: "GongzhiControlTests",
             dependencies: [
+                "GongzhiDocuments",
                 "GongzhiGridSchemas",
                 "GongzhiControl",
                 "GongzhiRPC",
@@ -416,6 +421,10 @@ let package = Package(
                 "GongzhiTestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
+        ),
+        .testTarget(
+            name: "GongzhiDocumentsTests",
+            dependencies: ["GongzhiDocuments"]
         ),
         .testTarget(
             name: "GongzhiGeoTests",

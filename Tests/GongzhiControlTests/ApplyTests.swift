@@ -1,4 +1,5 @@
 import Foundation
+import GongzhiDocuments
 import GongzhiSchemas
 import GongzhiTestSupport
 import XCTest

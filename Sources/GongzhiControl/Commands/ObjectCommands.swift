@@ -1,4 +1,5 @@
 import ArgumentParser
+import GongzhiDocuments
 import GongzhiRPC
 import GongzhiSchemas
 

@@ -1,3 +1,4 @@
+import GongzhiDocuments
 import GongzhiRPC
 import GongzhiRPCPosix
 import GongzhiSchemas

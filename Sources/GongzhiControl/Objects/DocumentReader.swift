@@ -1,3 +1,5 @@
+import GongzhiDocuments
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)

@@ -1,3 +1,4 @@
+import GongzhiDocuments
 import GongzhiSchemas
 
 #if canImport(FoundationEssentials)
