@@ -273,13 +273,14 @@ let package = Package(
             exclude: ["noticeboard.plugin.toml"]
         ),
         // Points and polygons: point-in-polygon, a spatial index of grids, polygon checks, distances.
-        .target(name: "GongzhiGeo"),
+        .target(name: "GongzhiGeo", dependencies: ["GongzhiDocuments"]),
         // The grid plugin's logic without I/O: the case workflow, categories, escalation, duplicates, stats.
         .target(
             name: "GongzhiGrid",
             dependencies: [
                 "GongzhiGridSchemas",
                 "CGongzhiSHA256",
+                "GongzhiDocuments",
                 "GongzhiGeo",
                 "GongzhiSchemas",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
