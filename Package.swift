@@ -173,6 +173,7 @@ let package = Package(
         .target(
             name: "GongzhiStore",
             dependencies: [
+                "GongzhiDocuments",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 // SQLite's C interface, for the point reads that skip GRDB's per-read transaction.
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
