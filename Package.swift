@@ -237,15 +237,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // The admin CLI's commands and their output, as a library so that tests can run them.
+        // The admin CLI's core verbs, their output, and the plumbing that modules' command lines share; as a
+        // library so that tests can run them. It links no module's messages or logic.
         .target(
             name: "GongzhiControl",
             dependencies: [
                 "GongzhiDocuments",
-                "GongzhiSensorsSchemas",
-                "GongzhiGridSchemas",
-                "GongzhiGeo",
-                "GongzhiGrid",
                 "GongzhiObjects",
                 "GongzhiRPC",
                 "GongzhiRPCPosix",
@@ -256,9 +253,42 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
+        // `gongzhictl grid …`: the grid module's command line.
+        .target(
+            name: "GongzhiGridControl",
+            dependencies: [
+                "GongzhiControl",
+                "GongzhiDocuments",
+                "GongzhiGeo",
+                "GongzhiGrid",
+                "GongzhiGridSchemas",
+                "GongzhiRPC",
+                "GongzhiSchemas",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
+        // `gongzhictl sensors …`: the sensor adapter's command line.
+        .target(
+            name: "GongzhiSensorsControl",
+            dependencies: [
+                "GongzhiControl",
+                "GongzhiRPC",
+                "GongzhiSchemas",
+                "GongzhiSensorsSchemas",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
+        // The admin CLI: the core verbs and the modules' command lines.
         .executableTarget(
             name: "gongzhictl",
-            dependencies: ["GongzhiControl"]
+            dependencies: [
+                "GongzhiControl",
+                "GongzhiGridControl",
+                "GongzhiSensorsControl",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
         ),
         // The example plugin: a community notice board.
         .executableTarget(
@@ -412,16 +442,53 @@ let package = Package(
                 "GongzhiTestSupport",
             ]
         ),
-        .testTarget(
-            name: "GongzhiControlTests",
+        // What the tests of gongzhictl's core and of modules' command lines share: a console that runs a command
+        // line in-process, a fixed clock, the Objects service in memory.
+        .target(
+            name: "GongzhiControlTestSupport",
             dependencies: [
-                "GongzhiDocuments",
-                "GongzhiGridSchemas",
                 "GongzhiControl",
                 "GongzhiRPC",
                 "GongzhiSchemas",
                 "GongzhiTestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Tests/GongzhiControlTestSupport"
+        ),
+        .testTarget(
+            name: "GongzhiControlTests",
+            dependencies: [
+                "GongzhiDocuments",
+                "GongzhiControl",
+                "GongzhiControlTestSupport",
+                "GongzhiRPC",
+                "GongzhiSchemas",
+                "GongzhiTestSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "GongzhiGridControlTests",
+            dependencies: [
+                "GongzhiControl",
+                "GongzhiControlTestSupport",
+                "GongzhiGridControl",
+                "GongzhiGridSchemas",
+                "GongzhiRPC",
+                "GongzhiSchemas",
+                "GongzhiTestSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "GongzhiSensorsControlTests",
+            dependencies: [
+                "GongzhiControl",
+                "GongzhiControlTestSupport",
+                "GongzhiRPC",
+                "GongzhiSensorsControl",
+                "GongzhiSensorsSchemas",
+                "GongzhiTestSupport",
             ]
         ),
         .testTarget(

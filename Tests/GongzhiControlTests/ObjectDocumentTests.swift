@@ -1,4 +1,5 @@
 import Foundation
+import GongzhiControlTestSupport
 import GongzhiDocuments
 import GongzhiSchemas
 import XCTest

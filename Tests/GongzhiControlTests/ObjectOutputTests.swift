@@ -1,4 +1,5 @@
 import Foundation
+import GongzhiControlTestSupport
 import GongzhiDocuments
 import GongzhiSchemas
 import XCTest
@@ -296,8 +297,8 @@ final class ObjectOutputTests: XCTestCase {
             #"{"created":1,"updated":0,"unchanged":0,"objects":1,"seconds":0.0}"#
         )
         XCTAssertEqual(ObjectOutput.progress(done: 12_000, total: 30_000), "applying: 12,000/30,000 (40%)")
-        XCTAssertEqual(ObjectOutput.grouped(999), "999")
-        XCTAssertEqual(ObjectOutput.grouped(1_234_567), "1,234,567")
+        XCTAssertEqual(TextLayout.grouped(999), "999")
+        XCTAssertEqual(TextLayout.grouped(1_234_567), "1,234,567")
     }
 
     func testRFC3339() {

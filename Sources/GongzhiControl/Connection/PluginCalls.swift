@@ -3,16 +3,16 @@ import GongzhiRPCPosix
 import SwiftProtobuf
 
 /// A plugin's service that commands call through the host's admin socket, and how to name it in errors.
-struct PluginService: Sendable, Hashable {
+public struct PluginService: Sendable, Hashable {
     /// The service's full name, `gongzhi.grid.v1.GridService`.
-    var name: String
+    public var name: String
     /// The plugin that serves it, as `gongzhictl plugins list` names it: `grid`.
-    var plugin: String
+    public var plugin: String
     /// What INVALID_ARGUMENT means for this service, put before the plugin's message
     /// (`the sensor adapter refused the readings`); nil shows the plugin's message as it is.
-    var refusal: String?
+    public var refusal: String?
 
-    init(name: String, plugin: String, refusal: String? = nil) {
+    public init(name: String, plugin: String, refusal: String? = nil) {
         self.name = name
         self.plugin = plugin
         self.refusal = refusal
@@ -22,7 +22,7 @@ struct PluginService: Sendable, Hashable {
 extension Invocation {
     /// Calls a plugin's service through the host, which routes the call to the plugin, with a fresh client
     /// closed afterwards. An error says whether the host, the plugin or the request is the problem.
-    func callPlugin<Result: Sendable>(
+    public func callPlugin<Result: Sendable>(
         _ service: PluginService,
         timeout: Duration? = Invocation.callTimeout,
         _ body: (any RPCClientChannel, CallOptions) async throws -> Result
@@ -46,7 +46,7 @@ extension Invocation {
 
     /// Prints a plugin's answer: the table for people, or the message in protobuf's JSON mapping with the
     /// proto's field names for scripts.
-    func print(human: (TimeStyle) -> String, message: some SwiftProtobuf.Message) {
+    public func print(human: (TimeStyle) -> String, message: some SwiftProtobuf.Message) {
         print(human: human, json: { PluginOutput.json(message) })
     }
 }
@@ -57,7 +57,7 @@ extension ControlError {
     /// No plugin serving the service, a plugin that is not taking calls, and a request the plugin refused
     /// are told apart from a host that cannot be reached; anything else is as for the host's own calls
     /// (NOT_FOUND exits 4, FAILED_PRECONDITION and ABORTED exit 1 with the plugin's message as it is).
-    init(
+    public init(
         callingPlugin service: PluginService,
         at socketPath: String,
         failedWith error: any Error,
@@ -101,9 +101,9 @@ extension ControlError {
 }
 
 /// Output shared by the commands that call plugins.
-enum PluginOutput {
+public enum PluginOutput {
     /// The answer in protobuf's JSON mapping with the proto's field names, for scripts.
-    static func json(_ message: some SwiftProtobuf.Message) -> String {
+    public static func json(_ message: some SwiftProtobuf.Message) -> String {
         var options = JSONEncodingOptions()
         options.preserveProtoFieldNames = true
         options.alwaysPrintEnumsAsInts = false

@@ -1,11 +1,13 @@
 import Foundation
+import GongzhiControl
+import GongzhiControlTestSupport
 import GongzhiGridSchemas
 import GongzhiRPC
 import GongzhiSchemas
 import GongzhiTestSupport
 import XCTest
 
-@testable import GongzhiControl
+@testable import GongzhiGridControl
 
 /// The grid commands against an in-process host on a real socket: the grid plugin's service as the host
 /// routes it, and the Objects service in memory.
@@ -21,7 +23,7 @@ final class GridFakeHostTests: XCTestCase {
             let socket = directory.file("server.sock")
             try await body(
                 { arguments in
-                    let console = TestConsole(environment: ["GONGZHI_ADMIN_SOCKET": socket])
+                    let console = TestConsole(GridCommandLine.self, environment: ["GONGZHI_ADMIN_SOCKET": socket])
                     let status = await console.run(arguments)
                     return (status, console.output, console.errors)
                 },
@@ -189,15 +191,6 @@ final class GridFakeHostTests: XCTestCase {
         XCTAssertEqual(mapped(.unavailable, "gone", probe: .missing).exitCode, ControlExitCode.unreachable)
         XCTAssertEqual(mapped(.aborted, "case C1 is at revision 9, not 8: read it again").exitCode, 1)
         XCTAssertEqual(mapped(.notFound, "there is no case C1"), ControlError("there is no case C1", exitCode: 4))
-        XCTAssertEqual(
-            ControlError(
-                callingPlugin: SensorsCalls.plugin,
-                at: "/s",
-                failedWith: RPCError(code: .invalidArgument, message: "at most 10,000 readings"),
-                probe: { _ in .socket }
-            ).message,
-            "the sensor adapter refused the readings: at most 10,000 readings"
-        )
     }
 
     // MARK: Import

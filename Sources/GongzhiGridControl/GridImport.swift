@@ -1,3 +1,4 @@
+import GongzhiControl
 import GongzhiDocuments
 import GongzhiSchemas
 import SwiftProtobuf
