@@ -157,4 +157,21 @@ final class ControlEndToEndTests: XCTestCase {
         XCTAssertEqual(completion.status, 0)
         XCTAssertTrue(completion.output.contains("plugins"), "completion lists the subcommands")
     }
+
+    func testAModuleThatIsNotDeployedIsNamedInOneLine() async throws {
+        let host = try await HostUnderTest(plugins: [])
+        addTeardownBlock { await host.stop() }
+        for arguments in [["grid", "list"], ["grid", "locate", "120.1551", "30.2741", "-o", "json"]] {
+            let outcome = try await ctl(arguments, socket: host.adminSocket)
+            XCTAssertEqual(outcome.status, 1, "\(arguments)")
+            XCTAssertEqual(outcome.output, "", "\(arguments)")
+            XCTAssertEqual(
+                outcome.errors,
+                "error: the grid plugin is not deployed on this host (no plugin serves gongzhi.grid.v1.GridService); "
+                    + "install it with Deploy/install-plugin.sh, add [plugins.grid] to the host's config and reload "
+                    + "the host\n",
+                "\(arguments)"
+            )
+        }
+    }
 }

@@ -137,12 +137,27 @@ final class GridFakeHostTests: XCTestCase {
             )
         )
         try await withFakeHost(grid: notInstalled) { run, _ in
-            let (status, _, errors) = await run(["grid", "categories"])
-            XCTAssertEqual(status, ControlExitCode.failed)
-            XCTAssertEqual(
-                errors,
-                "error: no plugin serves gongzhi.grid.v1.GridService: install and enable the grid plugin\n"
-            )
+            // Every verb that calls the plugin says so in the same one line.
+            for arguments in [
+                ["grid", "categories"], ["grid", "locate", "120.1551", "30.2741"],
+                ["grid", "report", "--category", "E0101", "--grid", "330106001001003", "--source", "patrol"],
+                ["grid", "list", "-o", "json"], ["grid", "show", "C1"], ["grid", "register", "C1"],
+                ["grid", "reject", "C1", "--reason", "重复"], ["grid", "dispatch", "C1", "--to", "worker:王芳"],
+                ["grid", "start", "C1"], ["grid", "handle", "C1", "--notes", "已清运"], ["grid", "verify", "C1"],
+                ["grid", "send-back", "C1", "--reason", "仍有"], ["grid", "close", "C1"],
+                ["grid", "evaluate", "C1", "--satisfaction", "satisfied"], ["grid", "stats"],
+            ] {
+                let (status, output, errors) = await run(arguments)
+                XCTAssertEqual(status, ControlExitCode.failed, "\(arguments)")
+                XCTAssertEqual(output, "", "\(arguments)")
+                XCTAssertEqual(
+                    errors,
+                    "error: the grid plugin is not deployed on this host (no plugin serves "
+                        + "gongzhi.grid.v1.GridService); install it with Deploy/install-plugin.sh, add [plugins.grid] "
+                        + "to the host's config and reload the host\n",
+                    "\(arguments)"
+                )
+            }
         }
         let down = FakeGridService(
             failure: RPCError(

@@ -125,4 +125,42 @@ final class SensorsCommandTests: XCTestCase {
             XCTAssertEqual(yaml.errors, "error: -o yaml is for the object commands; use -o json or -o table\n")
         }
     }
+
+    func testAnAdapterThatIsNotDeployedOrNotRunningIsNamed() async throws {
+        let notDeployed = FakeSensors(
+            failure: RPCError(
+                code: .unimplemented,
+                message: "no plugin serves gongzhi.sensors.v1.Sensors (served here: gongzhi.host.v1.Admin)"
+            )
+        )
+        try await withFakeHost(notDeployed) { run, _ in
+            for arguments in [["sensors", "thresholds"], ["sensors", "check", "-f", "-"]] {
+                let (status, output, errors) = await run(arguments, Array(Self.readings.utf8))
+                XCTAssertEqual(status, ControlExitCode.failed, "\(arguments)")
+                XCTAssertEqual(output, "", "\(arguments)")
+                XCTAssertEqual(
+                    errors,
+                    "error: the sensors plugin is not deployed on this host (no plugin serves "
+                        + "gongzhi.sensors.v1.Sensors); install it with Deploy/install-plugin.sh, add [plugins.sensors] "
+                        + "to the host's config and reload the host\n",
+                    "\(arguments)"
+                )
+            }
+        }
+        let stopped = FakeSensors(
+            failure: RPCError(
+                code: .unavailable,
+                message: "plugin sensors, which serves gongzhi.sensors.v1.Sensors, is not taking calls: it is stopped"
+            )
+        )
+        try await withFakeHost(stopped) { run, _ in
+            let (status, _, errors) = await run(["sensors", "thresholds"], [])
+            XCTAssertEqual(status, ControlExitCode.failed)
+            XCTAssertEqual(
+                errors,
+                "error: the sensors plugin is not available: plugin sensors, which serves gongzhi.sensors.v1.Sensors, "
+                    + "is not taking calls: it is stopped (see gongzhictl plugins describe sensors)\n"
+            )
+        }
+    }
 }

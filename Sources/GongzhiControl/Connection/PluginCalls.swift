@@ -54,9 +54,11 @@ extension Invocation {
 extension ControlError {
     /// The one line and exit status for a failed call of a plugin's service through the host.
     ///
-    /// No plugin serving the service, a plugin that is not taking calls, and a request the plugin refused
-    /// are told apart from a host that cannot be reached; anything else is as for the host's own calls
-    /// (NOT_FOUND exits 4, FAILED_PRECONDITION and ABORTED exit 1 with the plugin's message as it is).
+    /// A module that is not deployed on the host (no plugin serves the service: how to install and enable it),
+    /// a plugin that is deployed but not taking calls (where to see why), and a request the plugin refused are
+    /// told apart from a host that cannot be reached, each in one line exiting 1; anything else is as for the
+    /// host's own calls (NOT_FOUND exits 4, FAILED_PRECONDITION and ABORTED exit 1 with the plugin's message as
+    /// it is).
     public init(
         callingPlugin service: PluginService,
         at socketPath: String,
@@ -69,9 +71,13 @@ extension ControlError {
         }
         let rpc = RPCError(wrapping: error)
         switch rpc.code {
+        // The host answers UNIMPLEMENTED "no plugin serves SERVICE" when no plugin in its configuration claims
+        // the service: the module is not deployed there (one that is configured but stopped is UNAVAILABLE).
         case .unimplemented where rpc.message.hasPrefix("no plugin serves \(service.name)"):
             self.init(
-                "no plugin serves \(service.name): install and enable the \(service.plugin) plugin",
+                "the \(service.plugin) plugin is not deployed on this host (no plugin serves \(service.name)); "
+                    + "install it with Deploy/install-plugin.sh, add [plugins.\(service.plugin)] to the host's "
+                    + "config and reload the host",
                 exitCode: ControlExitCode.failed
             )
         case .unimplemented where rpc.message.contains(service.name):
