@@ -27,9 +27,11 @@ public enum GongzhiControl {
                 /run/gongzhi/admin.sock. The host answers only the uids listed in admin_uids of its config.
 
                 Every command prints a table for people; -o json (--output json) prints JSON for scripts, \
-                with the protocol's snake_case field names (plugins logs: one JSON object a line). The object \
-                commands (get, describe, watch, apply, delete) print objects as documents with -o json or \
-                -o yaml, in the format that apply reads.
+                with the protocol's snake_case field names (plugins logs: one JSON object a line). 64-bit \
+                integers (times in ms, revisions, sequence numbers, sizes) are JSON strings, as protobuf's JSON \
+                mapping writes them, so that no digit is lost above 2^53. The object commands (get, describe, \
+                watch, apply, delete) print objects as documents with -o json or -o yaml, in the format that \
+                apply reads.
 
                 Exit codes:
                   0  ok

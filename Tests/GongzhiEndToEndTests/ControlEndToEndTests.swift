@@ -42,6 +42,10 @@ final class ControlEndToEndTests: XCTestCase {
 
         let statusJSON = try json(try await ctl(["status", "-o", "json"], socket: socket).output)
         XCTAssertEqual(statusJSON["pid"] as? Int, Int(host.process.pid))
+        // 64-bit integers are strings, as protobuf's JSON mapping writes them; 32-bit ones numbers.
+        let startedAtMs = try XCTUnwrap(statusJSON["started_at_ms"] as? String, "\(statusJSON)")
+        XCTAssertGreaterThan(Int64(startedAtMs) ?? 0, 1_700_000_000_000)
+        XCTAssertNotNil(Int64(try XCTUnwrap(statusJSON["resident_bytes"] as? String)))
         XCTAssertEqual((statusJSON["plugins"] as? [[String: Any]])?.first?["name"] as? String, "noticeboard")
 
         let list = try json(try await ctl(["plugins", "list", "-o", "json"], socket: socket).output)

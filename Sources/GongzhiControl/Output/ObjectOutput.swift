@@ -54,7 +54,7 @@ enum ObjectOutput {
                     ("messageName", .string(kind.messageName)),
                     ("owner", .string(kind.owner)),
                     ("sensitiveFields", .array(kind.sensitiveFields.map(JSONValue.string))),
-                    ("revision", .integer(kind.revision)),
+                    ("revision", .int64(kind.revision)),
                 ])
             }
         )
@@ -117,7 +117,7 @@ enum ObjectOutput {
     static func watchDocument(_ event: Gongzhi_Host_V1_WatchEvent, kind: ObjectKind?) -> JSONValue {
         var members: [(key: String, value: JSONValue)] = [
             ("type", .string(eventType(event.type))),
-            ("revision", .integer(eventRevision(event))),
+            ("revision", .int64(eventRevision(event))),
         ]
         if event.committedAtUs != 0 {
             members.append(("committedAt", .string(ObjectDocument.rfc3339(microseconds: event.committedAtUs))))
@@ -147,7 +147,7 @@ enum ObjectOutput {
     }
 
     static func deletedDocument(kind: String, id: String, revision: Int64) -> JSONValue {
-        .object([("kind", .string(kind)), ("id", .string(id)), ("revision", .integer(revision))])
+        .object([("kind", .string(kind)), ("id", .string(id)), ("revision", .int64(revision))])
     }
 
     /// `apply`: `created 30,000, updated 0, unchanged 0 (30,000 objects in 12.3 s)`.
