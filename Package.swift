@@ -158,6 +158,9 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Documents people write and read: JSON values with their lines, a line-aware JSON reader and writer,
+        // JSON's string escapes, YAML's plain scalars. No dependencies.
+        .target(name: "GongzhiDocuments"),
         // The kinds of objects: the core kinds' schemas, their sensitive fields, wire-level redaction.
         .target(
             name: "GongzhiObjects",
@@ -171,6 +174,7 @@ let package = Package(
         .target(
             name: "GongzhiStore",
             dependencies: [
+                "GongzhiDocuments",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 // SQLite's C interface, for the point reads that skip GRDB's per-read transaction.
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
@@ -239,14 +243,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // The admin CLI's commands and their output, as a library so that tests can run them.
+        // The admin CLI's core verbs, their output, and the plumbing that modules' command lines share; as a
+        // library so that tests can run them. It links no module's messages or logic.
         .target(
             name: "GongzhiControl",
             dependencies: [
-                "GongzhiSensorsSchemas",
-                "GongzhiGridSchemas",
-                "GongzhiGeo",
-                "GongzhiGrid",
+                "GongzhiDocuments",
                 "GongzhiObjects",
                 "GongzhiRPC",
                 "GongzhiRPCPosix",
@@ -257,9 +259,42 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
+        // `gongzhictl grid …`: the grid module's command line.
+        .target(
+            name: "GongzhiGridControl",
+            dependencies: [
+                "GongzhiControl",
+                "GongzhiDocuments",
+                "GongzhiGeo",
+                "GongzhiGrid",
+                "GongzhiGridSchemas",
+                "GongzhiRPC",
+                "GongzhiSchemas",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
+        // `gongzhictl sensors …`: the sensor adapter's command line.
+        .target(
+            name: "GongzhiSensorsControl",
+            dependencies: [
+                "GongzhiControl",
+                "GongzhiRPC",
+                "GongzhiSchemas",
+                "GongzhiSensorsSchemas",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
+        // The admin CLI: the core verbs and the modules' command lines.
         .executableTarget(
             name: "gongzhictl",
-            dependencies: ["GongzhiControl"]
+            dependencies: [
+                "GongzhiControl",
+                "GongzhiGridControl",
+                "GongzhiSensorsControl",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
         ),
         // The example plugin: a community notice board.
         .executableTarget(
@@ -275,12 +310,13 @@ let package = Package(
             exclude: ["noticeboard.plugin.toml"]
         ),
         // Points and polygons: point-in-polygon, a spatial index of grids, polygon checks, distances.
-        .target(name: "GongzhiGeo"),
+        .target(name: "GongzhiGeo", dependencies: ["GongzhiDocuments"]),
         // The grid plugin's logic without I/O: the case workflow, categories, escalation, duplicates, stats.
         .target(
             name: "GongzhiGrid",
             dependencies: [
                 "GongzhiGridSchemas",
+                "GongzhiDocuments",
                 "GongzhiGeo",
                 "GongzhiHashing",
                 "GongzhiSchemas",
@@ -423,17 +459,59 @@ let package = Package(
                 "GongzhiTestSupport",
             ]
         ),
-        .testTarget(
-            name: "GongzhiControlTests",
+        // What the tests of gongzhictl's core and of modules' command lines share: a console that runs a command
+        // line in-process, a fixed clock, the Objects service in memory.
+        .target(
+            name: "GongzhiControlTestSupport",
             dependencies: [
-                "GongzhiExampleSchemas",
-                "GongzhiGridSchemas",
                 "GongzhiControl",
                 "GongzhiRPC",
                 "GongzhiSchemas",
                 "GongzhiTestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Tests/GongzhiControlTestSupport"
+        ),
+        .testTarget(
+            name: "GongzhiControlTests",
+            dependencies: [
+                "GongzhiExampleSchemas",
+                "GongzhiDocuments",
+                "GongzhiControl",
+                "GongzhiControlTestSupport",
+                "GongzhiRPC",
+                "GongzhiSchemas",
+                "GongzhiTestSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
+        ),
+        .testTarget(
+            name: "GongzhiGridControlTests",
+            dependencies: [
+                "GongzhiControl",
+                "GongzhiControlTestSupport",
+                "GongzhiGridControl",
+                "GongzhiGridSchemas",
+                "GongzhiRPC",
+                "GongzhiSchemas",
+                "GongzhiTestSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "GongzhiSensorsControlTests",
+            dependencies: [
+                "GongzhiControl",
+                "GongzhiControlTestSupport",
+                "GongzhiRPC",
+                "GongzhiSensorsControl",
+                "GongzhiSensorsSchemas",
+                "GongzhiTestSupport",
+            ]
+        ),
+        .testTarget(
+            name: "GongzhiDocumentsTests",
+            dependencies: ["GongzhiDocuments"]
         ),
         .testTarget(
             name: "GongzhiGeoTests",

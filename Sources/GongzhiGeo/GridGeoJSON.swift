@@ -1,3 +1,5 @@
+import GongzhiDocuments
+
 /// One grid read from a GeoJSON file.
 public struct GridFeature: Hashable, Sendable {
     /// The 15-digit grid code (`properties.code`).
@@ -105,9 +107,9 @@ public enum GridGeoJSON {
     /// and duplicate codes. `name` names the file in the messages. Positions are [longitude, latitude]; an
     /// altitude is ignored.
     public static func parse(_ bytes: [UInt8], name: String) throws(GridGeoJSONError) -> [GridFeature] {
-        let root: JSONValue
+        let root: SourceValue
         do {
-            root = try JSONReader.parse(bytes)
+            root = try JSONText.value(in: bytes)
         } catch {
             throw GridGeoJSONError(problems: [
                 Problem(
@@ -115,12 +117,12 @@ public enum GridGeoJSON {
                     fileName: name,
                     line: error.line,
                     column: error.column,
-                    message: "malformed JSON: \(error.message)"
+                    message: "malformed JSON: \(error.problem)"
                 )
             ])
         }
         var problems = [Problem]()
-        func structure(_ value: JSONValue, _ message: String, feature: Int? = nil, code: String? = nil) {
+        func structure(_ value: SourceValue, _ message: String, feature: Int? = nil, code: String? = nil) {
             problems.append(
                 Problem(
                     code: .invalidStructure,
@@ -133,7 +135,7 @@ public enum GridGeoJSON {
             )
         }
         guard root.isObject else {
-            structure(root, "expected a GeoJSON FeatureCollection object, found \(root.kindDescription)")
+            structure(root, "expected a GeoJSON FeatureCollection object, found \(root.jsonTypeDescription)")
             throw GridGeoJSONError(problems: problems)
         }
         guard root["type"]?.string == "FeatureCollection" else {
@@ -142,7 +144,7 @@ public enum GridGeoJSON {
             throw GridGeoJSONError(problems: problems)
         }
         guard let features = root["features"]?.array else {
-            let found = root["features"].map(\.kindDescription) ?? "nothing"
+            let found = root["features"].map(\.jsonTypeDescription) ?? "nothing"
             structure(root["features"] ?? root, "expected \"features\" to be an array, found \(found)")
             throw GridGeoJSONError(problems: problems)
         }
@@ -150,12 +152,12 @@ public enum GridGeoJSON {
         var firstLineOfCode = [String: (line: Int, feature: Int)]()
         for (index, feature) in features.enumerated() {
             guard feature.isObject else {
-                structure(feature, "expected a Feature object, found \(feature.kindDescription)", feature: index)
+                structure(feature, "expected a Feature object, found \(feature.jsonTypeDescription)", feature: index)
                 continue
             }
             let properties = feature["properties"]
             let code = properties?["code"]?.string
-            func fail(_ value: JSONValue, _ message: String) {
+            func fail(_ value: SourceValue, _ message: String) {
                 structure(value, message, feature: index, code: code)
             }
             guard feature["type"]?.string == "Feature" else {
@@ -168,7 +170,7 @@ public enum GridGeoJSON {
             guard let properties, properties.isObject else {
                 fail(
                     properties ?? feature,
-                    "expected \"properties\" to be an object, found \(properties?.kindDescription ?? "nothing")"
+                    "expected \"properties\" to be an object, found \(properties?.jsonTypeDescription ?? "nothing")"
                 )
                 continue
             }
@@ -185,15 +187,15 @@ public enum GridGeoJSON {
                 structureOK = false
             }
             var communityCode = code.map { String(decoding: $0.utf8.prefix(12), as: UTF8.self) }
-            if let given = properties["community_code"], !(given.kind.isNull) {
+            if let given = properties["community_code"], !given.isNull {
                 if let text = given.string {
                     communityCode = text
                 } else {
-                    fail(given, "properties.community_code must be a string, found \(given.kindDescription)")
+                    fail(given, "properties.community_code must be a string, found \(given.jsonTypeDescription)")
                     structureOK = false
                 }
             }
-            let geometry: (polygon: GeoPolygon, lines: [[Int]], value: JSONValue)?
+            let geometry: (polygon: GeoPolygon, lines: [[Int]], value: SourceValue)?
             do {
                 geometry = try readGeometry(feature["geometry"], feature)
             } catch {
@@ -283,31 +285,32 @@ public enum GridGeoJSON {
 
     /// A structural problem found while reading a geometry.
     private struct StructureError: Error {
-        var value: JSONValue
+        var value: SourceValue
         var message: String
     }
 
     /// The polygon of a geometry, with the line of each of its positions.
     private static func readGeometry(
-        _ geometry: JSONValue?,
-        _ feature: JSONValue
-    ) throws(StructureError) -> (polygon: GeoPolygon, lines: [[Int]], value: JSONValue) {
+        _ geometry: SourceValue?,
+        _ feature: SourceValue
+    ) throws(StructureError) -> (polygon: GeoPolygon, lines: [[Int]], value: SourceValue) {
         guard let geometry, geometry.isObject else {
             throw StructureError(
                 value: geometry ?? feature,
-                message: "expected \"geometry\" to be a Polygon object, found \(geometry?.kindDescription ?? "nothing")"
+                message:
+                    "expected \"geometry\" to be a Polygon object, found \(geometry?.jsonTypeDescription ?? "nothing")"
             )
         }
         guard let coordinates = geometry["coordinates"] else {
             throw StructureError(value: geometry, message: "the geometry has no \"coordinates\"")
         }
-        var rings: JSONValue
+        var rings: SourceValue
         switch geometry["type"]?.string {
         case "Polygon":
             rings = coordinates
         case "MultiPolygon":
             guard let polygons = coordinates.array, polygons.count == 1 else {
-                let count = coordinates.array.map { "\($0.count) polygons" } ?? coordinates.kindDescription
+                let count = coordinates.array.map { "\($0.count) polygons" } ?? coordinates.jsonTypeDescription
                 throw StructureError(
                     value: coordinates,
                     message: "a grid's MultiPolygon must hold exactly one polygon, found \(count)"
@@ -326,7 +329,7 @@ public enum GridGeoJSON {
                 value: rings,
                 message:
                     "expected the polygon's coordinates to be a non-empty array of rings, found "
-                    + rings.kindDescription
+                    + rings.jsonTypeDescription
             )
         }
         var points = [[GeoPoint]]()
@@ -335,7 +338,7 @@ public enum GridGeoJSON {
             guard let positions = ring.array else {
                 throw StructureError(
                     value: ring,
-                    message: "expected a ring (an array of positions), found \(ring.kindDescription)"
+                    message: "expected a ring (an array of positions), found \(ring.jsonTypeDescription)"
                 )
             }
             var ringPoints = [GeoPoint]()
@@ -348,7 +351,7 @@ public enum GridGeoJSON {
                         value: position,
                         message:
                             "expected a position [longitude, latitude], found "
-                            + (position.array.map { "an array of \($0.count)" } ?? position.kindDescription)
+                            + (position.array.map { "an array of \($0.count)" } ?? position.jsonTypeDescription)
                     )
                 }
                 for coordinate in pair where coordinate.number == nil {
@@ -367,16 +370,9 @@ public enum GridGeoJSON {
     }
 
     /// A short description of a value for messages: strings quoted, other values by kind.
-    private static func describe(_ value: JSONValue) -> String {
+    private static func describe(_ value: SourceValue) -> String {
         if let text = value.string { return "\"\(text)\"" }
         if let number = value.number { return "\(number)" }
-        return value.kindDescription
-    }
-}
-
-extension JSONValue.Kind {
-    fileprivate var isNull: Bool {
-        if case .null = self { return true }
-        return false
+        return value.jsonTypeDescription
     }
 }

@@ -1,4 +1,6 @@
 import Foundation
+import GongzhiControlTestSupport
+import GongzhiDocuments
 import GongzhiSchemas
 import GongzhiTestSupport
 import XCTest

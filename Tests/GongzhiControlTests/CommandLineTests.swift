@@ -1,4 +1,5 @@
 import ArgumentParser
+import GongzhiControlTestSupport
 import XCTest
 
 @testable import GongzhiControl
@@ -6,7 +7,7 @@ import XCTest
 /// The command tree, its options wherever they stand, `--ttl`, and where the socket comes from.
 final class CommandLineTests: XCTestCase {
     private func parse<Command: ParsableCommand>(_ arguments: [String], as type: Command.Type) throws -> Command {
-        let parsed = try GongzhiControl.parseAsRoot(arguments)
+        let parsed = try CoreCommandLine.parseAsRoot(arguments)
         return try XCTUnwrap(parsed as? Command, "parsed \(arguments) as \(Swift.type(of: parsed))")
     }
 
@@ -55,7 +56,7 @@ final class CommandLineTests: XCTestCase {
             ["plugins", "list", "--socket", "/tmp/a.sock", "-o", "json"],
         ] {
             let command = try parse(arguments, as: GongzhiControl.Plugins.List.self)
-            let invocation = Invocation(options: command.options.merged(over: command.root.global), context: .testing())
+            let invocation = Invocation(options: command.options, context: .testing())
             XCTAssertEqual(invocation.socketPath, "/tmp/a.sock", "\(arguments)")
             XCTAssertEqual(invocation.format, .json, "\(arguments)")
         }
@@ -87,14 +88,14 @@ final class CommandLineTests: XCTestCase {
     }
 
     func testIssueNeedsExactlyOneSubject() {
-        XCTAssertThrowsError(try GongzhiControl.parseAsRoot(["tokens", "issue"])) { error in
+        XCTAssertThrowsError(try CoreCommandLine.parseAsRoot(["tokens", "issue"])) { error in
             XCTAssertEqual(
-                GongzhiControl.message(for: error),
+                CoreCommandLine.message(for: error),
                 "say who the token is for: --client NAME or --plugin NAME"
             )
         }
-        XCTAssertThrowsError(try GongzhiControl.parseAsRoot(["tokens", "issue", "--client", "a", "--plugin", "b"])) {
-            XCTAssertEqual(GongzhiControl.message(for: $0), "give either --client or --plugin, not both")
+        XCTAssertThrowsError(try CoreCommandLine.parseAsRoot(["tokens", "issue", "--client", "a", "--plugin", "b"])) {
+            XCTAssertEqual(CoreCommandLine.message(for: $0), "give either --client or --plugin, not both")
         }
     }
 

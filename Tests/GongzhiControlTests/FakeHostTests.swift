@@ -1,3 +1,4 @@
+import GongzhiControlTestSupport
 import GongzhiRPC
 import GongzhiSchemas
 import GongzhiTestSupport

@@ -1,18 +1,13 @@
 import Foundation
+import GongzhiControlTestSupport
 import GongzhiExampleSchemas
 import GongzhiRPC
 import GongzhiSchemas
 
 @testable import GongzhiControl
 
-/// Fixed answers of the Admin service, and a fixed clock, for output tests.
-enum Fixtures {
-    /// 2025-11-21T15:00:00Z, shown as 23:00:00 at +08:00.
-    static let nowMs: Int64 = 1_763_737_200_000
-    static let time = TimeStyle.fixed(nowMs: nowMs, utcOffsetSeconds: 8 * 3600)
-
-    static func minutesAgo(_ minutes: Int64) -> Int64 { nowMs - minutes * 60_000 }
-
+/// Fixed answers of the Admin service, for output tests.
+extension Fixtures {
     static let noticeboard = Gongzhi_Host_V1_PluginStatus.with {
         $0.name = "noticeboard"
         $0.state = "ready"
@@ -230,15 +225,6 @@ extension Fixtures {
         $0.data = try! gridCell.serializedBytes()
     }
 
-    /// A kind a plugin registered, which gongzhictl has no Swift type for.
-    static let caseKind = Gongzhi_Host_V1_Kind.with {
-        $0.name = "Case"
-        $0.messageName = "gongzhi.grid.v1.Case"
-        $0.owner = "grid"
-        $0.sensitiveFields = ["reporter_phone"]
-        $0.revision = 12
-    }
-
     static let caseObject = Gongzhi_Host_V1_Object.with {
         $0.kind = "Case"
         $0.id = "c-1"
@@ -248,7 +234,4 @@ extension Fixtures {
         $0.owner = "grid"
         $0.data = Data([0x0A, 0x03, 0x63, 0x2D, 0x31])
     }
-
-    /// Every kind the fake host lists: the core kinds and Case.
-    static let kinds: [Gongzhi_Host_V1_Kind] = LocalSchemas.coreKinds + [caseKind]
 }

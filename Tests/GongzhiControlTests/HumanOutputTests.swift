@@ -1,5 +1,6 @@
 import Foundation
 import GongzhiControl
+import GongzhiControlTestSupport
 import GongzhiSchemas
 import XCTest
 

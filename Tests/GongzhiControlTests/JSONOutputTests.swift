@@ -1,5 +1,6 @@
 import Foundation
 import GongzhiControl
+import GongzhiControlTestSupport
 import GongzhiSchemas
 import XCTest
 
@@ -13,7 +14,7 @@ final class JSONOutputTests: XCTestCase {
           "managed" : false,
           "manifest_path" : "",
           "name" : "mediation",
-          "next_start_ms" : 0,
+          "next_start_ms" : "0",
           "pid" : 9120,
           "reason" : "",
           "recent_crashes" : 0,
@@ -22,7 +23,7 @@ final class JSONOutputTests: XCTestCase {
           "services" : [
             "gongzhi.mediation.v1.Mediation"
           ],
-          "since_ms" : 1763729700000,
+          "since_ms" : "1763729700000",
           "socket_path" : "/srv/mediation/plugin.sock",
           "state" : "attached",
           "version" : "2.1.0"
@@ -45,9 +46,9 @@ final class JSONOutputTests: XCTestCase {
               "protocol_versions" : [
                 "gongzhi-plugin/1"
               ],
-              "resident_bytes" : 14889779,
+              "resident_bytes" : "14889779",
               "runtime_dir" : "/run/gongzhi",
-              "started_at_ms" : 1763729693000,
+              "started_at_ms" : "1763729693000",
               "version" : "0.3.0"
             }
 
@@ -86,7 +87,7 @@ final class JSONOutputTests: XCTestCase {
               "managed" : true,
               "manifest_path" : "/usr/lib/gongzhi/plugins/noticeboard.plugin.toml",
               "name" : "noticeboard",
-              "next_start_ms" : 0,
+              "next_start_ms" : "0",
               "pid" : 4301,
               "reason" : "",
               "recent_crashes" : 0,
@@ -98,7 +99,7 @@ final class JSONOutputTests: XCTestCase {
               "services" : [
                 "gongzhi.example.v1.NoticeBoard"
               ],
-              "since_ms" : 1763737020000,
+              "since_ms" : "1763737020000",
               "socket_path" : "/run/gongzhi/plugins/noticeboard/plugin.sock",
               "state" : "ready",
               "version" : "1.0.0"
@@ -112,15 +113,15 @@ final class JSONOutputTests: XCTestCase {
         XCTAssertEqual(
             Fixtures.logLines.map(JSONOutput.logLine).joined(),
             """
-            {"level":"info","stream":"stdout","text":"registered with the host","time_ms":1763737140000}
-            {"level":"critical","stream":"stderr","text":"公告 store is not writable","time_ms":1763737141500}
+            {"level":"info","stream":"stdout","text":"registered with the host","time_ms":"1763737140000"}
+            {"level":"critical","stream":"stderr","text":"公告 store is not writable","time_ms":"1763737141500"}
 
             """
         )
         let tricky = Gongzhi_Host_V1_LogLine.with { $0.text = "a\nb \"c\" /d" }
         XCTAssertEqual(
             JSONOutput.logLine(tricky),
-            #"{"level":"","stream":"","text":"a\nb \"c\" /d","time_ms":0}"# + "\n"
+            #"{"level":"","stream":"","text":"a\nb \"c\" /d","time_ms":"0"}"# + "\n"
         )
     }
 
@@ -130,9 +131,9 @@ final class JSONOutputTests: XCTestCase {
             """
             {
               "info" : {
-                "created_at_ms" : 1763733600000,
+                "created_at_ms" : "1763733600000",
                 "description" : "街道大屏",
-                "expires_at_ms" : 1766329200000,
+                "expires_at_ms" : "1766329200000",
                 "id" : "k7f2q9",
                 "issued_by" : "admin:uid=1000",
                 "kind" : "client",
@@ -157,9 +158,9 @@ final class JSONOutputTests: XCTestCase {
             {
               "tokens" : [
                 {
-                  "created_at_ms" : 1763701200000,
+                  "created_at_ms" : "1763701200000",
                   "description" : "",
-                  "expires_at_ms" : 0,
+                  "expires_at_ms" : "0",
                   "id" : "p3x8",
                   "issued_by" : "admin:uid=0",
                   "kind" : "plugin",
@@ -180,9 +181,9 @@ final class JSONOutputTests: XCTestCase {
             JSONOutput.token(Fixtures.expiredToken),
             """
             {
-              "created_at_ms" : 1760281200000,
+              "created_at_ms" : "1760281200000",
               "description" : "",
-              "expires_at_ms" : 1762873200000,
+              "expires_at_ms" : "1762873200000",
               "id" : "old1",
               "issued_by" : "admin:uid=1000",
               "kind" : "client",
@@ -209,9 +210,9 @@ final class JSONOutputTests: XCTestCase {
                   "hash" : "9a0c",
                   "outcome" : "ok",
                   "principal" : "admin:uid=1000",
-                  "sequence" : 41,
+                  "sequence" : "41",
                   "target" : "k7f2q9",
-                  "time_ms" : 1763733600000
+                  "time_ms" : "1763733600000"
                 },
                 {
                   "action" : "gongzhi.host.v1.Admin/Status",
@@ -219,15 +220,49 @@ final class JSONOutputTests: XCTestCase {
                   "hash" : "77fe",
                   "outcome" : "denied",
                   "principal" : "unknown:pid=777,uid=1001",
-                  "sequence" : 42,
+                  "sequence" : "42",
                   "target" : "",
-                  "time_ms" : 1763737080000
+                  "time_ms" : "1763737080000"
                 }
               ]
             }
 
             """
         )
+    }
+
+    func testAuditVerification() {
+        let broken = Gongzhi_Host_V1_VerifyAuditResponse.with {
+            $0.entries = 9_007_199_254_740_993
+            $0.intact = false
+            $0.path = "/var/lib/gongzhi/host/audit.log"
+            $0.problem = "line 7: the hash does not follow from line 6"
+        }
+        XCTAssertEqual(
+            JSONOutput.auditVerification(broken),
+            """
+            {
+              "entries" : "9007199254740993",
+              "intact" : false,
+              "path" : "/var/lib/gongzhi/host/audit.log",
+              "problem" : "line 7: the hash does not follow from line 6"
+            }
+
+            """
+        )
+    }
+
+    /// Every 64-bit integer is a string, whatever its size, as in protobuf's JSON mapping; 32-bit ones are numbers.
+    func testSixtyFourBitIntegersAreStringsWithEveryDigit() throws {
+        var status = Fixtures.hostStatus
+        status.startedAtMs = Int64.max
+        status.residentBytes = UInt64.max
+        let object = try XCTUnwrap(
+            JSONSerialization.jsonObject(with: Data(JSONOutput.status(status).utf8)) as? [String: Any]
+        )
+        XCTAssertEqual(object["started_at_ms"] as? String, "9223372036854775807")
+        XCTAssertEqual(object["resident_bytes"] as? String, "18446744073709551615")
+        XCTAssertEqual(object["pid"] as? Int, 4242)
     }
 
     func testEveryPluginFieldHasAKey() throws {

@@ -1,4 +1,6 @@
 import Foundation
+import GongzhiControlTestSupport
+import GongzhiDocuments
 import GongzhiSchemas
 import XCTest
 
@@ -163,7 +165,7 @@ final class ObjectCommandsTests: XCTestCase {
             XCTAssertEqual(json.status, 0, json.errors)
             let event = try JSONText.value(json.output)
             XCTAssertEqual(JSONText.compact(event.json["type"]!), #""MODIFIED""#)
-            XCTAssertEqual(JSONText.compact(event.json["revision"]!), "103")
+            XCTAssertEqual(JSONText.compact(event.json["revision"]!), #""103""#)
             XCTAssertEqual(JSONText.compact(event.json["object"]!["data"]!["name"]!), #""改0""#)
             XCTAssertTrue(objects.requests.contains("Watch Resident after=102 selector=grid=g1"))
 

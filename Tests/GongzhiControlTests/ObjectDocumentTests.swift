@@ -1,4 +1,6 @@
 import Foundation
+import GongzhiControlTestSupport
+import GongzhiDocuments
 import GongzhiSchemas
 import XCTest
 
@@ -284,38 +286,6 @@ final class ObjectDocumentTests: XCTestCase {
                 XCTAssertEqual(item.object.labels, object.labels, name)
                 XCTAssertTrue(item.kind.sameData(item.object.data, object.data), "\(name): \(object.id)")
                 XCTAssertEqual(item.expectedRevision, object.revision, name)
-            }
-        }
-    }
-
-    func testJSONStringsAndNumbers() throws {
-        let value = try JSONText.value(
-            #"{"a": "x\"\\\/\b\f\n\r\t\u00e9\ud83d\ude00", "b": -1.5e3, "c": [true, false, null]}"#
-        )
-        XCTAssertEqual(
-            JSONText.compact(value.json),
-            #"{"a":"x\"\\/\b\f\n\r\té😀","b":-1.5e3,"c":[true,false,null]}"#
-        )
-        for (bad, expected) in [
-            ("01", JSONText.SyntaxError(line: 1, column: 1, problem: "a number cannot start with 0")),
-            ("{\"a\": 1, \"a\": 2}", .init(line: 1, column: 10, problem: "the key \"a\" appears twice")),
-            ("\"\\x\"", .init(line: 1, column: 2, problem: "unknown escape '\\x' in a string")),
-            ("[1,\n 2,\n", .init(line: 3, column: 1, problem: "the text ends where a value should be")),
-            (
-                "\"\\udc00\"",
-                .init(line: 1, column: 8, problem: "a \\u escape of a low surrogate must follow a high one")
-            ),
-            (
-                "tru",
-                .init(
-                    line: 1,
-                    column: 1,
-                    problem: "expected a value (an object, list, string, number, true, false or null)"
-                )
-            ),
-        ] {
-            XCTAssertThrowsError(try JSONText.value(bad), bad) { error in
-                XCTAssertEqual(error as? JSONText.SyntaxError, expected, bad)
             }
         }
     }

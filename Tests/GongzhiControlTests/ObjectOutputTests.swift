@@ -1,4 +1,6 @@
 import Foundation
+import GongzhiControlTestSupport
+import GongzhiDocuments
 import GongzhiSchemas
 import XCTest
 
@@ -54,8 +56,8 @@ final class ObjectOutputTests: XCTestCase {
         XCTAssertEqual(
             JSONText.compact(ObjectOutput.kindsDocument(kinds)),
             #"[{"name":"Case","messageName":"gongzhi.grid.v1.Case","owner":"grid","sensitiveFields":["reporter_phone"],"#
-                + #""revision":12},{"name":"Resident","messageName":"gongzhi.core.v1.Resident","owner":"host","#
-                + #""sensitiveFields":["id_card_number","notes","phone"],"revision":0}]"#
+                + #""revision":"12"},{"name":"Resident","messageName":"gongzhi.core.v1.Resident","owner":"host","#
+                + #""sensitiveFields":["id_card_number","notes","phone"],"revision":"0"}]"#
         )
     }
 
@@ -71,7 +73,7 @@ final class ObjectOutputTests: XCTestCase {
                 "grid": "110105001001001",
                 "tag": "elderly"
               },
-              "revision": 42,
+              "revision": "42",
               "owner": "host",
               "createdAt": "2025-11-18T11:00:00Z",
               "updatedAt": "2025-11-21T14:55:00Z",
@@ -94,7 +96,7 @@ final class ObjectOutputTests: XCTestCase {
         XCTAssertEqual(
             JSONText.compact(ObjectDocument.json(Fixtures.redactedResidentObject, kind: resident)),
             #"{"kind":"Resident","id":"r-0001","parent":"h-0001","labels":{"grid":"110105001001001","tag":"elderly"},"#
-                + #""revision":42,"owner":"host","createdAt":"2025-11-18T11:00:00Z","updatedAt":"2025-11-21T14:55:00Z","#
+                + #""revision":"42","owner":"host","createdAt":"2025-11-18T11:00:00Z","updatedAt":"2025-11-21T14:55:00Z","#
                 + #""redactedFields":["phone"],"data":{"id":"r-0001","name":"王秀英","gender":"GENDER_FEMALE","#
                 + #""birthDate":"1941-03-08","householdId":"h-0001","tags":["TAG_LIVING_ALONE","TAG_ELDERLY"],"#
                 + #""registeredHere":true}}"#
@@ -106,7 +108,7 @@ final class ObjectOutputTests: XCTestCase {
               {
                 "kind": "Case",
                 "id": "c-1",
-                "revision": 13,
+                "revision": "13",
                 "owner": "grid",
                 "createdAt": "2025-11-21T14:58:00Z",
                 "updatedAt": "2025-11-21T14:58:00Z",
@@ -128,7 +130,7 @@ final class ObjectOutputTests: XCTestCase {
             labels:
               grid: "110105001001001"
               tag: elderly
-            revision: 42
+            revision: "42"
             owner: host
             createdAt: "2025-11-18T11:00:00Z"
             updatedAt: "2025-11-21T14:55:00Z"
@@ -158,7 +160,7 @@ final class ObjectOutputTests: XCTestCase {
             - kind: Grid
               id: "110105001001001"
               parent: "110105001001"
-              revision: 7
+              revision: "7"
               owner: host
               createdAt: "2025-11-20T15:00:00.250Z"
               updatedAt: "2025-11-20T15:00:00.250Z"
@@ -172,7 +174,7 @@ final class ObjectOutputTests: XCTestCase {
                     fullTime: true
             - kind: Case
               id: c-1
-              revision: 13
+              revision: "13"
               owner: grid
               createdAt: "2025-11-21T14:58:00Z"
               updatedAt: "2025-11-21T14:58:00Z"
@@ -259,7 +261,7 @@ final class ObjectOutputTests: XCTestCase {
         XCTAssertEqual(ObjectOutput.watchLine(event), "MODIFIED Case/c-1 revision 43\n")
         XCTAssertEqual(
             JSONText.compact(ObjectOutput.watchDocument(event, kind: caseKind)),
-            #"{"type":"MODIFIED","revision":43,"object":{"kind":"Case","id":"c-1","revision":13,"owner":"grid","#
+            #"{"type":"MODIFIED","revision":"43","object":{"kind":"Case","id":"c-1","revision":"13","owner":"grid","#
                 + #""createdAt":"2025-11-21T14:58:00Z","updatedAt":"2025-11-21T14:58:00Z","dataBase64":"CgNjLTE="}}"#
         )
         // With the commit time the host stamps: in microseconds when it has some, else in milliseconds.
@@ -278,13 +280,17 @@ final class ObjectOutputTests: XCTestCase {
         committed.committedAtUs = 1_763_737_080_250_000
         XCTAssertEqual(
             JSONText.compact(ObjectOutput.watchDocument(committed, kind: caseKind)),
-            #"{"type":"MODIFIED","revision":43,"committedAt":"2025-11-21T14:58:00.250Z","object":{"kind":"Case","#
-                + #""id":"c-1","revision":13,"owner":"grid","createdAt":"2025-11-21T14:58:00Z","#
+            #"{"type":"MODIFIED","revision":"43","committedAt":"2025-11-21T14:58:00.250Z","object":{"kind":"Case","#
+                + #""id":"c-1","revision":"13","owner":"grid","createdAt":"2025-11-21T14:58:00Z","#
                 + #""updatedAt":"2025-11-21T14:58:00Z","dataBase64":"CgNjLTE="}}"#
         )
         XCTAssertEqual(
             ObjectOutput.deleted(kind: "Resident", id: "r-0001", revision: 57),
             "deleted Resident/r-0001 (revision 57)\n"
+        )
+        XCTAssertEqual(
+            JSONText.compact(ObjectOutput.deletedDocument(kind: "Resident", id: "r-0001", revision: 57)),
+            #"{"kind":"Resident","id":"r-0001","revision":"57"}"#
         )
         XCTAssertEqual(
             ObjectOutput.applySummary(ApplyCounts(created: 29_000, updated: 12, unchanged: 988), seconds: 12.34),
@@ -295,8 +301,8 @@ final class ObjectOutputTests: XCTestCase {
             #"{"created":1,"updated":0,"unchanged":0,"objects":1,"seconds":0.0}"#
         )
         XCTAssertEqual(ObjectOutput.progress(done: 12_000, total: 30_000), "applying: 12,000/30,000 (40%)")
-        XCTAssertEqual(ObjectOutput.grouped(999), "999")
-        XCTAssertEqual(ObjectOutput.grouped(1_234_567), "1,234,567")
+        XCTAssertEqual(TextLayout.grouped(999), "999")
+        XCTAssertEqual(TextLayout.grouped(1_234_567), "1,234,567")
     }
 
     func testRFC3339() {

@@ -270,12 +270,32 @@ final class CPluginEndToEndTests: XCTestCase {
         XCTAssertEqual(refused.status, 1)
         XCTAssertTrue(refused.errors.contains("is not a list of readings"), refused.errors)
 
-        // Without the plugin, the command says what to do.
+        // Deployed but not running: the command says so, and where to see why.
+        let disabled = try await ControlEndToEndTests.ctl(["plugins", "disable", "sensors"], socket: host.adminSocket)
+        XCTAssertEqual(disabled.status, 0, disabled.errors)
+        let stopped = try await ControlEndToEndTests.ctl(["sensors", "thresholds"], socket: host.adminSocket)
+        XCTAssertEqual(stopped.status, 1)
+        XCTAssertTrue(
+            stopped.errors.hasPrefix(
+                "error: the sensors plugin is not available: plugin sensors, which serves gongzhi.sensors.v1.Sensors, "
+                    + "is not taking calls: "
+            ),
+            stopped.errors
+        )
+        XCTAssertTrue(stopped.errors.hasSuffix(" (see gongzhictl plugins describe sensors)\n"), stopped.errors)
+        XCTAssertEqual(stopped.errors.split(separator: "\n").count, 1, stopped.errors)
+
+        // Not deployed on the host: the command says which plugin is missing and how to enable it.
         let bare = try await HostUnderTest(plugins: [try HostUnderTest.testPlugin("alpha")])
         addTeardownBlock { await bare.stop() }
         try await bare.waitUntil("alpha")
         let missing = try await ControlEndToEndTests.ctl(["sensors", "thresholds"], socket: bare.adminSocket)
         XCTAssertEqual(missing.status, 1)
-        XCTAssertTrue(missing.errors.contains("install and enable the sensors plugin"), missing.errors)
+        XCTAssertEqual(
+            missing.errors,
+            "error: the sensors plugin is not deployed on this host (no plugin serves gongzhi.sensors.v1.Sensors); "
+                + "install it with Deploy/install-plugin.sh, add [plugins.sensors] to the host's config and reload "
+                + "the host\n"
+        )
     }
 }

@@ -42,6 +42,10 @@ final class ControlEndToEndTests: XCTestCase {
 
         let statusJSON = try json(try await ctl(["status", "-o", "json"], socket: socket).output)
         XCTAssertEqual(statusJSON["pid"] as? Int, Int(host.process.pid))
+        // 64-bit integers are strings, as protobuf's JSON mapping writes them; 32-bit ones numbers.
+        let startedAtMs = try XCTUnwrap(statusJSON["started_at_ms"] as? String, "\(statusJSON)")
+        XCTAssertGreaterThan(Int64(startedAtMs) ?? 0, 1_700_000_000_000)
+        XCTAssertNotNil(Int64(try XCTUnwrap(statusJSON["resident_bytes"] as? String)))
         XCTAssertEqual((statusJSON["plugins"] as? [[String: Any]])?.first?["name"] as? String, "noticeboard")
 
         let list = try json(try await ctl(["plugins", "list", "-o", "json"], socket: socket).output)
@@ -156,5 +160,22 @@ final class ControlEndToEndTests: XCTestCase {
         let completion = try await ctl(["--generate-completion-script", "bash"], socket: host.adminSocket)
         XCTAssertEqual(completion.status, 0)
         XCTAssertTrue(completion.output.contains("plugins"), "completion lists the subcommands")
+    }
+
+    func testAModuleThatIsNotDeployedIsNamedInOneLine() async throws {
+        let host = try await HostUnderTest(plugins: [])
+        addTeardownBlock { await host.stop() }
+        for arguments in [["grid", "list"], ["grid", "locate", "120.1551", "30.2741", "-o", "json"]] {
+            let outcome = try await ctl(arguments, socket: host.adminSocket)
+            XCTAssertEqual(outcome.status, 1, "\(arguments)")
+            XCTAssertEqual(outcome.output, "", "\(arguments)")
+            XCTAssertEqual(
+                outcome.errors,
+                "error: the grid plugin is not deployed on this host (no plugin serves gongzhi.grid.v1.GridService); "
+                    + "install it with Deploy/install-plugin.sh, add [plugins.grid] to the host's config and reload "
+                    + "the host\n",
+                "\(arguments)"
+            )
+        }
     }
 }

@@ -23,7 +23,6 @@ extension GongzhiControl.Audit {
         var limit: UInt32?
 
         @OptionGroup(title: "Host and output") var options: GlobalOptions
-        @ParentCommand var root: GongzhiControl
 
         func run() async throws {
             let invocation = self.invocation
@@ -46,7 +45,6 @@ extension GongzhiControl.Audit {
         )
 
         @OptionGroup(title: "Host and output") var options: GlobalOptions
-        @ParentCommand var root: GongzhiControl
 
         func run() async throws {
             let invocation = self.invocation

@@ -32,25 +32,22 @@ public struct GlobalOptions: ParsableArguments, Sendable {
     public var output: OutputFormat?
 
     public init() {}
-
-    /// These options where given, else `other`'s: the root command parses the options wherever they stand,
-    /// a subcommand declares them again so that its help lists them.
-    func merged(over other: GlobalOptions) -> GlobalOptions {
-        var merged = self
-        merged.socket = socket ?? other.socket
-        merged.output = output ?? other.output
-        return merged
-    }
 }
 
-/// A command that calls the host: its own options (for its help) merged over the root command's.
-protocol AdminCommand: AsyncParsableCommand {
+/// A command that calls the host, in the core or in a module's command line.
+///
+/// It declares the host and output options as `@OptionGroup(title: "Host and output") var options:
+/// GlobalOptions`, so that its help lists them; ArgumentParser hands every option group of one type the same
+/// values, which the root command (``ControlCommandLine``) parses wherever they stand on the command line.
+public protocol AdminCommand: AsyncParsableCommand {
+    /// The host and output options of this command line.
     var options: GlobalOptions { get }
-    var root: GongzhiControl { get }
 }
 
 extension AdminCommand {
-    var invocation: Invocation {
-        Invocation(options: options.merged(over: root.global))
+    /// This run of the command: the socket and output format its options resolve to, and the context it
+    /// prints to.
+    public var invocation: Invocation {
+        Invocation(options: options)
     }
 }

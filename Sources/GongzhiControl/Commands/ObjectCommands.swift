@@ -1,4 +1,5 @@
 import ArgumentParser
+import GongzhiDocuments
 import GongzhiRPC
 import GongzhiSchemas
 
@@ -48,7 +49,6 @@ extension GongzhiControl {
         var limit: UInt32?
 
         @OptionGroup(title: "Host and output") var options: GlobalOptions
-        @ParentCommand var root: GongzhiControl
 
         func validate() throws {
             if id != nil && (selector != nil || parent != nil || limit != nil) {
@@ -133,7 +133,6 @@ extension GongzhiControl {
         var id: String
 
         @OptionGroup(title: "Host and output") var options: GlobalOptions
-        @ParentCommand var root: GongzhiControl
 
         func run() async throws {
             let invocation = self.invocation
@@ -184,7 +183,6 @@ extension GongzhiControl {
         var since: Int64?
 
         @OptionGroup(title: "Host and output") var options: GlobalOptions
-        @ParentCommand var root: GongzhiControl
 
         func validate() throws {
             if let since, since < 0 { throw ValidationError("--since must be a revision, 0 or more") }
@@ -241,7 +239,6 @@ extension GongzhiControl {
         var revision: Int64?
 
         @OptionGroup(title: "Host and output") var options: GlobalOptions
-        @ParentCommand var root: GongzhiControl
 
         func validate() throws {
             if let revision, revision <= 0 {
@@ -300,7 +297,6 @@ extension GongzhiControl {
         var files: [String] = []
 
         @OptionGroup(title: "Host and output") var options: GlobalOptions
-        @ParentCommand var root: GongzhiControl
 
         func validate() throws {
             if files.isEmpty {

@@ -29,7 +29,6 @@ extension GongzhiControl.Plugins {
         )
 
         @OptionGroup(title: "Host and output") var options: GlobalOptions
-        @ParentCommand var root: GongzhiControl
 
         func run() async throws {
             let invocation = self.invocation
@@ -50,7 +49,6 @@ extension GongzhiControl.Plugins {
 
         @OptionGroup var plugin: PluginNameArgument
         @OptionGroup(title: "Host and output") var options: GlobalOptions
-        @ParentCommand var root: GongzhiControl
 
         func run() async throws {
             let invocation = self.invocation
@@ -72,7 +70,6 @@ extension GongzhiControl.Plugins {
 
         @OptionGroup var plugin: PluginNameArgument
         @OptionGroup(title: "Host and output") var options: GlobalOptions
-        @ParentCommand var root: GongzhiControl
 
         func run() async throws {
             let request = plugin.request
@@ -89,7 +86,6 @@ extension GongzhiControl.Plugins {
 
         @OptionGroup var plugin: PluginNameArgument
         @OptionGroup(title: "Host and output") var options: GlobalOptions
-        @ParentCommand var root: GongzhiControl
 
         func run() async throws {
             let request = plugin.request
@@ -106,7 +102,6 @@ extension GongzhiControl.Plugins {
 
         @OptionGroup var plugin: PluginNameArgument
         @OptionGroup(title: "Host and output") var options: GlobalOptions
-        @ParentCommand var root: GongzhiControl
 
         func run() async throws {
             let request = plugin.request
@@ -131,7 +126,6 @@ extension GongzhiControl.Plugins {
         var tail: UInt32?
 
         @OptionGroup(title: "Host and output") var options: GlobalOptions
-        @ParentCommand var root: GongzhiControl
 
         func run() async throws {
             let invocation = self.invocation

@@ -9,7 +9,6 @@ extension GongzhiControl {
         )
 
         @OptionGroup(title: "Host and output") var options: GlobalOptions
-        @ParentCommand var root: GongzhiControl
 
         func run() async throws {
             let invocation = self.invocation

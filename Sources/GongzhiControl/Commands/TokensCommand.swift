@@ -52,7 +52,6 @@ extension GongzhiControl.Tokens {
         var tokenDescription: String?
 
         @OptionGroup(title: "Host and output") var options: GlobalOptions
-        @ParentCommand var root: GongzhiControl
 
         func validate() throws {
             switch (client, plugin) {
@@ -95,7 +94,6 @@ extension GongzhiControl.Tokens {
         )
 
         @OptionGroup(title: "Host and output") var options: GlobalOptions
-        @ParentCommand var root: GongzhiControl
 
         func run() async throws {
             let invocation = self.invocation
@@ -116,7 +114,6 @@ extension GongzhiControl.Tokens {
         var id: String
 
         @OptionGroup(title: "Host and output") var options: GlobalOptions
-        @ParentCommand var root: GongzhiControl
 
         func run() async throws {
             let invocation = self.invocation

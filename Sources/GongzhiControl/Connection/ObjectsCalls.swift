@@ -1,3 +1,4 @@
+import GongzhiDocuments
 import GongzhiRPC
 import GongzhiRPCPosix
 import GongzhiSchemas
@@ -14,7 +15,7 @@ extension Invocation {
     /// Calls the host's Objects service with one client for the whole command (a command that lists the
     /// kinds and then reads, or applies thousands of objects, shares one connection), closed afterwards.
     /// Any failure becomes a `ControlError`.
-    func withObjects<Result: Sendable>(
+    public func withObjects<Result: Sendable>(
         _ body: (Gongzhi_Host_V1_ObjectsClient) async throws -> Result
     ) async throws -> Result {
         let client = RPCClient(socketPath: socketPath)
@@ -29,10 +30,10 @@ extension Invocation {
     }
 
     /// Options of a call that is answered at once.
-    var callOptions: CallOptions { CallOptions(timeout: Invocation.callTimeout) }
+    public var callOptions: CallOptions { CallOptions(timeout: Invocation.callTimeout) }
 
     /// Prints objects' documents, or their human view.
-    func printObjects(human: (TimeStyle) -> String, document: () -> JSONValue) {
+    public func printObjects(human: (TimeStyle) -> String, document: () -> JSONValue) {
         switch format {
         case .table: context.writeOutput(human(context.time()))
         case .json: context.writeOutput(JSONText.pretty(document()) + "\n")
@@ -69,7 +70,7 @@ extension ControlError {
     }
 
     /// A host refusal about one object or document, with its place first; an unreachable host stays as it is.
-    func at(_ place: String) -> ControlError {
+    public func at(_ place: String) -> ControlError {
         guard exitCode != ControlExitCode.unreachable else { return self }
         return ControlError("\(place): \(message)", exitCode: exitCode)
     }

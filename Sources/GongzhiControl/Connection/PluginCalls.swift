@@ -3,16 +3,16 @@ import GongzhiRPCPosix
 import SwiftProtobuf
 
 /// A plugin's service that commands call through the host's admin socket, and how to name it in errors.
-struct PluginService: Sendable, Hashable {
+public struct PluginService: Sendable, Hashable {
     /// The service's full name, `gongzhi.grid.v1.GridService`.
-    var name: String
+    public var name: String
     /// The plugin that serves it, as `gongzhictl plugins list` names it: `grid`.
-    var plugin: String
+    public var plugin: String
     /// What INVALID_ARGUMENT means for this service, put before the plugin's message
     /// (`the sensor adapter refused the readings`); nil shows the plugin's message as it is.
-    var refusal: String?
+    public var refusal: String?
 
-    init(name: String, plugin: String, refusal: String? = nil) {
+    public init(name: String, plugin: String, refusal: String? = nil) {
         self.name = name
         self.plugin = plugin
         self.refusal = refusal
@@ -22,7 +22,7 @@ struct PluginService: Sendable, Hashable {
 extension Invocation {
     /// Calls a plugin's service through the host, which routes the call to the plugin, with a fresh client
     /// closed afterwards. An error says whether the host, the plugin or the request is the problem.
-    func callPlugin<Result: Sendable>(
+    public func callPlugin<Result: Sendable>(
         _ service: PluginService,
         timeout: Duration? = Invocation.callTimeout,
         _ body: (any RPCClientChannel, CallOptions) async throws -> Result
@@ -46,7 +46,7 @@ extension Invocation {
 
     /// Prints a plugin's answer: the table for people, or the message in protobuf's JSON mapping with the
     /// proto's field names for scripts.
-    func print(human: (TimeStyle) -> String, message: some SwiftProtobuf.Message) {
+    public func print(human: (TimeStyle) -> String, message: some SwiftProtobuf.Message) {
         print(human: human, json: { PluginOutput.json(message) })
     }
 }
@@ -54,10 +54,12 @@ extension Invocation {
 extension ControlError {
     /// The one line and exit status for a failed call of a plugin's service through the host.
     ///
-    /// No plugin serving the service, a plugin that is not taking calls, and a request the plugin refused
-    /// are told apart from a host that cannot be reached; anything else is as for the host's own calls
-    /// (NOT_FOUND exits 4, FAILED_PRECONDITION and ABORTED exit 1 with the plugin's message as it is).
-    init(
+    /// A module that is not deployed on the host (no plugin serves the service: how to install and enable it),
+    /// a plugin that is deployed but not taking calls (where to see why), and a request the plugin refused are
+    /// told apart from a host that cannot be reached, each in one line exiting 1; anything else is as for the
+    /// host's own calls (NOT_FOUND exits 4, FAILED_PRECONDITION and ABORTED exit 1 with the plugin's message as
+    /// it is).
+    public init(
         callingPlugin service: PluginService,
         at socketPath: String,
         failedWith error: any Error,
@@ -69,9 +71,13 @@ extension ControlError {
         }
         let rpc = RPCError(wrapping: error)
         switch rpc.code {
+        // The host answers UNIMPLEMENTED "no plugin serves SERVICE" when no plugin in its configuration claims
+        // the service: the module is not deployed there (one that is configured but stopped is UNAVAILABLE).
         case .unimplemented where rpc.message.hasPrefix("no plugin serves \(service.name)"):
             self.init(
-                "no plugin serves \(service.name): install and enable the \(service.plugin) plugin",
+                "the \(service.plugin) plugin is not deployed on this host (no plugin serves \(service.name)); "
+                    + "install it with Deploy/install-plugin.sh, add [plugins.\(service.plugin)] to the host's "
+                    + "config and reload the host",
                 exitCode: ControlExitCode.failed
             )
         case .unimplemented where rpc.message.contains(service.name):
@@ -101,9 +107,9 @@ extension ControlError {
 }
 
 /// Output shared by the commands that call plugins.
-enum PluginOutput {
+public enum PluginOutput {
     /// The answer in protobuf's JSON mapping with the proto's field names, for scripts.
-    static func json(_ message: some SwiftProtobuf.Message) -> String {
+    public static func json(_ message: some SwiftProtobuf.Message) -> String {
         var options = JSONEncodingOptions()
         options.preserveProtoFieldNames = true
         options.alwaysPrintEnumsAsInts = false

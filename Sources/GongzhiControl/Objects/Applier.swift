@@ -93,8 +93,8 @@ struct Applier: Sendable {
             }
         } catch let error as ControlError where error.exitCode != ControlExitCode.unreachable && counts.total > 0 {
             throw ControlError(
-                error.message + " (at least \(ObjectOutput.grouped(counts.total)) of "
-                    + "\(ObjectOutput.grouped(items.count)) objects were applied before this; apply again to finish)",
+                error.message + " (at least \(TextLayout.grouped(counts.total)) of "
+                    + "\(TextLayout.grouped(items.count)) objects were applied before this; apply again to finish)",
                 exitCode: error.exitCode
             )
         }

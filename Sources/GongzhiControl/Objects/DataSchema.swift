@@ -1,3 +1,4 @@
+import GongzhiDocuments
 import GongzhiObjects
 import GongzhiSchemas
 import SwiftProtobuf
@@ -103,7 +104,7 @@ struct DataSchema {
         case .bool:
             switch value.content {
             case .bool(let flag): return .bool(flag)
-            case .plain(let text): if let flag = YAMLText.bool(text) { return .bool(flag) }
+            case .plain(let text): if let flag = PlainScalar.bool(text) { return .bool(flag) }
             default: break
             }
             throw wrong("true or false")
@@ -125,7 +126,7 @@ struct DataSchema {
                 case "Infinity", ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF": return .string("Infinity")
                 case "-Infinity", "-.inf", "-.Inf", "-.INF": return .string("-Infinity")
                 default:
-                    if let number = Self.number(text) { return .number(number) }
+                    if PlainScalar.isNumber(text) { return .number(text) }
                 }
             default: break
             }
@@ -236,11 +237,5 @@ struct DataSchema {
             }
         }
         return out
-    }
-
-    /// The text if it is a JSON number (YAML's `1_000` and `0x1F` are not).
-    static func number(_ text: String) -> String? {
-        guard let value = try? JSONText.value(text), case .number = value.content else { return nil }
-        return text
     }
 }

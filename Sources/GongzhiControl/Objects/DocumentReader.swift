@@ -1,3 +1,5 @@
+import GongzhiDocuments
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -12,7 +14,7 @@ import Darwin
 /// a list of them, or one a line), `.yaml` and `.yml` are YAML (`---`-separated documents, each a
 /// document or a list of them). Other files, and standard input, are JSON when they start with `{` or
 /// `[`, else YAML.
-enum DocumentReader {
+public enum DocumentReader {
     enum Format: Sendable, Equatable {
         case json
         case yaml
@@ -78,7 +80,7 @@ enum DocumentReader {
     }
 
     /// The whole of a file, or of standard input for `-`.
-    static func contents(of path: String, context: ControlContext) throws(ControlError) -> [UInt8] {
+    public static func contents(of path: String, context: ControlContext) throws(ControlError) -> [UInt8] {
         if path == "-" {
             do {
                 return try context.readStandardInput()
@@ -98,13 +100,14 @@ enum DocumentReader {
         }
     }
 
-    struct ReadError: Error, CustomStringConvertible {
-        var reason: String
-        var description: String { reason }
+    /// Why a file could not be read.
+    public struct ReadError: Error, CustomStringConvertible {
+        public var reason: String
+        public var description: String { reason }
     }
 
     /// Everything until the end of the file.
-    static func readAll(_ descriptor: Int32) throws(ReadError) -> [UInt8] {
+    public static func readAll(_ descriptor: Int32) throws(ReadError) -> [UInt8] {
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         while true {

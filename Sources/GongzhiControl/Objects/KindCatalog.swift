@@ -1,3 +1,4 @@
+import GongzhiDocuments
 import GongzhiObjects
 import GongzhiRPC
 import GongzhiSchemas

@@ -1,3 +1,4 @@
+import GongzhiDocuments
 import GongzhiSchemas
 
 #if canImport(FoundationEssentials)
@@ -226,7 +227,7 @@ enum ObjectDocument {
                 ("labels", .object(object.labels.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) }))
             )
         }
-        members.append(("revision", .integer(object.revision)))
+        members.append(("revision", .int64(object.revision)))
         if !object.owner.isEmpty { members.append(("owner", .string(object.owner))) }
         if object.createdAtMs != 0 { members.append(("createdAt", .string(rfc3339(object.createdAtMs)))) }
         if object.updatedAtMs != 0 { members.append(("updatedAt", .string(rfc3339(object.updatedAtMs)))) }

@@ -1,3 +1,4 @@
+import GongzhiDocuments
 import Yams
 
 /// Reading YAML (with Yams, keeping each value's line and leaving plain scalars untyped until a schema
@@ -25,7 +26,7 @@ enum YAMLText {
                 number += 1
                 guard let root = try parser.nextRoot() else { break }
                 let value = try sourceValue(root, depth: 0)
-                if case .plain(let scalar) = value.content, isNull(scalar) { continue }
+                if case .plain(let scalar) = value.content, PlainScalar.isNull(scalar) { continue }
                 documents.append((number, value))
             }
         } catch var error as SyntaxError {
@@ -101,32 +102,6 @@ enum YAMLText {
         }
     }
 
-    // MARK: Plain scalars
-
-    /// `null`, `Null`, `NULL`, `~` and nothing.
-    static func isNull(_ text: String) -> Bool {
-        text.isEmpty || text == "~" || text == "null" || text == "Null" || text == "NULL"
-    }
-
-    /// The booleans of YAML 1.1 (which Yams and many other readers follow): true/false, yes/no, on/off.
-    static func bool(_ text: String) -> Bool? {
-        switch text {
-        case "true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON", "y", "Y": return true
-        case "false", "False", "FALSE", "no", "No", "NO", "off", "Off", "OFF", "n", "N": return false
-        default: return nil
-        }
-    }
-
-    /// What a plain scalar is where no schema says: null, a boolean, a number, or else a string.
-    static func plainScalar(_ text: String) -> JSONValue {
-        if isNull(text) { return .null }
-        if let flag = bool(text) { return .bool(flag) }
-        if (try? JSONText.value(text)).map({ if case .number = $0.content { true } else { false } }) == true {
-            return .number(text)
-        }
-        return .string(text)
-    }
-
     // MARK: Writing
 
     /// A value as a block-style YAML document, ending with a newline.
@@ -182,18 +157,15 @@ enum YAMLText {
     /// A string plain where YAML reads it back as the same string, else double-quoted with JSON's escapes
     /// (which YAML's double-quoted style shares).
     static func scalar(_ text: String) -> String {
-        guard needsQuotes(text) else { return text }
-        var out = ""
-        JSONText.writeString(text, into: &out)
-        return out
+        needsQuotes(text) ? JSONString.quoted(text) : text
     }
 
     private static func needsQuotes(_ text: String) -> Bool {
         guard let first = text.unicodeScalars.first, let last = text.unicodeScalars.last else { return true }
         if "-?:,[]{}#&*!|>'\"%@` ".unicodeScalars.contains(first) || last == " " || last == ":" { return true }
         if text.contains(": ") || text.contains(" #") { return true }
-        if text.unicodeScalars.contains(where: needsEscape) { return true }
-        if isNull(text) || bool(text) != nil || text == "<<" || text == "=" { return true }
+        if text.unicodeScalars.contains(where: JSONString.needsEscape) { return true }
+        if PlainScalar.isNull(text) || PlainScalar.bool(text) != nil || text == "<<" || text == "=" { return true }
         // Numbers, dates and times, and .inf and .nan, all of which a YAML reader may take for other types.
         let scalars = Array(text.unicodeScalars.prefix(2))
         if ("0"..."9").contains(first) { return true }
@@ -203,12 +175,5 @@ enum YAMLText {
             return true
         }
         return [".inf", "+.inf", "-.inf", ".nan"].contains(text.lowercased())
-    }
-
-    /// Characters that a plain or quoted YAML scalar cannot hold as they are: control characters, and the
-    /// Unicode line and paragraph separators.
-    static func needsEscape(_ scalar: Unicode.Scalar) -> Bool {
-        let value = scalar.value
-        return value < 0x20 || (0x7F...0x9F).contains(value) || value == 0x2028 || value == 0x2029 || value == 0xFEFF
     }
 }

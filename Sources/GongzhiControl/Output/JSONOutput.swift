@@ -9,9 +9,10 @@ import Foundation
 /// What `gongzhictl -o json` prints for scripts: the Admin service's answers with the proto's own
 /// snake_case field names, every field present even when empty, keys sorted, pretty printed.
 ///
-/// 64-bit integers are JSON numbers (not strings, as protobuf's JSON mapping would have them), and times
-/// stay milliseconds since the Unix epoch. `plugins logs` prints one compact object a line instead, so
-/// that a followed log can be read line by line.
+/// 64-bit integers are JSON strings, as protobuf's JSON mapping writes them and as every other `-o json` of
+/// gongzhictl does (a JSON number loses digits above 2^53 in JavaScript and many JSON readers); times stay
+/// milliseconds since the Unix epoch. `plugins logs` prints one compact object a line instead, so that a
+/// followed log can be read line by line.
 public enum JSONOutput {
     /// `status`.
     public static func status(_ status: Gongzhi_Host_V1_HostStatus) -> String {
@@ -53,7 +54,7 @@ public enum JSONOutput {
     public static func auditVerification(_ result: Gongzhi_Host_V1_VerifyAuditResponse) -> String {
         encode(
             AuditVerificationJSON(
-                entries: result.entries,
+                entries: String(result.entries),
                 intact: result.intact,
                 path: result.path,
                 problem: result.problem
@@ -93,16 +94,16 @@ public enum JSONOutput {
     }
 }
 
-// The mirrors: Codable copies of the messages, with the proto's field names.
+// The mirrors: Codable copies of the messages, with the proto's field names and 64-bit integers as strings.
 
 private struct HostStatusJSON: Encodable {
     var version: String
     var pid: Int32
-    var startedAtMs: Int64
+    var startedAtMs: String
     var configPath: String
     var runtimeDir: String
     var dataDir: String
-    var residentBytes: UInt64
+    var residentBytes: String
     var plugins: [PluginStatusJSON]
     var protocolVersions: [String]
 
@@ -119,11 +120,11 @@ private struct HostStatusJSON: Encodable {
     init(_ status: Gongzhi_Host_V1_HostStatus) {
         version = status.version
         pid = status.pid
-        startedAtMs = status.startedAtMs
+        startedAtMs = String(status.startedAtMs)
         configPath = status.configPath
         runtimeDir = status.runtimeDir
         dataDir = status.dataDir
-        residentBytes = status.residentBytes
+        residentBytes = String(status.residentBytes)
         plugins = status.plugins.map(PluginStatusJSON.init)
         protocolVersions = status.protocolVersions
     }
@@ -139,7 +140,7 @@ private struct PluginStatusJSON: Encodable {
     var version: String
     var managed: Bool
     var pid: Int32
-    var sinceMs: Int64
+    var sinceMs: String
     var restarts: UInt32
     var reason: String
     var services: [String]
@@ -149,7 +150,7 @@ private struct PluginStatusJSON: Encodable {
     var socketPath: String
     var manifestPath: String
     var executable: String
-    var nextStartMs: Int64
+    var nextStartMs: String
     var recentCrashes: UInt32
 
     enum CodingKeys: String, CodingKey {
@@ -170,7 +171,7 @@ private struct PluginStatusJSON: Encodable {
         version = plugin.version
         managed = plugin.managed
         pid = plugin.pid
-        sinceMs = plugin.sinceMs
+        sinceMs = String(plugin.sinceMs)
         restarts = plugin.restarts
         reason = plugin.reason
         services = plugin.services
@@ -180,13 +181,13 @@ private struct PluginStatusJSON: Encodable {
         socketPath = plugin.socketPath
         manifestPath = plugin.manifestPath
         executable = plugin.executable
-        nextStartMs = plugin.nextStartMs
+        nextStartMs = String(plugin.nextStartMs)
         recentCrashes = plugin.recentCrashes
     }
 }
 
 private struct LogLineJSON: Encodable {
-    var timeMs: Int64
+    var timeMs: String
     var level: String
     var stream: String
     var text: String
@@ -197,7 +198,7 @@ private struct LogLineJSON: Encodable {
     }
 
     init(_ line: Gongzhi_Host_V1_LogLine) {
-        timeMs = line.timeMs
+        timeMs = String(line.timeMs)
         level = line.level
         stream = line.stream
         text = line.text
@@ -218,8 +219,8 @@ private struct TokenInfoJSON: Encodable {
     var kind: String
     var subject: String
     var scopes: [String]
-    var createdAtMs: Int64
-    var expiresAtMs: Int64
+    var createdAtMs: String
+    var expiresAtMs: String
     var revoked: Bool
     var description: String
     var issuedBy: String
@@ -236,8 +237,8 @@ private struct TokenInfoJSON: Encodable {
         kind = token.kind
         subject = token.subject
         scopes = token.scopes
-        createdAtMs = token.createdAtMs
-        expiresAtMs = token.expiresAtMs
+        createdAtMs = String(token.createdAtMs)
+        expiresAtMs = String(token.expiresAtMs)
         revoked = token.revoked
         description = token.description_p
         issuedBy = token.issuedBy
@@ -249,8 +250,8 @@ private struct AuditListJSON: Encodable {
 }
 
 private struct AuditEntryJSON: Encodable {
-    var sequence: UInt64
-    var timeMs: Int64
+    var sequence: String
+    var timeMs: String
     var principal: String
     var action: String
     var target: String
@@ -264,8 +265,8 @@ private struct AuditEntryJSON: Encodable {
     }
 
     init(_ entry: Gongzhi_Host_V1_AuditEntry) {
-        sequence = entry.sequence
-        timeMs = entry.timeMs
+        sequence = String(entry.sequence)
+        timeMs = String(entry.timeMs)
         principal = entry.principal
         action = entry.action
         target = entry.target
@@ -276,7 +277,7 @@ private struct AuditEntryJSON: Encodable {
 }
 
 struct AuditVerificationJSON: Encodable {
-    var entries: UInt64
+    var entries: String
     var intact: Bool
     var path: String
     var problem: String

@@ -1,3 +1,4 @@
+import GongzhiDocuments
 import GongzhiSchemas
 
 #if canImport(FoundationEssentials)
@@ -53,7 +54,7 @@ enum ObjectOutput {
                     ("messageName", .string(kind.messageName)),
                     ("owner", .string(kind.owner)),
                     ("sensitiveFields", .array(kind.sensitiveFields.map(JSONValue.string))),
-                    ("revision", .integer(kind.revision)),
+                    ("revision", .int64(kind.revision)),
                 ])
             }
         )
@@ -116,7 +117,7 @@ enum ObjectOutput {
     static func watchDocument(_ event: Gongzhi_Host_V1_WatchEvent, kind: ObjectKind?) -> JSONValue {
         var members: [(key: String, value: JSONValue)] = [
             ("type", .string(eventType(event.type))),
-            ("revision", .integer(eventRevision(event))),
+            ("revision", .int64(eventRevision(event))),
         ]
         if event.committedAtUs != 0 {
             members.append(("committedAt", .string(ObjectDocument.rfc3339(microseconds: event.committedAtUs))))
@@ -146,13 +147,13 @@ enum ObjectOutput {
     }
 
     static func deletedDocument(kind: String, id: String, revision: Int64) -> JSONValue {
-        .object([("kind", .string(kind)), ("id", .string(id)), ("revision", .integer(revision))])
+        .object([("kind", .string(kind)), ("id", .string(id)), ("revision", .int64(revision))])
     }
 
     /// `apply`: `created 30,000, updated 0, unchanged 0 (30,000 objects in 12.3 s)`.
     static func applySummary(_ counts: ApplyCounts, seconds: Double) -> String {
-        "created \(grouped(counts.created)), updated \(grouped(counts.updated)), "
-            + "unchanged \(grouped(counts.unchanged)) (\(grouped(counts.total)) "
+        "created \(TextLayout.grouped(counts.created)), updated \(TextLayout.grouped(counts.updated)), "
+            + "unchanged \(TextLayout.grouped(counts.unchanged)) (\(TextLayout.grouped(counts.total)) "
             + (counts.total == 1 ? "object" : "objects") + " in \(tenths(seconds)) s)\n"
     }
 
@@ -168,21 +169,10 @@ enum ObjectOutput {
 
     /// `applying: 12,000/30,000 (40%)`, without a line end.
     static func progress(done: Int, total: Int) -> String {
-        "applying: \(grouped(done))/\(grouped(total)) (\(total == 0 ? 100 : done * 100 / total)%)"
+        "applying: \(TextLayout.grouped(done))/\(TextLayout.grouped(total)) (\(total == 0 ? 100 : done * 100 / total)%)"
     }
 
     // MARK: Pieces
-
-    /// `30000` → `30,000`.
-    static func grouped(_ number: Int) -> String {
-        let digits = String(number.magnitude)
-        var out = ""
-        for (index, digit) in digits.enumerated() {
-            if index > 0 && (digits.count - index) % 3 == 0 { out += "," }
-            out.append(digit)
-        }
-        return (number < 0 ? "-" : "") + out
-    }
 
     /// Seconds with one decimal: `12.3`.
     static func tenths(_ seconds: Double) -> String {

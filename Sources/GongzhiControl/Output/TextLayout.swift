@@ -102,4 +102,15 @@ public enum TextLayout {
         let (shownWhole, shownTenth) = tenths >= 10 ? (whole + 1, UInt64(0)) : (whole, tenths)
         return "\(shownWhole).\(shownTenth) \(units[index])"
     }
+
+    /// `30000` → `30,000`.
+    public static func grouped(_ number: Int) -> String {
+        let digits = String(number.magnitude)
+        var out = ""
+        for (index, digit) in digits.enumerated() {
+            if index > 0 && (digits.count - index) % 3 == 0 { out += "," }
+            out.append(digit)
+        }
+        return (number < 0 ? "-" : "") + out
+    }
 }

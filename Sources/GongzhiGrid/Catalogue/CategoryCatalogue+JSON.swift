@@ -1,4 +1,4 @@
-import GongzhiGeo
+import GongzhiDocuments
 import GongzhiGridSchemas
 import GongzhiSchemas
 
@@ -28,11 +28,11 @@ extension CategoryCatalogue {
     /// Throws `invalidArgument` with a message naming `name`, the line, and the entry at fault, e.g.
     /// `grid-categories.json:14: categories[2] ("E0101"): tier "county" is not grid, community, street or joint`.
     public static func parse(json: [UInt8], name: String) throws(WorkflowError) -> CategoryCatalogue {
-        let document: JSONValue
+        let document: SourceValue
         do {
-            document = try JSONReader.parse(json, maximumDepth: 64)
+            document = try JSONText.value(in: json, maximumDepth: 64)
         } catch {
-            throw .invalidArgument("\(name):\(error.line):\(error.column): not valid JSON: \(error.message)")
+            throw .invalidArgument("\(name):\(error.line):\(error.column): not valid JSON: \(error.problem)")
         }
         var reader = CatalogueReader(file: name)
         return try reader.catalogue(document)
@@ -47,38 +47,36 @@ private struct CatalogueReader {
         self.file = file
     }
 
-    func fail(_ node: JSONValue, _ entry: String, _ message: String) -> WorkflowError {
+    func fail(_ node: SourceValue, _ entry: String, _ message: String) -> WorkflowError {
         .invalidArgument("\(file):\(node.line): \(entry.isEmpty ? "" : entry + ": ")\(message)")
     }
 
     func members(
-        _ node: JSONValue,
+        _ node: SourceValue,
         _ entry: String,
         allowed: [String]
-    ) throws(WorkflowError) -> [String: JSONValue] {
-        guard case .object(let pairs) = node.kind else {
-            throw fail(node, entry, "expected an object but found \(node.kindDescription)")
+    ) throws(WorkflowError) -> [String: SourceValue] {
+        guard case .object(let pairs) = node.content else {
+            throw fail(node, entry, "expected an object but found \(node.jsonTypeDescription)")
         }
-        var result: [String: JSONValue] = [:]
-        for (key, value) in pairs {
-            guard allowed.contains(key) else {
+        // The reader refuses a member given twice.
+        var result: [String: SourceValue] = [:]
+        for member in pairs {
+            guard allowed.contains(member.key) else {
                 throw fail(
-                    value,
+                    member.value,
                     entry,
-                    "unknown member \"\(key)\"; the members are \(allowed.joined(separator: ", "))"
+                    "unknown member \"\(member.key)\"; the members are \(allowed.joined(separator: ", "))"
                 )
             }
-            guard result[key] == nil else {
-                throw fail(value, entry, "the member \"\(key)\" appears twice")
-            }
-            result[key] = value
+            result[member.key] = member.value
         }
         return result
     }
 
-    func string(_ node: JSONValue, _ entry: String, _ member: String) throws(WorkflowError) -> String {
-        guard case .string(let text) = node.kind else {
-            throw fail(node, entry, "\(member) must be a string, not \(node.kindDescription)")
+    func string(_ node: SourceValue, _ entry: String, _ member: String) throws(WorkflowError) -> String {
+        guard let text = node.string else {
+            throw fail(node, entry, "\(member) must be a string, not \(node.jsonTypeDescription)")
         }
         return text
     }
@@ -90,13 +88,13 @@ private struct CatalogueReader {
     }
 
     func number(
-        _ node: JSONValue,
+        _ node: SourceValue,
         _ entry: String,
         _ member: String,
         in range: ClosedRange<Double>
     ) throws(WorkflowError) -> Double {
-        guard case .number(let number) = node.kind else {
-            throw fail(node, entry, "\(member) must be a number, not \(node.kindDescription)")
+        guard let number = node.number else {
+            throw fail(node, entry, "\(member) must be a number, not \(node.jsonTypeDescription)")
         }
         guard range.contains(number) else {
             throw fail(
@@ -109,13 +107,13 @@ private struct CatalogueReader {
     }
 
     func minutes(
-        _ node: JSONValue,
+        _ node: SourceValue,
         _ entry: String,
         _ member: String,
         in range: ClosedRange<UInt32>
     ) throws(WorkflowError) -> UInt32 {
-        guard case .number(let number) = node.kind else {
-            throw fail(node, entry, "\(member) must be a whole number of minutes, not \(node.kindDescription)")
+        guard let number = node.number else {
+            throw fail(node, entry, "\(member) must be a whole number of minutes, not \(node.jsonTypeDescription)")
         }
         guard number == number.rounded(.towardZero) else {
             throw fail(node, entry, "\(member) is \(Self.shown(number)); it must be a whole number of minutes")
@@ -130,7 +128,7 @@ private struct CatalogueReader {
         return UInt32(number)
     }
 
-    mutating func catalogue(_ document: JSONValue) throws(WorkflowError) -> CategoryCatalogue {
+    mutating func catalogue(_ document: SourceValue) throws(WorkflowError) -> CategoryCatalogue {
         let top = try members(
             document,
             "",
@@ -158,8 +156,8 @@ private struct CatalogueReader {
         guard let list = top["categories"] else {
             throw fail(document, "", "the member \"categories\" is required: a list of categories")
         }
-        guard case .array(let entries) = list.kind else {
-            throw fail(list, "", "categories must be an array, not \(list.kindDescription)")
+        guard let entries = list.array else {
+            throw fail(list, "", "categories must be an array, not \(list.jsonTypeDescription)")
         }
         if entries.isEmpty {
             throw fail(list, "", "categories is empty; a catalogue needs at least one category")
@@ -182,14 +180,14 @@ private struct CatalogueReader {
         return catalogue
     }
 
-    func category(_ node: JSONValue, index: Int) throws(WorkflowError) -> Gongzhi_Grid_V1_Category {
+    func category(_ node: SourceValue, index: Int) throws(WorkflowError) -> Gongzhi_Grid_V1_Category {
         var entry = "categories[\(index)]"
         let given = try members(
             node,
             entry,
             allowed: ["code", "name", "type", "tier", "deadline_minutes", "auto_dispatch"]
         )
-        func required(_ member: String) throws(WorkflowError) -> JSONValue {
+        func required(_ member: String) throws(WorkflowError) -> SourceValue {
             guard let value = given[member] else { throw fail(node, entry, "the member \"\(member)\" is required") }
             return value
         }
@@ -235,8 +233,8 @@ private struct CatalogueReader {
         )
 
         if let autoNode = given["auto_dispatch"] {
-            guard case .bool(let auto) = autoNode.kind else {
-                throw fail(autoNode, entry, "auto_dispatch must be true or false, not \(autoNode.kindDescription)")
+            guard case .bool(let auto) = autoNode.content else {
+                throw fail(autoNode, entry, "auto_dispatch must be true or false, not \(autoNode.jsonTypeDescription)")
             }
             if auto && tier != .grid {
                 throw fail(

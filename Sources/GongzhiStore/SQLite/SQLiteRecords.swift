@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GongzhiDocuments
 
 /// How objects map to rows of the `objects` and `history` tables.
 enum SQLiteRecords {
@@ -42,9 +43,9 @@ enum SQLiteRecords {
             if index > 0 {
                 json += ","
             }
-            appendJSONString(key, to: &json)
+            JSONString.write(key, into: &json)
             json += ":"
-            appendJSONString(labels[key]!, to: &json)
+            JSONString.write(labels[key]!, into: &json)
         }
         json += "}"
         return json
@@ -73,30 +74,10 @@ enum SQLiteRecords {
             return reader.object()
         }
     }
-
-    private static func appendJSONString(_ string: String, to json: inout String) {
-        json += "\""
-        for scalar in string.unicodeScalars {
-            switch scalar {
-            case "\"": json += "\\\""
-            case "\\": json += "\\\\"
-            case "\n": json += "\\n"
-            case "\r": json += "\\r"
-            case "\t": json += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    json += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    json.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        json += "\""
-    }
 }
 
-/// Reads a flat JSON object of strings: `{"key":"value",…}` without white space, with JSON's escapes.
+/// Reads a flat JSON object of strings: `{"key":"value",…}` without white space, with JSON's escapes
+/// (``JSONString``).
 private struct LabelReader {
     let bytes: UnsafeBufferPointer<UInt8>
     var index = 0
@@ -125,52 +106,6 @@ private struct LabelReader {
 
     private mutating func string() -> String? {
         guard take(UInt8(ascii: "\"")) else { return nil }
-        let start = index
-        // The common case: no escapes, the bytes between the quotes are the string.
-        while index < bytes.count, bytes[index] != UInt8(ascii: "\""), bytes[index] != UInt8(ascii: "\\") {
-            index += 1
-        }
-        guard index < bytes.count else { return nil }
-        if bytes[index] == UInt8(ascii: "\"") {
-            defer { index += 1 }
-            return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
-        }
-        // With escapes: the string's UTF-8 bytes, gathered and decoded once.
-        var utf8 = Array(UnsafeBufferPointer(rebasing: bytes[start..<index]))
-        while index < bytes.count {
-            let byte = bytes[index]
-            index += 1
-            guard byte == UInt8(ascii: "\\") else {
-                if byte == UInt8(ascii: "\"") { return String(decoding: utf8, as: UTF8.self) }
-                utf8.append(byte)
-                continue
-            }
-            guard index < bytes.count else { return nil }
-            let escaped = bytes[index]
-            index += 1
-            switch escaped {
-            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): utf8.append(escaped)
-            case UInt8(ascii: "n"): utf8.append(0x0A)
-            case UInt8(ascii: "r"): utf8.append(0x0D)
-            case UInt8(ascii: "t"): utf8.append(0x09)
-            case UInt8(ascii: "b"): utf8.append(0x08)
-            case UInt8(ascii: "f"): utf8.append(0x0C)
-            case UInt8(ascii: "u"):
-                // Only escapes of single scalars (encodeLabels escapes control characters only); surrogate
-                // pairs are left to the decoder.
-                guard index + 4 <= bytes.count,
-                    let value = UInt32(
-                        String(decoding: UnsafeBufferPointer(rebasing: bytes[index..<index + 4]), as: UTF8.self),
-                        radix: 16
-                    ),
-                    let scalar = Unicode.Scalar(value)
-                else { return nil }
-                index += 4
-                utf8.append(contentsOf: String(scalar).utf8)
-            default:
-                return nil
-            }
-        }
-        return nil
+        return try? JSONString.decode(bytes, from: &index)
     }
 }

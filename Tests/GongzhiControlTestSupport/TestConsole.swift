@@ -1,25 +1,33 @@
 import GongzhiControl
 import Synchronization
 
-/// Runs `gongzhictl` in-process with a fixed clock and environment, keeping what it prints.
-final class TestConsole: Sendable {
+/// Runs a `gongzhictl` command line in-process with a fixed clock and environment, keeping what it prints.
+package final class TestConsole: Sendable {
     private let printed = Mutex<(output: String, errors: String)>(("", ""))
-    let environment: [String: String]
+    /// The root command that parses the arguments: the core verbs, and the modules under test.
+    package let commandLine: any ControlCommandLine.Type
+    package let environment: [String: String]
     /// Whether standard error looks like a terminal to the command.
-    let terminal: Bool
+    package let terminal: Bool
     /// What the command reads from standard input.
-    let input: [UInt8]
+    package let input: [UInt8]
 
-    init(environment: [String: String] = [:], terminal: Bool = false, input: [UInt8] = []) {
+    package init(
+        _ commandLine: any ControlCommandLine.Type = CoreCommandLine.self,
+        environment: [String: String] = [:],
+        terminal: Bool = false,
+        input: [UInt8] = []
+    ) {
+        self.commandLine = commandLine
         self.environment = environment
         self.terminal = terminal
         self.input = input
     }
 
-    var output: String { printed.withLock { $0.output } }
-    var errors: String { printed.withLock { $0.errors } }
+    package var output: String { printed.withLock { $0.output } }
+    package var errors: String { printed.withLock { $0.errors } }
 
-    var context: ControlContext {
+    package var context: ControlContext {
         let environment = self.environment
         let input = self.input
         return ControlContext(
@@ -33,16 +41,17 @@ final class TestConsole: Sendable {
     }
 
     /// Runs the command line and returns its exit status.
-    func run(_ arguments: [String]) async -> Int32 {
-        await ControlContext.$current.withValue(context) {
-            await GongzhiControl.execute(arguments)
+    package func run(_ arguments: [String]) async -> Int32 {
+        let commandLine = self.commandLine
+        return await ControlContext.$current.withValue(context) {
+            await commandLine.execute(arguments)
         }
     }
 }
 
 extension ControlContext {
     /// A context with no environment and the fixtures' clock that prints nowhere.
-    static func testing() -> ControlContext {
+    package static func testing() -> ControlContext {
         ControlContext(environment: { _ in nil }, time: { Fixtures.time }, writeOutput: { _ in }, writeError: { _ in })
     }
 }

@@ -1,33 +1,36 @@
 import ArgumentParser
+import GongzhiControl
 import GongzhiGridSchemas
 import GongzhiRPC
 import GongzhiSchemas
 
-extension GongzhiControl {
-    /// `gongzhictl grid …`: grid management (网格化管理), served by the `grid` plugin.
-    struct Grid: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(
-            abstract: "Manage grids and their cases: import grids, report, dispatch and close cases, count them.",
-            discussion: """
-                The grid plugin serves these commands through the host; import writes Grid objects to the \
-                host itself. A case (案卷) goes through the closed loop of grid management: reported → \
-                registered (or rejected) → dispatched → in-progress → handled → verified (or sent back) → \
-                closed → evaluated. Each verb takes the case's id; a step the case's state does not allow is \
-                refused with the steps it does allow.
+/// `gongzhictl grid …`: grid management (网格化管理), served by the `grid` plugin; `gongzhictl` lists it among
+/// its modules' commands (``ControlCommandLine``).
+public struct GridCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "grid",
+        abstract: "Manage grids and their cases: import grids, report, dispatch and close cases, count them.",
+        discussion: """
+            The grid plugin serves these commands through the host; import writes Grid objects to the \
+            host itself. A case (案卷) goes through the closed loop of grid management: reported → \
+            registered (or rejected) → dispatched → in-progress → handled → verified (or sent back) → \
+            closed → evaluated. Each verb takes the case's id; a step the case's state does not allow is \
+            refused with the steps it does allow.
 
-                Examples:
-                  gongzhictl grid import grids.geojson --dry-run
-                  gongzhictl grid report --category E0101 --at 120.1551,30.2741 --source patrol
-                  gongzhictl grid list --open --region 330106001
-                  gongzhictl grid dispatch C1a2b3 --to worker:王芳 --deadline 24h
-                """,
-            subcommands: [
-                Import.self, Locate.self, Report.self, List.self, Show.self, Register.self, Reject.self,
-                Dispatch.self, Start.self, Handle.self, Verify.self, SendBack.self, Close.self, Evaluate.self,
-                Stats.self, Categories.self,
-            ]
-        )
-    }
+            Examples:
+              gongzhictl grid import grids.geojson --dry-run
+              gongzhictl grid report --category E0101 --at 120.1551,30.2741 --source patrol
+              gongzhictl grid list --open --region 330106001
+              gongzhictl grid dispatch C1a2b3 --to worker:王芳 --deadline 24h
+            """,
+        subcommands: [
+            Import.self, Locate.self, Report.self, List.self, Show.self, Register.self, Reject.self,
+            Dispatch.self, Start.self, Handle.self, Verify.self, SendBack.self, Close.self, Evaluate.self,
+            Stats.self, Categories.self,
+        ]
+    )
+
+    public init() {}
 }
 
 /// Calls to the grid plugin through the host's admin socket.

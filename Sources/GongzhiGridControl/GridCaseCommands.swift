@@ -1,9 +1,10 @@
 import ArgumentParser
+import GongzhiControl
 import GongzhiGridSchemas
 import GongzhiRPC
 import GongzhiSchemas
 
-extension GongzhiControl.Grid {
+extension GridCommand {
     /// `gongzhictl grid locate LON LAT`.
     struct Locate: AdminCommand {
         static let configuration = CommandConfiguration(
@@ -28,7 +29,6 @@ extension GongzhiControl.Grid {
         var coordinates: [String] = []
 
         @OptionGroup(title: "Host and output") var options: GlobalOptions
-        @ParentCommand var root: GongzhiControl
 
         func validate() throws {
             guard coordinates.count == 2 else {
@@ -144,7 +144,6 @@ extension GongzhiControl.Grid {
         var actor: String?
 
         @OptionGroup(title: "Host and output") var options: GlobalOptions
-        @ParentCommand var root: GongzhiControl
 
         func validate() throws {
             switch (at, gridCode) {
@@ -241,7 +240,6 @@ extension GongzhiControl.Grid {
         var page: String?
 
         @OptionGroup(title: "Host and output") var options: GlobalOptions
-        @ParentCommand var root: GongzhiControl
 
         func validate() throws {
             if limit == 0 {
@@ -288,7 +286,6 @@ extension GongzhiControl.Grid {
         var id: String
 
         @OptionGroup(title: "Host and output") var options: GlobalOptions
-        @ParentCommand var root: GongzhiControl
 
         func run() async throws {
             let invocation = self.invocation
@@ -335,7 +332,6 @@ extension GongzhiControl.Grid {
         var until: GridMoment?
 
         @OptionGroup(title: "Host and output") var options: GlobalOptions
-        @ParentCommand var root: GongzhiControl
 
         /// The request, with times counted from `time`; an empty period is a usage error.
         func request(at time: TimeStyle) throws(ControlError) -> Gongzhi_Grid_V1_StatsRequest {
@@ -378,7 +374,6 @@ extension GongzhiControl.Grid {
         )
 
         @OptionGroup(title: "Host and output") var options: GlobalOptions
-        @ParentCommand var root: GongzhiControl
 
         func run() async throws {
             let invocation = self.invocation

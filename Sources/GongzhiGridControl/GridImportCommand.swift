@@ -1,9 +1,10 @@
 import ArgumentParser
+import GongzhiControl
 import GongzhiGeo
 import GongzhiRPC
 import GongzhiSchemas
 
-extension GongzhiControl.Grid {
+extension GridCommand {
     /// `gongzhictl grid import FILE.geojson`.
     struct Import: AdminCommand {
         static let configuration = CommandConfiguration(
@@ -37,7 +38,6 @@ extension GongzhiControl.Grid {
         var dryRun = false
 
         @OptionGroup(title: "Host and output") var options: GlobalOptions
-        @ParentCommand var root: GongzhiControl
 
         func run() async throws {
             let invocation = self.invocation

@@ -1,4 +1,5 @@
 import ArgumentParser
+import GongzhiControl
 import GongzhiGridSchemas
 import GongzhiSchemas
 

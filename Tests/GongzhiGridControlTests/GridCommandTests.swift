@@ -1,21 +1,23 @@
 import ArgumentParser
 import Foundation
+import GongzhiControl
+import GongzhiControlTestSupport
 import GongzhiGridSchemas
 import GongzhiRPC
 import GongzhiSchemas
 import GongzhiTestSupport
 import XCTest
 
-@testable import GongzhiControl
+@testable import GongzhiGridControl
 
 /// `gongzhictl grid …` without a host: parsing, the requests built from arguments, and what is printed.
 final class GridCommandTests: XCTestCase {
     private func parse<Command: ParsableCommand>(_ arguments: [String], as type: Command.Type) throws -> Command {
-        let parsed = try GongzhiControl.parseAsRoot(["grid"] + arguments)
+        let parsed = try GridCommandLine.parseAsRoot(["grid"] + arguments)
         return try XCTUnwrap(parsed as? Command, "parsed \(arguments) as \(Swift.type(of: parsed))")
     }
 
-    private typealias Grid = GongzhiControl.Grid
+    private typealias Grid = GridCommand
     private let time = Fixtures.time
 
     // MARK: Parsing
@@ -128,7 +130,10 @@ final class GridCommandTests: XCTestCase {
         ]
         for (arguments, expected) in cases {
             // No host: a usage error is found before anything is called.
-            let console = TestConsole(environment: ["GONGZHI_ADMIN_SOCKET": "/nonexistent/admin.sock"])
+            let console = TestConsole(
+                GridCommandLine.self,
+                environment: ["GONGZHI_ADMIN_SOCKET": "/nonexistent/admin.sock"]
+            )
             let status = await console.run(["grid"] + arguments)
             XCTAssertEqual(status, ControlExitCode.usage, "\(arguments): \(console.errors)")
             XCTAssertTrue(console.errors.contains(expected), "\(arguments): \(console.errors)")

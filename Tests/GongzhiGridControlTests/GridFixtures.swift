@@ -1,9 +1,11 @@
+import GongzhiControl
+import GongzhiControlTestSupport
 import GongzhiGridSchemas
 import GongzhiRPC
 import GongzhiSchemas
 import Synchronization
 
-@testable import GongzhiControl
+@testable import GongzhiGridControl
 
 /// Cases, stats and categories of the grid plugin, built by hand, for the grid commands' tests.
 enum GridFixtures {

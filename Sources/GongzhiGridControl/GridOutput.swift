@@ -1,3 +1,4 @@
+import GongzhiControl
 import GongzhiGrid
 import GongzhiGridSchemas
 import GongzhiSchemas
@@ -310,7 +311,7 @@ enum GridOutput {
     /// `-` for an empty value.
     static func text(_ value: String) -> String { value.isEmpty ? "-" : value }
 
-    static func grouped(_ number: Int) -> String { ObjectOutput.grouped(number) }
+    static func grouped(_ number: Int) -> String { TextLayout.grouped(number) }
 
     /// A number without a trailing ".0" when it is whole.
     static func number(_ value: Double) -> String {

@@ -1,11 +1,13 @@
 import Foundation
+import GongzhiControl
+import GongzhiControlTestSupport
 import GongzhiGridSchemas
 import GongzhiRPC
 import GongzhiSchemas
 import GongzhiTestSupport
 import XCTest
 
-@testable import GongzhiControl
+@testable import GongzhiGridControl
 
 /// The grid commands against an in-process host on a real socket: the grid plugin's service as the host
 /// routes it, and the Objects service in memory.
@@ -21,7 +23,7 @@ final class GridFakeHostTests: XCTestCase {
             let socket = directory.file("server.sock")
             try await body(
                 { arguments in
-                    let console = TestConsole(environment: ["GONGZHI_ADMIN_SOCKET": socket])
+                    let console = TestConsole(GridCommandLine.self, environment: ["GONGZHI_ADMIN_SOCKET": socket])
                     let status = await console.run(arguments)
                     return (status, console.output, console.errors)
                 },
@@ -135,12 +137,27 @@ final class GridFakeHostTests: XCTestCase {
             )
         )
         try await withFakeHost(grid: notInstalled) { run, _ in
-            let (status, _, errors) = await run(["grid", "categories"])
-            XCTAssertEqual(status, ControlExitCode.failed)
-            XCTAssertEqual(
-                errors,
-                "error: no plugin serves gongzhi.grid.v1.GridService: install and enable the grid plugin\n"
-            )
+            // Every verb that calls the plugin says so in the same one line.
+            for arguments in [
+                ["grid", "categories"], ["grid", "locate", "120.1551", "30.2741"],
+                ["grid", "report", "--category", "E0101", "--grid", "330106001001003", "--source", "patrol"],
+                ["grid", "list", "-o", "json"], ["grid", "show", "C1"], ["grid", "register", "C1"],
+                ["grid", "reject", "C1", "--reason", "重复"], ["grid", "dispatch", "C1", "--to", "worker:王芳"],
+                ["grid", "start", "C1"], ["grid", "handle", "C1", "--notes", "已清运"], ["grid", "verify", "C1"],
+                ["grid", "send-back", "C1", "--reason", "仍有"], ["grid", "close", "C1"],
+                ["grid", "evaluate", "C1", "--satisfaction", "satisfied"], ["grid", "stats"],
+            ] {
+                let (status, output, errors) = await run(arguments)
+                XCTAssertEqual(status, ControlExitCode.failed, "\(arguments)")
+                XCTAssertEqual(output, "", "\(arguments)")
+                XCTAssertEqual(
+                    errors,
+                    "error: the grid plugin is not deployed on this host (no plugin serves "
+                        + "gongzhi.grid.v1.GridService); install it with Deploy/install-plugin.sh, add [plugins.grid] "
+                        + "to the host's config and reload the host\n",
+                    "\(arguments)"
+                )
+            }
         }
         let down = FakeGridService(
             failure: RPCError(
@@ -189,15 +206,6 @@ final class GridFakeHostTests: XCTestCase {
         XCTAssertEqual(mapped(.unavailable, "gone", probe: .missing).exitCode, ControlExitCode.unreachable)
         XCTAssertEqual(mapped(.aborted, "case C1 is at revision 9, not 8: read it again").exitCode, 1)
         XCTAssertEqual(mapped(.notFound, "there is no case C1"), ControlError("there is no case C1", exitCode: 4))
-        XCTAssertEqual(
-            ControlError(
-                callingPlugin: SensorsCalls.plugin,
-                at: "/s",
-                failedWith: RPCError(code: .invalidArgument, message: "at most 10,000 readings"),
-                probe: { _ in .socket }
-            ).message,
-            "the sensor adapter refused the readings: at most 10,000 readings"
-        )
     }
 
     // MARK: Import

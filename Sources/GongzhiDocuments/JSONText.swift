@@ -1,49 +1,77 @@
 /// Reading and writing JSON: a reader that keeps the line of every value (so that a problem in one of
-/// 30,000 documents can be named by its line) and objects' key order, and a writer for documents.
-enum JSONText {
+/// 30,000 documents can be named by its line), objects' key order and numbers as written, and a writer for
+/// documents.
+public enum JSONText {
     /// Where JSON text stops being JSON, and why.
-    struct SyntaxError: Error, Equatable, Sendable {
+    public struct SyntaxError: Error, Hashable, Sendable, CustomStringConvertible {
         /// 1-based.
-        var line: Int
+        public var line: Int
         /// 1-based, in characters.
-        var column: Int
-        var problem: String
+        public var column: Int
+        public var problem: String
+
+        public init(line: Int, column: Int, problem: String) {
+            self.line = line
+            self.column = column
+            self.problem = problem
+        }
+
+        /// `3:19: expected a key in double quotes`.
+        public var description: String { "\(line):\(column): \(problem)" }
     }
+
+    /// How deeply lists and objects may nest unless a reader says otherwise: deeper is not a document a person
+    /// wrote (and would exhaust the stack).
+    public static let defaultMaximumDepth = 200
 
     /// Every top-level value in `bytes`, in order: one for a JSON file, one a line for JSON lines (any
     /// white space may separate them).
-    static func values(in bytes: [UInt8]) throws(SyntaxError) -> [SourceValue] {
-        var reader = Reader(bytes: bytes)
-        var values: [SourceValue] = []
-        reader.skipWhitespace()
-        while !reader.atEnd {
-            values.append(try reader.value(depth: 0))
+    public static func values(
+        in bytes: [UInt8],
+        maximumDepth: Int = defaultMaximumDepth
+    ) throws(SyntaxError) -> [SourceValue] {
+        try bytes.withUnsafeBufferPointer { buffer throws(SyntaxError) in
+            var reader = Reader(bytes: buffer, maximumDepth: maximumDepth)
+            var values: [SourceValue] = []
             reader.skipWhitespace()
+            while !reader.atEnd {
+                values.append(try reader.value(depth: 0))
+                reader.skipWhitespace()
+            }
+            return values
         }
-        return values
+    }
+
+    /// The one value that is all of `bytes` (white space around it and a byte order mark aside).
+    public static func value(
+        in bytes: [UInt8],
+        maximumDepth: Int = defaultMaximumDepth
+    ) throws(SyntaxError) -> SourceValue {
+        try bytes.withUnsafeBufferPointer { buffer throws(SyntaxError) in
+            var reader = Reader(bytes: buffer, maximumDepth: maximumDepth)
+            reader.skipWhitespace()
+            let value = try reader.value(depth: 0)
+            reader.skipWhitespace()
+            guard reader.atEnd else { throw reader.error("unexpected text after the value") }
+            return value
+        }
     }
 
     /// One value, which must be all of `text`.
-    static func value(_ text: String) throws(SyntaxError) -> SourceValue {
-        var reader = Reader(bytes: Array(text.utf8))
-        reader.skipWhitespace()
-        let value = try reader.value(depth: 0)
-        reader.skipWhitespace()
-        guard reader.atEnd else { throw reader.error("unexpected text after the value") }
-        return value
+    public static func value(_ text: String) throws(SyntaxError) -> SourceValue {
+        try value(in: Array(text.utf8))
     }
 
     private struct Reader {
-        let bytes: [UInt8]
+        let bytes: UnsafeBufferPointer<UInt8>
+        let maximumDepth: Int
         var index = 0
         var line = 1
         var lineStart = 0
 
-        /// Deeper than this is not a document a person wrote (and would exhaust the stack).
-        static let maximumDepth = 200
-
-        init(bytes: [UInt8]) {
+        init(bytes: UnsafeBufferPointer<UInt8>, maximumDepth: Int) {
             self.bytes = bytes
+            self.maximumDepth = maximumDepth
             // A UTF-8 byte order mark is not part of the text.
             if bytes.starts(with: [0xEF, 0xBB, 0xBF]) {
                 index = 3
@@ -77,11 +105,14 @@ enum JSONText {
 
         mutating func value(depth: Int) throws(SyntaxError) -> SourceValue {
             guard index < bytes.count else { throw error("the text ends where a value should be") }
-            guard depth < Self.maximumDepth else { throw error("values are nested too deeply") }
             let startLine = line
             switch bytes[index] {
-            case UInt8(ascii: "{"): return SourceValue(.object(try object(depth: depth)), line: startLine)
-            case UInt8(ascii: "["): return SourceValue(.array(try array(depth: depth)), line: startLine)
+            case UInt8(ascii: "{"):
+                try checkDepth(depth)
+                return SourceValue(.object(try object(depth: depth)), line: startLine)
+            case UInt8(ascii: "["):
+                try checkDepth(depth)
+                return SourceValue(.array(try array(depth: depth)), line: startLine)
             case UInt8(ascii: "\""): return SourceValue(.string(try string()), line: startLine)
             case UInt8(ascii: "t"):
                 try literal("true")
@@ -99,12 +130,20 @@ enum JSONText {
             }
         }
 
-        mutating func literal(_ word: String) throws(SyntaxError) {
-            let utf8 = Array(word.utf8)
-            guard bytes.count - index >= utf8.count, Array(bytes[index..<index + utf8.count]) == utf8 else {
+        /// A list or object at `depth` (0 for the top) is refused deeper than the maximum.
+        func checkDepth(_ depth: Int) throws(SyntaxError) {
+            guard depth < maximumDepth else { throw error("values are nested deeper than \(maximumDepth) levels") }
+        }
+
+        mutating func literal(_ word: StaticString) throws(SyntaxError) {
+            let count = word.utf8CodeUnitCount
+            let matches = word.withUTF8Buffer { expected in
+                bytes.count - index >= count && bytes[index..<index + count].elementsEqual(expected)
+            }
+            guard matches else {
                 throw error("expected a value (an object, list, string, number, true, false or null)")
             }
-            index += utf8.count
+            index += count
         }
 
         mutating func object(depth: Int) throws(SyntaxError) -> [SourceMember] {
@@ -196,90 +235,17 @@ enum JSONText {
                 }
                 guard digits() > 0 else { throw error("expected digits in the exponent") }
             }
-            return String(decoding: bytes[start..<index], as: UTF8.self)
+            return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
         }
 
+        /// A string; a raw line break in it is an error, so the line does not change.
         mutating func string() throws(SyntaxError) -> String {
             index += 1
-            var start = index
-            var scalars: [UInt8] = []
-            while true {
-                guard index < bytes.count else { throw error("the text ends inside a string") }
-                let byte = bytes[index]
-                if byte == UInt8(ascii: "\"") {
-                    scalars += bytes[start..<index]
-                    index += 1
-                    break
-                }
-                if byte < 0x20 {
-                    throw error(
-                        byte == UInt8(ascii: "\n")
-                            ? "a string runs past the end of the line (a missing '\"'?)"
-                            : "a control character in a string must be escaped"
-                    )
-                }
-                if byte != UInt8(ascii: "\\") {
-                    index += 1
-                    continue
-                }
-                scalars += bytes[start..<index]
-                index += 1
-                guard index < bytes.count else { throw error("the text ends inside a string") }
-                let escape = bytes[index]
-                index += 1
-                switch escape {
-                case UInt8(ascii: "\""): scalars.append(UInt8(ascii: "\""))
-                case UInt8(ascii: "\\"): scalars.append(UInt8(ascii: "\\"))
-                case UInt8(ascii: "/"): scalars.append(UInt8(ascii: "/"))
-                case UInt8(ascii: "b"): scalars.append(0x08)
-                case UInt8(ascii: "f"): scalars.append(0x0C)
-                case UInt8(ascii: "n"): scalars.append(0x0A)
-                case UInt8(ascii: "r"): scalars.append(0x0D)
-                case UInt8(ascii: "t"): scalars.append(0x09)
-                case UInt8(ascii: "u"):
-                    var code = try hexQuad()
-                    if (0xD800...0xDBFF).contains(code) {
-                        guard bytes.count - index >= 6, bytes[index] == UInt8(ascii: "\\"),
-                            bytes[index + 1] == UInt8(ascii: "u")
-                        else { throw error("a \\u escape of a high surrogate must be followed by a low one") }
-                        index += 2
-                        let low = try hexQuad()
-                        guard (0xDC00...0xDFFF).contains(low) else {
-                            throw error("a \\u escape of a high surrogate must be followed by a low one")
-                        }
-                        code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
-                    } else if (0xDC00...0xDFFF).contains(code) {
-                        throw error("a \\u escape of a low surrogate must follow a high one")
-                    }
-                    // Surrogates are handled above, so every code left is a scalar.
-                    scalars += Array(String(Character(Unicode.Scalar(code)!)).utf8)
-                default:
-                    throw error("unknown escape '\\\(Character(Unicode.Scalar(escape)))' in a string", at: index - 2)
-                }
-                start = index
+            do {
+                return try JSONString.decode(bytes, from: &index)
+            } catch {
+                throw self.error(error.problem, at: error.offset)
             }
-            guard let text = String(validating: scalars, as: UTF8.self) else {
-                throw error("a string is not valid UTF-8")
-            }
-            return text
-        }
-
-        mutating func hexQuad() throws(SyntaxError) -> UInt32 {
-            guard bytes.count - index >= 4 else { throw error("expected four hex digits after \\u") }
-            var code: UInt32 = 0
-            for _ in 0..<4 {
-                let byte = bytes[index]
-                let digit: UInt32
-                switch byte {
-                case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = UInt32(byte - UInt8(ascii: "0"))
-                case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = UInt32(byte - UInt8(ascii: "a") + 10)
-                case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = UInt32(byte - UInt8(ascii: "A") + 10)
-                default: throw error("expected four hex digits after \\u")
-                }
-                code = code << 4 | digit
-                index += 1
-            }
-            return code
         }
     }
 
@@ -287,14 +253,14 @@ enum JSONText {
 
     /// Indented by two spaces a level, `"key": value`, empty objects and lists as `{}` and `[]`; no
     /// newline at the end.
-    static func pretty(_ value: JSONValue) -> String {
+    public static func pretty(_ value: JSONValue) -> String {
         var out = ""
         writePretty(value, indent: "", into: &out)
         return out
     }
 
     /// On one line, without spaces.
-    static func compact(_ value: JSONValue) -> String {
+    public static func compact(_ value: JSONValue) -> String {
         var out = ""
         writeCompact(value, into: &out)
         return out
@@ -352,31 +318,8 @@ enum JSONText {
         }
     }
 
-    /// A JSON string: quotes, backslashes and control characters escaped, everything else as it is.
-    static func writeString(_ text: String, into out: inout String) {
-        out += "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            default:
-                if YAMLText.needsEscape(scalar) {
-                    out += "\\u" + hex4(scalar.value)
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        out += "\""
-    }
-
-    static func hex4(_ value: UInt32) -> String {
-        let digits = String(value, radix: 16, uppercase: true)
-        return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
+    /// A JSON string (``JSONString/write(_:into:)``).
+    public static func writeString(_ text: String, into out: inout String) {
+        JSONString.write(text, into: &out)
     }
 }

@@ -1,44 +1,43 @@
 import Foundation
+import GongzhiControl
 import GongzhiRPC
 import GongzhiSchemas
 import GongzhiTestSupport
 import Synchronization
-
-@testable import GongzhiControl
 
 /// The Objects service in memory, with the host's semantics as the CLI relies on them: one global
 /// revision; create fails with ALREADY_EXISTS, get, update and delete of a missing object with NOT_FOUND,
 /// an update or delete at another revision with ABORTED (naming the current one), a transaction
 /// atomically or not at all, writes of a plugin's kind with PERMISSION_DENIED, a watch from a compacted
 /// revision with OUT_OF_RANGE. Records what it was asked.
-final class FakeObjects: Gongzhi_Host_V1_ObjectsHandler {
-    struct State {
-        var objects: [String: Gongzhi_Host_V1_Object] = [:]
-        var revision: Int64 = 100
-        var events: [Gongzhi_Host_V1_WatchEvent] = []
+package final class FakeObjects: Gongzhi_Host_V1_ObjectsHandler {
+    package struct State {
+        package var objects: [String: Gongzhi_Host_V1_Object] = [:]
+        package var revision: Int64 = 100
+        package var events: [Gongzhi_Host_V1_WatchEvent] = []
         /// Watches must start after this revision.
-        var compactedThrough: Int64 = 0
-        var requests: [String] = []
-        var transactionSizes: [Int] = []
-        var transactionsInFlight = 0
-        var mostTransactionsInFlight = 0
+        package var compactedThrough: Int64 = 0
+        package var requests: [String] = []
+        package var transactionSizes: [Int] = []
+        package var transactionsInFlight = 0
+        package var mostTransactionsInFlight = 0
     }
 
-    let state = Mutex(State())
-    let kinds: [Gongzhi_Host_V1_Kind]
+    package let state = Mutex(State())
+    package let kinds: [Gongzhi_Host_V1_Kind]
     /// Withhold residents' phone numbers from reads, as the host does for a caller without the grant.
-    let redactingPhones: Bool
+    package let redactingPhones: Bool
     /// How long a transaction takes, so that several are in flight at once.
-    let transactionDelay: Duration?
+    package let transactionDelay: Duration?
     /// With a transaction delay, the first transactions wait (up to 5 s) until another one is in flight: a client
     /// that sends several at once is then seen to, however the machine schedules it.
     private let secondTransaction = TestEvent("a second transaction is in flight")
     /// Record every call (false for thousands of objects).
-    let recording: Bool
+    package let recording: Bool
     /// Ids whose writes the host refuses with INVALID_ARGUMENT, as it does data that does not fit the kind.
-    let refusing: Set<String>
+    package let refusing: Set<String>
 
-    init(
+    package init(
         kinds: [Gongzhi_Host_V1_Kind] = Fixtures.kinds,
         redactingPhones: Bool = false,
         transactionDelay: Duration? = nil,
@@ -52,16 +51,16 @@ final class FakeObjects: Gongzhi_Host_V1_ObjectsHandler {
         self.recording = recording
     }
 
-    var requests: [String] { state.withLock { $0.requests } }
+    package var requests: [String] { state.withLock { $0.requests } }
 
     /// Puts objects in place (with their own revisions), as if written earlier.
-    func seed(_ objects: [Gongzhi_Host_V1_Object]) {
+    package func seed(_ objects: [Gongzhi_Host_V1_Object]) {
         state.withLock { state in
             for object in objects { state.objects[Self.key(object.kind, object.id)] = object }
         }
     }
 
-    func object(_ kind: String, _ id: String) -> Gongzhi_Host_V1_Object? {
+    package func object(_ kind: String, _ id: String) -> Gongzhi_Host_V1_Object? {
         state.withLock { $0.objects[Self.key(kind, id)] }
     }
 
@@ -203,7 +202,10 @@ final class FakeObjects: Gongzhi_Host_V1_ObjectsHandler {
 
     // MARK: The service
 
-    func get(request: Gongzhi_Host_V1_GetRequest, context: ServerCallContext) async throws -> Gongzhi_Host_V1_Object {
+    package func get(
+        request: Gongzhi_Host_V1_GetRequest,
+        context: ServerCallContext
+    ) async throws -> Gongzhi_Host_V1_Object {
         record("Get \(request.kind)/\(request.id)")
         _ = try requireKind(request.kind)
         guard let object = object(request.kind, request.id) else {
@@ -212,7 +214,7 @@ final class FakeObjects: Gongzhi_Host_V1_ObjectsHandler {
         return presented(object)
     }
 
-    func list(
+    package func list(
         request: Gongzhi_Host_V1_ListRequest,
         context: ServerCallContext
     ) async throws -> Gongzhi_Host_V1_ListResponse {
@@ -245,7 +247,7 @@ final class FakeObjects: Gongzhi_Host_V1_ObjectsHandler {
         }
     }
 
-    func create(
+    package func create(
         request: Gongzhi_Host_V1_CreateRequest,
         context: ServerCallContext
     ) async throws -> Gongzhi_Host_V1_Object {
@@ -253,7 +255,7 @@ final class FakeObjects: Gongzhi_Host_V1_ObjectsHandler {
         return try commit([.create(request.object)]).objects[0]
     }
 
-    func update(
+    package func update(
         request: Gongzhi_Host_V1_UpdateRequest,
         context: ServerCallContext
     ) async throws -> Gongzhi_Host_V1_Object {
@@ -261,7 +263,7 @@ final class FakeObjects: Gongzhi_Host_V1_ObjectsHandler {
         return try commit([.update(request.object, expected: request.expectedRevision)]).objects[0]
     }
 
-    func delete(
+    package func delete(
         request: Gongzhi_Host_V1_DeleteRequest,
         context: ServerCallContext
     ) async throws -> Gongzhi_Host_V1_DeleteResponse {
@@ -271,7 +273,7 @@ final class FakeObjects: Gongzhi_Host_V1_ObjectsHandler {
         return .with { $0.revision = revision }
     }
 
-    func txn(
+    package func txn(
         request: Gongzhi_Host_V1_TxnRequest,
         context: ServerCallContext
     ) async throws -> Gongzhi_Host_V1_TxnResponse {
@@ -321,7 +323,7 @@ final class FakeObjects: Gongzhi_Host_V1_ObjectsHandler {
         }
     }
 
-    func watch(
+    package func watch(
         request: Gongzhi_Host_V1_WatchRequest,
         responses: RPCResponseWriter<Gongzhi_Host_V1_WatchEvent>,
         context: ServerCallContext
@@ -347,14 +349,14 @@ final class FakeObjects: Gongzhi_Host_V1_ObjectsHandler {
         // The host would go on; the fake ends the stream.
     }
 
-    func registerKind(
+    package func registerKind(
         request: Gongzhi_Host_V1_RegisterKindRequest,
         context: ServerCallContext
     ) async throws -> Gongzhi_Host_V1_Kind {
         throw RPCError(code: .permissionDenied, message: "only plugins register kinds")
     }
 
-    func listKinds(
+    package func listKinds(
         request: Gongzhi_Host_V1_ListKindsRequest,
         context: ServerCallContext
     ) async throws -> Gongzhi_Host_V1_ListKindsResponse {
@@ -363,10 +365,11 @@ final class FakeObjects: Gongzhi_Host_V1_ObjectsHandler {
     }
 }
 
-/// Runs `body` with a host that serves `objects` on a real socket, and a function that runs gongzhictl
-/// against it.
-func withFakeObjectsHost(
+/// Runs `body` with a host that serves `objects` on a real socket, and a function that runs the command line
+/// `commandLine` against it.
+package func withFakeObjectsHost(
     _ objects: FakeObjects = FakeObjects(),
+    commandLine: any ControlCommandLine.Type = CoreCommandLine.self,
     terminal: Bool = false,
     _ body: (_ run: @escaping ([String], [UInt8]) async -> (status: Int32, output: String, errors: String)) async throws
         -> Void
@@ -374,7 +377,12 @@ func withFakeObjectsHost(
     try await withRPCServer(services: [objects]) { _, directory in
         let socket = directory.file("server.sock")
         try await body { arguments, input in
-            let console = TestConsole(environment: ["GONGZHI_ADMIN_SOCKET": socket], terminal: terminal, input: input)
+            let console = TestConsole(
+                commandLine,
+                environment: ["GONGZHI_ADMIN_SOCKET": socket],
+                terminal: terminal,
+                input: input
+            )
             let status = await console.run(arguments)
             return (status, console.output, console.errors)
         }

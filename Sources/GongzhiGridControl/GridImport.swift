@@ -1,3 +1,5 @@
+import GongzhiControl
+import GongzhiDocuments
 import GongzhiSchemas
 import SwiftProtobuf
 

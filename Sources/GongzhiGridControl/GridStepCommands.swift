@@ -1,9 +1,10 @@
 import ArgumentParser
+import GongzhiControl
 import GongzhiGridSchemas
 import GongzhiRPC
 import GongzhiSchemas
 
-extension GongzhiControl.Grid {
+extension GridCommand {
     /// `gongzhictl grid register ID`.
     struct Register: CaseStepCommand {
         static let configuration = CommandConfiguration(
@@ -26,7 +27,6 @@ extension GongzhiControl.Grid {
         @Option(help: .note) var note: String?
 
         @OptionGroup(title: "Host and output") var options: GlobalOptions
-        @ParentCommand var root: GongzhiControl
 
         var request: Gongzhi_Grid_V1_RegisterCaseRequest {
             Gongzhi_Grid_V1_RegisterCaseRequest.with {
@@ -62,7 +62,6 @@ extension GongzhiControl.Grid {
         var reason: String
 
         @OptionGroup(title: "Host and output") var options: GlobalOptions
-        @ParentCommand var root: GongzhiControl
 
         func validate() throws {
             if reason.allSatisfy(\.isWhitespace) { throw ValidationError("--reason needs the reason for rejecting") }
@@ -130,7 +129,6 @@ extension GongzhiControl.Grid {
         @Option(help: .note) var note: String?
 
         @OptionGroup(title: "Host and output") var options: GlobalOptions
-        @ParentCommand var root: GongzhiControl
 
         /// The request, with a deadline counted from `time`'s now; a deadline that is not later than now is
         /// a usage error.
@@ -178,7 +176,6 @@ extension GongzhiControl.Grid {
         @OptionGroup var step: CaseStepOptions
         @Option(help: .note) var note: String?
         @OptionGroup(title: "Host and output") var options: GlobalOptions
-        @ParentCommand var root: GongzhiControl
 
         var request: Gongzhi_Grid_V1_StartRequest {
             Gongzhi_Grid_V1_StartRequest.with {
@@ -224,7 +221,6 @@ extension GongzhiControl.Grid {
         var media: [String] = []
 
         @OptionGroup(title: "Host and output") var options: GlobalOptions
-        @ParentCommand var root: GongzhiControl
 
         var request: Gongzhi_Grid_V1_HandleRequest {
             Gongzhi_Grid_V1_HandleRequest.with {
@@ -257,7 +253,6 @@ extension GongzhiControl.Grid {
         @OptionGroup var step: CaseStepOptions
         @Option(help: .note) var note: String?
         @OptionGroup(title: "Host and output") var options: GlobalOptions
-        @ParentCommand var root: GongzhiControl
 
         var request: Gongzhi_Grid_V1_VerifyRequest {
             Gongzhi_Grid_V1_VerifyRequest.with {
@@ -293,7 +288,6 @@ extension GongzhiControl.Grid {
         var reason: String
 
         @OptionGroup(title: "Host and output") var options: GlobalOptions
-        @ParentCommand var root: GongzhiControl
 
         func validate() throws {
             if reason.allSatisfy(\.isWhitespace) {
@@ -331,7 +325,6 @@ extension GongzhiControl.Grid {
         @OptionGroup var step: CaseStepOptions
         @Option(help: .note) var note: String?
         @OptionGroup(title: "Host and output") var options: GlobalOptions
-        @ParentCommand var root: GongzhiControl
 
         var request: Gongzhi_Grid_V1_CloseRequest {
             Gongzhi_Grid_V1_CloseRequest.with {
@@ -372,7 +365,6 @@ extension GongzhiControl.Grid {
         var comment: String?
 
         @OptionGroup(title: "Host and output") var options: GlobalOptions
-        @ParentCommand var root: GongzhiControl
 
         var request: Gongzhi_Grid_V1_EvaluateRequest {
             Gongzhi_Grid_V1_EvaluateRequest.with {
