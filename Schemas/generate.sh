@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates every piece of code generated from Schemas/: Swift messages (protoc-gen-swift), typed
-# ttrpc service stubs (protoc-gen-gongzhi-ttrpc, built from this package), and the C messages of the C
-# plugin SDK and the C plugin (protoc-c, from protobuf-c-compiler).
+# ttrpc service stubs (protoc-gen-gongzhi-ttrpc, built from this package), the C messages of the C
+# plugin SDK and the C plugin (protoc-c, from protobuf-c-compiler), and the C plugin's descriptors.
 #
 #   Schemas/generate.sh           rewrite the generated files in Sources/
 #   Schemas/generate.sh --check   regenerate into a temporary folder and fail if anything differs
@@ -125,6 +125,9 @@ generate_c Sources/CGongzhiPlugin/generated \
 sed -i 's/(\*register)(/(*register_)(/' "$out/Sources/CGongzhiPlugin/generated/gongzhi/host/v1/registration.pb-c.h"
 generate_c Plugins/sensors/generated \
     gongzhi/sensors/v1/sensors.proto
+# The sensor plugin's descriptors as a C array, which it sends when it registers (Schemas/c-descriptors.sh).
+"$root/Schemas/c-descriptors.sh" "$out/Plugins/sensors/generated/sensors_descriptors" sensors_file_descriptor_set \
+    --proto_path="$root/Schemas" --proto_path=/usr/include gongzhi/sensors/v1/sensors.proto
 # The echo service for the benchmark's C plugin (Benchmarks/c/echo-plugin).
 generate_c Benchmarks/c/echo-plugin/generated \
     gongzhi/test/v1/echo.proto

@@ -59,6 +59,8 @@ struct gz_server {
     uint32_t max_data;
     gz_health_fn health;
     void *health_user_data;
+    uint8_t *file_descriptor_set; /* a copy of the option's bytes; NULL when none */
+    size_t file_descriptor_set_length;
 
     gz_method *methods;
     size_t method_count;
@@ -121,6 +123,9 @@ int gz_lifecycle_add(gz_server *server);
 /* Begins a stop: no more calls are taken; output is written within `grace_ms`; then run returns `status`. */
 void gz_server_begin_stop(gz_server *server, int status, int64_t grace_ms);
 
+/* 0 when `bytes` have the shape of a serialized google.protobuf.FileDescriptorSet (nothing but files, each
+ * whole); otherwise -1, with the reason for people in `error`. */
+int gz_descriptor_set_check(const uint8_t *bytes, size_t length, char *error, size_t error_size);
 /* Connects to the host and queues the Register call; -1 when the host cannot be reached. */
 int gz_register_start(gz_server *server);
 /* Handles bytes from the host: registration events, and the end of the registration. */

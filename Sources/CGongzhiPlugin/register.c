@@ -13,6 +13,71 @@
 /* The stream the Register call uses: the first a client opens. */
 #define GZ_REGISTER_STREAM 1u
 
+/* Reads a protobuf varint at bytes[*at] (at most 10 bytes, not past `length`); -1 when it does not end. */
+static int read_varint(const uint8_t *bytes, size_t length, size_t *at, uint64_t *value) {
+    unsigned shift;
+    *value = 0;
+    for (shift = 0; shift < 64 && *at < length; shift += 7) {
+        uint8_t byte = bytes[(*at)++];
+        *value |= (uint64_t)(byte & 0x7fu) << shift;
+        if ((byte & 0x80u) == 0) {
+            return 0;
+        }
+    }
+    return -1;
+}
+
+/* Checks the outer shape of a FileDescriptorSet (`repeated FileDescriptorProto file = 1`): whole fields of
+ * the wire types protobuf has, at least one of them a file, and files length-delimited. */
+int gz_descriptor_set_check(const uint8_t *bytes, size_t length, char *error, size_t error_size) {
+    static const char what[] = "file_descriptor_set is not a serialized google.protobuf.FileDescriptorSet";
+    static const char fix[] = "give the bytes that protoc --include_imports --descriptor_set_out writes";
+    size_t at = 0, files = 0;
+    while (at < length) {
+        size_t start = at;
+        uint64_t tag, value;
+        unsigned wire_type;
+        if (read_varint(bytes, length, &at, &tag) != 0) {
+            snprintf(error, error_size, "%s: it ends inside a field's tag at byte %zu; %s", what, start, fix);
+            return -1;
+        }
+        wire_type = (unsigned)(tag & 7u);
+        if ((tag >> 3) == 0 || (wire_type != 0 && wire_type != 1 && wire_type != 2 && wire_type != 5) ||
+            ((tag >> 3) == 1 && wire_type != 2)) {
+            snprintf(error, error_size, "%s: at byte %zu there is field %llu with wire type %u; %s", what, start,
+                     (unsigned long long)(tag >> 3), wire_type, fix);
+            return -1;
+        }
+        if (wire_type == 0) {
+            if (read_varint(bytes, length, &at, &value) != 0) {
+                snprintf(error, error_size, "%s: the field at byte %zu runs past the end (%zu bytes); %s", what,
+                         start, length, fix);
+                return -1;
+            }
+            continue;
+        }
+        if (wire_type == 2) {
+            if (read_varint(bytes, length, &at, &value) != 0) {
+                value = UINT64_MAX;
+            }
+        } else {
+            value = wire_type == 1 ? 8u : 4u;
+        }
+        if (value > length - at) {
+            snprintf(error, error_size, "%s: the field at byte %zu runs past the end (%zu bytes); %s", what, start,
+                     length, fix);
+            return -1;
+        }
+        at += (size_t)value;
+        files += (tag >> 3) == 1;
+    }
+    if (files == 0) {
+        snprintf(error, error_size, "%s: it holds no files; %s", what, fix);
+        return -1;
+    }
+    return 0;
+}
+
 /* Orders methods by name for qsort. */
 static int compare_methods(const void *left, const void *right) {
     const Gongzhi__Host__V1__MethodDescription *const *a = left;
@@ -68,6 +133,8 @@ static int pack_register_request(const gz_server *server, uint8_t **out, size_t 
     request.socket_path = server->socket_path;
     request.n_services = services;
     request.services = service_list;
+    request.file_descriptor_set.data = server->file_descriptor_set;
+    request.file_descriptor_set.len = server->file_descriptor_set_length;
     *out_length = protobuf_c_message_get_packed_size(&request.base);
     *out = malloc(*out_length + 1);
     if (*out != NULL) {
@@ -88,10 +155,11 @@ static int queue_register_call(gz_server *server) {
     Gongzhi__Rpc__V1__KeyValue token = GONGZHI__RPC__V1__KEY_VALUE__INIT;
     Gongzhi__Rpc__V1__KeyValue *metadata[1] = {&token};
     uint8_t *payload = NULL, *frame = NULL;
-    size_t payload_length = 0, frame_length = 0;
+    size_t payload_length = 0, frame_length = 0, envelope_length;
     int result = -1;
 
     if (pack_register_request(server, &payload, &payload_length) != 0) {
+        gz_log(server, GZ_LOG_ERROR, "cannot register: out of memory");
         return -1;
     }
     token.key = (char *)"gongzhi-token";
@@ -102,9 +170,18 @@ static int queue_register_call(gz_server *server) {
     envelope.payload.len = payload_length;
     envelope.n_metadata = 1;
     envelope.metadata = metadata;
-    if (gz_frame_encode(GZ_REGISTER_STREAM, GZ_FRAME_REQUEST, GZ_FLAG_REMOTE_CLOSED, &envelope.base, &frame,
-                        &frame_length) == 0) {
-        result = gz_conn_queue(server->host, frame, frame_length);
+    envelope_length = protobuf_c_message_get_packed_size(&envelope.base);
+    if (envelope_length > GZ_FRAME_MAX_DATA) {
+        gz_log(server, GZ_LOG_ERROR,
+               "cannot register: the registration is %zu bytes, over the %u-byte frame limit (its "
+               "file_descriptor_set is %zu bytes)",
+               envelope_length, GZ_FRAME_MAX_DATA, server->file_descriptor_set_length);
+    } else if (gz_frame_encode(GZ_REGISTER_STREAM, GZ_FRAME_REQUEST, GZ_FLAG_REMOTE_CLOSED, &envelope.base, &frame,
+                               &frame_length) != 0 ||
+               gz_conn_queue(server->host, frame, frame_length) != 0) {
+        gz_log(server, GZ_LOG_ERROR, "cannot register: out of memory");
+    } else {
+        result = 0;
     }
     free(frame);
     free(payload);
@@ -133,8 +210,12 @@ int gz_register_start(gz_server *server) {
         gz_log(server, GZ_LOG_ERROR, "cannot register: out of memory");
         return -1;
     }
-    if (gz_set_nonblocking(fd) != 0 || queue_register_call(server) != 0) {
-        gz_log(server, GZ_LOG_ERROR, "cannot register: out of memory");
+    if (gz_set_nonblocking(fd) != 0) {
+        gz_log(server, GZ_LOG_ERROR, "cannot register: the host connection cannot be made non-blocking: %s",
+               strerror(errno));
+        return -1;
+    }
+    if (queue_register_call(server) != 0) {
         return -1;
     }
     return 0;

@@ -134,6 +134,23 @@ static int copy_string(const char *text, char **out) {
     return 0;
 }
 
+/* Copies `length` bytes into *out (none when `bytes` is NULL or `length` is 0: *out stays NULL); -1 when memory
+ * runs out. */
+static int copy_bytes(const uint8_t *bytes, size_t length, uint8_t **out, size_t *out_length) {
+    *out = NULL;
+    *out_length = 0;
+    if (bytes == NULL || length == 0) {
+        return 0;
+    }
+    *out = malloc(length);
+    if (*out == NULL) {
+        return -1;
+    }
+    memcpy(*out, bytes, length);
+    *out_length = length;
+    return 0;
+}
+
 /* Sets a descriptor non-blocking and close-on-exec. */
 int gz_set_nonblocking(int fd) {
     int flags = fcntl(fd, F_GETFL);
@@ -200,6 +217,16 @@ gz_server *gz_server_new(const gz_server_options *options, char *error, size_t e
         snprintf(error, error_size, "host_pid must be a process id, not %ld", host_pid);
         return NULL;
     }
+    if (options->file_descriptor_set == NULL && options->file_descriptor_set_length > 0) {
+        snprintf(error, error_size, "file_descriptor_set is NULL but file_descriptor_set_length is %zu",
+                 options->file_descriptor_set_length);
+        return NULL;
+    }
+    if (options->file_descriptor_set != NULL && options->file_descriptor_set_length > 0 &&
+        gz_descriptor_set_check(options->file_descriptor_set, options->file_descriptor_set_length, error,
+                                error_size) != 0) {
+        return NULL;
+    }
 
     server = calloc(1, sizeof *server);
     if (server == NULL) {
@@ -225,6 +252,8 @@ gz_server *gz_server_new(const gz_server_options *options, char *error, size_t e
     if (copy_string(name != NULL ? name : "", &server->name) != 0 ||
         copy_string(options->version, &server->version) != 0 || copy_string(socket_path, &server->socket_path) != 0 ||
         copy_string(host_socket, &server->host_socket) != 0 || copy_string(token, &server->token) != 0 ||
+        copy_bytes(options->file_descriptor_set, options->file_descriptor_set_length, &server->file_descriptor_set,
+                   &server->file_descriptor_set_length) != 0 ||
         (server->read_buffer = malloc(GZ_READ_CHUNK)) == NULL || gz_lifecycle_add(server) != 0) {
         snprintf(error, error_size, "out of memory");
         gz_server_free(server);
@@ -688,5 +717,6 @@ void gz_server_free(gz_server *server) {
     free(server->socket_path);
     free(server->host_socket);
     free(server->token);
+    free(server->file_descriptor_set);
     free(server);
 }

@@ -189,11 +189,23 @@ typedef struct gz_server_options {
     /* Answers Health; NULL answers SERVING. */
     gz_health_fn health;
     void *health_user_data;
+    /* The plugin's schema, sent with the registration: a serialized google.protobuf.FileDescriptorSet
+     * defining the plugin's services and every message their methods use, at any depth, as
+     * `protoc --include_imports --descriptor_set_out` writes it (Schemas/generate.sh writes one as a C
+     * array; see Docs/c-plugin-guide.md, "Descriptors"). With it the host removes the fields marked
+     * sensitive from the plugin's answers to callers without the personal-data grant, audits answers
+     * that show them, and lets `gongzhictl call` encode requests; the host refuses the registration
+     * (INVALID_ARGUMENT) when it does not define every service and method added with the same shape.
+     * Optional: NULL (and 0) sends none, and the host passes the plugin's answers as they are. The bytes
+     * are copied. */
+    const uint8_t *file_descriptor_set;
+    size_t file_descriptor_set_length;
 } gz_server_options;
 
 /*
  * Makes a server from the options and the environment. Returns NULL, with the reason in `error` (at
- * most `error_size` bytes, may be NULL), when a required setting is missing or memory runs out.
+ * most `error_size` bytes, may be NULL), when a required setting is missing, file_descriptor_set is not
+ * a serialized FileDescriptorSet (or is NULL with a length), or memory runs out.
  */
 gz_server *gz_server_new(const gz_server_options *options, char *error, size_t error_size);
 
