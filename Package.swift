@@ -383,6 +383,11 @@ let package = Package(
             ],
             path: "Tests/Plugins/gongzhi-test-plugin"
         ),
+        // Seeded random values for tests: a failing test prints its seed, GONGZHI_TEST_SEED replays it.
+        .target(
+            name: "GongzhiTestSeeds",
+            path: "Tests/GongzhiTestSeeds"
+        ),
         .target(
             name: "GongzhiTestSupport",
             dependencies: [
@@ -399,6 +404,7 @@ let package = Package(
         .testTarget(
             name: "GongzhiRPCTests",
             dependencies: [
+                "GongzhiTestSeeds",
                 "GongzhiSensorsSchemas",
                 "GongzhiTestSchemas",
                 "GongzhiRPC",
@@ -426,6 +432,7 @@ let package = Package(
         .testTarget(
             name: "GongzhiHashingTests",
             dependencies: [
+                "GongzhiTestSeeds",
                 "GongzhiHashing",
                 "GongzhiTestSupport",
             ]
@@ -433,6 +440,7 @@ let package = Package(
         .testTarget(
             name: "GongzhiHostTests",
             dependencies: [
+                "GongzhiTestSeeds",
                 "GongzhiHashing",
                 "GongzhiHost",
                 "GongzhiRPC",
@@ -446,6 +454,7 @@ let package = Package(
         .testTarget(
             name: "GongzhiObjectsTests",
             dependencies: [
+                "GongzhiTestSeeds",
                 "GongzhiObjects",
                 "GongzhiSchemas",
                 "GongzhiTestSupport",
@@ -455,6 +464,7 @@ let package = Package(
         .testTarget(
             name: "GongzhiStoreTests",
             dependencies: [
+                "GongzhiTestSeeds",
                 "GongzhiStore",
                 "GongzhiTestSupport",
             ]
@@ -515,7 +525,8 @@ let package = Package(
         ),
         .testTarget(
             name: "GongzhiGeoTests",
-            dependencies: ["GongzhiGeo"]
+            dependencies: [
+                "GongzhiTestSeeds","GongzhiGeo"]
         ),
         .testTarget(
             name: "GongzhiGridTests",
@@ -534,6 +545,7 @@ let package = Package(
                 "gongzhi-grid",
                 "GongzhiGeo",
                 "GongzhiGrid",
+                "GongzhiGridSchemas",
                 "GongzhiPluginSDK",
                 "GongzhiPluginTesting",
                 "GongzhiRPC",
@@ -546,6 +558,7 @@ let package = Package(
         .testTarget(
             name: "GongzhiEndToEndTests",
             dependencies: [
+                "GongzhiTestSeeds",
                 "GongzhiSensorsSchemas",
                 "GongzhiGridSchemas",
                 "GongzhiExampleSchemas",

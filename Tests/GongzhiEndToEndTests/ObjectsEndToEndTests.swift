@@ -4,6 +4,7 @@ import GongzhiRPC
 import GongzhiRPCPosix
 import GongzhiSchemas
 import GongzhiTestSchemas
+import GongzhiTestSeeds
 import GongzhiTestSupport
 import SwiftProtobuf
 import Synchronization

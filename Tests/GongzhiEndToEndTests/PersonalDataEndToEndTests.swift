@@ -2,6 +2,7 @@ import GongzhiPluginSDK
 import GongzhiRPC
 import GongzhiRPCPosix
 import GongzhiSchemas
+import GongzhiTestSeeds
 import GongzhiTestSupport
 import SwiftProtobuf
 import XCTest

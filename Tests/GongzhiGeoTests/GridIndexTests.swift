@@ -1,4 +1,5 @@
 import GongzhiGeo
+import GongzhiTestSeeds
 import XCTest
 
 final class GridIndexTests: XCTestCase {

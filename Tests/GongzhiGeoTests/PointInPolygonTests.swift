@@ -1,4 +1,5 @@
 import GongzhiGeo
+import GongzhiTestSeeds
 import XCTest
 
 /// A closed ring through `corners` given as (longitude, latitude) pairs.

@@ -1,5 +1,6 @@
 import Foundation
 import GongzhiHashing
+import GongzhiTestSeeds
 import GongzhiTestSupport
 import XCTest
 

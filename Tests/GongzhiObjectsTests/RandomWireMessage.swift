@@ -1,4 +1,5 @@
 import GongzhiObjects
+import GongzhiTestSeeds
 import GongzhiTestSupport
 import SwiftProtobuf
 

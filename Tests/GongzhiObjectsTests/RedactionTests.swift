@@ -1,5 +1,6 @@
 import GongzhiObjects
 import GongzhiSchemas
+import GongzhiTestSeeds
 import GongzhiTestSupport
 import SwiftProtobuf
 import XCTest

@@ -3,6 +3,7 @@ import GongzhiEcho
 import GongzhiRPC
 import GongzhiRPCPosix
 import GongzhiSchemas
+import GongzhiTestSchemas
 import GongzhiTestSupport
 import XCTest
 

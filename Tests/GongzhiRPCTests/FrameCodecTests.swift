@@ -1,4 +1,5 @@
 import GongzhiRPC
+import GongzhiTestSeeds
 import NIOCore
 import NIOEmbedded
 import NIOTestUtils

@@ -1,6 +1,7 @@
 import Foundation
 import GongzhiRPC
 import GongzhiSchemas
+import GongzhiTestSchemas
 import Synchronization
 import XCTest
 

@@ -1,5 +1,6 @@
 import Foundation
 import GongzhiGeo
+import GongzhiGridSchemas
 import GongzhiPluginSDK
 import GongzhiPluginTesting
 import GongzhiRPC

@@ -1,4 +1,5 @@
 import Foundation
+import GongzhiGridSchemas
 import GongzhiPluginTesting
 import GongzhiRPC
 import GongzhiSchemas

@@ -1,4 +1,5 @@
 import GongzhiStore
+import GongzhiTestSeeds
 import GongzhiTestSupport
 import XCTest
 

@@ -1,4 +1,5 @@
 import GongzhiStore
+import GongzhiTestSeeds
 import XCTest
 
 final class SQLiteListTests: StoreTestCase {

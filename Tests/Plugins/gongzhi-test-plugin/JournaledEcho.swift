@@ -1,6 +1,7 @@
 import GongzhiEcho
 import GongzhiRPC
 import GongzhiSchemas
+import GongzhiTestSchemas
 
 #if canImport(Glibc)
 import Glibc

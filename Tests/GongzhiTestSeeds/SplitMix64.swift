@@ -1,4 +1,5 @@
 import Foundation
+import XCTest
 
 /// A small deterministic generator (SplitMix64): a randomised test draws its values from one seed, and the same
 /// seed gives the same values again.
@@ -29,15 +30,15 @@ public enum TestSeed {
 
     /// The seed to use: the variable's, or a fresh one. Fails when the variable holds something else than a
     /// seed, saying so.
-    public static func draw() -> Result<UInt64, TestSupportError> {
+    public static func draw() -> Result<UInt64, TestSeedError> {
         guard let text = ProcessInfo.processInfo.environment[variable], !text.isEmpty else {
             var system = SystemRandomNumberGenerator()
             return .success(system.next())
         }
         guard let seed = parse(text) else {
             return .failure(
-                TestSupportError(
-                    "\(variable)=\(text) is not a seed; give the number a failed test printed "
+                TestSeedError(
+                    description: "\(variable)=\(text) is not a seed; give the number a failed test printed "
                         + "(decimal, or hexadecimal starting with 0x)"
                 )
             )
@@ -57,5 +58,32 @@ public enum TestSeed {
     /// What a failed test prints about its seed.
     public static func replayHint(_ seed: UInt64, test: String) -> String {
         "\(test) drew its random values from seed \(seed); replay them with \(variable)=\(seed)"
+    }
+}
+
+/// A seed that could not be read.
+public struct TestSeedError: Error, CustomStringConvertible, Sendable {
+    public var description: String
+}
+
+extension XCTestCase {
+    /// A generator for the test's random values, seeded from `GONGZHI_TEST_SEED` or afresh on every run; when the
+    /// test fails, it prints the seed, so that the same values can be drawn again.
+    public func seededRandom() -> SplitMix64 {
+        let seed: UInt64
+        switch TestSeed.draw() {
+        case .success(let drawn):
+            seed = drawn
+        case .failure(let error):
+            XCTFail("\(error)")
+            return SplitMix64(seed: 0)
+        }
+        let test = name
+        addTeardownBlock { [weak self] in
+            if let run = self?.testRun, run.totalFailureCount > 0 {
+                print(TestSeed.replayHint(seed, test: test))
+            }
+        }
+        return SplitMix64(seed: seed)
     }
 }
