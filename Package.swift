@@ -526,7 +526,8 @@ let package = Package(
         .testTarget(
             name: "GongzhiGeoTests",
             dependencies: [
-                "GongzhiTestSeeds","GongzhiGeo"]
+                "GongzhiTestSeeds", "GongzhiGeo",
+            ]
         ),
         .testTarget(
             name: "GongzhiGridTests",
