@@ -15,6 +15,7 @@
 
 #include "check.h"
 #include "gongzhi_plugin.h"
+#include "sensors_descriptors.h"
 #include "thresholds.h"
 
 /* As in sensors.plugin.toml. */
@@ -113,6 +114,9 @@ int main(void) {
     gz_server_options options;
     memset(&options, 0, sizeof options);
     options.version = SENSORS_VERSION;
+    /* The service's schema, for the host to know the messages' types and where personal data is. */
+    options.file_descriptor_set = sensors_file_descriptor_set;
+    options.file_descriptor_set_length = sensors_file_descriptor_set_length;
     gz_server *server = gz_server_new(&options, error, sizeof error);
     if (server == NULL) {
         /* A setting is missing: as with the Swift SDK, that is a usage error (status 2). */

@@ -15,7 +15,8 @@ import Glibc
 #endif
 
 /// The C sensor plugin (Plugins/sensors, built on the C SDK) under the real host beside a Swift plugin:
-/// registered, supervised, called through the host, restarted, stopped, and answering bad input.
+/// registered with its descriptors, supervised, called through the host, restarted, stopped, and answering
+/// bad input.
 final class CPluginEndToEndTests: XCTestCase {
     static var sensors: String { get throws { try BuiltExecutables.path("gongzhi-sensors") } }
 
@@ -114,6 +115,30 @@ final class CPluginEndToEndTests: XCTestCase {
         XCTAssertEqual(alphaAfter.pid, alpha.pid)
         let echoed = try await echo.unary(self.echo("still here"))
         XCTAssertEqual(echoed.text, "still here")
+    }
+
+    func testTheHostListsTheCPluginsMessageTypesFromTheDescriptorsItRegistered() async throws {
+        let (host, _) = try await startHost()
+        var ask = Gongzhi_Host_V1_ListServicesRequest()
+        ask.name = Gongzhi_Sensors_V1_Sensors.serviceName
+        let listed = try await host.adminClient.listServices(ask).services
+        XCTAssertEqual(listed.map(\.plugin), ["sensors"])
+        let service = try XCTUnwrap(listed.first)
+        XCTAssertTrue(service.available)
+        XCTAssertEqual(service.methods.map(\.name), ["Check", "ListThresholds"])
+        XCTAssertEqual(service.methods.map(\.kind), [.unary, .unary])
+        XCTAssertEqual(
+            service.methods.map(\.inputType),
+            ["gongzhi.sensors.v1.CheckRequest", "gongzhi.sensors.v1.ListThresholdsRequest"]
+        )
+        XCTAssertEqual(
+            service.methods.map(\.outputType),
+            ["gongzhi.sensors.v1.CheckResponse", "gongzhi.sensors.v1.ListThresholdsResponse"]
+        )
+        // The set the plugin embeds (Plugins/sensors/generated/sensors_descriptors.c), as the host keeps it.
+        let set = try Google_Protobuf_FileDescriptorSet(serializedBytes: service.fileDescriptorSet)
+        XCTAssertEqual(set.file.map(\.name), ["gongzhi/sensors/v1/sensors.proto"])
+        XCTAssertEqual(set.file.first?.service.map(\.name), ["Sensors"])
     }
 
     func testBadInputToTheCPluginIsAnsweredWithTheRightCodeAndItKeepsServing() async throws {
