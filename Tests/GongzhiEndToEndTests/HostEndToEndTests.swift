@@ -524,6 +524,34 @@ final class HostEndToEndTests: XCTestCase {
         await host.admin.close()
     }
 
+    /// With SIGHUP trapped and a plugin configured, a host whose admin.sock cannot be served says why and
+    /// exits with status 1, starting no plugin; it neither hangs nor waits for a signal.
+    func testAHostWhoseSocketCannotBeServedExitsWithTheReason() async throws {
+        let directory = try TemporaryDirectory(prefix: "gzbind")
+        defer { directory.remove() }
+        let configuration = try TestHostLayout.write(
+            in: directory.path,
+            plugins: [try HostUnderTest.noticeboardPlugin()],
+            supervision: .forTests
+        )
+        // A folder where admin.sock belongs: the host refuses to replace it.
+        try FileManager.default.createDirectory(
+            atPath: directory.path + "/run/admin.sock/kept",
+            withIntermediateDirectories: true
+        )
+        let host = try ChildProcess(
+            try BuiltExecutables.path("gongzhi-host"),
+            ["--config", configuration, "--log-level", "debug"],
+            outputPath: directory.file("host.log")
+        )
+        let status = await host.waitForExit(timeout: .seconds(20))
+        if status == nil { host.signal(SIGKILL) }
+        XCTAssertEqual(status, 1, host.output)
+        XCTAssertTrue(host.output.contains("admin.sock exists and is not a socket"), host.output)
+        XCTAssertFalse(host.output.contains("host serving"), host.output)
+        XCTAssertFalse(host.output.contains("plugin starting"), host.output)
+    }
+
     func testAnExternalPluginAttachesWithAnAdministratorsTokenAndDetachesWhenItStops() async throws {
         let host = try await HostUnderTest(plugins: [])
         addTeardownBlock { await host.stop() }

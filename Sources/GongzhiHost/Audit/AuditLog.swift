@@ -14,16 +14,16 @@ import Glibc
 #endif
 
 /// One audited event.
-public struct AuditRecord: Codable, Sendable, Equatable {
-    public var sequence: UInt64
-    public var timeMilliseconds: Int64
-    public var principal: String
-    public var action: String
-    public var target: String
-    public var outcome: String
-    public var detail: String
+package struct AuditRecord: Codable, Sendable, Equatable {
+    package var sequence: UInt64
+    package var timeMilliseconds: Int64
+    package var principal: String
+    package var action: String
+    package var target: String
+    package var outcome: String
+    package var detail: String
     /// Hex SHA-256 of the previous record's hash and this record's fields.
-    public var hash: String
+    package var hash: String
 
     /// The bytes the hash covers, after the previous hash: the fields as a JSON array, which keeps
     /// every character of every field and where one field ends.
@@ -182,8 +182,8 @@ enum AuditJSON {
 /// Durability: a crash of the process loses at most the records of the last `syncInterval`, which
 /// the host had answered reads for but not yet written; a power loss, those plus the time of a
 /// sync. `close()` writes and syncs everything pending.
-public final class AuditLog: Sendable {
-    public static let genesisHash = String(repeating: "0", count: 64)
+package final class AuditLog: Sendable {
+    package static let genesisHash = String(repeating: "0", count: 64)
 
     /// How long the writer gathers records after a write before it writes again (see the type's comment).
     static let syncInterval: Duration = .milliseconds(5)
@@ -206,7 +206,7 @@ public final class AuditLog: Sendable {
     private let logger: Logger
     private static let recentCapacity = 1000
 
-    public init(path: String, logger: Logger) throws {
+    package init(path: String, logger: Logger) throws {
         self.path = path
         self.logger = logger
         var sequence: UInt64 = 0
@@ -273,7 +273,7 @@ public final class AuditLog: Sendable {
     }
 
     /// Appends a record.
-    public func record(principal: String, action: String, target: String = "", outcome: String, detail: String = "") {
+    package func record(principal: String, action: String, target: String = "", outcome: String, detail: String = "") {
         state.withLock { state in
             var record = AuditRecord(
                 sequence: state.sequence + 1,
@@ -305,7 +305,7 @@ public final class AuditLog: Sendable {
     }
 
     /// The most recent records, oldest first.
-    public func recent(_ count: Int) -> [AuditRecord] {
+    package func recent(_ count: Int) -> [AuditRecord] {
         state.withLock { state in
             let taken = max(0, min(count, state.recent.count))
             let first = state.recentOldest + state.recent.count - taken
@@ -314,18 +314,18 @@ public final class AuditLog: Sendable {
     }
 
     /// Writes what is pending and stops the writer.
-    public func close() async {
+    package func close() async {
         await queue.close()
     }
 
     /// Checks the chain of the file at `path`: nil when it holds, else where it breaks.
-    public static func verify(path: String) throws -> String? {
+    package static func verify(path: String) throws -> String? {
         try check(path: path).problem
     }
 
     /// Checks the chain of the file at `path`: how many records were checked, and where it breaks.
     /// A last line still being written (no newline yet) is left for the next check.
-    public static func check(path: String) throws -> (records: UInt64, problem: String?) {
+    package static func check(path: String) throws -> (records: UInt64, problem: String?) {
         var previous = genesisHash
         var expected: UInt64 = 1
         let decoder = JSONDecoder()
@@ -363,7 +363,7 @@ public final class AuditLog: Sendable {
     }
 
     /// The file the log is written to.
-    public var filePath: String { path }
+    package var filePath: String { path }
 }
 
 /// Lines handed from any thread to the audit writer's thread, gathered in one buffer.

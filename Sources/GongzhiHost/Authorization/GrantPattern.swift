@@ -10,7 +10,7 @@ public struct GrantPattern: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Everything: what administrators hold.
-    public static let all = GrantPattern(service: "*", method: "*")
+    package static let all = GrantPattern(service: "*", method: "*")
 
     private init(service: String, method: String) {
         self.service = service
@@ -51,14 +51,14 @@ public struct GrantPattern: Hashable, Sendable, CustomStringConvertible {
     public var description: String { self == .all ? "*" : "\(service)/\(method)" }
 
     /// True when this pattern allows calling `method` of `service`.
-    public func allows(service name: String, method methodName: String) -> Bool {
+    package func allows(service name: String, method methodName: String) -> Bool {
         guard method == "*" || method == methodName else { return false }
         if service.hasSuffix("*") { return name.hasPrefix(service.dropLast()) }
         return service == name
     }
 
     /// True when everything `other` allows, this pattern allows too.
-    public func covers(_ other: GrantPattern) -> Bool {
+    package func covers(_ other: GrantPattern) -> Bool {
         guard method == "*" || method == other.method else { return false }
         if service.hasSuffix("*") {
             let prefix = service.dropLast()
@@ -69,22 +69,22 @@ public struct GrantPattern: Hashable, Sendable, CustomStringConvertible {
 }
 
 /// The grants a principal holds.
-public struct GrantSet: Sendable, Equatable {
-    public var patterns: [GrantPattern]
+package struct GrantSet: Sendable, Equatable {
+    package var patterns: [GrantPattern]
 
-    public init(_ patterns: [GrantPattern]) {
+    package init(_ patterns: [GrantPattern]) {
         self.patterns = patterns
     }
 
-    public static let everything = GrantSet([.all])
-    public static let none = GrantSet([])
+    package static let everything = GrantSet([.all])
+    package static let none = GrantSet([])
 
-    public func allows(service: String, method: String) -> Bool {
+    package func allows(service: String, method: String) -> Bool {
         patterns.contains { $0.allows(service: service, method: method) }
     }
 
     /// The requested patterns that some approved pattern covers: what a plugin ends up holding.
-    public static func effective(requested: [GrantPattern], approved: [GrantPattern]) -> [GrantPattern] {
+    package static func effective(requested: [GrantPattern], approved: [GrantPattern]) -> [GrantPattern] {
         requested.filter { request in approved.contains { $0.covers(request) } }
     }
 }

@@ -1,7 +1,7 @@
 import GongzhiRPC
 
 /// Who is calling, as the host established it (never as the caller claimed it).
-public enum Principal: Sendable, Equatable, CustomStringConvertible {
+package enum Principal: Sendable, Equatable, CustomStringConvertible {
     /// An administrator on admin.sock, by uid.
     case admin(uid: UInt32, pid: Int32)
     /// A plugin, by the token the host gave it (or an administrator issued it) and its process.
@@ -9,7 +9,7 @@ public enum Principal: Sendable, Equatable, CustomStringConvertible {
     /// An API client, by the token an administrator issued it.
     case client(tokenID: String, subject: String, pid: Int32, uid: UInt32)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .admin(let uid, _): "admin:uid=\(uid)"
         case .plugin(let name, _, _): "plugin:\(name)"
@@ -17,7 +17,7 @@ public enum Principal: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    public var kind: String {
+    package var kind: String {
         switch self {
         case .admin: "admin"
         case .plugin: "plugin"
@@ -39,17 +39,17 @@ public enum Principal: Sendable, Equatable, CustomStringConvertible {
 }
 
 /// Metadata entries the host sets on calls it forwards; callers cannot set them.
-public enum CallerMetadata {
-    public static let token = "gongzhi-token"
-    public static let caller = "gongzhi-caller"
-    public static let callerKind = "gongzhi-caller-kind"
-    public static let callerPID = "gongzhi-caller-pid"
-    public static let callerUID = "gongzhi-caller-uid"
+package enum CallerMetadata {
+    package static let token = "gongzhi-token"
+    package static let caller = "gongzhi-caller"
+    package static let callerKind = "gongzhi-caller-kind"
+    package static let callerPID = "gongzhi-caller-pid"
+    package static let callerUID = "gongzhi-caller-uid"
     /// "true" when the caller holds the personal-data grant: a plugin that holds it too shows the caller
     /// sensitive fields only then.
-    public static let callerPersonalData = "gongzhi-caller-personal-data"
+    package static let callerPersonalData = "gongzhi-caller-personal-data"
     /// Every key with this prefix is the host's: removed from what callers send.
-    public static let reservedPrefix = "gongzhi-"
+    package static let reservedPrefix = "gongzhi-"
 
     /// The caller's metadata without reserved entries (and so without its token), plus the caller's identity.
     static func forwarded(_ metadata: Metadata, principal: Principal, seesPersonalData: Bool) -> Metadata {

@@ -9,38 +9,38 @@ import Foundation
 #endif
 
 /// A token an administrator issued, as the host keeps it: a hash of its secret, never the secret.
-public struct IssuedTokenRecord: Codable, Sendable, Equatable {
-    public enum Kind: String, Codable, Sendable {
+package struct IssuedTokenRecord: Codable, Sendable, Equatable {
+    package enum Kind: String, Codable, Sendable {
         /// An API client calling services on host.sock within its scopes.
         case client
         /// An external plugin that registers itself under `subject`.
         case plugin
     }
 
-    public var id: String
-    public var kind: Kind
-    public var subject: String
-    public var scopes: [String]
-    public var createdAtMilliseconds: Int64
-    public var expiresAtMilliseconds: Int64
-    public var revoked: Bool
-    public var description: String
-    public var issuedBy: String
-    public var secretHash: String
+    package var id: String
+    package var kind: Kind
+    package var subject: String
+    package var scopes: [String]
+    package var createdAtMilliseconds: Int64
+    package var expiresAtMilliseconds: Int64
+    package var revoked: Bool
+    package var description: String
+    package var issuedBy: String
+    package var secretHash: String
 
-    public var grants: GrantSet {
+    package var grants: GrantSet {
         GrantSet(scopes.compactMap { try? GrantPattern(parsing: $0) })
     }
 }
 
 /// Why a token was not accepted.
-public enum TokenRejection: Error, Sendable, Equatable {
+package enum TokenRejection: Error, Sendable, Equatable {
     case malformed
     case unknown
     case expired(id: String)
     case revoked(id: String)
 
-    public var message: String {
+    package var message: String {
         switch self {
         case .malformed: "the token is malformed"
         case .unknown: "the token is not known to this host"
@@ -51,7 +51,7 @@ public enum TokenRejection: Error, Sendable, Equatable {
 }
 
 /// The tokens administrators issue, kept in `<data_dir>/host/tokens.json` (mode 0600).
-public final class TokenStore: Sendable {
+package final class TokenStore: Sendable {
     private let path: String
     private let records: Mutex<[String: IssuedTokenRecord]>
     /// Held while a change is written to the file.
@@ -64,7 +64,7 @@ public final class TokenStore: Sendable {
     /// The prefix of issued tokens: `gzt_<id>_<secret>`.
     static let prefix = "gzt_"
 
-    public init(path: String) throws {
+    package init(path: String) throws {
         self.path = path
         var loaded: [String: IssuedTokenRecord] = [:]
         if fileExists(path) {
@@ -76,7 +76,7 @@ public final class TokenStore: Sendable {
     }
 
     /// Issues a token. The secret is in the answer only.
-    public func issue(
+    package func issue(
         kind: IssuedTokenRecord.Kind,
         subject: String,
         scopes: [GrantPattern],
@@ -104,12 +104,12 @@ public final class TokenStore: Sendable {
     }
 
     /// The record of a presented token, if it is known, unexpired and not revoked.
-    public func verify(_ token: String) -> Result<IssuedTokenRecord, TokenRejection> {
+    package func verify(_ token: String) -> Result<IssuedTokenRecord, TokenRejection> {
         verifyWithGrants(token).map(\.record)
     }
 
     /// The record of a presented token and the grants of its scopes.
-    public func verifyWithGrants(
+    package func verifyWithGrants(
         _ token: String
     ) -> Result<(record: IssuedTokenRecord, grants: GrantSet), TokenRejection> {
         if let known = verified.withLock({ $0[token] }), let record = records.withLock({ $0[known.id] }) {
@@ -145,12 +145,12 @@ public final class TokenStore: Sendable {
         return check(record)
     }
 
-    public func list() -> [IssuedTokenRecord] {
+    package func list() -> [IssuedTokenRecord] {
         records.withLock { Array($0.values) }.sorted { $0.createdAtMilliseconds < $1.createdAtMilliseconds }
     }
 
     /// Revokes a token; nil when there is no token with that id.
-    public func revoke(id: String) throws -> IssuedTokenRecord? {
+    package func revoke(id: String) throws -> IssuedTokenRecord? {
         var revoked: IssuedTokenRecord?
         try update { records in
             guard var record = records[id] else { return }

@@ -158,7 +158,7 @@ struct TOMLTableReader {
 }
 
 /// Parses "500ms", "5s", "2m", "1h", "30d" (a whole number and a unit).
-public func parseDuration(_ text: String) -> Duration? {
+package func parseDuration(_ text: String) -> Duration? {
     let units: [(String, Int64)] = [("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000), ("d", 86_400_000)]
     for (unit, milliseconds) in units where text.hasSuffix(unit) {
         let number = text.dropLast(unit.count)

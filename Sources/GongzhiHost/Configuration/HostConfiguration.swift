@@ -33,7 +33,7 @@ public struct HostConfiguration: Sendable, Equatable {
     /// Plugins by name, in name order.
     public var plugins: [PluginConfiguration]
 
-    public static let knownKeys: Set<String> = [
+    package static let knownKeys: Set<String> = [
         "runtime_dir", "data_dir", "plugin_dir", "admin_uids", "log_level", "token_ttl", "supervision", "objects",
         "plugins",
     ]
@@ -45,7 +45,7 @@ public struct HostConfiguration: Sendable, Equatable {
     }
 
     /// Checks a configuration given as text; `path` names it in errors and anchors relative paths.
-    public static func parse(_ text: String, path: String) throws(ConfigurationError) -> HostConfiguration {
+    package static func parse(_ text: String, path: String) throws(ConfigurationError) -> HostConfiguration {
         let top = try TOMLTableReader.parse(text, path: path)
         try top.rejectUnknownKeys(knownKeys)
         let base = parentDirectory(of: absolutePath(path))
@@ -108,7 +108,7 @@ public struct HostConfiguration: Sendable, Equatable {
     /// The object store's database file.
     public var objectStorePath: String { dataDirectory + "/host/objects.sqlite" }
 
-    public func plugin(named name: String) -> PluginConfiguration? {
+    package func plugin(named name: String) -> PluginConfiguration? {
         plugins.first { $0.name == name }
     }
 

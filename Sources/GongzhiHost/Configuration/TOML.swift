@@ -1,6 +1,6 @@
 /// A value read from a TOML document, with the line it was written on (for error messages).
-public struct TOMLValue: Sendable, Equatable {
-    public enum Kind: Sendable, Equatable {
+package struct TOMLValue: Sendable, Equatable {
+    package enum Kind: Sendable, Equatable {
         case string(String)
         case integer(Int64)
         case float(Double)
@@ -9,10 +9,10 @@ public struct TOMLValue: Sendable, Equatable {
         case table([String: TOMLValue])
     }
 
-    public var kind: Kind
-    public var line: Int
+    package var kind: Kind
+    package var line: Int
 
-    public var typeName: String {
+    package var typeName: String {
         switch kind {
         case .string: "a string"
         case .integer: "an integer"
@@ -25,20 +25,20 @@ public struct TOMLValue: Sendable, Equatable {
 }
 
 /// A syntax error in a TOML document.
-public struct TOMLSyntaxError: Error, Sendable, Equatable, CustomStringConvertible {
-    public var line: Int
-    public var message: String
-    public var description: String { "line \(line): \(message)" }
+package struct TOMLSyntaxError: Error, Sendable, Equatable, CustomStringConvertible {
+    package var line: Int
+    package var message: String
+    package var description: String { "line \(line): \(message)" }
 }
 
 /// Reads the part of TOML (v1.0) that configuration files and manifests use: comments, bare, quoted
 /// and dotted keys, `[table]` headers, basic and literal strings, integers, floats, booleans, arrays
 /// (across lines) and inline tables. Multi-line strings, dates and arrays of tables are refused with a
 /// message saying so, never misread.
-public struct TOMLDocument: Sendable {
-    public private(set) var root: [String: TOMLValue] = [:]
+package struct TOMLDocument: Sendable {
+    package private(set) var root: [String: TOMLValue] = [:]
 
-    public init(parsing text: String) throws(TOMLSyntaxError) {
+    package init(parsing text: String) throws(TOMLSyntaxError) {
         var parser = Parser(bytes: Array(text.utf8))
         root = try parser.document()
     }

@@ -1,6 +1,4 @@
 import GongzhiRPC
-import GongzhiRPCPosix
-import GongzhiSchemas
 import GongzhiStore
 import Logging
 import NIOCore
@@ -18,6 +16,11 @@ import Glibc
 ///
 /// `run()` returns after graceful shutdown (SIGTERM in a `ServiceGroup`, cancellation, or
 /// ``requestShutdown()``), once every plugin has stopped. SIGHUP reloads the configuration file.
+///
+/// Inside, the host's long-running parts are `Service`s in a `ServiceGroup` of their own: its sockets
+/// (``HostSockets``), its plugins (``PluginFleetService``), the history's compaction
+/// (``HistoryCompaction``) and reloads on SIGHUP (``ConfigurationReloads``). Graceful shutdown stops them
+/// last to first, so the plugins stop before the sockets close.
 public final class HostService: Service, Sendable {
     private let initialConfiguration: HostConfiguration
     private let logger: Logger
@@ -80,47 +83,17 @@ public final class HostService: Service, Sendable {
 
     public func run() async throws {
         let configuration = self.configuration
-        let lock: HostLock
+        let records: HostRecords
         do {
-            lock = try prepareDirectories(configuration)
+            records = try await open(configuration)
         } catch {
             ready.fail(error)
             throw error
         }
-        defer { lock.release() }
+        defer { records.lock.release() }
+        let audit = records.audit
 
-        let tokens: TokenStore
-        let audit: AuditLog
-        do {
-            tokens = try TokenStore(path: configuration.dataDirectory + "/host/tokens.json")
-            audit = try AuditLog(path: configuration.dataDirectory + "/host/audit.log", logger: logger)
-        } catch {
-            let failure = HostStartError(
-                message: "cannot open the host's records in \(configuration.dataDirectory)/host: \(error)"
-            )
-            ready.fail(failure)
-            throw failure
-        }
-        let store: SQLiteObjectStorage
-        let objects: ObjectsService
-        do {
-            var settings = SQLiteObjectStorage.Configuration(
-                path: configuration.objectStorePath,
-                historyRetention: configuration.objects.historyRetention
-            )
-            settings.maximumReaderCount = 8
-            store = try SQLiteObjectStorage(configuration: settings, logger: logger)
-            objects = ObjectsService(storage: store, audit: audit, logger: logger)
-            try await objects.loadRegisteredKinds()
-        } catch {
-            let failure = HostStartError(
-                message: "cannot open the object store \(configuration.objectStorePath): \(error)"
-            )
-            await audit.close()
-            ready.fail(failure)
-            throw failure
-        }
-        let credentials = Credentials(tokens: tokens, adminUIDs: configuration.adminUIDs)
+        let credentials = Credentials(tokens: records.tokens, adminUIDs: configuration.adminUIDs)
         let routes = RoutingTable()
         let fleet = PluginFleet(
             configuration: configuration,
@@ -131,136 +104,119 @@ public final class HostService: Service, Sendable {
             eventLoopGroup: eventLoopGroup
         )
         fleetBox.withLock { $0 = fleet }
-        let startedAt = wallClockMilliseconds()
         let admin = AdminService(
             fleet: fleet,
             credentials: credentials,
             audit: audit,
-            startedAt: startedAt,
+            startedAt: wallClockMilliseconds(),
             configuration: { [weak self] in self?.configuration ?? configuration },
             services: ServiceCatalogue(routes: routes)
         )
-        let registration = RegistrationService(fleet: fleet, credentials: credentials, audit: audit)
-        var adminConfiguration = RPCServer.Configuration(socketPath: configuration.adminSocketPath)
-        adminConfiguration.socketMode = 0o660
-        adminConfiguration.shutdownGracePeriod = .seconds(2)
-        var hostConfiguration = RPCServer.Configuration(socketPath: configuration.hostSocketPath)
-        hostConfiguration.socketMode = 0o660
-        hostConfiguration.shutdownGracePeriod = .seconds(2)
-        let adminServer = RPCServer(
-            configuration: adminConfiguration,
-            dispatcher: HostDispatcher(
-                socket: .admin,
-                local: ServiceRegistry([admin]),
-                routes: routes,
-                credentials: credentials,
-                audit: audit,
-                configurationPath: configuration.path,
-                objects: objects
-            ),
+        let sockets = HostSockets(
+            configuration: configuration,
+            adminServices: [admin],
+            hostServices: [RegistrationService(fleet: fleet, credentials: credentials, audit: audit)],
+            routes: routes,
+            credentials: credentials,
+            audit: audit,
+            objects: records.objects,
+            store: records.store,
             logger: logger,
             eventLoopGroup: eventLoopGroup
         )
-        let hostServer = RPCServer(
-            configuration: hostConfiguration,
-            dispatcher: HostDispatcher(
-                socket: .host,
-                local: ServiceRegistry([registration]),
-                routes: routes,
-                credentials: credentials,
-                audit: audit,
-                configurationPath: configuration.path,
-                objects: objects
+        // Graceful shutdown stops them last to first: the plugins before the sockets close.
+        var services: [any Service] = [
+            sockets,
+            PluginFleetService(
+                fleet: fleet,
+                configuration: configuration,
+                sockets: sockets,
+                logger: logger,
+                started: ready
             ),
-            logger: logger,
-            eventLoopGroup: eventLoopGroup
-        )
-
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await adminServer.run() }
-            group.addTask { try await hostServer.run() }
-            do {
-                try await adminServer.waitUntilListening()
-                try await hostServer.waitUntilListening()
-            } catch {
-                ready.fail(error)
-                adminServer.beginGracefulShutdown()
-                hostServer.beginGracefulShutdown()
-                throw error
-            }
-            audit.record(
-                principal: "host",
-                action: "host.start",
-                outcome: "ok",
-                detail: "pid \(getpid()), config \(configuration.path)"
-            )
-            logger.info(
-                "host serving",
-                metadata: [
-                    "admin": "\(configuration.adminSocketPath)", "host": "\(configuration.hostSocketPath)",
-                    "plugins": "\(configuration.plugins.filter(\.enabled).map(\.name).joined(separator: ","))",
-                ]
-            )
-            // SIGHUP is trapped before plugins start, so that an early reload never ends the host.
-            let hangupSignals = reloadsOnHangup ? await UnixSignalsSequence(trapping: .sighup) : nil
-            await fleet.apply(configuration)
-            ready.succeed()
-
-            let compaction = Task { [logger] in
-                await Self.compactHistory(store, every: configuration.objects.compactionInterval, logger: logger)
-            }
-
-            let hangups: Task<Void, Never>? =
-                reloadsOnHangup
-                ? Task { [weak self] in
-                    guard let hangupSignals else { return }
-                    for await _ in hangupSignals {
-                        guard let self else { return }
-                        self.logger.info("SIGHUP: reloading the configuration")
-                        do {
-                            try await self.reload()
-                        } catch {
-                            self.logger.error("the configuration was not reloaded: \(error)")
-                        }
-                    }
-                } : nil
-
-            let stopStream = stop.stream
-            let stopContinuation = stop.continuation
-            await withGracefulShutdownHandler {
-                await withTaskCancellationHandler {
-                    for await _ in stopStream {}
-                } onCancel: {
-                    stopContinuation.finish()
-                }
-            } onGracefulShutdown: {
-                stopContinuation.finish()
-            }
-            hangups?.cancel()
-            compaction.cancel()
-            logger.info("stopping: plugins first")
-            await fleet.stopAll()
-            adminServer.beginGracefulShutdown()
-            hostServer.beginGracefulShutdown()
-            // Watches end when the store closes; writes already submitted are committed first.
-            try? await store.close()
-            try await group.waitForAll()
+            HistoryCompaction(store: records.store, interval: configuration.objects.compactionInterval, logger: logger),
+        ]
+        if reloadsOnHangup {
+            // Trapped before the plugins start, so that an early SIGHUP never ends the host.
+            let hangups = await UnixSignalsSequence(trapping: .sighup)
+            services.append(ConfigurationReloads(hangups: hangups, host: self, logger: logger))
+        }
+        do {
+            try await runUntilStopped(ServiceGroup(services: services, logger: logger))
+        } catch {
+            ready.fail(error)
+            await audit.close()
+            throw error
         }
         audit.record(principal: "host", action: "host.stop", outcome: "ok")
         await audit.close()
         logger.info("host stopped")
     }
 
-    /// Trims the change history older than the retention window, every `interval`, until cancelled.
-    private static func compactHistory(_ store: SQLiteObjectStorage, every interval: Duration, logger: Logger) async {
-        while !Task.isCancelled {
-            do {
-                let before = try await store.compactExpired(now: wallClockMilliseconds())
-                logger.debug("history compacted", metadata: ["before-revision": "\(before)"])
-            } catch {
-                logger.warning("compacting the object history failed; it will be tried again: \(error)")
+    /// Runs the host's services until they end. A stop request, the graceful shutdown of the group the
+    /// host runs in, and cancellation all shut them down gracefully, so that the plugins are stopped in
+    /// order however the host is stopped.
+    private func runUntilStopped(_ group: ServiceGroup) async throws {
+        let stopRequests = stop.stream
+        let stopContinuation = stop.continuation
+        let relay = Task {
+            for await _ in stopRequests {}
+            await group.triggerGracefulShutdown()
+        }
+        defer { relay.cancel() }
+        // Not a child task: cancelling the host must not cancel its services, only shut them down.
+        let running = Task { try await group.run() }
+        try await withGracefulShutdownHandler {
+            try await withTaskCancellationHandler {
+                try await running.value
+            } onCancel: {
+                stopContinuation.finish()
             }
-            try? await Task.sleep(for: interval)
+        } onGracefulShutdown: {
+            stopContinuation.finish()
+        }
+    }
+
+    /// What the host opens before it serves: the runtime folder's lock, the tokens, the audit log and
+    /// the object store.
+    private struct HostRecords {
+        var lock: HostLock
+        var tokens: TokenStore
+        var audit: AuditLog
+        var store: SQLiteObjectStorage
+        var objects: ObjectsService
+    }
+
+    private func open(_ configuration: HostConfiguration) async throws -> HostRecords {
+        let lock = try prepareDirectories(configuration)
+        let tokens: TokenStore
+        let audit: AuditLog
+        do {
+            tokens = try TokenStore(path: configuration.dataDirectory + "/host/tokens.json")
+            audit = try AuditLog(path: configuration.dataDirectory + "/host/audit.log", logger: logger)
+        } catch {
+            lock.release()
+            throw HostStartError(
+                message: "cannot open the host's records in \(configuration.dataDirectory)/host: \(error)"
+            )
+        }
+        var settings = SQLiteObjectStorage.Configuration(
+            path: configuration.objectStorePath,
+            historyRetention: configuration.objects.historyRetention
+        )
+        settings.maximumReaderCount = 8
+        var store: SQLiteObjectStorage?
+        do {
+            let opened = try SQLiteObjectStorage(configuration: settings, logger: logger)
+            store = opened
+            let objects = ObjectsService(storage: opened, audit: audit, logger: logger)
+            try await objects.loadRegisteredKinds()
+            return HostRecords(lock: lock, tokens: tokens, audit: audit, store: opened, objects: objects)
+        } catch {
+            try? await store?.close()
+            await audit.close()
+            lock.release()
+            throw HostStartError(message: "cannot open the object store \(configuration.objectStorePath): \(error)")
         }
     }
 

@@ -41,9 +41,9 @@ public final class InProcessHost: Sendable {
     /// The folder holding the store, the tokens and the audit log.
     public let directory: String
     /// The audit log (`audit.log` in ``directory``): denied calls, reads of personal data, tokens issued.
-    public let audit: AuditLog
+    package let audit: AuditLog
     /// The tokens administrators issued (`tokens.json` in ``directory``).
-    public let tokens: TokenStore
+    package let tokens: TokenStore
     private let store: SQLiteObjectStorage
     private let objects: ObjectsService
     private let credentials: Credentials

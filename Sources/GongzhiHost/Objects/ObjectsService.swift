@@ -19,12 +19,12 @@ struct ObjectCaller: Sendable {
 }
 
 /// The grants of the object store beyond its methods.
-public enum ObjectGrants {
+package enum ObjectGrants {
     /// Seeing sensitive fields (ID numbers, phones, notes…): `gongzhi.host.v1.PersonalData/Read`. Without it,
     /// every object a caller reads has those fields removed and listed in `redacted_fields`.
-    public static let personalDataService = "gongzhi.host.v1.PersonalData"
-    public static let personalDataMethod = "Read"
-    public static var personalData: String { "\(personalDataService)/\(personalDataMethod)" }
+    package static let personalDataService = "gongzhi.host.v1.PersonalData"
+    package static let personalDataMethod = "Read"
+    package static var personalData: String { "\(personalDataService)/\(personalDataMethod)" }
 }
 
 /// The host's object store as a service: checks kinds, ownership and data, redacts personal data for callers

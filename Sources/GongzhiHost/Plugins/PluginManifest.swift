@@ -12,10 +12,10 @@ public enum PluginProtocol {
     public static let supported: [String] = [current]
 
     /// Service name prefixes that belong to the host; no plugin may serve them.
-    public static let reservedPrefixes = ["gongzhi.host.", "gongzhi.plugin."]
+    package static let reservedPrefixes = ["gongzhi.host.", "gongzhi.plugin."]
 
     /// The reserved prefix `service` falls under, if any.
-    public static func reservedPrefix(of service: String) -> String? {
+    package static func reservedPrefix(of service: String) -> String? {
         reservedPrefixes.first { service.hasPrefix($0) }.map { $0 + "*" }
     }
 }
@@ -40,7 +40,7 @@ public struct PluginManifest: Sendable, Equatable {
 
     /// A plugin name: lower-case letters, digits and '-', starting with a letter, at most 63 characters, and
     /// not `host` (the owner of the core kinds).
-    public static func isValidName(_ name: String) -> Bool {
+    package static func isValidName(_ name: String) -> Bool {
         guard name != "host", let first = name.utf8.first, first >= UInt8(ascii: "a"), first <= UInt8(ascii: "z"),
             name.utf8.count <= 63
         else { return false }
@@ -55,7 +55,7 @@ public struct PluginManifest: Sendable, Equatable {
         return try parse(text, path: path)
     }
 
-    public static func parse(_ text: String, path: String) throws(ConfigurationError) -> PluginManifest {
+    package static func parse(_ text: String, path: String) throws(ConfigurationError) -> PluginManifest {
         let table = try TOMLTableReader.parse(text, path: path)
         try table.rejectUnknownKeys(knownKeys)
         let name = try table.requiredString("name")
@@ -112,7 +112,7 @@ public struct PluginManifest: Sendable, Equatable {
     }
 
     /// The protocol version the host and the plugin both speak, or nil.
-    public var agreedProtocolVersion: String? {
+    package var agreedProtocolVersion: String? {
         PluginProtocol.supported.first { protocolVersions.contains($0) }
     }
 

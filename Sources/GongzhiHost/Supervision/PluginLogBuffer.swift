@@ -2,15 +2,15 @@ import Logging
 import Synchronization
 
 /// One line a plugin wrote, with the level it carried.
-public struct PluginLogLine: Sendable, Equatable {
-    public var timeMilliseconds: Int64
-    public var level: Logger.Level
-    public var stream: OutputStream
-    public var text: String
+package struct PluginLogLine: Sendable, Equatable {
+    package var timeMilliseconds: Int64
+    package var level: Logger.Level
+    package var stream: OutputStream
+    package var text: String
 
     /// Reads the level a line starts with (`error: …`, `warning …`); lines without one are `info` on
     /// stdout and `warning` on stderr.
-    public init(stream: OutputStream, raw: String, timeMilliseconds: Int64) {
+    package init(stream: OutputStream, raw: String, timeMilliseconds: Int64) {
         self.timeMilliseconds = timeMilliseconds
         self.stream = stream
         for level in Logger.Level.allCases {

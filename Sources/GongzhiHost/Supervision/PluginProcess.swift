@@ -6,7 +6,7 @@ import Glibc
 #endif
 
 /// Which output stream a plugin wrote a line to.
-public enum OutputStream: String, Sendable {
+package enum OutputStream: String, Sendable {
     case stdout
     case stderr
 }

@@ -11,8 +11,8 @@
 ///     │
 ///  stopping ◄── stop (Shutdown call, then SIGTERM, then SIGKILL, each after the grace period)
 /// ```
-public struct PluginSupervisor: Sendable {
-    public enum State: String, Sendable, Equatable, CaseIterable {
+package struct PluginSupervisor: Sendable {
+    package enum State: String, Sendable, Equatable, CaseIterable {
         case stopped
         case starting
         case ready
@@ -23,17 +23,17 @@ public struct PluginSupervisor: Sendable {
         case quarantined
     }
 
-    public struct Policy: Sendable, Equatable {
-        public var startTimeout: Duration
-        public var stopGracePeriod: Duration
-        public var backoffInitial: Duration
-        public var backoffMaximum: Duration
-        public var crashLimit: Int
-        public var crashWindow: Duration
-        public var unhealthyLimit: Int
-        public var restartsAfterCrash: Bool
+    package struct Policy: Sendable, Equatable {
+        package var startTimeout: Duration
+        package var stopGracePeriod: Duration
+        package var backoffInitial: Duration
+        package var backoffMaximum: Duration
+        package var crashLimit: Int
+        package var crashWindow: Duration
+        package var unhealthyLimit: Int
+        package var restartsAfterCrash: Bool
 
-        public init(_ supervision: SupervisionPolicy, restart: PluginConfiguration.RestartPolicy) {
+        package init(_ supervision: SupervisionPolicy, restart: PluginConfiguration.RestartPolicy) {
             startTimeout = supervision.startTimeout
             stopGracePeriod = supervision.stopGracePeriod
             backoffInitial = supervision.backoffInitial
@@ -46,7 +46,7 @@ public struct PluginSupervisor: Sendable {
     }
 
     /// Timers the supervisor asks for. Scheduling one replaces an earlier one of the same kind.
-    public enum Timer: String, Sendable, Equatable {
+    package enum Timer: String, Sendable, Equatable {
         /// The plugin must be registered and healthy by then.
         case startDeadline
         /// Backoff is over: start again.
@@ -57,12 +57,12 @@ public struct PluginSupervisor: Sendable {
         case kill
     }
 
-    public enum Signal: Sendable, Equatable {
+    package enum Signal: Sendable, Equatable {
         case terminate
         case kill
     }
 
-    public enum Event: Sendable, Equatable {
+    package enum Event: Sendable, Equatable {
         /// Start the plugin (configured, enabled, or released from quarantine by an operator).
         case start
         /// Stop it and start it again (an operator's restart, or a changed configuration).
@@ -83,7 +83,7 @@ public struct PluginSupervisor: Sendable {
         case timerFired(Timer)
     }
 
-    public enum Action: Sendable, Equatable {
+    package enum Action: Sendable, Equatable {
         case spawn
         /// Route calls for the plugin's services to it.
         case publishRoutes
@@ -103,35 +103,35 @@ public struct PluginSupervisor: Sendable {
         case crash(reason: String)
     }
 
-    public private(set) var state: State = .stopped
+    package private(set) var state: State = .stopped
     /// Why the plugin is in its state, when there is a reason worth showing.
-    public private(set) var reason: String = ""
-    public private(set) var pid: Int32?
+    package private(set) var reason: String = ""
+    package private(set) var pid: Int32?
     /// Starts after the first.
-    public private(set) var restarts: Int = 0
+    package private(set) var restarts: Int = 0
     /// When each recent crash happened, oldest first; only those inside the crash window are kept.
-    public private(set) var recentCrashes: [ContinuousClock.Instant] = []
-    public private(set) var failedHealthChecks = 0
+    package private(set) var recentCrashes: [ContinuousClock.Instant] = []
+    package private(set) var failedHealthChecks = 0
     /// When a plugin that backs off will start again.
-    public private(set) var nextStart: ContinuousClock.Instant?
+    package private(set) var nextStart: ContinuousClock.Instant?
 
-    public let policy: Policy
+    package let policy: Policy
     private var afterStop: AfterStop = .stay
     private var hasStarted = false
 
-    public init(policy: Policy) {
+    package init(policy: Policy) {
         self.policy = policy
     }
 
     /// True while the process may be running.
-    public var hasProcess: Bool {
+    package var hasProcess: Bool {
         switch state {
         case .starting, .ready, .degraded, .stopping: true
         default: false
         }
     }
 
-    public mutating func handle(_ event: Event, now: ContinuousClock.Instant) -> [Action] {
+    package mutating func handle(_ event: Event, now: ContinuousClock.Instant) -> [Action] {
         switch (state, event) {
         // Starting.
         case (.stopped, .start), (.crashed, .start), (.crashed, .restart), (.backingOff, .start),

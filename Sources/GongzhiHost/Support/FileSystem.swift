@@ -6,16 +6,16 @@ import Glibc
 #endif
 
 /// A failed system call, with what was being done and errno's text.
-public struct SystemError: Error, Sendable, CustomStringConvertible {
-    public var operation: String
-    public var errno: Int32
+package struct SystemError: Error, Sendable, CustomStringConvertible {
+    package var operation: String
+    package var errno: Int32
 
-    public init(_ operation: String, errno: Int32 = Glibc.errno) {
+    package init(_ operation: String, errno: Int32 = Glibc.errno) {
         self.operation = operation
         self.errno = errno
     }
 
-    public var description: String { "\(operation): \(String(cString: strerror(errno)))" }
+    package var description: String { "\(operation): \(String(cString: strerror(errno)))" }
 }
 
 /// The whole contents of a file.
@@ -41,7 +41,7 @@ func readTextFile(_ path: String) throws(SystemError) -> String {
 }
 
 /// The hex SHA-256 of a file, read in blocks.
-public func sha256OfFile(_ path: String) throws(SystemError) -> String {
+package func sha256OfFile(_ path: String) throws(SystemError) -> String {
     let fd = open(path, O_RDONLY | O_CLOEXEC)
     guard fd >= 0 else { throw SystemError("open \(path)") }
     defer { close(fd) }

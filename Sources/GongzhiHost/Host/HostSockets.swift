@@ -1,0 +1,123 @@
+import GongzhiRPC
+import GongzhiRPCPosix
+import GongzhiStore
+import Logging
+import NIOCore
+import ServiceLifecycle
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The host's two sockets as one `Service`: admin.sock, where administrators are known by uid, and
+/// host.sock, where plugins and API clients present tokens. Both are set up alike and dispatched by a
+/// ``HostDispatcher``; the object store is served on both.
+///
+/// `run()` serves until graceful shutdown, then stops taking calls, closes the object store (which ends
+/// the watches in flight once the writes already submitted are committed), and returns when both
+/// servers have let their calls finish.
+final class HostSockets: Service, Sendable {
+    private let admin: RPCServer
+    private let host: RPCServer
+    private let store: SQLiteObjectStorage
+    private let audit: AuditLog
+    private let configuration: HostConfiguration
+    private let logger: Logger
+    private let serving: EventLoopPromise<Void>
+
+    /// - Parameters:
+    ///   - adminServices: the host's own services on admin.sock.
+    ///   - hostServices: the host's own services on host.sock.
+    init(
+        configuration: HostConfiguration,
+        adminServices: [any RPCService],
+        hostServices: [any RPCService],
+        routes: RoutingTable,
+        credentials: Credentials,
+        audit: AuditLog,
+        objects: ObjectsService,
+        store: SQLiteObjectStorage,
+        logger: Logger,
+        eventLoopGroup: any EventLoopGroup
+    ) {
+        func server(_ socket: HostDispatcher.Socket, at path: String, serving services: [any RPCService]) -> RPCServer {
+            var settings = RPCServer.Configuration(socketPath: path)
+            settings.socketMode = 0o660
+            settings.shutdownGracePeriod = .seconds(2)
+            let dispatcher = HostDispatcher(
+                socket: socket,
+                local: ServiceRegistry(services),
+                routes: routes,
+                credentials: credentials,
+                audit: audit,
+                configurationPath: configuration.path,
+                objects: objects
+            )
+            return RPCServer(
+                configuration: settings,
+                dispatcher: dispatcher,
+                logger: logger,
+                eventLoopGroup: eventLoopGroup
+            )
+        }
+        self.admin = server(.admin, at: configuration.adminSocketPath, serving: adminServices)
+        self.host = server(.host, at: configuration.hostSocketPath, serving: hostServices)
+        self.store = store
+        self.audit = audit
+        self.configuration = configuration
+        self.logger = logger
+        self.serving = eventLoopGroup.any().makePromise(of: Void.self)
+    }
+
+    deinit {
+        serving.fail(RPCError(code: .unavailable, message: "the host's sockets were discarded before they served"))
+    }
+
+    /// Waits until both sockets accept calls and the host's start is recorded; throws if either could
+    /// not listen.
+    func waitUntilServing() async throws {
+        try await serving.futureResult.get()
+    }
+
+    func run() async throws {
+        let admin = self.admin
+        let host = self.host
+        defer { serving.fail(RPCError(code: .unavailable, message: "the host's sockets have stopped")) }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await admin.run() }
+            group.addTask { try await host.run() }
+            do {
+                try await admin.waitUntilListening()
+                try await host.waitUntilListening()
+            } catch {
+                serving.fail(error)
+                admin.beginGracefulShutdown()
+                host.beginGracefulShutdown()
+                try? await store.close()
+                throw error
+            }
+            audit.record(
+                principal: "host",
+                action: "host.start",
+                outcome: "ok",
+                detail: "pid \(getpid()), config \(configuration.path)"
+            )
+            logger.info(
+                "host serving",
+                metadata: [
+                    "admin": "\(configuration.adminSocketPath)", "host": "\(configuration.hostSocketPath)",
+                    "plugins": "\(configuration.plugins.filter(\.enabled).map(\.name).joined(separator: ","))",
+                ]
+            )
+            serving.succeed()
+
+            // Cancellation stops the sockets the same way.
+            try? await gracefulShutdown()
+            admin.beginGracefulShutdown()
+            host.beginGracefulShutdown()
+            // Watches end when the store closes; writes already submitted are committed first.
+            try? await store.close()
+            try await group.waitForAll()
+        }
+    }
+}
