@@ -411,11 +411,13 @@ let package = Package(
             dependencies: [
                 "GongzhiExampleSchemas",
                 "GongzhiGridSchemas",
+                "GongzhiTestSchemas",
                 "GongzhiControl",
                 "GongzhiRPC",
                 "GongzhiSchemas",
                 "GongzhiTestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
         .testTarget(
