@@ -15,7 +15,7 @@ import Darwin
 public struct GongzhiControl: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "gongzhictl",
-        abstract: "Administer a running gongzhi-host: its objects, plugins, tokens and audit log.",
+        abstract: "Administer a running gongzhi-host: its objects, plugins, tokens, audit log and services.",
         discussion: """
             gongzhictl calls the host's admin socket: --socket PATH, else $GONGZHI_ADMIN_SOCKET, else \
             /run/gongzhi/admin.sock. The host answers only the uids listed in admin_uids of its config.
@@ -24,6 +24,11 @@ public struct GongzhiControl: AsyncParsableCommand {
             with the protocol's snake_case field names (plugins logs: one JSON object a line). The object \
             commands (get, describe, watch, apply, delete) print objects as documents with -o json or \
             -o yaml, in the format that apply reads.
+
+            Any module's methods, a third party's too, can be called without a command of their own: \
+            gongzhictl services lists what the host serves, gongzhictl describe service NAME shows a \
+            service's methods and messages, and gongzhictl call SERVICE/METHOD -d JSON calls one, with the \
+            request and answers in protobuf's JSON mapping (see gongzhictl call --help).
 
             Exit codes:
               0  ok
@@ -39,7 +44,7 @@ public struct GongzhiControl: AsyncParsableCommand {
             """,
         subcommands: [
             Status.self, Get.self, Describe.self, Watch.self, Apply.self, Delete.self, Plugins.self, Tokens.self,
-            Audit.self, Sensors.self, Grid.self,
+            Audit.self, Services.self, Call.self, Sensors.self, Grid.self,
         ]
     )
 
