@@ -485,14 +485,18 @@ let package = Package(
         .testTarget(
             name: "GongzhiControlTests",
             dependencies: [
+                "GongzhiTestSeeds",
                 "GongzhiExampleSchemas",
                 "GongzhiDocuments",
+                "GongzhiGridSchemas",
+                "GongzhiTestSchemas",
                 "GongzhiControl",
                 "GongzhiControlTestSupport",
                 "GongzhiRPC",
                 "GongzhiSchemas",
                 "GongzhiTestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
         .testTarget(

@@ -70,7 +70,8 @@ generate GongzhiExampleSchemas Sources/GongzhiExampleSchemas/Generated \
     gongzhi/example/v1/noticeboard.proto
 generate GongzhiTestSchemas Sources/GongzhiTestSchemas/Generated \
     gongzhi/test/v1/echo.proto \
-    gongzhi/test/v1/probe.proto
+    gongzhi/test/v1/probe.proto \
+    gongzhi/test/v1/shapes.proto
 
 # Descriptors of kinds, for what is read from the schemas at run time (which fields are sensitive; a
 # plugin's kinds to register): a FileDescriptorSet with everything it imports, base64 in a Swift string.
@@ -105,6 +106,8 @@ descriptors GongzhiSchemas Gongzhi_Core_V1_Descriptors gongzhi/core/v1/descripto
     gongzhi/core/v1/organization.proto
 descriptors GongzhiGridSchemas Gongzhi_Grid_V1_Descriptors gongzhi/grid/v1/case_descriptors.swift "the grid plugin's kinds" \
     gongzhi/grid/v1/case.proto
+descriptors GongzhiTestSchemas Gongzhi_Test_V1_ShapesDescriptors gongzhi/test/v1/shapes_descriptors.swift \
+    "the JSON codec tests' message of every shape" gongzhi/test/v1/shapes.proto
 
 # C messages (protoc-c) for the C plugin SDK — the envelope and what registering and the lifecycle
 # service need — and for the C sensor plugin. protoc-c 1.4 names a service's function pointers after its

@@ -8,13 +8,16 @@ import XCTest
 @testable import GongzhiControl
 
 /// The Admin service with the fixtures' answers, recording what it was asked; refuses everything when `denying`.
-private final class FakeAdmin: Gongzhi_Host_V1_AdminHandler {
+final class FakeAdmin: Gongzhi_Host_V1_AdminHandler {
     let denying: Bool
+    /// What ListServices answers.
+    let services: [Gongzhi_Host_V1_ServiceInfo]
     let requests = Mutex<[String]>([])
     let deadlines = Mutex<[String: Bool]>([:])
 
-    init(denying: Bool = false) {
+    init(denying: Bool = false, services: [Gongzhi_Host_V1_ServiceInfo] = [Fixtures.noticeboardService]) {
         self.denying = denying
+        self.services = services
     }
 
     private func record(_ method: String, _ request: String = "", context: ServerCallContext) throws {
@@ -191,7 +194,6 @@ private final class FakeAdmin: Gongzhi_Host_V1_AdminHandler {
         context: ServerCallContext
     ) async throws -> Gongzhi_Host_V1_ListServicesResponse {
         try record("ListServices", request.name, context: context)
-        let services = [Fixtures.noticeboardService]
         if !request.name.isEmpty && !services.contains(where: { $0.name == request.name }) {
             throw RPCError(code: .notFound, message: "nothing serves \(request.name) on this host")
         }

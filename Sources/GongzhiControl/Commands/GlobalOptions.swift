@@ -6,7 +6,7 @@ public enum OutputFormat: String, CaseIterable, ExpressibleByArgument, Sendable 
     case table
     /// Pretty-printed JSON with sorted snake_case keys, for scripts; objects as documents.
     case json
-    /// Objects as YAML documents (get, describe, watch and apply only).
+    /// Objects as YAML documents (get, describe, watch and apply), and services and call answers.
     case yaml
 }
 
@@ -25,7 +25,7 @@ public struct GlobalOptions: ParsableArguments, Sendable {
     @Option(
         name: [.customShort("o"), .long],
         help: ArgumentHelp(
-            "table (the default) for people, json for scripts; yaml for get, describe, watch and apply.",
+            "table (the default) for people, json for scripts; yaml for get, describe, watch, apply, services and call.",
             valueName: "format"
         )
     )

@@ -121,10 +121,19 @@ extension GongzhiControl {
         }
     }
 
-    /// `gongzhictl describe KIND ID`.
+    /// `gongzhictl describe KIND ID`, `gongzhictl describe service NAME[/METHOD]`, `gongzhictl describe message NAME`.
     struct Describe: AdminCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Show one object for people: its metadata, labels, data, and which fields were withheld."
+            abstract: "Show an object for people (metadata, labels, data, withheld fields), or a service's schema.",
+            discussion: """
+                gongzhictl describe service NAME shows a service the host serves (gongzhictl services lists \
+                them): its methods with their shapes, requests and answers, and every message and enum they \
+                use with their fields, marking the sensitive ones (personal data, withheld from callers \
+                without the grant). describe service NAME/METHOD shows one method; describe message NAME (or \
+                describe enum NAME) a message or enum that a service's descriptors define. -o json and -o yaml \
+                print the same as a document. (A kind of objects named Service, Message or Enum is reached by \
+                its plural: describe services ID.)
+                """
         )
 
         @OptionGroup var kindArgument: KindArgument
@@ -136,6 +145,10 @@ extension GongzhiControl {
 
         func run() async throws {
             let invocation = self.invocation
+            if let schema = SchemaDescription(kind: kindArgument.kind, name: id) {
+                try await schema.run(invocation)
+                return
+            }
             let (kind, object) = try await invocation.withObjects { objects in
                 let kind = try await KindCatalog.load(from: objects, options: invocation.callOptions)
                     .resolve(kindArgument.kind)
