@@ -297,8 +297,8 @@ files_before="$work/files-before"
 top_files() { find "$root" -maxdepth 1 -type f -printf '%f\n' | sort; }
 
 # Ctrl-C as a terminal sends it: SIGINT to run.sh's whole process group (run.sh and the host). Then waits for
-# run.sh to end and for every process of this checkout's host to be gone; prints what is left and returns 1
-# when something is still there after README_CHECK_STOP_SECONDS.
+# run.sh to end with status 0 and for every process of this checkout's host to be gone; prints what is left and
+# returns 1 when something is still there after README_CHECK_STOP_SECONDS, or run.sh's status was not 0.
 stop_run() {
     [ -n "$run_pid" ] || return 0
     kill -INT -- "-$run_pid" 2>/dev/null || true
@@ -306,8 +306,13 @@ stop_run() {
     while [ $SECONDS -lt $deadline ]; do
         left="$(processes_of_this_checkout)"
         if ! kill -0 "$run_pid" 2>/dev/null && [ -z "$left" ]; then
-            wait "$run_pid" 2>/dev/null || true
+            local run_status=0
+            wait "$run_pid" 2>/dev/null || run_status=$?
             run_pid=""
+            if [ "$run_status" -ne 0 ]; then
+                echo "readme-check: after Ctrl-C, Deploy/run.sh exited with status $run_status, not 0" >&2
+                return 1
+            fi
             return 0
         fi
         sleep 0.2

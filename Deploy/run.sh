@@ -24,7 +24,16 @@ Deploy/install-plugin.sh Plugins/grid/grid.plugin.toml "$bin/gongzhi-grid" "$dev
 export GONGZHI_ADMIN_SOCKET="$dev/run/admin.sock"
 "$bin/gongzhi-host" --config Deploy/config/development.toml &
 host=$!
-trap 'kill -TERM $host 2>/dev/null; wait $host 2>/dev/null' EXIT INT TERM
+# Ctrl-C (or SIGTERM) stops the host gracefully, and this script exits with the host's status: 0 for a clean stop.
+stop_host() {
+    trap - INT TERM
+    kill -TERM "$host" 2>/dev/null || true
+    local status=0
+    wait "$host" 2>/dev/null || status=$?
+    exit "$status"
+}
+trap stop_host INT TERM
+trap 'kill -TERM $host 2>/dev/null || true' EXIT
 
 for plugin in noticeboard sensors grid; do
     for _ in $(seq 1 150); do
@@ -61,4 +70,6 @@ The host is running (pid $host) with the noticeboard, sensors and grid plugins a
 Reload the configuration:  kill -HUP $host
 Stop it:                   Ctrl-C
 MSG
-wait $host
+status=0
+wait "$host" || status=$?
+exit "$status"
