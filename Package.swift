@@ -135,10 +135,9 @@ let package = Package(
                     .writeToPackageDirectory(reason: "to write the generated Swift files into the module's targets")
                 ]
             ),
-            dependencies: [
-                .product(name: "protoc-gen-swift", package: "swift-protobuf"),
-                "protoc-gen-gongzhi-ttrpc",
-            ],
+            // No tool dependencies: the command builds protoc-gen-swift and protoc-gen-gongzhi-ttrpc when it
+            // runs, so that `swift build` of this package, and of every package depending on it, does not
+            // build them a second time as plugin tools.
             path: "Sources/GongzhiGenerate"
         ),
         // The echo test service, its interoperability checks and its benchmark client.

@@ -76,8 +76,8 @@ struct GongzhiGenerate: CommandPlugin {
         try Self.moduleMappings(gongzhi: schemas, modules: configuration.modules)
             .write(to: mappings, atomically: true, encoding: .utf8)
 
-        let swiftGenerator = try context.tool(named: "protoc-gen-swift").url
-        let stubGenerator = try context.tool(named: "protoc-gen-gongzhi-ttrpc").url
+        let swiftGenerator = try buildGenerator("protoc-gen-swift")
+        let stubGenerator = try buildGenerator("protoc-gen-gongzhi-ttrpc")
 
         var stale: [String] = []
         for module in configuration.modules where onlyTargets.isEmpty || onlyTargets.contains(module.target) {
@@ -133,6 +133,26 @@ struct GongzhiGenerate: CommandPlugin {
                     + "\nrun `\(Self.regenerateCommand)` and commit the result"
             )
         }
+    }
+
+    /// Builds a generator (a product of Gongzhi or of swift-protobuf) in debug, and returns its executable.
+    func buildGenerator(_ product: String) throws -> URL {
+        print("gongzhi-generate: building \(product)")
+        let result = try packageManager.build(
+            .product(product),
+            parameters: PackageManager.BuildParameters(configuration: .debug, logging: .concise)
+        )
+        guard result.succeeded else {
+            throw GenerationError("building \(product) failed:\n\(result.logText)")
+        }
+        guard
+            let executable = result.builtArtifacts.first(where: {
+                $0.kind == .executable && $0.url.lastPathComponent == product
+            })
+        else {
+            throw GenerationError("building \(product) produced no executable named \(product)")
+        }
+        return executable.url
     }
 
     /// Gongzhi's `Schemas/` folder, from the package that holds it: this package or one of its dependencies.
