@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Runs every test of Gongzhi: generated-code check, build without warnings, format lint, the Swift test
-# suites (unit, end-to-end with real processes, Go ttrpc interop), the Go peer's own tests, the C plugin
-# SDK's and the C plugin's tests (plain, under AddressSanitizer and under Valgrind) and time-boxed fuzzing
+# suites (unit, end-to-end with real processes, Go ttrpc interop), the Go peer's own tests, a module in a
+# package of its own built against this checkout and called through the host, the C plugin SDK's and the
+# C plugin's tests (plain, under AddressSanitizer and under Valgrind) and time-boxed fuzzing
 # of the Swift and the C frame decoders. Installs what it needs on a fresh Debian machine.
 #
 #   Deploy/test.sh               everything
 #   FUZZ_SECONDS=0 Deploy/test.sh  skip fuzzing
+#   EXTERNAL_MODULE_CHECK=0 Deploy/test.sh  skip building the example module outside the repository
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -58,6 +60,11 @@ failed="$(sed -E 's/.*with ([0-9]+) failures?.*/\1/' <<<"$summary")"
 if [ -z "$executed" ] || [ "$executed" -eq 0 ]; then
     echo "test: no Swift test ran" >&2
     exit 1
+fi
+
+if [ "${EXTERNAL_MODULE_CHECK:-1}" != 0 ]; then
+    step "a module in a package of its own: generated, built, installed and called through the host"
+    Tests/ExternalModule/check.sh
 fi
 
 fuzz_seconds="${FUZZ_SECONDS:-60}"
