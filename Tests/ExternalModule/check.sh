@@ -114,6 +114,9 @@ for product in acme-repairs acme-repairs-client; do
     run_in "$package" "build $product" swift build --scratch-path "$scratch" --product "$product"
 done
 module_bin="$(cd "$package" && swift build --scratch-path "$scratch" --show-bin-path)"
+if grep -h ": warning:" "$work"/build_acme-repairs*.log | grep -F "$package/"; then
+    fail "the module's code builds with warnings (above)"
+fi
 
 # 4. The module's own tests: the testing kit runs a host in the test process, with the real plugin under it.
 say "building and running the module's tests"
