@@ -18,6 +18,8 @@ let package = Package(
         .library(name: "GongzhiSensorsSchemas", targets: ["GongzhiSensorsSchemas"]),
         .library(name: "GongzhiExampleSchemas", targets: ["GongzhiExampleSchemas"]),
         .executable(name: "protoc-gen-gongzhi-ttrpc", targets: ["protoc-gen-gongzhi-ttrpc"]),
+        // `swift package --allow-writing-to-package-directory gongzhi-generate` in a module's own package.
+        .plugin(name: "GongzhiGenerate", targets: ["GongzhiGenerate"]),
         .executable(name: "gongzhi-echo", targets: ["gongzhi-echo"]),
         .executable(name: "gongzhi-echo-server", targets: ["gongzhi-echo-server"]),
         .library(name: "GongzhiHost", targets: ["GongzhiHost"]),
@@ -120,6 +122,23 @@ let package = Package(
             dependencies: [
                 .product(name: "SwiftProtobufPluginLibrary", package: "swift-protobuf")
             ]
+        ),
+        // The command that generates a module's messages and stubs into its own package (gongzhi-generate.json).
+        .plugin(
+            name: "GongzhiGenerate",
+            capability: .command(
+                intent: .custom(
+                    verb: "gongzhi-generate",
+                    description: "Generate Swift messages and ttrpc stubs from a module's .proto files"
+                ),
+                permissions: [
+                    .writeToPackageDirectory(reason: "to write the generated Swift files into the module's targets")
+                ]
+            ),
+            // No tool dependencies: the command builds protoc-gen-swift and protoc-gen-gongzhi-ttrpc when it
+            // runs, so that `swift build` of this package, and of every package depending on it, does not
+            // build them a second time as plugin tools.
+            path: "Sources/GongzhiGenerate"
         ),
         // The echo test service, its interoperability checks and its benchmark client.
         .target(
@@ -589,6 +608,7 @@ let package = Package(
     ]
 )
 
-for target in package.targets where target.type != .system {
+// Plugin targets take no settings; they are compiled in the tools version's language mode (Swift 6).
+for target in package.targets where target.type != .system && target.type != .plugin {
     target.swiftSettings = (target.swiftSettings ?? []) + strictSettings
 }

@@ -5,13 +5,13 @@
 #   Deploy/setup-debian.sh build   protoc and protoc-c for code generation, SQLite's headers for the object
 #                                  store, libprotobuf-c and pkg-config for the C plugin SDK and the C plugin
 #   Deploy/setup-debian.sh test    + Go and containerd's ttrpc for the interoperability tests, make and
-#                                  Valgrind for the C SDK's tests
+#                                  Valgrind for the C SDK's tests, python3 for the layout check
 set -euo pipefail
 
 purpose="${1:-build}"
 packages=(protobuf-compiler libprotobuf-dev libsqlite3-dev protobuf-c-compiler libprotobuf-c-dev pkg-config)
 if [ "$purpose" = "test" ]; then
-    packages+=(golang-go golang-github-containerd-ttrpc-dev make valgrind)
+    packages+=(golang-go golang-github-containerd-ttrpc-dev make valgrind python3)
 fi
 
 missing=()

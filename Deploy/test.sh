@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Runs every test of Gongzhi: generated-code check, build without warnings, format lint, the Swift test
 # suites (unit, end-to-end with real processes, Go ttrpc interop), the Go peer's own tests, the C plugin
-# SDK's and the C plugin's tests (plain, under AddressSanitizer and under Valgrind), the README's
-# walkthroughs against `Deploy/run.sh` (Deploy/readme-check.sh) and time-boxed fuzzing of the Swift and the
-# C frame decoders. Installs what it needs on a fresh Debian machine.
+# SDK's and the C plugin's tests (plain, under AddressSanitizer and under Valgrind), what the host and
+# gongzhictl's core link (no module's code), the README's walkthroughs against `Deploy/run.sh`
+# (Deploy/readme-check.sh), a module in a package of its own built against this checkout and called through
+# the host (Tests/ExternalModule/check.sh) and time-boxed fuzzing of the Swift and the C frame decoders.
+# Installs what it needs on a fresh Debian machine.
 #
 #   Deploy/test.sh                   everything
 #   FUZZ_SECONDS=0 Deploy/test.sh    skip fuzzing (FUZZ_SECONDS: seconds per fuzzer, a whole number; 60)
 #   README_CHECK=0 Deploy/test.sh    skip the README's walkthroughs (they build and run the release host)
+#   EXTERNAL_MODULE_CHECK=0 Deploy/test.sh   skip building the example module outside the repository
 #   Deploy/test.sh --self-test       only check this script's reading of XCTest's output
 #
 # It ends with a summary: each step passed, failed, skipped (and why) or not run, and as its last line
@@ -135,6 +138,13 @@ if [ "$readme_check" != 0 ] && [ "$readme_check" != 1 ]; then
     exit 2
 fi
 
+external_module_check="${EXTERNAL_MODULE_CHECK:-1}"
+if [ "$external_module_check" != 0 ] && [ "$external_module_check" != 1 ]; then
+    echo "test: EXTERNAL_MODULE_CHECK must be 1 (build and call the example module) or 0 (skip it), not" \
+        "'$external_module_check'" >&2
+    exit 2
+fi
+
 # --- Steps and the summary ----------------------------------------------------------------------------------
 
 steps=(
@@ -143,11 +153,13 @@ steps=(
     "generated code"
     "build"
     "format"
+    "module links"
     "C plugin SDK"
     "C sensor plugin"
     "Go peer"
     "Swift tests"
     "README walkthroughs"
+    "external module"
     "Swift fuzzing"
     "C fuzzing"
 )
@@ -212,6 +224,9 @@ rm -f "$log"
 step "format" "format"
 git ls-files -co --exclude-standard -z '*.swift' | xargs -0 swift format lint --strict
 
+step "module links" "what the host and gongzhictl's core link: no module's code"
+bash Tests/Layout/check-links.sh
+
 # The C code builds with the system's cc, or with the Swift toolchain's clang where there is none. Given to
 # make only: SwiftPM reads CC from the environment too, and needs its own clang.
 c_compiler="${CC:-}"
@@ -254,6 +269,13 @@ if [ "$readme_check" -eq 1 ]; then
     Deploy/readme-check.sh
 else
     skip "README walkthroughs" "README_CHECK=0"
+fi
+
+if [ "$external_module_check" -eq 1 ]; then
+    step "external module" "a module in a package of its own: generated, built, installed and called through the host"
+    bash Tests/ExternalModule/check.sh
+else
+    skip "external module" "EXTERNAL_MODULE_CHECK=0"
 fi
 
 if [ "$fuzz_seconds" -gt 0 ]; then

@@ -3,7 +3,8 @@
 // protoc-gen-swift writes the messages; this plugin writes, for every service, an enum with its names,
 // a handler protocol that servers implement (it is an `RPCService` itself), and a client struct.
 // Parameters (protoc's `--gongzhi-ttrpc_opt`): `Visibility=Public|Internal` (default Public),
-// `ProtoPathModuleMappings=FILE` as for protoc-gen-swift, `RPCModule=NAME` (default GongzhiRPC).
+// `ProtoPathModuleMappings=FILE` as for protoc-gen-swift, `RPCModule=NAME` (default GongzhiRPC),
+// `RegenerateWith=COMMAND`, the command that the files' header names (default Schemas/generate.sh).
 
 import SwiftProtobuf
 import SwiftProtobufPluginLibrary
@@ -19,7 +20,8 @@ struct TTRPCStubGenerator: CodeGenerator {
             """
             protoc-gen-gongzhi-ttrpc: typed ttrpc client and server stubs for Gongzhi.
             Use with protoc: --plugin=protoc-gen-gongzhi-ttrpc=PATH --gongzhi-ttrpc_out=DIR
-            Options: Visibility=Public|Internal, ProtoPathModuleMappings=FILE, RPCModule=NAME
+            Options: Visibility=Public|Internal, ProtoPathModuleMappings=FILE, RPCModule=NAME,
+                     RegenerateWith=COMMAND (named in the generated files' header)
             """
         )
     }
@@ -32,6 +34,7 @@ struct TTRPCStubGenerator: CodeGenerator {
     ) throws {
         var visibility = "public"
         var rpcModule = "GongzhiRPC"
+        var regenerateWith = "Schemas/generate.sh"
         var mappings = ProtoFileToModuleMappings()
         for (key, value) in parameter.parsedPairs {
             switch key {
@@ -43,6 +46,8 @@ struct TTRPCStubGenerator: CodeGenerator {
                 }
             case "RPCModule":
                 rpcModule = value
+            case "RegenerateWith":
+                regenerateWith = value
             case "ProtoPathModuleMappings":
                 mappings = try ProtoFileToModuleMappings(path: value)
             default:
@@ -52,7 +57,13 @@ struct TTRPCStubGenerator: CodeGenerator {
         for file in files where !file.services.isEmpty {
             let namer = SwiftProtobufNamer(currentFile: file, protoFileToModuleMappings: mappings)
             var printer = CodePrinter(indent: "    ".unicodeScalars, addNewlines: true)
-            var writer = StubWriter(file: file, namer: namer, visibility: visibility, rpcModule: rpcModule)
+            var writer = StubWriter(
+                file: file,
+                namer: namer,
+                visibility: visibility,
+                rpcModule: rpcModule,
+                regenerateWith: regenerateWith
+            )
             writer.importedModules = (mappings.neededModules(forFile: file) ?? []).sorted()
             writer.write(into: &printer)
             let base = file.name.hasSuffix(".proto") ? String(file.name.dropLast(6)) : file.name
