@@ -4,9 +4,11 @@
 # (durable creates against naive SQLite, gets among 1,000,000 objects, lists, watch delivery, memory), and prints
 # markdown tables on standard output (build output and progress go to standard error). With --plugins-only (or
 # "plugins" in --only) it compares an echo plugin written with the C SDK and one written with the Swift SDK, each
-# under its own gongzhi-host.
+# under its own gongzhi-host; with --privacy-only (or "privacy" in --only) it measures routed calls whose answers
+# hold personal data, redacted or audited by the host, against routed echo calls.
 #
-# usage: bash Benchmarks/run.sh [--quick] [--host-only | --store-only | --plugins-only] [--output FILE]
+# usage: bash Benchmarks/run.sh [--quick] [--host-only | --store-only | --plugins-only | --privacy-only]
+#                               [--output FILE]
 #                               [more gongzhi-bench options; see --help]
 #        bash Benchmarks/run.sh --grid-only [--quick] [--output FILE] [--gongzhi-bin-dir DIR]
 #                               [more gongzhi-grid-bench options; see Benchmarks/grid]
@@ -59,9 +61,9 @@ install_packages() {
         echo "run.sh: could not install ${missing[*]}; the rows that need them will say n/a" >&2
 }
 
-# The host benchmark alone (--host-only, --only host) needs none of them, the store benchmark alone no Go, the
-# plugin-language benchmark alone (--plugins-only, --only plugins) only what builds its C plugin, which the others
-# need when "plugins" is among what --only names.
+# The host and personal-data benchmarks alone (--host-only, --privacy-only, --only host or privacy) need none of
+# them, the store benchmark alone no Go, the plugin-language benchmark alone (--plugins-only, --only plugins) only
+# what builds its C plugin, which the others need when "plugins" is among what --only names.
 protobuf_c=no
 case " $* " in
     *" --plugins-only "* | *" --only "*plugins* | *" --only="*plugins*) protobuf_c=yes ;;
@@ -70,6 +72,7 @@ case " $* " in
     *" --help "* | *" -h "*) ;;
     *" --plugins-only "* | *" --only plugins "* | *" --only=plugins "*) install_packages no no yes ;;
     *" --host-only "* | *" --only host "* | *" --only=host "*) ;;
+    *" --privacy-only "* | *" --only privacy "* | *" --only=privacy "*) ;;
     *" --store-only "* | *" --only store "* | *" --only=store "*) install_packages no yes no ;;
     *" --grid-only "*) ;;
     *) install_packages yes yes "$protobuf_c" ;;

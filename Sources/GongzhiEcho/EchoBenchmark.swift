@@ -27,6 +27,21 @@ public enum EchoBenchmark {
         public var calls_per_sec: Double
         /// The CPU time (user and system) this process spent on the measured calls.
         public var client_cpu_seconds: Double
+        /// The method called, when it is not Echo/Unary.
+        public var method: String? = nil
+        /// The size of one answer as the client received it, in bytes, when the method's answers differ in size
+        /// from its requests.
+        public var response_bytes: Int? = nil
+        /// Whether the answers held the fields their schema marks sensitive, for a method whose answers have some.
+        public var sensitive_shown: Bool? = nil
+    }
+
+    /// What the measured calls took: latency percentiles, rate, and this process's CPU time.
+    struct Timing: Sendable {
+        var p50Micros: Double
+        var p99Micros: Double
+        var callsPerSecond: Double
+        var clientCPUSeconds: Double
     }
 
     /// Makes `calls` echo calls with `concurrency` in flight, spread evenly over `channels` (the callers take them in
@@ -44,25 +59,48 @@ public enum EchoBenchmark {
         request.payload = Data(repeating: 0x5A, count: payloadSize)
         let message = request
 
-        try await runCalls(clients, message, count: warmup, concurrency: concurrency, record: false)
-        let clock = ContinuousClock()
-        let cpuBefore = processCPUSeconds()
-        let start = clock.now
-        var latencies = try await runCalls(clients, message, count: calls, concurrency: concurrency, record: true)
-        let elapsed = clock.now - start
-        let cpu = processCPUSeconds() - cpuBefore
-        latencies.sort()
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let timing = try await measure(clients, calls: calls, concurrency: concurrency, warmup: warmup) { client in
+            let response = try await client.unary(message)
+            if response.payload.count != message.payload.count {
+                throw RPCError(code: .dataLoss, message: "echo returned \(response.payload.count) bytes")
+            }
+        }
         return Result(
             impl: "gongzhi",
             payload: payloadSize,
             concurrency: concurrency,
             connections: clients.count,
             calls: calls,
-            p50_us: percentile(latencies, 0.50),
-            p99_us: percentile(latencies, 0.99),
-            calls_per_sec: Double(calls) / seconds,
-            client_cpu_seconds: cpu
+            p50_us: timing.p50Micros,
+            p99_us: timing.p99Micros,
+            calls_per_sec: timing.callsPerSecond,
+            client_cpu_seconds: timing.clientCPUSeconds
+        )
+    }
+
+    /// Makes `warmup` unmeasured calls, then `calls` measured ones, with `concurrency` in flight, each caller taking
+    /// its client from `clients` in turn; `call` makes one call and throws if its answer is wrong.
+    static func measure<Client: Sendable>(
+        _ clients: [Client],
+        calls: Int,
+        concurrency: Int,
+        warmup: Int,
+        call: @escaping @Sendable (Client) async throws -> Void
+    ) async throws -> Timing {
+        try await runCalls(clients, count: warmup, concurrency: concurrency, record: false, call: call)
+        let clock = ContinuousClock()
+        let cpuBefore = processCPUSeconds()
+        let start = clock.now
+        var latencies = try await runCalls(clients, count: calls, concurrency: concurrency, record: true, call: call)
+        let elapsed = clock.now - start
+        let cpu = processCPUSeconds() - cpuBefore
+        latencies.sort()
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        return Timing(
+            p50Micros: percentile(latencies, 0.50),
+            p99Micros: percentile(latencies, 0.99),
+            callsPerSecond: Double(calls) / seconds,
+            clientCPUSeconds: cpu
         )
     }
 
@@ -75,12 +113,12 @@ public enum EchoBenchmark {
     }
 
     @discardableResult
-    private static func runCalls(
-        _ clients: [Gongzhi_Test_V1_EchoClient],
-        _ request: Gongzhi_Test_V1_EchoRequest,
+    private static func runCalls<Client: Sendable>(
+        _ clients: [Client],
         count: Int,
         concurrency: Int,
-        record: Bool
+        record: Bool,
+        call: @escaping @Sendable (Client) async throws -> Void
     ) async throws -> [Double] {
         guard count > 0 else { return [] }
         let workers = max(1, min(concurrency, count))
@@ -94,10 +132,7 @@ public enum EchoBenchmark {
                     let clock = ContinuousClock()
                     for _ in 0..<share {
                         let start = clock.now
-                        let response = try await client.unary(request)
-                        if response.payload.count != request.payload.count {
-                            throw RPCError(code: .dataLoss, message: "echo returned \(response.payload.count) bytes")
-                        }
+                        try await call(client)
                         if record {
                             let elapsed = clock.now - start
                             latencies.append(

@@ -64,11 +64,25 @@ extension EchoCommand {
     struct BenchClient: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "bench-client",
-            abstract: "Measure unary echo calls on one connection or several; prints one JSON line."
+            abstract: """
+                Measure unary calls (echo, or a directory with personal data) on one connection or several; \
+                prints one JSON line.
+                """
         )
 
+        /// The unary method measured.
+        enum Method: String, ExpressibleByArgument, CaseIterable {
+            /// `gongzhi.test.v1.Echo/Unary`, with `--payload` bytes each way.
+            case echo
+            /// `gongzhi.test.v1.Probe/Directory` for `--people` people, whose answers hold personal data.
+            case directory
+        }
+
         @OptionGroup var socket: SocketOption
-        @Option(help: "Payload size in bytes.") var payload = 100
+        @Option(help: "The method: echo (Echo/Unary) or directory (Probe/Directory, answers with personal data).")
+        var method: Method = .echo
+        @Option(help: "Payload size in bytes (echo).") var payload = 100
+        @Option(help: "People asked for in each call (directory).") var people = 10
         @Option(help: "Measured calls.") var calls = 20_000
         @Option(help: "Calls in flight at once, in all.") var concurrency = 1
         @Option(help: "Connections to spread the calls in flight over.") var connections = 1
@@ -78,17 +92,31 @@ extension EchoCommand {
             guard connections >= 1, concurrency >= 1 else {
                 throw ValidationError("--connections and --concurrency must be at least 1")
             }
+            guard people >= 1 else { throw ValidationError("--people must be at least 1") }
         }
 
         func run() async throws {
             let clients = (0..<connections).map { _ in RPCClient(socketPath: socket.socket) }
-            let result = try await EchoBenchmark.run(
-                channels: clients.map { socket.channel($0) },
-                payloadSize: payload,
-                calls: calls,
-                concurrency: concurrency,
-                warmup: warmup
-            )
+            let channels = clients.map { socket.channel($0) }
+            let result =
+                switch method {
+                case .echo:
+                    try await EchoBenchmark.run(
+                        channels: channels,
+                        payloadSize: payload,
+                        calls: calls,
+                        concurrency: concurrency,
+                        warmup: warmup
+                    )
+                case .directory:
+                    try await DirectoryBenchmark.run(
+                        channels: channels,
+                        people: people,
+                        calls: calls,
+                        concurrency: concurrency,
+                        warmup: warmup
+                    )
+                }
             for client in clients { await client.close() }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]

@@ -8,15 +8,18 @@ struct GongzhiBench: ParsableCommand {
         commandName: "gongzhi-bench",
         abstract: """
             Compare Gongzhi's unary echo with grpc-swift-2, Go ttrpc and a C floor on a Unix socket, measure \
-            calls routed through gongzhi-host and the host's idle memory, load the host's object store, and \
-            compare a plugin written in C with one written in Swift.
+            calls routed through gongzhi-host and the host's idle memory, load the host's object store, \
+            compare a plugin written in C with one written in Swift, and measure what the host's handling of \
+            personal data in plugins' answers costs a routed call.
             """,
         discussion: """
             Prints markdown tables on standard output and progress on standard error: the echo comparison, then \
             the host benchmark ("host" in --only; --host-only runs it alone), then the object-store benchmark \
             ("store" in --only; --store-only runs it alone), then the plugin-language benchmark, a C and a Swift \
             echo plugin under gongzhi-host ("plugins" in --only, not run by default; --plugins-only runs it \
-            alone). An implementation that cannot be built or run gets \
+            alone), then the personal-data benchmark, routed calls whose answers the host redacts or audits \
+            against routed echo calls ("privacy" in --only, not run by default; --privacy-only runs it alone). \
+            An implementation that cannot be built or run gets \
             "n/a" cells and the reason in its notes; the others still run.
 
             Binaries can be given instead of built, by option or by the environment variables \
@@ -38,8 +41,8 @@ struct GongzhiBench: ParsableCommand {
 
     @Option(
         help: """
-            What to run, comma-separated: gongzhi,grpc,ttrpc,c (the echo comparison), host, store and plugins \
-            (the last not by default).
+            What to run, comma-separated: gongzhi,grpc,ttrpc,c (the echo comparison), host, store, plugins and \
+            privacy (the last two not by default).
             """
     )
     var only: String = (Peer.ID.allCases.map(\.rawValue) + [hostBenchmarkName, storeBenchmarkName]).joined(
@@ -54,6 +57,9 @@ struct GongzhiBench: ParsableCommand {
 
     @Flag(help: "Run only the plugin-language benchmark, C against Swift (the same as --only plugins).")
     var pluginsOnly = false
+
+    @Flag(help: "Run only the personal-data benchmark of routed calls (the same as --only privacy).")
+    var privacyOnly = false
 
     @Option(
         help: """
@@ -240,6 +246,10 @@ struct GongzhiBench: ParsableCommand {
             tables.append(self.runPluginLanguageBenchmark(workspace: workspace, settings: settings, workDir: socketDir))
         }
 
+        if selection.privacy {
+            tables.append(self.runPrivacyBenchmark(workspace: workspace, settings: settings, workDir: socketDir))
+        }
+
         let table = tables.joined(separator: "\n")
         print(table, terminator: "")
         if let output = self.output {
@@ -251,20 +261,25 @@ struct GongzhiBench: ParsableCommand {
         }
     }
 
-    /// The implementations of the echo comparison to run, and whether to run the host, store and plugin-language
-    /// benchmarks.
-    private func selection() throws -> (peers: [Peer.ID], host: Bool, store: Bool, plugins: Bool) {
-        if self.hostOnly || self.storeOnly || self.pluginsOnly {
-            return ([], self.hostOnly, self.storeOnly, self.pluginsOnly)
+    /// The implementations of the echo comparison to run, and whether to run the host, store, plugin-language and
+    /// personal-data benchmarks.
+    private func selection() throws -> (peers: [Peer.ID], host: Bool, store: Bool, plugins: Bool, privacy: Bool) {
+        if self.hostOnly || self.storeOnly || self.pluginsOnly || self.privacyOnly {
+            return ([], self.hostOnly, self.storeOnly, self.pluginsOnly, self.privacyOnly)
         }
         let names = self.only.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
         var ids: [Peer.ID] = []
         var host = false
         var store = false
         var plugins = false
+        var privacy = false
         for name in names where !name.isEmpty {
             if name == pluginLanguageBenchmarkName {
                 plugins = true
+                continue
+            }
+            if name == privacyBenchmarkName {
+                privacy = true
                 continue
             }
             if name == hostBenchmarkName {
@@ -277,14 +292,16 @@ struct GongzhiBench: ParsableCommand {
             }
             guard let id = Peer.ID(rawValue: name) else {
                 throw ValidationError(
-                    "unknown benchmark '\(name)' (use gongzhi, grpc, ttrpc, c, host, store, plugins)"
+                    "unknown benchmark '\(name)' (use gongzhi, grpc, ttrpc, c, host, store, plugins, privacy)"
                 )
             }
             if !ids.contains(id) { ids.append(id) }
         }
-        guard !ids.isEmpty || host || store || plugins else { throw ValidationError("--only names no benchmark") }
+        guard !ids.isEmpty || host || store || plugins || privacy else {
+            throw ValidationError("--only names no benchmark")
+        }
         // The table's order, whatever the order given.
-        return (Peer.ID.allCases.filter(ids.contains), host, store, plugins)
+        return (Peer.ID.allCases.filter(ids.contains), host, store, plugins, privacy)
     }
 
     /// Builds (or finds) the store benchmark's binaries, runs it and renders its tables.

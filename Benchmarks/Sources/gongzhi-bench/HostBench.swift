@@ -163,9 +163,14 @@ struct HostControl: Sendable {
 
     /// Issues a client token for `gongzhi.test.v1.Echo/*`, for routed echo calls.
     func issueEchoToken() throws -> String {
+        try self.issueClientToken(scopes: ["gongzhi.test.v1.Echo/*"])
+    }
+
+    /// Issues a client token with these scopes; `log` names its log.
+    func issueClientToken(scopes: [String], log: String = "gongzhictl-tokens-issue") throws -> String {
         let text = try self.run(
-            ["tokens", "issue", "--client", "bench", "--scope", "gongzhi.test.v1.Echo/*"],
-            log: "gongzhictl-tokens-issue"
+            ["tokens", "issue", "--client", "bench"] + scopes.flatMap { ["--scope", $0] },
+            log: log
         )
         return try JSONDecoder().decode(IssuedToken.self, from: Data(text.utf8)).token
     }
@@ -187,8 +192,6 @@ func runEchoClient(
     logPath: String,
     timeout: Double
 ) throws -> (report: ClientReport, cost: CallCost?) {
-    let hostBefore = ProcessCounters(pid: hostPID)
-    let pluginBefore = pluginPID.flatMap { ProcessCounters(pid: $0) }
     var argv = [echo, "bench-client", "--socket", socket]
     if let token { argv += ["--token", token] }
     argv += [
@@ -197,15 +200,38 @@ func runEchoClient(
         "--concurrency", String(concurrency),
         "--warmup", String(warmup),
     ]
-    let output = try runToCompletion(argv, logPath: logPath, timeout: timeout)
-    let report = try ClientReport.parse(output)
+    let (report, cost) = try runCountedClient(
+        argv,
+        callsMade: calls + warmup,
+        hostPID: hostPID,
+        pluginPID: pluginPID,
+        logPath: logPath,
+        timeout: timeout
+    )
     guard report.payload == payload, report.concurrency == concurrency, report.calls == calls else {
         throw BenchFailure("client reported another run than asked for")
     }
+    return (report, cost)
+}
+
+/// Runs a `bench-client` command line once and measures what it cost the host and the plugin per call, over
+/// `callsMade` calls (nil when a process could not be read).
+func runCountedClient(
+    _ argv: [String],
+    callsMade: Int,
+    hostPID: pid_t,
+    pluginPID: pid_t?,
+    logPath: String,
+    timeout: Double
+) throws -> (report: ClientReport, cost: CallCost?) {
+    let hostBefore = ProcessCounters(pid: hostPID)
+    let pluginBefore = pluginPID.flatMap { ProcessCounters(pid: $0) }
+    let output = try runToCompletion(argv, logPath: logPath, timeout: timeout)
+    let report = try ClientReport.parse(output)
     guard let hostBefore, let pluginBefore, let hostAfter = ProcessCounters(pid: hostPID),
         let pluginAfter = pluginPID.flatMap({ ProcessCounters(pid: $0) })
     else { return (report, nil) }
-    let made = Double(calls + warmup)
+    let made = Double(callsMade)
     let cost = CallCost(
         hostCPUMicros: (hostAfter.cpuMicros - hostBefore.cpuMicros) / made,
         hostSwitches: Double(hostAfter.switches - hostBefore.switches) / made,

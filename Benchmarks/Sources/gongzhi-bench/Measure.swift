@@ -13,6 +13,12 @@ struct ClientReport: Decodable, Sendable {
     var callsPerSecond: Double
     /// The client's CPU time over the measured calls, where the client reports it (`gongzhi-echo` does).
     var clientCPUSeconds: Double?
+    /// The method called, when it is not Echo/Unary (`gongzhi-echo bench-client --method directory`).
+    var method: String?
+    /// The size of one answer as received, in bytes, where the client reports it (the directory calls).
+    var responseBytes: Int?
+    /// Whether the answers showed the fields marked sensitive, where the client reports it (the directory calls).
+    var sensitiveShown: Bool?
 
     enum CodingKeys: String, CodingKey {
         case impl
@@ -24,6 +30,9 @@ struct ClientReport: Decodable, Sendable {
         case p99Micros = "p99_us"
         case callsPerSecond = "calls_per_sec"
         case clientCPUSeconds = "client_cpu_seconds"
+        case method
+        case responseBytes = "response_bytes"
+        case sensitiveShown = "sensitive_shown"
     }
 
     /// The median of each figure over several runs; nil if there are none.

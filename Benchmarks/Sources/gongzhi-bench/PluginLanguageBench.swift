@@ -306,7 +306,7 @@ func measurePluginLanguages(
 
 /// Writes `gongzhi.toml` and one plugin's manifest (sealed with the executable's SHA-256) under `root`, and returns
 /// the configuration's path. Supervision is the host's default, as deployed.
-private func writeEchoHostLayout(
+func writeEchoHostLayout(
     in root: String,
     plugin name: String,
     executable: String,
