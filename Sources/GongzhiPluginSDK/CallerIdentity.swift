@@ -7,7 +7,8 @@ extension ServerCallContext {
     /// did not come through the host.
     public var caller: String? { requestMetadata["gongzhi-caller"] }
 
-    /// True when the caller holds `gongzhi.host.v1.PersonalData/Read`. A plugin that holds that grant itself
-    /// (and so reads sensitive fields from the host) must pass them on only to callers for whom this is true.
+    /// True when the caller holds `gongzhi.host.v1.PersonalData/Read`. The host already removes the fields its
+    /// schema marks sensitive from the plugin's answers for callers without it; this is for what a plugin does
+    /// beyond its answers with personal data it reads (exports, files, messages to other systems).
     public var callerSeesPersonalData: Bool { requestMetadata["gongzhi-caller-personal-data"] == "true" }
 }
