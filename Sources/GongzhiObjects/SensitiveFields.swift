@@ -102,6 +102,30 @@ public struct DescriptorIndex: Sendable {
         }
     }
 
+    /// The message types that `messageName` uses at any depth (itself included) that the set does not define
+    /// by their full name: a set built without one of its imports, or by hand with a relative type name. Their
+    /// fields could not be checked for personal data, so a schema that leaves any out cannot be used.
+    public func undefinedTypes(reachableFrom messageName: String) -> [String] {
+        var seen: Set<String> = []
+        var undefined: Set<String> = []
+        var pending = [messageName]
+        while let name = pending.popLast() {
+            guard seen.insert(name).inserted else { continue }
+            guard let message = messages[name] else {
+                undefined.insert(name)
+                continue
+            }
+            for field in message.field where field.type == .message || field.type == .group {
+                guard field.typeName.hasPrefix(".") else {
+                    undefined.insert("\(field.typeName) (field \(name).\(field.name), not a full name)")
+                    continue
+                }
+                pending.append(Self.typeName(field))
+            }
+        }
+        return undefined.sorted()
+    }
+
     /// The sensitive fields of a message and of the messages inside it, at any depth.
     public func sensitiveFields(of messageName: String) -> SensitiveFields {
         // The messages reachable from this one, and the message type of each of their message fields.
@@ -110,7 +134,7 @@ public struct DescriptorIndex: Sendable {
         while let name = pending.popLast() {
             guard reachable[name] == nil, let message = messages[name] else { continue }
             reachable[name] = message
-            for field in message.field where field.type == .message {
+            for field in message.field where field.type == .message || field.type == .group {
                 pending.append(Self.typeName(field))
             }
         }

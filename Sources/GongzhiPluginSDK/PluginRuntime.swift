@@ -146,6 +146,16 @@ final class PluginRuntime: Sendable {
             socketPath: environment.pluginSocket,
             services: services
         )
+        if request.fileDescriptorSet.isEmpty && !services.isEmpty {
+            let undescribed = services.filter { $0.fileDescriptorSet == nil }.map(\.serviceName)
+            let names = undescribed.isEmpty ? "(unreadable descriptors)" : undescribed.joined(separator: ", ")
+            logger.warning(
+                """
+                registering without descriptors: the host cannot check the plugin's answers for personal data, \
+                and gongzhictl call cannot call it; services without them: \(names)
+                """
+            )
+        }
         var accepted = false
         do {
             try await Gongzhi_Host_V1_RegistrationClient(channel: host).register(request) { events in

@@ -100,6 +100,62 @@ final class AnswerPrivacyTests: XCTestCase {
         XCTAssertTrue(problem(["x.v1.S": ["M": .unary]], Data([0xFF, 0xFF])).hasPrefix("file_descriptor_set is "))
     }
 
+    func testASetThatLeavesOutAMessageTheAnswersUseIsRefused() throws {
+        // acme.v1.Answer holds an acme.v1.Contact the set does not define (built without one of its imports),
+        // so whether the contact holds personal data cannot be known.
+        var file = Google_Protobuf_FileDescriptorProto()
+        file.name = "acme/v1/answers.proto"
+        file.package = "acme.v1"
+        file.syntax = "proto3"
+        var request = Google_Protobuf_DescriptorProto()
+        request.name = "Question"
+        var answer = Google_Protobuf_DescriptorProto()
+        answer.name = "Answer"
+        var contact = Google_Protobuf_FieldDescriptorProto()
+        contact.name = "contact"
+        contact.number = 1
+        contact.type = .message
+        contact.typeName = ".acme.v1.Contact"
+        answer.field = [contact]
+        file.messageType = [request, answer]
+        var service = Google_Protobuf_ServiceDescriptorProto()
+        service.name = "Desk"
+        var method = Google_Protobuf_MethodDescriptorProto()
+        method.name = "Ask"
+        method.inputType = ".acme.v1.Question"
+        method.outputType = ".acme.v1.Answer"
+        service.method = [method]
+        file.service = [service]
+        var set = Google_Protobuf_FileDescriptorSet()
+        set.file = [file]
+        let bytes: Data = try set.serializedBytes()
+        XCTAssertThrowsError(
+            try ServiceSchema.parse(fileDescriptorSet: bytes, services: ["acme.v1.Desk": ["Ask": .unary]])
+        ) {
+            XCTAssertEqual(
+                "\($0)",
+                "acme.v1.Desk/Ask uses acme.v1.Contact, which file_descriptor_set does not define "
+                    + "(build it with protoc --include_imports)"
+            )
+        }
+        // A type named relatively (only by hand) is refused too: which message it means is not certain.
+        set.file[0].messageType[1].field[0].typeName = "Contact"
+        var contactMessage = Google_Protobuf_DescriptorProto()
+        contactMessage.name = "Contact"
+        set.file[0].messageType.append(contactMessage)
+        let relative: Data = try set.serializedBytes()
+        XCTAssertThrowsError(
+            try ServiceSchema.parse(fileDescriptorSet: relative, services: ["acme.v1.Desk": ["Ask": .unary]])
+        ) {
+            XCTAssertTrue("\($0)".contains("Contact (field acme.v1.Answer.contact, not a full name)"), "\($0)")
+        }
+        // Defined by its full name, the set is accepted.
+        set.file[0].messageType[1].field[0].typeName = ".acme.v1.Contact"
+        let whole: Data = try set.serializedBytes()
+        let schemas = try ServiceSchema.parse(fileDescriptorSet: whole, services: ["acme.v1.Desk": ["Ask": .unary]])
+        XCTAssertEqual(schemas["acme.v1.Desk"]?.methods["Ask"]?.outputType, "acme.v1.Answer")
+    }
+
     func testWithoutTheGrantSensitiveFieldsAreRemovedAndNothingIsAudited() throws {
         let privacy = try XCTUnwrap(try privacy(method: "Directory", seesPersonalData: false))
         let presented = try privacy.present(try directoryAnswer())

@@ -231,6 +231,26 @@ public final class InProcessHost: Sendable {
             services.map { ($0.serviceName, $0.methodHandlers.mapValues(\.kind)) },
             uniquingKeysWith: { first, _ in first }
         )
+        // The host calls the plugin from its own process, and knows its messages as from a registration: the
+        // SDK sends the descriptors of all the plugin's services, or none when one has none.
+        let allDescribed = services.allSatisfy { $0.fileDescriptorSet != nil }
+        let routed = try services.map { service throws(RPCError) in
+            var described = PluginRegistration.Service(
+                name: service.serviceName,
+                methods: service.methodHandlers.mapValues { PluginRegistration.Method(kind: $0.kind) }
+            )
+            if let descriptors = service.fileDescriptorSet, allDescribed {
+                do {
+                    described.schema = try ServiceSchema.parse(
+                        fileDescriptorSet: descriptors.bytes,
+                        services: [service.serviceName: described.methods.mapValues(\.kind)]
+                    )[service.serviceName]
+                } catch {
+                    throw RPCError(code: .invalidArgument, message: "plugin \(name)'s registration: \(error)")
+                }
+            }
+            return described
+        }
         try plugins.withLock { plugins in
             guard var plugin = plugins[name] else {
                 throw RPCError(code: .notFound, message: "plugin \(name) was not admitted; admit it first")
@@ -252,26 +272,8 @@ public final class InProcessHost: Sendable {
             plugin.registered = true
             plugins[name] = plugin
         }
-        // The host calls the plugin from its own process, and knows its messages as from a registration.
-        let registered = try services.map { service throws(RPCError) in
-            var described = PluginRegistration.Service(
-                name: service.serviceName,
-                methods: service.methodHandlers.mapValues { PluginRegistration.Method(kind: $0.kind) }
-            )
-            if let descriptors = service.fileDescriptorSet {
-                do {
-                    described.schema = try ServiceSchema.parse(
-                        fileDescriptorSet: descriptors.bytes,
-                        services: [service.serviceName: described.methods.mapValues(\.kind)]
-                    )[service.serviceName]
-                } catch {
-                    throw RPCError(code: .invalidArgument, message: "plugin \(name)'s registration: \(error)")
-                }
-            }
-            return described
-        }
         let channel = InProcessChannel(services: services, peer: .currentProcess, logger: logger)
-        routes.publish(plugin: name, services: registered, target: .channel(channel))
+        routes.publish(plugin: name, services: routed, target: .channel(channel))
         audit.record(
             principal: "plugin:\(name)",
             action: "plugin.register",

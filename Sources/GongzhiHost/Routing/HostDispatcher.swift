@@ -360,15 +360,36 @@ enum Forwarding {
                                 }
                             }
                             do {
+                                // The fields removed from any of the answers, named in the final metadata.
+                                var removed: Set<String> = []
                                 for try await message in stream.responses {
-                                    try await responses.write(try privacy?.present(message).payload ?? message)
+                                    guard let privacy else {
+                                        try await responses.write(message)
+                                        continue
+                                    }
+                                    let presented = try privacy.present(message)
+                                    removed.formUnion(presented.removed)
+                                    try await responses.write(presented.payload)
                                 }
                                 let final = try await stream.finalResponse()
                                 // The plugin has answered: requests the caller still sends are not wanted.
                                 group.cancelAll()
-                                if !final.metadata.isEmpty { context.responseMetadata = final.metadata }
-                                guard let privacy, !final.payload.isEmpty else { return final.payload }
-                                return try privacy.present(final.payload).payload
+                                var payload = final.payload
+                                if let privacy, !payload.isEmpty {
+                                    let presented = try privacy.present(payload)
+                                    removed.formUnion(presented.removed)
+                                    payload = presented.payload
+                                }
+                                var metadata = final.metadata
+                                metadata.remove(AnswerPrivacy.redactedMetadataKey)
+                                if !removed.isEmpty {
+                                    metadata.add(
+                                        AnswerPrivacy.redactedMetadataKey,
+                                        removed.sorted().joined(separator: ",")
+                                    )
+                                }
+                                if !metadata.isEmpty { context.responseMetadata = metadata }
+                                return payload
                             } catch {
                                 stream.cancel()
                                 group.cancelAll()
@@ -388,10 +409,11 @@ enum Forwarding {
         _ response: RawResponse,
         privacy: AnswerPrivacy?
     ) throws(RPCError) -> (payload: Data, metadata: Metadata) {
-        guard let privacy else { return (response.payload, response.metadata) }
-        let presented = try privacy.present(response.payload)
+        // The entry is the host's word: a plugin cannot set it.
         var metadata = response.metadata
         metadata.remove(AnswerPrivacy.redactedMetadataKey)
+        guard let privacy else { return (response.payload, metadata) }
+        let presented = try privacy.present(response.payload)
         if !presented.removed.isEmpty {
             metadata.add(AnswerPrivacy.redactedMetadataKey, presented.removed.joined(separator: ","))
         }

@@ -65,11 +65,14 @@ struct ServiceSchema: Sendable, Equatable {
                 }
                 let input = typeName(method.inputType)
                 let output = typeName(method.outputType)
-                for type in [input, output] where index.messages[type] == nil {
-                    throw Problem(
-                        description: "\(service)/\(name) uses \(type), which file_descriptor_set does not define "
-                            + "(build it with protoc --include_imports)"
-                    )
+                for type in [input, output] {
+                    let undefined = index.undefinedTypes(reachableFrom: type)
+                    guard undefined.isEmpty else {
+                        throw Problem(
+                            description: "\(service)/\(name) uses \(undefined.joined(separator: ", ")), which "
+                                + "file_descriptor_set does not define (build it with protoc --include_imports)"
+                        )
+                    }
                 }
                 methods[name] = Method(
                     name: name,
