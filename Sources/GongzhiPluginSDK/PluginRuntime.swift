@@ -234,12 +234,18 @@ final class PluginRuntime: Sendable {
     /// them; nil when one has none, since the host needs them for all of the services or none.
     static func mergedDescriptors(_ services: [any RPCService]) -> Data? {
         var merged = Google_Protobuf_FileDescriptorSet()
-        var seen: Set<String> = []
+        var seen: [String: Google_Protobuf_FileDescriptorProto] = [:]
         for service in services {
             guard let set = service.fileDescriptorSet,
                 let files = try? Google_Protobuf_FileDescriptorSet(serializedBytes: set.bytes)
             else { return nil }
-            for file in files.file where seen.insert(file.name).inserted {
+            for file in files.file {
+                if let earlier = seen[file.name] {
+                    // Two services built from different versions of one file: which is right cannot be told.
+                    if earlier != file { return nil }
+                    continue
+                }
+                seen[file.name] = file
                 merged.file.append(file)
             }
         }

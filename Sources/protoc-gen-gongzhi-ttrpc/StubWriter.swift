@@ -12,7 +12,8 @@ struct StubWriter {
     /// Modules that define messages this file's services use (from ProtoPathModuleMappings).
     var importedModules: [String] = []
 
-    func write(into p: inout CodePrinter) {
+    func write(into p: inout CodePrinter) throws {
+        let descriptors = try descriptorSetBase64()
         p.print(
             "// DO NOT EDIT.",
             "// swift-format-ignore-file",
@@ -36,7 +37,7 @@ struct StubWriter {
             ""
         )
         for service in file.services {
-            writeNames(service, into: &p)
+            writeNames(service, descriptors: descriptors, into: &p)
             writeHandlerProtocol(service, into: &p)
             writeClient(service, into: &p)
         }
@@ -48,7 +49,7 @@ struct StubWriter {
         namer.typePrefix(forFile: file) + service.name
     }
 
-    private func writeNames(_ service: ServiceDescriptor, into p: inout CodePrinter) {
+    private func writeNames(_ service: ServiceDescriptor, descriptors: String, into p: inout CodePrinter) {
         p.print("/// Wire names of the service `\(service.fullName)` and its methods.")
         p.print("\(visibility) enum \(typePrefix(service)) {")
         p.withIndentation { p in
@@ -69,7 +70,7 @@ struct StubWriter {
             )
             p.print("\(visibility) static let fileDescriptorSetBase64 = \"\"\"")
             p.withIndentation { p in
-                for line in descriptorSetBase64().chunked(100) { p.print(line) }
+                for line in descriptors.chunked(100) { p.print(line) }
                 p.print("\"\"\"")
             }
         }
@@ -77,7 +78,7 @@ struct StubWriter {
     }
 
     /// This file and everything it imports, dependencies first, without source information.
-    private func descriptorSetBase64() -> String {
+    private func descriptorSetBase64() throws -> String {
         var ordered: [FileDescriptor] = []
         var seen: Set<String> = []
         func visit(_ file: FileDescriptor) {
@@ -90,7 +91,7 @@ struct StubWriter {
         set.file = ordered.map { $0.extractProto() }
         var options = BinaryEncodingOptions()
         options.useDeterministicOrdering = true
-        let bytes: [UInt8] = (try? set.serializedBytes(options: options)) ?? []
+        let bytes: [UInt8] = try set.serializedBytes(options: options)
         return Base64.encode(bytes)
     }
 

@@ -65,7 +65,7 @@ struct TTRPCStubGenerator: CodeGenerator {
                 regenerateWith: regenerateWith
             )
             writer.importedModules = (mappings.neededModules(forFile: file) ?? []).sorted()
-            writer.write(into: &printer)
+            try writer.write(into: &printer)
             let base = file.name.hasSuffix(".proto") ? String(file.name.dropLast(6)) : file.name
             try generatorOutputs.add(fileName: base + ".ttrpc.swift", contents: printer.content)
         }

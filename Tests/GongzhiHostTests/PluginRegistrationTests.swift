@@ -89,6 +89,42 @@ final class PluginRegistrationTests: XCTestCase {
         )
     }
 
+    func testDescriptorsBecomeEachServicesSchemaAndTheirAbsenceIsNoted() throws {
+        let described = RPCFileDescriptorSet(base64: Gongzhi_Host_V1_Admin.fileDescriptorSetBase64)!.bytes
+        var request = Gongzhi_Host_V1_RegisterRequest()
+        request.name = "grid"
+        var service = Gongzhi_Host_V1_ServiceDescription()
+        service.name = "gongzhi.host.v1.Admin"
+        var method = Gongzhi_Host_V1_MethodDescription()
+        method.name = "Status"
+        method.kind = .unary
+        service.methods = [method]
+        request.services = [service]
+
+        let bare = try PluginRegistration(request)
+        XCTAssertNil(bare.services.first?.schema)
+        XCTAssertEqual(
+            bare.descriptorsNote,
+            "; no descriptors for gongzhi.host.v1.Admin: their answers are not checked for personal data"
+        )
+
+        request.fileDescriptorSet = described
+        let full = try PluginRegistration(request)
+        XCTAssertEqual(full.services.first?.schema?.methods["Status"]?.outputType, "gongzhi.host.v1.HostStatus")
+        XCTAssertEqual(full.descriptorsNote, "")
+
+        // Descriptors that contradict the registration are refused, naming the plugin.
+        method.kind = .serverStreaming
+        request.services[0].methods = [method]
+        let refusal = error { _ = try PluginRegistration(request) }
+        XCTAssertEqual(refusal?.code, .invalidArgument)
+        XCTAssertEqual(
+            refusal?.message,
+            "plugin grid's registration: gongzhi.host.v1.Admin/Status is registered as serverStreaming but its "
+                + "descriptor says unary"
+        )
+    }
+
     func testAMethodWithoutACallShapeIsRefused() {
         var request = Gongzhi_Host_V1_RegisterRequest()
         request.name = "grid"

@@ -114,6 +114,7 @@ extension PluginFleet {
             target: name,
             outcome: "ok",
             detail: "pid \(plugin.supervisor.pid ?? 0), version \(registration.version)"
+                + registration.descriptorsNote
         )
         let grants = credentials.grants(plugin: name).patterns
         return Registered(grants: grants, protocolVersion: registration.protocolVersion, lease: lease)
@@ -194,7 +195,7 @@ extension PluginFleet {
             action: "plugin.attach",
             target: name,
             outcome: "ok",
-            detail: "pid \(pid), version \(registration.version)"
+            detail: "pid \(pid), version \(registration.version)" + registration.descriptorsNote
         )
         return Registered(grants: grants, protocolVersion: registration.protocolVersion, lease: lease)
     }

@@ -35,6 +35,15 @@ struct PluginRegistration: Sendable, Equatable {
     /// The names of the services it serves.
     var serviceNames: Set<String> { Set(services.map(\.name)) }
 
+    /// What the audit record of the registration says of its descriptors: nothing when every service has
+    /// them; else which services' answers the host cannot check for personal data.
+    var descriptorsNote: String {
+        let undescribed = services.filter { $0.schema == nil }.map(\.name).sorted()
+        guard !undescribed.isEmpty else { return "" }
+        return "; no descriptors for \(undescribed.joined(separator: ", ")): their answers are not checked for "
+            + "personal data"
+    }
+
     /// Checks what the registration alone decides: every service has a fully qualified name, lists
     /// methods, and is not one of the host's own.
     func checkServices() throws(RPCError) {
