@@ -120,6 +120,15 @@ extension PluginFleet {
         return Registered(grants: grants, protocolVersion: registration.protocolVersion, lease: lease)
     }
 
+    /// Refuses a registration whose services another plugin serves.
+    private func checkServicesFree(_ registration: PluginRegistration) throws(RPCError) {
+        for service in registration.serviceNames.sorted() {
+            if let owner = routes.owner(of: service), owner != registration.name {
+                throw RPCError(code: .alreadyExists, message: "\(service) is already served by plugin \(owner)")
+            }
+        }
+    }
+
     /// An external plugin: its services must be free and its socket outside the host's runtime folder,
     /// and it must pass a health check; its routes are published at once.
     private func registerExternal(
@@ -142,11 +151,7 @@ extension PluginFleet {
                     "protocol \(registration.protocolVersion) is not spoken here (\(PluginProtocol.supported.joined(separator: ", ")))"
             )
         }
-        for service in registration.serviceNames {
-            if let owner = routes.owner(of: service), owner != name {
-                throw RPCError(code: .alreadyExists, message: "\(service) is already served by plugin \(owner)")
-            }
-        }
+        try checkServicesFree(registration)
         guard registration.socketPath.hasPrefix("/") else {
             throw RPCError(
                 code: .invalidArgument,
@@ -172,6 +177,13 @@ extension PluginFleet {
         if let existing = attached[name], !existing.detached {
             await client.close()
             throw RPCError(code: .alreadyExists, message: "plugin \(name) attached twice at once")
+        }
+        // Another plugin may have claimed one of the services while this one was asked for its health.
+        do {
+            try checkServicesFree(registration)
+        } catch {
+            await client.close()
+            throw error
         }
         let plugin = AttachedPlugin(
             name: name,
