@@ -66,25 +66,30 @@ final class NoticeBoardService: Gongzhi_Example_V1_NoticeBoardHandler {
         notice.postedBy = context.requestMetadata["gongzhi-caller"] ?? "unknown"
         notice.postedAtMs = Int64((Date().timeIntervalSince1970 * 1000).rounded())
 
-        let saved = try state.withLock { state in
+        let (saved, lagging) = try state.withLock { state in
             notice.number = (state.notices.last?.number ?? 0) + 1
             // Saved before it is answered or shown: a notice that is not on disk was never posted.
             try state.file.append(notice)
             state.notices.append(notice)
+            var lagging: [Follower] = []
             for (id, follower) in state.followers
             where follower.community.isEmpty || follower.community == notice.community {
                 if case .dropped = follower.continuation.yield(notice) {
-                    follower.continuation.finish(
-                        throwing: RPCError(
-                            code: .resourceExhausted,
-                            message: "this follower fell more than \(Self.followerBacklog) notices behind; "
-                                + "follow again and list what was missed"
-                        )
-                    )
+                    lagging.append(follower)
                     state.followers[id] = nil
                 }
             }
-            return notice
+            return (notice, lagging)
+        }
+        // Ended outside the lock: ending a stream runs its termination handler, which takes the lock.
+        for follower in lagging {
+            follower.continuation.finish(
+                throwing: RPCError(
+                    code: .resourceExhausted,
+                    message: "this follower fell more than \(Self.followerBacklog) notices behind; "
+                        + "follow again and list what was missed"
+                )
+            )
         }
         context.logger.info(
             "notice posted",
