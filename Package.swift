@@ -241,6 +241,7 @@ let package = Package(
         .target(
             name: "GongzhiPluginSDK",
             dependencies: [
+                "GongzhiObjects",
                 "GongzhiRPC",
                 "GongzhiRPCPosix",
                 "GongzhiSchemas",
@@ -454,6 +455,15 @@ let package = Package(
                 "GongzhiTestSeeds",
                 "GongzhiHashing",
                 "GongzhiTestSupport",
+            ]
+        ),
+        .testTarget(
+            name: "GongzhiPluginSDKTests",
+            dependencies: [
+                "GongzhiPluginSDK",
+                "GongzhiRPC",
+                "GongzhiTestSchemas",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
         .testTarget(
