@@ -104,8 +104,6 @@ descriptors GongzhiSchemas Gongzhi_Core_V1_Descriptors gongzhi/core/v1/descripto
     gongzhi/core/v1/options.proto gongzhi/core/v1/geo.proto gongzhi/core/v1/region.proto \
     gongzhi/core/v1/grid.proto gongzhi/core/v1/building.proto gongzhi/core/v1/resident.proto \
     gongzhi/core/v1/organization.proto
-descriptors GongzhiGridSchemas Gongzhi_Grid_V1_Descriptors gongzhi/grid/v1/case_descriptors.swift "the grid plugin's kinds" \
-    gongzhi/grid/v1/case.proto
 descriptors GongzhiTestSchemas Gongzhi_Test_V1_ShapesDescriptors gongzhi/test/v1/shapes_descriptors.swift \
     "the JSON codec tests' message of every shape" gongzhi/test/v1/shapes.proto
 

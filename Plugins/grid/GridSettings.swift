@@ -81,15 +81,11 @@ enum GridClock: Sendable, CustomStringConvertible {
 
 /// The grid plugin's kinds, for registering them with the host.
 enum GridKinds {
+    /// The descriptors the service's stubs carry, which define Case and everything it uses.
     static func fileDescriptorSet() throws -> Data {
-        guard
-            let data = Data(
-                base64Encoded: Gongzhi_Grid_V1_Descriptors.fileDescriptorSetBase64,
-                options: .ignoreUnknownCharacters
-            )
-        else {
-            throw RPCError(code: .internal, message: "the embedded descriptors of Case do not decode")
+        guard let set = RPCFileDescriptorSet(base64: Gongzhi_Grid_V1_GridService.fileDescriptorSetBase64) else {
+            throw RPCError(code: .internal, message: "the embedded descriptors of the grid service do not decode")
         }
-        return data
+        return set.bytes
     }
 }
