@@ -221,7 +221,7 @@ final class PluginRuntime: Sendable {
             description.methods = service.methodHandlers.sorted { $0.key < $1.key }.map { method, handler in
                 var description = Gongzhi_Host_V1_MethodDescription()
                 description.name = method
-                description.kind = Self.kind(handler.kind)
+                description.kind = .init(handler.kind)
                 return description
             }
             return description
@@ -250,15 +250,6 @@ final class PluginRuntime: Sendable {
             }
         }
         return try? MessageCodec.encode(merged)
-    }
-
-    private static func kind(_ kind: RPCKind) -> Gongzhi_Host_V1_MethodDescription.Kind {
-        switch kind {
-        case .unary: .unary
-        case .clientStreaming: .clientStreaming
-        case .serverStreaming: .serverStreaming
-        case .bidirectionalStreaming: .bidirectionalStreaming
-        }
     }
 
     /// Why these services cannot be served together, if they cannot.

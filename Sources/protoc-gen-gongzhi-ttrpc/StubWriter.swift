@@ -1,6 +1,12 @@
 import SwiftProtobuf
 import SwiftProtobufPluginLibrary
 
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
 /// Writes the stubs of one .proto file's services.
 struct StubWriter {
     let file: FileDescriptor
@@ -91,8 +97,8 @@ struct StubWriter {
         set.file = ordered.map { $0.extractProto() }
         var options = BinaryEncodingOptions()
         options.useDeterministicOrdering = true
-        let bytes: [UInt8] = try set.serializedBytes(options: options)
-        return Base64.encode(bytes)
+        let bytes: Data = try set.serializedBytes(options: options)
+        return bytes.base64EncodedString()
     }
 
     // MARK: Server
@@ -321,28 +327,5 @@ extension String {
             rest = rest.dropFirst(size)
         }
         return pieces
-    }
-}
-
-/// Standard base64 (RFC 4648, with padding), without Foundation.
-enum Base64 {
-    private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
-
-    static func encode(_ bytes: [UInt8]) -> String {
-        var out: [Character] = []
-        out.reserveCapacity((bytes.count + 2) / 3 * 4)
-        var index = 0
-        while index < bytes.count {
-            let b0 = UInt32(bytes[index])
-            let b1 = index + 1 < bytes.count ? UInt32(bytes[index + 1]) : 0
-            let b2 = index + 2 < bytes.count ? UInt32(bytes[index + 2]) : 0
-            let triple = b0 << 16 | b1 << 8 | b2
-            out.append(alphabet[Int(triple >> 18 & 63)])
-            out.append(alphabet[Int(triple >> 12 & 63)])
-            out.append(index + 1 < bytes.count ? alphabet[Int(triple >> 6 & 63)] : "=")
-            out.append(index + 2 < bytes.count ? alphabet[Int(triple & 63)] : "=")
-            index += 3
-        }
-        return String(out)
     }
 }

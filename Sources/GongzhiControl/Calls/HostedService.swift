@@ -105,16 +105,6 @@ extension Gongzhi_Host_V1_MethodDescription.Kind {
         case .unspecified, .UNRECOGNIZED: return "unknown"
         }
     }
-
-    /// The call shape on the wire; unary when the host did not say.
-    var rpcKind: RPCKind {
-        switch self {
-        case .clientStreaming: return .clientStreaming
-        case .serverStreaming: return .serverStreaming
-        case .bidirectionalStreaming: return .bidirectionalStreaming
-        case .unary, .unspecified, .UNRECOGNIZED: return .unary
-        }
-    }
 }
 
 extension ControlError {

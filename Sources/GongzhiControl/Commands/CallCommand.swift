@@ -105,7 +105,7 @@ extension GongzhiControl {
                 let method = try service.method(target.method)
                 let (input, output) = try service.messageTypes(of: method)
                 let pool = try service.requirePool()
-                let kind = method.kind.rpcKind
+                let kind = method.kind.rpcKind ?? .unary
                 let payloads = try encode(requests, as: input, pool: pool, method: method)
                 var printer = AnswerPrinter(
                     context: invocation.context,
@@ -180,7 +180,7 @@ extension GongzhiControl {
             pool: DescriptorPool,
             method: Gongzhi_Host_V1_MethodDescription
         ) throws(ControlError) -> [Data] {
-            let kind = method.kind.rpcKind
+            let kind = method.kind.rpcKind ?? .unary
             let takesOne = kind == .unary || kind == .serverStreaming
             if takesOne && requests.values.count > 1 {
                 throw ControlError(

@@ -62,13 +62,7 @@ extension PluginRegistration {
         for service in request.services {
             var methods: [String: Method] = [:]
             for method in service.methods {
-                let kind: RPCKind
-                switch method.kind {
-                case .unary: kind = .unary
-                case .clientStreaming: kind = .clientStreaming
-                case .serverStreaming: kind = .serverStreaming
-                case .bidirectionalStreaming: kind = .bidirectionalStreaming
-                case .unspecified, .UNRECOGNIZED:
+                guard let kind = method.kind.rpcKind else {
                     throw RPCError(
                         code: .invalidArgument,
                         message: "\(service.name)/\(method.name) has no call shape (kind); set it"
@@ -79,14 +73,7 @@ extension PluginRegistration {
             services.append(Service(name: service.name, methods: methods))
         }
         if !request.fileDescriptorSet.isEmpty {
-            let shapes = Dictionary(services.map { ($0.name, $0.methods.mapValues(\.kind)) }) { _, last in last }
-            let schemas: [String: ServiceSchema]
-            do {
-                schemas = try ServiceSchema.parse(fileDescriptorSet: request.fileDescriptorSet, services: shapes)
-            } catch {
-                throw RPCError(code: .invalidArgument, message: "plugin \(request.name)'s registration: \(error)")
-            }
-            for index in services.indices { services[index].schema = schemas[services[index].name] }
+            try Service.describe(&services, plugin: request.name, fileDescriptorSet: request.fileDescriptorSet)
         }
         self.init(
             name: request.name,

@@ -235,21 +235,16 @@ public final class InProcessHost: Sendable {
         // SDK sends the descriptors of all the plugin's services, or none when one has none.
         let allDescribed = services.allSatisfy { $0.fileDescriptorSet != nil }
         let routed = try services.map { service throws(RPCError) in
-            var described = PluginRegistration.Service(
-                name: service.serviceName,
-                methods: service.methodHandlers.mapValues { PluginRegistration.Method(kind: $0.kind) }
-            )
+            var described = [
+                PluginRegistration.Service(
+                    name: service.serviceName,
+                    methods: service.methodHandlers.mapValues { PluginRegistration.Method(kind: $0.kind) }
+                )
+            ]
             if let descriptors = service.fileDescriptorSet, allDescribed {
-                do {
-                    described.schema = try ServiceSchema.parse(
-                        fileDescriptorSet: descriptors.bytes,
-                        services: [service.serviceName: described.methods.mapValues(\.kind)]
-                    )[service.serviceName]
-                } catch {
-                    throw RPCError(code: .invalidArgument, message: "plugin \(name)'s registration: \(error)")
-                }
+                try PluginRegistration.Service.describe(&described, plugin: name, fileDescriptorSet: descriptors.bytes)
             }
-            return described
+            return described[0]
         }
         try plugins.withLock { plugins in
             guard var plugin = plugins[name] else {

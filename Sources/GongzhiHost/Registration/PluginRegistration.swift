@@ -1,5 +1,11 @@
 import GongzhiRPC
 
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
 /// What a plugin says about itself when it registers: its name and version, the protocol it speaks, the
 /// socket it serves, and the services it serves with each method's call shape.
 ///
@@ -15,6 +21,19 @@ struct PluginRegistration: Sendable, Equatable {
         var methods: [String: Method]
         /// Its messages, when the plugin sent descriptors: the router redacts and audits answers with it.
         var schema: ServiceSchema? = nil
+
+        /// Gives each service its schema from the descriptors `plugin` registered; INVALID_ARGUMENT, naming
+        /// what does not match, when they do not define the services as registered.
+        static func describe(_ services: inout [Service], plugin: String, fileDescriptorSet: Data) throws(RPCError) {
+            let shapes = Dictionary(services.map { ($0.name, $0.methods.mapValues(\.kind)) }) { _, last in last }
+            let schemas: [String: ServiceSchema]
+            do {
+                schemas = try ServiceSchema.parse(fileDescriptorSet: fileDescriptorSet, services: shapes)
+            } catch {
+                throw RPCError(code: .invalidArgument, message: "plugin \(plugin)'s registration: \(error)")
+            }
+            for index in services.indices { services[index].schema = schemas[services[index].name] }
+        }
     }
 
     /// What the host knows of a registered method to route a call to it.

@@ -77,12 +77,7 @@ struct ServiceCatalogue: Sendable {
     ) -> Gongzhi_Host_V1_MethodDescription {
         var description = Gongzhi_Host_V1_MethodDescription()
         description.name = method
-        switch kind {
-        case .unary: description.kind = .unary
-        case .clientStreaming: description.kind = .clientStreaming
-        case .serverStreaming: description.kind = .serverStreaming
-        case .bidirectionalStreaming: description.kind = .bidirectionalStreaming
-        }
+        description.kind = .init(kind)
         if let types {
             description.inputType = types.inputType
             description.outputType = types.outputType
