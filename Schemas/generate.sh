@@ -53,13 +53,15 @@ generate GongzhiSchemas Sources/GongzhiSchemas/Generated \
     gongzhi/host/v1/registration.proto \
     gongzhi/host/v1/admin.proto \
     gongzhi/host/v1/objects.proto \
+    gongzhi/host/v1/identity.proto \
     gongzhi/core/v1/options.proto \
     gongzhi/core/v1/geo.proto \
     gongzhi/core/v1/region.proto \
     gongzhi/core/v1/grid.proto \
     gongzhi/core/v1/building.proto \
     gongzhi/core/v1/resident.proto \
-    gongzhi/core/v1/organization.proto
+    gongzhi/core/v1/organization.proto \
+    gongzhi/core/v1/people.proto
 # One module per owner: the host links none of these.
 generate GongzhiGridSchemas Sources/GongzhiGridSchemas/Generated \
     gongzhi/grid/v1/case.proto \
@@ -103,7 +105,7 @@ descriptors() {
 descriptors GongzhiSchemas Gongzhi_Core_V1_Descriptors gongzhi/core/v1/descriptors.swift "the gongzhi/core/v1 protos" \
     gongzhi/core/v1/options.proto gongzhi/core/v1/geo.proto gongzhi/core/v1/region.proto \
     gongzhi/core/v1/grid.proto gongzhi/core/v1/building.proto gongzhi/core/v1/resident.proto \
-    gongzhi/core/v1/organization.proto
+    gongzhi/core/v1/organization.proto gongzhi/core/v1/people.proto
 descriptors GongzhiTestSchemas Gongzhi_Test_V1_ShapesDescriptors gongzhi/test/v1/shapes_descriptors.swift \
     "the JSON codec tests' message of every shape" gongzhi/test/v1/shapes.proto
 

@@ -15,12 +15,22 @@ public struct KindSchema: Sendable {
     /// Who may write objects of the kind: "host" for core kinds, or the owning plugin's name.
     public var owner: String
     public var sensitive: SensitiveFields
+    /// The field that holds an object's place (a region or grid code), when objects of the kind are held to
+    /// places: a person sees and acts on them only within the places of their bindings.
+    public var place: (number: Int32, name: String)?
 
-    public init(name: String, messageName: String, owner: String, sensitive: SensitiveFields) {
+    public init(
+        name: String,
+        messageName: String,
+        owner: String,
+        sensitive: SensitiveFields,
+        place: (number: Int32, name: String)? = nil
+    ) {
         self.name = name
         self.messageName = messageName
         self.owner = owner
         self.sensitive = sensitive
+        self.place = place
     }
 }
 
@@ -51,6 +61,9 @@ public enum CoreKinds {
         "Organization": "gongzhi.core.v1.Organization",
         "Partner": "gongzhi.core.v1.Partner",
         "Department": "gongzhi.core.v1.Department",
+        "Person": "gongzhi.core.v1.Person",
+        "Role": "gongzhi.core.v1.Role",
+        "RoleBinding": "gongzhi.core.v1.RoleBinding",
     ]
 
     /// Every core kind, by name.
@@ -61,7 +74,9 @@ public enum CoreKinds {
                 name: name,
                 messageName: message,
                 owner: "host",
-                sensitive: descriptors.sensitiveFields(of: message)
+                sensitive: descriptors.sensitiveFields(of: message),
+                // The core schemas are checked by the tests: a place field that cannot be used fails them.
+                place: try? descriptors.placeField(of: message)
             )
         }
         return kinds

@@ -158,7 +158,8 @@ public enum WireRedaction {
 /// Reading protobuf varints from bytes.
 enum WireVarint {
     /// The varint at `index`, advancing past it; nil when it runs past `end` or is longer than 10 bytes.
-    static func read(_ bytes: [UInt8], _ index: inout Int, end: Int) -> UInt64? {
+    static func read<Bytes: RandomAccessCollection<UInt8>>(_ bytes: Bytes, _ index: inout Int, end: Int) -> UInt64?
+    where Bytes.Index == Int {
         var value: UInt64 = 0
         var shift: UInt64 = 0
         while index < end {

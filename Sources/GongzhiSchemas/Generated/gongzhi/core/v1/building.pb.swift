@@ -84,6 +84,9 @@ public nonisolated struct Gongzhi_Core_V1_Household: Sendable {
   /// Rented, owner-occupied, vacant, ...
   public var occupancy: String = String()
 
+  /// The grid the household's building stands in (15 digits).
+  public var gridCode: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -164,7 +167,7 @@ nonisolated extension Gongzhi_Core_V1_Building: SwiftProtobuf.Message, SwiftProt
 
 nonisolated extension Gongzhi_Core_V1_Household: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Household"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}building_id\0\u{1}unit\0\u{1}room\0\u{1}address\0\u{3}head_resident_id\0\u{3}member_resident_ids\0\u{1}occupancy\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}building_id\0\u{1}unit\0\u{1}room\0\u{1}address\0\u{3}head_resident_id\0\u{3}member_resident_ids\0\u{1}occupancy\0\u{3}grid_code\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -180,6 +183,7 @@ nonisolated extension Gongzhi_Core_V1_Household: SwiftProtobuf.Message, SwiftPro
       case 6: try { try decoder.decodeSingularStringField(value: &self.headResidentID) }()
       case 7: try { try decoder.decodeRepeatedStringField(value: &self.memberResidentIds) }()
       case 8: try { try decoder.decodeSingularStringField(value: &self.occupancy) }()
+      case 9: try { try decoder.decodeSingularStringField(value: &self.gridCode) }()
       default: break
       }
     }
@@ -210,6 +214,9 @@ nonisolated extension Gongzhi_Core_V1_Household: SwiftProtobuf.Message, SwiftPro
     if !self.occupancy.isEmpty {
       try visitor.visitSingularStringField(value: self.occupancy, fieldNumber: 8)
     }
+    if !self.gridCode.isEmpty {
+      try visitor.visitSingularStringField(value: self.gridCode, fieldNumber: 9)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -222,6 +229,7 @@ nonisolated extension Gongzhi_Core_V1_Household: SwiftProtobuf.Message, SwiftPro
     if lhs.headResidentID != rhs.headResidentID {return false}
     if lhs.memberResidentIds != rhs.memberResidentIds {return false}
     if lhs.occupancy != rhs.occupancy {return false}
+    if lhs.gridCode != rhs.gridCode {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

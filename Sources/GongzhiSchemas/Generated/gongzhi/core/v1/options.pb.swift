@@ -51,6 +51,25 @@ nonisolated extension SwiftProtobuf.Google_Protobuf_FieldOptions {
     clearExtensionValue(ext: Gongzhi_Core_V1_Extensions_sensitive)
   }
 
+  /// The place an object of this message lies in: a string field holding a region code (6, 9 or 12 digits)
+  /// or a grid code (15 digits), at the top level of the message. A person bound to a role within a place
+  /// sees and acts on an object only when its place lies within theirs (a community's binding covers its
+  /// grids); the host filters every read path by it, and the answers of plugins' methods too.
+  public var Gongzhi_Core_V1_place: Bool {
+    get {return getExtensionValue(ext: Gongzhi_Core_V1_Extensions_place) ?? false}
+    set {setExtensionValue(ext: Gongzhi_Core_V1_Extensions_place, value: newValue)}
+  }
+  /// Returns true if extension `Gongzhi_Core_V1_Extensions_place`
+  /// has been explicitly set.
+  public var hasGongzhi_Core_V1_place: Bool {
+    return hasExtensionValue(ext: Gongzhi_Core_V1_Extensions_place)
+  }
+  /// Clears the value of extension `Gongzhi_Core_V1_Extensions_place`.
+  /// Subsequent reads from it will return its default value.
+  public mutating func clearGongzhi_Core_V1_place() {
+    clearExtensionValue(ext: Gongzhi_Core_V1_Extensions_place)
+  }
+
 }
 
 // MARK: - File's ExtensionMap: Gongzhi_Core_V1_Options_Extensions
@@ -60,7 +79,8 @@ nonisolated extension SwiftProtobuf.Google_Protobuf_FieldOptions {
 /// in parsing, or it can be combined with other `SwiftProtobuf.SimpleExtensionMap`s to create
 /// a larger `SwiftProtobuf.SimpleExtensionMap`.
 public nonisolated let Gongzhi_Core_V1_Options_Extensions: SwiftProtobuf.SimpleExtensionMap = [
-  Gongzhi_Core_V1_Extensions_sensitive
+  Gongzhi_Core_V1_Extensions_sensitive,
+  Gongzhi_Core_V1_Extensions_place
 ]
 
 // Extension Objects - The only reason these might be needed is when manually
@@ -73,4 +93,13 @@ public nonisolated let Gongzhi_Core_V1_Options_Extensions: SwiftProtobuf.SimpleE
 public nonisolated let Gongzhi_Core_V1_Extensions_sensitive = SwiftProtobuf.MessageExtension<SwiftProtobuf.OptionalExtensionField<SwiftProtobuf.ProtobufBool>, SwiftProtobuf.Google_Protobuf_FieldOptions>(
   _protobuf_fieldNumber: 50100,
   fieldName: "gongzhi.core.v1.sensitive"
+)
+
+/// The place an object of this message lies in: a string field holding a region code (6, 9 or 12 digits)
+/// or a grid code (15 digits), at the top level of the message. A person bound to a role within a place
+/// sees and acts on an object only when its place lies within theirs (a community's binding covers its
+/// grids); the host filters every read path by it, and the answers of plugins' methods too.
+public nonisolated let Gongzhi_Core_V1_Extensions_place = SwiftProtobuf.MessageExtension<SwiftProtobuf.OptionalExtensionField<SwiftProtobuf.ProtobufBool>, SwiftProtobuf.Google_Protobuf_FieldOptions>(
+  _protobuf_fieldNumber: 50101,
+  fieldName: "gongzhi.core.v1.place"
 )

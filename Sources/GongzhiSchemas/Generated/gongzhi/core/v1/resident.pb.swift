@@ -52,6 +52,9 @@ public nonisolated struct Gongzhi_Core_V1_Resident: Sendable {
   /// A note from visits (走访记录摘要); may describe health or family matters.
   public var notes: String = String()
 
+  /// The grid the resident lives in (15 digits): who may see them, and their personal data, follows from it.
+  public var gridCode: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public nonisolated enum Gender: SwiftProtobuf.Enum, Swift.CaseIterable {
@@ -180,7 +183,7 @@ fileprivate nonisolated let _protobuf_package = "gongzhi.core.v1"
 
 nonisolated extension Gongzhi_Core_V1_Resident: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Resident"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}name\0\u{3}id_card_number\0\u{1}phone\0\u{1}gender\0\u{3}birth_date\0\u{3}household_id\0\u{1}tags\0\u{3}registered_here\0\u{1}notes\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}name\0\u{3}id_card_number\0\u{1}phone\0\u{1}gender\0\u{3}birth_date\0\u{3}household_id\0\u{1}tags\0\u{3}registered_here\0\u{1}notes\0\u{3}grid_code\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -198,6 +201,7 @@ nonisolated extension Gongzhi_Core_V1_Resident: SwiftProtobuf.Message, SwiftProt
       case 8: try { try decoder.decodeRepeatedEnumField(value: &self.tags) }()
       case 9: try { try decoder.decodeSingularBoolField(value: &self.registeredHere) }()
       case 10: try { try decoder.decodeSingularStringField(value: &self.notes) }()
+      case 11: try { try decoder.decodeSingularStringField(value: &self.gridCode) }()
       default: break
       }
     }
@@ -234,6 +238,9 @@ nonisolated extension Gongzhi_Core_V1_Resident: SwiftProtobuf.Message, SwiftProt
     if !self.notes.isEmpty {
       try visitor.visitSingularStringField(value: self.notes, fieldNumber: 10)
     }
+    if !self.gridCode.isEmpty {
+      try visitor.visitSingularStringField(value: self.gridCode, fieldNumber: 11)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -248,6 +255,7 @@ nonisolated extension Gongzhi_Core_V1_Resident: SwiftProtobuf.Message, SwiftProt
     if lhs.tags != rhs.tags {return false}
     if lhs.registeredHere != rhs.registeredHere {return false}
     if lhs.notes != rhs.notes {return false}
+    if lhs.gridCode != rhs.gridCode {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -248,7 +248,7 @@ public nonisolated struct Gongzhi_Host_V1_IssueTokenRequest: Sendable {
 
   public var kind: Gongzhi_Host_V1_IssueTokenRequest.Kind = .unspecified
 
-  /// The client's or the plugin's name.
+  /// The client's or the plugin's name, or the person's id.
   public var subject: String = String()
 
   /// Grant patterns, "service/method" with "*" wildcards, e.g. "gongzhi.grid.v1.GridService/*".
@@ -270,6 +270,10 @@ public nonisolated struct Gongzhi_Host_V1_IssueTokenRequest: Sendable {
 
     /// An external plugin that registers itself under `subject` (its plugin name).
     case plugin // = 2
+
+    /// A person (a core Person object, by id, in `subject`) calling host.sock with the roles bound to them.
+    /// Scopes do not apply: the person's roles decide. Refused for an unknown or suspended person.
+    case person // = 3
     case UNRECOGNIZED(Int)
 
     public init() {
@@ -281,6 +285,7 @@ public nonisolated struct Gongzhi_Host_V1_IssueTokenRequest: Sendable {
       case 0: self = .unspecified
       case 1: self = .client
       case 2: self = .plugin
+      case 3: self = .person
       default: self = .UNRECOGNIZED(rawValue)
       }
     }
@@ -290,6 +295,7 @@ public nonisolated struct Gongzhi_Host_V1_IssueTokenRequest: Sendable {
       case .unspecified: return 0
       case .client: return 1
       case .plugin: return 2
+      case .person: return 3
       case .UNRECOGNIZED(let i): return i
       }
     }
@@ -299,6 +305,7 @@ public nonisolated struct Gongzhi_Host_V1_IssueTokenRequest: Sendable {
       .unspecified,
       .client,
       .plugin,
+      .person,
     ]
 
   }
@@ -337,7 +344,7 @@ public nonisolated struct Gongzhi_Host_V1_TokenInfo: Sendable {
 
   public var id: String = String()
 
-  /// "client" or "plugin".
+  /// "client", "plugin" or "person".
   public var kind: String = String()
 
   public var subject: String = String()
@@ -401,6 +408,9 @@ public nonisolated struct Gongzhi_Host_V1_ListAuditRequest: Sendable {
   /// How many of the most recent entries; 0 takes 50.
   public var limit: UInt32 = 0
 
+  /// Only entries where this person acted (by their token, or named by an administrator or a front end).
+  public var person: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -427,7 +437,8 @@ public nonisolated struct Gongzhi_Host_V1_AuditEntry: Sendable {
 
   public var timeMs: Int64 = 0
 
-  /// Who: "admin:uid=1000", "plugin:grid", "client:<token id>", or "unknown:pid=…,uid=…".
+  /// Who: "admin:uid=1000", "plugin:grid", "client:<token id>", "person:<id>", one of them acting for a
+  /// person ("admin:uid=1000 as person:<id>"), or "unknown:pid=…,uid=…".
   public var principal: String = String()
 
   /// What: the RPC ("gongzhi.host.v1.Admin/IssueToken") or a host action ("plugin.register").
@@ -1017,7 +1028,7 @@ nonisolated extension Gongzhi_Host_V1_IssueTokenRequest: SwiftProtobuf.Message, 
 }
 
 nonisolated extension Gongzhi_Host_V1_IssueTokenRequest.Kind: SwiftProtobuf._ProtoNameProviding {
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0KIND_UNSPECIFIED\0\u{1}KIND_CLIENT\0\u{1}KIND_PLUGIN\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0KIND_UNSPECIFIED\0\u{1}KIND_CLIENT\0\u{1}KIND_PLUGIN\0\u{1}KIND_PERSON\0")
 }
 
 nonisolated extension Gongzhi_Host_V1_IssuedToken: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
@@ -1210,7 +1221,7 @@ nonisolated extension Gongzhi_Host_V1_RevokeTokenRequest: SwiftProtobuf.Message,
 
 nonisolated extension Gongzhi_Host_V1_ListAuditRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ListAuditRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}limit\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}limit\0\u{1}person\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1219,6 +1230,7 @@ nonisolated extension Gongzhi_Host_V1_ListAuditRequest: SwiftProtobuf.Message, S
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularUInt32Field(value: &self.limit) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.person) }()
       default: break
       }
     }
@@ -1228,11 +1240,15 @@ nonisolated extension Gongzhi_Host_V1_ListAuditRequest: SwiftProtobuf.Message, S
     if self.limit != 0 {
       try visitor.visitSingularUInt32Field(value: self.limit, fieldNumber: 1)
     }
+    if !self.person.isEmpty {
+      try visitor.visitSingularStringField(value: self.person, fieldNumber: 2)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Gongzhi_Host_V1_ListAuditRequest, rhs: Gongzhi_Host_V1_ListAuditRequest) -> Bool {
     if lhs.limit != rhs.limit {return false}
+    if lhs.person != rhs.person {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

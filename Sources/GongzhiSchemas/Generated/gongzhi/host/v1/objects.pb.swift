@@ -85,6 +85,10 @@ public nonisolated struct Gongzhi_Host_V1_Kind: Sendable {
   /// The revision of the registration (0 for core kinds).
   public var revision: Int64 = 0
 
+  /// The field that holds an object's place (marked with (gongzhi.core.v1.place)); empty when objects of
+  /// the kind are not held to places.
+  public var placeField: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -570,7 +574,7 @@ nonisolated extension Gongzhi_Host_V1_Object: SwiftProtobuf.Message, SwiftProtob
 
 nonisolated extension Gongzhi_Host_V1_Kind: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Kind"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{3}message_name\0\u{1}owner\0\u{3}sensitive_fields\0\u{1}revision\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{3}message_name\0\u{1}owner\0\u{3}sensitive_fields\0\u{1}revision\0\u{3}place_field\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -583,6 +587,7 @@ nonisolated extension Gongzhi_Host_V1_Kind: SwiftProtobuf.Message, SwiftProtobuf
       case 3: try { try decoder.decodeSingularStringField(value: &self.owner) }()
       case 4: try { try decoder.decodeRepeatedStringField(value: &self.sensitiveFields) }()
       case 5: try { try decoder.decodeSingularInt64Field(value: &self.revision) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.placeField) }()
       default: break
       }
     }
@@ -604,6 +609,9 @@ nonisolated extension Gongzhi_Host_V1_Kind: SwiftProtobuf.Message, SwiftProtobuf
     if self.revision != 0 {
       try visitor.visitSingularInt64Field(value: self.revision, fieldNumber: 5)
     }
+    if !self.placeField.isEmpty {
+      try visitor.visitSingularStringField(value: self.placeField, fieldNumber: 6)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -613,6 +621,7 @@ nonisolated extension Gongzhi_Host_V1_Kind: SwiftProtobuf.Message, SwiftProtobuf
     if lhs.owner != rhs.owner {return false}
     if lhs.sensitiveFields != rhs.sensitiveFields {return false}
     if lhs.revision != rhs.revision {return false}
+    if lhs.placeField != rhs.placeField {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
