@@ -173,7 +173,11 @@ final class ObjectsEndToEndTests: XCTestCase {
         let kinds = try await objects.listKinds(Gongzhi_Host_V1_ListKindsRequest())
         XCTAssertEqual(
             kinds.kinds.map(\.name),
-            ["Building", "Department", "Grid", "Household", "Organization", "Partner", "Region", "Resident"]
+            [
+                "Building", "Department", "Grid", "Household", "Organization", "Partner", "Person", "Region",
+                "Resident",
+                "Role", "RoleBinding",
+            ]
         )
         let residentKind = try XCTUnwrap(kinds.kinds.first { $0.name == "Resident" })
         XCTAssertEqual(residentKind.sensitiveFields, ["id_card_number", "notes", "phone"])

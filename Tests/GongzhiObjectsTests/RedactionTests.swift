@@ -16,7 +16,10 @@ final class SensitiveFieldsTests: XCTestCase {
         XCTAssertEqual(paths["Region"], [])
         XCTAssertEqual(paths["Building"], [])
         XCTAssertEqual(paths["Department"], [])
-        XCTAssertEqual(CoreKinds.all.count, 8)
+        XCTAssertEqual(paths["Person"], ["phone"])
+        XCTAssertEqual(paths["Role"], [])
+        XCTAssertEqual(paths["RoleBinding"], [])
+        XCTAssertEqual(CoreKinds.all.count, 11)
         XCTAssertTrue(CoreKinds.all.values.allSatisfy { $0.owner == "host" })
     }
 }
@@ -63,6 +66,18 @@ final class RedactionTests: XCTestCase {
         "Department": { original, redacted in
             try Gongzhi_Core_V1_Department(serializedBytes: redacted)
                 == Gongzhi_Core_V1_Department(serializedBytes: original)
+        },
+        "Person": { original, redacted in
+            var expected = try Gongzhi_Core_V1_Person(serializedBytes: original)
+            expected.phone = ""
+            return try Gongzhi_Core_V1_Person(serializedBytes: redacted) == expected
+        },
+        "Role": { original, redacted in
+            try Gongzhi_Core_V1_Role(serializedBytes: redacted) == Gongzhi_Core_V1_Role(serializedBytes: original)
+        },
+        "RoleBinding": { original, redacted in
+            try Gongzhi_Core_V1_RoleBinding(serializedBytes: redacted)
+                == Gongzhi_Core_V1_RoleBinding(serializedBytes: original)
         },
     ]
 

@@ -305,6 +305,20 @@ package final class AuditLog: Sendable {
     }
 
     /// The most recent records, oldest first.
+    /// The most recent `count` records the log still holds in memory that `matching` accepts, oldest first.
+    package func recent(_ count: Int, matching: (AuditRecord) -> Bool) -> [AuditRecord] {
+        state.withLock { state in
+            var found: [AuditRecord] = []
+            var index = state.recent.count - 1
+            while index >= 0 && found.count < count {
+                let record = state.recent[(state.recentOldest + index) % state.recent.count]
+                if matching(record) { found.append(record) }
+                index -= 1
+            }
+            return found.reversed()
+        }
+    }
+
     package func recent(_ count: Int) -> [AuditRecord] {
         state.withLock { state in
             let taken = max(0, min(count, state.recent.count))

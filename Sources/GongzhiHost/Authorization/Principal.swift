@@ -1,4 +1,5 @@
 import GongzhiRPC
+import GongzhiSchemas
 
 /// Who is calling, as the host established it (never as the caller claimed it).
 package enum Principal: Sendable, Equatable, CustomStringConvertible {
@@ -8,12 +9,17 @@ package enum Principal: Sendable, Equatable, CustomStringConvertible {
     case plugin(name: String, pid: Int32, uid: UInt32)
     /// An API client, by the token an administrator issued it.
     case client(tokenID: String, subject: String, pid: Int32, uid: UInt32)
+    /// A person: by a token issued to them (`tokenID`), or named by `actingFor` (an administrator, or a
+    /// front end holding the impersonate grant), which the audit names too.
+    indirect case person(id: String, tokenID: String?, actingFor: Principal?, pid: Int32, uid: UInt32)
 
     package var description: String {
         switch self {
         case .admin(let uid, _): "admin:uid=\(uid)"
         case .plugin(let name, _, _): "plugin:\(name)"
         case .client(let id, _, _, _): "client:\(id)"
+        case .person(let id, _, let actingFor, _, _):
+            actingFor.map { "\($0) as person:\(id)" } ?? "person:\(id)"
         }
     }
 
@@ -22,18 +28,25 @@ package enum Principal: Sendable, Equatable, CustomStringConvertible {
         case .admin: "admin"
         case .plugin: "plugin"
         case .client: "client"
+        case .person: "person"
         }
+    }
+
+    /// The person acting, when one is.
+    package var personID: String? {
+        if case .person(let id, _, _, _, _) = self { return id }
+        return nil
     }
 
     var pid: Int32 {
         switch self {
-        case .admin(_, let pid), .plugin(_, let pid, _), .client(_, _, let pid, _): pid
+        case .admin(_, let pid), .plugin(_, let pid, _), .client(_, _, let pid, _), .person(_, _, _, let pid, _): pid
         }
     }
 
     var uid: UInt32 {
         switch self {
-        case .admin(let uid, _), .plugin(_, _, let uid), .client(_, _, _, let uid): uid
+        case .admin(let uid, _), .plugin(_, _, let uid), .client(_, _, _, let uid), .person(_, _, _, _, let uid): uid
         }
     }
 }
@@ -51,8 +64,14 @@ package enum CallerMetadata {
     /// Every key with this prefix is the host's: removed from what callers send.
     package static let reservedPrefix = "gongzhi-"
 
-    /// The caller's metadata without reserved entries (and so without its token), plus the caller's identity.
-    static func forwarded(_ metadata: Metadata, principal: Principal, seesPersonalData: Bool) -> Metadata {
+    /// The caller's metadata without reserved entries (and so without its token), plus the caller's identity:
+    /// for a person, who they are, their roles that allow the method and where (`grant`).
+    static func forwarded(
+        _ metadata: Metadata,
+        principal: Principal,
+        seesPersonalData: Bool,
+        person: RoutedPerson? = nil
+    ) -> Metadata {
         var out = Metadata()
         for entry in metadata where !entry.key.hasPrefix(reservedPrefix) {
             out.add(entry.key, entry.value)
@@ -62,6 +81,25 @@ package enum CallerMetadata {
         out.add(callerPID, String(principal.pid))
         out.add(callerUID, String(principal.uid))
         out.add(callerPersonalData, seesPersonalData ? "true" : "false")
+        if let person {
+            out.add(CallerMetadataKey.person, person.id)
+            out.add(CallerMetadataKey.personName, person.name)
+            out.add(CallerMetadataKey.personRoles, person.roles.joined(separator: ","))
+            out.add(CallerMetadataKey.personPlaces, person.places.description)
+            out.add(CallerMetadataKey.personPersonalDataPlaces, person.personalDataPlaces.description)
+            if case .person(_, _, let actingFor?, _, _) = principal {
+                out.add(CallerMetadataKey.actingFor, actingFor.description)
+            }
+        }
         return out
     }
+}
+
+/// The person a routed call is made by, as the plugin is told: their roles that allow the method, and where.
+struct RoutedPerson: Sendable {
+    var id: String
+    var name: String
+    var roles: [String]
+    var places: PlaceScope
+    var personalDataPlaces: PlaceScope
 }

@@ -15,6 +15,8 @@ package struct IssuedTokenRecord: Codable, Sendable, Equatable {
         case client
         /// An external plugin that registers itself under `subject`.
         case plugin
+        /// A person (by id, in `subject`), whose roles decide what the token allows.
+        case person
     }
 
     package var id: String

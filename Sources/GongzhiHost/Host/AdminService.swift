@@ -15,6 +15,8 @@ struct AdminService: Gongzhi_Host_V1_AdminHandler {
     let configuration: @Sendable () async -> HostConfiguration
     /// What `ListServices` answers from.
     let services: ServiceCatalogue
+    /// The people tokens are issued to; nil when the host has no object store.
+    var people: PeopleDirectory? = nil
 
     func admin(_ context: ServerCallContext) -> String {
         Principal.admin(uid: context.peer.uid, pid: context.peer.pid).description
@@ -188,14 +190,33 @@ struct AdminService: Gongzhi_Host_V1_AdminHandler {
         switch request.kind {
         case .client: kind = .client
         case .plugin: kind = .plugin
+        case .person: kind = .person
         default:
-            throw RPCError(code: .invalidArgument, message: "say what the token is for: a client or a plugin")
+            throw RPCError(code: .invalidArgument, message: "say what the token is for: a client, a plugin or a person")
         }
         guard !request.subject.isEmpty else {
             throw RPCError(
                 code: .invalidArgument,
-                message: "a token needs a subject: the client's or the plugin's name"
+                message: "a token needs a subject: the client's or the plugin's name, or the person's id"
             )
+        }
+        if kind == .person {
+            guard request.scopes.isEmpty else {
+                throw RPCError(
+                    code: .invalidArgument,
+                    message: "a person's token takes no scopes: the roles bound to person \(request.subject) decide "
+                        + "what it allows (gongzhictl people bind)"
+                )
+            }
+            guard let people else {
+                throw RPCError(code: .unavailable, message: "this host has no object store, and so no people")
+            }
+            if case .failure(let refusal) = people.access(request.subject) {
+                switch refusal {
+                case .unknown: throw RPCError(code: .notFound, message: refusal.message)
+                case .suspended: throw RPCError(code: .failedPrecondition, message: refusal.message)
+                }
+            }
         }
         if kind == .plugin && !PluginManifest.isValidName(request.subject) {
             throw RPCError(
@@ -294,7 +315,15 @@ struct AdminService: Gongzhi_Host_V1_AdminHandler {
     ) async throws -> Gongzhi_Host_V1_ListAuditResponse {
         var response = Gongzhi_Host_V1_ListAuditResponse()
         let limit = request.limit == 0 ? 50 : Int(min(request.limit, 1000))
-        response.entries = audit.recent(limit).map { record in
+        let records: [AuditRecord]
+        if request.person.isEmpty {
+            records = audit.recent(limit)
+        } else {
+            // "person:ID" alone, or at the end of "admin:uid=0 as person:ID".
+            let name = "person:" + request.person
+            records = audit.recent(limit) { $0.principal == name || $0.principal.hasSuffix(" as " + name) }
+        }
+        response.entries = records.map { record in
             var entry = Gongzhi_Host_V1_AuditEntry()
             entry.sequence = record.sequence
             entry.timeMs = record.timeMilliseconds

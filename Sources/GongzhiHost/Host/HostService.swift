@@ -110,7 +110,8 @@ public final class HostService: Service, Sendable {
             audit: audit,
             startedAt: wallClockMilliseconds(),
             configuration: { [weak self] in self?.configuration ?? configuration },
-            services: ServiceCatalogue(routes: routes)
+            services: ServiceCatalogue(routes: routes),
+            people: records.objects.people
         )
         let sockets = HostSockets(
             configuration: configuration,
@@ -210,7 +211,7 @@ public final class HostService: Service, Sendable {
             let opened = try SQLiteObjectStorage(configuration: settings, logger: logger)
             store = opened
             let objects = ObjectsService(storage: opened, audit: audit, logger: logger)
-            try await objects.loadRegisteredKinds()
+            try await objects.load()
             return HostRecords(lock: lock, tokens: tokens, audit: audit, store: opened, objects: objects)
         } catch {
             try? await store?.close()

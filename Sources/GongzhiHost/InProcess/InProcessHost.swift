@@ -78,7 +78,7 @@ public final class InProcessHost: Sendable {
                 logger: logger
             )
             objects = ObjectsService(storage: store, audit: audit, logger: logger)
-            try await objects.loadRegisteredKinds()
+            try await objects.load()
         } catch {
             await audit.close()
             throw HostStartError(message: "cannot open the object store in \(directory): \(error)")
@@ -144,6 +144,24 @@ public final class InProcessHost: Sendable {
         lifetime: Duration = .seconds(3600)
     ) throws -> String {
         try issueToken(kind: .plugin, subject: subject, scopes: scopes, lifetime: lifetime)
+    }
+
+    /// Issues a person's token, as `gongzhictl tokens issue --person` does: what it allows is what the roles
+    /// bound to the person allow, where they are bound.
+    /// - Throws: NOT_FOUND for an unknown person, FAILED_PRECONDITION for a suspended one.
+    public func issuePersonToken(person id: String, lifetime: Duration = .seconds(3600)) throws -> String {
+        if case .failure(let refusal) = objects.people.access(id) {
+            switch refusal {
+            case .unknown: throw RPCError(code: .notFound, message: refusal.message)
+            case .suspended: throw RPCError(code: .failedPrecondition, message: refusal.message)
+            }
+        }
+        return try issueToken(kind: .person, subject: id, scopes: [], lifetime: lifetime)
+    }
+
+    /// Revokes an issued token by its id (the part after `gzt_` and before the next `_`).
+    public func revokeToken(id: String) throws {
+        _ = try tokens.revoke(id: id)
     }
 
     private func issueToken(

@@ -26,6 +26,7 @@ struct KnownKind: Sendable {
         kind.owner = schema.owner
         kind.sensitiveFields = schema.sensitive.paths
         kind.revision = revision
+        kind.placeField = schema.place?.name ?? ""
         return kind
     }
 }
@@ -147,12 +148,19 @@ final class KindRegistry: Sendable {
                     + "which \(request.messageName) uses; build it with protoc --include_imports"
             )
         }
+        let place: (number: Int32, name: String)?
+        do {
+            place = try index.placeField(of: request.messageName)
+        } catch {
+            throw RPCError(code: .invalidArgument, message: "kind \(name): \(error.description)")
+        }
         return KnownKind(
             schema: KindSchema(
                 name: name,
                 messageName: request.messageName,
                 owner: owner,
-                sensitive: index.sensitiveFields(of: request.messageName)
+                sensitive: index.sensitiveFields(of: request.messageName),
+                place: place
             ),
             validation: WireValidation(index: index),
             revision: revision

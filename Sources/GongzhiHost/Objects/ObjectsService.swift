@@ -14,8 +14,17 @@ import Foundation
 /// Who calls an Objects method, as the host's dispatcher identified it.
 struct ObjectCaller: Sendable {
     var principal: Principal
-    /// Holds the personal-data grant: sees sensitive fields, and every read that shows them is audited.
+    /// Holds the personal-data grant: sees sensitive fields, and every read that shows them is audited. For a
+    /// person, their roles decide instead, place by place (`access`).
     var readsPersonalData: Bool
+    /// What a person's roles allow where; nil for callers that are not people.
+    var access: PersonAccess?
+
+    init(principal: Principal, readsPersonalData: Bool, access: PersonAccess? = nil) {
+        self.principal = principal
+        self.readsPersonalData = readsPersonalData
+        self.access = access
+    }
 }
 
 /// The grants of the object store beyond its methods.
@@ -34,6 +43,8 @@ final class ObjectsService: Sendable {
     let kinds: KindRegistry
     let audit: AuditLog
     let logger: Logger
+    /// The people, roles and bindings, for deciding what a person may do.
+    let people: PeopleDirectory
 
     /// The page size of a list that asks for none.
     static let defaultPageSize = 500
@@ -54,10 +65,19 @@ final class ObjectsService: Sendable {
         self.kinds = KindRegistry()
         self.audit = audit
         self.logger = logger
+        self.people = PeopleDirectory(storage: storage, logger: logger)
+    }
+
+    /// Reads what the store holds that the host keeps in memory: the kinds plugins registered earlier, and the
+    /// people, roles and bindings (after bringing the built-in roles up to date).
+    func load() async throws(StoreError) {
+        try await loadRegisteredKinds()
+        try await people.installBuiltInRoles()
+        try await people.reload()
     }
 
     /// Reads the kinds plugins registered earlier from the store.
-    func loadRegisteredKinds() async throws(StoreError) {
+    private func loadRegisteredKinds() async throws(StoreError) {
         let registrations = try await storage.listAll(kind: KindRegistry.registrationKind)
         for object in registrations {
             if let held = kinds.kind(object.id), held.revision == 0 {
@@ -99,20 +119,23 @@ struct ObjectsCall: Gongzhi_Host_V1_ObjectsHandler {
     let service: ObjectsService
     let caller: ObjectCaller
 
-    private var storage: any ObjectStorage { service.storage }
-    private var kinds: KindRegistry { service.kinds }
+    var storage: any ObjectStorage { service.storage }
+    var kinds: KindRegistry { service.kinds }
 
     // MARK: Reads
 
     func get(request: Gongzhi_Host_V1_GetRequest, context: ServerCallContext) async throws -> Gongzhi_Host_V1_Object {
-        _ = try kinds.require(request.kind)
+        let kind = try kinds.require(request.kind)
+        let action = Gongzhi_Host_V1_Objects.Method.get
+        let scope = try scope(.get, kind, action: action, target: "\(request.kind)/\(request.id)")
         let found = try await storeCall { () async throws(StoreError) in
             try await storage.get(kind: request.kind, id: request.id)
         }
         guard let found else {
             throw RPCError(code: .notFound, message: "\(request.kind)/\(request.id) does not exist")
         }
-        return present([found], action: Gongzhi_Host_V1_Objects.Method.get)[0]
+        try requireWithin(scope, found, kind: kind, verb: .get, action: action)
+        return present([found], action: action)[0]
     }
 
     func list(
@@ -121,12 +144,33 @@ struct ObjectsCall: Gongzhi_Host_V1_ObjectsHandler {
     ) async throws
         -> Gongzhi_Host_V1_ListResponse
     {
-        _ = try kinds.require(request.kind)
+        let kind = try kinds.require(request.kind)
+        let scope = try scope(.list, kind, action: Gongzhi_Host_V1_Objects.Method.list, target: request.kind)
         let pageSize = request.pageSize == 0 ? ObjectsService.defaultPageSize : Int(request.pageSize)
-        let page = try await storeCall { () async throws(StoreError) in
-            let labels = try LabelRequirement.parseSelector(request.labelSelector)
-            return try await storage.list(
-                kind: request.kind,
+        let labels = try await storeCall { () throws(StoreError) in
+            try LabelRequirement.parseSelector(request.labelSelector)
+        }
+        let page: ObjectPage
+        if scope.isEverywhere || kind.schema.place == nil {
+            page = try await storeCall { () async throws(StoreError) in
+                try await storage.list(
+                    kind: request.kind,
+                    labels: labels,
+                    parent: request.parent.isEmpty ? nil : request.parent,
+                    pageSize: pageSize,
+                    after: request.pageToken.isEmpty ? nil : request.pageToken
+                )
+            }
+        } else {
+            guard (1...ObjectStorageLimits.maximumPageSize).contains(pageSize) else {
+                throw RPCError(
+                    code: .invalidArgument,
+                    message: "page_size \(pageSize) is outside 1...\(ObjectStorageLimits.maximumPageSize)"
+                )
+            }
+            page = try await listWithin(
+                scope,
+                kind: kind,
                 labels: labels,
                 parent: request.parent.isEmpty ? nil : request.parent,
                 pageSize: pageSize,
@@ -232,6 +276,7 @@ struct ObjectsCall: Gongzhi_Host_V1_ObjectsHandler {
             }
             compares.append(Transaction.Compare(kind: compare.kind, id: compare.id, condition: condition))
         }
+        try await authorizePersonCompares(compares)
         var writes: [Transaction.Write] = []
         for (index, write) in request.writes.enumerated() {
             switch write.write {
@@ -349,7 +394,8 @@ struct ObjectsCall: Gongzhi_Host_V1_ObjectsHandler {
         responses: RPCResponseWriter<Gongzhi_Host_V1_WatchEvent>,
         context: ServerCallContext
     ) async throws {
-        _ = try kinds.require(request.kind)
+        let kind = try kinds.require(request.kind)
+        let scope = try scope(.watch, kind, action: Gongzhi_Host_V1_Objects.Method.watch, target: request.kind)
         guard request.afterRevision >= 0 else {
             throw RPCError(code: .invalidArgument, message: "after_revision cannot be negative")
         }
@@ -368,6 +414,15 @@ struct ObjectsCall: Gongzhi_Host_V1_ObjectsHandler {
                 message: "revision \(start) is newer than the store's \(current) (was the store restored?); "
                     + "list \(request.kind) again and watch from the list's revision"
             )
+        }
+        // For a person held to places: the ids of the objects within them that the watcher holds (or may hold,
+        // from the list it watches after), so that one leaving their places arrives as DELETED — with its kind
+        // and id only — and changes outside their places never arrive at all.
+        let placeScoped = !scope.isEverywhere && kind.schema.place != nil
+        var within: Set<String> = []
+        if placeScoped {
+            let all = try await storeCall { () async throws(StoreError) in try await storage.listAll(kind: kind.name) }
+            for object in all where lies(object.data, kind: kind, within: scope) { within.insert(object.id) }
         }
         var after = start
         var iterator = commits.makeAsyncIterator()
@@ -389,22 +444,40 @@ struct ObjectsCall: Gongzhi_Host_V1_ObjectsHandler {
             after = changes[changes.count - 1].revision
             // With a selector, a change that takes an object out of the selection arrives as DELETED (the
             // watcher may not have seen it before; a cache ignores the ids it does not hold).
-            var selected: [(type: Change.ChangeType, change: Change)] = []
+            // An object that left a person's places arrives as a DELETED event with its kind and id only.
+            var selected: [(type: Change.ChangeType, change: Change, departed: Bool)] = []
             for change in changes {
+                if placeScoped {
+                    let id = change.object.id
+                    guard lies(change.object.data, kind: kind, within: scope) else {
+                        if within.remove(id) != nil { selected.append((.deleted, change, true)) }
+                        continue
+                    }
+                    if change.type == .deleted { within.remove(id) } else { within.insert(id) }
+                }
                 if labels.allSatisfy({ $0.matches(change.object.labels) }) {
-                    selected.append((change.type, change))
+                    selected.append((change.type, change, false))
                 } else if change.type == .modified {
-                    selected.append((.deleted, change))
+                    selected.append((.deleted, change, false))
                 }
             }
             if selected.isEmpty { continue }
-            let objects = present(selected.map(\.change.object), action: Gongzhi_Host_V1_Objects.Method.watch)
-            for (entry, object) in zip(selected, objects) {
+            var objects = present(
+                selected.filter { !$0.departed }.map(\.change.object),
+                action: Gongzhi_Host_V1_Objects.Method.watch
+            )[...]
+            for entry in selected {
                 var event = Gongzhi_Host_V1_WatchEvent()
                 event.type = .init(entry.type)
                 event.revision = entry.change.revision
                 event.committedAtUs = entry.change.committedAtMicroseconds
-                event.object = object
+                if entry.departed {
+                    event.object.kind = entry.change.object.kind
+                    event.object.id = entry.change.object.id
+                    event.object.revision = entry.change.revision
+                } else {
+                    event.object = objects.removeFirst()
+                }
                 try await responses.write(event)
             }
         }
@@ -421,8 +494,17 @@ struct ObjectsCall: Gongzhi_Host_V1_ObjectsHandler {
                 message: "objects of kind Kind are written by RegisterKind, not directly"
             )
         }
+        if PeopleDirectory.kinds.contains(kind.name) {
+            guard case .admin = caller.principal else {
+                throw RPCError(
+                    code: .permissionDenied,
+                    message: "people, roles and role bindings are written by administrators on admin.sock "
+                        + "(gongzhictl people, gongzhictl roles); \(caller.principal) may not write \(kind.name) objects"
+                )
+            }
+        }
         switch caller.principal {
-        case .admin, .client:
+        case .admin, .client, .person:
             guard kind.owner == "host" else {
                 throw RPCError(
                     code: .permissionDenied,
@@ -483,12 +565,20 @@ struct ObjectsCall: Gongzhi_Host_V1_ObjectsHandler {
         var expected = request.expectedRevision == 0 ? nil : request.expectedRevision
         let kind = try kinds.require(draft.kind)
         var merging = false
-        if !caller.readsPersonalData && !kind.schema.sensitive.isEmpty {
+        if (caller.access != nil || !caller.readsPersonalData) && !kind.schema.sensitive.isEmpty {
             let stored = try await storeCall { () async throws(StoreError) in
                 try await storage.get(kind: draft.kind, id: draft.id)
             }
             guard let stored else {
                 throw RPCError(code: .notFound, message: "\(draft.kind)/\(draft.id) does not exist")
+            }
+            // A person who sees this object's personal data (it lies where a role shows it to them) read it
+            // whole: their update is taken as it is.
+            if let access = caller.access,
+                lies(stored.data, kind: kind, within: access.personalDataScope(kind: kind.name))
+                    && !access.personalDataScope(kind: kind.name).isEmpty
+            {
+                return (.update(draft, expectedRevision: expected), false)
             }
             let merged: (data: Data, nestedPresent: [String])
             do {
@@ -545,8 +635,29 @@ struct ObjectsCall: Gongzhi_Host_V1_ObjectsHandler {
         }
     }
 
+    /// Commits a transaction the caller may make: a person's writes within their places, writes of people,
+    /// roles and bindings checked (and the host's directory of them read again before the caller hears).
     private func commit(_ transaction: Transaction) async throws(RPCError) -> CommitResult {
-        try await storeCall { () async throws(StoreError) in try await storage.commit(transaction) }
+        var transaction = transaction
+        try await authorizePersonWrites(transaction.writes)
+        let touchesPeople = PeopleWrites.touches(transaction.writes)
+        if touchesPeople { transaction.writes = try await checkPeopleWrites(transaction.writes) }
+        let checked = transaction
+        let result = try await storeCall { () async throws(StoreError) in try await storage.commit(checked) }
+        if touchesPeople {
+            do {
+                try await service.people.reload()
+            } catch {
+                service.logger.error(
+                    """
+                    people, roles and bindings were written but could not be read back; calls are decided by the \
+                    previous ones until the next change
+                    """,
+                    metadata: ["error": "\(error)"]
+                )
+            }
+        }
+        return result
     }
 
     // MARK: Personal data
@@ -565,34 +676,56 @@ struct ObjectsCall: Gongzhi_Host_V1_ObjectsHandler {
         return detail
     }
 
-    /// The objects as the caller may see them: without sensitive fields unless it holds the grant, and then
-    /// with the read audited — except where `echoes` says an object is only what the caller itself wrote.
-    private func present(
+    /// The objects as the caller may see them: without sensitive fields unless it holds the grant (for a person:
+    /// unless the object lies where one of their roles shows personal data), and then with the read audited —
+    /// except where `echoes` says an object is only what the caller itself wrote.
+    func present(
         _ objects: [StoredObject],
         action: String,
         echoes: (Int) -> Bool = { _ in false }
     ) -> [Gongzhi_Host_V1_Object] {
-        var shown: [String: (ids: [String], fields: Set<String>)] = [:]
+        var shown: [String: (ids: [String], fields: Set<String>, decidedBy: Set<String>)] = [:]
+        // For a person, by kind: the bindings that show personal data of the kind, each with its place.
+        var personalDataBindings: [String: [(binding: PersonAccess.Binding, scope: PlaceScope)]] = [:]
         let out = objects.enumerated().map { index, stored -> Gongzhi_Host_V1_Object in
             var object = Gongzhi_Host_V1_Object(stored)
             guard let kind = kinds.kind(stored.kind) else {
                 // A kind whose schema is not loaded: its sensitive fields are unknown, so nothing is shown
                 // to a caller without the grant.
-                if !caller.readsPersonalData && !object.data.isEmpty {
+                if (caller.access != nil || !caller.readsPersonalData) && !object.data.isEmpty {
                     object.data = Data()
                     object.redactedFields = ["*"]
                 }
                 return object
             }
             guard !kind.schema.sensitive.isEmpty else { return object }
-            if caller.readsPersonalData && echoes(index) { return object }
+            var readsPersonalData = caller.readsPersonalData
+            var decidedBy: String?
+            if let access = caller.access {
+                let bindings =
+                    personalDataBindings[kind.name]
+                    ?? {
+                        let found = access.bindings.filter { binding in
+                            binding.role.personalData
+                                && [ObjectVerb.get, .list, .watch].contains { binding.role.allows($0, kind: kind.name) }
+                        }.map { (binding: $0, scope: PlaceScope([$0.place])) }
+                        personalDataBindings[kind.name] = found
+                        return found
+                    }()
+                let place = place(of: stored.data, kind: kind) ?? ""
+                let deciding = bindings.first { $0.scope.covers(place) }
+                readsPersonalData = deciding != nil
+                decidedBy = deciding?.binding.description
+            }
+            if readsPersonalData && echoes(index) { return object }
             do {
-                if caller.readsPersonalData {
+                if readsPersonalData {
                     // Shown as stored: only which sensitive fields it holds is needed, for the audit record.
                     let present = try WireRedaction.sensitivePaths(in: object.data, fields: kind.schema.sensitive)
                     if !present.isEmpty {
-                        shown[stored.kind, default: ([], [])].ids.append(stored.id)
+                        shown[stored.kind, default: ([], [], [])].ids.append(stored.id)
                         shown[stored.kind]?.fields.formUnion(present)
+                        if let decidedBy { shown[stored.kind]?.decidedBy.insert(decidedBy) }
                     }
                 } else {
                     let redacted = try WireRedaction.redact(object.data, fields: kind.schema.sensitive)
@@ -603,9 +736,10 @@ struct ObjectsCall: Gongzhi_Host_V1_ObjectsHandler {
             } catch {
                 // Data that cannot be read field by field is not shown to a caller without the grant, and
                 // showing it to one with the grant is audited like any personal data.
-                if caller.readsPersonalData {
-                    shown[stored.kind, default: ([], [])].ids.append(stored.id)
+                if readsPersonalData {
+                    shown[stored.kind, default: ([], [], [])].ids.append(stored.id)
                     shown[stored.kind]?.fields.insert("(unreadable data)")
+                    if let decidedBy { shown[stored.kind]?.decidedBy.insert(decidedBy) }
                 } else {
                     object.data = Data()
                     object.redactedFields = kind.schema.sensitive.paths
@@ -620,6 +754,8 @@ struct ObjectsCall: Gongzhi_Host_V1_ObjectsHandler {
                 target: entry.ids.count == 1 ? "\(kind)/\(entry.ids[0])" : kind,
                 outcome: "personal-data",
                 detail: Self.auditDetail(kind: kind, ids: entry.ids, fields: entry.fields)
+                    + (entry.decidedBy.isEmpty
+                        ? "" : "; shown by role " + entry.decidedBy.sorted().joined(separator: "; "))
             )
         }
         return out

@@ -41,10 +41,16 @@ struct HostDispatcher: RPCCallDispatcher {
         /// True for a plugin whose token may only register until the registration binds it to a process
         /// (an external plugin's token, or a ticket whose process the host has not recorded yet).
         var registersOnly = false
+        /// For a person: what their roles allow where.
+        var access: PersonAccess?
+        /// The issued token the caller presented, when it presented one.
+        var token: IssuedTokenRecord?
     }
 
+    private var people: PeopleDirectory? { objects?.people }
+
     func dispatch(_ head: RPCCallHead) -> Result<RPCMethodHandler, RPCError> {
-        let caller: Caller
+        var caller: Caller
         switch identify(head) {
         case .success(let found): caller = found
         case .failure(let error):
@@ -56,14 +62,59 @@ struct HostDispatcher: RPCCallDispatcher {
             )
             return .failure(error)
         }
-        let principal = caller.principal
         let isRegistration = head.service == Gongzhi_Host_V1_Registration.serviceName
 
         if caller.registersOnly && !isRegistration {
-            return deny(principal, head, "\(principal) must register before it calls anything else")
+            return deny(caller.principal, head, "\(caller.principal) must register before it calls anything else")
+        }
+        if let named = head.metadata[CallerMetadataKey.actAs], !named.isEmpty {
+            switch actingFor(named, caller: caller, head: head) {
+            case .success(let person): caller = person
+            case .failure(let error): return .failure(error)
+            }
+        }
+        let principal = caller.principal
+        if head.service == Gongzhi_Host_V1_People.serviceName {
+            let call = IdentityCall(principal: principal, access: caller.access, token: caller.token, objects: objects)
+            guard let handler = call.methodHandlers[head.method] else {
+                return .failure(
+                    RPCError(
+                        code: .unimplemented,
+                        message: "\(head.service) has no method \(head.method) (it has: WhoAmI)"
+                    )
+                )
+            }
+            return .success(handler)
         }
         if head.service == Gongzhi_Host_V1_Objects.serviceName, let objects {
             return dispatchObjects(head, caller: caller, objects: objects)
+        }
+        if let access = caller.access {
+            if local.serves(head.service) {
+                return deny(
+                    principal,
+                    head,
+                    "\(head.service) is not called as a person: administration is done by administrators as "
+                        + "themselves (drop --as / the gongzhi-act-as entry)"
+                )
+            }
+            guard let grant = access.methodGrant(service: head.service, method: head.method) else {
+                return deny(
+                    principal,
+                    head,
+                    "person \(access.id) may not call \(head.service)/\(head.method): none of their roles allows it "
+                        + "(they hold: \(access.summary)); an administrator binds them to a role that does"
+                )
+            }
+            let personalData = access.personalDataScope(service: head.service, method: head.method)
+            let person = RoutedPerson(
+                id: access.id,
+                name: access.person.name,
+                roles: grant.roles,
+                places: grant.places,
+                personalDataPlaces: personalData
+            )
+            return route(head, principal: principal, seesPersonalData: !personalData.isEmpty, person: person)
         }
         if local.serves(head.service) {
             if head.service == Gongzhi_Host_V1_Registration.serviceName {
@@ -84,8 +135,24 @@ struct HostDispatcher: RPCCallDispatcher {
         return route(head, principal: principal, seesPersonalData: seesPersonalData)
     }
 
+    /// The verbs an Objects method needs some role of a person's to allow (on some kind; the method checks the
+    /// kind and the place); nil for a method every person may call.
+    private static func verbs(ofObjectsMethod method: String) -> [ObjectVerb]? {
+        switch method {
+        case Gongzhi_Host_V1_Objects.Method.get: [.get]
+        case Gongzhi_Host_V1_Objects.Method.list: [.list]
+        case Gongzhi_Host_V1_Objects.Method.watch: [.watch]
+        case Gongzhi_Host_V1_Objects.Method.create: [.create]
+        case Gongzhi_Host_V1_Objects.Method.update: [.update]
+        case Gongzhi_Host_V1_Objects.Method.delete: [.delete]
+        case Gongzhi_Host_V1_Objects.Method.txn: [.create, .update, .delete, .get]
+        default: nil
+        }
+    }
+
     /// The object store's methods: each needs its grant (`gongzhi.host.v1.Objects/METHOD`), and personal data is
-    /// shown only to holders of ``ObjectGrants/personalData``.
+    /// shown only to holders of ``ObjectGrants/personalData``. A person's roles grant verbs on kinds instead,
+    /// place by place.
     private func dispatchObjects(
         _ head: RPCCallHead,
         caller: Caller,
@@ -98,8 +165,32 @@ struct HostDispatcher: RPCCallDispatcher {
             readsPersonalData: grants.allows(
                 service: ObjectGrants.personalDataService,
                 method: ObjectGrants.personalDataMethod
-            )
+            ),
+            access: caller.access
         )
+        if let access = caller.access {
+            guard let handler = objects.handler(method: head.method, caller: objectCaller) else {
+                return .failure(
+                    RPCError(
+                        code: .unimplemented,
+                        message: "\(head.service) has no method \(head.method) (it has: "
+                            + objects.methodNames.joined(separator: ", ") + ")"
+                    )
+                )
+            }
+            if head.method == Gongzhi_Host_V1_Objects.Method.listKinds { return .success(handler) }
+            guard let verbs = Self.verbs(ofObjectsMethod: head.method),
+                verbs.contains(where: { access.allowsOnSomeKind($0) })
+            else {
+                return deny(
+                    principal,
+                    head,
+                    "person \(access.id) may not call \(head.service)/\(head.method): none of their roles allows "
+                        + "it (they hold: \(access.summary))"
+                )
+            }
+            return .success(handler)
+        }
         guard let handler = objects.handler(method: head.method, caller: objectCaller) else {
             return .failure(
                 RPCError(
@@ -140,7 +231,60 @@ struct HostDispatcher: RPCCallDispatcher {
         switch principal {
         case .admin: .everything
         case .plugin(let name, _, _): credentials.grants(plugin: name)
-        case .client: .none
+        case .client, .person: .none
+        }
+    }
+
+    /// The person `id` as the caller acting for them: an administrator may name anyone; a client or a plugin
+    /// needs the impersonate grant; a person may not name another.
+    private func actingFor(_ id: String, caller: Caller, head: RPCCallHead) -> Result<Caller, RPCError> {
+        let base = caller.principal
+        let allowed: Bool
+        switch base {
+        case .admin: allowed = true
+        case .client, .plugin:
+            let granted = caller.clientGrants ?? grants(of: base)
+            allowed = granted.patterns.contains { pattern in
+                pattern.allows(service: "gongzhi.host.v1.People", method: "Impersonate")
+            }
+        case .person: allowed = false
+        }
+        guard allowed else {
+            let message =
+                base.kind == "person"
+                ? "\(base) names person \(id) to act for, but a person acts only as themselves"
+                : "\(base) may not act for a person: it needs the grant \(PlatformGrants.impersonate) "
+                    + (base.kind == "plugin"
+                        ? "(approved in the plugin's grants in \(configurationPath))"
+                        : "(a token scope that covers it)")
+            if case .failure(let error) = deny(base, head, message) { return .failure(error) }
+            return .failure(RPCError(code: .permissionDenied, message: message))
+        }
+        guard let people else {
+            return .failure(RPCError(code: .unavailable, message: "this host has no object store, and so no people"))
+        }
+        switch people.access(id) {
+        case .failure(let refusal):
+            let message = "\(base) cannot act for person \(id): \(refusal.message)"
+            audit.record(
+                principal: base.description,
+                action: "\(head.service)/\(head.method)",
+                outcome: "denied",
+                detail: message
+            )
+            return .failure(RPCError(code: .permissionDenied, message: message))
+        case .success(let access):
+            var person = caller
+            person.principal = .person(
+                id: id,
+                tokenID: nil,
+                actingFor: base,
+                pid: base.pid,
+                uid: base.uid
+            )
+            person.access = access
+            person.clientGrants = GrantSet.none
+            return .success(person)
         }
     }
 
@@ -189,12 +333,35 @@ struct HostDispatcher: RPCCallDispatcher {
                             pid: peer.pid,
                             uid: peer.uid
                         )
-                        return .success(Caller(principal: client, clientGrants: grants))
+                        return .success(Caller(principal: client, clientGrants: grants, token: record))
                     case .plugin:
                         let plugin = Principal.plugin(name: record.subject, pid: peer.pid, uid: peer.uid)
                         // Bound to the process that registered with it; until then it only registers.
                         let bound = peer.pid != 0 && credentials.externalPID(plugin: record.subject) == peer.pid
                         return .success(Caller(principal: plugin, registersOnly: !bound))
+                    case .person:
+                        guard let people else {
+                            return .failure(
+                                RPCError(code: .unavailable, message: "this host has no object store, and so no people")
+                            )
+                        }
+                        switch people.access(record.subject) {
+                        case .failure(let refusal):
+                            return .failure(
+                                RPCError(code: .unauthenticated, message: "token \(record.id): \(refusal.message)")
+                            )
+                        case .success(let access):
+                            let person = Principal.person(
+                                id: record.subject,
+                                tokenID: record.id,
+                                actingFor: nil,
+                                pid: peer.pid,
+                                uid: peer.uid
+                            )
+                            return .success(
+                                Caller(principal: person, clientGrants: GrantSet.none, access: access, token: record)
+                            )
+                        }
                     }
                 }
             }
@@ -219,7 +386,8 @@ struct HostDispatcher: RPCCallDispatcher {
     private func route(
         _ head: RPCCallHead,
         principal: Principal,
-        seesPersonalData: Bool
+        seesPersonalData: Bool,
+        person: RoutedPerson? = nil
     ) -> Result<RPCMethodHandler, RPCError> {
         guard let route = routes.lookup(head.service) else {
             var served = Array(routes.servicesByName.keys)
@@ -256,6 +424,7 @@ struct HostDispatcher: RPCCallDispatcher {
             method: route.schema?.methods[head.method],
             principal: principal,
             seesPersonalData: seesPersonalData,
+            person: person,
             audit: audit
         )
         return .success(
@@ -267,6 +436,7 @@ struct HostDispatcher: RPCCallDispatcher {
                 kind: method.kind,
                 principal: principal,
                 seesPersonalData: seesPersonalData,
+                person: person,
                 privacy: privacy
             )
         )
@@ -285,12 +455,18 @@ enum Forwarding {
         kind: RPCKind,
         principal: Principal,
         seesPersonalData: Bool,
+        person: RoutedPerson? = nil,
         privacy: AnswerPrivacy? = nil
     ) -> RPCMethodHandler {
         switch (kind, target) {
         case (.unary, .channel(let channel)):
             return RPCMethodHandler(unary: { payload, context in
-                let options = try callOptions(context, principal: principal, seesPersonalData: seesPersonalData)
+                let options = try callOptions(
+                    context,
+                    principal: principal,
+                    seesPersonalData: seesPersonalData,
+                    person: person
+                )
                 do {
                     let response = try await channel.unary(
                         service: service,
@@ -311,7 +487,12 @@ enum Forwarding {
             return RPCMethodHandler(unaryCallback: { payload, context, answer in
                 let options: CallOptions
                 do {
-                    options = try callOptions(context, principal: principal, seesPersonalData: seesPersonalData)
+                    options = try callOptions(
+                        context,
+                        principal: principal,
+                        seesPersonalData: seesPersonalData,
+                        person: person
+                    )
                 } catch {
                     answer(.failure(error))
                     return
@@ -340,7 +521,12 @@ enum Forwarding {
                     case .socket(let connections): client = connections.local
                     case .channel(let channel): client = channel
                     }
-                    let options = try callOptions(context, principal: principal, seesPersonalData: seesPersonalData)
+                    let options = try callOptions(
+                        context,
+                        principal: principal,
+                        seesPersonalData: seesPersonalData,
+                        person: person
+                    )
                     do {
                         let first = kind == .serverStreaming ? try await requests.single { $0 } : Data()
                         let stream = try await client.openStream(
@@ -423,7 +609,8 @@ enum Forwarding {
     private static func callOptions(
         _ context: ServerCallContext,
         principal: Principal,
-        seesPersonalData: Bool
+        seesPersonalData: Bool,
+        person: RoutedPerson?
     ) throws -> CallOptions {
         var timeout: Duration?
         if let deadline = context.deadline {
@@ -441,7 +628,8 @@ enum Forwarding {
             metadata: CallerMetadata.forwarded(
                 context.requestMetadata,
                 principal: principal,
-                seesPersonalData: seesPersonalData
+                seesPersonalData: seesPersonalData,
+                person: person
             )
         )
     }

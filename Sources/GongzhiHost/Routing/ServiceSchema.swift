@@ -20,6 +20,8 @@ struct ServiceSchema: Sendable, Equatable {
         var outputType: String
         /// The sensitive fields of the output message; empty when it holds none.
         var sensitiveOutput: SensitiveFields
+        /// Where the output message, and the messages in it, say their place; empty when none does.
+        var placeOutput: PlaceFields
     }
 
     let service: String
@@ -79,7 +81,8 @@ struct ServiceSchema: Sendable, Equatable {
                     kind: kind,
                     inputType: input,
                     outputType: output,
-                    sensitiveOutput: index.sensitiveFields(of: output)
+                    sensitiveOutput: index.sensitiveFields(of: output),
+                    placeOutput: index.placeFields(of: output)
                 )
             }
             out[service] = ServiceSchema(service: service, methods: methods, fileDescriptorSet: bytes)

@@ -1,0 +1,147 @@
+import GongzhiSchemas
+
+/// The roles of community work the host defines: created at start, never changed by hand (a district copies
+/// one under another name to change it). Rules name modules' services that may not be deployed; they apply
+/// once the module is there.
+package enum BuiltInRoles {
+    private static let grid = "gongzhi.grid.v1.GridService"
+    private static let reads = ["get", "list", "watch"]
+    /// The core kinds people in a community write: residents, households, buildings and organisations.
+    private static let communityKinds = ["Resident", "Household", "Building", "Organization", "Partner"]
+
+    package static let all: [Gongzhi_Core_V1_Role] = [
+        role(
+            "grid-worker",
+            "网格员",
+            "Walks one grid: reports and handles its cases, visits its residents.",
+            personalData: true,
+            rules: [
+                rule(methods: [
+                    "Locate", "Report", "Start", "Handle", "GetCase", "ListCases", "Stats", "ListCategories",
+                ]),
+                rule(
+                    kinds: [
+                        "Case", "Resident", "Household", "Building", "Grid", "Organization", "Partner", "Region",
+                        "Department",
+                    ],
+                    verbs: reads
+                ),
+                rule(kinds: ["Resident", "Household"], verbs: ["update"]),
+            ]
+        ),
+        role(
+            "community-staff",
+            "社区工作者",
+            "Works for a residents' committee: every step of a case, and the community's records.",
+            personalData: true,
+            rules: [
+                rule(methods: ["*"]),
+                rule(kinds: ["*"], verbs: reads),
+                rule(kinds: communityKinds, verbs: ["create", "update"]),
+            ]
+        ),
+        role(
+            "dispatcher",
+            "调度员",
+            "Registers, dispatches, verifies and closes cases.",
+            personalData: true,
+            rules: [
+                rule(methods: ["*"]),
+                rule(kinds: ["*"], verbs: reads),
+            ]
+        ),
+        role(
+            "call-taker",
+            "受理员",
+            "Takes reports from the hotline and the counter, and residents' evaluations.",
+            personalData: true,
+            rules: [
+                rule(methods: ["Locate", "Report", "GetCase", "ListCases", "ListCategories", "Evaluate"]),
+                rule(patterns: ["gongzhi.intake.v1.*"]),
+                rule(kinds: ["Case", "Grid", "Region", "Department", "Resident"], verbs: ["get", "list"]),
+            ]
+        ),
+        role(
+            "mediator",
+            "调解员",
+            "Mediates disputes (人民调解) and reads the cases they come from.",
+            personalData: true,
+            rules: [
+                rule(patterns: ["gongzhi.mediation.v1.*"]),
+                rule(methods: ["GetCase", "ListCases", "ListCategories"]),
+                rule(kinds: ["Case", "Resident", "Household", "Grid", "Region"], verbs: ["get", "list"]),
+            ]
+        ),
+        role(
+            "redemption-clerk",
+            "积分兑换点",
+            "Confirms points redemptions at a redemption point.",
+            personalData: false,
+            rules: [
+                rule(patterns: ["gongzhi.points.v1.*"]),
+                rule(kinds: ["Resident", "Grid", "Region"], verbs: ["get", "list"]),
+            ]
+        ),
+        role(
+            "street-admin",
+            "街道管理员",
+            "Runs the work of a street: every module's calls and the street's records.",
+            personalData: true,
+            rules: [
+                rule(patterns: [
+                    "gongzhi.grid.v1.*", "gongzhi.points.v1.*", "gongzhi.mediation.v1.*", "gongzhi.intake.v1.*",
+                ]),
+                rule(kinds: ["*"], verbs: reads),
+                rule(kinds: communityKinds, verbs: ["create", "update", "delete"]),
+            ]
+        ),
+        role(
+            "viewer",
+            "只读",
+            "Reads cases, statistics and records, without personal data.",
+            personalData: false,
+            rules: [
+                rule(methods: ["GetCase", "ListCases", "Stats", "ListCategories", "Locate"]),
+                rule(kinds: ["*"], verbs: reads),
+            ]
+        ),
+    ]
+
+    /// The names of the built-in roles.
+    package static let names: Set<String> = Set(all.map(\.name))
+
+    private static func role(
+        _ name: String,
+        _ title: String,
+        _ description: String,
+        personalData: Bool,
+        rules: [Gongzhi_Core_V1_RoleRule]
+    ) -> Gongzhi_Core_V1_Role {
+        var role = Gongzhi_Core_V1_Role()
+        role.name = name
+        role.title = title
+        role.description_p = description
+        role.personalData = personalData
+        role.builtIn = true
+        role.rules = rules
+        return role
+    }
+
+    /// A rule of methods of the grid service ("*": all of them).
+    private static func rule(methods: [String]) -> Gongzhi_Core_V1_RoleRule {
+        rule(patterns: methods.map { "\(grid)/\($0)" })
+    }
+
+    private static func rule(patterns: [String]) -> Gongzhi_Core_V1_RoleRule {
+        var rule = Gongzhi_Core_V1_RoleRule()
+        rule.methods = patterns
+        return rule
+    }
+
+    private static func rule(kinds: [String], verbs: [String]) -> Gongzhi_Core_V1_RoleRule {
+        var rule = Gongzhi_Core_V1_RoleRule()
+        rule.kinds = kinds
+        rule.verbs = verbs
+        return rule
+    }
+}

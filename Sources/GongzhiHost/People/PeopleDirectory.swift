@@ -1,0 +1,142 @@
+import GongzhiRPC
+import GongzhiSchemas
+import GongzhiStore
+import Logging
+import Synchronization
+
+/// The people, roles and bindings of the store, held in memory so that every call is decided without reading
+/// the store: read at start, and read again after every commit that changes one of them (before the commit's
+/// caller hears of it, so a suspension holds from the next call on).
+final class PeopleDirectory: Sendable {
+    static let personKind = "Person"
+    static let roleKind = "Role"
+    static let bindingKind = "RoleBinding"
+    static let kinds: Set<String> = [personKind, roleKind, bindingKind]
+
+    private struct State {
+        var people: [String: Gongzhi_Core_V1_Person] = [:]
+        var roles: [String: RoleDefinition] = [:]
+        var bindings: [String: [Gongzhi_Core_V1_RoleBinding]] = [:]
+        /// The store revision the state was read at.
+        var revision: Int64 = -1
+    }
+
+    private let state = Mutex(State())
+    private let storage: any ObjectStorage
+    private let logger: Logger
+
+    init(storage: any ObjectStorage, logger: Logger) {
+        self.storage = storage
+        self.logger = logger
+    }
+
+    /// Why a person cannot act.
+    enum Refusal: Error, Sendable {
+        case unknown(String)
+        case suspended(id: String, reason: String)
+
+        var message: String {
+            switch self {
+            case .unknown(let id): "there is no person \"\(id)\" (gongzhictl people list shows who there is)"
+            case .suspended(let id, let reason):
+                "person \(id) is suspended" + (reason.isEmpty ? "" : " (\(reason))")
+                    + "; an administrator resumes them with gongzhictl people resume \(id)"
+            }
+        }
+    }
+
+    /// What `id` may do, if they exist and are active.
+    func access(_ id: String) -> Result<PersonAccess, Refusal> {
+        state.withLock { state in
+            guard let person = state.people[id] else { return .failure(.unknown(id)) }
+            if person.state == .suspended {
+                return .failure(.suspended(id: id, reason: person.suspendedReason))
+            }
+            let bindings = (state.bindings[id] ?? []).compactMap { binding -> PersonAccess.Binding? in
+                guard let role = state.roles[binding.role] else { return nil }
+                return PersonAccess.Binding(role: role, place: binding.placeCode)
+            }
+            return .success(PersonAccess(person: person, bindings: bindings))
+        }
+    }
+
+    func person(_ id: String) -> Gongzhi_Core_V1_Person? {
+        state.withLock { $0.people[id] }
+    }
+
+    func role(_ name: String) -> RoleDefinition? {
+        state.withLock { $0.roles[name] }
+    }
+
+    /// The bindings that use `role`.
+    func bindings(ofRole role: String) -> [Gongzhi_Core_V1_RoleBinding] {
+        state.withLock { $0.bindings.values.flatMap { $0.filter { $0.role == role } } }
+    }
+
+    func bindings(ofPerson id: String) -> [Gongzhi_Core_V1_RoleBinding] {
+        state.withLock { $0.bindings[id] ?? [] }
+    }
+
+    /// Creates the built-in roles the store lacks, or brings them to this host's definition.
+    func installBuiltInRoles() async throws(StoreError) {
+        for role in BuiltInRoles.all {
+            // A message built in code always serializes.
+            let data: [UInt8] = (try? role.serializedBytes()) ?? []
+            let stored = try await storage.get(kind: Self.roleKind, id: role.name)
+            if let stored, stored.data == data { continue }
+            let draft = StoredObjectDraft(kind: Self.roleKind, id: role.name, owner: "host", data: data)
+            do {
+                try await storage.commit(
+                    Transaction(writes: [stored.map { .update(draft, expectedRevision: $0.revision) } ?? .create(draft)]
+                    )
+                )
+            } catch {
+                switch error.code {
+                // Another host process on the same store wrote it at the same moment.
+                case .alreadyExists, .revisionConflict: continue
+                default: throw error
+                }
+            }
+        }
+    }
+
+    /// Reads people, roles and bindings from the store again.
+    func reload() async throws(StoreError) {
+        let revision = try await storage.currentRevision()
+        var next = State()
+        next.revision = revision
+        for object in try await storage.listAll(kind: Self.personKind) {
+            guard let person = try? Gongzhi_Core_V1_Person(serializedBytes: object.data) else {
+                logger.error("a stored person cannot be read; they cannot act", metadata: ["id": "\(object.id)"])
+                continue
+            }
+            next.people[object.id] = person
+        }
+        for object in try await storage.listAll(kind: Self.roleKind) {
+            do {
+                let role = try Gongzhi_Core_V1_Role(serializedBytes: object.data)
+                // Kinds were checked when the role was written; a plugin's kind may be unregistered now.
+                next.roles[object.id] = try RoleDefinition.parse(role, isKind: { _ in true })
+            } catch {
+                logger.error(
+                    "a stored role cannot be read; its bindings grant nothing",
+                    metadata: ["role": "\(object.id)", "error": "\(error)"]
+                )
+            }
+        }
+        for object in try await storage.listAll(kind: Self.bindingKind) {
+            guard let binding = try? Gongzhi_Core_V1_RoleBinding(serializedBytes: object.data) else {
+                logger.error(
+                    "a stored role binding cannot be read; it grants nothing",
+                    metadata: ["id": "\(object.id)"]
+                )
+                continue
+            }
+            next.bindings[binding.personID, default: []].append(binding)
+        }
+        state.withLock { state in
+            // A reload that read an older state than one already applied is dropped.
+            if next.revision >= state.revision { state = next }
+        }
+    }
+}
