@@ -1,6 +1,7 @@
 import GongzhiGeo
 import GongzhiGrid
 import GongzhiGridSchemas
+import GongzhiPluginSDK
 import GongzhiRPC
 import GongzhiSchemas
 import Logging
@@ -8,22 +9,34 @@ import Logging
 /// Where the grid plugin's work happens: reports become cases (or join one), steps move cases, deadlines
 /// escalate them. Writes to one case, and the duplicate check of one category, take turns; everything
 /// else runs side by side.
+///
+/// Who acts is the caller the host verified: a person is recorded by id and name and acts only within their
+/// places; an administrator, a plugin or an API client is recorded by its principal and is not held to places.
 final class CaseDesk: Sendable {
     let grids: GridMap
     let cases: CaseBook
     let catalogue: CategoryCatalogue
     let clock: GridClock
+    let workers: WorkerRoster
     private let logger: Logger
     private let turns = KeyedTurns()
 
     /// How often a step retries after a conflicting write it did not cause.
     private static let conflictRetries = 4
 
-    init(grids: GridMap, cases: CaseBook, catalogue: CategoryCatalogue, clock: GridClock, logger: Logger) {
+    init(
+        grids: GridMap,
+        cases: CaseBook,
+        catalogue: CategoryCatalogue,
+        clock: GridClock,
+        workers: WorkerRoster,
+        logger: Logger
+    ) {
         self.grids = grids
         self.cases = cases
         self.catalogue = catalogue
         self.clock = clock
+        self.workers = workers
         self.logger = logger
     }
 
@@ -51,31 +64,47 @@ final class CaseDesk: Sendable {
 
     // MARK: Reporting
 
+    /// Takes a report by `caller`: opens a case, or links the report to an open case of the same matter that
+    /// the caller may act on, or answers what an earlier report with the same idempotency key did.
     func report(
         _ request: Gongzhi_Grid_V1_ReportRequest,
-        principal: String
+        by caller: Caller
     ) async throws -> Gongzhi_Grid_V1_ReportResponse {
+        try Self.refuseActorLabel(request.actor, field: "actor")
         let now = clock.nowMs()
+        let principal = caller.principal
         var input = ReportInput(request)
         input.reporter.principal = principal
         input.reporter.reportedAtMs = now
         input.reporter.source = request.source
         input.reporter.idempotencyKey = request.idempotencyKey
-        let actor = CaseActor(name: request.actor.isEmpty ? principal : request.actor, principal: principal)
+        let actor = CaseActor(caller)
 
         // A retry of a report already taken answers what the first one did.
         let id =
             request.idempotencyKey.isEmpty
             ? nil : CaseIdentity.caseID(principal: principal, idempotencyKey: request.idempotencyKey)
-        if let earlier = retried(id: id, principal: principal, key: request.idempotencyKey) { return earlier }
+        if let earlier = try retried(id: id, by: caller, key: request.idempotencyKey) { return earlier }
 
         // Whether it opens a case or joins one, a report is checked in full first.
         _ = try Self.workflow { () throws(WorkflowError) in try CaseWorkflow.validate(input, catalogue: catalogue) }
         let place = try self.place(of: request)
+        if !caller.mayAct(at: place.gridCode) {
+            throw RPCError(
+                code: .permissionDenied,
+                message: "the report is in grid \(place.gridCode), outside the places where "
+                    + "\(Self.named(caller)) may report (\(Self.wording(caller.places)))"
+            )
+        }
 
         return try await turns.take(reportTurns(input, category: request.categoryCode)) {
-            if let earlier = retried(id: id, principal: principal, key: request.idempotencyKey) { return earlier }
-            let open = input.location.map { cases.open(category: request.categoryCode, near: $0) } ?? []
+            if let earlier = try retried(id: id, by: caller, key: request.idempotencyKey) { return earlier }
+            // Only a case the caller may act on is joined: a report near the border of their places opens a
+            // case of its own rather than join one in a grid outside them.
+            let open =
+                input.location.map {
+                    cases.open(category: request.categoryCode, near: $0).filter { caller.mayAct(at: $0.gridCode) }
+                } ?? []
             if let original = DuplicateFinder.original(of: input, at: now, among: open, catalogue: catalogue) {
                 do {
                     let joined = try await turns.take("case:" + original.id) {
@@ -90,7 +119,7 @@ final class CaseDesk: Sendable {
                             }
                             // Closed or rejected since it was found: the report opens a case of its own.
                             guard CaseWorkflow.isOpen(current.state) else { throw Self.noLongerOpen }
-                            return CaseWorkflow.link(duplicate: input.reporter, to: current, at: now)
+                            return CaseWorkflow.link(duplicate: input.reporter, to: current, by: actor, at: now)
                         }
                     }
                     logger.info("a report joined case \(original.id) as a duplicate", metadata: ["by": "\(principal)"])
@@ -145,15 +174,19 @@ final class CaseDesk: Sendable {
         "the case closed while the report was joining it"
     )
 
-    /// The answer to a report that was taken before, if this is a retry of one.
-    private func retried(id: String?, principal: String, key: String) -> Gongzhi_Grid_V1_ReportResponse? {
+    /// The answer to a report that was taken before, if this is a retry of one (PERMISSION_DENIED when its case
+    /// lies outside the places where the caller may now act).
+    private func retried(id: String?, by caller: Caller, key: String) throws -> Gongzhi_Grid_V1_ReportResponse? {
+        var answer: Gongzhi_Grid_V1_ReportResponse?
         if let id, let existing = cases[id] {
-            return Self.response(existing.message, created: false, duplicate: false)
+            answer = Self.response(existing.message, created: false, duplicate: false)
+        } else if let linked = cases.linkedCase(principal: caller.principal, idempotencyKey: key),
+            let existing = cases[linked]
+        {
+            answer = Self.response(existing.message, created: false, duplicate: true)
         }
-        if let linked = cases.linkedCase(principal: principal, idempotencyKey: key), let existing = cases[linked] {
-            return Self.response(existing.message, created: false, duplicate: true)
-        }
-        return nil
+        if let answer { try Self.checkPlaces(of: answer.case, for: caller, doing: "report") }
+        return answer
     }
 
     /// Where a report is: its location's grid, or the grid it names.
@@ -192,21 +225,86 @@ final class CaseDesk: Sendable {
 
     // MARK: Steps
 
-    /// Takes a person's step on a case and answers the case after it.
+    /// Takes `caller`'s step on a case and answers the case after it. A person may step only on a case within
+    /// their places (PERMISSION_DENIED before anything is read from elsewhere or written); a grid worker a case
+    /// is dispatched to must be a Person who may take it (``WorkerRoster``).
     func step(
         _ command: WorkflowCommand,
         ref: Gongzhi_Grid_V1_CaseRef,
-        principal: String
+        by caller: Caller
     ) async throws -> Gongzhi_Grid_V1_Case {
         guard !ref.caseID.isEmpty else {
             throw RPCError(code: .invalidArgument, message: "name the case: case_id is empty")
         }
-        let actor = CaseActor(name: ref.actor.isEmpty ? principal : ref.actor, principal: principal)
+        try Self.refuseActorLabel(ref.actor, field: "ref.actor")
+        let actor = CaseActor(caller)
         return try await turns.take("case:" + ref.caseID) {
-            try await change(ref.caseID, expectedRevision: ref.expectedRevision) { current throws(WorkflowError) in
+            guard let held = cases[ref.caseID] else {
+                throw RPCError(code: .notFound, message: "there is no case \(ref.caseID)")
+            }
+            try Self.checkPlaces(of: held.message, for: caller, doing: command.action.wording)
+            let command = try await resolved(command, on: held.message, by: actor)
+            return try await change(ref.caseID, expectedRevision: ref.expectedRevision) {
+                current throws(WorkflowError) in
                 try CaseWorkflow.apply(command, to: current, by: actor, at: clock.nowMs(), catalogue: catalogue)
             }
         }
+    }
+
+    /// The command with what it names looked up: a dispatch to a grid worker gets the worker's Person checked
+    /// and their name filled in, once the case is known to take the dispatch at all.
+    private func resolved(
+        _ command: WorkflowCommand,
+        on current: Gongzhi_Grid_V1_Case,
+        by actor: CaseActor
+    ) async throws -> WorkflowCommand {
+        guard case .dispatch(let assignee, let deadlineMs, let note) = command, assignee.kind == .gridWorker else {
+            return command
+        }
+        try Self.workflow { () throws(WorkflowError) in
+            try CaseWorkflow.check(command, on: current, by: actor, at: clock.nowMs())
+        }
+        let worker = try await workers.assignee(assignee, forCase: current.id, inGrid: current.gridCode)
+        return .dispatch(assignee: worker, deadlineMs: deadlineMs, note: note)
+    }
+
+    // MARK: Places
+
+    /// Refuses (PERMISSION_DENIED) a person acting on, or reading, a case outside their places.
+    static func checkPlaces(
+        of value: Gongzhi_Grid_V1_Case,
+        for caller: Caller,
+        doing verb: String
+    ) throws(RPCError) {
+        guard !caller.mayAct(at: value.gridCode) else { return }
+        throw RPCError(
+            code: .permissionDenied,
+            message: "case \(value.id) is in grid \(value.gridCode), outside the places where \(named(caller)) "
+                + "may \(verb) cases (\(wording(caller.places)))"
+        )
+    }
+
+    /// "胡伟 (hu-wei)", or the principal of a caller that is not a person.
+    static func named(_ caller: Caller) -> String {
+        guard let person = caller.person else { return caller.principal }
+        return person.name.isEmpty || person.name == person.id ? person.id : "\(person.name) (\(person.id))"
+    }
+
+    /// "330199001001, 330199001002001", "nowhere" or "everywhere".
+    static func wording(_ places: PlaceScope) -> String {
+        guard let codes = places.codes else { return "everywhere" }
+        return codes.isEmpty ? "nowhere" : codes.joined(separator: ", ")
+    }
+
+    /// Refuses a request that names who acts in a field of its own: the host verifies who acts.
+    static func refuseActorLabel(_ label: String, field: String) throws(RPCError) {
+        guard !label.isEmpty else { return }
+        throw RPCError(
+            code: .invalidArgument,
+            message: "\(field) (\"\(label)\") is no longer accepted: the history records the person the host "
+                + "verified. To act for a person, act as them: gongzhictl grid ... --as PERSON, or the metadata "
+                + "entry gongzhi-act-as: PERSON (the person's id)"
+        )
     }
 
     /// Reads a case, computes its next version (nil: none) and writes it; when someone else wrote the case in
@@ -296,5 +394,17 @@ final class CaseDesk: Sendable {
 
     static func metres(_ distance: Double) -> String {
         distance < 1000 ? "\(Int(distance.rounded())) m" : "\((distance / 100).rounded() / 10) km"
+    }
+}
+
+extension CaseActor {
+    /// The caller the host verified, as the history records them: a person by id and name, anyone else by
+    /// principal.
+    init(_ caller: Caller) {
+        if let person = caller.person {
+            self.init(id: person.id, name: person.name.isEmpty ? person.id : person.name, principal: caller.principal)
+        } else {
+            self.init(principal: caller.principal)
+        }
     }
 }

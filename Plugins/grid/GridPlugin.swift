@@ -42,6 +42,7 @@ struct GridPlugin {
             cases: cases,
             catalogue: catalogue,
             clock: settings.clock,
+            workers: WorkerRoster(objects: context.objects),
             logger: context.logger
         )
         let escalator = Task { await desk.escalate(every: settings.escalationInterval) }

@@ -4,8 +4,9 @@ import GongzhiPluginSDK
 import GongzhiRPC
 import GongzhiSchemas
 
-/// `gongzhi.grid.v1.GridService`: the RPCs in front of the case desk. Reporters' phones go only to callers
-/// that hold the personal-data grant.
+/// `gongzhi.grid.v1.GridService`: the RPCs in front of the case desk, for the caller the host verified (a
+/// person reads and acts on the cases within their places only). Reporters' phones go only to callers that
+/// hold the personal-data grant.
 struct GridService: Gongzhi_Grid_V1_GridServiceHandler {
     let desk: CaseDesk
 
@@ -29,7 +30,7 @@ struct GridService: Gongzhi_Grid_V1_GridServiceHandler {
         request: Gongzhi_Grid_V1_ReportRequest,
         context: ServerCallContext
     ) async throws -> Gongzhi_Grid_V1_ReportResponse {
-        try await desk.report(request, principal: principal(context))
+        try await desk.report(request, by: context.verifiedCaller)
     }
 
     func register(
@@ -99,6 +100,7 @@ struct GridService: Gongzhi_Grid_V1_GridServiceHandler {
         guard let found = desk.cases[request.caseID] else {
             throw RPCError(code: .notFound, message: "there is no case \(request.caseID)")
         }
+        try CaseDesk.checkPlaces(of: found.message, for: context.verifiedCaller, doing: "read")
         return found.message
     }
 
@@ -106,9 +108,9 @@ struct GridService: Gongzhi_Grid_V1_GridServiceHandler {
         request: Gongzhi_Grid_V1_ListCasesRequest,
         context: ServerCallContext
     ) async throws -> Gongzhi_Grid_V1_ListCasesResponse {
-        let all = desk.cases.all().values.map(\.message)
+        let visible = self.visible(to: context.verifiedCaller)
         return try CaseDesk.workflow { () throws(WorkflowError) in
-            try CaseQuery.list(all, request, at: desk.clock.nowMs())
+            try CaseQuery.list(visible, request, at: desk.clock.nowMs())
         }
     }
 
@@ -116,7 +118,7 @@ struct GridService: Gongzhi_Grid_V1_GridServiceHandler {
         request: Gongzhi_Grid_V1_StatsRequest,
         context: ServerCallContext
     ) async throws -> Gongzhi_Grid_V1_StatsResponse {
-        CaseStatistics.stats(desk.cases.all().values.map(\.message), request, at: desk.clock.nowMs())
+        CaseStatistics.stats(visible(to: context.verifiedCaller), request, at: desk.clock.nowMs())
     }
 
     func listCategories(
@@ -137,11 +139,13 @@ struct GridService: Gongzhi_Grid_V1_GridServiceHandler {
         _ ref: Gongzhi_Grid_V1_CaseRef,
         _ context: ServerCallContext
     ) async throws -> Gongzhi_Grid_V1_Case {
-        try await desk.step(command, ref: ref, principal: principal(context))
+        try await desk.step(command, ref: ref, by: context.verifiedCaller)
     }
 
-    /// The caller as the host verified it; a call that did not come through the host has none.
-    private func principal(_ context: ServerCallContext) -> String {
-        context.caller ?? "unknown"
+    /// The cases the caller may see: those within their places (every case, for a caller that is not a person).
+    /// Filtered before any query, so that pages and totals count only these.
+    private func visible(to caller: Caller) -> [Gongzhi_Grid_V1_Case] {
+        let all = desk.cases.all().values.map(\.message)
+        return caller.places.isEverywhere ? all : all.filter { caller.mayAct(at: $0.gridCode) }
     }
 }

@@ -36,7 +36,13 @@ final class GridEndToEndTests: XCTestCase {
 
     struct World {
         var host: HostUnderTest
+        /// The grid service as an administrator calls it.
         var grid: Gongzhi_Grid_V1_GridServiceClient
+        /// The grid service as a grid worker's app calls it: an API client with a token of its own, so that
+        /// the host verifies it as someone other than the administrator.
+        var app: Gongzhi_Grid_V1_GridServiceClient
+        /// The app's principal, as the history records it.
+        var appPrincipal: String
         var objects: Gongzhi_Host_V1_ObjectsClient
         var clockFile: String
     }
@@ -84,7 +90,17 @@ final class GridEndToEndTests: XCTestCase {
             request.point = Self.point(inGrid: 2)
             return (try? await grid.locate(request))?.gridCode == Self.grids[2].code
         }
-        return World(host: host, grid: grid, objects: objects, clockFile: clockFile)
+        let app = try await host.issueClientToken(scopes: ["gongzhi.grid.v1.GridService/*"])
+        let appChannel = host.channel(token: app.token)
+        addTeardownBlock { await appChannel.close() }
+        return World(
+            host: host,
+            grid: grid,
+            app: Gongzhi_Grid_V1_GridServiceClient(channel: appChannel),
+            appPrincipal: "client:\(app.info.id)",
+            objects: objects,
+            clockFile: clockFile
+        )
     }
 
     static func createWorld(_ objects: Gongzhi_Host_V1_ObjectsClient) async throws {
@@ -127,6 +143,28 @@ final class GridEndToEndTests: XCTestCase {
             grid.workers = [person]
             try await create("Grid", code, parent: community, grid)
         }
+        // The grids' workers as people, each bound to their grid: cases are dispatched to them by Person id.
+        var role = Gongzhi_Core_V1_Role()
+        role.name = "grid-patrol"
+        role.title = "网格巡查"
+        try await create("Role", role.name, parent: "", role)
+        for (code, _, _, worker) in grids {
+            var person = Gongzhi_Core_V1_Person()
+            person.id = personID(worker)
+            person.name = worker
+            try await create("Person", person.id, parent: "", person)
+            var binding = Gongzhi_Core_V1_RoleBinding()
+            binding.id = "\(person.id).\(role.name).\(code)"
+            binding.personID = person.id
+            binding.role = role.name
+            binding.placeCode = code
+            try await create("RoleBinding", binding.id, parent: "", binding)
+        }
+    }
+
+    /// The Person id of a grid's worker.
+    static func personID(_ worker: String) -> String {
+        ["王芳": "wang-fang", "李强": "li-qiang", "张敏": "zhang-min"][worker] ?? worker
     }
 
     func setClock(_ world: World, _ ms: Int64) throws {
@@ -169,10 +207,9 @@ final class GridEndToEndTests: XCTestCase {
         return try await grid.report(request)
     }
 
-    func ref(_ id: String, as actor: String = "") -> Gongzhi_Grid_V1_CaseRef {
+    func ref(_ id: String) -> Gongzhi_Grid_V1_CaseRef {
         var ref = Gongzhi_Grid_V1_CaseRef()
         ref.caseID = id
-        ref.actor = actor
         return ref
     }
 
@@ -193,10 +230,9 @@ final class GridEndToEndTests: XCTestCase {
         deadlineMs: Int64 = 0
     ) -> Gongzhi_Grid_V1_DispatchRequest {
         var request = Gongzhi_Grid_V1_DispatchRequest()
-        request.ref = ref(id, as: "调度员")
+        request.ref = ref(id)
         request.assignee.kind = .gridWorker
-        request.assignee.id = worker
-        request.assignee.name = worker
+        request.assignee.id = Self.personID(worker)
         request.deadlineMs = deadlineMs
         return request
     }
@@ -216,31 +252,33 @@ final class GridEndToEndTests: XCTestCase {
         XCTAssertEqual(reported.case.streetCode, "330199001")
 
         var register = Gongzhi_Grid_V1_RegisterCaseRequest()
-        register.ref = ref(id, as: "受理员")
+        register.ref = ref(id)
         let registeredState = try await grid.register(register).state
         XCTAssertEqual(registeredState, .registered)
         let dispatched = try await grid.dispatch(dispatchRequest(id))
         XCTAssertEqual(dispatched.state, .dispatched)
-        XCTAssertEqual(dispatched.assignee.name, "王芳")
+        XCTAssertEqual(dispatched.assignee.id, "wang-fang")
+        XCTAssertEqual(dispatched.assignee.name, "王芳", "the Person's name")
         XCTAssertEqual(dispatched.deadlineMs, 1_763_800_000_000 + Int64(category.deadlineMinutes) * 60_000)
         var start = Gongzhi_Grid_V1_StartRequest()
-        start.ref = ref(id, as: "王芳")
-        let startedState = try await grid.start(start).state
+        start.ref = ref(id)
+        let startedState = try await world.app.start(start).state
         XCTAssertEqual(startedState, .inProgress)
         try setClock(world, 1_763_800_000_000 + 3_600_000)
         var handle = Gongzhi_Grid_V1_HandleRequest()
-        handle.ref = ref(id, as: "王芳")
+        handle.ref = ref(id)
         handle.notes = "已更换井盖"
-        let handled = try await grid.handle(handle)
+        let handled = try await world.app.handle(handle)
         XCTAssertEqual(handled.state, .handled)
-        XCTAssertEqual(handled.handler, "王芳")
+        XCTAssertEqual(handled.handler, world.appPrincipal)
+        XCTAssertEqual(handled.handlerID, world.appPrincipal)
         XCTAssertFalse(handled.handledLate)
         var verify = Gongzhi_Grid_V1_VerifyRequest()
-        verify.ref = ref(id, as: "李社工")
+        verify.ref = ref(id)
         let verifiedState = try await grid.verify(verify).state
         XCTAssertEqual(verifiedState, .verified)
         var close = Gongzhi_Grid_V1_CloseRequest()
-        close.ref = ref(id, as: "受理员")
+        close.ref = ref(id)
         let closedState = try await grid.close(close).state
         XCTAssertEqual(closedState, .closed)
         var evaluate = Gongzhi_Grid_V1_EvaluateRequest()
@@ -256,8 +294,13 @@ final class GridEndToEndTests: XCTestCase {
             shown.history.map(\.action),
             [.report, .register, .dispatch, .start, .handle, .verify, .close, .evaluate]
         )
-        XCTAssertEqual(Array(shown.history.map(\.actor)[1...6]), ["受理员", "调度员", "王芳", "王芳", "李社工", "受理员"])
-        XCTAssertTrue(shown.history.allSatisfy { $0.principal.hasPrefix("admin:uid=") }, "\(shown.history)")
+        // Each step under the caller the host verified: the administrator, or the app for starting and handling.
+        let admin = try XCTUnwrap(shown.history.first?.principal)
+        XCTAssertTrue(admin.hasPrefix("admin:uid="), admin)
+        let app = world.appPrincipal
+        XCTAssertEqual(shown.history.map(\.principal), [admin, admin, admin, app, app, admin, admin, admin])
+        XCTAssertEqual(shown.history.map(\.actor), shown.history.map(\.principal))
+        XCTAssertEqual(shown.history.map(\.actorID), shown.history.map(\.principal))
         XCTAssertEqual(shown.history[4].atMs, 1_763_800_000_000 + 3_600_000)
         XCTAssertEqual(shown.closedTier, .grid)
 
@@ -311,24 +354,28 @@ final class GridEndToEndTests: XCTestCase {
         await assertRPCError(.invalidArgument) { try await grid.dispatch(noAssignee) }
         _ = try await grid.dispatch(dispatchRequest(id))
         var handle = Gongzhi_Grid_V1_HandleRequest()
-        handle.ref = ref(id, as: "王芳")
+        handle.ref = ref(id)
         handle.notes = "处理完毕"
-        _ = try await grid.handle(handle)
+        _ = try await world.app.handle(handle)
 
-        // The handler cannot verify their own work.
+        // The handler cannot verify their own work, and cannot pass for someone else by naming them.
         var verify = Gongzhi_Grid_V1_VerifyRequest()
-        verify.ref = ref(id, as: "王芳")
-        let own = await assertRPCError(.failedPrecondition) { try await grid.verify(verify) }
-        XCTAssertTrue(own?.message.contains("王芳") == true, own?.message ?? "")
+        verify.ref = ref(id)
+        let own = await assertRPCError(.failedPrecondition) { try await world.app.verify(verify) }
+        XCTAssertTrue(own?.message.contains(world.appPrincipal) == true, own?.message ?? "")
+        XCTAssertTrue(own?.message.contains("may not verify their own handling") == true, own?.message ?? "")
+        verify.ref.actor = "李社工"
+        let labelled = await assertRPCError(.invalidArgument) { try await world.app.verify(verify) }
+        XCTAssertTrue(labelled?.message.contains("gongzhi-act-as") == true, labelled?.message ?? "")
+        verify.ref.actor = ""
 
         // Sent back, it is in progress again; handled and verified by another, closed; "not fixed" reopens it.
         var sendBack = Gongzhi_Grid_V1_SendBackRequest()
-        sendBack.ref = ref(id, as: "李社工")
+        sendBack.ref = ref(id)
         sendBack.reason = "井盖仍松动"
         let sentBackState = try await grid.sendBack(sendBack).state
         XCTAssertEqual(sentBackState, .inProgress)
-        _ = try await grid.handle(handle)
-        verify.ref = ref(id, as: "李社工")
+        _ = try await world.app.handle(handle)
         _ = try await grid.verify(verify)
         close.ref = ref(id)
         _ = try await grid.close(close)
@@ -356,6 +403,7 @@ final class GridEndToEndTests: XCTestCase {
     func testEveryIllegalStepInEveryStateIsRefusedThroughTheHost() async throws {
         let world = try await startWorld()
         let grid = world.grid
+        let app = world.app
         let category = try await manualCategory(grid)
         typealias Step = (name: String, call: (String) async throws -> Gongzhi_Grid_V1_Case)
         let register: Step = (
@@ -380,24 +428,24 @@ final class GridEndToEndTests: XCTestCase {
             "start",
             { id in
                 var request = Gongzhi_Grid_V1_StartRequest()
-                request.ref = self.ref(id, as: "王芳")
-                return try await grid.start(request)
+                request.ref = self.ref(id)
+                return try await app.start(request)
             }
         )
         let handle: Step = (
             "handle",
             { id in
                 var request = Gongzhi_Grid_V1_HandleRequest()
-                request.ref = self.ref(id, as: "王芳")
+                request.ref = self.ref(id)
                 request.notes = "处理完毕"
-                return try await grid.handle(request)
+                return try await app.handle(request)
             }
         )
         let verify: Step = (
             "verify",
             { id in
                 var request = Gongzhi_Grid_V1_VerifyRequest()
-                request.ref = self.ref(id, as: "李社工")
+                request.ref = self.ref(id)
                 return try await grid.verify(request)
             }
         )
@@ -405,7 +453,7 @@ final class GridEndToEndTests: XCTestCase {
             "send back",
             { id in
                 var request = Gongzhi_Grid_V1_SendBackRequest()
-                request.ref = self.ref(id, as: "李社工")
+                request.ref = self.ref(id)
                 request.reason = "未处理到位"
                 return try await grid.sendBack(request)
             }
@@ -442,8 +490,9 @@ final class GridEndToEndTests: XCTestCase {
         ]
         var refused = 0
         for (index, entry) in states.enumerated() {
-            // Each state's case far from the others, so that none is a duplicate of another.
-            let point = Self.point(inGrid: index % 3, dx: 0.1 + 0.1 * Double(index / 3), dy: 0.2)
+            // Each state's case in the first grid (whose worker the cases are dispatched to), far enough from the
+            // others (about 100 m) that none is a duplicate of another.
+            let point = Self.point(inGrid: 0, dx: 0.1 + 0.1 * Double(index), dy: 0.2)
             var value = try await report(grid, category: category.code, at: point).case
             for step in entry.path { value = try await step.call(value.id) }
             XCTAssertEqual(value.state, entry.state)
@@ -636,7 +685,7 @@ final class GridEndToEndTests: XCTestCase {
         XCTAssertFalse(retry.created)
 
         var handle = Gongzhi_Grid_V1_HandleRequest()
-        handle.ref = ref(id, as: "王芳")
+        handle.ref = ref(id)
         handle.notes = "完成"
         let handledState = try await grid.handle(handle).state
         XCTAssertEqual(handledState, .handled)

@@ -26,7 +26,7 @@ final class CaseWorkflowTests: XCTestCase {
         XCTAssertEqual(c.communityCode, "110101001001")
         XCTAssertEqual(c.streetCode, "110101001")
         XCTAssertEqual(c.reporter.name, "李明")
-        XCTAssertEqual(c.reporter.principal, "client:hotline")
+        XCTAssertEqual(c.reporter.principal, "client:hotline as person:li-ming")
         XCTAssertEqual(c.reporter.reportedAtMs, F.t0)
         XCTAssertEqual(c.reporter.source, .hotline)
         XCTAssertEqual(c.createdAtMs, F.t0)
@@ -37,7 +37,8 @@ final class CaseWorkflowTests: XCTestCase {
         XCTAssertEqual(c.history[0].from, .unspecified)
         XCTAssertEqual(c.history[0].to, .reported)
         XCTAssertEqual(c.history[0].actor, "李明")
-        XCTAssertEqual(c.history[0].principal, "client:hotline")
+        XCTAssertEqual(c.history[0].actorID, "li-ming")
+        XCTAssertEqual(c.history[0].principal, "client:hotline as person:li-ming")
         XCTAssertEqual(c.history[0].atMs, F.t0)
     }
 
@@ -58,7 +59,8 @@ final class CaseWorkflowTests: XCTestCase {
         XCTAssertEqual(c.history.map(\.from), [.unspecified, .reported, .registered])
         XCTAssertEqual(c.history.map(\.to), [.reported, .registered, .dispatched])
         XCTAssertEqual(c.history.map(\.actor), ["李明", "gongzhi-grid", "gongzhi-grid"])
-        XCTAssertEqual(c.history.map(\.principal), ["client:hotline", "client:hotline", "client:hotline"])
+        XCTAssertEqual(c.history.map(\.actorID), ["li-ming", "gongzhi-grid", "gongzhi-grid"])
+        XCTAssertEqual(c.history.map(\.principal), Array(repeating: "client:hotline as person:li-ming", count: 3))
         XCTAssertTrue(c.history[2].note.contains("王芳"), c.history[2].note)
     }
 
@@ -182,6 +184,7 @@ final class CaseWorkflowTests: XCTestCase {
         c = try F.step(.handle(notes: "已更换灯泡", media: ["after.jpg"]), c, by: F.handlerActor, at: F.t0 + 4 * F.hour)
         XCTAssertEqual(c.state, .handled)
         XCTAssertEqual(c.handler, "王芳")
+        XCTAssertEqual(c.handlerID, "wang-fang")
         XCTAssertEqual(c.handlingNotes, "已更换灯泡")
         XCTAssertEqual(c.handledAtMs, F.t0 + 4 * F.hour)
         XCTAssertFalse(c.handledLate)
@@ -214,7 +217,11 @@ final class CaseWorkflowTests: XCTestCase {
             [.unspecified, .reported, .registered, .dispatched, .inProgress, .handled, .verified, .closed]
         )
         XCTAssertEqual(c.history.map(\.actor), ["李明", "赵敏", "赵敏", "王芳", "王芳", "陈刚", "赵敏", "李明"])
-        XCTAssertEqual(c.history[3].principal, "client:app")
+        XCTAssertEqual(
+            c.history.map(\.actorID),
+            ["li-ming", "zhao-min", "zhao-min", "wang-fang", "wang-fang", "chen-gang", "zhao-min", "li-ming"]
+        )
+        XCTAssertEqual(c.history[3].principal, "person:wang-fang")
         XCTAssertEqual(c.history[4].note, "已更换灯泡")
         XCTAssertEqual(c.history[7].atMs, F.t0 + F.day)
     }
@@ -245,6 +252,7 @@ final class CaseWorkflowTests: XCTestCase {
                 XCTAssertEqual(last.to, expected)
                 XCTAssertEqual(last.atMs, F.t0 + F.day)
                 XCTAssertEqual(last.actor, F.actor(for: action).name)
+                XCTAssertEqual(last.actorID, F.actor(for: action).id)
                 XCTAssertEqual(last.principal, F.actor(for: action).principal)
             }
         }
@@ -319,11 +327,13 @@ final class CaseWorkflowTests: XCTestCase {
 
     func testTheHandlerMayNotVerifyTheirOwnHandling() throws {
         let c = try F.caseIn(.handled)
+        XCTAssertEqual(c.handlerID, "wang-fang")
+        // The same person under another name (an administrator acting as them): refused, by id.
         let error = workflowError { () throws(WorkflowError) in
             try CaseWorkflow.apply(
                 .verify(note: ""),
                 to: c,
-                by: CaseActor(name: "王芳", principal: "client:other-app"),
+                by: CaseActor(id: "wang-fang", name: "王芳（网格员）", principal: "admin:uid=0 as person:wang-fang"),
                 at: F.t0 + F.day,
                 catalogue: F.catalogue
             )
@@ -331,17 +341,73 @@ final class CaseWorkflowTests: XCTestCase {
         XCTAssertEqual(error?.code, .failedPrecondition)
         XCTAssertEqual(
             error?.message,
-            "case C1 was handled by 王芳, who may not verify their own handling; someone else must verify it"
+            "case C1 was handled by 王芳 (wang-fang), who may not verify their own handling; someone else must verify it"
         )
-        // Without a name, the principal is the actor.
+        // Another person with the same name: allowed, by id.
+        let namesake = CaseActor(id: "wang-fang-2", name: "王芳", principal: "person:wang-fang-2")
+        XCTAssertEqual(try F.step(.verify(note: ""), c, by: namesake).state, .verified)
+        // Checking a step refuses it the same way, and takes nothing.
+        let checked = workflowError { () throws(WorkflowError) in
+            try CaseWorkflow.check(.verify(note: ""), on: c, by: F.handlerActor, at: F.t0 + F.day)
+        }
+        XCTAssertEqual(checked, error)
+        XCTAssertNoThrow(try CaseWorkflow.check(.verify(note: ""), on: c, by: F.checker, at: F.t0 + F.day))
+
+        // A caller that is not a person: its principal is its id.
         let byPrincipal = try F.step(
             .handle(notes: "", media: []),
             try F.caseIn(.dispatched),
-            by: CaseActor(name: "", principal: "client:x")
+            by: CaseActor(principal: "client:x")
         )
         XCTAssertEqual(byPrincipal.handler, "client:x")
-        XCTAssertThrowsError(try F.step(.verify(note: ""), byPrincipal, by: CaseActor(name: "", principal: "client:x")))
-        XCTAssertNoThrow(try F.step(.verify(note: ""), byPrincipal, by: CaseActor(name: "", principal: "client:y")))
+        XCTAssertEqual(byPrincipal.handlerID, "client:x")
+        let own = workflowError { () throws(WorkflowError) in
+            try F.step(.verify(note: ""), byPrincipal, by: CaseActor(principal: "client:x"))
+        }
+        XCTAssertEqual(
+            own?.message,
+            "case C1 was handled by client:x, who may not verify their own handling; someone else must verify it"
+        )
+        XCTAssertNoThrow(try F.step(.verify(note: ""), byPrincipal, by: CaseActor(principal: "client:y")))
+        // A person acting through the same administrator that handled it is someone else.
+        let byAdmin = try F.step(
+            .handle(notes: "", media: []),
+            try F.caseIn(.dispatched),
+            by: CaseActor(principal: "admin:uid=0")
+        )
+        let asPerson = CaseActor(id: "hu-wei", name: "胡伟", principal: "admin:uid=0 as person:hu-wei")
+        XCTAssertEqual(try F.step(.verify(note: ""), byAdmin, by: asPerson).state, .verified)
+        XCTAssertThrowsError(try F.step(.verify(note: ""), byAdmin, by: CaseActor(principal: "admin:uid=0")))
+    }
+
+    func testACaseHandledBeforeIdsWereRecordedIsVerifiedByThePrincipalThatHandledIt() throws {
+        // As the plugin wrote it before: the handler a label from the request, the verified caller the principal.
+        var legacy = try F.caseIn(.handled)
+        legacy.handler = "王芳"
+        legacy.handlerID = ""
+        for index in legacy.history.indices {
+            legacy.history[index].actorID = ""
+            legacy.history[index].principal = "admin:uid=1000"
+        }
+        let own = workflowError { () throws(WorkflowError) in
+            try F.step(.verify(note: ""), legacy, by: CaseActor(principal: "admin:uid=1000"))
+        }
+        XCTAssertEqual(
+            own?.message,
+            "case C1 was handled by 王芳 (admin:uid=1000), who may not verify their own handling; "
+                + "someone else must verify it"
+        )
+        XCTAssertEqual(try F.step(.verify(note: ""), legacy, by: F.checker).state, .verified)
+    }
+
+    func testSendingBackForgetsTheHandlersId() throws {
+        let sentBack = try F.step(.sendBack(reason: "照片看不清"), try F.caseIn(.handled), by: F.checker)
+        XCTAssertEqual(sentBack.handlerID, "")
+        // Handled again by the checker, who then may not verify it; the first handler may.
+        let again = try F.step(.handle(notes: "", media: []), sentBack, by: F.checker)
+        XCTAssertEqual(again.handlerID, "chen-gang")
+        XCTAssertThrowsError(try F.step(.verify(note: ""), again, by: F.checker))
+        XCTAssertEqual(try F.step(.verify(note: ""), again, by: F.handlerActor).state, .verified)
     }
 
     func testMissingReasonsAssigneesAndSatisfactionAreInvalidArguments() throws {
@@ -359,7 +425,7 @@ final class CaseWorkflowTests: XCTestCase {
             ),
             (
                 .dispatch(assignee: F.assignee(.department, ""), deadlineMs: nil, note: ""), registered,
-                "dispatch needs an assignee with an id: the worker's name, the Partner's or the Department's id"
+                "dispatch needs an assignee with an id: the grid worker's Person id, the Partner's or the Department's id"
             ),
             (
                 .dispatch(assignee: F.worker, deadlineMs: F.t0, note: ""), registered,
@@ -481,8 +547,9 @@ final class CaseWorkflowTests: XCTestCase {
 
     func testLinkingADuplicateReport() throws {
         var again = F.reporter("张伟", phone: "13900000000")
-        again.principal = "client:app"
-        let c = CaseWorkflow.link(duplicate: again, to: try F.caseIn(.dispatched), at: F.t0 + F.day)
+        again.principal = "person:sun-li"
+        let callTaker = CaseActor(id: "sun-li", name: "孙丽", principal: "person:sun-li")
+        let c = CaseWorkflow.link(duplicate: again, to: try F.caseIn(.dispatched), by: callTaker, at: F.t0 + F.day)
         XCTAssertEqual(c.state, .dispatched)
         XCTAssertEqual(c.alsoReportedBy.count, 1)
         XCTAssertEqual(c.alsoReportedBy[0].name, "张伟")
@@ -491,8 +558,9 @@ final class CaseWorkflowTests: XCTestCase {
         XCTAssertEqual(last.action, .report)
         XCTAssertEqual(last.from, .dispatched)
         XCTAssertEqual(last.to, .dispatched)
-        XCTAssertEqual(last.actor, "张伟")
-        XCTAssertEqual(last.principal, "client:app")
+        XCTAssertEqual(last.actor, "孙丽", "the caller who reported it, not the reporter")
+        XCTAssertEqual(last.actorID, "sun-li")
+        XCTAssertEqual(last.principal, "person:sun-li")
         XCTAssertEqual(last.note, "reported again (2 reports of this matter); linked as a duplicate")
     }
 

@@ -39,6 +39,7 @@ final class EscalationTests: XCTestCase {
         XCTAssertEqual(transition.from, .dispatched)
         XCTAssertEqual(transition.to, .dispatched)
         XCTAssertEqual(transition.actor, "gongzhi-grid")
+        XCTAssertEqual(transition.actorID, "gongzhi-grid")
         XCTAssertEqual(transition.atMs, now)
         XCTAssertEqual(
             transition.note,

@@ -15,7 +15,7 @@ enum GridFixtures {
 
     static let tiananmen = GeoPoint(longitude: 116.3975, latitude: 39.9087)
 
-    static let worker = assignee(.gridWorker, "王芳")
+    static let worker = assignee(.gridWorker, "wang-fang", name: "王芳")
     static let place = GridPlace(
         gridCode: "110101001001001",
         communityCode: "110101001001",
@@ -29,16 +29,22 @@ enum GridFixtures {
         worker: nil
     )
 
-    static let reporterActor = CaseActor(name: "李明", principal: "client:hotline")
-    static let clerk = CaseActor(name: "赵敏", principal: "client:desk")
-    static let handlerActor = CaseActor(name: "王芳", principal: "client:app")
-    static let checker = CaseActor(name: "陈刚", principal: "client:app")
+    /// People as the host verifies them: a call-taker through the hotline's front end, a clerk, the grid worker
+    /// and a community worker who checks, each with their own token but for the first.
+    static let reporterActor = CaseActor(id: "li-ming", name: "李明", principal: "client:hotline as person:li-ming")
+    static let clerk = CaseActor(id: "zhao-min", name: "赵敏", principal: "person:zhao-min")
+    static let handlerActor = CaseActor(id: "wang-fang", name: "王芳", principal: "person:wang-fang")
+    static let checker = CaseActor(id: "chen-gang", name: "陈刚", principal: "person:chen-gang")
 
-    static func assignee(_ kind: Gongzhi_Grid_V1_Assignee.Kind, _ id: String) -> Gongzhi_Grid_V1_Assignee {
+    static func assignee(
+        _ kind: Gongzhi_Grid_V1_Assignee.Kind,
+        _ id: String,
+        name: String? = nil
+    ) -> Gongzhi_Grid_V1_Assignee {
         var assignee = Gongzhi_Grid_V1_Assignee()
         assignee.kind = kind
         assignee.id = id
-        assignee.name = id
+        assignee.name = name ?? id
         return assignee
     }
 

@@ -31,7 +31,10 @@ final class CaseBookTests: XCTestCase {
         try await withGridWorld { world in
             let category = try world.manualCategory.code
             let place = GridWorld.point(inGrid: 0)
-            let first = try await world.desk.report(GridWorld.report(category: category, key: "k1"), principal: "p")
+            let first = try await world.desk.report(
+                GridWorld.report(category: category, key: "k1"),
+                by: GridWorld.caller("p")
+            )
             // Held as soon as the write returns, before the watch brings it back.
             XCTAssertEqual(world.desk.cases[first.case.id]?.message.state, .reported)
             XCTAssertEqual(world.desk.cases.open(category: category, near: GeoPoint(place)).map(\.id), [first.case.id])
@@ -42,7 +45,7 @@ final class CaseBookTests: XCTestCase {
 
             let duplicate = try await world.desk.report(
                 GridWorld.report(category: category, at: GridWorld.point(inGrid: 0, dx: 0.51), key: "k2"),
-                principal: "q"
+                by: GridWorld.caller("q")
             )
             XCTAssertTrue(duplicate.duplicate)
             XCTAssertEqual(world.desk.cases.linkedCase(principal: "q", idempotencyKey: "k2"), first.case.id)
@@ -52,10 +55,13 @@ final class CaseBookTests: XCTestCase {
             _ = try await world.desk.step(
                 .reject(reason: "不属于受理范围"),
                 ref: GridWorld.ref(first.case.id),
-                principal: "p"
+                by: GridWorld.caller("p")
             )
             XCTAssertEqual(world.desk.cases.open(category: category, near: GeoPoint(place)), [])
-            let fresh = try await world.desk.report(GridWorld.report(category: category, key: "k3"), principal: "p")
+            let fresh = try await world.desk.report(
+                GridWorld.report(category: category, key: "k3"),
+                by: GridWorld.caller("p")
+            )
             XCTAssertTrue(fresh.created)
             XCTAssertNotEqual(fresh.case.id, first.case.id)
         }
@@ -64,14 +70,17 @@ final class CaseBookTests: XCTestCase {
     func testABookThatStartsLaterTakesInEveryCaseFromTheStore() async throws {
         try await withGridWorld { world in
             let category = try world.manualCategory.code
-            let opened = try await world.desk.report(GridWorld.report(category: category, key: "a"), principal: "p")
+            let opened = try await world.desk.report(
+                GridWorld.report(category: category, key: "a"),
+                by: GridWorld.caller("p")
+            )
             _ = try await world.desk.report(
                 GridWorld.report(category: category, at: GridWorld.point(inGrid: 0, dx: 0.51), key: "b"),
-                principal: "q"
+                by: GridWorld.caller("q")
             )
             _ = try await world.desk.report(
                 GridWorld.report(category: category, at: GridWorld.point(inGrid: 2), key: "c"),
-                principal: "p"
+                by: GridWorld.caller("p")
             )
 
             let (book, _) = try secondBook(world)
@@ -91,10 +100,13 @@ final class CaseBookTests: XCTestCase {
     func testTheBookFollowsChangesMadeElsewhere() async throws {
         try await withGridWorld(extraGrants: ["gongzhi.host.v1.Objects/Delete"]) { world in
             let category = try world.manualCategory.code
-            let kept = try await world.desk.report(GridWorld.report(category: category, key: "kept"), principal: "p")
+            let kept = try await world.desk.report(
+                GridWorld.report(category: category, key: "kept"),
+                by: GridWorld.caller("p")
+            )
             let dropped = try await world.desk.report(
                 GridWorld.report(category: category, at: GridWorld.point(inGrid: 2), key: "dropped"),
-                principal: "p"
+                by: GridWorld.caller("p")
             )
 
             // Another instance of the plugin changes one case and deletes the other.

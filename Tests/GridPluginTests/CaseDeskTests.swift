@@ -11,67 +11,86 @@ import XCTest
 /// move cases through the loop or are refused, deadlines escalate cases, and reporters' phones reach only
 /// callers with the personal-data grant. In-process: the real host's dispatcher and store, no processes.
 final class CaseDeskTests: XCTestCase {
-    func testACaseGoesFromReportToEvaluationWithEveryStepRecorded() async throws {
+    func testACaseGoesFromReportToEvaluationWithEveryStepRecordedUnderTheVerifiedPerson() async throws {
         try await withGridWorld { world in
-            let grid = world.grid
+            let callTaker = world.grid(as: GridWorld.sunLi)
+            let staff = world.grid(as: GridWorld.chenJing)
+            let worker = world.grid(as: GridWorld.wangFang)
             let category = try world.manualCategory
-            let reported = try await grid.report(GridWorld.report(category: category.code))
+            let reported = try await callTaker.report(GridWorld.report(category: category.code))
             XCTAssertTrue(reported.created)
             let id = reported.case.id
             XCTAssertEqual(reported.case.state, .reported)
             XCTAssertEqual(reported.case.gridCode, GridWorld.grids[0].code)
             XCTAssertEqual(reported.case.communityCode, "330199001001")
             XCTAssertEqual(reported.case.streetCode, "330199001")
+            XCTAssertEqual(reported.case.reporter.name, "刘阿姨", "the member of the public who reported")
+            XCTAssertEqual(reported.case.reporter.principal, "person:sun-li")
 
             var register = Gongzhi_Grid_V1_RegisterCaseRequest()
-            register.ref = GridWorld.ref(id, as: "受理员")
-            let registeredState = try await grid.register(register).state
+            register.ref = GridWorld.ref(id)
+            let registeredState = try await callTaker.register(register).state
             XCTAssertEqual(registeredState, .registered)
-            var dispatch = Gongzhi_Grid_V1_DispatchRequest()
-            dispatch.ref = GridWorld.ref(id, as: "调度员")
-            dispatch.assignee.kind = .gridWorker
-            dispatch.assignee.id = "王芳"
-            dispatch.assignee.name = "王芳"
-            let dispatched = try await grid.dispatch(dispatch)
+            let dispatched = try await staff.dispatch(GridWorld.dispatch(id, to: "wang-fang"))
             XCTAssertEqual(dispatched.state, .dispatched)
+            XCTAssertEqual(dispatched.assignee.id, "wang-fang")
+            XCTAssertEqual(dispatched.assignee.name, "王芳", "the Person's name")
             XCTAssertEqual(dispatched.deadlineMs, GridWorld.startMs + Int64(category.deadlineMinutes) * 60_000)
             var start = Gongzhi_Grid_V1_StartRequest()
-            start.ref = GridWorld.ref(id, as: "王芳")
-            let startedState = try await grid.start(start).state
+            start.ref = GridWorld.ref(id)
+            let startedState = try await worker.start(start).state
             XCTAssertEqual(startedState, .inProgress)
             try world.setClock(GridWorld.startMs + 3_600_000)
             var handle = Gongzhi_Grid_V1_HandleRequest()
-            handle.ref = GridWorld.ref(id, as: "王芳")
+            handle.ref = GridWorld.ref(id)
             handle.notes = "已更换井盖"
-            let handled = try await grid.handle(handle)
+            let handled = try await worker.handle(handle)
             XCTAssertEqual(handled.state, .handled)
+            XCTAssertEqual(handled.handler, "王芳")
+            XCTAssertEqual(handled.handlerID, "wang-fang")
             XCTAssertFalse(handled.handledLate)
 
             // The handler cannot verify their own work.
             var verify = Gongzhi_Grid_V1_VerifyRequest()
-            verify.ref = GridWorld.ref(id, as: "王芳")
-            await assertRPCError(.failedPrecondition) { try await grid.verify(verify) }
-            verify.ref = GridWorld.ref(id, as: "李社工")
-            let verifiedState = try await grid.verify(verify).state
+            verify.ref = GridWorld.ref(id)
+            let own = await assertRPCError(.failedPrecondition) { try await worker.verify(verify) }
+            XCTAssertEqual(
+                own?.message,
+                "case \(id) was handled by 王芳 (wang-fang), who may not verify their own handling; "
+                    + "someone else must verify it"
+            )
+            let verifiedState = try await staff.verify(verify).state
             XCTAssertEqual(verifiedState, .verified)
             var close = Gongzhi_Grid_V1_CloseRequest()
-            close.ref = GridWorld.ref(id, as: "受理员")
-            let closedState = try await grid.close(close).state
+            close.ref = GridWorld.ref(id)
+            let closedState = try await callTaker.close(close).state
             XCTAssertEqual(closedState, .closed)
+            // An administrator, not held to places, is recorded by their principal.
             var evaluate = Gongzhi_Grid_V1_EvaluateRequest()
             evaluate.ref = GridWorld.ref(id)
             evaluate.satisfaction = .satisfied
-            let evaluatedState = try await grid.evaluate(evaluate).state
+            let evaluatedState = try await world.grid.evaluate(evaluate).state
             XCTAssertEqual(evaluatedState, .evaluated)
 
             // The book holds what the desk wrote, and the store holds it as an object of the plugin's kind.
             let held = try XCTUnwrap(world.desk.cases[id]).message
+            let admin = "admin:uid=\(getuid())"
             XCTAssertEqual(
                 held.history.map(\.action),
                 [.report, .register, .dispatch, .start, .handle, .verify, .close, .evaluate]
             )
-            XCTAssertEqual(Array(held.history.map(\.actor)[1...6]), ["受理员", "调度员", "王芳", "王芳", "李社工", "受理员"])
-            XCTAssertTrue(held.history.allSatisfy { $0.principal == "admin:uid=\(getuid())" }, "\(held.history)")
+            XCTAssertEqual(held.history.map(\.actor), ["孙丽", "孙丽", "陈静", "王芳", "王芳", "陈静", "孙丽", admin])
+            XCTAssertEqual(
+                held.history.map(\.actorID),
+                ["sun-li", "sun-li", "chen-jing", "wang-fang", "wang-fang", "chen-jing", "sun-li", admin]
+            )
+            XCTAssertEqual(
+                held.history.map(\.principal),
+                [
+                    "person:sun-li", "person:sun-li", "person:chen-jing", "person:wang-fang", "person:wang-fang",
+                    "person:chen-jing", "person:sun-li", admin,
+                ]
+            )
             XCTAssertEqual(held.history[4].atMs, GridWorld.startMs + 3_600_000)
             var listObjects = Gongzhi_Host_V1_ListRequest()
             listObjects.kind = "Case"
@@ -82,7 +101,7 @@ final class CaseDeskTests: XCTestCase {
 
             var stats = Gongzhi_Grid_V1_StatsRequest()
             stats.level = .grid
-            let figures = try await grid.stats(stats)
+            let figures = try await world.grid.stats(stats)
             XCTAssertEqual(figures.all.total, 1)
             XCTAssertEqual(figures.all.closedInGrid, 1)
             XCTAssertEqual(figures.all.medianHandlingMs, 3_600_000)
@@ -103,18 +122,19 @@ final class CaseDeskTests: XCTestCase {
                 try await world.desk.step(
                     .register(note: "", tier: nil),
                     ref: GridWorld.ref(id, expectedRevision: before.revision - 1),
-                    principal: "admin:uid=0"
+                    by: GridWorld.caller("admin:uid=0", kind: "admin")
                 )
             }
             XCTAssertEqual(
                 stale?.message,
                 "case \(id) is at revision \(before.revision), not \(before.revision - 1): read it again"
             )
+            let x = GridWorld.caller("client:x")
             await assertRPCError(.notFound) {
-                try await world.desk.step(.register(note: "", tier: nil), ref: GridWorld.ref("C-none"), principal: "x")
+                try await world.desk.step(.register(note: "", tier: nil), ref: GridWorld.ref("C-none"), by: x)
             }
             await assertRPCError(.invalidArgument) {
-                try await world.desk.step(.register(note: "", tier: nil), ref: GridWorld.ref(""), principal: "x")
+                try await world.desk.step(.register(note: "", tier: nil), ref: GridWorld.ref(""), by: x)
             }
             XCTAssertEqual(world.desk.cases[id]?.revision, before.revision, "nothing was written")
         }
@@ -127,12 +147,7 @@ final class CaseDeskTests: XCTestCase {
             register.ref = GridWorld.ref(id)
             _ = try await world.grid.register(register)
             let deadline = GridWorld.startMs + 7_200_000
-            var dispatch = Gongzhi_Grid_V1_DispatchRequest()
-            dispatch.ref = GridWorld.ref(id)
-            dispatch.assignee.kind = .gridWorker
-            dispatch.assignee.id = "王芳"
-            dispatch.deadlineMs = deadline
-            _ = try await world.grid.dispatch(dispatch)
+            _ = try await world.grid.dispatch(GridWorld.dispatch(id, to: "wang-fang", deadlineMs: deadline))
 
             try world.setClock(deadline - 1)
             let early = await world.desk.escalateOverdue()

@@ -1,5 +1,6 @@
 import Foundation
 import GongzhiGridSchemas
+import GongzhiPluginSDK
 import GongzhiPluginTesting
 import GongzhiRPC
 import GongzhiSchemas
@@ -11,10 +12,11 @@ import XCTest
 @testable import gongzhi_grid
 
 /// The grid plugin under an in-process host: its desk opened as `Plugin.main` opens it, with the grants of
-/// its manifest, a clock the test sets, and a small world of regions and grids written by an administrator.
+/// its manifest, a clock the test sets, and a small world of regions, grids and people written by an
+/// administrator.
 ///
 /// The world: street 330199001 with communities 330199001001 (grids …001001, …001002, side by side, sharing
-/// the border at longitude 120.01) and 330199001002 (grid …002001 further east).
+/// the border at longitude 120.01) and 330199001002 (grid …002001 further east); the people in `people`.
 struct GridWorld {
     static let grids: [(code: String, community: String, west: Double, worker: String)] = [
         ("330199001001001", "330199001001", 120.00, "王芳"),
@@ -22,6 +24,27 @@ struct GridWorld {
         ("330199001002001", "330199001002", 120.02, "张敏"),
     ]
     static let startMs: Int64 = 1_763_800_000_000
+
+    /// A Person of the world, with the places of their bindings (of the role `grid-patrol`).
+    struct Person: Sendable {
+        var id: String
+        var name: String
+        var places: [String]
+        var suspended = false
+    }
+
+    /// 孙丽 takes calls for the whole street; 陈静 works for the first community; 王芳, 李强 and 张敏 are the
+    /// workers of the three grids; 赵磊 (of the first grid) is suspended; 钱宇 holds no role anywhere.
+    static let sunLi = Person(id: "sun-li", name: "孙丽", places: ["330199001"])
+    static let chenJing = Person(id: "chen-jing", name: "陈静", places: ["330199001001"])
+    static let wangFang = Person(id: "wang-fang", name: "王芳", places: [grids[0].code])
+    static let liQiang = Person(id: "li-qiang", name: "李强", places: [grids[1].code])
+    static let zhangMin = Person(id: "zhang-min", name: "张敏", places: [grids[2].code])
+    static let zhaoLei = Person(id: "zhao-lei", name: "赵磊", places: [grids[0].code], suspended: true)
+    static let qianYu = Person(id: "qian-yu", name: "钱宇", places: [])
+    static let people = [sunLi, chenJing, wangFang, liQiang, zhangMin, zhaoLei, qianYu]
+    /// The role the world's people hold.
+    static let role = "grid-patrol"
 
     let host: InProcessTestHost
     let desk: CaseDesk
@@ -39,6 +62,35 @@ struct GridWorld {
     /// The grid service as an API client with `scopes` calls it.
     func grid(scopes: [String]) async throws -> Gongzhi_Grid_V1_GridServiceClient {
         Gongzhi_Grid_V1_GridServiceClient(channel: try await host.clientChannel(scopes: scopes))
+    }
+
+    /// The grid service as the host routes a call of `person` to it: with the person's id, name, role and
+    /// places (`places`, else those of their bindings) in the call's metadata, set as the host sets them, and
+    /// `actingFor` (an administrator's or a front end's principal) when someone acts as them. The call goes
+    /// straight to the plugin's service, which reads the caller from that metadata alone.
+    func grid(
+        as person: Person,
+        places: [String]? = nil,
+        actingFor: String? = nil
+    ) -> Gongzhi_Grid_V1_GridServiceClient {
+        var metadata: Metadata = [
+            CallerMetadataKey.caller: actingFor.map { "\($0) as person:\(person.id)" } ?? "person:\(person.id)",
+            CallerMetadataKey.callerKind: "person",
+            CallerMetadataKey.person: person.id,
+            CallerMetadataKey.personName: person.name,
+            CallerMetadataKey.personRoles: Self.role,
+            CallerMetadataKey.personPlaces: PlaceScope(places ?? person.places).description,
+            CallerMetadataKey.personPersonalDataPlaces: "",
+            CallerMetadataKey.personalData: "false",
+        ]
+        if let actingFor { metadata.add(CallerMetadataKey.actingFor, actingFor) }
+        let service = InProcessChannel(services: [GridService(desk: desk)])
+        return Gongzhi_Grid_V1_GridServiceClient(channel: MetadataAddingChannel(base: service, metadata: metadata))
+    }
+
+    /// A caller that is not a person, as `CaseDesk` takes it.
+    static func caller(_ principal: String, kind: String = "client") -> Caller {
+        Caller(principal: principal, kind: kind)
     }
 
     /// A point inside grid `index`, `dx` and `dy` of the way across.
@@ -68,12 +120,21 @@ struct GridWorld {
         return request
     }
 
-    static func ref(_ id: String, as actor: String = "", expectedRevision: Int64 = 0) -> Gongzhi_Grid_V1_CaseRef {
+    static func ref(_ id: String, expectedRevision: Int64 = 0) -> Gongzhi_Grid_V1_CaseRef {
         var ref = Gongzhi_Grid_V1_CaseRef()
         ref.caseID = id
-        ref.actor = actor
         ref.expectedRevision = expectedRevision
         return ref
+    }
+
+    /// A dispatch of case `id` to the grid worker with Person id `worker`.
+    static func dispatch(_ id: String, to worker: String, deadlineMs: Int64 = 0) -> Gongzhi_Grid_V1_DispatchRequest {
+        var request = Gongzhi_Grid_V1_DispatchRequest()
+        request.ref = ref(id)
+        request.assignee.kind = .gridWorker
+        request.assignee.id = worker
+        request.deadlineMs = deadlineMs
+        return request
     }
 
     /// A category of the catalogue that is not dispatched automatically, for walking the loop by hand.
@@ -172,6 +233,29 @@ private func createWorld(_ objects: Gongzhi_Host_V1_ObjectsClient) async throws 
         person.phone = "13800000000"
         grid.workers = [person]
         try await create("Grid", code, parent: community, grid)
+    }
+    var role = Gongzhi_Core_V1_Role()
+    role.name = GridWorld.role
+    role.title = "网格巡查"
+    var rule = Gongzhi_Core_V1_RoleRule()
+    rule.methods = ["gongzhi.grid.v1.GridService/*"]
+    role.rules = [rule]
+    try await create("Role", GridWorld.role, parent: "", role)
+    for person in GridWorld.people {
+        var message = Gongzhi_Core_V1_Person()
+        message.id = person.id
+        message.name = person.name
+        message.state = person.suspended ? .suspended : .active
+        if person.suspended { message.suspendedReason = "停职调查" }
+        try await create("Person", person.id, parent: "", message)
+        for place in person.places {
+            var binding = Gongzhi_Core_V1_RoleBinding()
+            binding.id = "\(person.id).\(GridWorld.role).\(place)"
+            binding.personID = person.id
+            binding.role = GridWorld.role
+            binding.placeCode = place
+            try await create("RoleBinding", binding.id, parent: "", binding)
+        }
     }
 }
 

@@ -1,20 +1,29 @@
 import GongzhiGridSchemas
 import GongzhiSchemas
 
-/// Who takes a step: the person recorded in the history, and the verified caller that made the request.
+/// Who takes a step, as the host verified them: the person acting (their id and name), or, for a caller that is
+/// not a person (an administrator, a plugin, an API client), its principal as both.
+///
+/// Rules about who may do what (the handler may not verify their own handling) compare `id`, never `name`.
 public struct CaseActor: Sendable, Hashable {
-    /// The actor named in the request, or the principal when the request names none.
+    /// The verified id: the person's id ("hu-wei"), else the caller's principal ("client:…", "admin:uid=0").
+    public var id: String
+    /// The name the history shows: the person's name ("胡伟"), else the caller's principal.
     public var name: String
-    /// The caller the host verified ("client:…", "plugin:intake", "admin:uid=1000").
+    /// The caller the host verified ("person:hu-wei", "admin:uid=0 as person:hu-wei", "plugin:intake").
     public var principal: String
 
-    public init(name: String, principal: String) {
+    /// A person acting, through `principal` (their own token, or a caller acting as them).
+    public init(id: String, name: String, principal: String) {
+        self.id = id
         self.name = name
         self.principal = principal
     }
 
-    /// The name recorded in the history: `name`, or `principal` when `name` is empty.
-    var recordedName: String { name.isEmpty ? principal : name }
+    /// A caller that is not a person: its principal is its id and its name.
+    public init(principal: String) {
+        self.init(id: principal, name: principal, principal: principal)
+    }
 }
 
 /// The grid a report falls in, with its community and street, as the plugin resolved it from its grid index.

@@ -16,7 +16,7 @@ extension CaseWorkflow {
         catalogue: CategoryCatalogue
     ) -> Gongzhi_Grid_V1_Case? {
         guard CaseQuery.isOverdue(current, at: nowMs) else { return nil }
-        let system = CaseActor(name: systemActorName, principal: systemActorName)
+        let system = CaseActor(principal: systemActorName)
         var c = current
         var escalation = Gongzhi_Grid_V1_Escalation()
         escalation.from = current.tier

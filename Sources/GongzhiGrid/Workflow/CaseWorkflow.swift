@@ -49,10 +49,10 @@ public enum CaseWorkflow {
 
     // MARK: - Opening
 
-    /// A new case for a report, with one REPORT entry in its history: REPORTED, with the category's tier. For a
-    /// category with `auto_dispatch` and a place with a worker, the case is at once registered and dispatched
-    /// to that worker with the category's deadline (three history entries; the automatic steps are recorded
-    /// under `systemActorName` and the reporting caller's principal).
+    /// A new case for a report, with one REPORT entry in its history by `actor`: REPORTED, with the category's
+    /// tier. For a category with `auto_dispatch` and a place with a worker, the case is at once registered and
+    /// dispatched to that worker with the category's deadline (three history entries; the automatic steps are
+    /// recorded under `systemActorName` and the reporting caller's principal).
     ///
     /// Throws `invalidArgument` for an unknown category (naming it and a few known codes), a blank or too long
     /// description (more than 2,000 characters), more than 20 media or a blank or too long media reference, an
@@ -104,7 +104,7 @@ public enum CaseWorkflow {
         if worker.kind == .unspecified {
             worker.kind = .gridWorker
         }
-        let system = CaseActor(name: systemActorName, principal: actor.principal)
+        let system = CaseActor(id: systemActorName, name: systemActorName, principal: actor.principal)
         c.state = .registered
         c.record(
             .register,
@@ -165,14 +165,10 @@ public enum CaseWorkflow {
 
     // MARK: - Steps
 
-    /// The case after a person's step, with a transition {action, from, to, actor, principal, at, note}
-    /// appended to its history.
+    /// The case after a person's step, with a transition {action, from, to, actor, actor id, principal, at,
+    /// note} appended to its history.
     ///
-    /// Throws `invalidArgument` for what is wrong with the command whatever the state (a missing reason, an
-    /// assignee without kind or id, a deadline not after now, no satisfaction, text too long), and
-    /// `failedPrecondition` when the state does not allow the step, with a message naming the state and the
-    /// steps it allows ("case C1 is dispatched; it can be started or handled (allowed: start, handle)"), or
-    /// when the handler tries to verify their own handling.
+    /// Throws what ``check(_:on:by:at:)`` throws.
     public static func apply(
         _ command: WorkflowCommand,
         to current: Gongzhi_Grid_V1_Case,
@@ -180,12 +176,8 @@ public enum CaseWorkflow {
         at nowMs: Int64,
         catalogue: CategoryCatalogue
     ) throws(WorkflowError) -> Gongzhi_Grid_V1_Case {
-        try validate(command, at: nowMs)
+        try check(command, on: current, by: actor, at: nowMs)
         let action = command.action
-        guard allowedActions(in: current.state).contains(action) else {
-            throw .failedPrecondition(notAllowedMessage(current))
-        }
-
         var c = current
         let from = current.state
         let category = catalogue.category(current.categoryCode)
@@ -229,7 +221,8 @@ public enum CaseWorkflow {
 
         case .handle(let notes, let media):
             c.state = .handled
-            c.handler = actor.recordedName
+            c.handler = actor.name
+            c.handlerID = actor.id
             c.handlingNotes = notes
             c.handledAtMs = nowMs
             c.handledLate = c.deadlineMs != 0 && nowMs > c.deadlineMs
@@ -237,12 +230,6 @@ public enum CaseWorkflow {
             c.record(action, from: from, by: actor, at: nowMs, note: notes)
 
         case .verify(let note):
-            if actor.recordedName == c.handler {
-                throw .failedPrecondition(
-                    "case \(c.id) was handled by \(c.handler), who may not verify their own handling; "
-                        + "someone else must verify it"
-                )
-            }
             c.state = .verified
             c.record(action, from: from, by: actor, at: nowMs, note: note)
 
@@ -282,6 +269,36 @@ public enum CaseWorkflow {
         return c
     }
 
+    /// Checks a person's step without taking it: what ``apply(_:to:by:at:catalogue:)`` would refuse, it refuses
+    /// the same way. The plugin checks a step this way before it looks up what the step names (a dispatched
+    /// grid worker), so that a step the case cannot take is refused for that reason first.
+    ///
+    /// Throws `invalidArgument` for what is wrong with the command whatever the state (a missing reason, an
+    /// assignee without kind or id, a deadline not after now, no satisfaction, text too long), and
+    /// `failedPrecondition` when the state does not allow the step, with a message naming the state and the
+    /// steps it allows ("case C1 is dispatched; it can be started or handled (allowed: start, handle)"), or
+    /// when the actor's verified id is the handler's and the step is a verification of that handling.
+    public static func check(
+        _ command: WorkflowCommand,
+        on current: Gongzhi_Grid_V1_Case,
+        by actor: CaseActor,
+        at nowMs: Int64
+    ) throws(WorkflowError) {
+        try validate(command, at: nowMs)
+        guard allowedActions(in: current.state).contains(command.action) else {
+            throw .failedPrecondition(notAllowedMessage(current))
+        }
+        if case .verify = command, let handlerID = current.verifiedHandlerID, handlerID == actor.id {
+            let named =
+                current.handler.isEmpty || current.handler == handlerID
+                ? handlerID : "\(current.handler) (\(handlerID))"
+            throw .failedPrecondition(
+                "case \(current.id) was handled by \(named), who may not verify their own handling; "
+                    + "someone else must verify it"
+            )
+        }
+    }
+
     private static func validate(_ command: WorkflowCommand, at nowMs: Int64) throws(WorkflowError) {
         switch command {
         case .register(let note, let tier):
@@ -302,7 +319,8 @@ public enum CaseWorkflow {
             }
             if assignee.id.allSatisfy(\.isWhitespace) {
                 throw .invalidArgument(
-                    "dispatch needs an assignee with an id: the worker's name, the Partner's or the Department's id"
+                    "dispatch needs an assignee with an id: the grid worker's Person id, the Partner's or the "
+                        + "Department's id"
                 )
             }
             if let deadlineMs, deadlineMs != 0, deadlineMs <= nowMs {
@@ -354,10 +372,12 @@ public enum CaseWorkflow {
     // MARK: - Duplicates
 
     /// The case with a later report of the same matter attached (`also_reported_by`, with the report time set
-    /// to now when missing) and a REPORT entry in its history noting it; the state does not change.
+    /// to now when missing) and a REPORT entry in its history by `actor`, the caller who reported it, noting
+    /// it; the state does not change.
     public static func link(
         duplicate reporter: Gongzhi_Grid_V1_Reporter,
         to current: Gongzhi_Grid_V1_Case,
+        by actor: CaseActor,
         at nowMs: Int64
     ) -> Gongzhi_Grid_V1_Case {
         var c = current
@@ -366,11 +386,10 @@ public enum CaseWorkflow {
             reporter.reportedAtMs = nowMs
         }
         c.alsoReportedBy.append(reporter)
-        let who = reporter.name.isEmpty ? reporter.principal : reporter.name
         c.record(
             .report,
             from: c.state,
-            by: CaseActor(name: who, principal: reporter.principal),
+            by: actor,
             at: nowMs,
             note: "reported again (\(c.alsoReportedBy.count + 1) reports of this matter); linked as a duplicate"
         )
@@ -391,16 +410,26 @@ extension Gongzhi_Grid_V1_Case {
         transition.action = action
         transition.from = from
         transition.to = state
-        transition.actor = actor.recordedName
+        transition.actor = actor.name
+        transition.actorID = actor.id
         transition.principal = actor.principal
         transition.atMs = nowMs
         transition.note = note
         history.append(transition)
     }
 
+    /// The verified id of who handled the case: `handler_id`; for a case handled before ids were recorded,
+    /// the principal of its last HANDLE step (the caller the host verified then). Nil when it was not handled.
+    var verifiedHandlerID: String? {
+        if !handlerID.isEmpty { return handlerID }
+        guard !handler.isEmpty, let handling = history.last(where: { $0.action == .handle }) else { return nil }
+        return handling.actorID.isEmpty ? handling.principal : handling.actorID
+    }
+
     /// Forgets the last handling, for a case sent back or reopened.
     mutating func clearHandling() {
         handler = ""
+        handlerID = ""
         handlingNotes = ""
         handledAtMs = 0
         handledLate = false

@@ -36,8 +36,8 @@ public struct ReportInput: Sendable {
         self.idempotencyKey = idempotencyKey
     }
 
-    /// The report a `Report` request carries. Its `grid_code` and `actor` are the plugin's to resolve into a
-    /// `GridPlace` and a `CaseActor`.
+    /// The report a `Report` request carries. Its `grid_code` is the plugin's to resolve into a `GridPlace`; the
+    /// `CaseActor` is the caller the host verified (the request's `actor` is no longer accepted).
     public init(_ request: Gongzhi_Grid_V1_ReportRequest) {
         self.init(
             source: request.source,

@@ -415,7 +415,7 @@ public nonisolated struct Gongzhi_Grid_V1_Reporter: Sendable {
   /// The Resident, when the reporter is one.
   public var residentID: String = String()
 
-  /// The caller the host verified ("client:…", "plugin:intake", "admin:uid=1000").
+  /// The caller the host verified ("client:…", "plugin:intake", "admin:uid=1000", "person:hu-wei").
   public var principal: String = String()
 
   public var reportedAtMs: Int64 = 0
@@ -438,9 +438,12 @@ public nonisolated struct Gongzhi_Grid_V1_Assignee: Sendable {
 
   public var kind: Gongzhi_Grid_V1_Assignee.Kind = .unspecified
 
-  /// The worker's name, the Partner's or the Department's id.
+  /// The grid worker's Person id, the Partner's or the Department's id. A grid worker dispatched by hand must
+  /// be a Person who is not suspended and holds a binding whose place covers the case's grid. (A grid's
+  /// first worker, to whom small matters go at once, is named as the Grid object lists them.)
   public var id: String = String()
 
+  /// The Person's name for a grid worker (filled in by the plugin); as given for the others.
   public var name: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -506,15 +509,21 @@ public nonisolated struct Gongzhi_Grid_V1_Transition: Sendable {
 
   public var to: Gongzhi_Grid_V1_CaseState = .unspecified
 
-  /// Who did it: the actor named in the request, else the verified caller.
+  /// Who did it, as people read it: the verified person's name, else the verified caller's principal
+  /// (the plugin's own steps: "gongzhi-grid").
   public var actor: String = String()
 
-  /// The verified caller that made the request.
+  /// The verified caller that made the request ("person:hu-wei", "admin:uid=0 as person:hu-wei",
+  /// "client:…").
   public var principal: String = String()
 
   public var atMs: Int64 = 0
 
   public var note: String = String()
+
+  /// Who did it, as the host verified it: the person's id, else the caller's principal. Empty in steps
+  /// recorded before people were known, whose `principal` is the verified caller.
+  public var actorID: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -646,7 +655,7 @@ public nonisolated struct Gongzhi_Grid_V1_Case: @unchecked Sendable {
     set {_uniqueStorage()._deadlineMs = newValue}
   }
 
-  /// The actor who handled it, and their notes.
+  /// Who handled it (the verified person's name, else the caller's principal), and their notes.
   public var handler: String {
     get {_storage._handler}
     set {_uniqueStorage()._handler = newValue}
@@ -718,6 +727,13 @@ public nonisolated struct Gongzhi_Grid_V1_Case: @unchecked Sendable {
   public var closedTier: Gongzhi_Grid_V1_Tier {
     get {_storage._closedTier}
     set {_uniqueStorage()._closedTier = newValue}
+  }
+
+  /// Who handled it, as the host verified it: the person's id, else the caller's principal. Whoever has
+  /// this id may not verify the handling.
+  public var handlerID: String {
+    get {_storage._handlerID}
+    set {_uniqueStorage()._handlerID = newValue}
   }
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -861,7 +877,7 @@ nonisolated extension Gongzhi_Grid_V1_Assignee.Kind: SwiftProtobuf._ProtoNamePro
 
 nonisolated extension Gongzhi_Grid_V1_Transition: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Transition"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}action\0\u{1}from\0\u{1}to\0\u{1}actor\0\u{1}principal\0\u{3}at_ms\0\u{1}note\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}action\0\u{1}from\0\u{1}to\0\u{1}actor\0\u{1}principal\0\u{3}at_ms\0\u{1}note\0\u{3}actor_id\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -876,6 +892,7 @@ nonisolated extension Gongzhi_Grid_V1_Transition: SwiftProtobuf.Message, SwiftPr
       case 5: try { try decoder.decodeSingularStringField(value: &self.principal) }()
       case 6: try { try decoder.decodeSingularInt64Field(value: &self.atMs) }()
       case 7: try { try decoder.decodeSingularStringField(value: &self.note) }()
+      case 8: try { try decoder.decodeSingularStringField(value: &self.actorID) }()
       default: break
       }
     }
@@ -903,6 +920,9 @@ nonisolated extension Gongzhi_Grid_V1_Transition: SwiftProtobuf.Message, SwiftPr
     if !self.note.isEmpty {
       try visitor.visitSingularStringField(value: self.note, fieldNumber: 7)
     }
+    if !self.actorID.isEmpty {
+      try visitor.visitSingularStringField(value: self.actorID, fieldNumber: 8)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -914,6 +934,7 @@ nonisolated extension Gongzhi_Grid_V1_Transition: SwiftProtobuf.Message, SwiftPr
     if lhs.principal != rhs.principal {return false}
     if lhs.atMs != rhs.atMs {return false}
     if lhs.note != rhs.note {return false}
+    if lhs.actorID != rhs.actorID {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -966,7 +987,7 @@ nonisolated extension Gongzhi_Grid_V1_Escalation: SwiftProtobuf.Message, SwiftPr
 
 nonisolated extension Gongzhi_Grid_V1_Case: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Case"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}state\0\u{1}source\0\u{3}category_code\0\u{3}category_name\0\u{3}category_type\0\u{1}description\0\u{1}media\0\u{1}location\0\u{3}grid_code\0\u{3}community_code\0\u{3}street_code\0\u{1}tier\0\u{1}reporter\0\u{3}also_reported_by\0\u{1}assignee\0\u{3}deadline_ms\0\u{1}handler\0\u{3}handling_notes\0\u{3}rejection_reason\0\u{1}satisfaction\0\u{3}evaluation_comment\0\u{1}reopened\0\u{1}history\0\u{1}escalations\0\u{3}created_at_ms\0\u{3}dispatched_at_ms\0\u{3}handled_at_ms\0\u{3}closed_at_ms\0\u{3}handled_late\0\u{3}closed_tier\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}state\0\u{1}source\0\u{3}category_code\0\u{3}category_name\0\u{3}category_type\0\u{1}description\0\u{1}media\0\u{1}location\0\u{3}grid_code\0\u{3}community_code\0\u{3}street_code\0\u{1}tier\0\u{1}reporter\0\u{3}also_reported_by\0\u{1}assignee\0\u{3}deadline_ms\0\u{1}handler\0\u{3}handling_notes\0\u{3}rejection_reason\0\u{1}satisfaction\0\u{3}evaluation_comment\0\u{1}reopened\0\u{1}history\0\u{1}escalations\0\u{3}created_at_ms\0\u{3}dispatched_at_ms\0\u{3}handled_at_ms\0\u{3}closed_at_ms\0\u{3}handled_late\0\u{3}closed_tier\0\u{3}handler_id\0")
 
   fileprivate class _StorageClass {
     var _id: String = String()
@@ -1000,6 +1021,7 @@ nonisolated extension Gongzhi_Grid_V1_Case: SwiftProtobuf.Message, SwiftProtobuf
     var _closedAtMs: Int64 = 0
     var _handledLate: Bool = false
     var _closedTier: Gongzhi_Grid_V1_Tier = .unspecified
+    var _handlerID: String = String()
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -1041,6 +1063,7 @@ nonisolated extension Gongzhi_Grid_V1_Case: SwiftProtobuf.Message, SwiftProtobuf
       _closedAtMs = source._closedAtMs
       _handledLate = source._handledLate
       _closedTier = source._closedTier
+      _handlerID = source._handlerID
     }
   }
 
@@ -1090,6 +1113,7 @@ nonisolated extension Gongzhi_Grid_V1_Case: SwiftProtobuf.Message, SwiftProtobuf
         case 29: try { try decoder.decodeSingularInt64Field(value: &_storage._closedAtMs) }()
         case 30: try { try decoder.decodeSingularBoolField(value: &_storage._handledLate) }()
         case 31: try { try decoder.decodeSingularEnumField(value: &_storage._closedTier) }()
+        case 32: try { try decoder.decodeSingularStringField(value: &_storage._handlerID) }()
         default: break
         }
       }
@@ -1195,6 +1219,9 @@ nonisolated extension Gongzhi_Grid_V1_Case: SwiftProtobuf.Message, SwiftProtobuf
       if _storage._closedTier != .unspecified {
         try visitor.visitSingularEnumField(value: _storage._closedTier, fieldNumber: 31)
       }
+      if !_storage._handlerID.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._handlerID, fieldNumber: 32)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -1235,6 +1262,7 @@ nonisolated extension Gongzhi_Grid_V1_Case: SwiftProtobuf.Message, SwiftProtobuf
         if _storage._closedAtMs != rhs_storage._closedAtMs {return false}
         if _storage._handledLate != rhs_storage._handledLate {return false}
         if _storage._closedTier != rhs_storage._closedTier {return false}
+        if _storage._handlerID != rhs_storage._handlerID {return false}
         return true
       }
       if !storagesAreEqual {return false}

@@ -102,7 +102,9 @@ public nonisolated struct Gongzhi_Grid_V1_ReportRequest: Sendable {
   /// Retries with the same key never make two cases. Up to 128 characters.
   public var idempotencyKey: String = String()
 
-  /// The person acting, when a front end calls for someone (recorded in the history).
+  /// No longer accepted: a report that sets it is refused (INVALID_ARGUMENT). The history records the person
+  /// the host verified; a front end names the person it calls for by acting as them (metadata
+  /// `gongzhi-act-as: PERSON`, `gongzhictl ... --as PERSON`).
   public var actor: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -140,8 +142,10 @@ public nonisolated struct Gongzhi_Grid_V1_ReportResponse: Sendable {
   fileprivate var _case: Gongzhi_Grid_V1_Case? = nil
 }
 
-/// Every verb names the case, may name the acting person, and may say which revision of the case it
-/// expects (0: whatever is current).
+/// Every verb names the case and may say which revision of the case it expects (0: whatever is current).
+/// The person acting is the one the host verified: a person with their own token, or the person a caller
+/// acts as (metadata `gongzhi-act-as: PERSON`, `gongzhictl ... --as PERSON`). A person may act only on cases
+/// in the grids within their places (PERMISSION_DENIED otherwise).
 public nonisolated struct Gongzhi_Grid_V1_CaseRef: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -149,6 +153,7 @@ public nonisolated struct Gongzhi_Grid_V1_CaseRef: Sendable {
 
   public var caseID: String = String()
 
+  /// No longer accepted: a step that sets it is refused (INVALID_ARGUMENT); act as the person instead.
   public var actor: String = String()
 
   public var expectedRevision: Int64 = 0

@@ -148,7 +148,7 @@ public enum Gongzhi_Grid_V1_GridService {
         bGFuZy5vcmcvcHJvdG9idWYvdHlwZXMvZGVzY3JpcHRvcnBi+AEBogIDR1BCqgIaR29vZ2xlLlByb3RvYnVmLlJlZmxlY3Rpb24K
         0AEKHWdvbmd6aGkvY29yZS92MS9vcHRpb25zLnByb3RvEg9nb25nemhpLmNvcmUudjEaIGdvb2dsZS9wcm90b2J1Zi9kZXNjcmlw
         dG9yLnByb3RvOj0KCXNlbnNpdGl2ZRIdLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE9wdGlvbnMYtIcDIAEoCFIJc2Vuc2l0aXZlOjUK
-        BXBsYWNlEh0uZ29vZ2xlLnByb3RvYnVmLkZpZWxkT3B0aW9ucxi1hwMgASgIUgVwbGFjZWIGcHJvdG8zCpoaChpnb25nemhpL2dy
+        BXBsYWNlEh0uZ29vZ2xlLnByb3RvYnVmLkZpZWxkT3B0aW9ucxi1hwMgASgIUgVwbGFjZWIGcHJvdG8zCtQaChpnb25nemhpL2dy
         aWQvdjEvY2FzZS5wcm90bxIPZ29uZ3poaS5ncmlkLnYxGhlnb25nemhpL2NvcmUvdjEvZ2VvLnByb3RvGh1nb25nemhpL2NvcmUv
         djEvb3B0aW9ucy5wcm90byL5AQoIUmVwb3J0ZXISEgoEbmFtZRgBIAEoCVIEbmFtZRIaCgVwaG9uZRgCIAEoCUIEoLsYAVIFcGhv
         bmUSHwoLcmVzaWRlbnRfaWQYAyABKAlSCnJlc2lkZW50SWQSHAoJcHJpbmNpcGFsGAQgASgJUglwcmluY2lwYWwSJAoOcmVwb3J0
@@ -156,105 +156,106 @@ public enum Gongzhi_Grid_V1_GridService {
         Y2USJwoPaWRlbXBvdGVuY3lfa2V5GAcgASgJUg5pZGVtcG90ZW5jeUtleSLCAQoIQXNzaWduZWUSMgoEa2luZBgBIAEoDjIeLmdv
         bmd6aGkuZ3JpZC52MS5Bc3NpZ25lZS5LaW5kUgRraW5kEg4KAmlkGAIgASgJUgJpZBISCgRuYW1lGAMgASgJUgRuYW1lIl4KBEtp
         bmQSFAoQS0lORF9VTlNQRUNJRklFRBAAEhQKEEtJTkRfR1JJRF9XT1JLRVIQARIVChFLSU5EX1BBUlRORVJfVEVBTRACEhMKD0tJ
-        TkRfREVQQVJUTUVOVBADIvYBCgpUcmFuc2l0aW9uEi8KBmFjdGlvbhgBIAEoDjIXLmdvbmd6aGkuZ3JpZC52MS5BY3Rpb25SBmFj
+        TkRfREVQQVJUTUVOVBADIpECCgpUcmFuc2l0aW9uEi8KBmFjdGlvbhgBIAEoDjIXLmdvbmd6aGkuZ3JpZC52MS5BY3Rpb25SBmFj
         dGlvbhIuCgRmcm9tGAIgASgOMhouZ29uZ3poaS5ncmlkLnYxLkNhc2VTdGF0ZVIEZnJvbRIqCgJ0bxgDIAEoDjIaLmdvbmd6aGku
         Z3JpZC52MS5DYXNlU3RhdGVSAnRvEhQKBWFjdG9yGAQgASgJUgVhY3RvchIcCglwcmluY2lwYWwYBSABKAlSCXByaW5jaXBhbBIT
-        CgVhdF9tcxgGIAEoA1IEYXRNcxISCgRub3RlGAcgASgJUgRub3RlIpQBCgpFc2NhbGF0aW9uEikKBGZyb20YASABKA4yFS5nb25n
-        emhpLmdyaWQudjEuVGllclIEZnJvbRIlCgJ0bxgCIAEoDjIVLmdvbmd6aGkuZ3JpZC52MS5UaWVyUgJ0bxIfCgtkZWFkbGluZV9t
-        cxgDIAEoA1IKZGVhZGxpbmVNcxITCgVhdF9tcxgEIAEoA1IEYXRNcyK8CgoEQ2FzZRIOCgJpZBgBIAEoCVICaWQSMAoFc3RhdGUY
-        AiABKA4yGi5nb25nemhpLmdyaWQudjEuQ2FzZVN0YXRlUgVzdGF0ZRIvCgZzb3VyY2UYAyABKA4yFy5nb25nemhpLmdyaWQudjEu
-        U291cmNlUgZzb3VyY2USIwoNY2F0ZWdvcnlfY29kZRgEIAEoCVIMY2F0ZWdvcnlDb2RlEiMKDWNhdGVnb3J5X25hbWUYBSABKAlS
-        DGNhdGVnb3J5TmFtZRJCCg1jYXRlZ29yeV90eXBlGAYgASgOMh0uZ29uZ3poaS5ncmlkLnYxLkNhdGVnb3J5VHlwZVIMY2F0ZWdv
-        cnlUeXBlEiAKC2Rlc2NyaXB0aW9uGAcgASgJUgtkZXNjcmlwdGlvbhIUCgVtZWRpYRgIIAMoCVIFbWVkaWESMgoIbG9jYXRpb24Y
-        CSABKAsyFi5nb25nemhpLmNvcmUudjEuUG9pbnRSCGxvY2F0aW9uEiEKCWdyaWRfY29kZRgKIAEoCUIEqLsYAVIIZ3JpZENvZGUS
-        JQoOY29tbXVuaXR5X2NvZGUYCyABKAlSDWNvbW11bml0eUNvZGUSHwoLc3RyZWV0X2NvZGUYDCABKAlSCnN0cmVldENvZGUSKQoE
-        dGllchgNIAEoDjIVLmdvbmd6aGkuZ3JpZC52MS5UaWVyUgR0aWVyEjUKCHJlcG9ydGVyGA4gASgLMhkuZ29uZ3poaS5ncmlkLnYx
-        LlJlcG9ydGVyUghyZXBvcnRlchJDChBhbHNvX3JlcG9ydGVkX2J5GA8gAygLMhkuZ29uZ3poaS5ncmlkLnYxLlJlcG9ydGVyUg5h
-        bHNvUmVwb3J0ZWRCeRI1Cghhc3NpZ25lZRgQIAEoCzIZLmdvbmd6aGkuZ3JpZC52MS5Bc3NpZ25lZVIIYXNzaWduZWUSHwoLZGVh
-        ZGxpbmVfbXMYESABKANSCmRlYWRsaW5lTXMSGAoHaGFuZGxlchgSIAEoCVIHaGFuZGxlchIlCg5oYW5kbGluZ19ub3RlcxgTIAEo
-        CVINaGFuZGxpbmdOb3RlcxIpChByZWplY3Rpb25fcmVhc29uGBQgASgJUg9yZWplY3Rpb25SZWFzb24SQQoMc2F0aXNmYWN0aW9u
-        GBUgASgOMh0uZ29uZ3poaS5ncmlkLnYxLlNhdGlzZmFjdGlvblIMc2F0aXNmYWN0aW9uEi0KEmV2YWx1YXRpb25fY29tbWVudBgW
-        IAEoCVIRZXZhbHVhdGlvbkNvbW1lbnQSGgoIcmVvcGVuZWQYFyABKA1SCHJlb3BlbmVkEjUKB2hpc3RvcnkYGCADKAsyGy5nb25n
-        emhpLmdyaWQudjEuVHJhbnNpdGlvblIHaGlzdG9yeRI9Cgtlc2NhbGF0aW9ucxgZIAMoCzIbLmdvbmd6aGkuZ3JpZC52MS5Fc2Nh
-        bGF0aW9uUgtlc2NhbGF0aW9ucxIiCg1jcmVhdGVkX2F0X21zGBogASgDUgtjcmVhdGVkQXRNcxIoChBkaXNwYXRjaGVkX2F0X21z
-        GBsgASgDUg5kaXNwYXRjaGVkQXRNcxIiCg1oYW5kbGVkX2F0X21zGBwgASgDUgtoYW5kbGVkQXRNcxIgCgxjbG9zZWRfYXRfbXMY
-        HSABKANSCmNsb3NlZEF0TXMSIQoMaGFuZGxlZF9sYXRlGB4gASgIUgtoYW5kbGVkTGF0ZRI2CgtjbG9zZWRfdGllchgfIAEoDjIV
-        Lmdvbmd6aGkuZ3JpZC52MS5UaWVyUgpjbG9zZWRUaWVyKo0CCglDYXNlU3RhdGUSGgoWQ0FTRV9TVEFURV9VTlNQRUNJRklFRBAA
-        EhcKE0NBU0VfU1RBVEVfUkVQT1JURUQQARIZChVDQVNFX1NUQVRFX1JFR0lTVEVSRUQQAhIXChNDQVNFX1NUQVRFX1JFSkVDVEVE
-        EAMSGQoVQ0FTRV9TVEFURV9ESVNQQVRDSEVEEAQSGgoWQ0FTRV9TVEFURV9JTl9QUk9HUkVTUxAFEhYKEkNBU0VfU1RBVEVfSEFO
-        RExFRBAGEhcKE0NBU0VfU1RBVEVfVkVSSUZJRUQQBxIVChFDQVNFX1NUQVRFX0NMT1NFRBAIEhgKFENBU0VfU1RBVEVfRVZBTFVB
-        VEVEEAkqlAEKBlNvdXJjZRIWChJTT1VSQ0VfVU5TUEVDSUZJRUQQABIRCg1TT1VSQ0VfUEFUUk9MEAESEAoMU09VUkNFX1ZJU0lU
-        EAISEQoNU09VUkNFX09OTElORRADEhIKDlNPVVJDRV9IT1RMSU5FEAQSEQoNU09VUkNFX1NFTlNPUhAFEhMKD1NPVVJDRV9BU1NJ
-        R05FRBAGKmAKBFRpZXISFAoQVElFUl9VTlNQRUNJRklFRBAAEg0KCVRJRVJfR1JJRBABEhIKDlRJRVJfQ09NTVVOSVRZEAISDwoL
-        VElFUl9TVFJFRVQQAxIOCgpUSUVSX0pPSU5UEAQqXgoMQ2F0ZWdvcnlUeXBlEh0KGUNBVEVHT1JZX1RZUEVfVU5TUEVDSUZJRUQQ
-        ABIWChJDQVRFR09SWV9UWVBFX1BBUlQQARIXChNDQVRFR09SWV9UWVBFX0VWRU5UEAIqnwEKDFNhdGlzZmFjdGlvbhIcChhTQVRJ
-        U0ZBQ1RJT05fVU5TUEVDSUZJRUQQABIaChZTQVRJU0ZBQ1RJT05fU0FUSVNGSUVEEAESGwoXU0FUSVNGQUNUSU9OX0FDQ0VQVEFC
-        TEUQAhIcChhTQVRJU0ZBQ1RJT05fVU5TQVRJU0ZJRUQQAxIaChZTQVRJU0ZBQ1RJT05fTk9UX0ZJWEVEEAQqjQIKBkFjdGlvbhIW
-        ChJBQ1RJT05fVU5TUEVDSUZJRUQQABIRCg1BQ1RJT05fUkVQT1JUEAESEwoPQUNUSU9OX1JFR0lTVEVSEAISEQoNQUNUSU9OX1JF
-        SkVDVBADEhMKD0FDVElPTl9ESVNQQVRDSBAEEhAKDEFDVElPTl9TVEFSVBAFEhEKDUFDVElPTl9IQU5ETEUQBhIRCg1BQ1RJT05f
-        VkVSSUZZEAcSFAoQQUNUSU9OX1NFTkRfQkFDSxAIEhAKDEFDVElPTl9DTE9TRRAJEhMKD0FDVElPTl9FVkFMVUFURRAKEhMKD0FD
-        VElPTl9FU0NBTEFURRALEhEKDUFDVElPTl9SRU9QRU4QDGIGcHJvdG8zCvEjCh1nb25nemhpL2dyaWQvdjEvc2VydmljZS5wcm90
-        bxIPZ29uZ3poaS5ncmlkLnYxGhlnb25nemhpL2NvcmUvdjEvZ2VvLnByb3RvGhpnb25nemhpL2dyaWQvdjEvY2FzZS5wcm90byI9
-        Cg1Mb2NhdGVSZXF1ZXN0EiwKBXBvaW50GAEgASgLMhYuZ29uZ3poaS5jb3JlLnYxLlBvaW50UgVwb2ludCKSAQoOTG9jYXRlUmVz
-        cG9uc2USGwoJZ3JpZF9jb2RlGAEgASgJUghncmlkQ29kZRIbCglncmlkX25hbWUYAiABKAlSCGdyaWROYW1lEiUKDmNvbW11bml0
-        eV9jb2RlGAMgASgJUg1jb21tdW5pdHlDb2RlEh8KC3N0cmVldF9jb2RlGAQgASgJUgpzdHJlZXRDb2RlIuQCCg1SZXBvcnRSZXF1
-        ZXN0Ei8KBnNvdXJjZRgBIAEoDjIXLmdvbmd6aGkuZ3JpZC52MS5Tb3VyY2VSBnNvdXJjZRIjCg1jYXRlZ29yeV9jb2RlGAIgASgJ
-        UgxjYXRlZ29yeUNvZGUSIAoLZGVzY3JpcHRpb24YAyABKAlSC2Rlc2NyaXB0aW9uEjIKCGxvY2F0aW9uGAQgASgLMhYuZ29uZ3po
-        aS5jb3JlLnYxLlBvaW50Ughsb2NhdGlvbhIbCglncmlkX2NvZGUYBSABKAlSCGdyaWRDb2RlEhQKBW1lZGlhGAYgAygJUgVtZWRp
-        YRI1CghyZXBvcnRlchgHIAEoCzIZLmdvbmd6aGkuZ3JpZC52MS5SZXBvcnRlclIIcmVwb3J0ZXISJwoPaWRlbXBvdGVuY3lfa2V5
-        GAggASgJUg5pZGVtcG90ZW5jeUtleRIUCgVhY3RvchgJIAEoCVIFYWN0b3IicwoOUmVwb3J0UmVzcG9uc2USKQoEY2FzZRgBIAEo
-        CzIVLmdvbmd6aGkuZ3JpZC52MS5DYXNlUgRjYXNlEhgKB2NyZWF0ZWQYAiABKAhSB2NyZWF0ZWQSHAoJZHVwbGljYXRlGAMgASgI
-        UglkdXBsaWNhdGUiZQoHQ2FzZVJlZhIXCgdjYXNlX2lkGAEgASgJUgZjYXNlSWQSFAoFYWN0b3IYAiABKAlSBWFjdG9yEisKEWV4
-        cGVjdGVkX3JldmlzaW9uGAMgASgDUhBleHBlY3RlZFJldmlzaW9uIoABChNSZWdpc3RlckNhc2VSZXF1ZXN0EioKA3JlZhgBIAEo
-        CzIYLmdvbmd6aGkuZ3JpZC52MS5DYXNlUmVmUgNyZWYSEgoEbm90ZRgCIAEoCVIEbm90ZRIpCgR0aWVyGAMgASgOMhUuZ29uZ3po
-        aS5ncmlkLnYxLlRpZXJSBHRpZXIiUwoNUmVqZWN0UmVxdWVzdBIqCgNyZWYYASABKAsyGC5nb25nemhpLmdyaWQudjEuQ2FzZVJl
-        ZlIDcmVmEhYKBnJlYXNvbhgCIAEoCVIGcmVhc29uIqkBCg9EaXNwYXRjaFJlcXVlc3QSKgoDcmVmGAEgASgLMhguZ29uZ3poaS5n
-        cmlkLnYxLkNhc2VSZWZSA3JlZhI1Cghhc3NpZ25lZRgCIAEoCzIZLmdvbmd6aGkuZ3JpZC52MS5Bc3NpZ25lZVIIYXNzaWduZWUS
-        HwoLZGVhZGxpbmVfbXMYAyABKANSCmRlYWRsaW5lTXMSEgoEbm90ZRgEIAEoCVIEbm90ZSJOCgxTdGFydFJlcXVlc3QSKgoDcmVm
-        GAEgASgLMhguZ29uZ3poaS5ncmlkLnYxLkNhc2VSZWZSA3JlZhISCgRub3RlGAIgASgJUgRub3RlImcKDUhhbmRsZVJlcXVlc3QS
-        KgoDcmVmGAEgASgLMhguZ29uZ3poaS5ncmlkLnYxLkNhc2VSZWZSA3JlZhIUCgVub3RlcxgCIAEoCVIFbm90ZXMSFAoFbWVkaWEY
-        AyADKAlSBW1lZGlhIk8KDVZlcmlmeVJlcXVlc3QSKgoDcmVmGAEgASgLMhguZ29uZ3poaS5ncmlkLnYxLkNhc2VSZWZSA3JlZhIS
-        CgRub3RlGAIgASgJUgRub3RlIlUKD1NlbmRCYWNrUmVxdWVzdBIqCgNyZWYYASABKAsyGC5nb25nemhpLmdyaWQudjEuQ2FzZVJl
-        ZlIDcmVmEhYKBnJlYXNvbhgCIAEoCVIGcmVhc29uIk4KDENsb3NlUmVxdWVzdBIqCgNyZWYYASABKAsyGC5nb25nemhpLmdyaWQu
-        djEuQ2FzZVJlZlIDcmVmEhIKBG5vdGUYAiABKAlSBG5vdGUimgEKD0V2YWx1YXRlUmVxdWVzdBIqCgNyZWYYASABKAsyGC5nb25n
-        emhpLmdyaWQudjEuQ2FzZVJlZlIDcmVmEkEKDHNhdGlzZmFjdGlvbhgCIAEoDjIdLmdvbmd6aGkuZ3JpZC52MS5TYXRpc2ZhY3Rp
-        b25SDHNhdGlzZmFjdGlvbhIYCgdjb21tZW50GAMgASgJUgdjb21tZW50IikKDkdldENhc2VSZXF1ZXN0EhcKB2Nhc2VfaWQYASAB
-        KAlSBmNhc2VJZCKyAgoQTGlzdENhc2VzUmVxdWVzdBIyCgZzdGF0ZXMYASADKA4yGi5nb25nemhpLmdyaWQudjEuQ2FzZVN0YXRl
-        UgZzdGF0ZXMSHwoLcmVnaW9uX2NvZGUYAiABKAlSCnJlZ2lvbkNvZGUSIwoNY2F0ZWdvcnlfY29kZRgDIAEoCVIMY2F0ZWdvcnlD
-        b2RlEi8KBnNvdXJjZRgEIAEoDjIXLmdvbmd6aGkuZ3JpZC52MS5Tb3VyY2VSBnNvdXJjZRIhCgxvdmVyZHVlX29ubHkYBSABKAhS
-        C292ZXJkdWVPbmx5EhsKCW9wZW5fb25seRgGIAEoCFIIb3Blbk9ubHkSFAoFbGltaXQYByABKA1SBWxpbWl0Eh0KCnBhZ2VfdG9r
-        ZW4YCCABKAlSCXBhZ2VUb2tlbiJ+ChFMaXN0Q2FzZXNSZXNwb25zZRIrCgVjYXNlcxgBIAMoCzIVLmdvbmd6aGkuZ3JpZC52MS5D
-        YXNlUgVjYXNlcxImCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAlSDW5leHRQYWdlVG9rZW4SFAoFdG90YWwYAyABKA1SBXRvdGFsIvcB
-        CgxTdGF0c1JlcXVlc3QSOQoFbGV2ZWwYASABKA4yIy5nb25nemhpLmdyaWQudjEuU3RhdHNSZXF1ZXN0LkxldmVsUgVsZXZlbBIf
-        CgtyZWdpb25fY29kZRgCIAEoCVIKcmVnaW9uQ29kZRIZCghzaW5jZV9tcxgDIAEoA1IHc2luY2VNcxIZCgh1bnRpbF9tcxgEIAEo
-        A1IHdW50aWxNcyJVCgVMZXZlbBIVChFMRVZFTF9VTlNQRUNJRklFRBAAEg4KCkxFVkVMX0dSSUQQARITCg9MRVZFTF9DT01NVU5J
-        VFkQAhIQCgxMRVZFTF9TVFJFRVQQAyLUAgoIU3RhdHNSb3cSHwoLcmVnaW9uX2NvZGUYASABKAlSCnJlZ2lvbkNvZGUSFAoFdG90
-        YWwYAiABKA1SBXRvdGFsEhIKBG9wZW4YAyABKA1SBG9wZW4SGAoHb3ZlcmR1ZRgEIAEoDVIHb3ZlcmR1ZRIWCgZjbG9zZWQYBSAB
-        KA1SBmNsb3NlZBIkCg5jbG9zZWRfaW5fZ3JpZBgGIAEoAVIMY2xvc2VkSW5HcmlkEhcKB29uX3RpbWUYByABKAFSBm9uVGltZRIs
-        ChJtZWRpYW5faGFuZGxpbmdfbXMYCCABKANSEG1lZGlhbkhhbmRsaW5nTXMSIgoMc2F0aXNmYWN0aW9uGAkgASgBUgxzYXRpc2Zh
-        Y3Rpb24SHAoJZXZhbHVhdGVkGAogASgNUglldmFsdWF0ZWQSHAoJZXNjYWxhdGVkGAsgASgNUgllc2NhbGF0ZWQiawoNU3RhdHNS
-        ZXNwb25zZRItCgRyb3dzGAEgAygLMhkuZ29uZ3poaS5ncmlkLnYxLlN0YXRzUm93UgRyb3dzEisKA2FsbBgCIAEoCzIZLmdvbmd6
-        aGkuZ3JpZC52MS5TdGF0c1Jvd1IDYWxsIuABCghDYXRlZ29yeRISCgRjb2RlGAEgASgJUgRjb2RlEhIKBG5hbWUYAiABKAlSBG5h
-        bWUSMQoEdHlwZRgDIAEoDjIdLmdvbmd6aGkuZ3JpZC52MS5DYXRlZ29yeVR5cGVSBHR5cGUSKQoEdGllchgEIAEoDjIVLmdvbmd6
-        aGkuZ3JpZC52MS5UaWVyUgR0aWVyEikKEGRlYWRsaW5lX21pbnV0ZXMYBSABKA1SD2RlYWRsaW5lTWludXRlcxIjCg1hdXRvX2Rp
-        c3BhdGNoGAYgASgIUgxhdXRvRGlzcGF0Y2giFwoVTGlzdENhdGVnb3JpZXNSZXF1ZXN0IrsBChZMaXN0Q2F0ZWdvcmllc1Jlc3Bv
-        bnNlEjkKCmNhdGVnb3JpZXMYASADKAsyGS5nb25nemhpLmdyaWQudjEuQ2F0ZWdvcnlSCmNhdGVnb3JpZXMSLAoSZHVwbGljYXRl
-        X3JhZGl1c19tGAIgASgBUhBkdXBsaWNhdGVSYWRpdXNNEjgKGGR1cGxpY2F0ZV93aW5kb3dfbWludXRlcxgDIAEoDVIWZHVwbGlj
-        YXRlV2luZG93TWludXRlczK+CAoLR3JpZFNlcnZpY2USSQoGTG9jYXRlEh4uZ29uZ3poaS5ncmlkLnYxLkxvY2F0ZVJlcXVlc3Qa
-        Hy5nb25nemhpLmdyaWQudjEuTG9jYXRlUmVzcG9uc2USSQoGUmVwb3J0Eh4uZ29uZ3poaS5ncmlkLnYxLlJlcG9ydFJlcXVlc3Qa
-        Hy5nb25nemhpLmdyaWQudjEuUmVwb3J0UmVzcG9uc2USRwoIUmVnaXN0ZXISJC5nb25nemhpLmdyaWQudjEuUmVnaXN0ZXJDYXNl
-        UmVxdWVzdBoVLmdvbmd6aGkuZ3JpZC52MS5DYXNlEj8KBlJlamVjdBIeLmdvbmd6aGkuZ3JpZC52MS5SZWplY3RSZXF1ZXN0GhUu
-        Z29uZ3poaS5ncmlkLnYxLkNhc2USQwoIRGlzcGF0Y2gSIC5nb25nemhpLmdyaWQudjEuRGlzcGF0Y2hSZXF1ZXN0GhUuZ29uZ3po
-        aS5ncmlkLnYxLkNhc2USPQoFU3RhcnQSHS5nb25nemhpLmdyaWQudjEuU3RhcnRSZXF1ZXN0GhUuZ29uZ3poaS5ncmlkLnYxLkNh
-        c2USPwoGSGFuZGxlEh4uZ29uZ3poaS5ncmlkLnYxLkhhbmRsZVJlcXVlc3QaFS5nb25nemhpLmdyaWQudjEuQ2FzZRI/CgZWZXJp
-        ZnkSHi5nb25nemhpLmdyaWQudjEuVmVyaWZ5UmVxdWVzdBoVLmdvbmd6aGkuZ3JpZC52MS5DYXNlEkMKCFNlbmRCYWNrEiAuZ29u
-        Z3poaS5ncmlkLnYxLlNlbmRCYWNrUmVxdWVzdBoVLmdvbmd6aGkuZ3JpZC52MS5DYXNlEj0KBUNsb3NlEh0uZ29uZ3poaS5ncmlk
-        LnYxLkNsb3NlUmVxdWVzdBoVLmdvbmd6aGkuZ3JpZC52MS5DYXNlEkMKCEV2YWx1YXRlEiAuZ29uZ3poaS5ncmlkLnYxLkV2YWx1
-        YXRlUmVxdWVzdBoVLmdvbmd6aGkuZ3JpZC52MS5DYXNlEkEKB0dldENhc2USHy5nb25nemhpLmdyaWQudjEuR2V0Q2FzZVJlcXVl
-        c3QaFS5nb25nemhpLmdyaWQudjEuQ2FzZRJSCglMaXN0Q2FzZXMSIS5nb25nemhpLmdyaWQudjEuTGlzdENhc2VzUmVxdWVzdBoi
-        Lmdvbmd6aGkuZ3JpZC52MS5MaXN0Q2FzZXNSZXNwb25zZRJGCgVTdGF0cxIdLmdvbmd6aGkuZ3JpZC52MS5TdGF0c1JlcXVlc3Qa
-        Hi5nb25nemhpLmdyaWQudjEuU3RhdHNSZXNwb25zZRJhCg5MaXN0Q2F0ZWdvcmllcxImLmdvbmd6aGkuZ3JpZC52MS5MaXN0Q2F0
-        ZWdvcmllc1JlcXVlc3QaJy5nb25nemhpLmdyaWQudjEuTGlzdENhdGVnb3JpZXNSZXNwb25zZWIGcHJvdG8z
+        CgVhdF9tcxgGIAEoA1IEYXRNcxISCgRub3RlGAcgASgJUgRub3RlEhkKCGFjdG9yX2lkGAggASgJUgdhY3RvcklkIpQBCgpFc2Nh
+        bGF0aW9uEikKBGZyb20YASABKA4yFS5nb25nemhpLmdyaWQudjEuVGllclIEZnJvbRIlCgJ0bxgCIAEoDjIVLmdvbmd6aGkuZ3Jp
+        ZC52MS5UaWVyUgJ0bxIfCgtkZWFkbGluZV9tcxgDIAEoA1IKZGVhZGxpbmVNcxITCgVhdF9tcxgEIAEoA1IEYXRNcyLbCgoEQ2Fz
+        ZRIOCgJpZBgBIAEoCVICaWQSMAoFc3RhdGUYAiABKA4yGi5nb25nemhpLmdyaWQudjEuQ2FzZVN0YXRlUgVzdGF0ZRIvCgZzb3Vy
+        Y2UYAyABKA4yFy5nb25nemhpLmdyaWQudjEuU291cmNlUgZzb3VyY2USIwoNY2F0ZWdvcnlfY29kZRgEIAEoCVIMY2F0ZWdvcnlD
+        b2RlEiMKDWNhdGVnb3J5X25hbWUYBSABKAlSDGNhdGVnb3J5TmFtZRJCCg1jYXRlZ29yeV90eXBlGAYgASgOMh0uZ29uZ3poaS5n
+        cmlkLnYxLkNhdGVnb3J5VHlwZVIMY2F0ZWdvcnlUeXBlEiAKC2Rlc2NyaXB0aW9uGAcgASgJUgtkZXNjcmlwdGlvbhIUCgVtZWRp
+        YRgIIAMoCVIFbWVkaWESMgoIbG9jYXRpb24YCSABKAsyFi5nb25nemhpLmNvcmUudjEuUG9pbnRSCGxvY2F0aW9uEiEKCWdyaWRf
+        Y29kZRgKIAEoCUIEqLsYAVIIZ3JpZENvZGUSJQoOY29tbXVuaXR5X2NvZGUYCyABKAlSDWNvbW11bml0eUNvZGUSHwoLc3RyZWV0
+        X2NvZGUYDCABKAlSCnN0cmVldENvZGUSKQoEdGllchgNIAEoDjIVLmdvbmd6aGkuZ3JpZC52MS5UaWVyUgR0aWVyEjUKCHJlcG9y
+        dGVyGA4gASgLMhkuZ29uZ3poaS5ncmlkLnYxLlJlcG9ydGVyUghyZXBvcnRlchJDChBhbHNvX3JlcG9ydGVkX2J5GA8gAygLMhku
+        Z29uZ3poaS5ncmlkLnYxLlJlcG9ydGVyUg5hbHNvUmVwb3J0ZWRCeRI1Cghhc3NpZ25lZRgQIAEoCzIZLmdvbmd6aGkuZ3JpZC52
+        MS5Bc3NpZ25lZVIIYXNzaWduZWUSHwoLZGVhZGxpbmVfbXMYESABKANSCmRlYWRsaW5lTXMSGAoHaGFuZGxlchgSIAEoCVIHaGFu
+        ZGxlchIlCg5oYW5kbGluZ19ub3RlcxgTIAEoCVINaGFuZGxpbmdOb3RlcxIpChByZWplY3Rpb25fcmVhc29uGBQgASgJUg9yZWpl
+        Y3Rpb25SZWFzb24SQQoMc2F0aXNmYWN0aW9uGBUgASgOMh0uZ29uZ3poaS5ncmlkLnYxLlNhdGlzZmFjdGlvblIMc2F0aXNmYWN0
+        aW9uEi0KEmV2YWx1YXRpb25fY29tbWVudBgWIAEoCVIRZXZhbHVhdGlvbkNvbW1lbnQSGgoIcmVvcGVuZWQYFyABKA1SCHJlb3Bl
+        bmVkEjUKB2hpc3RvcnkYGCADKAsyGy5nb25nemhpLmdyaWQudjEuVHJhbnNpdGlvblIHaGlzdG9yeRI9Cgtlc2NhbGF0aW9ucxgZ
+        IAMoCzIbLmdvbmd6aGkuZ3JpZC52MS5Fc2NhbGF0aW9uUgtlc2NhbGF0aW9ucxIiCg1jcmVhdGVkX2F0X21zGBogASgDUgtjcmVh
+        dGVkQXRNcxIoChBkaXNwYXRjaGVkX2F0X21zGBsgASgDUg5kaXNwYXRjaGVkQXRNcxIiCg1oYW5kbGVkX2F0X21zGBwgASgDUgto
+        YW5kbGVkQXRNcxIgCgxjbG9zZWRfYXRfbXMYHSABKANSCmNsb3NlZEF0TXMSIQoMaGFuZGxlZF9sYXRlGB4gASgIUgtoYW5kbGVk
+        TGF0ZRI2CgtjbG9zZWRfdGllchgfIAEoDjIVLmdvbmd6aGkuZ3JpZC52MS5UaWVyUgpjbG9zZWRUaWVyEh0KCmhhbmRsZXJfaWQY
+        ICABKAlSCWhhbmRsZXJJZCqNAgoJQ2FzZVN0YXRlEhoKFkNBU0VfU1RBVEVfVU5TUEVDSUZJRUQQABIXChNDQVNFX1NUQVRFX1JF
+        UE9SVEVEEAESGQoVQ0FTRV9TVEFURV9SRUdJU1RFUkVEEAISFwoTQ0FTRV9TVEFURV9SRUpFQ1RFRBADEhkKFUNBU0VfU1RBVEVf
+        RElTUEFUQ0hFRBAEEhoKFkNBU0VfU1RBVEVfSU5fUFJPR1JFU1MQBRIWChJDQVNFX1NUQVRFX0hBTkRMRUQQBhIXChNDQVNFX1NU
+        QVRFX1ZFUklGSUVEEAcSFQoRQ0FTRV9TVEFURV9DTE9TRUQQCBIYChRDQVNFX1NUQVRFX0VWQUxVQVRFRBAJKpQBCgZTb3VyY2US
+        FgoSU09VUkNFX1VOU1BFQ0lGSUVEEAASEQoNU09VUkNFX1BBVFJPTBABEhAKDFNPVVJDRV9WSVNJVBACEhEKDVNPVVJDRV9PTkxJ
+        TkUQAxISCg5TT1VSQ0VfSE9UTElORRAEEhEKDVNPVVJDRV9TRU5TT1IQBRITCg9TT1VSQ0VfQVNTSUdORUQQBipgCgRUaWVyEhQK
+        EFRJRVJfVU5TUEVDSUZJRUQQABINCglUSUVSX0dSSUQQARISCg5USUVSX0NPTU1VTklUWRACEg8KC1RJRVJfU1RSRUVUEAMSDgoK
+        VElFUl9KT0lOVBAEKl4KDENhdGVnb3J5VHlwZRIdChlDQVRFR09SWV9UWVBFX1VOU1BFQ0lGSUVEEAASFgoSQ0FURUdPUllfVFlQ
+        RV9QQVJUEAESFwoTQ0FURUdPUllfVFlQRV9FVkVOVBACKp8BCgxTYXRpc2ZhY3Rpb24SHAoYU0FUSVNGQUNUSU9OX1VOU1BFQ0lG
+        SUVEEAASGgoWU0FUSVNGQUNUSU9OX1NBVElTRklFRBABEhsKF1NBVElTRkFDVElPTl9BQ0NFUFRBQkxFEAISHAoYU0FUSVNGQUNU
+        SU9OX1VOU0FUSVNGSUVEEAMSGgoWU0FUSVNGQUNUSU9OX05PVF9GSVhFRBAEKo0CCgZBY3Rpb24SFgoSQUNUSU9OX1VOU1BFQ0lG
+        SUVEEAASEQoNQUNUSU9OX1JFUE9SVBABEhMKD0FDVElPTl9SRUdJU1RFUhACEhEKDUFDVElPTl9SRUpFQ1QQAxITCg9BQ1RJT05f
+        RElTUEFUQ0gQBBIQCgxBQ1RJT05fU1RBUlQQBRIRCg1BQ1RJT05fSEFORExFEAYSEQoNQUNUSU9OX1ZFUklGWRAHEhQKEEFDVElP
+        Tl9TRU5EX0JBQ0sQCBIQCgxBQ1RJT05fQ0xPU0UQCRITCg9BQ1RJT05fRVZBTFVBVEUQChITCg9BQ1RJT05fRVNDQUxBVEUQCxIR
+        Cg1BQ1RJT05fUkVPUEVOEAxiBnByb3RvMwrxIwodZ29uZ3poaS9ncmlkL3YxL3NlcnZpY2UucHJvdG8SD2dvbmd6aGkuZ3JpZC52
+        MRoZZ29uZ3poaS9jb3JlL3YxL2dlby5wcm90bxoaZ29uZ3poaS9ncmlkL3YxL2Nhc2UucHJvdG8iPQoNTG9jYXRlUmVxdWVzdBIs
+        CgVwb2ludBgBIAEoCzIWLmdvbmd6aGkuY29yZS52MS5Qb2ludFIFcG9pbnQikgEKDkxvY2F0ZVJlc3BvbnNlEhsKCWdyaWRfY29k
+        ZRgBIAEoCVIIZ3JpZENvZGUSGwoJZ3JpZF9uYW1lGAIgASgJUghncmlkTmFtZRIlCg5jb21tdW5pdHlfY29kZRgDIAEoCVINY29t
+        bXVuaXR5Q29kZRIfCgtzdHJlZXRfY29kZRgEIAEoCVIKc3RyZWV0Q29kZSLkAgoNUmVwb3J0UmVxdWVzdBIvCgZzb3VyY2UYASAB
+        KA4yFy5nb25nemhpLmdyaWQudjEuU291cmNlUgZzb3VyY2USIwoNY2F0ZWdvcnlfY29kZRgCIAEoCVIMY2F0ZWdvcnlDb2RlEiAK
+        C2Rlc2NyaXB0aW9uGAMgASgJUgtkZXNjcmlwdGlvbhIyCghsb2NhdGlvbhgEIAEoCzIWLmdvbmd6aGkuY29yZS52MS5Qb2ludFII
+        bG9jYXRpb24SGwoJZ3JpZF9jb2RlGAUgASgJUghncmlkQ29kZRIUCgVtZWRpYRgGIAMoCVIFbWVkaWESNQoIcmVwb3J0ZXIYByAB
+        KAsyGS5nb25nemhpLmdyaWQudjEuUmVwb3J0ZXJSCHJlcG9ydGVyEicKD2lkZW1wb3RlbmN5X2tleRgIIAEoCVIOaWRlbXBvdGVu
+        Y3lLZXkSFAoFYWN0b3IYCSABKAlSBWFjdG9yInMKDlJlcG9ydFJlc3BvbnNlEikKBGNhc2UYASABKAsyFS5nb25nemhpLmdyaWQu
+        djEuQ2FzZVIEY2FzZRIYCgdjcmVhdGVkGAIgASgIUgdjcmVhdGVkEhwKCWR1cGxpY2F0ZRgDIAEoCFIJZHVwbGljYXRlImUKB0Nh
+        c2VSZWYSFwoHY2FzZV9pZBgBIAEoCVIGY2FzZUlkEhQKBWFjdG9yGAIgASgJUgVhY3RvchIrChFleHBlY3RlZF9yZXZpc2lvbhgD
+        IAEoA1IQZXhwZWN0ZWRSZXZpc2lvbiKAAQoTUmVnaXN0ZXJDYXNlUmVxdWVzdBIqCgNyZWYYASABKAsyGC5nb25nemhpLmdyaWQu
+        djEuQ2FzZVJlZlIDcmVmEhIKBG5vdGUYAiABKAlSBG5vdGUSKQoEdGllchgDIAEoDjIVLmdvbmd6aGkuZ3JpZC52MS5UaWVyUgR0
+        aWVyIlMKDVJlamVjdFJlcXVlc3QSKgoDcmVmGAEgASgLMhguZ29uZ3poaS5ncmlkLnYxLkNhc2VSZWZSA3JlZhIWCgZyZWFzb24Y
+        AiABKAlSBnJlYXNvbiKpAQoPRGlzcGF0Y2hSZXF1ZXN0EioKA3JlZhgBIAEoCzIYLmdvbmd6aGkuZ3JpZC52MS5DYXNlUmVmUgNy
+        ZWYSNQoIYXNzaWduZWUYAiABKAsyGS5nb25nemhpLmdyaWQudjEuQXNzaWduZWVSCGFzc2lnbmVlEh8KC2RlYWRsaW5lX21zGAMg
+        ASgDUgpkZWFkbGluZU1zEhIKBG5vdGUYBCABKAlSBG5vdGUiTgoMU3RhcnRSZXF1ZXN0EioKA3JlZhgBIAEoCzIYLmdvbmd6aGku
+        Z3JpZC52MS5DYXNlUmVmUgNyZWYSEgoEbm90ZRgCIAEoCVIEbm90ZSJnCg1IYW5kbGVSZXF1ZXN0EioKA3JlZhgBIAEoCzIYLmdv
+        bmd6aGkuZ3JpZC52MS5DYXNlUmVmUgNyZWYSFAoFbm90ZXMYAiABKAlSBW5vdGVzEhQKBW1lZGlhGAMgAygJUgVtZWRpYSJPCg1W
+        ZXJpZnlSZXF1ZXN0EioKA3JlZhgBIAEoCzIYLmdvbmd6aGkuZ3JpZC52MS5DYXNlUmVmUgNyZWYSEgoEbm90ZRgCIAEoCVIEbm90
+        ZSJVCg9TZW5kQmFja1JlcXVlc3QSKgoDcmVmGAEgASgLMhguZ29uZ3poaS5ncmlkLnYxLkNhc2VSZWZSA3JlZhIWCgZyZWFzb24Y
+        AiABKAlSBnJlYXNvbiJOCgxDbG9zZVJlcXVlc3QSKgoDcmVmGAEgASgLMhguZ29uZ3poaS5ncmlkLnYxLkNhc2VSZWZSA3JlZhIS
+        CgRub3RlGAIgASgJUgRub3RlIpoBCg9FdmFsdWF0ZVJlcXVlc3QSKgoDcmVmGAEgASgLMhguZ29uZ3poaS5ncmlkLnYxLkNhc2VS
+        ZWZSA3JlZhJBCgxzYXRpc2ZhY3Rpb24YAiABKA4yHS5nb25nemhpLmdyaWQudjEuU2F0aXNmYWN0aW9uUgxzYXRpc2ZhY3Rpb24S
+        GAoHY29tbWVudBgDIAEoCVIHY29tbWVudCIpCg5HZXRDYXNlUmVxdWVzdBIXCgdjYXNlX2lkGAEgASgJUgZjYXNlSWQisgIKEExp
+        c3RDYXNlc1JlcXVlc3QSMgoGc3RhdGVzGAEgAygOMhouZ29uZ3poaS5ncmlkLnYxLkNhc2VTdGF0ZVIGc3RhdGVzEh8KC3JlZ2lv
+        bl9jb2RlGAIgASgJUgpyZWdpb25Db2RlEiMKDWNhdGVnb3J5X2NvZGUYAyABKAlSDGNhdGVnb3J5Q29kZRIvCgZzb3VyY2UYBCAB
+        KA4yFy5nb25nemhpLmdyaWQudjEuU291cmNlUgZzb3VyY2USIQoMb3ZlcmR1ZV9vbmx5GAUgASgIUgtvdmVyZHVlT25seRIbCglv
+        cGVuX29ubHkYBiABKAhSCG9wZW5Pbmx5EhQKBWxpbWl0GAcgASgNUgVsaW1pdBIdCgpwYWdlX3Rva2VuGAggASgJUglwYWdlVG9r
+        ZW4ifgoRTGlzdENhc2VzUmVzcG9uc2USKwoFY2FzZXMYASADKAsyFS5nb25nemhpLmdyaWQudjEuQ2FzZVIFY2FzZXMSJgoPbmV4
+        dF9wYWdlX3Rva2VuGAIgASgJUg1uZXh0UGFnZVRva2VuEhQKBXRvdGFsGAMgASgNUgV0b3RhbCL3AQoMU3RhdHNSZXF1ZXN0EjkK
+        BWxldmVsGAEgASgOMiMuZ29uZ3poaS5ncmlkLnYxLlN0YXRzUmVxdWVzdC5MZXZlbFIFbGV2ZWwSHwoLcmVnaW9uX2NvZGUYAiAB
+        KAlSCnJlZ2lvbkNvZGUSGQoIc2luY2VfbXMYAyABKANSB3NpbmNlTXMSGQoIdW50aWxfbXMYBCABKANSB3VudGlsTXMiVQoFTGV2
+        ZWwSFQoRTEVWRUxfVU5TUEVDSUZJRUQQABIOCgpMRVZFTF9HUklEEAESEwoPTEVWRUxfQ09NTVVOSVRZEAISEAoMTEVWRUxfU1RS
+        RUVUEAMi1AIKCFN0YXRzUm93Eh8KC3JlZ2lvbl9jb2RlGAEgASgJUgpyZWdpb25Db2RlEhQKBXRvdGFsGAIgASgNUgV0b3RhbBIS
+        CgRvcGVuGAMgASgNUgRvcGVuEhgKB292ZXJkdWUYBCABKA1SB292ZXJkdWUSFgoGY2xvc2VkGAUgASgNUgZjbG9zZWQSJAoOY2xv
+        c2VkX2luX2dyaWQYBiABKAFSDGNsb3NlZEluR3JpZBIXCgdvbl90aW1lGAcgASgBUgZvblRpbWUSLAoSbWVkaWFuX2hhbmRsaW5n
+        X21zGAggASgDUhBtZWRpYW5IYW5kbGluZ01zEiIKDHNhdGlzZmFjdGlvbhgJIAEoAVIMc2F0aXNmYWN0aW9uEhwKCWV2YWx1YXRl
+        ZBgKIAEoDVIJZXZhbHVhdGVkEhwKCWVzY2FsYXRlZBgLIAEoDVIJZXNjYWxhdGVkImsKDVN0YXRzUmVzcG9uc2USLQoEcm93cxgB
+        IAMoCzIZLmdvbmd6aGkuZ3JpZC52MS5TdGF0c1Jvd1IEcm93cxIrCgNhbGwYAiABKAsyGS5nb25nemhpLmdyaWQudjEuU3RhdHNS
+        b3dSA2FsbCLgAQoIQ2F0ZWdvcnkSEgoEY29kZRgBIAEoCVIEY29kZRISCgRuYW1lGAIgASgJUgRuYW1lEjEKBHR5cGUYAyABKA4y
+        HS5nb25nemhpLmdyaWQudjEuQ2F0ZWdvcnlUeXBlUgR0eXBlEikKBHRpZXIYBCABKA4yFS5nb25nemhpLmdyaWQudjEuVGllclIE
+        dGllchIpChBkZWFkbGluZV9taW51dGVzGAUgASgNUg9kZWFkbGluZU1pbnV0ZXMSIwoNYXV0b19kaXNwYXRjaBgGIAEoCFIMYXV0
+        b0Rpc3BhdGNoIhcKFUxpc3RDYXRlZ29yaWVzUmVxdWVzdCK7AQoWTGlzdENhdGVnb3JpZXNSZXNwb25zZRI5CgpjYXRlZ29yaWVz
+        GAEgAygLMhkuZ29uZ3poaS5ncmlkLnYxLkNhdGVnb3J5UgpjYXRlZ29yaWVzEiwKEmR1cGxpY2F0ZV9yYWRpdXNfbRgCIAEoAVIQ
+        ZHVwbGljYXRlUmFkaXVzTRI4ChhkdXBsaWNhdGVfd2luZG93X21pbnV0ZXMYAyABKA1SFmR1cGxpY2F0ZVdpbmRvd01pbnV0ZXMy
+        vggKC0dyaWRTZXJ2aWNlEkkKBkxvY2F0ZRIeLmdvbmd6aGkuZ3JpZC52MS5Mb2NhdGVSZXF1ZXN0Gh8uZ29uZ3poaS5ncmlkLnYx
+        LkxvY2F0ZVJlc3BvbnNlEkkKBlJlcG9ydBIeLmdvbmd6aGkuZ3JpZC52MS5SZXBvcnRSZXF1ZXN0Gh8uZ29uZ3poaS5ncmlkLnYx
+        LlJlcG9ydFJlc3BvbnNlEkcKCFJlZ2lzdGVyEiQuZ29uZ3poaS5ncmlkLnYxLlJlZ2lzdGVyQ2FzZVJlcXVlc3QaFS5nb25nemhp
+        LmdyaWQudjEuQ2FzZRI/CgZSZWplY3QSHi5nb25nemhpLmdyaWQudjEuUmVqZWN0UmVxdWVzdBoVLmdvbmd6aGkuZ3JpZC52MS5D
+        YXNlEkMKCERpc3BhdGNoEiAuZ29uZ3poaS5ncmlkLnYxLkRpc3BhdGNoUmVxdWVzdBoVLmdvbmd6aGkuZ3JpZC52MS5DYXNlEj0K
+        BVN0YXJ0Eh0uZ29uZ3poaS5ncmlkLnYxLlN0YXJ0UmVxdWVzdBoVLmdvbmd6aGkuZ3JpZC52MS5DYXNlEj8KBkhhbmRsZRIeLmdv
+        bmd6aGkuZ3JpZC52MS5IYW5kbGVSZXF1ZXN0GhUuZ29uZ3poaS5ncmlkLnYxLkNhc2USPwoGVmVyaWZ5Eh4uZ29uZ3poaS5ncmlk
+        LnYxLlZlcmlmeVJlcXVlc3QaFS5nb25nemhpLmdyaWQudjEuQ2FzZRJDCghTZW5kQmFjaxIgLmdvbmd6aGkuZ3JpZC52MS5TZW5k
+        QmFja1JlcXVlc3QaFS5nb25nemhpLmdyaWQudjEuQ2FzZRI9CgVDbG9zZRIdLmdvbmd6aGkuZ3JpZC52MS5DbG9zZVJlcXVlc3Qa
+        FS5nb25nemhpLmdyaWQudjEuQ2FzZRJDCghFdmFsdWF0ZRIgLmdvbmd6aGkuZ3JpZC52MS5FdmFsdWF0ZVJlcXVlc3QaFS5nb25n
+        emhpLmdyaWQudjEuQ2FzZRJBCgdHZXRDYXNlEh8uZ29uZ3poaS5ncmlkLnYxLkdldENhc2VSZXF1ZXN0GhUuZ29uZ3poaS5ncmlk
+        LnYxLkNhc2USUgoJTGlzdENhc2VzEiEuZ29uZ3poaS5ncmlkLnYxLkxpc3RDYXNlc1JlcXVlc3QaIi5nb25nemhpLmdyaWQudjEu
+        TGlzdENhc2VzUmVzcG9uc2USRgoFU3RhdHMSHS5nb25nemhpLmdyaWQudjEuU3RhdHNSZXF1ZXN0Gh4uZ29uZ3poaS5ncmlkLnYx
+        LlN0YXRzUmVzcG9uc2USYQoOTGlzdENhdGVnb3JpZXMSJi5nb25nemhpLmdyaWQudjEuTGlzdENhdGVnb3JpZXNSZXF1ZXN0Gicu
+        Z29uZ3poaS5ncmlkLnYxLkxpc3RDYXRlZ29yaWVzUmVzcG9uc2ViBnByb3RvMw==
         """
 }
 
@@ -266,11 +267,15 @@ public protocol Gongzhi_Grid_V1_GridServiceHandler: RPCService {
 
     /// Reports a matter. A report of the same category within the duplicate radius and window of an open
     /// case is linked to that case instead; a report with an idempotency key already seen answers what the
-    /// first one did.
+    /// first one did. A person may report only in a grid within their places (PERMISSION_DENIED otherwise).
     func report(request: Gongzhi_Grid_V1_ReportRequest, context: ServerCallContext) async throws -> Gongzhi_Grid_V1_ReportResponse
 
     /// The workflow's verbs. Each answers the case as it is after the step; a step the case's state does
-    /// not allow is FAILED_PRECONDITION, naming the state and the steps it allows.
+    /// not allow is FAILED_PRECONDITION, naming the state and the steps it allows. A person may take a step
+    /// only on a case in a grid within their places (PERMISSION_DENIED otherwise). Dispatch to a grid worker
+    /// names a Person: NOT_FOUND when there is none, FAILED_PRECONDITION when they are suspended or hold no
+    /// binding whose place covers the case's grid. The handler (by verified id) may not verify their own
+    /// handling.
     func register(request: Gongzhi_Grid_V1_RegisterCaseRequest, context: ServerCallContext) async throws -> Gongzhi_Grid_V1_Case
 
     func reject(request: Gongzhi_Grid_V1_RejectRequest, context: ServerCallContext) async throws -> Gongzhi_Grid_V1_Case
@@ -289,13 +294,13 @@ public protocol Gongzhi_Grid_V1_GridServiceHandler: RPCService {
 
     func evaluate(request: Gongzhi_Grid_V1_EvaluateRequest, context: ServerCallContext) async throws -> Gongzhi_Grid_V1_Case
 
-    /// One case with its whole history.
+    /// One case with its whole history; PERMISSION_DENIED for a person when it lies outside their places.
     func getCase(request: Gongzhi_Grid_V1_GetCaseRequest, context: ServerCallContext) async throws -> Gongzhi_Grid_V1_Case
 
-    /// Cases, newest first, with filters.
+    /// Cases, newest first, with filters; for a person, only the cases within their places.
     func listCases(request: Gongzhi_Grid_V1_ListCasesRequest, context: ServerCallContext) async throws -> Gongzhi_Grid_V1_ListCasesResponse
 
-    /// Counts per grid, community or street.
+    /// Counts per grid, community or street; for a person, of the cases within their places only.
     func stats(request: Gongzhi_Grid_V1_StatsRequest, context: ServerCallContext) async throws -> Gongzhi_Grid_V1_StatsResponse
 
     /// The category catalogue.
@@ -390,13 +395,17 @@ public struct Gongzhi_Grid_V1_GridServiceClient: Sendable {
 
     /// Reports a matter. A report of the same category within the duplicate radius and window of an open
     /// case is linked to that case instead; a report with an idempotency key already seen answers what the
-    /// first one did.
+    /// first one did. A person may report only in a grid within their places (PERMISSION_DENIED otherwise).
     public func report(_ request: Gongzhi_Grid_V1_ReportRequest, options: CallOptions = .defaults) async throws -> Gongzhi_Grid_V1_ReportResponse {
         try await channel.unary(service: Gongzhi_Grid_V1_GridService.serviceName, method: Gongzhi_Grid_V1_GridService.Method.report, request: request, responseType: Gongzhi_Grid_V1_ReportResponse.self, options: options).message
     }
 
     /// The workflow's verbs. Each answers the case as it is after the step; a step the case's state does
-    /// not allow is FAILED_PRECONDITION, naming the state and the steps it allows.
+    /// not allow is FAILED_PRECONDITION, naming the state and the steps it allows. A person may take a step
+    /// only on a case in a grid within their places (PERMISSION_DENIED otherwise). Dispatch to a grid worker
+    /// names a Person: NOT_FOUND when there is none, FAILED_PRECONDITION when they are suspended or hold no
+    /// binding whose place covers the case's grid. The handler (by verified id) may not verify their own
+    /// handling.
     public func register(_ request: Gongzhi_Grid_V1_RegisterCaseRequest, options: CallOptions = .defaults) async throws -> Gongzhi_Grid_V1_Case {
         try await channel.unary(service: Gongzhi_Grid_V1_GridService.serviceName, method: Gongzhi_Grid_V1_GridService.Method.register, request: request, responseType: Gongzhi_Grid_V1_Case.self, options: options).message
     }
@@ -433,17 +442,17 @@ public struct Gongzhi_Grid_V1_GridServiceClient: Sendable {
         try await channel.unary(service: Gongzhi_Grid_V1_GridService.serviceName, method: Gongzhi_Grid_V1_GridService.Method.evaluate, request: request, responseType: Gongzhi_Grid_V1_Case.self, options: options).message
     }
 
-    /// One case with its whole history.
+    /// One case with its whole history; PERMISSION_DENIED for a person when it lies outside their places.
     public func getCase(_ request: Gongzhi_Grid_V1_GetCaseRequest, options: CallOptions = .defaults) async throws -> Gongzhi_Grid_V1_Case {
         try await channel.unary(service: Gongzhi_Grid_V1_GridService.serviceName, method: Gongzhi_Grid_V1_GridService.Method.getCase, request: request, responseType: Gongzhi_Grid_V1_Case.self, options: options).message
     }
 
-    /// Cases, newest first, with filters.
+    /// Cases, newest first, with filters; for a person, only the cases within their places.
     public func listCases(_ request: Gongzhi_Grid_V1_ListCasesRequest, options: CallOptions = .defaults) async throws -> Gongzhi_Grid_V1_ListCasesResponse {
         try await channel.unary(service: Gongzhi_Grid_V1_GridService.serviceName, method: Gongzhi_Grid_V1_GridService.Method.listCases, request: request, responseType: Gongzhi_Grid_V1_ListCasesResponse.self, options: options).message
     }
 
-    /// Counts per grid, community or street.
+    /// Counts per grid, community or street; for a person, of the cases within their places only.
     public func stats(_ request: Gongzhi_Grid_V1_StatsRequest, options: CallOptions = .defaults) async throws -> Gongzhi_Grid_V1_StatsResponse {
         try await channel.unary(service: Gongzhi_Grid_V1_GridService.serviceName, method: Gongzhi_Grid_V1_GridService.Method.stats, request: request, responseType: Gongzhi_Grid_V1_StatsResponse.self, options: options).message
     }
