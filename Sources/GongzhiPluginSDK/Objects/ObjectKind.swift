@@ -82,3 +82,6 @@ public struct ObjectKindMismatch: Error, Sendable, CustomStringConvertible {
     public var id: String
     public var description: String { "expected a \(expected), got \(found)/\(id)" }
 }
+extension Gongzhi_Core_V1_Person: ObjectKind { public static var kindName: String { "Person" } }
+extension Gongzhi_Core_V1_Role: ObjectKind { public static var kindName: String { "Role" } }
+extension Gongzhi_Core_V1_RoleBinding: ObjectKind { public static var kindName: String { "RoleBinding" } }
