@@ -16,6 +16,9 @@ extension Gongzhi_Core_V1_Resident: ObjectKind { public static var kindName: Str
 extension Gongzhi_Core_V1_Organization: ObjectKind { public static var kindName: String { "Organization" } }
 extension Gongzhi_Core_V1_Partner: ObjectKind { public static var kindName: String { "Partner" } }
 extension Gongzhi_Core_V1_Department: ObjectKind { public static var kindName: String { "Department" } }
+extension Gongzhi_Core_V1_Person: ObjectKind { public static var kindName: String { "Person" } }
+extension Gongzhi_Core_V1_Role: ObjectKind { public static var kindName: String { "Role" } }
+extension Gongzhi_Core_V1_RoleBinding: ObjectKind { public static var kindName: String { "RoleBinding" } }
 
 /// An object of a known kind: the store's metadata and the decoded message.
 public struct TypedObject<Message: ObjectKind>: Sendable {
@@ -82,6 +85,3 @@ public struct ObjectKindMismatch: Error, Sendable, CustomStringConvertible {
     public var id: String
     public var description: String { "expected a \(expected), got \(found)/\(id)" }
 }
-extension Gongzhi_Core_V1_Person: ObjectKind { public static var kindName: String { "Person" } }
-extension Gongzhi_Core_V1_Role: ObjectKind { public static var kindName: String { "Role" } }
-extension Gongzhi_Core_V1_RoleBinding: ObjectKind { public static var kindName: String { "RoleBinding" } }
