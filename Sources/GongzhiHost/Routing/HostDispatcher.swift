@@ -437,7 +437,8 @@ struct HostDispatcher: RPCCallDispatcher {
                 principal: principal,
                 seesPersonalData: seesPersonalData,
                 person: person,
-                privacy: privacy
+                privacy: privacy,
+                refusals: person == nil ? nil : audit
             )
         )
     }
@@ -456,8 +457,23 @@ enum Forwarding {
         principal: Principal,
         seesPersonalData: Bool,
         person: RoutedPerson? = nil,
-        privacy: AnswerPrivacy? = nil
+        privacy: AnswerPrivacy? = nil,
+        refusals: AuditLog? = nil
     ) -> RPCMethodHandler {
+        // A plugin's refusal of a person is audited as the host's own are: the plugin's message names why.
+        let pluginError: @Sendable (any Error, String) -> any Error = { error, plugin in
+            let passed = Self.pluginError(error, plugin: plugin)
+            if let refusals, let refused = passed as? RPCError, refused.code == .permissionDenied {
+                refusals.record(
+                    principal: principal.description,
+                    action: "\(service)/\(method)",
+                    target: "plugin:\(plugin)",
+                    outcome: "denied",
+                    detail: refused.message
+                )
+            }
+            return passed
+        }
         switch (kind, target) {
         case (.unary, .channel(let channel)):
             return RPCMethodHandler(unary: { payload, context in
@@ -467,19 +483,20 @@ enum Forwarding {
                     seesPersonalData: seesPersonalData,
                     person: person
                 )
+                let response: RawResponse
                 do {
-                    let response = try await channel.unary(
+                    response = try await channel.unary(
                         service: service,
                         method: method,
                         payload: payload,
                         options: options
                     )
-                    let (payload, metadata) = try present(response, privacy: privacy)
-                    if !metadata.isEmpty { context.responseMetadata = metadata }
-                    return payload
                 } catch {
-                    throw pluginError(error, plugin: plugin)
+                    throw pluginError(error, plugin)
                 }
+                let (answer, metadata) = try present(response, privacy: privacy)
+                if !metadata.isEmpty { context.responseMetadata = metadata }
+                return answer
             })
         case (.unary, .socket(let connections)):
             // On the event loop, with no task: the call is written to the plugin on this loop's
@@ -508,7 +525,7 @@ enum Forwarding {
                             answer(.failure(error))
                         }
                     case .failure(let error):
-                        answer(.failure(pluginError(error, plugin: plugin)))
+                        answer(.failure(pluginError(error, plugin)))
                     }
                 }
             })
@@ -583,7 +600,7 @@ enum Forwarding {
                             }
                         }
                     } catch {
-                        throw pluginError(error, plugin: plugin)
+                        throw pluginError(error, plugin)
                     }
                 }
             )
