@@ -121,6 +121,13 @@ public enum WirePlaces {
         }
     }
 
+    /// The value of the top-level string field `number` in `bytes`; "" when absent.
+    public static func place(in bytes: [UInt8], field number: Int32) throws(WireRedaction.MalformedMessage) -> String {
+        try bytes.withUnsafeBufferPointer { (buffer) throws(WireRedaction.MalformedMessage) -> String in
+            try place(in: buffer, from: 0, to: buffer.count, field: number)
+        }
+    }
+
     private static func place(
         in bytes: UnsafeBufferPointer<UInt8>,
         from start: Int,

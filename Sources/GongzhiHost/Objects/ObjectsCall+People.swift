@@ -14,14 +14,14 @@ import Foundation
 extension ObjectsCall {
     /// The place of an object of `kind`: its place field's value ("" when unset), or nil when the kind is not
     /// held to places.
-    func place(of data: some DataProtocol, kind: KnownKind) -> String? {
+    func place(of data: [UInt8], kind: KnownKind) -> String? {
         guard let field = kind.schema.place else { return nil }
         // Unreadable data has no place: it lies only within a whole district.
-        return (try? WirePlaces.place(in: Data(data), field: field.number)) ?? ""
+        return (try? WirePlaces.place(in: data, field: field.number)) ?? ""
     }
 
     /// True when an object of `kind` with `data` lies within `scope`.
-    func lies(_ data: some DataProtocol, kind: KnownKind, within scope: PlaceScope) -> Bool {
+    func lies(_ data: [UInt8], kind: KnownKind, within scope: PlaceScope) -> Bool {
         if scope.isEverywhere { return true }
         guard let place = place(of: data, kind: kind) else { return !scope.isEmpty }
         return scope.covers(place)
