@@ -147,7 +147,8 @@ final class ApplyTests: XCTestCase {
             XCTAssertEqual(
                 refused.errors,
                 "error: stdin:6: there is no kind \"Ticket\"; the kinds are Building, Case, Department, Grid, "
-                    + "Household, Organization, Partner, Region, Resident; nothing was applied\n"
+                    + "Household, Organization, Partner, Person, Region, Resident, Role, RoleBinding; nothing was "
+                    + "applied\n"
             )
             XCTAssertEqual(objects.requests, ["ListKinds"])
             XCTAssertEqual(objects.state.withLock { $0.objects.count }, 0)

@@ -136,7 +136,8 @@ final class ObjectCommandsTests: XCTestCase {
             XCTAssertEqual(
                 unknown.errors,
                 "error: there is no kind \"residnet\" (did you mean Resident?); the kinds are Building, Case, "
-                    + "Department, Grid, Household, Organization, Partner, Region, Resident (gongzhictl get kinds)\n"
+                    + "Department, Grid, Household, Organization, Partner, Person, Region, Resident, Role, RoleBinding "
+                    + "(gongzhictl get kinds)\n"
             )
         }
     }
