@@ -1,7 +1,8 @@
 import ArgumentParser
 
 /// `gongzhictl`'s core: the verbs every host serves (`status`, the object commands, `plugins`, `tokens`,
-/// `audit`, and `services` and `call` for any module's methods), and the configuration of the root command that composes them with the modules' commands.
+/// `people`, `roles`, `audit`, and `services` and `call` for any module's methods), and the configuration
+/// of the root command that composes them with the modules' commands.
 ///
 /// A module's command line (`gongzhictl grid`, `gongzhictl sensors`) is a library of its own that depends on
 /// this one and links the module's messages and logic, so that this one links none. It contributes one
@@ -14,14 +15,15 @@ public enum GongzhiControl {
     /// The core verbs, in the order help lists them; the modules' commands follow.
     public static let coreSubcommands: [any ParsableCommand.Type] = [
         Status.self, Get.self, Describe.self, Watch.self, Apply.self, Delete.self, Plugins.self, Tokens.self,
-        Audit.self, Services.self, Call.self,
+        People.self, Roles.self, Audit.self, Services.self, Call.self,
     ]
 
     /// The root command's name, help and subcommands: ``coreSubcommands``, then `modules`.
     public static func configuration(modules: [any ParsableCommand.Type]) -> CommandConfiguration {
         CommandConfiguration(
             commandName: "gongzhictl",
-            abstract: "Administer a running gongzhi-host: its objects, plugins, tokens, audit log and services.",
+            abstract:
+                "Administer a running gongzhi-host: its objects, plugins, tokens, people, audit log and services.",
             discussion: """
                 gongzhictl calls the host's admin socket: --socket PATH, else $GONGZHI_ADMIN_SOCKET, else \
                 /run/gongzhi/admin.sock. The host answers only the uids listed in admin_uids of its config.

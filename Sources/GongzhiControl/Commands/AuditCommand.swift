@@ -22,11 +22,27 @@ extension GongzhiControl.Audit {
         @Option(help: ArgumentHelp("How many entries (default: the host's, 50).", valueName: "n"))
         var limit: UInt32?
 
+        @Option(
+            help: ArgumentHelp(
+                "Only entries where this person acted: with their own token, or named by an administrator or a "
+                    + "front end acting for them.",
+                valueName: "id"
+            )
+        )
+        var person: String?
+
         @OptionGroup(title: "Host and output") var options: GlobalOptions
+
+        func validate() throws {
+            if let person, person.isEmpty { throw ValidationError("--person needs a person's id") }
+        }
 
         func run() async throws {
             let invocation = self.invocation
-            let request = Gongzhi_Host_V1_ListAuditRequest.with { $0.limit = limit ?? 0 }
+            let request = Gongzhi_Host_V1_ListAuditRequest.with {
+                $0.limit = limit ?? 0
+                $0.person = person ?? ""
+            }
             let entries = try await invocation.call { admin, options in
                 try await admin.listAudit(request, options: options).entries
             }
