@@ -16,6 +16,8 @@ final class FakeAdmin: Gongzhi_Host_V1_AdminHandler {
     let tokens: [Gongzhi_Host_V1_TokenInfo]
     let requests = Mutex<[String]>([])
     let deadlines = Mutex<[String: Bool]>([:])
+    /// Who made each request, as its metadata says (``FakeCaller``).
+    let callers = Mutex<[String]>([])
 
     init(
         denying: Bool = false,
@@ -29,6 +31,7 @@ final class FakeAdmin: Gongzhi_Host_V1_AdminHandler {
 
     private func record(_ method: String, _ request: String = "", context: ServerCallContext) throws {
         requests.withLock { $0.append(request.isEmpty ? method : "\(method) \(request)") }
+        callers.withLock { $0.append(FakeCaller.describe(context)) }
         deadlines.withLock { $0[method] = context.deadline != nil }
         if denying {
             throw RPCError(code: .permissionDenied, message: "uid \(context.peer.uid) is not in admin_uids")

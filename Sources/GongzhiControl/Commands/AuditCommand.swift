@@ -15,6 +15,7 @@ extension GongzhiControl {
 extension GongzhiControl.Audit {
     /// `gongzhictl audit [list]`.
     struct List: AdminCommand {
+        static let access = HostAccess.administration
         static let configuration = CommandConfiguration(
             abstract: "Show the most recent audit entries, newest last: who did what, to what, and the outcome."
         )
@@ -55,6 +56,7 @@ extension GongzhiControl.Audit {
 
     /// `gongzhictl audit verify`.
     struct Verify: AdminCommand {
+        static let access = HostAccess.administration
         static let configuration = CommandConfiguration(
             abstract:
                 "Check the audit log's hash chain; exits 1 and says where it breaks if an entry was changed or removed."

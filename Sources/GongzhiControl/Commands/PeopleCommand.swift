@@ -17,7 +17,8 @@ extension GongzhiControl {
                 --person ID; they log in with gongzhictl login), or through a front end acting for them. What \
                 they may do, and where, comes from their role bindings: a role (gongzhictl roles list) within \
                 a place — a grid (15 digits), a community (12), a street (9) or the district (6); a place \
-                covers the places inside it. The host checks every write and refuses it, naming what is wrong.
+                covers the places inside it. These commands are administration: they call admin.sock, also \
+                while you are logged in. The host checks every write and refuses it, naming what is wrong.
 
                 Examples:
                   gongzhictl people add hu-wei --name 胡伟 --title 专职网格员 --phone 13800000000
@@ -34,6 +35,7 @@ extension GongzhiControl {
 extension GongzhiControl.People {
     /// `gongzhictl people add ID --name NAME`.
     struct Add: AdminCommand {
+        static let access = HostAccess.administration
         static let configuration = CommandConfiguration(abstract: "Add a person.")
 
         @Argument(
@@ -96,6 +98,7 @@ extension GongzhiControl.People {
 
     /// `gongzhictl people list`.
     struct List: AdminCommand {
+        static let access = HostAccess.administration
         static let configuration = CommandConfiguration(
             abstract: "List the people, with their state and role bindings (role@place).",
             discussion: """
@@ -163,6 +166,7 @@ extension GongzhiControl.People {
 
     /// `gongzhictl people show ID`.
     struct Show: AdminCommand {
+        static let access = HostAccess.administration
         static let configuration = CommandConfiguration(
             abstract: "Show a person: every field, their role bindings, and the tokens issued to them."
         )
@@ -205,6 +209,7 @@ extension GongzhiControl.People {
 
     /// `gongzhictl people suspend ID --reason TEXT`.
     struct Suspend: AdminCommand {
+        static let access = HostAccess.administration
         static let configuration = CommandConfiguration(
             abstract: "Suspend a person: the host refuses their tokens from the next call; their bindings stay.",
             discussion: """
@@ -245,6 +250,7 @@ extension GongzhiControl.People {
 
     /// `gongzhictl people resume ID`.
     struct Resume: AdminCommand {
+        static let access = HostAccess.administration
         static let configuration = CommandConfiguration(
             abstract: "Resume a suspended person: their tokens are accepted again."
         )
@@ -272,6 +278,7 @@ extension GongzhiControl.People {
 
     /// `gongzhictl people bind ID --role ROLE --place CODE`.
     struct Bind: AdminCommand {
+        static let access = HostAccess.administration
         static let configuration = CommandConfiguration(
             abstract: "Give a person a role within a place (a RoleBinding <person>.<role>.<place>).",
             discussion: """
@@ -308,6 +315,7 @@ extension GongzhiControl.People {
 
     /// `gongzhictl people unbind ID --role ROLE --place CODE`.
     struct Unbind: AdminCommand {
+        static let access = HostAccess.administration
         static let configuration = CommandConfiguration(
             abstract: "Take a role within a place from a person (deletes the RoleBinding)."
         )

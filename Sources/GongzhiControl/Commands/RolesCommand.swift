@@ -17,7 +17,8 @@ extension GongzhiControl {
                 objects; people hold it within places (gongzhictl people bind). The host defines the built-in \
                 roles (grid-worker 网格员, community-staff 社区工作者, dispatcher 调度员, call-taker 受理员, \
                 mediator 调解员, redemption-clerk 积分兑换点, street-admin 街道管理员, viewer 只读), which \
-                cannot be changed or deleted; a district adds its own.
+                cannot be changed or deleted; a district adds its own. These commands are administration: \
+                they call admin.sock, also while you are logged in.
                 """,
             subcommands: [List.self, Show.self, Add.self, Delete.self]
         )
@@ -27,6 +28,7 @@ extension GongzhiControl {
 extension GongzhiControl.Roles {
     /// `gongzhictl roles list`.
     struct List: AdminCommand {
+        static let access = HostAccess.administration
         static let configuration = CommandConfiguration(
             abstract: "List the roles: title, whether built in, whether holders see personal data, the rules.",
             discussion: """
@@ -53,6 +55,7 @@ extension GongzhiControl.Roles {
 
     /// `gongzhictl roles show NAME`.
     struct Show: AdminCommand {
+        static let access = HostAccess.administration
         static let configuration = CommandConfiguration(
             abstract: "Show a role: its rules a line each, and who holds it where."
         )
@@ -91,6 +94,7 @@ extension GongzhiControl.Roles {
 
     /// `gongzhictl roles add NAME --title TITLE …`.
     struct Add: AdminCommand {
+        static let access = HostAccess.administration
         static let configuration = CommandConfiguration(
             abstract: "Add a role of the district's own.",
             discussion: """
@@ -219,6 +223,7 @@ extension GongzhiControl.Roles {
 
     /// `gongzhictl roles delete NAME`.
     struct Delete: AdminCommand {
+        static let access = HostAccess.administration
         static let configuration = CommandConfiguration(
             abstract: "Delete a role of the district's own; the host refuses while people are bound to it."
         )

@@ -13,6 +13,7 @@ extension GongzhiControl {
 
 extension GongzhiControl.Tokens {
     struct Issue: AdminCommand {
+        static let access = HostAccess.administration
         static let configuration = CommandConfiguration(
             abstract: "Issue a token for a person, an API client or an external plugin; its secret is shown once.",
             discussion: """
@@ -102,6 +103,7 @@ extension GongzhiControl.Tokens {
     }
 
     struct List: AdminCommand {
+        static let access = HostAccess.administration
         static let configuration = CommandConfiguration(
             abstract: "List the tokens: whom they are for, their scopes, and whether they are still active."
         )
@@ -121,6 +123,7 @@ extension GongzhiControl.Tokens {
     }
 
     struct Revoke: AdminCommand {
+        static let access = HostAccess.administration
         static let configuration = CommandConfiguration(abstract: "Revoke a token: the host refuses it from now on.")
 
         @Argument(help: ArgumentHelp("The token's id, as tokens list shows it.", valueName: "id"))

@@ -2,7 +2,7 @@ import GongzhiDocuments
 import GongzhiSchemas
 import SwiftProtobuf
 
-/// What `gongzhictl people` and `roles` print: tables and `key: value` blocks for
+/// What `gongzhictl people`, `roles`, `whoami` and `login` print: tables and `key: value` blocks for
 /// people, documents (JSON or YAML) for scripts. Every string ends with a newline.
 enum PeopleOutput {
     // MARK: Kinds
@@ -254,6 +254,52 @@ enum PeopleOutput {
     /// `roles add`.
     static func roleAdded(_ role: Gongzhi_Core_V1_Role) -> String {
         "created role \(role.name)\(role.title.isEmpty ? "" : " (\(role.title))")\n"
+    }
+
+    // MARK: Who am I
+
+    /// `whoami` and `login`: who the host takes you to be, and what your roles allow where.
+    static func whoAmI(_ answer: Gongzhi_Host_V1_WhoAmIResponse, time: TimeStyle) -> String {
+        var fields: [(key: String, values: [String])] = [
+            ("principal", [orDash(answer.principal)]),
+            ("kind", [orDash(answer.kind)]),
+        ]
+        if answer.hasPerson {
+            let person = answer.person
+            var line = named(person)
+            if !person.title.isEmpty { line += ", \(person.title)" }
+            if person.state == .suspended {
+                line += "; suspended" + (person.suspendedReason.isEmpty ? "" : ": \(person.suspendedReason)")
+            }
+            fields.append(("person", [line]))
+        }
+        if !answer.tokenID.isEmpty {
+            let expiry = answer.tokenExpiresAtMs == 0 ? "never" : time.timestamp(answer.tokenExpiresAtMs)
+            fields.append(("token", ["\(answer.tokenID), expires \(expiry)"]))
+        }
+        var text = TextLayout.fields(fields)
+        guard answer.hasPerson else { return text }
+        text += "\n"
+        guard !answer.grants.isEmpty else {
+            return text + "no roles bound: the host refuses \(answer.person.id) every call\n"
+        }
+        text += TextLayout.table(
+            header: ["ROLE", "TITLE", "PLACE", "PLACE NAME", "PERSONAL DATA", "ALLOWS"],
+            rows: answer.grants.map { grant in
+                [
+                    grant.role, orDash(grant.roleTitle), grant.placeCode, orDash(grant.placeName),
+                    yesNo(grant.personalData), rules(grant.rules),
+                ]
+            }
+        )
+        return text
+    }
+
+    /// A message in protobuf's JSON mapping with the .proto's field names, as a document.
+    static func document(_ message: some SwiftProtobuf.Message) -> JSONValue {
+        let text = PluginOutput.json(message)
+        // The JSON encoder's own output always reads back.
+        return (try? JSONText.value(text).json) ?? .object([])
     }
 
     // MARK: Pieces
