@@ -1,7 +1,8 @@
 import ArgumentParser
 
 /// `gongzhictl`'s core: the verbs every host serves (`status`, the object commands, `plugins`, `tokens`,
-/// `audit`, and `services` and `call` for any module's methods), and the configuration of the root command that composes them with the modules' commands.
+/// `people`, `roles`, `audit`, `services` and `call` for any module's methods, `login`, `logout` and
+/// `whoami`), and the configuration of the root command that composes them with the modules' commands.
 ///
 /// A module's command line (`gongzhictl grid`, `gongzhictl sensors`) is a library of its own that depends on
 /// this one and links the module's messages and logic, so that this one links none. It contributes one
@@ -14,17 +15,25 @@ public enum GongzhiControl {
     /// The core verbs, in the order help lists them; the modules' commands follow.
     public static let coreSubcommands: [any ParsableCommand.Type] = [
         Status.self, Get.self, Describe.self, Watch.self, Apply.self, Delete.self, Plugins.self, Tokens.self,
-        Audit.self, Services.self, Call.self,
+        People.self, Roles.self, Audit.self, Services.self, Call.self, Login.self, Logout.self, WhoAmI.self,
     ]
 
     /// The root command's name, help and subcommands: ``coreSubcommands``, then `modules`.
     public static func configuration(modules: [any ParsableCommand.Type]) -> CommandConfiguration {
         CommandConfiguration(
             commandName: "gongzhictl",
-            abstract: "Administer a running gongzhi-host: its objects, plugins, tokens, audit log and services.",
+            abstract:
+                "Administer a running gongzhi-host: its objects, plugins, tokens, people, audit log and services.",
             discussion: """
                 gongzhictl calls the host's admin socket: --socket PATH, else $GONGZHI_ADMIN_SOCKET, else \
                 /run/gongzhi/admin.sock. The host answers only the uids listed in admin_uids of its config.
+
+                A person logs in with a token issued to them (gongzhictl login). While logged in, the work \
+                people do (get, describe, watch, and the modules' commands) calls the host's socket for people \
+                instead, host.sock, with the token, and the host decides each call by the person's roles and \
+                places; administration (status, plugins, tokens, people, roles, audit, services, call, apply, \
+                delete) still calls admin.sock. --admin calls admin.sock for one command; --as PERSON (an id \
+                or a name) makes any call for that person (gongzhictl whoami shows who you are).
 
                 Every command prints a table for people; -o json (--output json) prints JSON for scripts, \
                 with the protocol's snake_case field names (plugins logs: one JSON object a line). 64-bit \

@@ -137,12 +137,6 @@ extension GridCommand {
         )
         var key: String?
 
-        @Option(
-            name: .customLong("as"),
-            help: ArgumentHelp("The person reporting, recorded in the history (default: you).", valueName: "actor")
-        )
-        var actor: String?
-
         @OptionGroup(title: "Host and output") var options: GlobalOptions
 
         func validate() throws {
@@ -178,7 +172,6 @@ extension GridCommand {
                     }
                 }
                 $0.idempotencyKey = key ?? ""
-                $0.actor = actor ?? ""
             }
         }
 

@@ -21,7 +21,11 @@ public struct GridCommand: AsyncParsableCommand {
               gongzhictl grid import grids.geojson --dry-run
               gongzhictl grid report --category E0101 --at 120.1551,30.2741 --source patrol
               gongzhictl grid list --open --region 330106001
-              gongzhictl grid dispatch C1a2b3 --to worker:王芳 --deadline 24h
+              gongzhictl grid dispatch C1a2b3 --to worker:王芳 --deadline 24h --as 李强
+
+            A step is taken by whoever calls: the person you are logged in as (gongzhictl login), or the \
+            person --as names (an id or a name; the host checks that you may act for them), and the plugin \
+            records that person in the case's history.
             """,
         subcommands: [
             Import.self, Locate.self, Report.self, List.self, Show.self, Register.self, Reject.self,
@@ -33,7 +37,7 @@ public struct GridCommand: AsyncParsableCommand {
     public init() {}
 }
 
-/// Calls to the grid plugin through the host's admin socket.
+/// Calls to the grid plugin through the host.
 enum GridCalls {
     static let service = PluginService(name: Gongzhi_Grid_V1_GridService.serviceName, plugin: "grid")
 
@@ -48,19 +52,12 @@ enum GridCalls {
     }
 }
 
-/// What every verb takes: the case, who acts, and the revision it expects.
+/// What every verb takes: the case, and the revision it expects. Who takes the step is who calls: the person
+/// you are logged in as, or the one the global `--as PERSON` names; the plugin records the person the host
+/// verified.
 struct CaseStepOptions: ParsableArguments {
     @Argument(help: ArgumentHelp("The case's id, as grid list shows it.", valueName: "id"))
     var id: String
-
-    @Option(
-        name: .customLong("as"),
-        help: ArgumentHelp(
-            "The person taking the step, recorded in the history (default: you, as the host knows you).",
-            valueName: "actor"
-        )
-    )
-    var actor: String?
 
     @Option(
         help: ArgumentHelp(
@@ -75,15 +72,11 @@ struct CaseStepOptions: ParsableArguments {
         if let revision, revision <= 0 {
             throw ValidationError("--revision must be 1 or more; leave it out to take the step at any revision")
         }
-        if let actor, actor.allSatisfy(\.isWhitespace) {
-            throw ValidationError("--as needs a name; leave it out to act as yourself")
-        }
     }
 
     var ref: Gongzhi_Grid_V1_CaseRef {
         Gongzhi_Grid_V1_CaseRef.with {
             $0.caseID = id
-            $0.actor = actor ?? ""
             $0.expectedRevision = revision ?? 0
         }
     }

@@ -18,6 +18,8 @@ package final class FakeObjects: Gongzhi_Host_V1_ObjectsHandler {
         /// Watches must start after this revision.
         package var compactedThrough: Int64 = 0
         package var requests: [String] = []
+        /// Who made each recorded request, as its metadata says: `token=… as=…` (`-` for an entry not sent).
+        package var callers: [String] = []
         package var transactionSizes: [Int] = []
         package var transactionsInFlight = 0
         package var mostTransactionsInFlight = 0
@@ -52,6 +54,8 @@ package final class FakeObjects: Gongzhi_Host_V1_ObjectsHandler {
     }
 
     package var requests: [String] { state.withLock { $0.requests } }
+    /// Who made each of ``requests``: its `gongzhi-token` and `gongzhi-act-as` metadata, `token=… as=…`.
+    package var callers: [String] { state.withLock { $0.callers } }
 
     /// Puts objects in place (with their own revisions), as if written earlier.
     package func seed(_ objects: [Gongzhi_Host_V1_Object]) {
@@ -66,9 +70,13 @@ package final class FakeObjects: Gongzhi_Host_V1_ObjectsHandler {
 
     private static func key(_ kind: String, _ id: String) -> String { "\(kind)/\(id)" }
 
-    private func record(_ request: String) {
+    private func record(_ request: String, _ context: ServerCallContext) {
         guard recording else { return }
-        state.withLock { $0.requests.append(request) }
+        let caller = FakeCaller.describe(context)
+        state.withLock {
+            $0.requests.append(request)
+            $0.callers.append(caller)
+        }
     }
 
     private func requireKind(_ name: String) throws -> Gongzhi_Host_V1_Kind {
@@ -206,7 +214,7 @@ package final class FakeObjects: Gongzhi_Host_V1_ObjectsHandler {
         request: Gongzhi_Host_V1_GetRequest,
         context: ServerCallContext
     ) async throws -> Gongzhi_Host_V1_Object {
-        record("Get \(request.kind)/\(request.id)")
+        record("Get \(request.kind)/\(request.id)", context)
         _ = try requireKind(request.kind)
         guard let object = object(request.kind, request.id) else {
             throw RPCError(code: .notFound, message: "\(request.kind)/\(request.id) does not exist")
@@ -220,7 +228,8 @@ package final class FakeObjects: Gongzhi_Host_V1_ObjectsHandler {
     ) async throws -> Gongzhi_Host_V1_ListResponse {
         record(
             "List \(request.kind) selector=\(request.labelSelector) parent=\(request.parent) "
-                + "size=\(request.pageSize) token=\(request.pageToken)"
+                + "size=\(request.pageSize) token=\(request.pageToken)",
+            context
         )
         _ = try requireKind(request.kind)
         // Only `a=b,c=d` selectors: what the tests use.
@@ -251,7 +260,7 @@ package final class FakeObjects: Gongzhi_Host_V1_ObjectsHandler {
         request: Gongzhi_Host_V1_CreateRequest,
         context: ServerCallContext
     ) async throws -> Gongzhi_Host_V1_Object {
-        record("Create \(request.object.kind)/\(request.object.id)")
+        record("Create \(request.object.kind)/\(request.object.id)", context)
         return try commit([.create(request.object)]).objects[0]
     }
 
@@ -259,7 +268,7 @@ package final class FakeObjects: Gongzhi_Host_V1_ObjectsHandler {
         request: Gongzhi_Host_V1_UpdateRequest,
         context: ServerCallContext
     ) async throws -> Gongzhi_Host_V1_Object {
-        record("Update \(request.object.kind)/\(request.object.id) expected=\(request.expectedRevision)")
+        record("Update \(request.object.kind)/\(request.object.id) expected=\(request.expectedRevision)", context)
         return try commit([.update(request.object, expected: request.expectedRevision)]).objects[0]
     }
 
@@ -267,7 +276,7 @@ package final class FakeObjects: Gongzhi_Host_V1_ObjectsHandler {
         request: Gongzhi_Host_V1_DeleteRequest,
         context: ServerCallContext
     ) async throws -> Gongzhi_Host_V1_DeleteResponse {
-        record("Delete \(request.kind)/\(request.id) expected=\(request.expectedRevision)")
+        record("Delete \(request.kind)/\(request.id) expected=\(request.expectedRevision)", context)
         let revision = try commit([.delete(kind: request.kind, id: request.id, expected: request.expectedRevision)])
             .revision
         return .with { $0.revision = revision }
@@ -277,7 +286,7 @@ package final class FakeObjects: Gongzhi_Host_V1_ObjectsHandler {
         request: Gongzhi_Host_V1_TxnRequest,
         context: ServerCallContext
     ) async throws -> Gongzhi_Host_V1_TxnResponse {
-        record("Txn \(request.writes.count) writes")
+        record("Txn \(request.writes.count) writes", context)
         let inFlight = state.withLock { state in
             state.transactionSizes.append(request.writes.count)
             state.transactionsInFlight += 1
@@ -331,7 +340,8 @@ package final class FakeObjects: Gongzhi_Host_V1_ObjectsHandler {
         record(
             "Watch \(request.kind) "
                 + (request.fromNow ? "from now" : "after=\(request.afterRevision)")
-                + " selector=\(request.labelSelector)"
+                + " selector=\(request.labelSelector)",
+            context
         )
         _ = try requireKind(request.kind)
         let (events, compacted) = state.withLock { ($0.events, $0.compactedThrough) }
@@ -360,7 +370,7 @@ package final class FakeObjects: Gongzhi_Host_V1_ObjectsHandler {
         request: Gongzhi_Host_V1_ListKindsRequest,
         context: ServerCallContext
     ) async throws -> Gongzhi_Host_V1_ListKindsResponse {
-        record("ListKinds")
+        record("ListKinds", context)
         return .with { $0.kinds = kinds }
     }
 }

@@ -11,18 +11,27 @@ package final class TestConsole: Sendable {
     package let terminal: Bool
     /// What the command reads from standard input.
     package let input: [UInt8]
+    /// What is typed at the terminal when the command asks for a secret; nil: standard input is not a
+    /// terminal.
+    package let typed: String?
+    private let prompts = Mutex<[String]>([])
 
     package init(
         _ commandLine: any ControlCommandLine.Type = CoreCommandLine.self,
         environment: [String: String] = [:],
         terminal: Bool = false,
-        input: [UInt8] = []
+        input: [UInt8] = [],
+        typed: String? = nil
     ) {
         self.commandLine = commandLine
         self.environment = environment
         self.terminal = terminal
         self.input = input
+        self.typed = typed
     }
+
+    /// The prompts the command showed when it asked for a secret.
+    package var secretPrompts: [String] { prompts.withLock { $0 } }
 
     package var output: String { printed.withLock { $0.output } }
     package var errors: String { printed.withLock { $0.errors } }
@@ -30,13 +39,19 @@ package final class TestConsole: Sendable {
     package var context: ControlContext {
         let environment = self.environment
         let input = self.input
+        let typed = self.typed
         return ControlContext(
             environment: { environment[$0] },
             time: { Fixtures.time },
             writeOutput: { text in self.printed.withLock { $0.output += text } },
             writeError: { text in self.printed.withLock { $0.errors += text } },
             errorIsTerminal: terminal,
-            readStandardInput: { input }
+            readStandardInput: { input },
+            inputIsTerminal: typed != nil,
+            readSecretLine: { prompt in
+                self.prompts.withLock { $0.append(prompt) }
+                return typed
+            }
         )
     }
 

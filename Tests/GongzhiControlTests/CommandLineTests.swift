@@ -91,11 +91,23 @@ final class CommandLineTests: XCTestCase {
         XCTAssertThrowsError(try CoreCommandLine.parseAsRoot(["tokens", "issue"])) { error in
             XCTAssertEqual(
                 CoreCommandLine.message(for: error),
-                "say who the token is for: --client NAME or --plugin NAME"
+                "say who the token is for: --person ID, --client NAME or --plugin NAME"
             )
         }
         XCTAssertThrowsError(try CoreCommandLine.parseAsRoot(["tokens", "issue", "--client", "a", "--plugin", "b"])) {
-            XCTAssertEqual(CoreCommandLine.message(for: $0), "give either --client or --plugin, not both")
+            XCTAssertEqual(CoreCommandLine.message(for: $0), "give one of --person, --client or --plugin, not several")
+        }
+        XCTAssertThrowsError(
+            try CoreCommandLine.parseAsRoot(["tokens", "issue", "--person", "hu-wei", "--scope", "a.B/*"])
+        ) {
+            XCTAssertEqual(
+                CoreCommandLine.message(for: $0),
+                "--scope does not go with --person: a person's roles decide what their token allows "
+                    + "(gongzhictl people bind)"
+            )
+        }
+        XCTAssertThrowsError(try CoreCommandLine.parseAsRoot(["tokens", "issue", "--person", ""])) {
+            XCTAssertEqual(CoreCommandLine.message(for: $0), "the name after --person is empty")
         }
     }
 

@@ -12,16 +12,26 @@ final class FakeAdmin: Gongzhi_Host_V1_AdminHandler {
     let denying: Bool
     /// What ListServices answers.
     let services: [Gongzhi_Host_V1_ServiceInfo]
+    /// What ListTokens answers.
+    let tokens: [Gongzhi_Host_V1_TokenInfo]
     let requests = Mutex<[String]>([])
     let deadlines = Mutex<[String: Bool]>([:])
+    /// Who made each request, as its metadata says (``FakeCaller``).
+    let callers = Mutex<[String]>([])
 
-    init(denying: Bool = false, services: [Gongzhi_Host_V1_ServiceInfo] = [Fixtures.noticeboardService]) {
+    init(
+        denying: Bool = false,
+        services: [Gongzhi_Host_V1_ServiceInfo] = [Fixtures.noticeboardService],
+        tokens: [Gongzhi_Host_V1_TokenInfo] = [Fixtures.clientToken, Fixtures.pluginToken]
+    ) {
         self.denying = denying
         self.services = services
+        self.tokens = tokens
     }
 
     private func record(_ method: String, _ request: String = "", context: ServerCallContext) throws {
         requests.withLock { $0.append(request.isEmpty ? method : "\(method) \(request)") }
+        callers.withLock { $0.append(FakeCaller.describe(context)) }
         deadlines.withLock { $0[method] = context.deadline != nil }
         if denying {
             throw RPCError(code: .permissionDenied, message: "uid \(context.peer.uid) is not in admin_uids")
@@ -151,7 +161,7 @@ final class FakeAdmin: Gongzhi_Host_V1_AdminHandler {
         -> Gongzhi_Host_V1_ListTokensResponse
     {
         try record("ListTokens", context: context)
-        return .with { $0.tokens = [Fixtures.clientToken, Fixtures.pluginToken] }
+        return .with { $0.tokens = tokens }
     }
 
     func revokeToken(
@@ -173,7 +183,11 @@ final class FakeAdmin: Gongzhi_Host_V1_AdminHandler {
     ) async throws
         -> Gongzhi_Host_V1_ListAuditResponse
     {
-        try record("ListAudit", "limit=\(request.limit)", context: context)
+        try record(
+            "ListAudit",
+            "limit=\(request.limit)" + (request.person.isEmpty ? "" : " person=\(request.person)"),
+            context: context
+        )
         return .with { $0.entries = Fixtures.auditEntries }
     }
 

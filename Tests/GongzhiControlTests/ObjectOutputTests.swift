@@ -344,7 +344,8 @@ final class KindResolutionTests: XCTestCase {
     func testAnUnknownKindIsNotFoundAndNamesTheKinds() {
         let catalog = KindCatalog(Fixtures.kinds)
         let kinds =
-            "Building, Case, Department, Grid, Household, Organization, Partner, Person, Region, Resident, Role, RoleBinding"
+            "Building, Case, Department, Grid, Household, Organization, Partner, Person, Region, Resident, Role, "
+            + "RoleBinding"
         for (typed, hint) in [
             ("residnet", " (did you mean Resident?)"), ("gird", " (did you mean Grid?)"), ("ticket", ""),
         ] {

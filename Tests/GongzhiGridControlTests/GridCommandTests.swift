@@ -144,7 +144,7 @@ final class GridCommandTests: XCTestCase {
     // MARK: Requests
 
     func testReportBuildsItsRequest() throws {
-        let at = try parse(
+        let report = try parse(
             [
                 "report", "--source", "patrol", "--category", "E0101", "--at", "120.1551,30.2741", "--description",
                 "路边堆放生活垃圾",
@@ -152,7 +152,10 @@ final class GridCommandTests: XCTestCase {
                 "--media", "oss://a.jpg", "--media", "oss://b.jpg", "--key", "hotline-0042", "--as", "李强",
             ],
             as: Grid.Report.self
-        ).request
+        )
+        // --as is the global option: the host is told whom the call is for, the request names nobody.
+        XCTAssertEqual(report.options.actAs, "李强")
+        let at = report.request
         XCTAssertEqual(
             at,
             Gongzhi_Grid_V1_ReportRequest.with {
@@ -170,7 +173,6 @@ final class GridCommandTests: XCTestCase {
                     $0.residentID = "R-88"
                 }
                 $0.idempotencyKey = "hotline-0042"
-                $0.actor = "李强"
             }
         )
         let grid = try parse(
@@ -191,19 +193,20 @@ final class GridCommandTests: XCTestCase {
     }
 
     func testDispatchBuildsItsRequest() throws {
-        let worker = try parse(
+        let dispatch = try parse(
             [
                 "dispatch", "C1", "--to", "worker:王芳", "--deadline", "24h", "--note", "尽快", "--as", "李强",
                 "--revision", "812",
             ],
             as: Grid.Dispatch.self
-        ).request(at: time)
+        )
+        XCTAssertEqual(dispatch.options.actAs, "李强")
+        let worker = try dispatch.request(at: time)
         XCTAssertEqual(
             worker,
             Gongzhi_Grid_V1_DispatchRequest.with {
                 $0.ref = .with {
                     $0.caseID = "C1"
-                    $0.actor = "李强"
                     $0.expectedRevision = 812
                 }
                 $0.assignee = .with {
@@ -246,13 +249,15 @@ final class GridCommandTests: XCTestCase {
         XCTAssertEqual(try parse(["register", "C1"], as: Grid.Register.self).request.tier, .unspecified)
         XCTAssertEqual(try parse(["reject", "C1", "--reason", "重复"], as: Grid.Reject.self).request.reason, "重复")
         XCTAssertEqual(try parse(["start", "C1", "--note", "到场"], as: Grid.Start.self).request.note, "到场")
-        let handle = try parse(
+        let handling = try parse(
             ["handle", "C1", "--notes", "已清运", "--media", "oss://after.jpg", "--as", "王芳"],
             as: Grid.Handle.self
-        ).request
+        )
+        XCTAssertEqual(handling.options.actAs, "王芳")
+        let handle = handling.request
         XCTAssertEqual(handle.notes, "已清运")
         XCTAssertEqual(handle.media, ["oss://after.jpg"])
-        XCTAssertEqual(handle.ref.actor, "王芳")
+        XCTAssertEqual(handle.ref.actor, "")
         XCTAssertEqual(try parse(["verify", "C1", "--note", "核实"], as: Grid.Verify.self).request.note, "核实")
         XCTAssertEqual(
             try parse(["send-back", "C1", "--reason", "仍有垃圾"], as: Grid.SendBack.self).request.reason,

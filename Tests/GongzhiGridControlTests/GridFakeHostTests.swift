@@ -303,4 +303,84 @@ final class GridFakeHostTests: XCTestCase {
             XCTAssertEqual(refused.errors.split(separator: "\n").count, 3, refused.errors)
         }
     }
+
+    // MARK: Who acts
+
+    private static func personObject(_ id: String, _ name: String) -> Gongzhi_Host_V1_Object {
+        .with {
+            $0.kind = "Person"
+            $0.id = id
+            $0.data = try! Gongzhi_Core_V1_Person.with {
+                $0.id = id
+                $0.name = name
+            }
+            .serializedBytes()
+        }
+    }
+
+    func testAsNamesThePersonToTheHostAndNotInTheRequest() async throws {
+        let grid = FakeGridService()
+        let objects = FakeObjects()
+        objects.seed([Self.personObject("li-qiang", "李强"), Self.personObject("wang-fang", "王芳")])
+        try await withFakeHost(grid: grid, objects: objects) { run, _ in
+            let c = GridFixtures.dispatched
+            let dispatch = await run(["grid", "dispatch", c.id, "--to", "worker:王芳", "--as", "李强"])
+            XCTAssertEqual(dispatch.status, 0, dispatch.errors)
+            let start = await run(["grid", "--as", "wang-fang", "start", c.id])
+            XCTAssertEqual(start.status, 0, start.errors)
+            let report = await run([
+                "grid", "report", "--category", "E0101", "--grid", "330106001001003", "--source", "patrol",
+            ])
+            XCTAssertEqual(report.status, 0, report.errors)
+            XCTAssertEqual(
+                grid.callers.withLock { $0 },
+                ["token=- as=li-qiang", "token=- as=wang-fang", "token=- as=-"]
+            )
+            XCTAssertEqual(
+                objects.requests,
+                ["List Person selector= parent= size=500 token=", "Get Person/wang-fang"]
+            )
+            let unknown = await run(["grid", "start", c.id, "--as", "赵六"])
+            XCTAssertEqual(unknown.status, ControlExitCode.notFound)
+            XCTAssertEqual(
+                unknown.errors,
+                "error: no person has the id or name 赵六 (gongzhictl people list shows them)\n"
+            )
+            XCTAssertEqual(grid.callers.withLock { $0 }.count, 3, "nothing reached the plugin")
+        }
+    }
+
+    func testThereIsOneAsTheGlobalOne() async throws {
+        for command in ["report", "dispatch", "start", "handle", "verify", "close"] {
+            let console = TestConsole(GridCommandLine.self)
+            let status = await console.run(["grid", command, "--help"])
+            XCTAssertEqual(status, 0, command)
+            XCTAssertEqual(console.output.components(separatedBy: "\n  --as <person>").count, 2, console.output)
+        }
+    }
+
+    func testLoggedInTheGridIsCalledOnHostSockWithTheToken() async throws {
+        let adminGrid = FakeGridService()
+        let hostGrid = FakeGridService()
+        let token = "gzt_t1hw_c2VjcmV0"
+        let people = FakePeople(tokens: [token: .with { $0.principal = "person:hu-wei" }])
+        try await TwoSocketHost.with(
+            admin: [adminGrid, FakeObjects()],
+            host: [hostGrid, people, FakeObjects()],
+            commandLine: GridCommandLine.self
+        ) { sockets in
+            let login = await sockets.run(["login"], input: Array(token.utf8))
+            XCTAssertEqual(login.status, 0, login.errors)
+            for arguments in [["grid", "categories"], ["grid", "show", "C7f3a9"]] {
+                let (status, _, errors) = await sockets.run(arguments)
+                XCTAssertEqual(status, 0, "\(arguments): \(errors)")
+            }
+            let forced = await sockets.run(["grid", "categories", "--admin"])
+            XCTAssertEqual(forced.status, 0, forced.errors)
+            XCTAssertEqual(hostGrid.requests.withLock { $0 }, ["ListCategories", "GetCase C7f3a9"])
+            XCTAssertEqual(Set(hostGrid.callers.withLock { $0 }), ["token=\(token) as=-"])
+            XCTAssertEqual(adminGrid.requests.withLock { $0 }, ["ListCategories"])
+            XCTAssertEqual(adminGrid.callers.withLock { $0 }, ["token=- as=-"])
+        }
+    }
 }

@@ -173,13 +173,16 @@ enum GridFixtures {
 final class FakeGridService: Gongzhi_Grid_V1_GridServiceHandler {
     let failure: RPCError?
     let requests = Mutex<[String]>([])
+    /// Who made each request, as its metadata says (``FakeCaller``).
+    let callers = Mutex<[String]>([])
 
     init(failure: RPCError? = nil) {
         self.failure = failure
     }
 
-    private func record(_ request: String) throws {
+    private func record(_ request: String, _ context: ServerCallContext) throws {
         requests.withLock { $0.append(request) }
+        callers.withLock { $0.append(FakeCaller.describe(context)) }
         if let failure { throw failure }
     }
 
@@ -207,7 +210,7 @@ final class FakeGridService: Gongzhi_Grid_V1_GridServiceHandler {
         request: Gongzhi_Grid_V1_LocateRequest,
         context: ServerCallContext
     ) async throws -> Gongzhi_Grid_V1_LocateResponse {
-        try record("Locate \(request.point.longitude),\(request.point.latitude)")
+        try record("Locate \(request.point.longitude),\(request.point.latitude)", context)
         guard request.point.longitude > 100 else {
             throw RPCError(code: .notFound, message: "no grid holds the point (-73.98, 40.75)")
         }
@@ -223,7 +226,7 @@ final class FakeGridService: Gongzhi_Grid_V1_GridServiceHandler {
         request: Gongzhi_Grid_V1_ReportRequest,
         context: ServerCallContext
     ) async throws -> Gongzhi_Grid_V1_ReportResponse {
-        try record("Report \(request.categoryCode)")
+        try record("Report \(request.categoryCode)", context)
         guard request.categoryCode != "9999" else {
             throw RPCError(
                 code: .invalidArgument,
@@ -240,13 +243,13 @@ final class FakeGridService: Gongzhi_Grid_V1_GridServiceHandler {
         request: Gongzhi_Grid_V1_RegisterCaseRequest,
         context: ServerCallContext
     ) async throws -> Gongzhi_Grid_V1_Case {
-        try record("Register \(request.ref.caseID)")
+        try record("Register \(request.ref.caseID)", context)
         return try stepped(request.ref, .registered)
     }
 
     func reject(request: Gongzhi_Grid_V1_RejectRequest, context: ServerCallContext) async throws -> Gongzhi_Grid_V1_Case
     {
-        try record("Reject \(request.ref.caseID)")
+        try record("Reject \(request.ref.caseID)", context)
         return try stepped(request.ref, .rejected)
     }
 
@@ -254,24 +257,24 @@ final class FakeGridService: Gongzhi_Grid_V1_GridServiceHandler {
         request: Gongzhi_Grid_V1_DispatchRequest,
         context: ServerCallContext
     ) async throws -> Gongzhi_Grid_V1_Case {
-        try record("Dispatch \(request.ref.caseID) \(request.assignee.id) deadline=\(request.deadlineMs)")
+        try record("Dispatch \(request.ref.caseID) \(request.assignee.id) deadline=\(request.deadlineMs)", context)
         return try stepped(request.ref, .dispatched)
     }
 
     func start(request: Gongzhi_Grid_V1_StartRequest, context: ServerCallContext) async throws -> Gongzhi_Grid_V1_Case {
-        try record("Start \(request.ref.caseID)")
+        try record("Start \(request.ref.caseID)", context)
         return try stepped(request.ref, .inProgress)
     }
 
     func handle(request: Gongzhi_Grid_V1_HandleRequest, context: ServerCallContext) async throws -> Gongzhi_Grid_V1_Case
     {
-        try record("Handle \(request.ref.caseID)")
+        try record("Handle \(request.ref.caseID)", context)
         return try stepped(request.ref, .handled)
     }
 
     func verify(request: Gongzhi_Grid_V1_VerifyRequest, context: ServerCallContext) async throws -> Gongzhi_Grid_V1_Case
     {
-        try record("Verify \(request.ref.caseID)")
+        try record("Verify \(request.ref.caseID)", context)
         return try stepped(request.ref, .verified)
     }
 
@@ -279,12 +282,12 @@ final class FakeGridService: Gongzhi_Grid_V1_GridServiceHandler {
         request: Gongzhi_Grid_V1_SendBackRequest,
         context: ServerCallContext
     ) async throws -> Gongzhi_Grid_V1_Case {
-        try record("SendBack \(request.ref.caseID)")
+        try record("SendBack \(request.ref.caseID)", context)
         return try stepped(request.ref, .inProgress)
     }
 
     func close(request: Gongzhi_Grid_V1_CloseRequest, context: ServerCallContext) async throws -> Gongzhi_Grid_V1_Case {
-        try record("Close \(request.ref.caseID)")
+        try record("Close \(request.ref.caseID)", context)
         return try stepped(request.ref, .closed)
     }
 
@@ -292,7 +295,7 @@ final class FakeGridService: Gongzhi_Grid_V1_GridServiceHandler {
         request: Gongzhi_Grid_V1_EvaluateRequest,
         context: ServerCallContext
     ) async throws -> Gongzhi_Grid_V1_Case {
-        try record("Evaluate \(request.ref.caseID)")
+        try record("Evaluate \(request.ref.caseID)", context)
         return try stepped(request.ref, .evaluated)
     }
 
@@ -300,7 +303,7 @@ final class FakeGridService: Gongzhi_Grid_V1_GridServiceHandler {
         request: Gongzhi_Grid_V1_GetCaseRequest,
         context: ServerCallContext
     ) async throws -> Gongzhi_Grid_V1_Case {
-        try record("GetCase \(request.caseID)")
+        try record("GetCase \(request.caseID)", context)
         guard request.caseID == GridFixtures.dispatched.id else {
             throw RPCError(code: .notFound, message: "there is no case \(request.caseID)")
         }
@@ -311,7 +314,7 @@ final class FakeGridService: Gongzhi_Grid_V1_GridServiceHandler {
         request: Gongzhi_Grid_V1_ListCasesRequest,
         context: ServerCallContext
     ) async throws -> Gongzhi_Grid_V1_ListCasesResponse {
-        try record("ListCases open=\(request.openOnly) limit=\(request.limit)")
+        try record("ListCases open=\(request.openOnly) limit=\(request.limit)", context)
         return .with {
             $0.cases = [GridFixtures.dispatched, GridFixtures.overdue]
             $0.total = 37
@@ -323,7 +326,7 @@ final class FakeGridService: Gongzhi_Grid_V1_GridServiceHandler {
         request: Gongzhi_Grid_V1_StatsRequest,
         context: ServerCallContext
     ) async throws -> Gongzhi_Grid_V1_StatsResponse {
-        try record("Stats level=\(request.level.rawValue)")
+        try record("Stats level=\(request.level.rawValue)", context)
         return GridFixtures.stats
     }
 
@@ -331,7 +334,7 @@ final class FakeGridService: Gongzhi_Grid_V1_GridServiceHandler {
         request: Gongzhi_Grid_V1_ListCategoriesRequest,
         context: ServerCallContext
     ) async throws -> Gongzhi_Grid_V1_ListCategoriesResponse {
-        try record("ListCategories")
+        try record("ListCategories", context)
         return GridFixtures.categories
     }
 }

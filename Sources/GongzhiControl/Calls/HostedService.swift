@@ -127,17 +127,11 @@ extension ControlError {
 }
 
 extension Invocation {
-    /// Calls the host with one client for the whole command, closed afterwards; failures that are not already
-    /// a `ControlError` become one. Any output format goes (the caller prints what it likes).
-    func withHost<Result: Sendable>(_ body: (RPCClient) async throws -> Result) async throws -> Result {
-        let client = RPCClient(socketPath: socketPath)
-        do {
-            let result = try await body(client)
-            await client.close()
-            return result
-        } catch {
-            await client.close()
-            throw ControlError(calling: socketPath, failedWith: error)
-        }
+    /// Calls the host on admin.sock (the Admin service's ListServices, which only it serves, tells how to
+    /// read and write the services' messages) with one client for the whole command, closed afterwards;
+    /// failures that are not already a `ControlError` become one. Any output format goes (the caller prints
+    /// what it likes).
+    func withHost<Result: Sendable>(_ body: (any RPCClientChannel) async throws -> Result) async throws -> Result {
+        try await connected(adminRoute, reading: .host, body)
     }
 }

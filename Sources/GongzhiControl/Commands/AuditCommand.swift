@@ -15,6 +15,7 @@ extension GongzhiControl {
 extension GongzhiControl.Audit {
     /// `gongzhictl audit [list]`.
     struct List: AdminCommand {
+        static let access = HostAccess.administration
         static let configuration = CommandConfiguration(
             abstract: "Show the most recent audit entries, newest last: who did what, to what, and the outcome."
         )
@@ -22,11 +23,27 @@ extension GongzhiControl.Audit {
         @Option(help: ArgumentHelp("How many entries (default: the host's, 50).", valueName: "n"))
         var limit: UInt32?
 
+        @Option(
+            help: ArgumentHelp(
+                "Only entries where this person acted: with their own token, or named by an administrator or a "
+                    + "front end acting for them.",
+                valueName: "id"
+            )
+        )
+        var person: String?
+
         @OptionGroup(title: "Host and output") var options: GlobalOptions
+
+        func validate() throws {
+            if let person, person.isEmpty { throw ValidationError("--person needs a person's id") }
+        }
 
         func run() async throws {
             let invocation = self.invocation
-            let request = Gongzhi_Host_V1_ListAuditRequest.with { $0.limit = limit ?? 0 }
+            let request = Gongzhi_Host_V1_ListAuditRequest.with {
+                $0.limit = limit ?? 0
+                $0.person = person ?? ""
+            }
             let entries = try await invocation.call { admin, options in
                 try await admin.listAudit(request, options: options).entries
             }
@@ -39,6 +56,7 @@ extension GongzhiControl.Audit {
 
     /// `gongzhictl audit verify`.
     struct Verify: AdminCommand {
+        static let access = HostAccess.administration
         static let configuration = CommandConfiguration(
             abstract:
                 "Check the audit log's hash chain; exits 1 and says where it breaks if an entry was changed or removed."

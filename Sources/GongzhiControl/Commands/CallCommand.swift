@@ -12,6 +12,7 @@ import Foundation
 extension GongzhiControl {
     /// `gongzhictl call SERVICE/METHOD -d JSON`.
     struct Call: AdminCommand {
+        static let access = HostAccess.administration
         static let configuration = CommandConfiguration(
             abstract: "Call any method of any service the host serves, with the request and answers in JSON.",
             discussion: """
@@ -33,6 +34,11 @@ extension GongzhiControl {
                 ends its side of the stream; the answers print as they come. Notes go to standard error: \
                 personal data the host withheld (its gongzhi-redacted-fields metadata), and fields of the \
                 answer that the descriptors do not define (left out).
+
+                call always calls the admin socket, also while you are logged in (gongzhictl login): it reads \
+                the service's descriptors with the Admin service, which only admin.sock serves. To make the \
+                call for a person, give --as PERSON; the host then decides it by that person's roles and \
+                places.
 
                 Exit codes: 2 for a request that is not JSON or does not fit the method's message (the field \
                 path is named, and nothing is sent); 4 for an unknown service or method, or a NOT_FOUND \
@@ -140,7 +146,7 @@ extension GongzhiControl {
                     }
                     throw ControlError(
                         callingPlugin: PluginService(name: service.name, plugin: service.info.plugin),
-                        at: invocation.socketPath,
+                        at: invocation.adminSocketPath,
                         failedWith: error
                     )
                 }

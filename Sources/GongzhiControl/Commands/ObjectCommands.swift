@@ -234,6 +234,7 @@ extension GongzhiControl {
 
     /// `gongzhictl delete KIND ID`.
     struct Delete: AdminCommand {
+        static let access = HostAccess.administration
         static let configuration = CommandConfiguration(
             abstract: "Delete an object; with --revision, only if it is still at that revision."
         )
@@ -283,6 +284,7 @@ extension GongzhiControl {
 
     /// `gongzhictl apply -f FILE`.
     struct Apply: AdminCommand {
+        static let access = HostAccess.administration
         static let configuration = CommandConfiguration(
             abstract: "Create or update the objects that files describe.",
             discussion: """

@@ -24,6 +24,7 @@ struct PluginNameArgument: ParsableArguments {
 
 extension GongzhiControl.Plugins {
     struct List: AdminCommand {
+        static let access = HostAccess.administration
         static let configuration = CommandConfiguration(
             abstract: "List the plugins with their state, pid, age of the state and restarts."
         )
@@ -43,6 +44,7 @@ extension GongzhiControl.Plugins {
     }
 
     struct Describe: AdminCommand {
+        static let access = HostAccess.administration
         static let configuration = CommandConfiguration(
             abstract: "Show everything the host knows about a plugin: state and why, grants, paths, restarts."
         )
@@ -64,6 +66,7 @@ extension GongzhiControl.Plugins {
     }
 
     struct Enable: AdminCommand {
+        static let access = HostAccess.administration
         static let configuration = CommandConfiguration(
             abstract: "Enable a plugin named in the host's config and start it; also releases a quarantined one."
         )
@@ -80,6 +83,7 @@ extension GongzhiControl.Plugins {
     }
 
     struct Disable: AdminCommand {
+        static let access = HostAccess.administration
         static let configuration = CommandConfiguration(
             abstract: "Stop a plugin gracefully and keep it stopped until it is enabled again."
         )
@@ -96,6 +100,7 @@ extension GongzhiControl.Plugins {
     }
 
     struct Restart: AdminCommand {
+        static let access = HostAccess.administration
         static let configuration = CommandConfiguration(
             abstract: "Stop and start a plugin, also one that is quarantined or backing off."
         )
@@ -112,6 +117,7 @@ extension GongzhiControl.Plugins {
     }
 
     struct Logs: AdminCommand {
+        static let access = HostAccess.administration
         static let configuration = CommandConfiguration(
             abstract: "Print a plugin's captured output: TIME LEVEL [stream] text.",
             discussion: "With -f the command keeps printing new lines as they come, until Ctrl-C."

@@ -5,6 +5,7 @@ import GongzhiSchemas
 extension GongzhiControl {
     /// `gongzhictl services`.
     struct Services: AdminCommand {
+        static let access = HostAccess.administration
         static let configuration = CommandConfiguration(
             abstract: "List the services the host serves, its own and its plugins', for gongzhictl call.",
             discussion: """

@@ -4,6 +4,7 @@ import GongzhiSchemas
 extension GongzhiControl {
     /// `gongzhictl status`.
     struct Status: AdminCommand {
+        static let access = HostAccess.administration
         static let configuration = CommandConfiguration(
             abstract: "Show the host: version, pid, uptime, memory, folders, and its plugins."
         )

@@ -5,7 +5,7 @@ extension GongzhiControl {
     /// `gongzhictl tokens …`.
     struct Tokens: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Issue, list and revoke the tokens of API clients and external plugins.",
+            abstract: "Issue, list and revoke the tokens of people, API clients and external plugins.",
             subcommands: [Issue.self, List.self, Revoke.self]
         )
     }
@@ -13,11 +13,14 @@ extension GongzhiControl {
 
 extension GongzhiControl.Tokens {
     struct Issue: AdminCommand {
+        static let access = HostAccess.administration
         static let configuration = CommandConfiguration(
-            abstract: "Issue a token for an API client or an external plugin; its secret is shown once.",
+            abstract: "Issue a token for a person, an API client or an external plugin; its secret is shown once.",
             discussion: """
-                Give either --client NAME (an API client calling services through host.sock with the \
-                given scopes) or --plugin NAME (an external plugin that registers itself under that name).
+                Give one of --person ID (a person, who logs in with it: gongzhictl login; their roles decide \
+                what it allows, so it takes no --scope), --client NAME (an API client calling services \
+                through host.sock with the given scopes) or --plugin NAME (an external plugin that \
+                registers itself under that name).
                 """
         )
 
@@ -26,6 +29,9 @@ extension GongzhiControl.Tokens {
 
         @Option(help: ArgumentHelp("Issue the token to the external plugin with this name.", valueName: "name"))
         var plugin: String?
+
+        @Option(help: ArgumentHelp("Issue the token to the person with this id.", valueName: "id"))
+        var person: String?
 
         @Option(
             name: .customLong("scope"),
@@ -54,21 +60,29 @@ extension GongzhiControl.Tokens {
         @OptionGroup(title: "Host and output") var options: GlobalOptions
 
         func validate() throws {
-            switch (client, plugin) {
-            case (nil, nil):
-                throw ValidationError("say who the token is for: --client NAME or --plugin NAME")
-            case (.some, .some):
-                throw ValidationError("give either --client or --plugin, not both")
-            case (let name?, nil), (nil, let name?):
-                if name.isEmpty { throw ValidationError("the name after --client or --plugin is empty") }
+            let subjects = [("--client", client), ("--plugin", plugin), ("--person", person)]
+                .compactMap { option, value in value.map { (option, $0) } }
+            switch subjects.count {
+            case 0:
+                throw ValidationError("say who the token is for: --person ID, --client NAME or --plugin NAME")
+            case 1:
+                if subjects[0].1.isEmpty { throw ValidationError("the name after \(subjects[0].0) is empty") }
+            default:
+                throw ValidationError("give one of --person, --client or --plugin, not several")
+            }
+            if person != nil && !scopes.isEmpty {
+                throw ValidationError(
+                    "--scope does not go with --person: a person's roles decide what their token allows "
+                        + "(gongzhictl people bind)"
+                )
             }
         }
 
         /// The request this command line asks for.
         var request: Gongzhi_Host_V1_IssueTokenRequest {
             Gongzhi_Host_V1_IssueTokenRequest.with {
-                $0.kind = client != nil ? .client : .plugin
-                $0.subject = client ?? plugin ?? ""
+                $0.kind = person != nil ? .person : client != nil ? .client : .plugin
+                $0.subject = person ?? client ?? plugin ?? ""
                 $0.scopes = scopes
                 $0.ttlSeconds = ttl?.seconds ?? 0
                 $0.description_p = tokenDescription ?? ""
@@ -89,6 +103,7 @@ extension GongzhiControl.Tokens {
     }
 
     struct List: AdminCommand {
+        static let access = HostAccess.administration
         static let configuration = CommandConfiguration(
             abstract: "List the tokens: whom they are for, their scopes, and whether they are still active."
         )
@@ -108,6 +123,7 @@ extension GongzhiControl.Tokens {
     }
 
     struct Revoke: AdminCommand {
+        static let access = HostAccess.administration
         static let configuration = CommandConfiguration(abstract: "Revoke a token: the host refuses it from now on.")
 
         @Argument(help: ArgumentHelp("The token's id, as tokens list shows it.", valueName: "id"))

@@ -23,6 +23,11 @@ public struct ControlContext: Sendable {
     public var errorIsTerminal: Bool
     /// Reads all of standard input (`apply -f -`).
     public var readStandardInput: @Sendable () throws -> [UInt8]
+    /// True when standard input is a terminal: `login` then asks for the token instead of reading it.
+    public var inputIsTerminal: Bool
+    /// Shows the prompt on the terminal and reads one line from it without showing what is typed (a
+    /// secret); nil at the end of input.
+    public var readSecretLine: @Sendable (_ prompt: String) throws -> String?
 
     public init(
         environment: @escaping @Sendable (String) -> String?,
@@ -30,7 +35,9 @@ public struct ControlContext: Sendable {
         writeOutput: @escaping @Sendable (String) -> Void,
         writeError: @escaping @Sendable (String) -> Void,
         errorIsTerminal: Bool = false,
-        readStandardInput: @escaping @Sendable () throws -> [UInt8] = { [] }
+        readStandardInput: @escaping @Sendable () throws -> [UInt8] = { [] },
+        inputIsTerminal: Bool = false,
+        readSecretLine: @escaping @Sendable (_ prompt: String) throws -> String? = { _ in nil }
     ) {
         self.environment = environment
         self.time = time
@@ -38,17 +45,22 @@ public struct ControlContext: Sendable {
         self.writeError = writeError
         self.errorIsTerminal = errorIsTerminal
         self.readStandardInput = readStandardInput
+        self.inputIsTerminal = inputIsTerminal
+        self.readSecretLine = readSecretLine
     }
 
     /// The process's environment, the local clock and time zone, and the standard input, output and
-    /// error (written unbuffered, so that a followed log reaches a pipe line by line).
+    /// error (written unbuffered, so that a followed log reaches a pipe line by line); secrets are read from
+    /// the controlling terminal with echo off (``TerminalSecret``).
     public static let standard = ControlContext(
         environment: { name in getenv(name).map { String(cString: $0) } },
         time: { TimeStyle.local() },
         writeOutput: { writeAll($0, to: 1) },
         writeError: { writeAll($0, to: 2) },
         errorIsTerminal: isatty(2) != 0,
-        readStandardInput: { try DocumentReader.readAll(0) }
+        readStandardInput: { try DocumentReader.readAll(0) },
+        inputIsTerminal: isatty(0) != 0,
+        readSecretLine: { prompt in try TerminalSecret.readLine(prompt: prompt) }
     )
 
     /// The context commands run in.

@@ -149,3 +149,64 @@ extension ControlError {
         }
     }
 }
+
+extension ControlError {
+    /// The one line and exit status for a call on host.sock with your login's token that failed because of
+    /// the login or the socket; nil for other failures, which read as on admin.sock.
+    public init?(
+        callingWithLogin socketPath: String,
+        failedWith error: any Error,
+        uid: UInt32 = getuid(),
+        probe: (String) -> SocketProbe = SocketProbe.probe
+    ) {
+        let rpc = RPCError(wrapping: error)
+        let hostMessage = rpc.message.isEmpty ? "the host answered \(rpc.code)" : rpc.message
+        switch rpc.code {
+        case .unauthenticated:
+            self.init(
+                "the host does not accept your login: \(hostMessage) (gongzhictl login with a new token; "
+                    + "gongzhictl logout, or --admin, calls admin.sock as yourself)",
+                exitCode: ControlExitCode.permissionDenied
+            )
+        case .permissionDenied:
+            self.init("permission denied: \(hostMessage)", exitCode: ControlExitCode.permissionDenied)
+        case .unavailable where rpc.message.isEmpty || rpc.message.hasPrefix("cannot connect to "):
+            let hint =
+                "(is gongzhi-host running? you are logged in: use --host-socket or GONGZHI_HOST_SOCKET, "
+                + "or --admin to call admin.sock)"
+            switch probe(socketPath) {
+            case .missing:
+                self.init(
+                    "cannot reach the host at \(socketPath): no such file \(hint)",
+                    exitCode: ControlExitCode.unreachable
+                )
+            case .notASocket:
+                self.init(
+                    "cannot reach the host at \(socketPath): not a socket \(hint)",
+                    exitCode: ControlExitCode.unreachable
+                )
+            case .notPermitted:
+                self.init(
+                    "cannot open the host's socket at \(socketPath): permission denied for uid \(uid) "
+                        + "(the host's runtime folder lets its group in; ask who runs the host)",
+                    exitCode: ControlExitCode.permissionDenied
+                )
+            case .unreadable(let reason):
+                self.init(
+                    "cannot reach the host at \(socketPath): \(reason) \(hint)",
+                    exitCode: ControlExitCode.unreachable
+                )
+            case .socket:
+                var reason = Substring(rpc.message.dropFirst("cannot connect to \(socketPath): ".count))
+                if !rpc.message.hasPrefix("cannot connect to \(socketPath): ") { reason = Substring(hostMessage) }
+                if let tail = reason.firstRange(of: " (is the server running?)") { reason = reason[..<tail.lowerBound] }
+                self.init(
+                    "cannot reach the host at \(socketPath): \(reason) \(hint)",
+                    exitCode: ControlExitCode.unreachable
+                )
+            }
+        default:
+            return nil
+        }
+    }
+}

@@ -13,19 +13,13 @@ import Darwin
 
 extension Invocation {
     /// Calls the host's Objects service with one client for the whole command (a command that lists the
-    /// kinds and then reads, or applies thousands of objects, shares one connection), closed afterwards.
-    /// Any failure becomes a `ControlError`.
+    /// kinds and then reads, or applies thousands of objects, shares one connection), closed afterwards, on
+    /// the command's socket (``socketPath``). Any failure becomes a `ControlError`.
     public func withObjects<Result: Sendable>(
         _ body: (Gongzhi_Host_V1_ObjectsClient) async throws -> Result
     ) async throws -> Result {
-        let client = RPCClient(socketPath: socketPath)
-        do {
-            let result = try await body(Gongzhi_Host_V1_ObjectsClient(channel: client))
-            await client.close()
-            return result
-        } catch {
-            await client.close()
-            throw ControlError(objectCall: socketPath, failedWith: error)
+        try await connected(try route.get(), reading: .objects) { channel in
+            try await body(Gongzhi_Host_V1_ObjectsClient(channel: channel))
         }
     }
 

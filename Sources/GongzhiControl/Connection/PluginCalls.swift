@@ -2,7 +2,7 @@ import GongzhiRPC
 import GongzhiRPCPosix
 import SwiftProtobuf
 
-/// A plugin's service that commands call through the host's admin socket, and how to name it in errors.
+/// A plugin's service that commands call through the host, and how to name it in errors.
 public struct PluginService: Sendable, Hashable {
     /// The service's full name, `gongzhi.grid.v1.GridService`.
     public var name: String
@@ -21,7 +21,8 @@ public struct PluginService: Sendable, Hashable {
 
 extension Invocation {
     /// Calls a plugin's service through the host, which routes the call to the plugin, with a fresh client
-    /// closed afterwards. An error says whether the host, the plugin or the request is the problem.
+    /// closed afterwards, on the command's socket (``socketPath``). An error says whether the host, the
+    /// plugin or the request is the problem.
     public func callPlugin<Result: Sendable>(
         _ service: PluginService,
         timeout: Duration? = Invocation.callTimeout,
@@ -33,14 +34,8 @@ extension Invocation {
                 exitCode: ControlExitCode.usage
             )
         }
-        let client = RPCClient(socketPath: socketPath)
-        do {
-            let result = try await body(client, CallOptions(timeout: timeout))
-            await client.close()
-            return result
-        } catch {
-            await client.close()
-            throw ControlError(callingPlugin: service, at: socketPath, failedWith: error)
+        return try await connected(try route.get(), reading: .plugin(service)) { channel in
+            try await body(channel, CallOptions(timeout: timeout))
         }
     }
 

@@ -98,7 +98,8 @@ enum LocalSchemas {
         let types: [any SwiftProtobuf.Message.Type] = [
             Gongzhi_Core_V1_Region.self, Gongzhi_Core_V1_Grid.self, Gongzhi_Core_V1_Building.self,
             Gongzhi_Core_V1_Household.self, Gongzhi_Core_V1_Resident.self, Gongzhi_Core_V1_Organization.self,
-            Gongzhi_Core_V1_Partner.self, Gongzhi_Core_V1_Department.self,
+            Gongzhi_Core_V1_Partner.self, Gongzhi_Core_V1_Department.self, Gongzhi_Core_V1_Person.self,
+            Gongzhi_Core_V1_Role.self, Gongzhi_Core_V1_RoleBinding.self,
         ]
         return Dictionary(uniqueKeysWithValues: types.map { ($0.protoMessageName, $0) })
     }()

@@ -108,6 +108,9 @@ public enum HumanOutput {
             text +=
                 "Give it to the plugin as GONGZHI_PLUGIN_TOKEN, with GONGZHI_PLUGIN_NAME=\(info.subject).\n"
         }
+        if info.kind == "person" {
+            text += "Give it to \(info.subject), who logs in with it: gongzhictl login (it asks for the token).\n"
+        }
         return text
     }
 
