@@ -88,7 +88,8 @@ extension GridCommand {
         static let configuration = CommandConfiguration(
             abstract: "Dispatch (派遣) a registered case to a grid worker, a partner team or a department.",
             discussion: """
-                --to names the assignee: worker:NAME (a grid worker, by name), team:PARTNER_ID (a Partner \
+                --to names the assignee: worker:PERSON (a grid worker bound to the case's grid, by id or name), \
+                team:PARTNER_ID (a Partner \
                 of type team) or department:DEPT_ID (a Department). The deadline is the category's unless \
                 --deadline gives another: how long from now (90m, 24h, 3d) or a time (2026-11-23T10:00 in \
                 local time, or with its offset, 2026-11-23T10:00+08:00). A case sent back or reopened is \
@@ -158,7 +159,17 @@ extension GridCommand {
             options: CallOptions,
             time: TimeStyle
         ) async throws -> Gongzhi_Grid_V1_Case {
-            try await grid.dispatch(try request(at: time), options: options)
+            var request = try request(at: time)
+            // A grid worker is a person: the plugin takes their id, and people type a name as often.
+            if to.kind == .gridWorker {
+                request.assignee.id = try await PersonLookup.id(
+                    of: to.id,
+                    objects: Gongzhi_Host_V1_ObjectsClient(channel: grid.channel),
+                    options: options,
+                    option: "--to worker:"
+                )
+            }
+            return try await grid.dispatch(request, options: options)
         }
     }
 

@@ -887,11 +887,29 @@ final class GridEndToEndTests: XCTestCase {
             reported.output
         )
         let id = try XCTUnwrap((answer["case"] as? [String: Any])?["id"] as? String, reported.output)
+        // The people who do the work, bound to their roles where the new grid is; each step is taken as one of
+        // them (the administrator acting for them), by name.
+        let community = "330199001002"
+        for people in [
+            ["people", "add", "sun-li", "--name", "孙丽", "--title", "受理员"],
+            ["people", "bind", "sun-li", "--role", "call-taker", "--place", community],
+            ["people", "bind", "sun-li", "--role", "dispatcher", "--place", community],
+            ["people", "add", "zhou-jie", "--name", "周杰", "--title", "调度员"],
+            ["people", "bind", "zhou-jie", "--role", "dispatcher", "--place", community],
+            ["people", "bind", "zhang-min", "--role", "grid-worker", "--place", "330199001002002"],
+            // Also staff of their grid, who may verify: but not their own handling.
+            ["people", "bind", "zhang-min", "--role", "community-staff", "--place", "330199001002002"],
+            ["people", "add", "li-shegong", "--name", "李社工", "--title", "社区工作者"],
+            ["people", "bind", "li-shegong", "--role", "community-staff", "--place", community],
+        ] {
+            let done = try await ControlEndToEndTests.ctl(people, socket: socket)
+            XCTAssertEqual(done.status, 0, "\(people): \(done.errors)")
+        }
         for step in [
-            ["register", id, "--as", "受理员"],
-            ["dispatch", id, "--to", "worker:张敏", "--deadline", "2h", "--as", "调度员"],
+            ["register", id, "--as", "孙丽"],
+            ["dispatch", id, "--to", "worker:张敏", "--deadline", "2h", "--as", "周杰"],
             ["start", id, "--as", "张敏"],
-            ["handle", id, "--notes", "已劝离", "--as", "张敏"],
+            ["handle", id, "--notes", "已劝离", "--as", "zhang-min"],
         ] {
             let done = try await ctl(step)
             XCTAssertEqual(done.status, 0, "\(step): \(done.errors)")
@@ -902,17 +920,20 @@ final class GridEndToEndTests: XCTestCase {
         let early = try await ctl(["evaluate", id, "--satisfaction", "satisfied"])
         XCTAssertEqual(early.status, 1)
         XCTAssertTrue(early.errors.contains("handled"), early.errors)
+        // A grid worker of another grid may not act on it at all.
+        let stranger = try await ctl(["verify", id, "--as", "王芳"])
+        XCTAssertEqual(stranger.status, 5, "permission denied: \(stranger.errors)")
         for step in [
             ["verify", id, "--as", "李社工"],
-            ["close", id, "--as", "受理员"],
-            ["evaluate", id, "--satisfaction", "satisfied", "--comment", "很快"],
+            ["close", id, "--as", "孙丽"],
+            ["evaluate", id, "--satisfaction", "satisfied", "--comment", "很快", "--as", "sun-li"],
         ] {
             let done = try await ctl(step)
             XCTAssertEqual(done.status, 0, "\(step): \(done.errors)")
         }
         let shown = try await ctl(["show", id])
         XCTAssertEqual(shown.status, 0, shown.errors)
-        for word in ["evaluated", "受理员", "调度员", "张敏", "李社工", "已劝离"] {
+        for word in ["evaluated", "孙丽", "周杰", "张敏", "李社工", "已劝离"] {
             XCTAssertTrue(shown.output.contains(word), "\(word) missing from:\n\(shown.output)")
         }
         let listed = try await ctl(["list", "--state", "evaluated"])

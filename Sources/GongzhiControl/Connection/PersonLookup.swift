@@ -2,17 +2,20 @@ import GongzhiRPC
 import GongzhiSchemas
 import Synchronization
 
-/// Finds the person `--as` names, by id or by name, so that the host is given an id (it takes no names).
-enum PersonLookup {
+/// Finds the person `--as` (or another option) names, by id or by name, so that the host is given an id (it
+/// takes no names).
+public enum PersonLookup {
     /// The id of the person `typed` names: the Person with that id, else the one Person with that name.
-    /// A name that several people have is refused with their ids; one nobody has is NOT_FOUND.
-    static func id(
+    /// A name that several people have is refused with their ids; one nobody has is NOT_FOUND. `option` names
+    /// what was typed in the messages (`--as`, `--to worker:`).
+    public static func id(
         of typed: String,
         objects: Gongzhi_Host_V1_ObjectsClient,
-        options: CallOptions
+        options: CallOptions,
+        option: String = "--as"
     ) async throws -> String {
         if typed.allSatisfy(\.isWhitespace) {
-            throw ControlError("--as needs a person's id or name", exitCode: ControlExitCode.usage)
+            throw ControlError("\(option) needs a person's id or name", exitCode: ControlExitCode.usage)
         }
         if looksLikeID(typed) {
             do {
@@ -38,7 +41,8 @@ enum PersonLookup {
             )
         default:
             throw ControlError(
-                "\(named.count) people are named \(typed): \(named.joined(separator: ", ")); give the id with --as",
+                "\(named.count) people are named \(typed): \(named.joined(separator: ", ")); give the id with "
+                    + option,
                 exitCode: ControlExitCode.usage
             )
         }
