@@ -53,10 +53,14 @@ package enum BuiltInRoles {
         role(
             "call-taker",
             "受理员",
-            "Takes reports from the hotline and the counter, and residents' evaluations.",
+            "Takes reports from the hotline and the counter, registers or rejects them, closes them once verified, "
+                + "and takes residents' evaluations.",
             personalData: true,
             rules: [
-                rule(methods: ["Locate", "Report", "GetCase", "ListCases", "ListCategories", "Evaluate"]),
+                rule(methods: [
+                    "Locate", "Report", "Register", "Reject", "Close", "Evaluate", "GetCase", "ListCases",
+                    "ListCategories",
+                ]),
                 rule(patterns: ["gongzhi.intake.v1.*"]),
                 rule(kinds: ["Case", "Grid", "Region", "Department", "Resident"], verbs: ["get", "list"]),
             ]
