@@ -163,6 +163,29 @@ final class SampleDataTests: XCTestCase {
         XCTAssertGreaterThan(sample.residents.filter { !$0.notes.isEmpty }.count, 0)
     }
 
+    /// Households and residents lie in their building's grid: the place the host holds them to.
+    func testHouseholdsAndResidentsLieInTheirBuildingsGrid() throws {
+        let sample = try sample()
+        let gridOfBuilding = Dictionary(uniqueKeysWithValues: sample.buildings.map { ($0.id, $0.gridCode) })
+        let grids = Set(sample.grids.map(\.code))
+        var gridOfHousehold: [String: String] = [:]
+        for household in sample.households {
+            let grid = try XCTUnwrap(gridOfBuilding[household.buildingID], household.id)
+            XCTAssertEqual(household.gridCode, grid, household.id)
+            gridOfHousehold[household.id] = household.gridCode
+        }
+        for resident in sample.residents {
+            XCTAssertEqual(resident.gridCode, gridOfHousehold[resident.householdID], resident.id)
+        }
+        XCTAssertTrue(sample.households.allSatisfy { grids.contains($0.gridCode) })
+        // Every grid holds some of them, and the labels agree with the data.
+        XCTAssertEqual(Set(sample.residents.map(\.gridCode)), grids)
+        for line in sample.lines where line.kind == "Household" || line.kind == "Resident" {
+            let data = try JSONSerialization.jsonObject(with: Data(line.data.utf8)) as? [String: Any]
+            XCTAssertEqual(line.labels["grid"], data?["gridCode"] as? String, "line \(line.number)")
+        }
+    }
+
     /// Age in whole years on 2025-06-30, the day the data describe.
     static func age(_ date: String) -> Int? {
         let parts = date.split(separator: "-").compactMap { Int($0) }

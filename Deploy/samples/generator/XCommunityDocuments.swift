@@ -118,6 +118,7 @@ extension XCommunity {
             }
             household.memberResidentIds = record.members.map(Self.residentID)
             household.occupancy = record.occupancy.rawValue
+            household.gridCode = grids[building.grid].code
             documents.append(
                 Document(
                     kind: "Household",
@@ -149,6 +150,7 @@ extension XCommunity {
                 resident.tags = tags.map { Gongzhi_Core_V1_Resident.Tag(rawValue: $0.rawValue) ?? .unspecified }
                 resident.registeredHere = person.registeredHere
                 resident.notes = person.notes
+                resident.gridCode = grids[building.grid].code
                 var labels = [
                     ("compound", Plan.compounds[building.compound].key), ("grid", grids[building.grid].code),
                     ("building", building.id),
