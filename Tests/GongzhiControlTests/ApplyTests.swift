@@ -99,6 +99,45 @@ final class ApplyTests: XCTestCase {
         }
     }
 
+    /// People and role bindings read as JSON; a binding the host stored with who granted it, and when, is the
+    /// document that left those out, and one whose role differs is an update.
+    func testPeopleAndBindingsApplyAndTheHostsFieldsAreNoChange() async throws {
+        let objects = FakeObjects()
+        let person = #"{"kind":"Person","id":"hu-wei","data":{"id":"hu-wei","name":"胡伟","state":"STATE_ACTIVE"}}"#
+        let binding =
+            #"{"kind":"RoleBinding","id":"hu-wei.grid-worker.330199001001001","#
+            + #""data":{"personId":"hu-wei","role":"grid-worker","placeCode":"330199001001001"}}"#
+        let input = Array((person + "\n" + binding).utf8)
+        try await withFakeObjectsHost(objects) { run in
+            let (status, output, errors) = await run(["apply", "-f", "-"], input)
+            XCTAssertEqual(status, 0, errors)
+            assertSummary(output, "created 2, updated 0, unchanged 0 (2 objects in")
+            var stored = try XCTUnwrap(objects.object("RoleBinding", "hu-wei.grid-worker.330199001001001"))
+            var data = try Gongzhi_Core_V1_RoleBinding(serializedBytes: stored.data)
+            XCTAssertEqual(data.role, "grid-worker")
+            XCTAssertEqual(
+                try Gongzhi_Core_V1_Person(serializedBytes: objects.object("Person", "hu-wei")!.data).name,
+                "胡伟"
+            )
+
+            // As the host stores it.
+            data.grantedBy = "admin:uid=0"
+            data.grantedAtMs = 1_767_000_000_000
+            stored.data = try data.serializedBytes()
+            objects.seed([stored])
+            let again = await run(["apply", "-f", "-"], input)
+            XCTAssertEqual(again.0, 0, again.2)
+            assertSummary(again.1, "created 0, updated 0, unchanged 2 (2 objects in")
+
+            data.role = "viewer"
+            stored.data = try data.serializedBytes()
+            objects.seed([stored])
+            let changed = await run(["apply", "-f", "-"], input)
+            XCTAssertEqual(changed.0, 0, changed.2)
+            assertSummary(changed.1, "created 0, updated 1, unchanged 1 (2 objects in")
+        }
+    }
+
     func testAnUpdateExpectsTheDocumentsRevision() async throws {
         let objects = FakeObjects()
         try await withFakeObjectsHost(objects) { run in

@@ -1,3 +1,4 @@
+import GongzhiRPC
 import GongzhiSchemas
 import GongzhiTestSupport
 import XCTest
@@ -32,7 +33,7 @@ final class ObjectCommandsEndToEndTests: XCTestCase {
         let loadOutput = load.outputText
         let loadErrors = load.errors
         XCTAssertEqual(load.status, 0, loadErrors)
-        XCTAssertTrue(loadOutput.contains("created 28,683"), loadOutput)
+        XCTAssertTrue(loadOutput.contains("created 28,727"), loadOutput)
         XCTAssertTrue(loadErrors.contains("applying"), "progress is shown: \(loadErrors.suffix(300))")
 
         // get: kinds, a table, a selector, JSON.
@@ -97,5 +98,95 @@ final class ObjectCommandsEndToEndTests: XCTestCase {
         let count = try await ctl(["get", "residents", "-l", "volunteer=true", "-o", "json"], socket: socket)
         let remaining = try JSONSerialization.jsonObject(with: Data(count.output.utf8)) as? [Any]
         XCTAssertEqual(remaining?.count, 1191)
+
+        try await staffActWithinTheirPlaces(host)
+    }
+
+    /// Every object of `kind` that `objects` lists, page by page.
+    func listAll(
+        _ objects: Gongzhi_Host_V1_ObjectsClient,
+        _ kind: String,
+        labels: String = ""
+    ) async throws
+        -> [Gongzhi_Host_V1_Object]
+    {
+        var all: [Gongzhi_Host_V1_Object] = []
+        var token = ""
+        repeat {
+            let page = try await objects.list(
+                .with {
+                    $0.kind = kind
+                    $0.labelSelector = labels
+                    $0.pageSize = 1_000
+                    $0.pageToken = token
+                }
+            )
+            all += page.objects
+            token = page.nextPageToken
+        } while !token.isEmpty
+        return all
+    }
+
+    /// The sample's staff were accepted with their bindings, and a grid worker sees the households and residents
+    /// of their grid only (by the grid codes the sample gives them), with their personal data; a dispatcher bound
+    /// to the street sees every grid's. Applying the staff again changes nothing.
+    func staffActWithinTheirPlaces(_ host: HostUnderTest) async throws {
+        let admin = Gongzhi_Host_V1_ObjectsClient(channel: host.admin)
+        func acting(_ person: String) -> Gongzhi_Host_V1_ObjectsClient {
+            Gongzhi_Host_V1_ObjectsClient(
+                channel: MetadataAddingChannel(base: host.admin, metadata: ["gongzhi-act-as": person])
+            )
+        }
+        let persons = try await listAll(admin, "Person")
+        XCTAssertEqual(persons.count, 22)
+        let bindings = try await listAll(admin, "RoleBinding")
+        XCTAssertEqual(bindings.count, 22)
+        let huWei = try XCTUnwrap(bindings.first { $0.id == "hu-wei.grid-worker.330199001001001" })
+        let binding = try Gongzhi_Core_V1_RoleBinding(serializedBytes: huWei.data)
+        XCTAssertEqual(binding.grantedBy, "admin:uid=\(getuid())")
+
+        let grid1 = "330199001001001"
+        let inGrid1 = try await listAll(admin, "Household", labels: "grid=\(grid1)")
+        XCTAssertGreaterThan(inGrid1.count, 0)
+        let seen = try await listAll(acting("hu-wei"), "Household")
+        XCTAssertEqual(Set(seen.map(\.id)), Set(inGrid1.map(\.id)), "胡伟 sees grid 1's households, and only them")
+        let residents = try await listAll(acting("hu-wei"), "Resident")
+        XCTAssertGreaterThan(residents.count, 0)
+        let residentsInGrid1 = try await listAll(admin, "Resident", labels: "grid=\(grid1)")
+        XCTAssertEqual(residents.count, residentsInGrid1.count)
+        for object in residents {
+            let resident = try Gongzhi_Core_V1_Resident(serializedBytes: object.data)
+            XCTAssertEqual(resident.gridCode, grid1, object.id)
+            XCTAssertEqual(resident.idCardNumber.count, 18, "a grid worker sees personal data in their grid")
+        }
+        let elsewhere = try await listAll(admin, "Household", labels: "grid=330199001001002")
+        let outside = try XCTUnwrap(elsewhere.first)
+        do {
+            _ = try await acting("hu-wei").get(
+                .with {
+                    $0.kind = "Household"
+                    $0.id = outside.id
+                }
+            )
+            XCTFail("a household of grid 2 was shown to grid 1's worker")
+        } catch {
+            XCTAssertEqual(RPCError(wrapping: error).code, .permissionDenied, "\(error)")
+        }
+        let dispatcherSees = try await listAll(acting("li-jianjun"), "Household")
+        XCTAssertEqual(dispatcherSees.count, 7_191, "the street's dispatcher sees every grid")
+
+        // The staff's documents applied again: the host's own fields (who granted a binding, and when) do not
+        // count as a difference.
+        let generated = try CompletedProcess.run(try BuiltExecutables.path("gongzhi-samples"), ["x-community"])
+        XCTAssertEqual(generated.status, 0, generated.errors)
+        let staffLines = generated.outputText.split(separator: "\n").filter {
+            $0.hasPrefix(#"{"kind":"Person""#) || $0.hasPrefix(#"{"kind":"RoleBinding""#)
+        }
+        XCTAssertEqual(staffLines.count, 44)
+        let file = host.directory.file("staff.jsonl")
+        try (staffLines.joined(separator: "\n") + "\n").write(toFile: file, atomically: true, encoding: .utf8)
+        let again = try await ctl(["apply", "-f", file], socket: host.adminSocket)
+        XCTAssertEqual(again.status, 0, again.errors)
+        XCTAssertTrue(again.output.contains("unchanged 44"), again.output)
     }
 }

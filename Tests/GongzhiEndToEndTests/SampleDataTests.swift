@@ -1,4 +1,5 @@
 import Foundation
+import GongzhiHost
 import GongzhiSchemas
 import GongzhiTestSupport
 import SwiftProtobuf
@@ -28,6 +29,8 @@ final class SampleDataTests: XCTestCase {
         var households: [Gongzhi_Core_V1_Household] = []
         var residents: [Gongzhi_Core_V1_Resident] = []
         var partners: [Gongzhi_Core_V1_Partner] = []
+        var persons: [Gongzhi_Core_V1_Person] = []
+        var bindings: [Gongzhi_Core_V1_RoleBinding] = []
     }
 
     static func run(_ arguments: [String]) throws -> CompletedProcess {
@@ -77,6 +80,8 @@ final class SampleDataTests: XCTestCase {
             case "Household": sample.households.append(try .init(jsonString: json))
             case "Resident": sample.residents.append(try .init(jsonString: json))
             case "Partner": sample.partners.append(try .init(jsonString: json))
+            case "Person": sample.persons.append(try .init(jsonString: json))
+            case "RoleBinding": sample.bindings.append(try .init(jsonString: json))
             default: throw TestSupportError("line \(number) has the kind \(kind)")
             }
         }
@@ -163,6 +168,97 @@ final class SampleDataTests: XCTestCase {
         XCTAssertGreaterThan(sample.residents.filter { !$0.notes.isEmpty }.count, 0)
     }
 
+    /// Households and residents lie in their building's grid: the place the host holds them to.
+    func testHouseholdsAndResidentsLieInTheirBuildingsGrid() throws {
+        let sample = try sample()
+        let gridOfBuilding = Dictionary(uniqueKeysWithValues: sample.buildings.map { ($0.id, $0.gridCode) })
+        let grids = Set(sample.grids.map(\.code))
+        var gridOfHousehold: [String: String] = [:]
+        for household in sample.households {
+            let grid = try XCTUnwrap(gridOfBuilding[household.buildingID], household.id)
+            XCTAssertEqual(household.gridCode, grid, household.id)
+            gridOfHousehold[household.id] = household.gridCode
+        }
+        for resident in sample.residents {
+            XCTAssertEqual(resident.gridCode, gridOfHousehold[resident.householdID], resident.id)
+        }
+        XCTAssertTrue(sample.households.allSatisfy { grids.contains($0.gridCode) })
+        // Every grid holds some of them, and the labels agree with the data.
+        XCTAssertEqual(Set(sample.residents.map(\.gridCode)), grids)
+        for line in sample.lines where line.kind == "Household" || line.kind == "Resident" {
+            let data = try JSONSerialization.jsonObject(with: Data(line.data.utf8)) as? [String: Any]
+            XCTAssertEqual(line.labels["grid"], data?["gridCode"] as? String, "line \(line.number)")
+        }
+    }
+
+    /// The community's staff: people bound to built-in roles within places the sample holds, with grid 1's
+    /// grid worker the README's 胡伟.
+    func testTheStaffAreBoundToBuiltInRolesWithinPlacesThatExist() throws {
+        let sample = try sample()
+        XCTAssertEqual(sample.persons.count, 22)
+        XCTAssertEqual(sample.bindings.count, 22)
+        let persons = Dictionary(uniqueKeysWithValues: sample.persons.map { ($0.id, $0) })
+        XCTAssertEqual(persons.count, sample.persons.count, "person ids are unique")
+        XCTAssertEqual(Set(sample.persons.map(\.name)).count, sample.persons.count, "so are their names")
+        for person in sample.persons {
+            XCTAssertTrue(Self.isPersonID(person.id), person.id)
+            XCTAssertTrue(person.name.unicodeScalars.allSatisfy { (0x4E00...0x9FFF).contains($0.value) }, person.name)
+            XCTAssertFalse(person.title.isEmpty, person.id)
+            XCTAssertEqual(person.state, .active, person.id)
+            XCTAssertTrue(person.phone.hasPrefix("199") && person.phone.count == 11, person.phone)
+        }
+        // Phones are synthetic and no one else's: not a resident's, not another person's.
+        let phones = Set(sample.residents.map(\.phone).filter { !$0.isEmpty })
+        XCTAssertTrue(sample.persons.allSatisfy { !phones.contains($0.phone) })
+        XCTAssertEqual(Set(sample.persons.map(\.phone)).count, sample.persons.count)
+
+        let places = Set(sample.regions.map(\.code) + sample.grids.map(\.code))
+        for binding in sample.bindings {
+            XCTAssertEqual(binding.id, "\(binding.personID).\(binding.role).\(binding.placeCode)")
+            XCTAssertNotNil(persons[binding.personID], binding.id)
+            XCTAssertTrue(BuiltInRoles.names.contains(binding.role), binding.id)
+            XCTAssertTrue(places.contains(binding.placeCode), binding.id)
+            XCTAssertTrue(binding.grantedBy.isEmpty && binding.grantedAtMs == 0, "the host sets these: \(binding.id)")
+        }
+
+        // One grid worker to each grid, the one the grid lists first, with the same name and phone.
+        let gridWorkers = sample.bindings.filter { $0.role == "grid-worker" }
+        XCTAssertEqual(gridWorkers.map(\.placeCode), sample.grids.map(\.code))
+        for (binding, grid) in zip(gridWorkers, sample.grids) {
+            let person = try XCTUnwrap(persons[binding.personID])
+            let listed = try XCTUnwrap(grid.workers.first, grid.code)
+            XCTAssertTrue(listed.fullTime, grid.code)
+            XCTAssertEqual(listed.name, person.name, grid.code)
+            XCTAssertEqual(listed.phone, person.phone, grid.code)
+        }
+        XCTAssertEqual(persons["hu-wei"]?.name, "胡伟")
+        XCTAssertEqual(gridWorkers.first?.personID, "hu-wei")
+        XCTAssertEqual(gridWorkers.first?.placeCode, "330199001001001", "the grid of the README's case")
+
+        // The rest of the staff, by role and place.
+        let others = sample.bindings.filter { $0.role != "grid-worker" }.map { "\($0.role) \($0.placeCode)" }
+        XCTAssertEqual(
+            others.sorted(),
+            [
+                "call-taker 330199001001", "community-staff 330199001001", "dispatcher 330199001",
+                "mediator 330199001001", "mediator 330199001001", "redemption-clerk 330199001001",
+            ]
+        )
+        let partners = Dictionary(uniqueKeysWithValues: sample.partners.map { ($0.id, $0) })
+        let clerk = try XCTUnwrap(
+            sample.bindings.first { $0.role == "redemption-clerk" }.flatMap { persons[$0.personID] }
+        )
+        XCTAssertEqual(partners[clerk.partnerID]?.skills.contains("积分兑换"), true, clerk.partnerID)
+    }
+
+    /// Letters, digits, '-' and '_', 1 to 64 of them: the host's rule for person ids.
+    static func isPersonID(_ id: String) -> Bool {
+        (1...64).contains(id.utf8.count)
+            && id.unicodeScalars.allSatisfy {
+                $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-" || $0 == "_")
+            }
+    }
+
     /// Age in whole years on 2025-06-30, the day the data describe.
     static func age(_ date: String) -> Int? {
         let parts = date.split(separator: "-").compactMap { Int($0) }
@@ -195,7 +291,10 @@ final class SampleDataTests: XCTestCase {
                     "line \(line.number): parent \(parent) is not earlier"
                 )
             } else {
-                XCTAssertEqual(line.kind, "Region", "line \(line.number) has no parent")
+                XCTAssertTrue(
+                    ["Region", "Person", "RoleBinding"].contains(line.kind),
+                    "line \(line.number) has no parent"
+                )
             }
             for (key, value) in line.labels {
                 XCTAssertTrue(Self.isLabelName(key), "line \(line.number): label key \(key)")
@@ -205,7 +304,10 @@ final class SampleDataTests: XCTestCase {
         }
         XCTAssertEqual(
             sample.lines.map(\.kind).reduce(into: [String]()) { if $0.last != $1 { $0.append($1) } },
-            ["Region", "Department", "Grid", "Organization", "Building", "Household", "Resident", "Partner"]
+            [
+                "Region", "Department", "Grid", "Organization", "Building", "Household", "Resident", "Partner",
+                "Person", "RoleBinding",
+            ]
         )
 
         // The id in the envelope is the id (or code) in the data, and the parent is the reference the data hold.
@@ -223,6 +325,8 @@ final class SampleDataTests: XCTestCase {
         XCTAssertEqual(lines["Organization"]?.map(\.id), sample.organizations.map(\.id))
         XCTAssertEqual(lines["Partner"]?.map(\.id), sample.partners.map(\.id))
         XCTAssertEqual(lines["Department"]?.map(\.id), sample.departments.map(\.id))
+        XCTAssertEqual(lines["Person"]?.map(\.id), sample.persons.map(\.id))
+        XCTAssertEqual(lines["RoleBinding"]?.map(\.id), sample.bindings.map(\.id))
         XCTAssertTrue(sample.departments.allSatisfy { !$0.categories.isEmpty && !$0.dutyPhone.isEmpty })
 
         // Labels say what the data say.
@@ -455,6 +559,12 @@ final class SampleDataTests: XCTestCase {
         XCTAssertEqual(count("Region"), "3", text)
         XCTAssertEqual(count("Building"), String(try sample().buildings.count), text)
         XCTAssertTrue(text.contains("tag volunteer"), text)
+        XCTAssertEqual(count("Person"), "22", text)
+        XCTAssertEqual(count("RoleBinding"), "22", text)
+        XCTAssertNotNil(
+            rows.first { $0.first == "hu-wei" && $0.contains("grid-worker") && $0.contains("330199001001001") },
+            text
+        )
         XCTAssertFalse(text.contains("\"kind\""), "--summary alone writes no objects")
 
         let usage = try Self.run(["x-community", "--no-such-option"])

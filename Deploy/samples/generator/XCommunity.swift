@@ -42,6 +42,12 @@ struct XCommunity {
         var grid: Int?
     }
 
+    /// A member of staff as the host's Person, with the roles they hold and where.
+    struct StaffRecord {
+        var message: Gongzhi_Core_V1_Person
+        var bindings: [(role: String, place: String)]
+    }
+
     var grids: [GridRecord] = []
     var buildings: [BuildingRecord] = []
     var households: [HouseholdRecord] = []
@@ -50,6 +56,8 @@ struct XCommunity {
     var partners: [PartnerRecord] = []
     /// The members of each volunteer team, as indexes into ``people``.
     var teamMembers: [[Int]] = []
+    /// The grid workers (in the order of the grids), then the other staff.
+    var staff: [StaffRecord] = []
 
     private var phones: Set<Int> = []
     private var identitySequences: [Int: Int] = [:]
@@ -62,6 +70,7 @@ struct XCommunity {
         formTeams()
         takeNotes()
         organize()
+        appoint()
         check()
     }
 
@@ -501,7 +510,7 @@ struct XCommunity {
     // MARK: - Organisations and partners
 
     /// Someone who is not a resident (community staff, a company's manager), born between the given years.
-    private mutating func staff(
+    private mutating func nonResident(
         born years: ClosedRange<Int>,
         femaleShare: Double,
         using random: inout SplitMix64
@@ -584,7 +593,7 @@ struct XCommunity {
                     "\(Plan.communityName)居民委员会",
                     .residentsCommittee,
                     creditCode: Self.creditCode("55", using: &random),
-                    contact: staff(born: 1972...1985, femaleShare: 0.6, using: &random)
+                    contact: nonResident(born: 1972...1985, femaleShare: 0.6, using: &random)
                 ), nil
             )
         )
@@ -597,11 +606,11 @@ struct XCommunity {
             ("\(Plan.communityName)文体协会", "", contact(dancers)),
             (
                 "示例区阳光社会工作服务中心", Self.creditCode("52", using: &random),
-                staff(born: 1985...1996, femaleShare: 0.7, using: &random)
+                nonResident(born: 1985...1996, femaleShare: 0.7, using: &random)
             ),
             (
                 "示例区乐龄居家养老服务中心", Self.creditCode("52", using: &random),
-                staff(born: 1975...1990, femaleShare: 0.7, using: &random)
+                nonResident(born: 1975...1990, femaleShare: 0.7, using: &random)
             ),
         ]
         for (number, (name, credit, person)) in social.enumerated() {
@@ -639,7 +648,7 @@ struct XCommunity {
                         compound.propertyCompany,
                         .propertyCompany,
                         creditCode: Self.creditCode("91", using: &random),
-                        contact: staff(born: 1970...1990, femaleShare: 0.4, using: &random)
+                        contact: nonResident(born: 1970...1990, femaleShare: 0.4, using: &random)
                     ), index
                 )
             )
@@ -702,12 +711,12 @@ struct XCommunity {
             }
         }
         // Every grid has a full-time grid worker from the community's staff, listed first.
+        precondition(Plan.gridWorkers.count == grids.count, "the plan names a grid worker for each grid")
         var workers = self.random("grid-workers")
         for grid in grids.indices {
-            let person = staff(born: 1978...1998, femaleShare: 0.6, using: &workers)
             var worker = Gongzhi_Core_V1_GridWorker()
-            worker.name = person.name
-            worker.phone = person.phone
+            worker.name = Plan.gridWorkers[grid].name
+            worker.phone = newPhone(using: &workers)
             worker.fullTime = true
             grids[grid].workers.insert(worker, at: 0)
         }
@@ -753,6 +762,56 @@ struct XCommunity {
         }
     }
 
+    // MARK: - Staff
+
+    private static func person(
+        _ id: String,
+        _ name: String,
+        title: String,
+        phone: String
+    ) -> Gongzhi_Core_V1_Person {
+        var person = Gongzhi_Core_V1_Person()
+        person.id = id
+        person.name = name
+        person.title = title
+        person.phone = phone
+        // As the host stores a person who is not suspended, so that applying the data again changes nothing.
+        person.state = .active
+        return person
+    }
+
+    /// The staff as the host's people: each grid's full-time grid worker (with the phone the grid lists),
+    /// bound as grid-worker to the grid, then the plan's other staff, bound within the community or the street.
+    private mutating func appoint() {
+        for (index, grid) in grids.enumerated() {
+            let planned = Plan.gridWorkers[index]
+            let worker = grid.workers[0]
+            precondition(worker.fullTime && worker.name == planned.name)
+            staff.append(
+                StaffRecord(
+                    message: Self.person(planned.id, planned.name, title: "专职网格员", phone: worker.phone),
+                    bindings: [("grid-worker", grid.code)]
+                )
+            )
+        }
+        var random = random("staff")
+        for member in Plan.staff {
+            var person = Self.person(member.id, member.name, title: member.title, phone: newPhone(using: &random))
+            if let name = member.partner {
+                guard let partner = partners.first(where: { $0.message.name == name }) else {
+                    preconditionFailure("\(member.id) works for \(name), which is not a partner")
+                }
+                person.partnerID = partner.message.id
+            }
+            staff.append(StaffRecord(message: person, bindings: [(member.role, member.place.code)]))
+        }
+    }
+
+    /// The id of a role binding: "<person>.<role>.<place>".
+    static func bindingID(person: String, role: String, place: String) -> String {
+        "\(person).\(role).\(place)"
+    }
+
     // MARK: - Checks
 
     /// The promises of the plan, checked before anything is written.
@@ -774,6 +833,21 @@ struct XCommunity {
                 grids[building.grid].area.polygon.contains(building.location),
                 "\(building.id) is outside its grid"
             )
+        }
+        // The host takes a binding only to a person, a role and a place that exist.
+        let places = Set([Plan.districtCode, Plan.streetCode, Plan.communityCode] + grids.map(\.code))
+        var ids: Set<String> = []
+        for record in staff {
+            let id = record.message.id
+            precondition(
+                (1...64).contains(id.utf8.count)
+                    && id.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") },
+                "\(id) is not a person id"
+            )
+            precondition(ids.insert(id).inserted, "\(id) twice")
+            for binding in record.bindings {
+                precondition(places.contains(binding.place), "\(id) is bound in \(binding.place), which is not a place")
+            }
         }
     }
 }

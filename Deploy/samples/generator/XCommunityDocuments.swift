@@ -2,7 +2,8 @@ import GongzhiSchemas
 
 extension XCommunity {
     /// The objects, parents before children: regions, departments, grids, organizations, buildings, households,
-    /// residents, partners.
+    /// residents, partners; then the staff as people, and their role bindings (after the people, roles and
+    /// places they name).
     func documents() -> [Document] {
         var documents: [Document] = []
         documents.reserveCapacity(Plan.households + Plan.residents + 512)
@@ -118,6 +119,7 @@ extension XCommunity {
             }
             household.memberResidentIds = record.members.map(Self.residentID)
             household.occupancy = record.occupancy.rawValue
+            household.gridCode = grids[building.grid].code
             documents.append(
                 Document(
                     kind: "Household",
@@ -149,6 +151,7 @@ extension XCommunity {
                 resident.tags = tags.map { Gongzhi_Core_V1_Resident.Tag(rawValue: $0.rawValue) ?? .unspecified }
                 resident.registeredHere = person.registeredHere
                 resident.notes = person.notes
+                resident.gridCode = grids[building.grid].code
                 var labels = [
                     ("compound", Plan.compounds[building.compound].key), ("grid", grids[building.grid].code),
                     ("building", building.id),
@@ -173,6 +176,22 @@ extension XCommunity {
                     data: record.message
                 )
             )
+        }
+
+        // The staff, then what they are bound to: a binding's person, role (built in) and place exist before it.
+        for record in staff {
+            documents.append(Document(kind: "Person", id: record.message.id, data: record.message))
+        }
+        for record in staff {
+            for (role, place) in record.bindings {
+                var binding = Gongzhi_Core_V1_RoleBinding()
+                binding.id = Self.bindingID(person: record.message.id, role: role, place: place)
+                binding.personID = record.message.id
+                binding.role = role
+                binding.placeCode = place
+                // As `gongzhictl people bind` makes it: no parent, no labels.
+                documents.append(Document(kind: "RoleBinding", id: binding.id, data: binding))
+            }
         }
         return documents
     }
@@ -238,6 +257,16 @@ extension XCommunity {
                 Self.row("P-team-\(Codes.pad(index + 1, width: 2)) members", teamMembers[index].count) + "  "
                     + team.name
             )
+        }
+        lines.append("")
+        lines.append("staff (person, role, place, name, title)")
+        for record in staff {
+            for (role, place) in record.bindings {
+                lines.append(
+                    [record.message.id, role, place].map { $0 + String(repeating: " ", count: max(1, 18 - $0.count)) }
+                        .joined() + record.message.name + "  " + record.message.title
+                )
+            }
         }
         return lines.joined(separator: "\n") + "\n"
     }

@@ -192,6 +192,60 @@ enum XCommunityPlan {
         Team(name: "应急救援志愿服务队", skills: ["应急救援", "防汛防台", "急救"]) { (20...55).contains($0.age) ? 0.9 : 0.1 },
     ]
 
+    /// The full-time grid workers (专职网格员), one to each grid in the order of the grids' codes: each is a Person
+    /// (id, name) bound as grid-worker to their grid, and is listed first in the grid's workers. 胡伟 walks grid 1,
+    /// where the README's case falls.
+    static let gridWorkers: [(id: String, name: String)] = [
+        ("hu-wei", "胡伟"), ("shen-lijuan", "沈丽娟"), ("zhu-haifeng", "朱海峰"), ("xu-xiaoyan", "徐晓燕"),
+        ("wu-ting", "吴婷"), ("zhang-junjie", "张俊杰"), ("zhou-xuemei", "周雪梅"), ("yang-jia", "杨佳"),
+        ("sun-zhiwei", "孙志伟"), ("jiang-xiaoli", "蒋晓丽"), ("qian-qian", "钱倩"), ("huang-pengfei", "黄鹏飞"),
+        ("he-jing", "何静"), ("zheng-dandan", "郑丹丹"), ("fang-xiaodong", "方晓东"), ("ye-ying", "叶颖"),
+    ]
+
+    /// The places staff other than grid workers are bound within.
+    enum StaffPlace {
+        case community
+        case street
+
+        var code: String {
+            switch self {
+            case .community: XCommunityPlan.communityCode
+            case .street: XCommunityPlan.streetCode
+            }
+        }
+    }
+
+    /// Someone who works for the community or the street: a Person bound to one of the host's built-in roles.
+    struct StaffMember {
+        var id: String
+        var name: String
+        /// What they do, in a few words (Person.title).
+        var title: String
+        /// A built-in role's name.
+        var role: String
+        var place: StaffPlace
+        /// The name of the partner they act for, when they work for one.
+        var partner: String? = nil
+    }
+
+    /// The staff besides the grid workers. The dispatcher works in the street's command centre (综合指挥室),
+    /// which dispatches the cases of every community of the street; the others work for X社区.
+    static let staff: [StaffMember] = [
+        StaffMember(id: "chen-jing", name: "陈静", title: "社区专职社工", role: "community-staff", place: .community),
+        StaffMember(id: "wang-lihua", name: "王丽华", title: "社区受理员", role: "call-taker", place: .community),
+        StaffMember(id: "li-jianjun", name: "李建军", title: "街道综合指挥室调度员", role: "dispatcher", place: .street),
+        StaffMember(id: "shi-guoping", name: "施国平", title: "社区人民调解员", role: "mediator", place: .community),
+        StaffMember(id: "yu-meiqin", name: "俞美琴", title: "社区人民调解员", role: "mediator", place: .community),
+        StaffMember(
+            id: "jin-xiaoyan",
+            name: "金晓燕",
+            title: "积分兑换点店员",
+            role: "redemption-clerk",
+            place: .community,
+            partner: "邻家便利超市"
+        ),
+    ]
+
     /// The skills neighbour partners offer.
     static let neighbourSkills = [
         "水电维修", "家电维修", "助老", "调解", "理发", "心理疏导", "法律咨询", "健康咨询", "垃圾分类指导", "儿童托管",

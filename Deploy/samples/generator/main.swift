@@ -24,10 +24,11 @@ struct GongzhiSamples: ParsableCommand {
 struct XCommunityCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "x-community",
-        abstract: "X社区 of 示例区示例街道: 4 compounds, 7,191 households, 21,235 residents, 1,192 volunteers.",
+        abstract: "X社区 of 示例区示例街道: 7,191 households, 21,235 residents, 1,192 volunteers, 22 staff.",
         discussion: """
             One JSON object a line: {"kind", "id", "parent", "labels", "data"}, where data is the kind's \
-            gongzhi.core.v1 message in proto3 JSON. Parents come before their children.
+            gongzhi.core.v1 message in proto3 JSON. Parents come before their children, and the staff (kind \
+            Person) before their role bindings (kind RoleBinding, to built-in roles).
             """
     )
 

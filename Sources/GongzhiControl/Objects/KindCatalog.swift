@@ -54,14 +54,15 @@ struct ObjectKind: Sendable {
         return WireScan.lastString(field: number, in: data)
     }
 
-    /// True when the two serializations hold the same message (field order and encoding aside).
+    /// True when the two serializations hold the same message (field order and encoding aside), apart from
+    /// the fields the host sets itself when it stores the object (``HostSetFields``).
     func sameData(_ first: Data, _ second: Data) -> Bool {
         if first == second { return true }
         guard let messageType,
             let a = try? messageType.init(serializedBytes: first),
             let b = try? messageType.init(serializedBytes: second)
         else { return false }
-        return a.isEqualTo(message: b)
+        return HostSetFields.cleared(a).isEqualTo(message: HostSetFields.cleared(b))
     }
 
     /// The serialized message that a document's `data` describes, checked against the schema so that a
@@ -114,6 +115,19 @@ enum LocalSchemas {
                 $0.sensitiveFields = schema.sensitive.paths
             }
         }
+    }
+}
+
+/// Fields the host fills in when it stores an object, whatever the document said: a role binding's
+/// `granted_by` and `granted_at_ms`. A document that leaves them out describes the object as stored, so that
+/// applying it again is no change (the host refuses any update of a binding).
+enum HostSetFields {
+    /// The message without the fields the host sets.
+    static func cleared(_ message: any SwiftProtobuf.Message) -> any SwiftProtobuf.Message {
+        guard var binding = message as? Gongzhi_Core_V1_RoleBinding else { return message }
+        binding.grantedBy = ""
+        binding.grantedAtMs = 0
+        return binding
     }
 }
 
