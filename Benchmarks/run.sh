@@ -5,9 +5,12 @@
 # markdown tables on standard output (build output and progress go to standard error). With --plugins-only (or
 # "plugins" in --only) it compares an echo plugin written with the C SDK and one written with the Swift SDK, each
 # under its own gongzhi-host; with --privacy-only (or "privacy" in --only) it measures routed calls whose answers
-# hold personal data, redacted or audited by the host, against routed echo calls.
+# hold personal data, redacted or audited by the host, against routed echo calls; with --people-only (or "people" in
+# --only) it measures a person's routed calls and lists of 10,000 Residents, decided by their roles and places,
+# against an administrator's.
 #
-# usage: bash Benchmarks/run.sh [--quick] [--host-only | --store-only | --plugins-only | --privacy-only]
+# usage: bash Benchmarks/run.sh [--quick] [--host-only | --store-only | --plugins-only | --privacy-only |
+#                               --people-only]
 #                               [--output FILE]
 #                               [more gongzhi-bench options; see --help]
 #        bash Benchmarks/run.sh --grid-only [--quick] [--output FILE] [--gongzhi-bin-dir DIR]
@@ -61,9 +64,10 @@ install_packages() {
         echo "run.sh: could not install ${missing[*]}; the rows that need them will say n/a" >&2
 }
 
-# The host and personal-data benchmarks alone (--host-only, --privacy-only, --only host or privacy) need none of
-# them, the store benchmark alone no Go, the plugin-language benchmark alone (--plugins-only, --only plugins) only
-# what builds its C plugin, which the others need when "plugins" is among what --only names.
+# The host, personal-data and people benchmarks alone (--host-only, --privacy-only, --people-only, --only host,
+# privacy or people) need none of them, the store benchmark alone no Go, the plugin-language benchmark alone
+# (--plugins-only, --only plugins) only what builds its C plugin, which the others need when "plugins" is among
+# what --only names.
 protobuf_c=no
 case " $* " in
     *" --plugins-only "* | *" --only "*plugins* | *" --only="*plugins*) protobuf_c=yes ;;
@@ -73,6 +77,7 @@ case " $* " in
     *" --plugins-only "* | *" --only plugins "* | *" --only=plugins "*) install_packages no no yes ;;
     *" --host-only "* | *" --only host "* | *" --only=host "*) ;;
     *" --privacy-only "* | *" --only privacy "* | *" --only=privacy "*) ;;
+    *" --people-only "* | *" --only people "* | *" --only=people "*) ;;
     *" --store-only "* | *" --only store "* | *" --only=store "*) install_packages no yes no ;;
     *" --grid-only "*) ;;
     *) install_packages yes yes "$protobuf_c" ;;

@@ -34,6 +34,9 @@ public enum EchoBenchmark {
         public var response_bytes: Int? = nil
         /// Whether the answers held the fields their schema marks sensitive, for a method whose answers have some.
         public var sensitive_shown: Bool? = nil
+        /// For listings: the objects one listing returned, and in how many pages (calls).
+        public var objects: Int? = nil
+        public var pages: Int? = nil
     }
 
     /// What the measured calls took: latency percentiles, rate, and this process's CPU time.
@@ -105,7 +108,7 @@ public enum EchoBenchmark {
     }
 
     /// The CPU time, user and system, of this process so far.
-    private static func processCPUSeconds() -> Double {
+    static func processCPUSeconds() -> Double {
         var usage = rusage()
         guard getrusage(RUSAGE_SELF.rawValue, &usage) == 0 else { return 0 }
         func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
@@ -149,7 +152,7 @@ public enum EchoBenchmark {
         }
     }
 
-    private static func percentile(_ sorted: [Double], _ p: Double) -> Double {
+    static func percentile(_ sorted: [Double], _ p: Double) -> Double {
         guard !sorted.isEmpty else { return 0 }
         let rank = Int((p * Double(sorted.count)).rounded(.up)) - 1
         return sorted[min(max(rank, 0), sorted.count - 1)]

@@ -65,8 +65,8 @@ extension EchoCommand {
         static let configuration = CommandConfiguration(
             commandName: "bench-client",
             abstract: """
-                Measure unary calls (echo, or a directory with personal data) on one connection or several; \
-                prints one JSON line.
+                Measure unary calls (echo, a directory with personal data, or listings of a host's Residents) on \
+                one connection or several; prints one JSON line.
                 """
         )
 
@@ -76,13 +76,27 @@ extension EchoCommand {
             case echo
             /// `gongzhi.test.v1.Probe/Directory` for `--people` people, whose answers hold personal data.
             case directory
+            /// `gongzhi.host.v1.Objects/List` of every Resident a host shows the caller (pages of `--page-size`,
+            /// following page tokens), one listing at a time: each measured call is a whole listing.
+            case residents
         }
 
         @OptionGroup var socket: SocketOption
-        @Option(help: "The method: echo (Echo/Unary) or directory (Probe/Directory, answers with personal data).")
+        @Option(
+            help: """
+                The method: echo (Echo/Unary), directory (Probe/Directory, answers with personal data) or residents \
+                (Objects/List of the Residents a host shows the caller, every page; 1 in flight).
+                """
+        )
         var method: Method = .echo
         @Option(help: "Payload size in bytes (echo).") var payload = 100
         @Option(help: "People asked for in each call (directory).") var people = 10
+        @Option(help: "Residents asked for in each page (residents).") var pageSize = 10_000
+        @Option(help: "Pages of each listing, at most; 0 follows the page tokens to the end (residents).")
+        var pages = 0
+        @Option(help: "Residents each listing must return (residents).") var expect = 10_000
+        @Option(help: "A place code every listed Resident's grid_code must start with (residents).")
+        var within: String?
         @Option(help: "Measured calls.") var calls = 20_000
         @Option(help: "Calls in flight at once, in all.") var concurrency = 1
         @Option(help: "Connections to spread the calls in flight over.") var connections = 1
@@ -93,6 +107,12 @@ extension EchoCommand {
                 throw ValidationError("--connections and --concurrency must be at least 1")
             }
             guard people >= 1 else { throw ValidationError("--people must be at least 1") }
+            guard pageSize >= 1, pages >= 0, expect >= 0 else {
+                throw ValidationError("--page-size must be at least 1, --pages and --expect at least 0")
+            }
+            if method == .residents && (concurrency != 1 || connections != 1) {
+                throw ValidationError("residents lists one listing at a time: --concurrency 1 --connections 1")
+            }
         }
 
         func run() async throws {
@@ -114,6 +134,16 @@ extension EchoCommand {
                         people: people,
                         calls: calls,
                         concurrency: concurrency,
+                        warmup: warmup
+                    )
+                case .residents:
+                    try await ResidentListBenchmark.run(
+                        channel: channels[0],
+                        pageSize: pageSize,
+                        pages: pages == 0 ? nil : pages,
+                        expect: expect,
+                        within: within,
+                        calls: calls,
                         warmup: warmup
                     )
                 }

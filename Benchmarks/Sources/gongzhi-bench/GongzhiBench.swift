@@ -9,8 +9,9 @@ struct GongzhiBench: ParsableCommand {
         abstract: """
             Compare Gongzhi's unary echo with grpc-swift-2, Go ttrpc and a C floor on a Unix socket, measure \
             calls routed through gongzhi-host and the host's idle memory, load the host's object store, \
-            compare a plugin written in C with one written in Swift, and measure what the host's handling of \
-            personal data in plugins' answers costs a routed call.
+            compare a plugin written in C with one written in Swift, measure what the host's handling of \
+            personal data in plugins' answers costs a routed call, and what deciding by a person's roles and \
+            places costs a routed call and a list.
             """,
         discussion: """
             Prints markdown tables on standard output and progress on standard error: the echo comparison, then \
@@ -18,7 +19,9 @@ struct GongzhiBench: ParsableCommand {
             ("store" in --only; --store-only runs it alone), then the plugin-language benchmark, a C and a Swift \
             echo plugin under gongzhi-host ("plugins" in --only, not run by default; --plugins-only runs it \
             alone), then the personal-data benchmark, routed calls whose answers the host redacts or audits \
-            against routed echo calls ("privacy" in --only, not run by default; --privacy-only runs it alone). \
+            against routed echo calls ("privacy" in --only, not run by default; --privacy-only runs it alone), \
+            then the people benchmark, a person's routed calls and lists of 10,000 Residents against an \
+            administrator's ("people" in --only, not run by default; --people-only runs it alone). \
             An implementation that cannot be built or run gets \
             "n/a" cells and the reason in its notes; the others still run.
 
@@ -41,8 +44,8 @@ struct GongzhiBench: ParsableCommand {
 
     @Option(
         help: """
-            What to run, comma-separated: gongzhi,grpc,ttrpc,c (the echo comparison), host, store, plugins and \
-            privacy (the last two not by default).
+            What to run, comma-separated: gongzhi,grpc,ttrpc,c (the echo comparison), host, store, plugins, \
+            privacy and people (the last three not by default).
             """
     )
     var only: String = (Peer.ID.allCases.map(\.rawValue) + [hostBenchmarkName, storeBenchmarkName]).joined(
@@ -60,6 +63,12 @@ struct GongzhiBench: ParsableCommand {
 
     @Flag(help: "Run only the personal-data benchmark of routed calls (the same as --only privacy).")
     var privacyOnly = false
+
+    @Flag(help: "Run only the people benchmark, a person against an administrator (the same as --only people).")
+    var peopleOnly = false
+
+    @Option(help: "People benchmark: measured listings of the Residents per run. [default: 50, quick: 5]")
+    var peopleListCalls: Int?
 
     @Option(
         help: """
@@ -158,6 +167,9 @@ struct GongzhiBench: ParsableCommand {
             throw ValidationError("--store-preload must be at least 10000 (a list reads 10,000 of them)")
         }
         if let storeListCalls, storeListCalls <= 0 { throw ValidationError("--store-list-calls must be positive") }
+        if let peopleListCalls, peopleListCalls <= 0 {
+            throw ValidationError("--people-list-calls must be positive")
+        }
         _ = try self.selection()
         _ = try self.payloadSizes()
     }
@@ -250,6 +262,10 @@ struct GongzhiBench: ParsableCommand {
             tables.append(self.runPrivacyBenchmark(workspace: workspace, settings: settings, workDir: socketDir))
         }
 
+        if selection.people {
+            tables.append(self.runPeopleBenchmark(workspace: workspace, settings: settings, workDir: socketDir))
+        }
+
         let table = tables.joined(separator: "\n")
         print(table, terminator: "")
         if let output = self.output {
@@ -261,11 +277,13 @@ struct GongzhiBench: ParsableCommand {
         }
     }
 
-    /// The implementations of the echo comparison to run, and whether to run the host, store, plugin-language and
-    /// personal-data benchmarks.
-    private func selection() throws -> (peers: [Peer.ID], host: Bool, store: Bool, plugins: Bool, privacy: Bool) {
-        if self.hostOnly || self.storeOnly || self.pluginsOnly || self.privacyOnly {
-            return ([], self.hostOnly, self.storeOnly, self.pluginsOnly, self.privacyOnly)
+    /// The implementations of the echo comparison to run, and whether to run the host, store, plugin-language,
+    /// personal-data and people benchmarks.
+    private func selection() throws -> (
+        peers: [Peer.ID], host: Bool, store: Bool, plugins: Bool, privacy: Bool, people: Bool
+    ) {
+        if self.hostOnly || self.storeOnly || self.pluginsOnly || self.privacyOnly || self.peopleOnly {
+            return ([], self.hostOnly, self.storeOnly, self.pluginsOnly, self.privacyOnly, self.peopleOnly)
         }
         let names = self.only.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
         var ids: [Peer.ID] = []
@@ -273,6 +291,7 @@ struct GongzhiBench: ParsableCommand {
         var store = false
         var plugins = false
         var privacy = false
+        var people = false
         for name in names where !name.isEmpty {
             if name == pluginLanguageBenchmarkName {
                 plugins = true
@@ -280,6 +299,10 @@ struct GongzhiBench: ParsableCommand {
             }
             if name == privacyBenchmarkName {
                 privacy = true
+                continue
+            }
+            if name == peopleBenchmarkName {
+                people = true
                 continue
             }
             if name == hostBenchmarkName {
@@ -292,16 +315,16 @@ struct GongzhiBench: ParsableCommand {
             }
             guard let id = Peer.ID(rawValue: name) else {
                 throw ValidationError(
-                    "unknown benchmark '\(name)' (use gongzhi, grpc, ttrpc, c, host, store, plugins, privacy)"
+                    "unknown benchmark '\(name)' (use gongzhi, grpc, ttrpc, c, host, store, plugins, privacy, people)"
                 )
             }
             if !ids.contains(id) { ids.append(id) }
         }
-        guard !ids.isEmpty || host || store || plugins || privacy else {
+        guard !ids.isEmpty || host || store || plugins || privacy || people else {
             throw ValidationError("--only names no benchmark")
         }
         // The table's order, whatever the order given.
-        return (Peer.ID.allCases.filter(ids.contains), host, store, plugins, privacy)
+        return (Peer.ID.allCases.filter(ids.contains), host, store, plugins, privacy, people)
     }
 
     /// Builds (or finds) the store benchmark's binaries, runs it and renders its tables.

@@ -17,8 +17,12 @@ struct ClientReport: Decodable, Sendable {
     var method: String?
     /// The size of one answer as received, in bytes, where the client reports it (the directory calls).
     var responseBytes: Int?
-    /// Whether the answers showed the fields marked sensitive, where the client reports it (the directory calls).
+    /// Whether the answers showed the fields marked sensitive, where the client reports it (the directory calls
+    /// and the listings).
     var sensitiveShown: Bool?
+    /// For listings (`--method residents`): the objects one listing returned, and the pages (calls) it took.
+    var objects: Int?
+    var pages: Int?
 
     enum CodingKeys: String, CodingKey {
         case impl
@@ -33,6 +37,8 @@ struct ClientReport: Decodable, Sendable {
         case method
         case responseBytes = "response_bytes"
         case sensitiveShown = "sensitive_shown"
+        case objects
+        case pages
     }
 
     /// The median of each figure over several runs; nil if there are none.

@@ -267,7 +267,7 @@ func measurePrivacy(
 }
 
 /// The first three fields of `/proc/loadavg` (the load averages over 1, 5 and 15 minutes).
-private func loadAverages() -> String? {
+func loadAverages() -> String? {
     guard let text = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8) else { return nil }
     return text.split(separator: " ").prefix(3).joined(separator: " ")
 }
@@ -364,7 +364,8 @@ func renderPrivacyTables(_ result: PrivacyMeasurement) -> String {
     return lines.joined(separator: "\n") + "\n"
 }
 
-private func median(_ values: [Double]) -> Double? {
+/// The median of `values`; nil when there are none.
+func median(_ values: [Double]) -> Double? {
     guard !values.isEmpty else { return nil }
     let sorted = values.sorted()
     let half = sorted.count / 2
