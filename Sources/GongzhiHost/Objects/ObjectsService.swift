@@ -676,6 +676,13 @@ struct ObjectsCall: Gongzhi_Host_V1_ObjectsHandler {
         return detail
     }
 
+    /// "; shown by role 网格员 (grid-worker) in 330199001001001": the bindings (by index) that showed personal
+    /// data to a person, for the audit record; "" for a caller that is not a person.
+    private static func shownBy(_ indexes: Set<Int>, of access: PersonAccess?) -> String {
+        guard let access, !indexes.isEmpty else { return "" }
+        return "; shown by role " + indexes.sorted().map { access.bindings[$0].description }.joined(separator: "; ")
+    }
+
     /// The objects as the caller may see them: without sensitive fields unless it holds the grant (for a person:
     /// unless the object lies where one of their roles shows personal data), and then with the read audited —
     /// except where `echoes` says an object is only what the caller itself wrote.
@@ -684,15 +691,18 @@ struct ObjectsCall: Gongzhi_Host_V1_ObjectsHandler {
         action: String,
         echoes: (Int) -> Bool = { _ in false }
     ) -> [Gongzhi_Host_V1_Object] {
-        var shown: [String: (ids: [String], fields: Set<String>, decidedBy: Set<String>)] = [:]
-        // For a person, by kind: the bindings that show personal data of the kind, each with its place.
-        var personalDataBindings: [String: [(binding: PersonAccess.Binding, scope: PlaceScope)]] = [:]
+        // By kind: the ids shown, the fields, and (for a person) the indexes of the bindings that showed them.
+        var shown: [String: (ids: [String], fields: Set<String>, decidedBy: Set<Int>)] = [:]
+        let access = caller.access
+        // For a person, by kind: the bindings that show personal data of the kind (their indexes), each with
+        // its place.
+        var personalDataBindings: [String: [(index: Int, scope: PlaceScope)]] = [:]
         let out = objects.enumerated().map { index, stored -> Gongzhi_Host_V1_Object in
             var object = Gongzhi_Host_V1_Object(stored)
             guard let kind = kinds.kind(stored.kind) else {
                 // A kind whose schema is not loaded: its sensitive fields are unknown, so nothing is shown
                 // to a caller without the grant.
-                if (caller.access != nil || !caller.readsPersonalData) && !object.data.isEmpty {
+                if (access != nil || !caller.readsPersonalData) && !object.data.isEmpty {
                     object.data = Data()
                     object.redactedFields = ["*"]
                 }
@@ -700,22 +710,22 @@ struct ObjectsCall: Gongzhi_Host_V1_ObjectsHandler {
             }
             guard !kind.schema.sensitive.isEmpty else { return object }
             var readsPersonalData = caller.readsPersonalData
-            var decidedBy: String?
-            if let access = caller.access {
+            var decidedBy: Int?
+            if let access {
                 let bindings =
                     personalDataBindings[kind.name]
                     ?? {
-                        let found = access.bindings.filter { binding in
-                            binding.role.personalData
-                                && [ObjectVerb.get, .list, .watch].contains { binding.role.allows($0, kind: kind.name) }
-                        }.map { (binding: $0, scope: PlaceScope([$0.place])) }
+                        let found = access.bindings.indices.filter { index in
+                            let role = access.bindings[index].role
+                            return role.personalData
+                                && [ObjectVerb.get, .list, .watch].contains { role.allows($0, kind: kind.name) }
+                        }.map { (index: $0, scope: PlaceScope([access.bindings[$0].place])) }
                         personalDataBindings[kind.name] = found
                         return found
                     }()
                 let place = place(of: stored.data, kind: kind) ?? ""
-                let deciding = bindings.first { $0.scope.covers(place) }
-                readsPersonalData = deciding != nil
-                decidedBy = deciding?.binding.description
+                decidedBy = bindings.first { $0.scope.covers(place) }?.index
+                readsPersonalData = decidedBy != nil
             }
             if readsPersonalData && echoes(index) { return object }
             do {
@@ -754,8 +764,7 @@ struct ObjectsCall: Gongzhi_Host_V1_ObjectsHandler {
                 target: entry.ids.count == 1 ? "\(kind)/\(entry.ids[0])" : kind,
                 outcome: "personal-data",
                 detail: Self.auditDetail(kind: kind, ids: entry.ids, fields: entry.fields)
-                    + (entry.decidedBy.isEmpty
-                        ? "" : "; shown by role " + entry.decidedBy.sorted().joined(separator: "; "))
+                    + Self.shownBy(entry.decidedBy, of: access)
             )
         }
         return out

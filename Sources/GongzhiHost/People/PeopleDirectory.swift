@@ -17,6 +17,8 @@ final class PeopleDirectory: Sendable {
         var people: [String: Gongzhi_Core_V1_Person] = [:]
         var roles: [String: RoleDefinition] = [:]
         var bindings: [String: [Gongzhi_Core_V1_RoleBinding]] = [:]
+        /// What each person may do, built on their first call after the state was read.
+        var access: [String: PersonAccess] = [:]
         /// The store revision the state was read at.
         var revision: Int64 = -1
     }
@@ -52,11 +54,15 @@ final class PeopleDirectory: Sendable {
             if person.state == .suspended {
                 return .failure(.suspended(id: id, reason: person.suspendedReason))
             }
-            let bindings = (state.bindings[id] ?? []).compactMap { binding -> PersonAccess.Binding? in
-                guard let role = state.roles[binding.role] else { return nil }
-                return PersonAccess.Binding(role: role, place: binding.placeCode)
-            }
-            return .success(PersonAccess(person: person, bindings: bindings))
+            if let built = state.access[id] { return .success(built) }
+            let built = PersonAccess(
+                person: person,
+                bindings: (state.bindings[id] ?? []).compactMap { binding in
+                    state.roles[binding.role].map { PersonAccess.Binding(role: $0, place: binding.placeCode) }
+                }
+            )
+            state.access[id] = built
+            return .success(built)
         }
     }
 

@@ -1,4 +1,5 @@
 import GongzhiSchemas
+import Synchronization
 
 /// What one person may do, and where: their bindings, each a role within a place.
 package struct PersonAccess: Sendable {
@@ -10,18 +11,45 @@ package struct PersonAccess: Sendable {
         package var description: String { "\(role.displayName) in \(place)" }
     }
 
+    /// What the person's roles allow of a plugin's method: the roles and the places, and where personal data
+    /// is shown.
+    package struct MethodGrant: Sendable {
+        package var roles: [String]
+        package var places: PlaceScope
+        package var personalData: PlaceScope
+    }
+
     package let person: Gongzhi_Core_V1_Person
     package let bindings: [Binding]
+    /// Method grants already worked out, by "service/method" (nil: no role allows it). Shared by the copies of
+    /// this value, which the directory hands out for every call the person makes until their bindings change.
+    private let methodGrants = MethodGrantCache()
+
+    package init(person: Gongzhi_Core_V1_Person, bindings: [Binding]) {
+        self.person = person
+        self.bindings = bindings
+    }
 
     package var id: String { person.id }
 
-    /// The roles that allow calling `method` of `service`, and the places where they do; nil when none does.
-    package func methodGrant(service: String, method: String) -> (roles: [String], places: PlaceScope)? {
+    /// The roles that allow calling `method` of `service`, the places where they do, and where they show
+    /// personal data; nil when none allows it.
+    package func methodGrant(service: String, method: String) -> MethodGrant? {
+        let key = service + "/" + method
+        if let known = methodGrants.lookup(key) { return known }
         let allowing = bindings.filter { $0.role.allowsMethod(service: service, method: method) }
-        guard !allowing.isEmpty else { return nil }
-        var roles: [String] = []
-        for binding in allowing where !roles.contains(binding.role.name) { roles.append(binding.role.name) }
-        return (roles, PlaceScope(allowing.map(\.place)))
+        var grant: MethodGrant?
+        if !allowing.isEmpty {
+            var roles: [String] = []
+            for binding in allowing where !roles.contains(binding.role.name) { roles.append(binding.role.name) }
+            grant = MethodGrant(
+                roles: roles,
+                places: PlaceScope(allowing.map(\.place)),
+                personalData: PlaceScope(allowing.filter(\.role.personalData).map(\.place))
+            )
+        }
+        methodGrants.store(key, grant)
+        return grant
     }
 
     /// Where the person may `verb` objects of `kind` (nowhere when no role allows it).
@@ -38,15 +66,6 @@ package struct PersonAccess: Sendable {
                     && (binding.role.allows(.get, kind: kind) || binding.role.allows(.list, kind: kind)
                         || binding.role.allows(.watch, kind: kind))
             }.map(\.place)
-        )
-    }
-
-    /// Where the person sees personal data in a plugin's answers: within the places of the roles that show
-    /// personal data and allow the method.
-    package func personalDataScope(service: String, method: String) -> PlaceScope {
-        PlaceScope(
-            bindings.filter { $0.role.personalData && $0.role.allowsMethod(service: service, method: method) }
-                .map(\.place)
         )
     }
 
@@ -73,5 +92,23 @@ package struct PersonAccess: Sendable {
     package func summary(_ verb: ObjectVerb, kind: String) -> String {
         let allowing = bindings.filter { $0.role.allows(verb, kind: kind) }
         return allowing.isEmpty ? "no role that allows it" : allowing.map(\.description).joined(separator: "; ")
+    }
+}
+
+/// A person's method grants as they are worked out: a handful of methods per person, kept until the directory
+/// builds their access again.
+private final class MethodGrantCache: Sendable {
+    private let grants = Mutex<[String: PersonAccess.MethodGrant?]>([:])
+    /// At most this many methods are kept; a person calling more has the rest worked out each time.
+    private static let capacity = 256
+
+    func lookup(_ key: String) -> PersonAccess.MethodGrant?? {
+        grants.withLock { $0[key] }
+    }
+
+    func store(_ key: String, _ grant: PersonAccess.MethodGrant?) {
+        grants.withLock { grants in
+            if grants.count < Self.capacity { grants[key] = .some(grant) }
+        }
     }
 }

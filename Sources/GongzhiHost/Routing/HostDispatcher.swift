@@ -106,15 +106,14 @@ struct HostDispatcher: RPCCallDispatcher {
                         + "(they hold: \(access.summary)); an administrator binds them to a role that does"
                 )
             }
-            let personalData = access.personalDataScope(service: head.service, method: head.method)
             let person = RoutedPerson(
                 id: access.id,
                 name: access.person.name,
                 roles: grant.roles,
                 places: grant.places,
-                personalDataPlaces: personalData
+                personalDataPlaces: grant.personalData
             )
-            return route(head, principal: principal, seesPersonalData: !personalData.isEmpty, person: person)
+            return route(head, principal: principal, seesPersonalData: !grant.personalData.isEmpty, person: person)
         }
         if local.serves(head.service) {
             if head.service == Gongzhi_Host_V1_Registration.serviceName {
