@@ -74,9 +74,9 @@ final class PeopleDirectory: Sendable {
         state.withLock { $0.roles[name] }
     }
 
-    /// The bindings that use `role`.
+    /// The bindings that use `role`, by id (so that a refusal names them in the same order every time).
     func bindings(ofRole role: String) -> [Gongzhi_Core_V1_RoleBinding] {
-        state.withLock { $0.bindings.values.flatMap { $0.filter { $0.role == role } } }
+        state.withLock { $0.bindings.values.flatMap { $0.filter { $0.role == role } } }.sorted { $0.id < $1.id }
     }
 
     func bindings(ofPerson id: String) -> [Gongzhi_Core_V1_RoleBinding] {

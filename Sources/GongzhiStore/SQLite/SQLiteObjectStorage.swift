@@ -222,11 +222,8 @@ public final class SQLiteObjectStorage: ObjectStorage {
             }
             return changes.map(\.change)
         }
-        // A few changes (a watcher following the head) are read on the calling thread, like a point read;
-        // a catch-up of many on GRDB's reader queue.
-        if limit <= Self.immediateChangeLimit {
-            return try readNow("the changes after revision \(revision)", body)
-        }
+        // Never on the calling thread: waiting there for one of the pool's readers could hold the last thread that
+        // the async reads holding them need to resume and give them back.
         return try await read("the changes after revision \(revision)", body)
     }
 
@@ -246,11 +243,8 @@ public final class SQLiteObjectStorage: ObjectStorage {
         }
     }
 
-    /// The most changes read on the calling thread.
-    public static let immediateChangeLimit = 64
-
     public func currentRevision() async throws(StoreError) -> Int64 {
-        try readNow("the current revision") { db in try SQLiteWriteBatch.currentRevision(db) }
+        try await read("the current revision") { db in try SQLiteWriteBatch.currentRevision(db) }
     }
 
     // MARK: Writes
@@ -325,21 +319,6 @@ public final class SQLiteObjectStorage: ObjectStorage {
     }
 
     /// Runs `body` in a read transaction of one of the pool's readers.
-    /// Reads on the calling thread (blocking it for the read): for reads of a few indexed rows only.
-    private func readNow<T: Sendable>(
-        _ what: String,
-        _ body: (Database) throws -> T
-    ) throws(StoreError) -> T {
-        try checkOpen()
-        do {
-            return try pool.read(body)
-        } catch let error as StoreError {
-            throw error
-        } catch {
-            throw .unavailable("could not read \(what) from the database: \(error)", cause: error)
-        }
-    }
-
     private func read<T: Sendable>(
         _ what: String,
         _ body: @escaping @Sendable (Database) throws -> T
