@@ -160,14 +160,17 @@ extension GridCommand {
             time: TimeStyle
         ) async throws -> Gongzhi_Grid_V1_Case {
             var request = try request(at: time)
-            // A grid worker is a person: the plugin takes their id, and people type a name as often.
+            // A grid worker is a person: the plugin takes their id, and people type a name as often. A name that
+            // finds nobody goes as typed, for the plugin (or the host, when there is no plugin) to answer.
             if to.kind == .gridWorker {
-                request.assignee.id = try await PersonLookup.id(
-                    of: to.id,
-                    objects: Gongzhi_Host_V1_ObjectsClient(channel: grid.channel),
-                    options: options,
-                    option: "--to worker:"
-                )
+                do {
+                    request.assignee.id = try await PersonLookup.id(
+                        of: to.id,
+                        objects: Gongzhi_Host_V1_ObjectsClient(channel: grid.channel),
+                        options: options,
+                        option: "--to worker:"
+                    )
+                } catch let error as ControlError where error.exitCode == ControlExitCode.notFound {}
             }
             return try await grid.dispatch(request, options: options)
         }

@@ -154,14 +154,20 @@ public enum WirePlaces {
                     throw WireRedaction.MalformedMessage(offset: fieldStart, reason: "a length runs past the end")
                 }
                 if fieldNumber == number {
-                    found = String(decoding: UnsafeBufferPointer(rebasing: bytes[index..<index + Int(length)]), as: UTF8.self)
+                    found = String(
+                        decoding: UnsafeBufferPointer(rebasing: bytes[index..<index + Int(length)]),
+                        as: UTF8.self
+                    )
                 }
                 index += Int(length)
             default:
                 throw WireRedaction.MalformedMessage(offset: fieldStart, reason: "wire type \(tag & 7) is not used")
             }
             guard index <= end else {
-                throw WireRedaction.MalformedMessage(offset: fieldStart, reason: "field \(fieldNumber) runs past the end")
+                throw WireRedaction.MalformedMessage(
+                    offset: fieldStart,
+                    reason: "field \(fieldNumber) runs past the end"
+                )
             }
         }
         return found
@@ -194,8 +200,17 @@ public enum WirePlaces {
         var kept: Set<String> = []
         var own: String?
         let out = try array.withUnsafeBufferPointer { (buffer) throws(WireRedaction.MalformedMessage) -> [UInt8]? in
-            try filter(buffer, from: 0, to: buffer.count, fields: fields, scope: scope, depth: 0,
-                       ownPlace: &own, removed: &removed, kept: &kept)
+            try filter(
+                buffer,
+                from: 0,
+                to: buffer.count,
+                fields: fields,
+                scope: scope,
+                depth: 0,
+                ownPlace: &own,
+                removed: &removed,
+                kept: &kept
+            )
         }
         result.place = own
         result.removed = removed
@@ -256,11 +271,21 @@ public enum WirePlaces {
             if tag & 7 == 2, let inner = fields.nested[number] {
                 var innerPlace: String?
                 var innerKept: Set<String> = []
-                let rewritten = try filter(bytes, from: valueStart, to: index, fields: inner, scope: scope,
-                                           depth: depth + 1, ownPlace: &innerPlace, removed: &removed,
-                                           kept: &innerKept)
+                let removedBefore = removed
+                let rewritten = try filter(
+                    bytes,
+                    from: valueStart,
+                    to: index,
+                    fields: inner,
+                    scope: scope,
+                    depth: depth + 1,
+                    ownPlace: &innerPlace,
+                    removed: &removed,
+                    kept: &innerKept
+                )
                 if let innerPlace, !scope.covers(innerPlace) {
-                    removed += 1
+                    // The message goes whole: what it held that lay outside is not counted again.
+                    removed = removedBefore + 1
                     if out == nil { out = Array(bytes[start..<fieldStart]) }
                     continue
                 }

@@ -336,9 +336,18 @@ final class GridFakeHostTests: XCTestCase {
                 grid.callers.withLock { $0 },
                 ["token=- as=li-qiang", "token=- as=wang-fang", "token=- as=-"]
             )
+            // 李强 for --as, then 王芳 for --to worker: (each a name, so the people are listed), then wang-fang.
             XCTAssertEqual(
                 objects.requests,
-                ["List Person selector= parent= size=500 token=", "Get Person/wang-fang"]
+                [
+                    "List Person selector= parent= size=500 token=", "List Person selector= parent= size=500 token=",
+                    "Get Person/wang-fang",
+                ]
+            )
+            XCTAssertEqual(
+                grid.requests.withLock { $0 }.first?.hasPrefix("Dispatch \(c.id) wang-fang deadline="),
+                true,
+                "the worker goes by id"
             )
             let unknown = await run(["grid", "start", c.id, "--as", "赵六"])
             XCTAssertEqual(unknown.status, ControlExitCode.notFound)
