@@ -347,6 +347,29 @@ final class PeopleWritesTests: XCTestCase {
         }
     }
 
+    func testAPlaceWithBindingsIsNotDeletedUntilTheyGo() async throws {
+        try await withInProcessHost { host in
+            let admin = A(host)
+            try await admin.smallDistrict()
+            try await admin.person("hu-wei", "胡伟")
+            try await admin.bind("hu-wei", "viewer", "330199001")
+            await expectRefusal(
+                .failedPrecondition,
+                "Region 330199001 is the place of 1 role binding (hu-wei as viewer); unbind them first (gongzhictl people unbind)"
+            ) {
+                try await admin.delete("Region", "330199001")
+            }
+            let regions = try await admin.ids("Region")
+            XCTAssertTrue(regions.contains("330199001"), "the refused delete deleted nothing")
+            // Unbound in the same transaction, the place goes.
+            try await admin.txn([
+                A.deletion("RoleBinding", "hu-wei.viewer.330199001"), A.deletion("Region", "330199001"),
+            ])
+            let left = try await admin.ids("Region")
+            XCTAssertFalse(left.contains("330199001"))
+        }
+    }
+
     func testOnlyAdministratorsWritePeopleRolesAndBindings() async throws {
         try await withInProcessHost { host in
             let admin = A(host)

@@ -79,6 +79,11 @@ final class PeopleDirectory: Sendable {
         state.withLock { $0.bindings.values.flatMap { $0.filter { $0.role == role } } }.sorted { $0.id < $1.id }
     }
 
+    /// The bindings made to the place `code` itself, by id.
+    func bindings(atPlace code: String) -> [Gongzhi_Core_V1_RoleBinding] {
+        state.withLock { $0.bindings.values.flatMap { $0.filter { $0.placeCode == code } } }.sorted { $0.id < $1.id }
+    }
+
     func bindings(ofPerson id: String) -> [Gongzhi_Core_V1_RoleBinding] {
         state.withLock { $0.bindings[id] ?? [] }
     }

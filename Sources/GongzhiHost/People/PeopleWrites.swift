@@ -20,8 +20,16 @@ struct PeopleWrites {
 
     /// True when the transaction writes one of the people kinds.
     static func touches(_ writes: [Transaction.Write]) -> Bool {
-        writes.contains { PeopleDirectory.kinds.contains($0.kind) }
+        writes.contains { write in
+            if PeopleDirectory.kinds.contains(write.kind) { return true }
+            // A place that bindings are made to is not deleted from under them.
+            if case .delete(let kind, _, _) = write { return placeKinds.contains(kind) }
+            return false
+        }
     }
+
+    /// The kinds whose objects are the places bindings are made to.
+    static let placeKinds: Set<String> = ["Region", "Grid"]
 
     /// The writes, checked, with the data the host sets filled in (ids, who granted a binding and when).
     func check(_ writes: [Transaction.Write]) async throws -> [Transaction.Write] {
@@ -147,6 +155,16 @@ struct PeopleWrites {
                     code: .failedPrecondition,
                     message: "person \(id) holds \(bound.count) role binding\(bound.count == 1 ? "" : "s"); "
                         + "suspend them (gongzhictl people suspend \(id)) to stop them acting, or unbind first"
+                )
+            }
+        case let place where Self.placeKinds.contains(place):
+            let bound = directory.bindings(atPlace: id).filter { !deletedHere.contains($0.id) }
+            guard bound.isEmpty else {
+                throw RPCError(
+                    code: .failedPrecondition,
+                    message: "\(kind) \(id) is the place of \(bound.count) role binding\(bound.count == 1 ? "" : "s") ("
+                        + bound.prefix(5).map { "\($0.personID) as \($0.role)" }.joined(separator: ", ")
+                        + (bound.count > 5 ? ", …" : "") + "); unbind them first (gongzhictl people unbind)"
                 )
             }
         default:
