@@ -81,18 +81,7 @@ extension GongzhiControl.People {
         func run() async throws {
             let invocation = self.invocation
             let person = self.person
-            let object = Gongzhi_Host_V1_Object.with {
-                $0.kind = PeopleOutput.personKind.name
-                $0.id = id
-                $0.data = (try? person.serializedBytes()) ?? Data()
-            }
-            let created = try await invocation.withObjects { objects in
-                try await objects.create(.with { $0.object = object }, options: invocation.callOptions)
-            }
-            invocation.printObjects(
-                human: { _ in PeopleOutput.added(person) },
-                document: { ObjectDocument.json(created, kind: PeopleOutput.personKind) }
-            )
+            try await invocation.create(person, as: PeopleOutput.personKind, id: id) { PeopleOutput.added(person) }
         }
     }
 
@@ -298,18 +287,9 @@ extension GongzhiControl.People {
         func run() async throws {
             let invocation = self.invocation
             let binding = self.binding.binding(of: id)
-            let object = Gongzhi_Host_V1_Object.with {
-                $0.kind = PeopleOutput.bindingKind.name
-                $0.id = binding.id
-                $0.data = (try? binding.serializedBytes()) ?? Data()
+            try await invocation.create(binding, as: PeopleOutput.bindingKind, id: binding.id) {
+                PeopleOutput.bound(binding)
             }
-            let created = try await invocation.withObjects { objects in
-                try await objects.create(.with { $0.object = object }, options: invocation.callOptions)
-            }
-            invocation.printObjects(
-                human: { _ in PeopleOutput.bound(binding) },
-                document: { ObjectDocument.json(created, kind: PeopleOutput.bindingKind) }
-            )
         }
     }
 

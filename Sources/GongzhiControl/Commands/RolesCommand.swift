@@ -206,18 +206,7 @@ extension GongzhiControl.Roles {
         func run() async throws {
             let invocation = self.invocation
             let role = self.role
-            let object = Gongzhi_Host_V1_Object.with {
-                $0.kind = PeopleOutput.roleKind.name
-                $0.id = role.name
-                $0.data = (try? role.serializedBytes()) ?? Data()
-            }
-            let created = try await invocation.withObjects { objects in
-                try await objects.create(.with { $0.object = object }, options: invocation.callOptions)
-            }
-            invocation.printObjects(
-                human: { _ in PeopleOutput.roleAdded(role) },
-                document: { ObjectDocument.json(created, kind: PeopleOutput.roleKind) }
-            )
+            try await invocation.create(role, as: PeopleOutput.roleKind, id: role.name) { PeopleOutput.roleAdded(role) }
         }
     }
 

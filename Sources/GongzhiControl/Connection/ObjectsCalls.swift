@@ -2,6 +2,13 @@ import GongzhiDocuments
 import GongzhiRPC
 import GongzhiRPCPosix
 import GongzhiSchemas
+import SwiftProtobuf
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 
 #if canImport(Glibc)
 import Glibc
@@ -25,6 +32,25 @@ extension Invocation {
 
     /// Options of a call that is answered at once.
     public var callOptions: CallOptions { CallOptions(timeout: Invocation.callTimeout) }
+
+    /// Creates `message` as the object `kind`/`id` and prints what the host stored: `human` for people, the
+    /// object's document for -o json and yaml (what `people add`, `people bind` and `roles add` do).
+    func create(
+        _ message: some SwiftProtobuf.Message,
+        as kind: ObjectKind,
+        id: String,
+        human: @escaping () -> String
+    ) async throws {
+        let object = Gongzhi_Host_V1_Object.with {
+            $0.kind = kind.name
+            $0.id = id
+            $0.data = (try? message.serializedBytes()) ?? Data()
+        }
+        let created = try await withObjects { objects in
+            try await objects.create(.with { $0.object = object }, options: callOptions)
+        }
+        printObjects(human: { _ in human() }, document: { ObjectDocument.json(created, kind: kind) })
+    }
 
     /// Prints objects' documents, or their human view.
     public func printObjects(human: (TimeStyle) -> String, document: () -> JSONValue) {
