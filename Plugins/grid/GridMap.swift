@@ -96,7 +96,9 @@ extension GridPlace {
         if let first = grid.workers.first {
             var assignee = Gongzhi_Grid_V1_Assignee()
             assignee.kind = .gridWorker
-            assignee.id = first.partnerID.isEmpty ? first.name : first.partnerID
+            // A person, when the grid names one; else the partner or the name, as grids listed them before.
+            assignee.id =
+                !first.personID.isEmpty ? first.personID : first.partnerID.isEmpty ? first.name : first.partnerID
             assignee.name = first.name
             worker = assignee
         }

@@ -1,4 +1,5 @@
 import Foundation
+import GongzhiGrid
 import GongzhiGridSchemas
 import GongzhiPluginTesting
 import GongzhiRPC
@@ -339,5 +340,22 @@ final class PeopleAndPlacesTests: XCTestCase {
             XCTAssertEqual(last.actorID, "wang-fang-2")
             XCTAssertEqual(last.principal, "\(admin) as person:wang-fang-2")
         }
+    }
+
+    func testACaseDispatchedAtOnceGoesToTheGridsWorkerByTheirPersonID() {
+        var grid = Gongzhi_Core_V1_Grid()
+        grid.code = "330199001001001"
+        var worker = Gongzhi_Core_V1_GridWorker()
+        worker.name = "胡伟"
+        worker.personID = "hu-wei"
+        worker.partnerID = "P-neighbour-01"
+        grid.workers = [worker]
+        XCTAssertEqual(GridPlace(grid).worker?.id, "hu-wei")
+        XCTAssertEqual(GridPlace(grid).worker?.name, "胡伟")
+        // A grid listed without a person keeps going to the partner, else the name.
+        grid.workers[0].personID = ""
+        XCTAssertEqual(GridPlace(grid).worker?.id, "P-neighbour-01")
+        grid.workers[0].partnerID = ""
+        XCTAssertEqual(GridPlace(grid).worker?.id, "胡伟")
     }
 }

@@ -718,6 +718,7 @@ struct XCommunity {
             worker.name = Plan.gridWorkers[grid].name
             worker.phone = newPhone(using: &workers)
             worker.fullTime = true
+            worker.personID = Plan.gridWorkers[grid].id
             grids[grid].workers.insert(worker, at: 0)
         }
 

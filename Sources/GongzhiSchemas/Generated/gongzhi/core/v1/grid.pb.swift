@@ -69,6 +69,9 @@ public nonisolated struct Gongzhi_Core_V1_GridWorker: Sendable {
   /// The worker's Partner id, when the worker is one of the governance partners.
   public var partnerID: String = String()
 
+  /// The worker's Person id, when they act in the system: a category dispatched at once goes to them.
+  public var personID: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -134,7 +137,7 @@ nonisolated extension Gongzhi_Core_V1_Grid: SwiftProtobuf.Message, SwiftProtobuf
 
 nonisolated extension Gongzhi_Core_V1_GridWorker: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".GridWorker"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}phone\0\u{3}full_time\0\u{3}partner_id\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}phone\0\u{3}full_time\0\u{3}partner_id\0\u{3}person_id\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -146,6 +149,7 @@ nonisolated extension Gongzhi_Core_V1_GridWorker: SwiftProtobuf.Message, SwiftPr
       case 2: try { try decoder.decodeSingularStringField(value: &self.phone) }()
       case 3: try { try decoder.decodeSingularBoolField(value: &self.fullTime) }()
       case 4: try { try decoder.decodeSingularStringField(value: &self.partnerID) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.personID) }()
       default: break
       }
     }
@@ -164,6 +168,9 @@ nonisolated extension Gongzhi_Core_V1_GridWorker: SwiftProtobuf.Message, SwiftPr
     if !self.partnerID.isEmpty {
       try visitor.visitSingularStringField(value: self.partnerID, fieldNumber: 4)
     }
+    if !self.personID.isEmpty {
+      try visitor.visitSingularStringField(value: self.personID, fieldNumber: 5)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -172,6 +179,7 @@ nonisolated extension Gongzhi_Core_V1_GridWorker: SwiftProtobuf.Message, SwiftPr
     if lhs.phone != rhs.phone {return false}
     if lhs.fullTime != rhs.fullTime {return false}
     if lhs.partnerID != rhs.partnerID {return false}
+    if lhs.personID != rhs.personID {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
