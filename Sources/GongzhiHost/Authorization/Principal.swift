@@ -54,13 +54,13 @@ package enum Principal: Sendable, Equatable, CustomStringConvertible {
 /// Metadata entries the host sets on calls it forwards; callers cannot set them.
 package enum CallerMetadata {
     package static let token = "gongzhi-token"
-    package static let caller = "gongzhi-caller"
-    package static let callerKind = "gongzhi-caller-kind"
+    package static let caller = CallerMetadataKey.caller
+    package static let callerKind = CallerMetadataKey.callerKind
     package static let callerPID = "gongzhi-caller-pid"
     package static let callerUID = "gongzhi-caller-uid"
     /// "true" when the caller holds the personal-data grant: a plugin that holds it too shows the caller
     /// sensitive fields only then.
-    package static let callerPersonalData = "gongzhi-caller-personal-data"
+    package static let callerPersonalData = CallerMetadataKey.personalData
     /// Every key with this prefix is the host's: removed from what callers send.
     package static let reservedPrefix = "gongzhi-"
 

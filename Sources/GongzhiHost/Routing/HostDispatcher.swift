@@ -49,6 +49,14 @@ struct HostDispatcher: RPCCallDispatcher {
 
     private var people: PeopleDirectory? { objects?.people }
 
+    /// The grant that lets a client or a plugin name the person it acts for.
+    private static let impersonate: GrantPattern = {
+        guard let pattern = try? GrantPattern(parsing: PlatformGrants.impersonate) else {
+            preconditionFailure("\(PlatformGrants.impersonate) is a grant pattern")
+        }
+        return pattern
+    }()
+
     func dispatch(_ head: RPCCallHead) -> Result<RPCMethodHandler, RPCError> {
         var caller: Caller
         switch identify(head) {
@@ -243,9 +251,7 @@ struct HostDispatcher: RPCCallDispatcher {
         case .admin: allowed = true
         case .client, .plugin:
             let granted = caller.clientGrants ?? grants(of: base)
-            allowed = granted.patterns.contains { pattern in
-                pattern.allows(service: "gongzhi.host.v1.People", method: "Impersonate")
-            }
+            allowed = granted.patterns.contains { $0.covers(Self.impersonate) }
         case .person: allowed = false
         }
         guard allowed else {
