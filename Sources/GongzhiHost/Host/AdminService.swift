@@ -211,12 +211,7 @@ struct AdminService: Gongzhi_Host_V1_AdminHandler {
             guard let people else {
                 throw RPCError(code: .unavailable, message: "this host has no object store, and so no people")
             }
-            if case .failure(let refusal) = people.access(request.subject) {
-                switch refusal {
-                case .unknown: throw RPCError(code: .notFound, message: refusal.message)
-                case .suspended: throw RPCError(code: .failedPrecondition, message: refusal.message)
-                }
-            }
+            try people.requireTokenSubject(request.subject)
         }
         if kind == .plugin && !PluginManifest.isValidName(request.subject) {
             throw RPCError(

@@ -150,12 +150,7 @@ public final class InProcessHost: Sendable {
     /// bound to the person allow, where they are bound.
     /// - Throws: NOT_FOUND for an unknown person, FAILED_PRECONDITION for a suspended one.
     public func issuePersonToken(person id: String, lifetime: Duration = .seconds(3600)) throws -> String {
-        if case .failure(let refusal) = objects.people.access(id) {
-            switch refusal {
-            case .unknown: throw RPCError(code: .notFound, message: refusal.message)
-            case .suspended: throw RPCError(code: .failedPrecondition, message: refusal.message)
-            }
-        }
+        try objects.people.requireTokenSubject(id)
         return try issueToken(kind: .person, subject: id, scopes: [], lifetime: lifetime)
     }
 

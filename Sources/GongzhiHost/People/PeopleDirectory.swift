@@ -66,12 +66,14 @@ final class PeopleDirectory: Sendable {
         }
     }
 
-    func person(_ id: String) -> Gongzhi_Core_V1_Person? {
-        state.withLock { $0.people[id] }
-    }
-
-    func role(_ name: String) -> RoleDefinition? {
-        state.withLock { $0.roles[name] }
+    /// Refuses a token for `id`: NOT_FOUND for someone who is not a person here, FAILED_PRECONDITION for a
+    /// suspended person.
+    func requireTokenSubject(_ id: String) throws(RPCError) {
+        guard case .failure(let refusal) = access(id) else { return }
+        switch refusal {
+        case .unknown: throw RPCError(code: .notFound, message: refusal.message)
+        case .suspended: throw RPCError(code: .failedPrecondition, message: refusal.message)
+        }
     }
 
     /// The bindings that use `role`, by id (so that a refusal names them in the same order every time).
