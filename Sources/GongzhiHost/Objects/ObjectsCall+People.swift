@@ -148,9 +148,10 @@ extension ObjectsCall {
         }
     }
 
-    /// One page of a list for a caller held to places: the store's pages read until `pageSize` objects within
-    /// `scope` are found, or the scan has read `scanLimit` objects (then the page ends early, with a token to go
-    /// on from).
+    /// One page of a list for a caller held to places, of a kind held to places: the store's pages read until
+    /// `pageSize` objects within `scope` are found, or the scan has read `scanLimit` objects (then the page ends
+    /// early, with a token to go on from). With the place of each object of the page, read once, for
+    /// ``present(_:action:places:echoes:)`` too.
     func listWithin(
         _ scope: PlaceScope,
         kind: KnownKind,
@@ -158,8 +159,9 @@ extension ObjectsCall {
         parent: String?,
         pageSize: Int,
         after: String?
-    ) async throws(RPCError) -> ObjectPage {
+    ) async throws(RPCError) -> (page: ObjectPage, places: [String]) {
         var objects: [StoredObject] = []
+        var places: [String] = []
         var after = after
         var revision: Int64?
         var scanned = 0
@@ -179,20 +181,23 @@ extension ObjectsCall {
             for object in page.objects {
                 scanned += 1
                 after = object.id
-                if lies(object.data, kind: kind, within: scope) {
+                let place = self.place(of: object.data, kind: kind) ?? ""
+                if scope.covers(place) {
                     objects.append(object)
+                    places.append(place)
                     if objects.count == pageSize {
                         // More may follow unless this was the store's last object.
                         let last = object.id == page.objects.last?.id && page.nextPageToken == nil
-                        return ObjectPage(objects: objects, nextPageToken: last ? nil : object.id, revision: revision!)
+                        let next = last ? nil : object.id
+                        return (ObjectPage(objects: objects, nextPageToken: next, revision: revision!), places)
                     }
                 }
             }
             guard page.nextPageToken != nil else {
-                return ObjectPage(objects: objects, nextPageToken: nil, revision: revision!)
+                return (ObjectPage(objects: objects, nextPageToken: nil, revision: revision!), places)
             }
             if scanned >= scanLimit {
-                return ObjectPage(objects: objects, nextPageToken: after, revision: revision!)
+                return (ObjectPage(objects: objects, nextPageToken: after, revision: revision!), places)
             }
         }
     }

@@ -151,6 +151,8 @@ struct ObjectsCall: Gongzhi_Host_V1_ObjectsHandler {
             try LabelRequirement.parseSelector(request.labelSelector)
         }
         let page: ObjectPage
+        // The objects' places, when the list read them to keep to the caller's.
+        var places: [String]?
         if scope.isEverywhere || kind.schema.place == nil {
             page = try await storeCall { () async throws(StoreError) in
                 try await storage.list(
@@ -168,7 +170,7 @@ struct ObjectsCall: Gongzhi_Host_V1_ObjectsHandler {
                     message: "page_size \(pageSize) is outside 1...\(ObjectStorageLimits.maximumPageSize)"
                 )
             }
-            page = try await listWithin(
+            (page, places) = try await listWithin(
                 scope,
                 kind: kind,
                 labels: labels,
@@ -187,12 +189,13 @@ struct ObjectsCall: Gongzhi_Host_V1_ObjectsHandler {
                 + object.labels.reduce(0) { $0 + $1.key.utf8.count + $1.value.utf8.count + 4 }
             if bytes > ObjectsService.responseBudget && index > 0 {
                 objects = Array(page.objects[..<index])
+                places = places.map { Array($0[..<index]) }
                 nextPageToken = page.objects[index - 1].id
                 break
             }
         }
         var response = Gongzhi_Host_V1_ListResponse()
-        response.objects = present(objects, action: Gongzhi_Host_V1_Objects.Method.list)
+        response.objects = present(objects, action: Gongzhi_Host_V1_Objects.Method.list, places: places)
         response.nextPageToken = nextPageToken ?? ""
         response.revision = page.revision
         return response
@@ -576,7 +579,6 @@ struct ObjectsCall: Gongzhi_Host_V1_ObjectsHandler {
             // whole: their update is taken as it is.
             if let access = caller.access,
                 lies(stored.data, kind: kind, within: access.personalDataScope(kind: kind.name))
-                    && !access.personalDataScope(kind: kind.name).isEmpty
             {
                 return (.update(draft, expectedRevision: expected), false)
             }
@@ -685,10 +687,12 @@ struct ObjectsCall: Gongzhi_Host_V1_ObjectsHandler {
 
     /// The objects as the caller may see them: without sensitive fields unless it holds the grant (for a person:
     /// unless the object lies where one of their roles shows personal data), and then with the read audited —
-    /// except where `echoes` says an object is only what the caller itself wrote.
+    /// except where `echoes` says an object is only what the caller itself wrote. `places`, when given, are the
+    /// objects' places as the caller's list already read them.
     func present(
         _ objects: [StoredObject],
         action: String,
+        places: [String]? = nil,
         echoes: (Int) -> Bool = { _ in false }
     ) -> [Gongzhi_Host_V1_Object] {
         // By kind: the ids shown, the fields, and (for a person) the indexes of the bindings that showed them.
@@ -715,15 +719,13 @@ struct ObjectsCall: Gongzhi_Host_V1_ObjectsHandler {
                 let bindings =
                     personalDataBindings[kind.name]
                     ?? {
-                        let found = access.bindings.indices.filter { index in
-                            let role = access.bindings[index].role
-                            return role.personalData
-                                && [ObjectVerb.get, .list, .watch].contains { role.allows($0, kind: kind.name) }
-                        }.map { (index: $0, scope: PlaceScope([access.bindings[$0].place])) }
+                        let found = access.personalDataBindings(kind: kind.name).map {
+                            (index: $0, scope: PlaceScope([access.bindings[$0].place]))
+                        }
                         personalDataBindings[kind.name] = found
                         return found
                     }()
-                let place = place(of: stored.data, kind: kind) ?? ""
+                let place = places?[index] ?? place(of: stored.data, kind: kind) ?? ""
                 decidedBy = bindings.first { $0.scope.covers(place) }?.index
                 readsPersonalData = decidedBy != nil
             }

@@ -60,13 +60,15 @@ package struct PersonAccess: Sendable {
     /// Where the person sees the personal data of objects of `kind`: within the places of the roles that
     /// show personal data and let them read the kind.
     package func personalDataScope(kind: String) -> PlaceScope {
-        PlaceScope(
-            bindings.filter { binding in
-                binding.role.personalData
-                    && (binding.role.allows(.get, kind: kind) || binding.role.allows(.list, kind: kind)
-                        || binding.role.allows(.watch, kind: kind))
-            }.map(\.place)
-        )
+        PlaceScope(personalDataBindings(kind: kind).map { bindings[$0].place })
+    }
+
+    /// The indexes of the bindings whose role shows personal data and lets the person read objects of `kind`.
+    package func personalDataBindings(kind: String) -> [Int] {
+        bindings.indices.filter { index in
+            let role = bindings[index].role
+            return role.personalData && [ObjectVerb.get, .list, .watch].contains { role.allows($0, kind: kind) }
+        }
     }
 
     /// True when some role allows `verb` on some kind: the Objects method is worth calling.
