@@ -109,16 +109,7 @@ extension DescriptorIndex {
 public enum WirePlaces {
     /// The value of the top-level string field `number` (the last one, as protobuf reads it); "" when absent.
     public static func place(in bytes: Data, field number: Int32) throws(WireRedaction.MalformedMessage) -> String {
-        do {
-            return try bytes.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
-                let buffer = raw.bindMemory(to: UInt8.self)
-                return try place(in: buffer, from: 0, to: buffer.count, field: number)
-            }
-        } catch let error as WireRedaction.MalformedMessage {
-            throw error
-        } catch {
-            throw WireRedaction.MalformedMessage(offset: 0, reason: "\(error)")
-        }
+        try place(in: [UInt8](bytes), field: number)
     }
 
     /// The value of the top-level string field `number` in `bytes`; "" when absent.
