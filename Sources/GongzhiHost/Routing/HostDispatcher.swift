@@ -175,16 +175,16 @@ struct HostDispatcher: RPCCallDispatcher {
             ),
             access: caller.access
         )
-        if let access = caller.access {
-            guard let handler = objects.handler(method: head.method, caller: objectCaller) else {
-                return .failure(
-                    RPCError(
-                        code: .unimplemented,
-                        message: "\(head.service) has no method \(head.method) (it has: "
-                            + objects.methodNames.joined(separator: ", ") + ")"
-                    )
+        guard let handler = objects.handler(method: head.method, caller: objectCaller) else {
+            return .failure(
+                RPCError(
+                    code: .unimplemented,
+                    message: "\(head.service) has no method \(head.method) (it has: "
+                        + objects.methodNames.joined(separator: ", ") + ")"
                 )
-            }
+            )
+        }
+        if let access = caller.access {
             if head.method == Gongzhi_Host_V1_Objects.Method.listKinds { return .success(handler) }
             guard let verbs = Self.verbs(ofObjectsMethod: head.method),
                 verbs.contains(where: { access.allowsOnSomeKind($0) })
@@ -197,15 +197,6 @@ struct HostDispatcher: RPCCallDispatcher {
                 )
             }
             return .success(handler)
-        }
-        guard let handler = objects.handler(method: head.method, caller: objectCaller) else {
-            return .failure(
-                RPCError(
-                    code: .unimplemented,
-                    message: "\(head.service) has no method \(head.method) (it has: "
-                        + objects.methodNames.joined(separator: ", ") + ")"
-                )
-            )
         }
         guard grants.allows(service: head.service, method: head.method) else {
             return deny(principal, head, notGranted(principal, head))
