@@ -51,26 +51,12 @@ struct WorkerRoster: Sendable {
 
     /// The Person with this id, or nil.
     private func person(_ id: String) async throws -> Gongzhi_Core_V1_Person? {
-        var request = Gongzhi_Host_V1_GetRequest()
-        request.kind = "Person"
-        request.id = id
-        let object: Gongzhi_Host_V1_Object
-        do {
-            object = try await objects.client.get(request)
-        } catch let error as RPCError where error.code == .notFound {
-            return nil
-        }
-        return try Gongzhi_Core_V1_Person(serializedBytes: object.data)
+        try await objects.get(Gongzhi_Core_V1_Person.self, id: id)?.message
     }
 
     /// The places of every binding the person holds.
     private func places(of personID: String) async throws -> PlaceScope {
-        let bindings = try await objects.listObjects(kind: "RoleBinding").objects
-        var codes: [String] = []
-        for object in bindings {
-            let binding = try Gongzhi_Core_V1_RoleBinding(serializedBytes: object.data)
-            if binding.personID == personID && !binding.placeCode.isEmpty { codes.append(binding.placeCode) }
-        }
-        return PlaceScope(codes)
+        let bindings = try await objects.list(Gongzhi_Core_V1_RoleBinding.self).objects.map(\.message)
+        return PlaceScope(bindings.filter { $0.personID == personID && !$0.placeCode.isEmpty }.map(\.placeCode))
     }
 }
