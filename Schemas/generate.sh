@@ -66,6 +66,9 @@ generate GongzhiSchemas Sources/GongzhiSchemas/Generated \
 generate GongzhiGridSchemas Sources/GongzhiGridSchemas/Generated \
     gongzhi/grid/v1/case.proto \
     gongzhi/grid/v1/service.proto
+generate GongzhiPointsSchemas Sources/GongzhiPointsSchemas/Generated \
+    gongzhi/points/v1/ledger.proto \
+    gongzhi/points/v1/service.proto
 generate GongzhiSensorsSchemas Sources/GongzhiSensorsSchemas/Generated \
     gongzhi/sensors/v1/sensors.proto
 generate GongzhiExampleSchemas Sources/GongzhiExampleSchemas/Generated \
@@ -138,7 +141,7 @@ generate_c Benchmarks/c/echo-plugin/generated \
 if [ "$mode" = "--check" ]; then
     status=0
     for dir in Sources/GongzhiRPC/Generated Sources/GongzhiSchemas/Generated Sources/GongzhiGridSchemas/Generated \
-        Sources/GongzhiSensorsSchemas/Generated Sources/GongzhiExampleSchemas/Generated \
+        Sources/GongzhiPointsSchemas/Generated Sources/GongzhiSensorsSchemas/Generated Sources/GongzhiExampleSchemas/Generated \
         Sources/GongzhiTestSchemas/Generated Sources/CGongzhiPlugin/generated \
         Plugins/sensors/generated Benchmarks/c/echo-plugin/generated; do
         if ! diff -ru "$root/$dir" "$out/$dir"; then status=1; fi
