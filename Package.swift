@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "GongzhiRPCLifecycle", targets: ["GongzhiRPCLifecycle"]),
         .library(name: "GongzhiSchemas", targets: ["GongzhiSchemas"]),
         .library(name: "GongzhiGridSchemas", targets: ["GongzhiGridSchemas"]),
+        .library(name: "GongzhiPointsSchemas", targets: ["GongzhiPointsSchemas"]),
         .library(name: "GongzhiSensorsSchemas", targets: ["GongzhiSensorsSchemas"]),
         .library(name: "GongzhiExampleSchemas", targets: ["GongzhiExampleSchemas"]),
         .executable(name: "protoc-gen-gongzhi-ttrpc", targets: ["protoc-gen-gongzhi-ttrpc"]),
@@ -31,6 +32,7 @@ let package = Package(
         .library(name: "CGongzhiPlugin", targets: ["CGongzhiPlugin"]),
         .executable(name: "gongzhi-sensors", targets: ["gongzhi-sensors"]),
         .executable(name: "gongzhi-grid", targets: ["gongzhi-grid"]),
+        .executable(name: "gongzhi-points", targets: ["gongzhi-points"]),
         .library(name: "GongzhiGeo", targets: ["GongzhiGeo"]),
         .executable(name: "gongzhi-samples", targets: ["gongzhi-samples"]),
     ],
@@ -87,6 +89,14 @@ let package = Package(
         // One schema module per module that owns messages: the host links none of them.
         .target(
             name: "GongzhiGridSchemas",
+            dependencies: [
+                "GongzhiRPC",
+                "GongzhiSchemas",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
+        .target(
+            name: "GongzhiPointsSchemas",
             dependencies: [
                 "GongzhiRPC",
                 "GongzhiSchemas",
@@ -294,6 +304,18 @@ let package = Package(
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
+        // `gongzhictl points …`: the points module's command line.
+        .target(
+            name: "GongzhiPointsControl",
+            dependencies: [
+                "GongzhiControl",
+                "GongzhiPointsSchemas",
+                "GongzhiRPC",
+                "GongzhiSchemas",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
         // `gongzhictl sensors …`: the sensor adapter's command line.
         .target(
             name: "GongzhiSensorsControl",
@@ -312,6 +334,7 @@ let package = Package(
             dependencies: [
                 "GongzhiControl",
                 "GongzhiGridControl",
+                "GongzhiPointsControl",
                 "GongzhiSensorsControl",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -357,6 +380,31 @@ let package = Package(
             ],
             path: "Plugins/grid",
             exclude: ["grid.plugin.toml"]
+        ),
+        // The points ledger without I/O: accounts, transfers, lots, caps, the hash chain, reports.
+        .target(
+            name: "GongzhiPoints",
+            dependencies: [
+                "GongzhiPointsSchemas",
+                "GongzhiHashing",
+                "GongzhiSchemas",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
+        // The points-exchange plugin (积分兑换).
+        .executableTarget(
+            name: "gongzhi-points",
+            dependencies: [
+                "GongzhiPointsSchemas",
+                "GongzhiPoints",
+                "GongzhiGridSchemas",
+                "GongzhiPluginSDK",
+                "GongzhiRPC",
+                "GongzhiSchemas",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Plugins/points",
+            exclude: ["points.plugin.toml"]
         ),
         // libprotobuf-c, the protobuf runtime of the C plugin SDK.
         .systemLibrary(
@@ -542,6 +590,45 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "GongzhiPointsControlTests",
+            dependencies: [
+                "GongzhiControl",
+                "GongzhiControlTestSupport",
+                "GongzhiPointsControl",
+                "GongzhiPointsSchemas",
+                "GongzhiRPC",
+                "GongzhiSchemas",
+                "GongzhiTestSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "GongzhiPointsTests",
+            dependencies: [
+                "GongzhiPointsSchemas",
+                "GongzhiPoints",
+                "GongzhiSchemas",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
+        // The points plugin's engine against an in-process host.
+        .testTarget(
+            name: "PointsPluginTests",
+            dependencies: [
+                "gongzhi-points",
+                "GongzhiPoints",
+                "GongzhiPointsSchemas",
+                "GongzhiGridSchemas",
+                "GongzhiPluginSDK",
+                "GongzhiPluginTesting",
+                "GongzhiRPC",
+                "GongzhiSchemas",
+                "GongzhiTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
+        .testTarget(
             name: "GongzhiSensorsControlTests",
             dependencies: [
                 "GongzhiControl",
@@ -595,6 +682,7 @@ let package = Package(
                 "GongzhiTestSeeds",
                 "GongzhiSensorsSchemas",
                 "GongzhiGridSchemas",
+                "GongzhiPointsSchemas",
                 "GongzhiExampleSchemas",
                 "GongzhiTestSchemas",
                 "GongzhiHost",
@@ -609,6 +697,7 @@ let package = Package(
                 "gongzhi-noticeboard",
                 "gongzhi-samples",
                 "gongzhi-grid",
+                "gongzhi-points",
                 "gongzhi-sensors",
                 "gongzhi-test-plugin",
                 .product(name: "Logging", package: "swift-log"),

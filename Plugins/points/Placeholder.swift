@@ -1,0 +1,5 @@
+// The points plugin's entry point arrives with the ledger engine.
+@main
+struct PointsPluginEntry {
+    static func main() {}
+}
