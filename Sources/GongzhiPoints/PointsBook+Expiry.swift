@@ -44,6 +44,7 @@ extension PointsBook {
         public var expiredPoints: Int64 = 0
         public var expiredRedemptions = 0
         public var voidedPending = 0
+        public init() {}
     }
 
     /// Expires every due lot and voids every pending transfer and redemption whose timeout has come.

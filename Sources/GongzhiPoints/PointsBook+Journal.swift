@@ -9,6 +9,13 @@ extension PointsBook {
         case capUsage(CapKey, Int64?)
         case good(String, Good?, wasChanged: Bool)
         case redemption(String, Redemption?, wasChanged: Bool)
+        case record(String, ServiceRecord?, wasChanged: Bool)
+    }
+
+    mutating func setRecord(_ record: ServiceRecord) {
+        journal?.append(.record(record.id, records[record.id], wasChanged: changes.records.contains(record.id)))
+        records[record.id] = record
+        changes.records.insert(record.id)
     }
 
     mutating func setAccount(_ account: Account) {
@@ -79,6 +86,9 @@ extension PointsBook {
             case .redemption(let id, let previous, let wasChanged):
                 redemptions[id] = previous
                 if !wasChanged { changes.redemptions.remove(id) }
+            case .record(let id, let previous, let wasChanged):
+                records[id] = previous
+                if !wasChanged { changes.records.remove(id) }
             }
         }
     }

@@ -21,8 +21,11 @@ extension PointsBook {
     public mutating func createTransfers(
         _ batch: [Transfer],
         now: Int64,
-        recordedBy: String
+        recordedBy: String,
+        mayImport: Bool = true
     ) -> [TransferResult] {
+        self.mayImport = mayImport
+        defer { self.mayImport = true }
         var results: [TransferResult] = []
         results.reserveCapacity(batch.count)
         var start = 0
@@ -109,6 +112,22 @@ extension PointsBook {
             result.transfer = existing
             return result
         }
+        var now = now
+        if request.imported {
+            if !mayImport {
+                return refuse(.importNotAllowed, "only administrators and API clients import past transfers")
+            }
+            let last = transfers.last?.timestampMs ?? 0
+            if request.timestampMs <= 0 || request.timestampMs > now || request.timestampMs < last {
+                return refuse(
+                    .importedTimestampInvalid,
+                    "an imported transfer carries its own timestamp_ms, no earlier than the last recorded "
+                        + "transfer's (\(last)) and not in the future",
+                    field: "timestamp_ms"
+                )
+            }
+            now = request.timestampMs
+        }
         let phases = [request.pending, request.postPending, request.voidPending].filter { $0 }.count
         if phases > 1 || (phases == 1 && !request.reversesID.isEmpty) {
             return refuse(
@@ -152,6 +171,12 @@ extension PointsBook {
         }
         transfer.timestampMs = now
         transfer.recordedBy = recordedBy
+        // A credit to a holder carries its lot's expiry, so that the ledger's rule may change later.
+        if !transfer.pending, transfer.expiresAtMs == 0, transfer.reversesID.isEmpty,
+            let credit = accounts[transfer.creditAccountID], AccountID.isHolder(credit.holderKind)
+        {
+            transfer.expiresAtMs = lotExpiry(of: transfer)
+        }
         let recorded = record(transfer)
         result.result = .ok
         result.message = "recorded (sequence \(recorded.sequence))"
@@ -482,10 +507,12 @@ extension PointsBook {
         }
         if !request.ledger.isEmpty && request.ledger != recorded.ledger { return "ledger" }
         if request.timeoutSeconds != recorded.timeoutSeconds { return "timeout_seconds" }
+        if request.imported != recorded.imported { return "imported" }
+        if request.imported && request.timestampMs != recorded.timestampMs { return "timestamp_ms" }
         if request.reversesID != recorded.reversesID { return "reverses_id" }
         if request.reference != recorded.reference { return "reference" }
         if request.memo != recorded.memo { return "memo" }
-        if request.expiresAtMs != recorded.expiresAtMs { return "expires_at_ms" }
+        if request.expiresAtMs != 0 && request.expiresAtMs != recorded.expiresAtMs { return "expires_at_ms" }
         return nil
     }
 

@@ -14,6 +14,7 @@ public typealias EarningRule = Gongzhi_Points_V1_EarningRule
 public typealias Good = Gongzhi_Points_V1_Good
 public typealias Venue = Gongzhi_Points_V1_Venue
 public typealias Redemption = Gongzhi_Points_V1_Redemption
+public typealias ServiceRecord = Gongzhi_Points_V1_ServiceRecord
 
 /// The whole points ledger as a value: ledgers, earning rules, accounts with their balances and lots, every
 /// transfer in the order it was recorded with the hash chain's head, pending transfers, the venues' goods and the
@@ -56,7 +57,14 @@ public struct PointsBook: Sendable {
         public var accounts: Set<String> = []
         public var goods: Set<String> = []
         public var redemptions: Set<String> = []
-        public var isEmpty: Bool { transfers.isEmpty && accounts.isEmpty && goods.isEmpty && redemptions.isEmpty }
+        public var ledgers: Set<String> = []
+        public var rules: Set<String> = []
+        public var venues: Set<String> = []
+        public var records: Set<String> = []
+        public var isEmpty: Bool {
+            transfers.isEmpty && accounts.isEmpty && goods.isEmpty && redemptions.isEmpty && ledgers.isEmpty
+                && rules.isEmpty && venues.isEmpty && records.isEmpty
+        }
         public init() {}
     }
 
@@ -75,14 +83,22 @@ public struct PointsBook: Sendable {
     public internal(set) var venues: [String: Venue] = [:]
     public internal(set) var goods: [String: Good] = [:]
     public internal(set) var redemptions: [String: Redemption] = [:]
+    public internal(set) var records: [String: ServiceRecord] = [:]
     /// The chain's head: the last transfer's sequence and hash.
     public internal(set) var headSequence: Int64 = 0
     public internal(set) var headHash: [UInt8] = TransferHash.genesis
     public internal(set) var changes = Changes()
     /// Undo entries of the linked chain being applied; nil outside one.
     var journal: [Undo]?
+    /// Whether the caller of the batch being applied may import past transfers.
+    var mayImport = true
 
     public init() {}
+
+    /// Marks an account to be written again (its stored balances differ from what its transfers come to).
+    public mutating func markChanged(account id: String) {
+        if accounts[id] != nil { changes.accounts.insert(id) }
+    }
 
     /// Takes what changed since the last call.
     public mutating func takeChanges() -> Changes {
@@ -129,16 +145,24 @@ public struct PointsBook: Sendable {
     /// Adds or replaces a ledger.
     public mutating func put(ledger: Ledger) {
         ledgers[ledger.code] = ledger
+        changes.ledgers.insert(ledger.code)
     }
 
     /// Adds or replaces an earning rule.
     public mutating func put(rule: EarningRule) {
         rules[rule.code] = rule
+        changes.rules.insert(rule.code)
     }
 
     /// Adds or replaces a venue.
     public mutating func put(venue: Venue) {
         venues[venue.id] = venue
+        changes.venues.insert(venue.id)
+    }
+
+    /// Takes in a service record as stored (at start).
+    public mutating func load(record: ServiceRecord) {
+        records[record.id] = record
     }
 
     /// Takes in a good as stored (at start).
