@@ -54,7 +54,10 @@ extension PointsCommand {
             @Option(help: ArgumentHelp("Its name as people read it, e.g. 志愿者积分.", valueName: "name"))
             var name: String
 
-            @Option(help: ArgumentHelp("Months until earned points expire; 0: never.", valueName: "n"))
+            @Option(
+                parsing: .unconditional,
+                help: ArgumentHelp("Months until earned points expire; 0: never.", valueName: "n")
+            )
             var lotMonths: Int32 = 12
 
             @Option(
@@ -129,7 +132,7 @@ extension PointsCommand {
 
             @Option(help: .communityFilter) var community: String?
 
-            @Option(help: .limit) var limit: Int32?
+            @Option(parsing: .unconditional, help: .limit) var limit: Int32?
 
             @OptionGroup(title: "Host and output") var options: GlobalOptions
 
@@ -348,9 +351,12 @@ extension PointsCommand {
 
         @Argument(help: ArgumentHelp("The account's id.", valueName: "account-id")) var accountID: String
 
-        @Option(help: .limit) var limit: Int32?
+        @Option(parsing: .unconditional, help: .limit) var limit: Int32?
 
-        @Option(help: ArgumentHelp("Only transfers recorded before this sequence number.", valueName: "seq"))
+        @Option(
+            parsing: .unconditional,
+            help: ArgumentHelp("Only transfers recorded before this sequence number.", valueName: "seq")
+        )
         var before: Int64?
 
         @OptionGroup(title: "Host and output") var options: GlobalOptions

@@ -83,7 +83,7 @@ enum PointsJSONFile {
         case .truncated: return "the JSON ends too soon"
         case .trailingGarbage: return "something follows the JSON value"
         case .invalidUTF8: return "the text is not UTF-8"
-        case .schemaMismatch: return "a value has the wrong type for its field"
+        case .schemaMismatch, .failure: return "a value has the wrong type for its field"
         case .leadingZero: return "a number has a leading zero"
         default: return "the JSON does not fit the message (\(error))"
         }

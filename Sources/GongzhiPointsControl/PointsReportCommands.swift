@@ -72,7 +72,8 @@ extension PointsCommand {
 
         @OptionGroup var period: PeriodOptions
 
-        @Option(help: ArgumentHelp("How many places (default: the plugin's).", valueName: "n")) var limit: Int32?
+        @Option(parsing: .unconditional, help: ArgumentHelp("How many places (default: the plugin's).", valueName: "n"))
+        var limit: Int32?
 
         @OptionGroup(title: "Host and output") var options: GlobalOptions
 
@@ -192,11 +193,12 @@ extension PointsCommand {
                 return
             }
             try OutputFile.write(response.csv, to: csv)
-            let written = Google_Protobuf_Struct(fields: [
-                "file": Google_Protobuf_Value(stringValue: csv),
-                "transfers": Google_Protobuf_Value(stringValue: String(response.transfers)),
-            ])
-            invocation.print(human: { _ in PointsOutput.exported(response, file: csv) }, message: written)
+            // The file's name quoted as JSON quotes a string; the count as a string, as int64 is in JSON.
+            let file = (try? Google_Protobuf_Value(stringValue: csv).jsonString()) ?? "\"\""
+            invocation.print(
+                human: { _ in PointsOutput.exported(response, file: csv) },
+                json: { "{\"file\":\(file),\"transfers\":\"\(response.transfers)\"}\n" }
+            )
         }
     }
 

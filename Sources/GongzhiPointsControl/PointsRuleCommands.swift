@@ -75,12 +75,18 @@ extension PointsCommand {
             @Option(help: ArgumentHelp("Where its credits come from.", valueName: "source"))
             var source: RuleSourceArgument?
 
-            @Option(help: ArgumentHelp("Points per occasion, or per hour with --per-hour.", valueName: "n"))
+            @Option(
+                parsing: .unconditional,
+                help: ArgumentHelp("Points per occasion, or per hour with --per-hour.", valueName: "n")
+            )
             var points: Int64?
 
             @Flag(help: "Points are per hour of service.") var perHour = false
 
-            @Option(help: ArgumentHelp("The most one holder earns by it in a period.", valueName: "n"))
+            @Option(
+                parsing: .unconditional,
+                help: ArgumentHelp("The most one holder earns by it in a period.", valueName: "n")
+            )
             var cap: Int64?
 
             @Option(help: ArgumentHelp("The cap's period.", valueName: "period")) var per: CapPeriodArgument?
@@ -208,7 +214,7 @@ extension PointsCommand {
 
             @Option(help: .communityFilter) var community: String?
 
-            @Option(help: .limit) var limit: Int32?
+            @Option(parsing: .unconditional, help: .limit) var limit: Int32?
 
             @OptionGroup(title: "Host and output") var options: GlobalOptions
 
@@ -258,7 +264,8 @@ extension PointsCommand {
             @Option(help: ArgumentHelp("The volunteer team it was done with (a Partner id).", valueName: "partner"))
             var team: String?
 
-            @Option(help: ArgumentHelp("How long, in minutes.", valueName: "n")) var minutes: Int64?
+            @Option(parsing: .unconditional, help: ArgumentHelp("How long, in minutes.", valueName: "n")) var minutes:
+                Int64?
 
             @Option(
                 help: ArgumentHelp("How long, in hours: 2, 1.5, 0.25.", valueName: "h"),

@@ -93,11 +93,16 @@ extension PointsCommand {
 
             @Option(help: ArgumentHelp("Its name as people read it.", valueName: "name")) var name: String
 
-            @Option(help: ArgumentHelp("Points for one.", valueName: "points")) var price: Int64
+            @Option(parsing: .unconditional, help: ArgumentHelp("Points for one.", valueName: "points")) var price:
+                Int64
 
-            @Option(help: ArgumentHelp("How many the venue has.", valueName: "n")) var stock: Int64
+            @Option(parsing: .unconditional, help: ArgumentHelp("How many the venue has.", valueName: "n")) var stock:
+                Int64
 
-            @Option(help: ArgumentHelp("The least balance a holder needs to redeem it.", valueName: "points"))
+            @Option(
+                parsing: .unconditional,
+                help: ArgumentHelp("The least balance a holder needs to redeem it.", valueName: "points")
+            )
             var minimumBalance: Int64?
 
             @Option(help: ArgumentHelp("The ledger it is priced in (default: the plugin's).", valueName: "ledger"))
@@ -214,7 +219,8 @@ extension PointsCommand {
 
         @Argument(help: ArgumentHelp("The good.", valueName: "good-id")) var goodID: String
 
-        @Option(help: ArgumentHelp("How many (default: 1).", valueName: "n")) var quantity: Int64 = 1
+        @Option(parsing: .unconditional, help: ArgumentHelp("How many (default: 1).", valueName: "n")) var quantity:
+            Int64 = 1
 
         @Option(help: ArgumentHelp("The redemption's id (default: one is made and shown).", valueName: "id"))
         var id: String?
@@ -325,7 +331,7 @@ extension PointsCommand {
 
         @Option(help: ArgumentHelp("Only this account's.", valueName: "account-id")) var account: String?
 
-        @Option(help: .limit) var limit: Int32?
+        @Option(parsing: .unconditional, help: .limit) var limit: Int32?
 
         @OptionGroup(title: "Host and output") var options: GlobalOptions
 

@@ -30,6 +30,7 @@ extension PointsCommand {
         @OptionGroup var holder: HolderOptions
 
         @Option(
+            parsing: .unconditional,
             help: ArgumentHelp("Points (a manual rule) or occasions (default: the rule's points once).", valueName: "n")
         )
         var amount: Int64?
@@ -114,7 +115,7 @@ extension PointsCommand {
         )
         var to: PointsAccountID
 
-        @Option(help: ArgumentHelp("Points, 1 or more.", valueName: "n")) var amount: Int64
+        @Option(parsing: .unconditional, help: ArgumentHelp("Points, 1 or more.", valueName: "n")) var amount: Int64
 
         @Option(help: ArgumentHelp("Why: grant, redemption, a rule's code.", valueName: "code")) var code: String
 
@@ -241,7 +242,10 @@ extension PointsCommand {
 
         @Option(help: ArgumentHelp("Why; kept with the correction.", valueName: "text")) var reason: String
 
-        @Option(help: ArgumentHelp("Points to reverse (default: all not yet reversed).", valueName: "n"))
+        @Option(
+            parsing: .unconditional,
+            help: ArgumentHelp("Points to reverse (default: all not yet reversed).", valueName: "n")
+        )
         var amount: Int64?
 
         @Option(help: ArgumentHelp("The correction's id (default: one is made and shown).", valueName: "id"))
