@@ -121,7 +121,8 @@ extension PointsCommand {
                     redemption not yet handed over), +400 for points on their way in.
 
                     Example:
-                      gongzhictl points accounts --ledger volunteer --holder-kind resident --community 330106001001
+                      gongzhictl points accounts --ledger volunteer --holder-kind resident \\
+                        --community 330106001001
                     """
             )
 
@@ -167,7 +168,8 @@ extension PointsCommand {
                     opened by their first credit. Exits 1 when an account could not be opened.
 
                     Example:
-                      gongzhictl points accounts open volunteer:resident:R0001 --name 张伟 --community 330106001001
+                      gongzhictl points accounts open volunteer:resident:R0001 --name 张伟 \\
+                        --community 330106001001
                       volunteer:resident:R0001: opened
                     """
             )
@@ -237,7 +239,6 @@ extension PointsCommand {
                 discussion: """
                     Example:
                       gongzhictl points accounts close volunteer:resident:R0001
-                      volunteer:resident:R0001 closed: it takes no new transfers (pending ones may still be voided)
                     """
             )
 

@@ -62,7 +62,7 @@ extension PointsCommand {
                 from --from through --to (China Standard Time); the current month without them.
 
                 Example:
-                  gongzhictl points honour-roll --community 330106001001 --month 2025-11 --limit 10
+                  gongzhictl points honour-roll --community 330106001001 --month 2025-11
                 """
         )
 
@@ -150,7 +150,8 @@ extension PointsCommand {
                 through --to (China Standard Time); the current month without them.
 
                 Example:
-                  gongzhictl points export --ledger volunteer --month 2025-11 --csv volunteer-2025-11.csv
+                  gongzhictl points export --ledger volunteer --month 2025-11 \\
+                    --csv volunteer-2025-11.csv
                   wrote 1,204 transfers to volunteer-2025-11.csv
                 """
         )

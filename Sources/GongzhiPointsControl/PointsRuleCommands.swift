@@ -51,8 +51,9 @@ extension PointsCommand {
                     "RULE_SOURCE_SERVICE_RECORD", "points": "10", "per_hour": true, "active": true}.
 
                     Example:
-                      gongzhictl points rules put volunteer-hour --ledger volunteer --name 志愿服务 \\
-                        --source service-record --points 10 --per-hour --cap 100 --per month --evidence 签到表
+                      gongzhictl points rules put volunteer-hour --ledger volunteer \\
+                        --name 志愿服务 --source service-record --points 10 --per-hour \\
+                        --cap 100 --per month --evidence 签到表
                     """
             )
 
@@ -250,8 +251,9 @@ extension PointsCommand {
                     Without --id an id is made and shown; the same id again answers the record.
 
                     Example:
-                      gongzhictl points records add --rule volunteer-hour --resident R0001 --team P0003 \\
-                        --hours 2 --served-at 2025-11-20T09:00 --description 社区环境清洁 \\
+                      gongzhictl points records add --rule volunteer-hour --resident R0001 \\
+                        --team P0003 --hours 2 --served-at 2025-11-20T09:00 \\
+                        --description 社区环境清洁 \\
                         --evidence oss://sign-in/1120.jpg --id SR-1120-01
                     """
             )

@@ -17,8 +17,9 @@ extension PointsCommand {
                 abstract: "Create or change a venue.",
                 discussion: """
                     Example:
-                      gongzhictl points venues put V01 --name 西溪积分超市 --community 330106001001 \\
-                        --address 文二西路1号 --opening-hours "周二至周日 9:00-17:00"
+                      gongzhictl points venues put V01 --name 西溪积分超市 \\
+                        --community 330106001001 --address 文二西路1号 \\
+                        --opening-hours "周二至周日 9:00-17:00"
                       venue V01 saved: 西溪积分超市, community 330106001001
                     """
             )
@@ -82,8 +83,8 @@ extension PointsCommand {
                     least that balance redeems it (default: the price is enough).
 
                     Example:
-                      gongzhictl points goods put G-rice-5kg --venue V01 --name 大米5kg --price 200 --stock 12 \\
-                        --minimum-balance 500
+                      gongzhictl points goods put G-rice-5kg --venue V01 --name 大米5kg \\
+                        --price 200 --stock 12 --minimum-balance 500
                     """
             )
 
@@ -268,7 +269,7 @@ extension PointsCommand {
             abstract: "Confirm a redemption at the hand-over: its held points are posted to the venue.",
             discussion: """
                 Example:
-                  gongzhictl points confirm redeem-20251121T230000-3f9a1c2e --note 已领取 --as 赵敏
+                  gongzhictl points confirm redeem-7 --note 已领取 --as 赵敏
                 """
         )
 
@@ -294,7 +295,7 @@ extension PointsCommand {
             abstract: "Cancel a held redemption: its points are released and its goods go back on offer.",
             discussion: """
                 Example:
-                  gongzhictl points cancel redeem-20251121T230000-3f9a1c2e --note 不需要了
+                  gongzhictl points cancel redeem-7 --note 不需要了
                 """
         )
 

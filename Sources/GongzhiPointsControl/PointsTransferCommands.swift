@@ -18,9 +18,8 @@ extension PointsCommand {
                 and that id after a timeout credits once.
 
                 Example:
-                  gongzhictl points credit --rule meeting --resident R0001 --reference 议事会-2025-11 \\
-                    --id mtg-1121-R0001
-                  mtg-1121-R0001: ok: 5 points volunteer:issuer:330106001001 → volunteer:resident:R0001
+                  gongzhictl points credit --rule meeting --resident R0001 \\
+                    --reference 议事会-2025-11 --id mtg-1121-R0001
                 """
         )
 
@@ -97,9 +96,9 @@ extension PointsCommand {
                 --id an id is made and shown.
 
                 Example:
-                  gongzhictl points transfer --from volunteer:issuer:330106001001 --to volunteer:resident:R0001 \\
-                    --amount 50 --code grant --id grant-2025-R0001
-                  grant-2025-R0001: ok: 50 points volunteer:issuer:330106001001 → volunteer:resident:R0001
+                  gongzhictl points transfer --from volunteer:issuer:330106001001 \\
+                    --to volunteer:resident:R0001 --amount 50 --code grant \\
+                    --id grant-2025-R0001
                 """
         )
 
@@ -234,7 +233,7 @@ extension PointsCommand {
                 reversed yet). Without --id an id is made and shown.
 
                 Example:
-                  gongzhictl points correct credit-20251120T1000-3f9a1c2e --reason "重复录入" --amount 10
+                  gongzhictl points correct SR-1120-01 --reason "重复录入" --amount 10
                 """
         )
 
