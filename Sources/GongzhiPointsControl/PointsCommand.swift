@@ -218,23 +218,26 @@ enum TransferAnswer {
         noun: String
     ) throws {
         let refused = response.results.filter { !PointsOutput.recorded($0.result) }
-        if refused.count == 1 && response.results.count == 1 && invocation.format == .table {
-            // One transfer: its line is the error.
-            throw ControlError(
-                "the \(noun) was not recorded: \(PointsOutput.resultLine(refused[0]))",
-                exitCode: ControlExitCode.failed
-            )
-        }
-        invocation.print(human: { PointsOutput.transfers(response, time: $0) }, message: response)
-        guard refused.isEmpty else {
-            throw ControlError(
-                refused.count == 1 && response.results.count == 1
-                    ? "the \(noun) was not recorded: \(PointsOutput.resultLine(refused[0]))"
-                    : "\(refused.count) of \(response.results.count) transfers were not recorded "
+        let failure: ControlError? =
+            if refused.isEmpty {
+                nil
+            } else if response.results.count == 1 {
+                // One transfer: its line is the error.
+                ControlError(
+                    "the \(noun) was not recorded: \(PointsOutput.resultLine(refused[0]))",
+                    exitCode: ControlExitCode.failed
+                )
+            } else {
+                ControlError(
+                    "\(refused.count) of \(response.results.count) transfers were not recorded "
                         + (invocation.format == .table ? "(listed above)" : "(see their results)"),
-                exitCode: ControlExitCode.failed
-            )
-        }
+                    exitCode: ControlExitCode.failed
+                )
+            }
+        // A script reads every answer; a person reads a lone refused transfer once, in the error.
+        if let failure, response.results.count == 1, invocation.format == .table { throw failure }
+        invocation.print(human: { PointsOutput.transfers(response, time: $0) }, message: response)
+        if let failure { throw failure }
     }
 }
 

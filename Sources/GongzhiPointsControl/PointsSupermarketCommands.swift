@@ -369,16 +369,15 @@ enum RedemptionAnswer {
     }
 
     static func print(_ result: Gongzhi_Points_V1_RedemptionResult, invocation: Invocation, noun: String) throws {
-        let refused = result.hasTransfer && !PointsOutput.recorded(result.transfer.result)
-        if refused {
-            let error = ControlError(
+        let failure: ControlError? =
+            result.hasTransfer && !PointsOutput.recorded(result.transfer.result)
+            ? ControlError(
                 "the \(noun) was not recorded: \(PointsOutput.resultLine(result.transfer))",
                 exitCode: ControlExitCode.failed
-            )
-            if invocation.format == .table { throw error }
-            invocation.print(human: { _ in "" }, message: result)
-            throw error
-        }
+            ) : nil
+        // A script reads the answer; a person reads the refusal once, in the error.
+        if let failure, invocation.format == .table { throw failure }
         invocation.print(human: { PointsOutput.redemption(result, time: $0) }, message: result)
+        if let failure { throw failure }
     }
 }

@@ -326,6 +326,18 @@ final class PointsFakeHostTests: XCTestCase {
                 "error: the redemption was not recorded: r-3: exceeds credits: short by 40 points "
                     + "(volunteer:resident:R0001 has 80 points available)\n"
             )
+            let redeemJSON = await run([
+                "points", "redeem", "volunteer:resident:R0001", "G-rice-5kg", "--quantity", "3", "--id", "r-3", "-o",
+                "json",
+            ])
+            XCTAssertEqual(redeemJSON.status, ControlExitCode.failed)
+            let refusedRedemption = try Gongzhi_Points_V1_RedemptionResult(jsonString: redeemJSON.output)
+            XCTAssertEqual(refusedRedemption.transfer.result, .exceedsCredits)
+            XCTAssertEqual(refusedRedemption.transfer.shortfall, 40)
+            XCTAssertTrue(
+                redeemJSON.errors.hasPrefix("error: the redemption was not recorded: r-3:"),
+                redeemJSON.errors
+            )
             let late = await run(["points", "cancel", "redeem-late"])
             XCTAssertEqual(late.status, ControlExitCode.failed)
             XCTAssertEqual(
