@@ -257,6 +257,8 @@ enum PointsOutput {
             return field.isEmpty ? "account exists with different fields" : "account exists with a different \(field)"
         case .flagsInvalid: return "flags invalid"
         case .holderInvalid: return "holder invalid"
+        case .importedTimestampInvalid: return "imported timestamp invalid"
+        case .importNotAllowed: return "import not allowed"
         case .UNRECOGNIZED(let number): return "result \(number)"
         }
     }
