@@ -14,10 +14,23 @@ extension PointsBook {
         return isEarning(original)
     }
 
-    /// The transfers recorded in [from, to) (by timestamp) of a ledger (empty: every ledger).
-    func transfers(ledger: String, from: Int64, to: Int64) -> [Transfer] {
-        transfers.filter {
-            (ledger.isEmpty || $0.ledger == ledger) && $0.timestampMs >= from && $0.timestampMs < to
+    /// The transfers recorded in [from, to) (by timestamp) of a ledger (empty: every ledger), of which at least
+    /// one account passes `accounts` (nil: all).
+    func transfers(
+        ledger: String,
+        from: Int64,
+        to: Int64,
+        accounts included: ((Account) -> Bool)? = nil
+    ) -> [Transfer] {
+        transfers.filter { transfer in
+            guard
+                (ledger.isEmpty || transfer.ledger == ledger) && transfer.timestampMs >= from
+                    && transfer.timestampMs < to
+            else { return false }
+            guard let included else { return true }
+            return [transfer.debitAccountID, transfer.creditAccountID].contains { id in
+                accounts[id].map(included) ?? false
+            }
         }
     }
 
@@ -67,7 +80,14 @@ extension PointsBook {
 
     /// A period's totals: issued, redeemed and expired points; per rule, per community, per team, per partner
     /// type, and redemptions per venue.
-    public func report(ledger: String, from: Int64, to: Int64) -> Gongzhi_Points_V1_ReportResponse {
+    /// `accounts`, when given, keeps the report to the transfers that touch an account it passes (a person's
+    /// places).
+    public func report(
+        ledger: String,
+        from: Int64,
+        to: Int64,
+        accounts included: ((Account) -> Bool)? = nil
+    ) -> Gongzhi_Points_V1_ReportResponse {
         var response = Gongzhi_Points_V1_ReportResponse()
         response.fromMs = from
         response.toMs = to
@@ -86,7 +106,7 @@ extension PointsBook {
             row.transfers += 1
             rows[index] = row
         }
-        for transfer in transfers(ledger: ledger, from: from, to: to) {
+        for transfer in transfers(ledger: ledger, from: from, to: to, accounts: included) {
             guard let debit = accounts[transfer.debitAccountID], let credit = accounts[transfer.creditAccountID]
             else { continue }
             if isEarning(transfer) {
@@ -113,12 +133,17 @@ extension PointsBook {
     }
 
     /// A period's transfers as CSV (RFC 4180), one line per transfer in chain order, for the street's accounts.
-    public func exportCSV(ledger: String, from: Int64, to: Int64) -> (csv: String, count: Int) {
+    public func exportCSV(
+        ledger: String,
+        from: Int64,
+        to: Int64,
+        accounts included: ((Account) -> Bool)? = nil
+    ) -> (csv: String, count: Int) {
         var lines = [
             "sequence,id,time,ledger,code,kind,debit_account,credit_account,amount,pending_id,reverses_id,"
                 + "reference,memo,recorded_by,hash"
         ]
-        let selected = transfers(ledger: ledger, from: from, to: to)
+        let selected = transfers(ledger: ledger, from: from, to: to, accounts: included)
         for transfer in selected {
             let kind =
                 transfer.pending
