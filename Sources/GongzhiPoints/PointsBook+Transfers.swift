@@ -350,6 +350,16 @@ extension PointsBook {
                     )
                 )
             }
+            if original.voidPending {
+                return .failure(
+                    Refusal(
+                        code: .reversalMustMatch,
+                        message: "transfer \(original.id) voided a pending transfer and moved no points; "
+                            + "there is nothing to reverse",
+                        field: "reverses_id"
+                    )
+                )
+            }
             if original.pending || original.debitAccountID != transfer.creditAccountID
                 || original.creditAccountID != transfer.debitAccountID
             {
