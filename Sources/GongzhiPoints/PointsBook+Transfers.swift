@@ -382,8 +382,19 @@ extension PointsBook {
                     )
                 )
             }
-        } else if debit.holderKind == .issuer && !transfer.pending {
-            // Points are issued only by an earning rule of the ledger, within its cap.
+        } else if debit.holderKind == .issuer {
+            // Points are issued only by an earning rule of the ledger, within its cap, in one step: a pending
+            // transfer would pass the rule's checks and its cap when posted.
+            if transfer.pending {
+                return .failure(
+                    Refusal(
+                        code: .flagsAreMutuallyExclusive,
+                        message: "points are issued by an earning rule in one step: a transfer from issuing account "
+                            + "\(debit.id) cannot be pending",
+                        field: "pending"
+                    )
+                )
+            }
             guard let rule = rules[transfer.code], rule.ledger == transfer.ledger else {
                 return .failure(
                     Refusal(
