@@ -440,12 +440,13 @@ extension PointsBook {
             expireLots(of: debit.id, at: now)
         }
         let debitNow = accounts[debit.id]!
+        let creditNow = accounts[credit.id]!
+        // Posted plus pending plus the amount, on either side, must fit (each is never negative, so the parts do).
         let (debits, debitOverflow) = debitNow.debitsPosted.addingReportingOverflow(debitNow.debitsPending)
         let (debitsAfter, afterOverflow) = debits.addingReportingOverflow(transfer.amount)
-        let (_, creditOverflow) = credit.creditsPosted.addingReportingOverflow(
-            credit.creditsPending &+ transfer.amount
-        )
-        if debitOverflow || afterOverflow || creditOverflow {
+        let (credits, creditOverflow) = creditNow.creditsPosted.addingReportingOverflow(creditNow.creditsPending)
+        let (creditsAfter, creditsAfterOverflow) = credits.addingReportingOverflow(transfer.amount)
+        if debitOverflow || afterOverflow || creditOverflow || creditsAfterOverflow {
             return .failure(
                 Refusal(code: .overflows, message: "the amount would overflow an account's balance", field: "amount")
             )
@@ -461,14 +462,12 @@ extension PointsBook {
                 )
             )
         }
-        if credit.creditsMustNotExceedDebits
-            && credit.creditsPosted + credit.creditsPending + transfer.amount > credit.debitsPosted
-        {
+        if creditNow.creditsMustNotExceedDebits && creditsAfter > creditNow.debitsPosted {
             return .failure(
                 Refusal(
                     code: .exceedsDebits,
                     message: "account \(credit.id) may not be credited more than it was debited",
-                    shortfall: credit.creditsPosted + credit.creditsPending + transfer.amount - credit.debitsPosted
+                    shortfall: creditsAfter - creditNow.debitsPosted
                 )
             )
         }
