@@ -583,7 +583,11 @@ extension PointsBook {
             if !transfer.reversesID.isEmpty, let original = self.transfer(transfer.reversesID) {
                 preferred = lotExpiry(of: original)
                 setReversed(original.id, (reversed[original.id] ?? 0) &+ amount)
-                if let period = capPeriod(of: original), AccountID.isHolder(debit.holderKind) {
+                // Only what a rule issued counted towards its cap: taking back anything else frees no room.
+                if let period = capPeriod(of: original), AccountID.isHolder(debit.holderKind),
+                    original.reversesID.isEmpty, !original.postPending,
+                    accounts[original.debitAccountID]?.holderKind == .issuer
+                {
                     let key = CapKey(
                         accountID: debit.id,
                         code: original.code,
