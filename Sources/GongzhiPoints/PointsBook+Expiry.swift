@@ -86,11 +86,14 @@ extension PointsBook {
         ledger: String = "",
         community: String = ""
     ) -> [Gongzhi_Points_V1_ExpiringLot] {
+        // A window reaching past the end of time lists every lot that expires at all.
+        let (end, overflow) = now.addingReportingOverflow(within)
+        let horizon = overflow ? (within > 0 ? Int64.max : Int64.min) : end
         var found: [Gongzhi_Points_V1_ExpiringLot] = []
         for account in accounts.values where AccountID.isHolder(account.holderKind) {
             if !ledger.isEmpty && account.ledger != ledger { continue }
             if !community.isEmpty && !account.communityCode.hasPrefix(community) { continue }
-            for lot in account.lots where lot.expiresAtMs > 0 && lot.expiresAtMs <= now + within {
+            for lot in account.lots where lot.expiresAtMs > 0 && lot.expiresAtMs <= horizon {
                 let points = lot.remaining + lot.held
                 guard points > 0 else { continue }
                 var entry = Gongzhi_Points_V1_ExpiringLot()
