@@ -109,7 +109,7 @@ extension PointsBook {
         guard good.active else {
             return .failure(PointsRefusal(.failedPrecondition, "\(good.name) (\(goodID)) is not offered now"))
         }
-        guard let account = accounts[accountID] else {
+        guard var account = accounts[accountID] else {
             return .failure(PointsRefusal(.notFound, "there is no account \"\(accountID)\""))
         }
         if account.ledger != good.ledger {
@@ -133,6 +133,11 @@ extension PointsBook {
         }
         let (points, overflow) = good.price.multipliedReportingOverflow(by: quantity)
         if overflow { return .failure(PointsRefusal(.invalidArgument, "the price × quantity overflows")) }
+        // Points of due lots do not count towards the threshold: they expire before the hold is checked.
+        if AccountID.isHolder(account.holderKind) && hasDueLots(account, at: now) {
+            expireLots(of: accountID, at: now)
+            account = accounts[accountID] ?? account
+        }
         if good.minimumBalance > 0 && Self.available(of: account) < good.minimumBalance {
             return .failure(
                 PointsRefusal(
