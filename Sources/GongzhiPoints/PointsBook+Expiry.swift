@@ -5,6 +5,18 @@ extension PointsBook {
     /// Who the transfers the plugin writes by itself are recorded by.
     public static let systemActor = "gongzhi-points"
 
+    /// An id for a transfer the book writes itself: `base`, or — when a transfer has that id already (a client chose
+    /// it, or the same account expired twice in one millisecond) — `base` followed by the next sequence number.
+    func unusedTransferID(_ base: String) -> String {
+        var id = base
+        var sequence = headSequence + 1
+        while transfer(id) != nil {
+            id = "\(base):\(sequence)"
+            sequence += 1
+        }
+        return id
+    }
+
     /// True when the account has points of a lot whose expiry has come.
     func hasDueLots(_ account: Account, at now: Int64) -> Bool {
         account.lots.contains { $0.expiresAtMs > 0 && $0.expiresAtMs <= now && $0.remaining > 0 }
@@ -23,7 +35,7 @@ extension PointsBook {
             now: now
         )
         var transfer = Transfer()
-        transfer.id = "expiry:\(accountID):\(now)"
+        transfer.id = unusedTransferID("expiry:\(accountID):\(now)")
         transfer.debitAccountID = accountID
         transfer.creditAccountID = expiry
         transfer.amount = amount
@@ -61,7 +73,7 @@ extension PointsBook {
             guard let state = pending[id], state.status == .pending, state.expiresAtMs > 0, state.expiresAtMs <= now
             else { continue }
             var void = Transfer()
-            void.id = "timeout:\(id)"
+            void.id = unusedTransferID("timeout:\(id)")
             void.voidPending = true
             void.pendingID = id
             void.memo = "timed out"

@@ -158,7 +158,7 @@ extension PointsBook {
             now: now
         )
         var hold = Transfer()
-        hold.id = "redeem:\(id)"
+        hold.id = unusedTransferID("redeem:\(id)")
         hold.debitAccountID = accountID
         hold.creditAccountID = venueAccount
         hold.amount = points
@@ -206,7 +206,7 @@ extension PointsBook {
         guard var redemption = redemptions[id] else {
             return .failure(PointsRefusal(.notFound, "there is no redemption \"\(id)\""))
         }
-        let transferID = "redeem:\(id):" + (confirm ? "post" : "void")
+        let transferID = unusedTransferID("redeem:\(id):" + (confirm ? "post" : "void"))
         if redemption.state != .held {
             let done = confirm ? redemption.state == .confirmed : redemption.state == .cancelled
             guard done else {
