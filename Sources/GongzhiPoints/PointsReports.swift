@@ -139,7 +139,8 @@ extension PointsBook {
     /// `2026-12-07 10:15:00` in China Standard Time.
     public static func timestamp(_ ms: Int64) -> String {
         let date = ChinaCalendar.date(at: ms)
-        let seconds = ChinaCalendar.floorMod((ms + ChinaCalendar.offsetMs) / 1000, 86_400)
+        // Whole seconds rounded down, also before 1970 (where `/` would round towards zero, into the next second).
+        let seconds = ChinaCalendar.floorMod(ChinaCalendar.floorDiv(ms + ChinaCalendar.offsetMs, 1000), 86_400)
         func two(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }
         return "\(date) \(two(seconds / 3600)):\(two(seconds / 60 % 60)):\(two(seconds % 60))"
     }
