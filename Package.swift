@@ -608,6 +608,7 @@ let package = Package(
                 "GongzhiPointsSchemas",
                 "GongzhiPoints",
                 "GongzhiSchemas",
+                "GongzhiTestSeeds",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
