@@ -62,9 +62,13 @@ extension PointsBook {
     public mutating func sweep(now: Int64) -> Sweep {
         var done = Sweep()
         for id in redemptions.keys.sorted() {
-            guard let redemption = redemptions[id], redemption.state == .held, redemption.expiresAtMs > 0,
-                redemption.expiresAtMs <= now
-            else { continue }
+            guard let redemption = redemptions[id], redemption.state == .held else { continue }
+            if let status = pending[redemption.pendingTransferID]?.status, status != .pending {
+                // Its hold was posted or voided by a transfer of its own: it follows, timed out or not.
+                _ = follow(redemption)
+                continue
+            }
+            guard redemption.expiresAtMs > 0, redemption.expiresAtMs <= now else { continue }
             if case .success = resolve(id, confirm: false, now: now, by: Self.systemActor, note: "timed out") {
                 done.expiredRedemptions += 1
             }
