@@ -89,7 +89,8 @@ final class PointsBookPropertyTests: XCTestCase {
             case 52..<63: resolvePending(&run)
             case 63..<69: correct(&run)
             case 69..<79: redeem(&run)
-            case 79..<87: resolveRedemption(&run)
+            case 79..<85: resolveRedemption(&run)
+            case 85..<87: resolveHoldDirectly(&run)
             case 87..<95: retry(&run)
             default: sweep(&run)
             }
@@ -354,6 +355,31 @@ final class PointsBookPropertyTests: XCTestCase {
             let tooLate = before.state == .held && confirm && run.now >= before.expiresAtMs
             let otherWay = before.state != .held && before.state != (confirm ? .confirmed : .cancelled)
             XCTAssertTrue(tooLate || otherWay, "\(id) \(before.state): \(refusal.message)")
+        }
+    }
+
+    /// Posts or voids a held redemption's hold with a transfer of its own, as staff may: the redemption follows.
+    func resolveHoldDirectly(_ run: inout Run) {
+        let held = run.redemptionIDs.filter { run.book.redemptions[$0]?.state == .held }
+        guard !held.isEmpty else { return }
+        let id = run.pick(held)
+        let redemption = run.book.redemptions[id]!
+        let post = run.chance(50)
+        let transfer = F.resolution(run.id("direct"), post: post, pending: redemption.pendingTransferID)
+        let result = run.book.submit(transfer, now: run.now)
+        run.sent.append([transfer])
+        run.note([result])
+        guard result.result == .ok else {
+            XCTAssertTrue(post && run.now >= redemption.expiresAtMs, "\(result.result) \(result.message)")
+            return
+        }
+        switch run.book.resolve(id, confirm: post, now: run.now, by: F.staff, note: "") {
+        case .success(let outcome):
+            XCTAssertResult(outcome.transfer, .exists)
+            XCTAssertEqual(outcome.redemption?.state, post ? .confirmed : .cancelled)
+            XCTAssertEqual(outcome.redemption?.resolutionTransferID, transfer.id)
+        case .failure(let refusal):
+            XCTFail("\(id) does not follow its hold: \(refusal.message)")
         }
     }
 

@@ -343,6 +343,39 @@ final class SupermarketTests: XCTestCase {
         XCTAssertEqual(again?.transfer.transfer.id, confirmed?.redemption?.resolutionTransferID)
     }
 
+    func testARedemptionFollowsItsHoldWhenATransferOfItsOwnPostsOrVoidsIt() {
+        var book = shop()
+        for (id, quantity) in [("r1", Int64(2)), ("r2", 1), ("r3", 1)] {
+            XCTAssertNotNil(outcome(redeem(&book, id, quantity: quantity))?.redemption)
+        }
+        // A clerk voids r1's hold and posts r2's with CreateTransfers, not through the supermarket.
+        XCTAssertResult(book.submit(F.resolution("void-r1", post: false, pending: "redeem:r1"), now: F.t0 + 1), .ok)
+        XCTAssertResult(book.submit(F.resolution("post-r2", post: true, pending: "redeem:r2"), now: F.t0 + 1), .ok)
+
+        // Cancelling r1 finds it cancelled already, as the ledger says, and its stock released.
+        let cancel = outcome(book.resolve("r1", confirm: false, now: F.t0 + 2, by: "person:li-mei", note: ""))
+        XCTAssertResult(cancel?.transfer ?? TransferResult(), .exists)
+        XCTAssertEqual(cancel?.transfer.transfer.id, "void-r1")
+        XCTAssertEqual(book.redemptions["r1"]?.state, .cancelled)
+        XCTAssertEqual(book.redemptions["r1"]?.resolvedBy, F.staff)
+        XCTAssertEqual(book.redemptions["r1"]?.resolvedAtMs, F.t0 + 1)
+        XCTAssertEqual(book.goods["rice"]?.reserved, 2)
+        XCTAssertEqual(
+            refusal(book.resolve("r1", confirm: true, now: F.t0 + 2, by: "person:clerk", note: ""))?.code,
+            .failedPrecondition
+        )
+
+        // The sweep follows r2 without waiting for its timeout: confirmed, its rice taken.
+        XCTAssertEqual(book.sweep(now: F.t0 + 3), PointsBook.Sweep())
+        XCTAssertEqual(book.redemptions["r2"]?.state, .confirmed)
+        XCTAssertEqual(book.redemptions["r2"]?.resolutionTransferID, "post-r2")
+        XCTAssertEqual(book.goods["rice"]?.stock, 4)
+        XCTAssertEqual(book.goods["rice"]?.reserved, 1)
+        XCTAssertEqual(book.redemptions["r3"]?.state, .held)
+        XCTAssertEqual(book.postedBalance(F.venue), 10)
+        XCTAssertEqual(book.spendable(F.alice), 100 - 10 - 10)
+    }
+
     func testOtherRefusalsOfARedemption() {
         var book = shop()
         var inactive = F.good("tea", price: 5, stock: 5)
