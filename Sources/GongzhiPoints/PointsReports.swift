@@ -164,18 +164,23 @@ extension PointsBook {
     /// `2026-12-07 10:15:00` in China Standard Time.
     public static func timestamp(_ ms: Int64) -> String {
         let date = ChinaCalendar.date(at: ms)
-        let seconds = ChinaCalendar.floorMod((ms + ChinaCalendar.offsetMs) / 1000, 86_400)
+        // Whole seconds rounded down, also before 1970 (where `/` would round towards zero, into the next second).
+        let seconds = ChinaCalendar.floorMod(ChinaCalendar.floorDiv(ms + ChinaCalendar.offsetMs, 1000), 86_400)
         func two(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }
         return "\(date) \(two(seconds / 3600)):\(two(seconds / 60 % 60)):\(two(seconds % 60))"
     }
 
     static func csvField(_ text: String) -> String {
-        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
-        var quoted = "\""
-        for character in text {
-            quoted.append(character)
-            if character == "\"" { quoted.append("\"") }
+        // By Unicode scalars, not characters: "\r\n" is one character, and so is a quote with a combining mark.
+        let special: Set<Unicode.Scalar> = [",", "\"", "\n", "\r"]
+        guard text.unicodeScalars.contains(where: special.contains) else { return text }
+        var quoted = String.UnicodeScalarView()
+        quoted.append("\"")
+        for scalar in text.unicodeScalars {
+            quoted.append(scalar)
+            if scalar == "\"" { quoted.append("\"") }
         }
-        return quoted + "\""
+        quoted.append("\"")
+        return String(quoted)
     }
 }
