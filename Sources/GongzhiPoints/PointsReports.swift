@@ -45,9 +45,9 @@ extension PointsBook {
         var earned: [String: Int64] = [:]
         for transfer in transfers(ledger: ledger, from: from, to: to) {
             if isEarning(transfer) {
-                earned[transfer.creditAccountID, default: 0] += transfer.amount
+                earned[transfer.creditAccountID, default: 0] &+= transfer.amount
             } else if isEarningReversal(transfer) {
-                earned[transfer.debitAccountID, default: 0] -= transfer.amount
+                earned[transfer.debitAccountID, default: 0] &-= transfer.amount
             }
         }
         let ranked =
@@ -102,7 +102,7 @@ extension PointsBook {
             row.group = group
             row.key = key
             row.name = name
-            row.points += points
+            row.points &+= points
             row.transfers += 1
             rows[index] = row
         }
@@ -110,7 +110,7 @@ extension PointsBook {
             guard let debit = accounts[transfer.debitAccountID], let credit = accounts[transfer.creditAccountID]
             else { continue }
             if isEarning(transfer) {
-                response.issued += transfer.amount
+                response.issued &+= transfer.amount
                 add("rule", transfer.code, rules[transfer.code]?.name ?? transfer.code, transfer.amount)
                 add("community", debit.holderID, debit.holderName, transfer.amount)
                 if credit.holderKind == .partner {
@@ -119,12 +119,12 @@ extension PointsBook {
                     if type == "team" { add("team", credit.holderID, credit.holderName, transfer.amount) }
                 }
             } else if isEarningReversal(transfer) {
-                response.issued -= transfer.amount
+                response.issued &-= transfer.amount
                 add("rule", "correction", "corrections", -transfer.amount)
             } else if transfer.code == Self.expiryCode {
-                response.expired += transfer.amount
+                response.expired &+= transfer.amount
             } else if credit.holderKind == .venue && !transfer.pending && !transfer.voidPending {
-                response.redeemed += transfer.amount
+                response.redeemed &+= transfer.amount
                 add("venue", credit.holderID, credit.holderName, transfer.amount)
             }
         }

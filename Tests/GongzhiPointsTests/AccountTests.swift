@@ -27,6 +27,7 @@ final class AccountTests: XCTestCase {
                 $0.communityCode = F.community
                 $0.debitsMustNotExceedCredits = true
             },
+            // A holder's account may not go below zero.
             account("volunteer:resident:R0100") {
                 $0.holderName = "赵六"
                 $0.communityCode = F.community
@@ -61,7 +62,7 @@ final class AccountTests: XCTestCase {
         XCTAssertEqual(
             results.map(\.result),
             [
-                .ok, .exists, .accountExistsWithDifferentField, .accountExistsWithDifferentField,
+                .ok, .exists, .flagsInvalid, .accountExistsWithDifferentField,
                 .accountExistsWithDifferentField, .idInvalid, .idInvalid, .idInvalid, .idInvalid, .ledgerNotFound,
                 .holderInvalid, .holderInvalid, .holderInvalid, .flagsInvalid, .flagsInvalid, .flagsInvalid, .ok,
             ]
