@@ -28,9 +28,9 @@ final class LedgerEngine: Sendable {
     private let writer: HostWriter
     let objects: HostObjects
     let logger: Logger
-    let clock: PointsClock
+    let clock: PluginClock
 
-    private init(loaded: LoadedBook, objects: HostObjects, clock: PointsClock, logger: Logger) {
+    private init(loaded: LoadedBook, objects: HostObjects, clock: PluginClock, logger: Logger) {
         state = Mutex(State(book: loaded.book, chainProblem: loaded.chainProblem))
         writer = HostWriter(objects: objects, revisions: loaded.revisions, logger: logger)
         self.objects = objects
@@ -39,7 +39,7 @@ final class LedgerEngine: Sendable {
     }
 
     /// Reads the book from the host and starts writing.
-    static func open(objects: HostObjects, clock: PointsClock, logger: Logger) async throws -> LedgerEngine {
+    static func open(objects: HostObjects, clock: PluginClock, logger: Logger) async throws -> LedgerEngine {
         let loaded = try await LoadedBook.read(from: objects, logger: logger)
         return LedgerEngine(loaded: loaded, objects: objects, clock: clock, logger: logger)
     }

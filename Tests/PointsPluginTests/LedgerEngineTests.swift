@@ -222,20 +222,3 @@ final class LedgerEngineTests: XCTestCase {
         }
     }
 }
-
-func eventually(
-    _ what: String,
-    timeout: Duration = .seconds(20),
-    file: StaticString = #filePath,
-    line: UInt = #line,
-    _ condition: () async throws -> Bool
-) async throws {
-    let deadline = ContinuousClock.now + timeout
-    while try await !condition() {
-        guard ContinuousClock.now < deadline else {
-            XCTFail("timed out waiting until \(what)", file: file, line: line)
-            throw TestSupportError("timed out waiting until \(what)")
-        }
-        try await Task.sleep(for: .milliseconds(50))
-    }
-}
