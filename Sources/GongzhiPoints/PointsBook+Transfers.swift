@@ -143,7 +143,11 @@ extension PointsBook {
             )
         }
         if request.timeoutSeconds < 0 || request.expiresAtMs < 0 {
-            return refuse(.overflows, "timeouts and expiry times may not be negative")
+            return refuse(
+                .overflows,
+                "timeouts and expiry times may not be negative",
+                field: request.timeoutSeconds < 0 ? "timeout_seconds" : "expires_at_ms"
+            )
         }
         var transfer = request
         if request.postPending || request.voidPending {
@@ -280,6 +284,21 @@ extension PointsBook {
                     message: "pending transfer \(transfer.pendingID) timed out; it can only be voided"
                 )
             )
+        }
+        if transfer.postPending {
+            for (id, field) in [
+                (state.debitAccountID, "debit_account_id"), (state.creditAccountID, "credit_account_id"),
+            ]
+            where accounts[id]?.closed == true {
+                return .failure(
+                    Refusal(
+                        code: .accountClosed,
+                        message:
+                            "account \(id) is closed; its pending transfer \(transfer.pendingID) can only be voided",
+                        field: field
+                    )
+                )
+            }
         }
         if transfer.amount == 0 || transfer.voidPending { transfer.amount = state.amount }
         transfer.debitAccountID = state.debitAccountID

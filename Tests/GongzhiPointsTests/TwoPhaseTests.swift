@@ -94,6 +94,18 @@ final class TwoPhaseTests: XCTestCase {
         XCTAssertEqual(book.pending["p1"]?.status, .voided)
     }
 
+    func testAClosedAccountsPendingTransferIsVoidedNotPosted() {
+        var book = bookWithAlice()
+        XCTAssertResult(book.submit(hold("p1", 30), now: F.t0), .ok)
+        _ = book.setClosed(F.venue, true)
+        let post = book.submit(F.resolution("post", post: true, pending: "p1"), now: F.t0 + 1)
+        XCTAssertResult(post, .accountClosed)
+        XCTAssertEqual(post.field, "credit_account_id")
+        XCTAssertEqual(book.accounts[F.alice]?.debitsPending, 30)
+        XCTAssertResult(book.submit(F.resolution("void", post: false, pending: "p1"), now: F.t0 + 2), .ok)
+        XCTAssertEqual(book.spendable(F.alice), 100)
+    }
+
     func testTheSweepVoidsTimedOutTransfersAndAPostAfterwardsIsRefused() {
         var book = bookWithAlice()
         XCTAssertResult(book.submit(hold("short", 30, timeout: 60), now: F.t0), .ok)
