@@ -24,7 +24,7 @@ struct GongzhiSamples: ParsableCommand {
 struct XCommunityCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "x-community",
-        abstract: "X社区 of 示例区示例街道: 7,191 households, 21,235 residents, 1,192 volunteers, 22 staff.",
+        abstract: "X社区 of 示例区示例街道: 7,191 households, 21,235 residents, 1,192 volunteers, 24 people.",
         discussion: """
             One JSON object a line: {"kind", "id", "parent", "labels", "data"}, where data is the kind's \
             gongzhi.core.v1 message in proto3 JSON. Parents come before their children, and the staff (kind \
