@@ -47,7 +47,7 @@ struct XCommunityPoints {
         var decision: Decision
 
         /// Points the record earns by the per-hour rule: minutes rounded down to whole points.
-        var points: Int { 10 * minutes / 60 }
+        var points: Int { Plan.points(of: Plan.volunteerHour) * minutes / 60 }
     }
 
     /// A redemption held at the counter on the opening day, waiting for its hand-over.
@@ -180,6 +180,7 @@ struct XCommunityPoints {
 
         // The teams' activities: one a week on the team's day, each with a few of its active members.
         var hoursDraw = random("hours")
+        let perHour = Plan.points(of: Plan.volunteerHour)
         let compounds = XCommunityPlan.compounds.map(\.name)
         for (team, plan) in XCommunityPlan.teams.enumerated() {
             let start = team == 2 ? 19 * 60 : team % 2 == 0 ? 9 * 60 : 14 * 60
@@ -205,7 +206,7 @@ struct XCommunityPoints {
                     add(
                         day: day,
                         minute: start + 240 + offset,
-                        credit(Plan.volunteerHour, holder, 10 * hours, "\(what) \(hours)小时", reference)
+                        credit(Plan.volunteerHour, holder, perHour * hours, "\(what) \(hours)小时", reference)
                     )
                 }
             }
@@ -237,7 +238,11 @@ struct XCommunityPoints {
             attendees += partners.prefix(meetings.int(in: 2...3))
             if number < 2 { attendees.insert(volunteer, at: 0) }
             for (offset, holder) in attendees.enumerated() {
-                add(day: meeting.day, minute: 21 * 60 + offset, credit(Plan.deliberation, holder, 5, meeting.topic))
+                add(
+                    day: meeting.day,
+                    minute: 21 * 60 + offset,
+                    credit(Plan.deliberation, holder, Plan.points(of: Plan.deliberation), meeting.topic)
+                )
             }
         }
 
@@ -249,7 +254,11 @@ struct XCommunityPoints {
             var attendees = Array(residents.prefix(classes.int(in: 12...16)))
             if number == 0 { attendees.insert(volunteer, at: 0) }
             for (offset, holder) in attendees.enumerated() {
-                add(day: training.day, minute: 17 * 60 + offset, credit(Plan.training, holder, 10, training.topic))
+                add(
+                    day: training.day,
+                    minute: 17 * 60 + offset,
+                    credit(Plan.training, holder, Plan.points(of: Plan.training), training.topic)
+                )
             }
         }
 
@@ -264,7 +273,11 @@ struct XCommunityPoints {
             var chosen = partyMembers
             party.shuffle(&chosen)
             for (offset, holder) in chosen.prefix(duty.members).sorted(by: { $0.id < $1.id }).enumerated() {
-                add(day: duty.day, minute: 17 * 60 + 30 + offset, credit(Plan.partyDuty, holder, 10, duty.what))
+                add(
+                    day: duty.day,
+                    minute: 17 * 60 + 30 + offset,
+                    credit(Plan.partyDuty, holder, Plan.points(of: Plan.partyDuty), duty.what)
+                )
             }
         }
 
@@ -288,6 +301,7 @@ struct XCommunityPoints {
     /// touch (the README's volunteer, his team leader, and those who serve on the opening day).
     private mutating func record(_ events: [Event], keeping: [Holder]) {
         var choices = random("redemptions")
+        let hour = Int64(Plan.points(of: Plan.volunteerHour))
         var serviceCredits: [(index: Int, minute: Int, holder: Holder)] = []
         let expiry = openingDayMs + Int64(Plan.carriedOverExpiryDays) * Self.dayMs
         let issuer = { (ledger: String) in "\(ledger):issuer:\(XCommunityPlan.communityCode)" }
@@ -332,7 +346,7 @@ struct XCommunityPoints {
                 let recent = serviceCredits.filter { credit in
                     let original = history[credit.index]
                     return event.minute - credit.minute >= 1_440 && event.minute - credit.minute <= 7 * 1_440
-                        && (whole || original.amount >= 20)
+                        && (whole || original.amount >= 2 * hour)
                         && balances[original.creditAccountID, default: Balance()].balance >= original.amount
                         && !history.contains { $0.reversesID == original.id }
                 }
@@ -342,7 +356,7 @@ struct XCommunityPoints {
                 let original = history[choices.pick(recent).index]
                 transfer.debitAccountID = original.creditAccountID
                 transfer.creditAccountID = original.debitAccountID
-                transfer.amount = whole ? original.amount : 10
+                transfer.amount = whole ? original.amount : hour
                 transfer.ledger = original.ledger
                 transfer.code = "correction"
                 transfer.reversesID = original.id
@@ -464,7 +478,7 @@ struct XCommunityPoints {
             account.holderName = holder.name
             account.communityCode = XCommunityPlan.communityCode
             account.debitsMustNotExceedCredits = true
-            if holder.kind == .partner { account.partnerType = "neighbour" }
+            account.partnerType = holder.partnerType
             accounts.append(account)
         }
         for index in accounts.indices {

@@ -101,6 +101,12 @@ enum XCommunityPointsPlan {
         ),
     ]
 
+    /// The points a rule gives (per hour for volunteer-hour).
+    static func points(of code: String) -> Int {
+        guard let rule = rules.first(where: { $0.code == code }) else { preconditionFailure("no rule \(code)") }
+        return rule.points
+    }
+
     /// The points supermarket of X社区.
     static let venue = (
         id: "xingfu-market",
