@@ -433,6 +433,7 @@ let package = Package(
             name: "gongzhi-samples",
             dependencies: [
                 "GongzhiSchemas",
+                "GongzhiPointsSchemas",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],

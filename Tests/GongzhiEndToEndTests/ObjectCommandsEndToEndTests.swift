@@ -33,7 +33,7 @@ final class ObjectCommandsEndToEndTests: XCTestCase {
         let loadOutput = load.outputText
         let loadErrors = load.errors
         XCTAssertEqual(load.status, 0, loadErrors)
-        XCTAssertTrue(loadOutput.contains("created 28,727"), loadOutput)
+        XCTAssertTrue(loadOutput.contains("created 28,731"), loadOutput)
         XCTAssertTrue(loadErrors.contains("applying"), "progress is shown: \(loadErrors.suffix(300))")
 
         // get: kinds, a table, a selector, JSON.
@@ -138,9 +138,9 @@ final class ObjectCommandsEndToEndTests: XCTestCase {
             )
         }
         let persons = try await listAll(admin, "Person")
-        XCTAssertEqual(persons.count, 22)
+        XCTAssertEqual(persons.count, 24)
         let bindings = try await listAll(admin, "RoleBinding")
-        XCTAssertEqual(bindings.count, 22)
+        XCTAssertEqual(bindings.count, 24)
         let huWei = try XCTUnwrap(bindings.first { $0.id == "hu-wei.grid-worker.330199001001001" })
         let binding = try Gongzhi_Core_V1_RoleBinding(serializedBytes: huWei.data)
         XCTAssertEqual(binding.grantedBy, "admin:uid=\(getuid())")
@@ -182,11 +182,11 @@ final class ObjectCommandsEndToEndTests: XCTestCase {
         let staffLines = generated.outputText.split(separator: "\n").filter {
             $0.hasPrefix(#"{"kind":"Person""#) || $0.hasPrefix(#"{"kind":"RoleBinding""#)
         }
-        XCTAssertEqual(staffLines.count, 44)
+        XCTAssertEqual(staffLines.count, 48)
         let file = host.directory.file("staff.jsonl")
         try (staffLines.joined(separator: "\n") + "\n").write(toFile: file, atomically: true, encoding: .utf8)
         let again = try await ctl(["apply", "-f", file], socket: host.adminSocket)
         XCTAssertEqual(again.status, 0, again.errors)
-        XCTAssertTrue(again.output.contains("unchanged 44"), again.output)
+        XCTAssertTrue(again.output.contains("unchanged 48"), again.output)
     }
 }

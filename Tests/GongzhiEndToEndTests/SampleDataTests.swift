@@ -192,11 +192,11 @@ final class SampleDataTests: XCTestCase {
     }
 
     /// The community's staff: people bound to built-in roles within places the sample holds, with grid 1's
-    /// grid worker the README's 胡伟.
+    /// grid worker the README's 胡伟; and two volunteers with people of their own, for the points module.
     func testTheStaffAreBoundToBuiltInRolesWithinPlacesThatExist() throws {
         let sample = try sample()
-        XCTAssertEqual(sample.persons.count, 22)
-        XCTAssertEqual(sample.bindings.count, 22)
+        XCTAssertEqual(sample.persons.count, 24)
+        XCTAssertEqual(sample.bindings.count, 24)
         let persons = Dictionary(uniqueKeysWithValues: sample.persons.map { ($0.id, $0) })
         XCTAssertEqual(persons.count, sample.persons.count, "person ids are unique")
         XCTAssertEqual(Set(sample.persons.map(\.name)).count, sample.persons.count, "so are their names")
@@ -207,9 +207,19 @@ final class SampleDataTests: XCTestCase {
             XCTAssertEqual(person.state, .active, person.id)
             XCTAssertTrue(person.phone.hasPrefix("199") && person.phone.count == 11, person.phone)
         }
-        // Phones are synthetic and no one else's: not a resident's, not another person's.
+        // Phones are synthetic and no one else's: not another person's, and not a resident's — unless the person
+        // is that resident, whose phone they have.
+        let residents = Dictionary(uniqueKeysWithValues: sample.residents.map { ($0.id, $0) })
         let phones = Set(sample.residents.map(\.phone).filter { !$0.isEmpty })
-        XCTAssertTrue(sample.persons.allSatisfy { !phones.contains($0.phone) })
+        for person in sample.persons {
+            if person.residentID.isEmpty {
+                XCTAssertFalse(phones.contains(person.phone), person.id)
+            } else {
+                let resident = try XCTUnwrap(residents[person.residentID], person.id)
+                XCTAssertEqual(resident.name, person.name, person.id)
+                XCTAssertEqual(resident.phone, person.phone, person.id)
+            }
+        }
         XCTAssertEqual(Set(sample.persons.map(\.phone)).count, sample.persons.count)
 
         let places = Set(sample.regions.map(\.code) + sample.grids.map(\.code))
@@ -235,15 +245,29 @@ final class SampleDataTests: XCTestCase {
         XCTAssertEqual(gridWorkers.first?.personID, "hu-wei")
         XCTAssertEqual(gridWorkers.first?.placeCode, "330199001001001", "the grid of the README's case")
 
-        // The rest of the staff, by role and place.
+        // The rest of the staff, by role and place, and the two volunteers.
         let others = sample.bindings.filter { $0.role != "grid-worker" }.map { "\($0.role) \($0.placeCode)" }
         XCTAssertEqual(
             others.sorted(),
             [
                 "call-taker 330199001001", "community-staff 330199001001", "dispatcher 330199001",
                 "mediator 330199001001", "mediator 330199001001", "redemption-clerk 330199001001",
+                "resident 330199001001", "team-leader 330199001001",
             ]
         )
+        // The team leader leads 党员先锋志愿服务队 (she is its organization's contact); the volunteer is one of its
+        // members in grid 1. Both are volunteers, each bound once.
+        let team = try XCTUnwrap(sample.partners.first { $0.id == "P-team-01" })
+        let organization = try XCTUnwrap(sample.organizations.first { $0.id == team.organizationID })
+        for (id, role) in [("zheng-lingdi", "team-leader"), ("zhu-yongkang", "resident")] {
+            let person = try XCTUnwrap(persons[id], id)
+            let resident = try XCTUnwrap(residents[person.residentID], id)
+            XCTAssertTrue(resident.tags.contains(.volunteer), id)
+            XCTAssertTrue(team.memberResidentIds.contains(resident.id), id)
+            XCTAssertEqual(sample.bindings.filter { $0.personID == id }.map(\.role), [role])
+        }
+        XCTAssertEqual(persons["zheng-lingdi"]?.name, organization.contactName)
+        XCTAssertEqual(residents[persons["zhu-yongkang"]?.residentID ?? ""]?.gridCode, "330199001001001")
         let partners = Dictionary(uniqueKeysWithValues: sample.partners.map { ($0.id, $0) })
         let clerk = try XCTUnwrap(
             sample.bindings.first { $0.role == "redemption-clerk" }.flatMap { persons[$0.personID] }
@@ -559,8 +583,8 @@ final class SampleDataTests: XCTestCase {
         XCTAssertEqual(count("Region"), "3", text)
         XCTAssertEqual(count("Building"), String(try sample().buildings.count), text)
         XCTAssertTrue(text.contains("tag volunteer"), text)
-        XCTAssertEqual(count("Person"), "22", text)
-        XCTAssertEqual(count("RoleBinding"), "22", text)
+        XCTAssertEqual(count("Person"), "24", text)
+        XCTAssertEqual(count("RoleBinding"), "24", text)
         XCTAssertNotNil(
             rows.first { $0.first == "hu-wei" && $0.contains("grid-worker") && $0.contains("330199001001001") },
             text

@@ -56,7 +56,8 @@ struct XCommunity {
     var partners: [PartnerRecord] = []
     /// The members of each volunteer team, as indexes into ``people``.
     var teamMembers: [[Int]] = []
-    /// The grid workers (in the order of the grids), then the other staff.
+    /// The grid workers (in the order of the grids), then the other staff, then the volunteers with people of their
+    /// own (``XCommunityPlan/volunteerPeople``).
     var staff: [StaffRecord] = []
 
     private var phones: Set<Int> = []
@@ -467,7 +468,7 @@ struct XCommunity {
     }
 
     /// The member who leads a team: a party member in the prime of life if there is one.
-    private func leader(of team: Int) -> Int {
+    func leader(of team: Int) -> Int {
         let members = teamMembers[team]
         return members.first {
             people[$0].tags.contains(.partyMember) && (35...68).contains(people[$0].age) && !people[$0].phone.isEmpty
@@ -782,7 +783,8 @@ struct XCommunity {
     }
 
     /// The staff as the host's people: each grid's full-time grid worker (with the phone the grid lists),
-    /// bound as grid-worker to the grid, then the plan's other staff, bound within the community or the street.
+    /// bound as grid-worker to the grid, then the plan's other staff, bound within the community or the street,
+    /// then the two volunteers of the plan who use the points module as themselves.
     private mutating func appoint() {
         for (index, grid) in grids.enumerated() {
             let planned = Plan.gridWorkers[index]
@@ -806,6 +808,33 @@ struct XCommunity {
             }
             staff.append(StaffRecord(message: person, bindings: [(member.role, member.place.code)]))
         }
+        // The volunteers with people of their own: the Person names their Resident and has their phone.
+        for planned in Plan.volunteerPeople {
+            let index = volunteer(planned)
+            precondition(
+                people[index].name == planned.name,
+                "\(planned.id) is \(people[index].name) (\(Self.residentID(index))), not \(planned.name)"
+            )
+            var person = Self.person(planned.id, planned.name, title: planned.title, phone: people[index].phone)
+            person.residentID = Self.residentID(index)
+            staff.append(StaffRecord(message: person, bindings: [(planned.role, Plan.communityCode)]))
+        }
+    }
+
+    /// The resident a planned volunteer person is: their team's leader, or its first other member (with a phone,
+    /// aged 18 to 70) who lives in grid 1.
+    func volunteer(_ planned: Plan.VolunteerPerson) -> Int {
+        let leader = leader(of: planned.team)
+        if planned.leadsTeam { return leader }
+        guard
+            let member = teamMembers[planned.team].first(where: { index in
+                index != leader && !people[index].phone.isEmpty && (18...70).contains(people[index].age)
+                    && buildings[households[people[index].household].building].grid == 0
+            })
+        else {
+            preconditionFailure("team \(planned.team + 1) has no other member in grid 1")
+        }
+        return member
     }
 
     /// The id of a role binding: "<person>.<role>.<place>".

@@ -246,6 +246,42 @@ enum XCommunityPlan {
         ),
     ]
 
+    /// A resident who uses the points module as a person of their own: a Person naming their Resident, bound to a
+    /// built-in role within the community.
+    struct VolunteerPerson {
+        var id: String
+        /// The name the resident was drawn with, checked when the data are generated.
+        var name: String
+        var title: String
+        var role: String
+        /// Their volunteer team, an index into ``teams``.
+        var team: Int
+        /// True for the team's leader; false for the first other member who lives in the community's grid 1.
+        var leadsTeam: Bool
+    }
+
+    /// Two volunteers of 党员先锋志愿服务队 with people of their own, for the README's walk through a volunteer's
+    /// points: its leader 郑玲娣, who records and confirms the team's service (团队负责人), and 朱永康, a member
+    /// in grid 1, who sees and spends his own points (居民).
+    static let volunteerPeople: [VolunteerPerson] = [
+        VolunteerPerson(
+            id: "zheng-lingdi",
+            name: "郑玲娣",
+            title: "党员先锋志愿服务队队长",
+            role: "team-leader",
+            team: 0,
+            leadsTeam: true
+        ),
+        VolunteerPerson(
+            id: "zhu-yongkang",
+            name: "朱永康",
+            title: "党员先锋志愿服务队志愿者",
+            role: "resident",
+            team: 0,
+            leadsTeam: false
+        ),
+    ]
+
     /// The skills neighbour partners offer.
     static let neighbourSkills = [
         "水电维修", "家电维修", "助老", "调解", "理发", "心理疏导", "法律咨询", "健康咨询", "垃圾分类指导", "儿童托管",

@@ -17,14 +17,14 @@ struct GongzhiSamples: ParsableCommand {
             Every name, identity number, phone number and place in the data is synthetic, and the data are the \
             same bytes on every run.
             """,
-        subcommands: [XCommunityCommand.self]
+        subcommands: [XCommunityCommand.self, XCommunityPointsCommand.self]
     )
 }
 
 struct XCommunityCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "x-community",
-        abstract: "X社区 of 示例区示例街道: 7,191 households, 21,235 residents, 1,192 volunteers, 22 staff.",
+        abstract: "X社区 of 示例区示例街道: 7,191 households, 21,235 residents, 1,192 volunteers, 24 people.",
         discussion: """
             One JSON object a line: {"kind", "id", "parent", "labels", "data"}, where data is the kind's \
             gongzhi.core.v1 message in proto3 JSON. Parents come before their children, and the staff (kind \
@@ -62,6 +62,61 @@ struct XCommunityCommand: ParsableCommand {
                 Output.standardError(text)
             } else {
                 try Output.write(Array(text.utf8), to: "-")
+            }
+        }
+    }
+}
+
+struct XCommunityPointsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "x-community-points",
+        abstract: "X社区's points exchange: ledgers, rules, a points supermarket, and a month of history.",
+        discussion: """
+            Writes the files that Deploy/samples/load.sh loads with gongzhictl after the community \
+            (x-community): ledgers.commands and load.commands (gongzhictl's arguments, one command a line, \
+            separated by tabs, run in order from the folder), accounts.json (a CreateAccounts request), \
+            history.json (imported transfers for gongzhictl points transfers --file) and balances.tsv (every \
+            account's balance and available points once all is loaded). The history covers the 30 days before \
+            the day (in China Standard Time) the volunteer ledger was opened; the same --opened-at gives the \
+            same bytes.
+            """
+    )
+
+    @Option(
+        help: ArgumentHelp(
+            "When the volunteer ledger was opened, in milliseconds since the epoch (its created_at_ms). "
+                + "Default: 2026-12-01 09:00 China Standard Time.",
+            valueName: "ms"
+        )
+    )
+    var openedAt: Int64 = 1_796_086_800_000
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("The folder to write the files into.", valueName: "folder"))
+    var output: String?
+
+    @Flag(help: "Print what the sample holds, in numbers (to standard error when the files are written).")
+    var summary = false
+
+    func validate() throws {
+        if output == nil && !summary { throw ValidationError("say where to write the files: --output FOLDER") }
+        if openedAt <= 0 { throw ValidationError("--opened-at is a time in milliseconds since the epoch") }
+    }
+
+    func run() throws {
+        let points = XCommunityPoints(community: XCommunity(), openedAtMs: openedAt)
+        if let output {
+            if mkdir(output, 0o755) != 0 && errno != EEXIST {
+                throw Output.Failure(description: "cannot make \(output): \(String(cString: strerror(errno)))")
+            }
+            for file in try points.files() {
+                try Output.write(file.bytes, to: output + "/" + file.name)
+            }
+        }
+        if summary {
+            if output != nil {
+                Output.standardError(points.summary())
+            } else {
+                try Output.write(Array(points.summary().utf8), to: "-")
             }
         }
     }
