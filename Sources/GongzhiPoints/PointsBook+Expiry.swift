@@ -23,7 +23,14 @@ extension PointsBook {
             now: now
         )
         var transfer = Transfer()
+        // An account's lots can expire twice in one millisecond — points a void released into an expired lot are
+        // expired again in the same batch, or on a clock that stands still: the second expiry takes the next free id.
         transfer.id = "expiry:\(accountID):\(now)"
+        var repeated = 1
+        while self.transfer(transfer.id) != nil {
+            repeated += 1
+            transfer.id = "expiry:\(accountID):\(now):\(repeated)"
+        }
         transfer.debitAccountID = accountID
         transfer.creditAccountID = expiry
         transfer.amount = amount
