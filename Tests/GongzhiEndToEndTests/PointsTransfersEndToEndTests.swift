@@ -634,8 +634,9 @@ final class PointsTransfersEndToEndTests: XCTestCase {
 
     // MARK: Bad input
 
-    /// Bytes that are not the request, a method the service does not have, a batch of 8,191 transfers and an empty
-    /// one are refused with their status; the batch of 8,190 is recorded; the plugin serves on, never restarted.
+    /// Bytes that are not the request, a method the service does not have, a batch of 8,191 transfers, an empty one
+    /// and one whose answer would not fit in a message are refused with their status; the batch of 8,190 is
+    /// recorded; the plugin serves on, never restarted.
     func testBadInputIsRefusedWithTheRightStatusAndThePluginKeepsServing() async throws {
         let world = try await PointsWorld.start(self)
         let points = world.points
@@ -666,16 +667,18 @@ final class PointsTransfersEndToEndTests: XCTestCase {
 
         let holders = (0..<8).map { "volunteer:resident:B\($0)" }
         try await world.openAccounts(holders)
-        func credits(_ count: Int, prefix: String) -> Gongzhi_Points_V1_CreateTransfersRequest {
+        func credits(_ count: Int, prefix: String, memo: String = "") -> Gongzhi_Points_V1_CreateTransfersRequest {
             Self.batch(
                 (0..<count).map { index in
-                    PointsWorld.transfer(
+                    var transfer = PointsWorld.transfer(
                         "\(prefix)-\(index)",
                         from: PointsWorld.issuer,
                         to: holders[index % 8],
                         1,
                         code: "deliberation"
                     )
+                    transfer.memo = memo
+                    return transfer
                 }
             )
         }
@@ -702,18 +705,32 @@ final class PointsTransfersEndToEndTests: XCTestCase {
         var window = Gongzhi_Points_V1_ExpiringRequest()
         window.withinSeconds = -1
         await assertRPCError(.invalidArgument) { try await points.expiring(window) }
+        // A batch that fits in a request (3 MiB) but whose answer, every transfer as recorded, would not fit in one
+        // message: refused before anything is recorded, rather than recorded and never answered.
+        let longID = String(repeating: "x", count: 100)
+        let wordy = credits(8_190, prefix: longID, memo: String(repeating: "志愿服务", count: 18))
+        let wordyBytes: [UInt8] = try wordy.serializedBytes()
+        XCTAssertLessThan(wordyBytes.count, 4 << 20, "the request fits in a message")
+        let unanswerable = await assertRPCError(.resourceExhausted) { try await points.createTransfers(wordy) }
+        XCTAssertTrue(unanswerable?.message.contains("nothing was recorded") == true, unanswerable?.message ?? "")
         let refusedNothing = try await world.storedTransfers().count
         XCTAssertEqual(refusedNothing, 1, "nothing of the refused calls was recorded")
+        // In smaller batches they go through.
+        var fewer = wordy
+        fewer.transfers = Array(wordy.transfers.prefix(800))
+        let answered = try await points.createTransfers(fewer).results
+        XCTAssertEqual(answered.map(\.result), Array(repeating: .ok, count: 800))
+        XCTAssertEqual(answered.last?.transfer.memo, wordy.transfers[799].memo)
 
         // The largest batch there is goes through in one call.
         let largest = try await points.createTransfers(credits(8_190, prefix: "max"))
         XCTAssertEqual(largest.results.count, 8_190)
         XCTAssertEqual(largest.results.filter { $0.result != .ok }.count, 0)
         XCTAssertEqual(Set(largest.balances.map(\.account.id)), Set(holders + [PointsWorld.issuer]))
-        // 8,190 = 8 × 1,023 + 6: the first six holders had one more.
+        // 100 each of the 800, and 8,190 = 8 × 1,023 + 6: the first six holders had one more.
         for (index, holder) in holders.enumerated() {
             let balance = try await world.balance(holder)
-            XCTAssertEqual(balance, index < 6 ? 1_024 : 1_023, holder)
+            XCTAssertEqual(balance, 100 + (index < 6 ? 1_024 : 1_023), holder)
         }
 
         let after = try await world.host.status("points")
