@@ -50,41 +50,38 @@ struct GridCaseCredits: Sendable {
 
     /// Credits or reverses what one case's state calls for.
     func credit(_ value: Gongzhi_Grid_V1_Case) async {
-        let assignee = value.assignee
-        let holderKind: Gongzhi_Points_V1_HolderKind
-        switch assignee.kind {
-        case .gridWorker: holderKind = .person
-        case .partnerTeam: holderKind = .partner
-        default: return
-        }
-        guard !assignee.id.isEmpty, !value.communityCode.isEmpty else { return }
-        let holder = PointsBook.Holder(
-            kind: holderKind,
-            id: assignee.id,
-            name: assignee.name.isEmpty ? assignee.id : assignee.name,
-            communityCode: value.communityCode,
-            partnerType: holderKind == .partner ? "team" : ""
-        )
+        // A case reopened as not fixed is back in the queue with nobody assigned: its earlier credits are taken back
+        // all the same.
+        let holder = Self.holder(of: value)
+        if holder == nil && value.reopened == 0 { return }
         do {
             let (credited, reversed) = try await engine.perform { book, now -> (Int, Int) in
                 var credited = 0
                 var reversed = 0
-                for rule in book.rules.values where rule.source == .gridCase && rule.active {
-                    // Credits of earlier rounds, before the case was reopened as not fixed, are taken back.
+                for rule in book.rules.values where rule.source == .gridCase {
+                    // Credits of earlier rounds, before the case was reopened as not fixed, are taken back (also
+                    // those of a rule made inactive since).
                     for round in 0..<Int(value.reopened) {
                         let id = Self.transferID(value.id, round: round, rule: rule.code)
                         guard book.transfer(id) != nil, book.transfer(id + ":reversal") == nil else { continue }
-                        if case .success(let result) = book.correct(
+                        let outcome = book.correct(
                             id: id + ":reversal",
                             transferID: id,
                             amount: 0,
                             reason: "case \(value.id) was reopened: the reporter says it is not fixed",
                             now: now,
                             by: PointsBook.systemActor
-                        ), result.result == .ok {
+                        )
+                        if case .success(let result) = outcome, result.result == .ok {
                             reversed += 1
+                        } else {
+                            logger.warning(
+                                "could not take back a reopened grid case's credit; trying again at its next change",
+                                metadata: ["transfer": "\(id)", "why": "\(Self.describe(outcome))"]
+                            )
                         }
                     }
+                    guard rule.active, let holder else { continue }
                     let earns =
                         value.state == .evaluated
                         && (value.satisfaction == .satisfied
@@ -128,6 +125,34 @@ struct GridCaseCredits: Sendable {
                 "crediting a grid case failed; it is credited when the case is read again",
                 metadata: ["case": "\(value.id)", "error": "\(error)"]
             )
+        }
+    }
+
+    /// Whom a case credits: the grid worker (a Person) or partner team it is dispatched to, of its community; nil
+    /// while it is assigned to nobody who holds points.
+    static func holder(of value: Gongzhi_Grid_V1_Case) -> PointsBook.Holder? {
+        let assignee = value.assignee
+        let holderKind: Gongzhi_Points_V1_HolderKind
+        switch assignee.kind {
+        case .gridWorker: holderKind = .person
+        case .partnerTeam: holderKind = .partner
+        default: return nil
+        }
+        guard !assignee.id.isEmpty, !value.communityCode.isEmpty else { return nil }
+        return PointsBook.Holder(
+            kind: holderKind,
+            id: assignee.id,
+            name: assignee.name.isEmpty ? assignee.id : assignee.name,
+            communityCode: value.communityCode,
+            partnerType: holderKind == .partner ? "team" : ""
+        )
+    }
+
+    /// Why a correction was not recorded, for the log.
+    static func describe(_ outcome: Result<TransferResult, PointsRefusal>) -> String {
+        switch outcome {
+        case .success(let result): result.message
+        case .failure(let refusal): refusal.message
         }
     }
 

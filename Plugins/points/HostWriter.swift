@@ -9,11 +9,11 @@ import Synchronization
 /// transaction), every other object is created or updated at the revision last written, so that a second writer
 /// is noticed at once.
 ///
-/// Snapshots are merged into one transaction while it stays under ``budget`` bytes and ``maximumWrites`` writes; a
-/// snapshot larger than that
-/// alone (thousands of transfers touching thousands of accounts) is written as several transactions — its
-/// transfers first, then the objects they changed — never splitting what one change of the book made across a
-/// failure unnoticed: loading the book again replays the transfers that were stored and writes their accounts.
+/// Snapshots are merged into one transaction while it stays under ``budget`` bytes and
+/// ``maximumWrites`` writes; a snapshot larger than that alone (thousands of transfers touching thousands of accounts) is
+/// written as several transactions — its transfers first, then the objects they changed — never splitting what one
+/// change of the book made across a failure unnoticed: loading the book again replays the transfers that were
+/// stored and writes their accounts.
 final class HostWriter: Sendable {
     /// The most bytes of objects in one transaction: well under a frame (4 MiB).
     static let budget = 3 * 1024 * 1024
@@ -37,56 +37,73 @@ final class HostWriter: Sendable {
         self.revisions.withLock { $0 = revisions }
     }
 
-    /// Writes snapshots in order.
-    func write(_ snapshots: [BookSnapshot]) async throws {
+    /// What is gathered for one transaction: transfers to create, and the other objects as last changed.
+    private struct Gathered {
         var creates: [Gongzhi_Host_V1_Object] = []
         var latest: [String: Gongzhi_Host_V1_Object] = [:]
         var order: [String] = []
         var bytes = 0
-        for snapshot in snapshots {
-            let (snapshotCreates, snapshotObjects) = Self.objects(of: snapshot)
-            let size = (snapshotCreates + snapshotObjects).reduce(0) { $0 + $1.data.count + $1.id.utf8.count + 64 }
-            let writes = creates.count + order.count + snapshotCreates.count + snapshotObjects.count
-            if bytes > 0 && (bytes + size > Self.budget || writes > Self.maximumWrites) {
-                try await commit(creates: creates, objects: order.compactMap { latest[$0] })
-                creates = []
-                latest = [:]
-                order = []
-                bytes = 0
-            }
-            creates += snapshotCreates
-            for object in snapshotObjects {
-                let key = Self.key(object.kind, object.id)
+
+        var isEmpty: Bool { creates.isEmpty && order.isEmpty }
+        var writes: Int { creates.count + order.count }
+        var objects: [Gongzhi_Host_V1_Object] { order.compactMap { latest[$0] } }
+
+        mutating func add(creates more: [Gongzhi_Host_V1_Object], objects: [Gongzhi_Host_V1_Object], bytes: Int) {
+            creates += more
+            for object in objects {
+                let key = HostWriter.key(object.kind, object.id)
                 if latest.updateValue(object, forKey: key) == nil { order.append(key) }
             }
-            bytes += size
+            self.bytes += bytes
         }
-        if bytes <= Self.budget && creates.count + order.count <= Self.maximumWrites {
-            try await commit(creates: creates, objects: order.compactMap { latest[$0] })
+    }
+
+    static func size(_ object: Gongzhi_Host_V1_Object) -> Int { object.data.count + object.id.utf8.count + 64 }
+
+    /// Writes snapshots in order.
+    func write(_ snapshots: [BookSnapshot]) async throws {
+        var gathered = Gathered()
+        for snapshot in snapshots {
+            let (snapshotCreates, snapshotObjects) = Self.objects(of: snapshot)
+            let size = (snapshotCreates + snapshotObjects).reduce(0) { $0 + Self.size($1) }
+            let writes = snapshotCreates.count + snapshotObjects.count
+            if !gathered.isEmpty
+                && (gathered.bytes + size > Self.budget || gathered.writes + writes > Self.maximumWrites)
+            {
+                try await commit(creates: gathered.creates, objects: gathered.objects)
+                gathered = Gathered()
+            }
+            gathered.add(creates: snapshotCreates, objects: snapshotObjects, bytes: size)
+        }
+        if gathered.bytes <= Self.budget && gathered.writes <= Self.maximumWrites {
+            try await commit(creates: gathered.creates, objects: gathered.objects)
             return
         }
         // One snapshot larger than a transaction: its transfers in pieces, then its objects in pieces.
         var piece: [Gongzhi_Host_V1_Object] = []
+        var updates: [Gongzhi_Host_V1_Object] = []
         var pieceBytes = 0
-        for object in creates {
-            piece.append(object)
-            pieceBytes += object.data.count + 64
-            if pieceBytes > Self.budget || piece.count >= Self.maximumWrites {
+        func fits(_ object: Gongzhi_Host_V1_Object) -> Bool {
+            piece.count + updates.count < Self.maximumWrites && pieceBytes + Self.size(object) <= Self.budget
+        }
+        for object in gathered.creates {
+            if !fits(object) {
                 try await commit(creates: piece, objects: [])
                 piece = []
                 pieceBytes = 0
             }
+            piece.append(object)
+            pieceBytes += Self.size(object)
         }
-        var updates: [Gongzhi_Host_V1_Object] = []
-        for object in order.compactMap({ latest[$0] }) {
-            updates.append(object)
-            pieceBytes += object.data.count + 64
-            if pieceBytes > Self.budget || piece.count + updates.count >= Self.maximumWrites {
+        for object in gathered.objects {
+            if !fits(object) {
                 try await commit(creates: piece, objects: updates)
                 piece = []
                 updates = []
                 pieceBytes = 0
             }
+            updates.append(object)
+            pieceBytes += Self.size(object)
         }
         if !piece.isEmpty || !updates.isEmpty { try await commit(creates: piece, objects: updates) }
     }

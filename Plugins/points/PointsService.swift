@@ -173,6 +173,13 @@ struct PointsService: Gongzhi_Points_V1_PointsHandler {
             if standing.caller.person != nil {
                 try Self.requireManaging(request.transfers, in: book, standing)
             }
+            try Self.requireAnswerFits(
+                request.transfers,
+                in: book,
+                now: now,
+                recordedBy: standing.actor,
+                mayImport: standing.caller.person == nil
+            )
             let results = book.createTransfers(
                 request.transfers,
                 now: now,
@@ -720,6 +727,53 @@ struct PointsService: Gongzhi_Points_V1_PointsHandler {
         }
         result.transfer = outcome.transfer
         return result
+    }
+
+    /// The most bytes of an answer: a frame, less room for its envelope and metadata.
+    static let answerBudget = Frame.maxDataLength - 64 * 1024
+
+    /// Refuses a batch whose answer — every transfer as recorded with its result, and the accounts it touches —
+    /// would not fit in one message, before anything of it is recorded: its caller would never learn what became of
+    /// it, and every retry would be answered as large. Most batches are far below a generous bound (a transfer's
+    /// text and a kilobyte for what recording adds, each account as it is now); a batch above it is tried on a copy
+    /// of the book and its answer measured.
+    static func requireAnswerFits(
+        _ transfers: [Transfer],
+        in book: PointsBook,
+        now: Int64,
+        recordedBy actor: String,
+        mayImport: Bool
+    ) throws {
+        var bound = 0
+        var accounts: Set<String> = []
+        for transfer in transfers {
+            bound +=
+                2 * transfer.id.utf8.count + transfer.debitAccountID.utf8.count
+                + transfer.creditAccountID.utf8.count + transfer.pendingID.utf8.count + transfer.ledger.utf8.count
+                + transfer.code.utf8.count + transfer.reference.utf8.count + transfer.memo.utf8.count
+                + transfer.reversesID.utf8.count + 1_024
+            accounts.insert(transfer.debitAccountID)
+            accounts.insert(transfer.creditAccountID)
+            if let pending = book.pending[transfer.pendingID] {
+                accounts.insert(pending.debitAccountID)
+                accounts.insert(pending.creditAccountID)
+            }
+        }
+        for id in accounts {
+            guard let account = book.accounts[id] else { continue }
+            bound += ((try? account.serializedBytes() as [UInt8])?.count ?? 0) + 64
+        }
+        if bound <= answerBudget { return }
+        var trial = book
+        let results = trial.createTransfers(transfers, now: now, recordedBy: actor, mayImport: mayImport)
+        let bytes = (try? answer(results, trial).serializedBytes() as [UInt8])?.count ?? .max
+        if bytes <= answerBudget { return }
+        throw RPCError(
+            code: .resourceExhausted,
+            message: "the answer to these \(transfers.count) transfers would take \(bytes) bytes, more than one "
+                + "message carries (\(answerBudget)); nothing was recorded: send them in batches of at most about "
+                + "\(max(1, transfers.count * answerBudget / bytes))"
+        )
     }
 
     /// Refuses a person's batch unless every account it names lies within their places.

@@ -165,17 +165,27 @@ final class ControlEndToEndTests: XCTestCase {
     func testAModuleThatIsNotDeployedIsNamedInOneLine() async throws {
         let host = try await HostUnderTest(plugins: [])
         addTeardownBlock { await host.stop() }
-        for arguments in [["grid", "list"], ["grid", "locate", "120.1551", "30.2741", "-o", "json"]] {
-            let outcome = try await ctl(arguments, socket: host.adminSocket)
-            XCTAssertEqual(outcome.status, 1, "\(arguments)")
-            XCTAssertEqual(outcome.output, "", "\(arguments)")
-            XCTAssertEqual(
-                outcome.errors,
-                "error: the grid plugin is not deployed on this host (no plugin serves gongzhi.grid.v1.GridService); "
-                    + "install it with Deploy/install-plugin.sh, add [plugins.grid] to the host's config and reload "
-                    + "the host\n",
-                "\(arguments)"
-            )
+        let modules: [(plugin: String, service: String, commands: [[String]])] = [
+            ("grid", "gongzhi.grid.v1.GridService", [["list"], ["locate", "120.1551", "30.2741", "-o", "json"]]),
+            (
+                "points", "gongzhi.points.v1.Points",
+                [["status"], ["balance", "volunteer:resident:R1", "-o", "json"], ["verify"]]
+            ),
+        ]
+        for (plugin, service, commands) in modules {
+            for command in commands {
+                let arguments = [plugin] + command
+                let outcome = try await ctl(arguments, socket: host.adminSocket)
+                XCTAssertEqual(outcome.status, 1, "\(arguments)")
+                XCTAssertEqual(outcome.output, "", "\(arguments)")
+                XCTAssertEqual(
+                    outcome.errors,
+                    "error: the \(plugin) plugin is not deployed on this host (no plugin serves \(service)); "
+                        + "install it with Deploy/install-plugin.sh, add [plugins.\(plugin)] to the host's config "
+                        + "and reload the host\n",
+                    "\(arguments)"
+                )
+            }
         }
     }
 }

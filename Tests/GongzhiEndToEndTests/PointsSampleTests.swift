@@ -179,7 +179,7 @@ final class PointsSampleTests: XCTestCase {
     }
 
     func testTheSampleLoadsIntoAHostWithThePointsPluginAndAgainChangesNothing() async throws {
-        let host = try await HostUnderTest(plugins: [try PointsEndToEndTests.pointsPlugin(environment: [:])])
+        let host = try await HostUnderTest(plugins: [try PointsWorld.pointsPlugin(environment: [:])])
         addTeardownBlock { await host.stop() }
         try await host.waitUntil("points")
         let points = Gongzhi_Points_V1_PointsClient(channel: host.admin)
