@@ -402,6 +402,7 @@ let package = Package(
                 "GongzhiRPC",
                 "GongzhiSchemas",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
             path: "Plugins/points",
             exclude: ["points.plugin.toml"]

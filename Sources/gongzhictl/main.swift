@@ -1,11 +1,12 @@
 import ArgumentParser
 import GongzhiControl
 import GongzhiGridControl
+import GongzhiPointsControl
 import GongzhiSensorsControl
 
 /// `gongzhictl`: the core verbs, and the commands of the modules this build carries.
 struct Gongzhictl: ControlCommandLine {
-    static let modules: [any ParsableCommand.Type] = [SensorsCommand.self, GridCommand.self]
+    static let modules: [any ParsableCommand.Type] = [SensorsCommand.self, GridCommand.self, PointsCommand.self]
 
     @OptionGroup var global: GlobalOptions
 

@@ -228,7 +228,8 @@ final class CaseWorkflowTests: XCTestCase {
 
     func testEveryLegalMove() throws {
         for state in F.states {
-            for action in CaseWorkflow.allowedActions(in: state) {
+            // An evaluated case is evaluated again only as not fixed, which reopens it (its own test).
+            for action in CaseWorkflow.allowedActions(in: state) where state != .evaluated {
                 let c = try F.caseIn(state)
                 let after = try F.step(F.command(for: action), c, by: F.actor(for: action), at: F.t0 + F.day)
                 let expected: Gongzhi_Grid_V1_CaseState =
@@ -273,7 +274,7 @@ final class CaseWorkflowTests: XCTestCase {
         XCTAssertEqual(CaseWorkflow.allowedActions(in: .handled), [.verify, .sendBack])
         XCTAssertEqual(CaseWorkflow.allowedActions(in: .verified), [.close])
         XCTAssertEqual(CaseWorkflow.allowedActions(in: .closed), [.evaluate])
-        XCTAssertEqual(CaseWorkflow.allowedActions(in: .evaluated), [])
+        XCTAssertEqual(CaseWorkflow.allowedActions(in: .evaluated), [.evaluate])
     }
 
     func testOpenStates() {
@@ -293,7 +294,7 @@ final class CaseWorkflowTests: XCTestCase {
             .handled: "case C1 is handled; it can be verified or sent back (allowed: verify, send back)",
             .verified: "case C1 is verified; it can be closed (allowed: close)",
             .closed: "case C1 is closed; it can be evaluated (allowed: evaluate)",
-            .evaluated: "case C1 is evaluated, which is final; it takes no more steps (allowed: none)",
+            .evaluated: "case C1 is evaluated; it can be evaluated (allowed: evaluate)",
         ]
         var illegal = 0
         for state in F.states {
@@ -313,7 +314,7 @@ final class CaseWorkflowTests: XCTestCase {
                 XCTAssertEqual(error?.message, expected[state], "\(action) in \(state)")
             }
         }
-        XCTAssertEqual(illegal, 9 * 9 - 10)
+        XCTAssertEqual(illegal, 9 * 9 - 11)
 
         var stateless = try F.open()
         stateless.state = .unspecified
@@ -323,6 +324,33 @@ final class CaseWorkflowTests: XCTestCase {
             error?.message,
             "case C1 has no state; it was not opened by CaseWorkflow.open and takes no steps (allowed: none)"
         )
+    }
+
+    func testAnEvaluatedCaseIsReopenedOnlyByALaterNotFixed() throws {
+        let evaluated = try F.step(
+            .evaluate(satisfaction: .satisfied, comment: ""),
+            try F.caseIn(.closed),
+            by: F.reporterActor,
+            at: F.t0 + F.day
+        )
+        XCTAssertEqual(evaluated.state, .evaluated)
+        let error = workflowError { () throws(WorkflowError) in
+            try F.step(.evaluate(satisfaction: .acceptable, comment: ""), evaluated, by: F.reporterActor)
+        }
+        XCTAssertEqual(error?.code, .failedPrecondition)
+        XCTAssertEqual(
+            error?.message,
+            "case C1 is evaluated (satisfied); a later evaluation can only say it is not fixed, which reopens it"
+        )
+        let reopened = try F.step(
+            .evaluate(satisfaction: .notFixed, comment: "回访发现又坏了"),
+            evaluated,
+            by: F.reporterActor,
+            at: F.t0 + 2 * F.day
+        )
+        XCTAssertEqual(reopened.state, .registered)
+        XCTAssertEqual(reopened.reopened, 1)
+        XCTAssertEqual(reopened.history.suffix(2).map(\.action), [.evaluate, .reopen])
     }
 
     func testTheHandlerMayNotVerifyTheirOwnHandling() throws {

@@ -18,7 +18,7 @@ final class PeopleWritesTests: XCTestCase {
                 roles.map(\.name),
                 [
                     "call-taker", "community-staff", "dispatcher", "grid-worker", "mediator", "redemption-clerk",
-                    "street-admin", "viewer",
+                    "resident", "street-admin", "team-leader", "viewer",
                 ]
             )
             XCTAssertTrue(roles.allSatisfy(\.builtIn))

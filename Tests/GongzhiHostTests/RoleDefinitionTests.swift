@@ -129,12 +129,12 @@ final class RoleDefinitionTests: XCTestCase {
             BuiltInRoles.all.map(\.name),
             [
                 "grid-worker", "community-staff", "dispatcher", "call-taker", "mediator", "redemption-clerk",
-                "street-admin", "viewer",
+                "team-leader", "resident", "street-admin", "viewer",
             ]
         )
         XCTAssertEqual(
             BuiltInRoles.all.map(\.title),
-            ["网格员", "社区工作者", "调度员", "受理员", "调解员", "积分兑换点", "街道管理员", "只读"]
+            ["网格员", "社区工作者", "调度员", "受理员", "调解员", "积分兑换点", "团队负责人", "居民", "街道管理员", "只读"]
         )
         // Their kinds are the core kinds and the grid module's Case.
         let known: (String) -> Bool = { Self.isCoreKind($0) || $0 == "Case" }

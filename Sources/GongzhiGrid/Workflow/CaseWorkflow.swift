@@ -25,7 +25,8 @@ public enum CaseWorkflow {
     // MARK: - States
 
     /// The verbs a person may take in a state (not escalate or reopen, which the plugin takes). Empty in the
-    /// final states, rejected and evaluated.
+    /// final state, rejected. An evaluated case takes one more evaluation, only "not fixed": a follow-up visit
+    /// (回访) that finds the matter back reopens it.
     public static func allowedActions(in state: Gongzhi_Grid_V1_CaseState) -> [Gongzhi_Grid_V1_Action] {
         switch state {
         case .reported: [.register, .reject]
@@ -34,8 +35,8 @@ public enum CaseWorkflow {
         case .inProgress: [.handle]
         case .handled: [.verify, .sendBack]
         case .verified: [.close]
-        case .closed: [.evaluate]
-        case .rejected, .evaluated, .unspecified, .UNRECOGNIZED: []
+        case .closed, .evaluated: [.evaluate]
+        case .rejected, .unspecified, .UNRECOGNIZED: []
         }
     }
 
@@ -287,6 +288,12 @@ public enum CaseWorkflow {
         try validate(command, at: nowMs)
         guard allowedActions(in: current.state).contains(command.action) else {
             throw .failedPrecondition(notAllowedMessage(current))
+        }
+        if case .evaluate(let satisfaction, _) = command, current.state == .evaluated, satisfaction != .notFixed {
+            throw .failedPrecondition(
+                "case \(current.id) is evaluated (\(current.satisfaction.wording)); a later evaluation can only say "
+                    + "it is not fixed, which reopens it"
+            )
         }
         if case .verify = command, let handlerID = current.verifiedHandlerID, handlerID == actor.id {
             let named =

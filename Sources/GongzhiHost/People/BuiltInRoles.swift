@@ -5,6 +5,9 @@ import GongzhiSchemas
 /// once the module is there.
 package enum BuiltInRoles {
     private static let grid = "gongzhi.grid.v1.GridService"
+    private static let points = "gongzhi.points.v1.Points"
+    /// What every role of the points module reads: ledgers, rules, accounts and their history, the honour roll.
+    private static let pointsReads = ["ListLedgers", "ListRules", "GetAccount", "History", "HonourRoll", "Status"]
     private static let reads = ["get", "list", "watch"]
     /// The core kinds people in a community write: residents, households, buildings and organisations.
     private static let communityKinds = ["Resident", "Household", "Building", "Organization", "Partner"]
@@ -36,6 +39,14 @@ package enum BuiltInRoles {
             personalData: true,
             rules: [
                 rule(methods: ["*"]),
+                rule(
+                    points: pointsReads + [
+                        "ListAccounts", "CreateAccounts", "SetAccountClosed", "Credit", "Correct", "RecordService",
+                        "ConfirmService", "RejectService", "ListServiceRecords", "PutVenue", "PutGood", "Catalogue",
+                        "Redeem", "ConfirmRedemption", "CancelRedemption", "ListRedemptions", "Expiring", "Report",
+                        "Export",
+                    ]
+                ),
                 rule(kinds: ["*"], verbs: reads),
                 rule(kinds: communityKinds, verbs: ["create", "update"]),
             ]
@@ -82,8 +93,43 @@ package enum BuiltInRoles {
             "Confirms points redemptions at a redemption point.",
             personalData: false,
             rules: [
-                rule(patterns: ["gongzhi.points.v1.*"]),
+                rule(
+                    points: pointsReads + [
+                        "ListAccounts", "Catalogue", "Redeem", "ConfirmRedemption", "CancelRedemption",
+                        "ListRedemptions",
+                    ]
+                ),
                 rule(kinds: ["Resident", "Grid", "Region"], verbs: ["get", "list"]),
+            ]
+        ),
+        role(
+            "team-leader",
+            "团队负责人",
+            "Leads a volunteer or partner team: records its members' service and confirms the service of others.",
+            personalData: false,
+            rules: [
+                rule(
+                    points: pointsReads + [
+                        "ListAccounts", "RecordService", "ConfirmService", "RejectService", "ListServiceRecords",
+                    ]
+                ),
+                rule(kinds: ["Resident", "Partner", "Grid", "Region"], verbs: ["get", "list"]),
+            ]
+        ),
+        role(
+            "resident",
+            "居民",
+            "A resident or volunteer using their own points: balance, history, the catalogue, redeeming, and "
+                + "recording their own service. The points module keeps them to their own accounts.",
+            personalData: false,
+            rules: [
+                rule(
+                    points: pointsReads + [
+                        "Catalogue", "Redeem", "CancelRedemption", "ListRedemptions", "RecordService",
+                        "ListServiceRecords", "Expiring",
+                    ]
+                ),
+                rule(kinds: ["Region", "Grid"], verbs: ["get", "list"]),
             ]
         ),
         role(
@@ -129,6 +175,11 @@ package enum BuiltInRoles {
         role.builtIn = true
         role.rules = rules
         return role
+    }
+
+    /// A rule of methods of the points service.
+    private static func rule(points methods: [String]) -> Gongzhi_Core_V1_RoleRule {
+        rule(patterns: methods.map { "\(points)/\($0)" })
     }
 
     /// A rule of methods of the grid service ("*": all of them).

@@ -399,6 +399,14 @@ public nonisolated struct Gongzhi_Points_V1_Transfer: @unchecked Sendable {
     set {_uniqueStorage()._expiresAtMs = newValue}
   }
 
+  /// A past transfer brought in from an earlier record (a paper ledger, a spreadsheet), as TigerBeetle's
+  /// imported transfers: `timestamp_ms` is the caller's, no earlier than the last recorded transfer's and not
+  /// in the future, and caps count in its period. Only administrators and API clients import.
+  public var imported: Bool {
+    get {_storage._imported}
+    set {_uniqueStorage()._imported = newValue}
+  }
+
   /// Set by the plugin when it records the transfer.
   public var timestampMs: Int64 {
     get {_storage._timestampMs}
@@ -1090,7 +1098,7 @@ nonisolated extension Gongzhi_Points_V1_Account: SwiftProtobuf.Message, SwiftPro
 
 nonisolated extension Gongzhi_Points_V1_Transfer: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Transfer"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}debit_account_id\0\u{3}credit_account_id\0\u{1}amount\0\u{1}ledger\0\u{1}code\0\u{1}linked\0\u{1}pending\0\u{3}post_pending\0\u{3}void_pending\0\u{3}pending_id\0\u{3}timeout_seconds\0\u{3}reverses_id\0\u{1}reference\0\u{1}memo\0\u{3}expires_at_ms\0\u{4}\u{4}timestamp_ms\0\u{1}sequence\0\u{3}recorded_by\0\u{3}previous_hash\0\u{1}hash\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}debit_account_id\0\u{3}credit_account_id\0\u{1}amount\0\u{1}ledger\0\u{1}code\0\u{1}linked\0\u{1}pending\0\u{3}post_pending\0\u{3}void_pending\0\u{3}pending_id\0\u{3}timeout_seconds\0\u{3}reverses_id\0\u{1}reference\0\u{1}memo\0\u{3}expires_at_ms\0\u{1}imported\0\u{4}\u{3}timestamp_ms\0\u{1}sequence\0\u{3}recorded_by\0\u{3}previous_hash\0\u{1}hash\0")
 
   fileprivate class _StorageClass {
     var _id: String = String()
@@ -1109,6 +1117,7 @@ nonisolated extension Gongzhi_Points_V1_Transfer: SwiftProtobuf.Message, SwiftPr
     var _reference: String = String()
     var _memo: String = String()
     var _expiresAtMs: Int64 = 0
+    var _imported: Bool = false
     var _timestampMs: Int64 = 0
     var _sequence: Int64 = 0
     var _recordedBy: String = String()
@@ -1140,6 +1149,7 @@ nonisolated extension Gongzhi_Points_V1_Transfer: SwiftProtobuf.Message, SwiftPr
       _reference = source._reference
       _memo = source._memo
       _expiresAtMs = source._expiresAtMs
+      _imported = source._imported
       _timestampMs = source._timestampMs
       _sequence = source._sequence
       _recordedBy = source._recordedBy
@@ -1179,6 +1189,7 @@ nonisolated extension Gongzhi_Points_V1_Transfer: SwiftProtobuf.Message, SwiftPr
         case 14: try { try decoder.decodeSingularStringField(value: &_storage._reference) }()
         case 15: try { try decoder.decodeSingularStringField(value: &_storage._memo) }()
         case 16: try { try decoder.decodeSingularInt64Field(value: &_storage._expiresAtMs) }()
+        case 17: try { try decoder.decodeSingularBoolField(value: &_storage._imported) }()
         case 20: try { try decoder.decodeSingularInt64Field(value: &_storage._timestampMs) }()
         case 21: try { try decoder.decodeSingularInt64Field(value: &_storage._sequence) }()
         case 22: try { try decoder.decodeSingularStringField(value: &_storage._recordedBy) }()
@@ -1240,6 +1251,9 @@ nonisolated extension Gongzhi_Points_V1_Transfer: SwiftProtobuf.Message, SwiftPr
       if _storage._expiresAtMs != 0 {
         try visitor.visitSingularInt64Field(value: _storage._expiresAtMs, fieldNumber: 16)
       }
+      if _storage._imported != false {
+        try visitor.visitSingularBoolField(value: _storage._imported, fieldNumber: 17)
+      }
       if _storage._timestampMs != 0 {
         try visitor.visitSingularInt64Field(value: _storage._timestampMs, fieldNumber: 20)
       }
@@ -1280,6 +1294,7 @@ nonisolated extension Gongzhi_Points_V1_Transfer: SwiftProtobuf.Message, SwiftPr
         if _storage._reference != rhs_storage._reference {return false}
         if _storage._memo != rhs_storage._memo {return false}
         if _storage._expiresAtMs != rhs_storage._expiresAtMs {return false}
+        if _storage._imported != rhs_storage._imported {return false}
         if _storage._timestampMs != rhs_storage._timestampMs {return false}
         if _storage._sequence != rhs_storage._sequence {return false}
         if _storage._recordedBy != rhs_storage._recordedBy {return false}

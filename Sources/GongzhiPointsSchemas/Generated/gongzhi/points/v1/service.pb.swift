@@ -97,6 +97,12 @@ public nonisolated enum Gongzhi_Points_V1_Result: SwiftProtobuf.Enum, Swift.Case
   case accountExistsWithDifferentField // = 34
   case flagsInvalid // = 35
   case holderInvalid // = 36
+
+  /// An imported transfer's timestamp is missing, in the future, or before the last recorded transfer's.
+  case importedTimestampInvalid // = 37
+
+  /// Only administrators and API clients import transfers.
+  case importNotAllowed // = 38
   case UNRECOGNIZED(Int)
 
   public init() {
@@ -142,6 +148,8 @@ public nonisolated enum Gongzhi_Points_V1_Result: SwiftProtobuf.Enum, Swift.Case
     case 34: self = .accountExistsWithDifferentField
     case 35: self = .flagsInvalid
     case 36: self = .holderInvalid
+    case 37: self = .importedTimestampInvalid
+    case 38: self = .importNotAllowed
     default: self = .UNRECOGNIZED(rawValue)
     }
   }
@@ -185,6 +193,8 @@ public nonisolated enum Gongzhi_Points_V1_Result: SwiftProtobuf.Enum, Swift.Case
     case .accountExistsWithDifferentField: return 34
     case .flagsInvalid: return 35
     case .holderInvalid: return 36
+    case .importedTimestampInvalid: return 37
+    case .importNotAllowed: return 38
     case .UNRECOGNIZED(let i): return i
     }
   }
@@ -228,6 +238,8 @@ public nonisolated enum Gongzhi_Points_V1_Result: SwiftProtobuf.Enum, Swift.Case
     .accountExistsWithDifferentField,
     .flagsInvalid,
     .holderInvalid,
+    .importedTimestampInvalid,
+    .importNotAllowed,
   ]
 
 }
@@ -1115,7 +1127,7 @@ public nonisolated struct Gongzhi_Points_V1_StatusResponse: Sendable {
 fileprivate nonisolated let _protobuf_package = "gongzhi.points.v1"
 
 nonisolated extension Gongzhi_Points_V1_Result: SwiftProtobuf._ProtoNameProviding {
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0RESULT_OK\0\u{1}RESULT_EXISTS\0\u{1}RESULT_EXISTS_WITH_DIFFERENT_FIELD\0\u{1}RESULT_LINKED_EVENT_FAILED\0\u{1}RESULT_LINKED_EVENT_CHAIN_OPEN\0\u{1}RESULT_ID_INVALID\0\u{1}RESULT_LEDGER_NOT_FOUND\0\u{1}RESULT_ACCOUNT_NOT_FOUND\0\u{1}RESULT_ACCOUNTS_MUST_BE_DIFFERENT\0\u{1}RESULT_ACCOUNTS_MUST_HAVE_THE_SAME_LEDGER\0\u{1}RESULT_TRANSFER_MUST_HAVE_THE_SAME_LEDGER_AS_ACCOUNTS\0\u{1}RESULT_AMOUNT_MUST_NOT_BE_ZERO\0\u{1}RESULT_ACCOUNT_CLOSED\0\u{1}RESULT_EXCEEDS_CREDITS\0\u{1}RESULT_EXCEEDS_DEBITS\0\u{1}RESULT_FLAGS_ARE_MUTUALLY_EXCLUSIVE\0\u{1}RESULT_PENDING_ID_MUST_BE_EMPTY\0\u{1}RESULT_PENDING_ID_REQUIRED\0\u{1}RESULT_PENDING_TRANSFER_NOT_FOUND\0\u{1}RESULT_PENDING_TRANSFER_NOT_PENDING\0\u{1}RESULT_PENDING_TRANSFER_ALREADY_POSTED\0\u{1}RESULT_PENDING_TRANSFER_ALREADY_VOIDED\0\u{1}RESULT_PENDING_TRANSFER_EXPIRED\0\u{1}RESULT_PENDING_TRANSFER_HAS_DIFFERENT_ACCOUNTS\0\u{1}RESULT_EXCEEDS_PENDING_TRANSFER_AMOUNT\0\u{1}RESULT_TIMEOUT_RESERVED_FOR_PENDING_TRANSFER\0\u{1}RESULT_REVERSED_TRANSFER_NOT_FOUND\0\u{1}RESULT_REVERSAL_MUST_MATCH\0\u{1}RESULT_EXCEEDS_REVERSED_AMOUNT\0\u{1}RESULT_CAP_REACHED\0\u{1}RESULT_RULE_NOT_FOUND\0\u{1}RESULT_RULE_INACTIVE\0\u{1}RESULT_OVERFLOWS\0\u{1}RESULT_CODE_REQUIRED\0\u{1}RESULT_ACCOUNT_EXISTS_WITH_DIFFERENT_FIELD\0\u{1}RESULT_FLAGS_INVALID\0\u{1}RESULT_HOLDER_INVALID\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0RESULT_OK\0\u{1}RESULT_EXISTS\0\u{1}RESULT_EXISTS_WITH_DIFFERENT_FIELD\0\u{1}RESULT_LINKED_EVENT_FAILED\0\u{1}RESULT_LINKED_EVENT_CHAIN_OPEN\0\u{1}RESULT_ID_INVALID\0\u{1}RESULT_LEDGER_NOT_FOUND\0\u{1}RESULT_ACCOUNT_NOT_FOUND\0\u{1}RESULT_ACCOUNTS_MUST_BE_DIFFERENT\0\u{1}RESULT_ACCOUNTS_MUST_HAVE_THE_SAME_LEDGER\0\u{1}RESULT_TRANSFER_MUST_HAVE_THE_SAME_LEDGER_AS_ACCOUNTS\0\u{1}RESULT_AMOUNT_MUST_NOT_BE_ZERO\0\u{1}RESULT_ACCOUNT_CLOSED\0\u{1}RESULT_EXCEEDS_CREDITS\0\u{1}RESULT_EXCEEDS_DEBITS\0\u{1}RESULT_FLAGS_ARE_MUTUALLY_EXCLUSIVE\0\u{1}RESULT_PENDING_ID_MUST_BE_EMPTY\0\u{1}RESULT_PENDING_ID_REQUIRED\0\u{1}RESULT_PENDING_TRANSFER_NOT_FOUND\0\u{1}RESULT_PENDING_TRANSFER_NOT_PENDING\0\u{1}RESULT_PENDING_TRANSFER_ALREADY_POSTED\0\u{1}RESULT_PENDING_TRANSFER_ALREADY_VOIDED\0\u{1}RESULT_PENDING_TRANSFER_EXPIRED\0\u{1}RESULT_PENDING_TRANSFER_HAS_DIFFERENT_ACCOUNTS\0\u{1}RESULT_EXCEEDS_PENDING_TRANSFER_AMOUNT\0\u{1}RESULT_TIMEOUT_RESERVED_FOR_PENDING_TRANSFER\0\u{1}RESULT_REVERSED_TRANSFER_NOT_FOUND\0\u{1}RESULT_REVERSAL_MUST_MATCH\0\u{1}RESULT_EXCEEDS_REVERSED_AMOUNT\0\u{1}RESULT_CAP_REACHED\0\u{1}RESULT_RULE_NOT_FOUND\0\u{1}RESULT_RULE_INACTIVE\0\u{1}RESULT_OVERFLOWS\0\u{1}RESULT_CODE_REQUIRED\0\u{1}RESULT_ACCOUNT_EXISTS_WITH_DIFFERENT_FIELD\0\u{1}RESULT_FLAGS_INVALID\0\u{1}RESULT_HOLDER_INVALID\0\u{1}RESULT_IMPORTED_TIMESTAMP_INVALID\0\u{1}RESULT_IMPORT_NOT_ALLOWED\0")
 }
 
 nonisolated extension Gongzhi_Points_V1_ListLedgersRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {

@@ -1,5 +1,0 @@
-// The points plugin's entry point arrives with the ledger engine.
-@main
-struct PointsPluginEntry {
-    static func main() {}
-}
