@@ -609,6 +609,7 @@ let package = Package(
                 "GongzhiPointsSchemas",
                 "GongzhiPoints",
                 "GongzhiSchemas",
+                "GongzhiTestSeeds",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),

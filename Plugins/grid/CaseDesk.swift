@@ -16,7 +16,7 @@ final class CaseDesk: Sendable {
     let grids: GridMap
     let cases: CaseBook
     let catalogue: CategoryCatalogue
-    let clock: GridClock
+    let clock: PluginClock
     let workers: WorkerRoster
     private let logger: Logger
     private let turns = KeyedTurns()
@@ -28,7 +28,7 @@ final class CaseDesk: Sendable {
         grids: GridMap,
         cases: CaseBook,
         catalogue: CategoryCatalogue,
-        clock: GridClock,
+        clock: PluginClock,
         workers: WorkerRoster,
         logger: Logger
     ) {

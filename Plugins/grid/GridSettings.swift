@@ -14,7 +14,7 @@ import GongzhiSchemas
 struct GridSettings: Sendable {
     var categoriesPath: String?
     var escalationInterval: Duration
-    var clock: GridClock
+    var clock: PluginClock
 
     static func fromEnvironment() throws -> GridSettings {
         var interval = Duration.seconds(30)
@@ -31,7 +31,7 @@ struct GridSettings: Sendable {
         return GridSettings(
             categoriesPath: PluginEnvironment.processVariable("GRID_CATEGORIES").flatMap { $0.isEmpty ? nil : $0 },
             escalationInterval: interval,
-            clock: clockFile.map(GridClock.file) ?? .system
+            clock: PluginClock(file: clockFile)
         )
     }
 
@@ -45,36 +45,6 @@ struct GridSettings: Sendable {
             return try CategoryCatalogue.parse(json: Array(data), name: path)
         } catch {
             throw RPCError(code: .invalidArgument, message: error.message)
-        }
-    }
-}
-
-/// Where the plugin takes the time from.
-enum GridClock: Sendable, CustomStringConvertible {
-    case system
-    /// Milliseconds since the epoch, read from the file each time (tests move time forward this way).
-    case file(String)
-
-    /// The current time in milliseconds since the Unix epoch.
-    func nowMs() -> Int64 {
-        switch self {
-        case .system:
-            return Int64((Date().timeIntervalSince1970 * 1000).rounded())
-        case .file(let path):
-            if let data = FileManager.default.contents(atPath: path),
-                let text = String(data: data, encoding: .utf8),
-                let value = Int64(text.trimmingCharacters(in: .whitespacesAndNewlines))
-            {
-                return value
-            }
-            return GridClock.system.nowMs()
-        }
-    }
-
-    var description: String {
-        switch self {
-        case .system: "system"
-        case .file(let path): "file \(path)"
         }
     }
 }

@@ -9,13 +9,16 @@ import Synchronization
 /// transaction), every other object is created or updated at the revision last written, so that a second writer
 /// is noticed at once.
 ///
-/// Snapshots are merged into one transaction while it stays under ``budget`` bytes; a snapshot larger than that
+/// Snapshots are merged into one transaction while it stays under ``budget`` bytes and ``maximumWrites`` writes; a
+/// snapshot larger than that
 /// alone (thousands of transfers touching thousands of accounts) is written as several transactions — its
 /// transfers first, then the objects they changed — never splitting what one change of the book made across a
 /// failure unnoticed: loading the book again replays the transfers that were stored and writes their accounts.
 final class HostWriter: Sendable {
     /// The most bytes of objects in one transaction: well under a frame (4 MiB).
     static let budget = 3 * 1024 * 1024
+    /// The most writes in one transaction (the host takes 16,384).
+    static let maximumWrites = 8_192
 
     private let objects: HostObjects
     private let logger: Logger
@@ -43,7 +46,8 @@ final class HostWriter: Sendable {
         for snapshot in snapshots {
             let (snapshotCreates, snapshotObjects) = Self.objects(of: snapshot)
             let size = (snapshotCreates + snapshotObjects).reduce(0) { $0 + $1.data.count + $1.id.utf8.count + 64 }
-            if bytes > 0 && bytes + size > Self.budget {
+            let writes = creates.count + order.count + snapshotCreates.count + snapshotObjects.count
+            if bytes > 0 && (bytes + size > Self.budget || writes > Self.maximumWrites) {
                 try await commit(creates: creates, objects: order.compactMap { latest[$0] })
                 creates = []
                 latest = [:]
@@ -57,7 +61,7 @@ final class HostWriter: Sendable {
             }
             bytes += size
         }
-        if bytes <= Self.budget {
+        if bytes <= Self.budget && creates.count + order.count <= Self.maximumWrites {
             try await commit(creates: creates, objects: order.compactMap { latest[$0] })
             return
         }
@@ -67,7 +71,7 @@ final class HostWriter: Sendable {
         for object in creates {
             piece.append(object)
             pieceBytes += object.data.count + 64
-            if pieceBytes > Self.budget {
+            if pieceBytes > Self.budget || piece.count >= Self.maximumWrites {
                 try await commit(creates: piece, objects: [])
                 piece = []
                 pieceBytes = 0
@@ -77,7 +81,7 @@ final class HostWriter: Sendable {
         for object in order.compactMap({ latest[$0] }) {
             updates.append(object)
             pieceBytes += object.data.count + 64
-            if pieceBytes > Self.budget {
+            if pieceBytes > Self.budget || piece.count + updates.count >= Self.maximumWrites {
                 try await commit(creates: piece, objects: updates)
                 piece = []
                 updates = []

@@ -28,9 +28,9 @@ final class LedgerEngine: Sendable {
     private let writer: HostWriter
     let objects: HostObjects
     let logger: Logger
-    let clock: PointsClock
+    let clock: PluginClock
 
-    private init(loaded: LoadedBook, objects: HostObjects, clock: PointsClock, logger: Logger) {
+    private init(loaded: LoadedBook, objects: HostObjects, clock: PluginClock, logger: Logger) {
         state = Mutex(State(book: loaded.book, chainProblem: loaded.chainProblem))
         writer = HostWriter(objects: objects, revisions: loaded.revisions, logger: logger)
         self.objects = objects
@@ -39,7 +39,7 @@ final class LedgerEngine: Sendable {
     }
 
     /// Reads the book from the host and starts writing.
-    static func open(objects: HostObjects, clock: PointsClock, logger: Logger) async throws -> LedgerEngine {
+    static func open(objects: HostObjects, clock: PluginClock, logger: Logger) async throws -> LedgerEngine {
         let loaded = try await LoadedBook.read(from: objects, logger: logger)
         return LedgerEngine(loaded: loaded, objects: objects, clock: clock, logger: logger)
     }
@@ -73,21 +73,17 @@ final class LedgerEngine: Sendable {
         _ body: (inout PointsBook, Int64) throws -> T
     ) async throws -> T {
         let now = clock.nowMs()
-        let (value, number): (T, Int64) = try state.withLock { state in
+        let (outcome, number): (Result<T, any Error>, Int64) = try state.withLock { state in
             if state.reloading { throw Self.reloadingError }
-            let value: T
-            do {
-                value = try body(&state.book, now)
-            } catch {
-                // A refusal changes nothing; anything a refused step did write stays queued with the next.
-                throw error
-            }
+            // A step refused halfway may still have changed the book (an account opened for a credit the cap
+            // then refused): what it changed is written all the same, before the refusal is told.
+            let outcome = Result { try body(&state.book, now) }
             let changes = state.book.takeChanges()
-            if changes.isEmpty { return (value, queue.lastNumber) }
-            return (value, queue.enqueue(BookSnapshot(changes, of: state.book)))
+            if changes.isEmpty { return (outcome, queue.lastNumber) }
+            return (outcome, queue.enqueue(BookSnapshot(changes, of: state.book)))
         }
         try await queue.wait(through: number)
-        return value
+        return try outcome.get()
     }
 
     /// Reads the book: the answer comes once every change it may show is in the host's store.

@@ -605,7 +605,12 @@ struct PointsService: Gongzhi_Points_V1_PointsHandler {
         if standing.selfOnly { throw standing.denied("the ledger's reports") }
         return try await engine.read { book, now in
             let (from, to) = try Self.period(request.fromMs, request.toMs, now: now)
-            return book.report(ledger: request.ledger, from: from, to: to)
+            return book.report(
+                ledger: request.ledger,
+                from: from,
+                to: to,
+                accounts: standing.caller.person == nil ? nil : { standing.manages($0.communityCode) }
+            )
         }
     }
 
@@ -617,7 +622,12 @@ struct PointsService: Gongzhi_Points_V1_PointsHandler {
         if standing.selfOnly { throw standing.denied("the ledger's export") }
         return try await engine.read { book, now in
             let (from, to) = try Self.period(request.fromMs, request.toMs, now: now)
-            let (csv, count) = book.exportCSV(ledger: request.ledger, from: from, to: to)
+            let (csv, count) = book.exportCSV(
+                ledger: request.ledger,
+                from: from,
+                to: to,
+                accounts: standing.caller.person == nil ? nil : { standing.manages($0.communityCode) }
+            )
             if csv.utf8.count > 3 * 1024 * 1024 {
                 throw RPCError(
                     code: .resourceExhausted,

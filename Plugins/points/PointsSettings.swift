@@ -1,4 +1,3 @@
-import Foundation
 import GongzhiPluginSDK
 import GongzhiRPC
 
@@ -10,7 +9,7 @@ import GongzhiRPC
 ///   the plugin needs the time, so that a test can move time forward.
 struct PointsSettings: Sendable {
     var sweepInterval: Duration
-    var clock: PointsClock
+    var clock: PluginClock
 
     static func fromEnvironment() throws -> PointsSettings {
         var interval = Duration.seconds(60)
@@ -24,36 +23,6 @@ struct PointsSettings: Sendable {
             interval = .milliseconds(milliseconds)
         }
         let clockFile = PluginEnvironment.processVariable("POINTS_CLOCK_FILE").flatMap { $0.isEmpty ? nil : $0 }
-        return PointsSettings(sweepInterval: interval, clock: clockFile.map(PointsClock.file) ?? .system)
-    }
-}
-
-/// Where the plugin takes the time from.
-enum PointsClock: Sendable, CustomStringConvertible {
-    case system
-    /// Milliseconds since the epoch, read from the file each time (tests move time forward this way).
-    case file(String)
-
-    /// The current time in milliseconds since the Unix epoch.
-    func nowMs() -> Int64 {
-        switch self {
-        case .system:
-            return Int64((Date().timeIntervalSince1970 * 1000).rounded())
-        case .file(let path):
-            if let data = FileManager.default.contents(atPath: path),
-                let text = String(data: data, encoding: .utf8),
-                let value = Int64(text.trimmingCharacters(in: .whitespacesAndNewlines))
-            {
-                return value
-            }
-            return PointsClock.system.nowMs()
-        }
-    }
-
-    var description: String {
-        switch self {
-        case .system: "system"
-        case .file(let path): "file \(path)"
-        }
+        return PointsSettings(sweepInterval: interval, clock: PluginClock(file: clockFile))
     }
 }

@@ -82,6 +82,16 @@ extension PointsBook {
                 )
             )
         }
+        if AccountID.isHolder(id.holderKind) && !request.debitsMustNotExceedCredits {
+            return .failure(
+                Refusal(
+                    code: .flagsInvalid,
+                    message: "a \(AccountID.word(for: id.holderKind))'s account may not go below zero: "
+                        + "set debits_must_not_exceed_credits",
+                    field: "flags"
+                )
+            )
+        }
         var account = request
         account.ledger = id.ledger
         account.holderKind = id.holderKind

@@ -5,6 +5,18 @@ extension PointsBook {
     /// Who the transfers the plugin writes by itself are recorded by.
     public static let systemActor = "gongzhi-points"
 
+    /// An id for a transfer the book writes itself: `base`, or — when a transfer has that id already (a client chose
+    /// it, or the same account expired twice in one millisecond) — `base` followed by the next sequence number.
+    func unusedTransferID(_ base: String) -> String {
+        var id = base
+        var sequence = headSequence + 1
+        while transfer(id) != nil {
+            id = "\(base):\(sequence)"
+            sequence += 1
+        }
+        return id
+    }
+
     /// True when the account has points of a lot whose expiry has come.
     func hasDueLots(_ account: Account, at now: Int64) -> Bool {
         account.lots.contains { $0.expiresAtMs > 0 && $0.expiresAtMs <= now && $0.remaining > 0 }
@@ -23,7 +35,7 @@ extension PointsBook {
             now: now
         )
         var transfer = Transfer()
-        transfer.id = "expiry:\(accountID):\(now)"
+        transfer.id = unusedTransferID("expiry:\(accountID):\(now)")
         transfer.debitAccountID = accountID
         transfer.creditAccountID = expiry
         transfer.amount = amount
@@ -51,9 +63,13 @@ extension PointsBook {
     public mutating func sweep(now: Int64) -> Sweep {
         var done = Sweep()
         for id in redemptions.keys.sorted() {
-            guard let redemption = redemptions[id], redemption.state == .held, redemption.expiresAtMs > 0,
-                redemption.expiresAtMs <= now
-            else { continue }
+            guard let redemption = redemptions[id], redemption.state == .held else { continue }
+            if let status = pending[redemption.pendingTransferID]?.status, status != .pending {
+                // Its hold was posted or voided by a transfer of its own: it follows, timed out or not.
+                _ = follow(redemption)
+                continue
+            }
+            guard redemption.expiresAtMs > 0, redemption.expiresAtMs <= now else { continue }
             if case .success = resolve(id, confirm: false, now: now, by: Self.systemActor, note: "timed out") {
                 done.expiredRedemptions += 1
             }
@@ -62,7 +78,7 @@ extension PointsBook {
             guard let state = pending[id], state.status == .pending, state.expiresAtMs > 0, state.expiresAtMs <= now
             else { continue }
             var void = Transfer()
-            void.id = "timeout:\(id)"
+            void.id = unusedTransferID("timeout:\(id)")
             void.voidPending = true
             void.pendingID = id
             void.memo = "timed out"
@@ -87,11 +103,14 @@ extension PointsBook {
         ledger: String = "",
         community: String = ""
     ) -> [Gongzhi_Points_V1_ExpiringLot] {
+        // A window reaching past the end of time lists every lot that expires at all.
+        let (end, overflow) = now.addingReportingOverflow(within)
+        let horizon = overflow ? (within > 0 ? Int64.max : Int64.min) : end
         var found: [Gongzhi_Points_V1_ExpiringLot] = []
         for account in accounts.values where AccountID.isHolder(account.holderKind) {
             if !ledger.isEmpty && account.ledger != ledger { continue }
             if !community.isEmpty && !account.communityCode.hasPrefix(community) { continue }
-            for lot in account.lots where lot.expiresAtMs > 0 && lot.expiresAtMs <= now + within {
+            for lot in account.lots where lot.expiresAtMs > 0 && lot.expiresAtMs <= horizon {
                 let points = lot.remaining + lot.held
                 guard points > 0 else { continue }
                 var entry = Gongzhi_Points_V1_ExpiringLot()

@@ -109,7 +109,7 @@ extension PointsBook {
         guard good.active else {
             return .failure(PointsRefusal(.failedPrecondition, "\(good.name) (\(goodID)) is not offered now"))
         }
-        guard let account = accounts[accountID] else {
+        guard var account = accounts[accountID] else {
             return .failure(PointsRefusal(.notFound, "there is no account \"\(accountID)\""))
         }
         if account.ledger != good.ledger {
@@ -133,6 +133,11 @@ extension PointsBook {
         }
         let (points, overflow) = good.price.multipliedReportingOverflow(by: quantity)
         if overflow { return .failure(PointsRefusal(.invalidArgument, "the price × quantity overflows")) }
+        // Points of due lots do not count towards the threshold: they expire before the hold is checked.
+        if AccountID.isHolder(account.holderKind) && hasDueLots(account, at: now) {
+            expireLots(of: accountID, at: now)
+            account = accounts[accountID] ?? account
+        }
         if good.minimumBalance > 0 && Self.available(of: account) < good.minimumBalance {
             return .failure(
                 PointsRefusal(
@@ -153,7 +158,7 @@ extension PointsBook {
             now: now
         )
         var hold = Transfer()
-        hold.id = "redeem:\(id)"
+        hold.id = unusedTransferID("redeem:\(id)")
         hold.debitAccountID = accountID
         hold.creditAccountID = venueAccount
         hold.amount = points
@@ -201,7 +206,10 @@ extension PointsBook {
         guard var redemption = redemptions[id] else {
             return .failure(PointsRefusal(.notFound, "there is no redemption \"\(id)\""))
         }
-        let transferID = "redeem:\(id):" + (confirm ? "post" : "void")
+        if redemption.state == .held, let status = pending[redemption.pendingTransferID]?.status, status != .pending {
+            redemption = follow(redemption)
+        }
+        let transferID = unusedTransferID("redeem:\(id):" + (confirm ? "post" : "void"))
         if redemption.state != .held {
             let done = confirm ? redemption.state == .confirmed : redemption.state == .cancelled
             guard done else {
@@ -253,6 +261,29 @@ extension PointsBook {
         if !note.isEmpty { redemption.note = redemption.note.isEmpty ? note : redemption.note + "; " + note }
         setRedemption(redemption)
         return .success(RedemptionOutcome(redemption: redemption, transfer: result))
+    }
+
+    /// A held redemption whose hold a transfer of its own posted or voided (staff resolving it with CreateTransfers)
+    /// follows the ledger: confirmed, the goods taken from stock, or cancelled (expired, when timed out), the stock
+    /// released. Returns the redemption as it is now.
+    mutating func follow(_ held: Redemption) -> Redemption {
+        guard held.state == .held, let status = pending[held.pendingTransferID]?.status, status != .pending,
+            var good = goods[held.goodID]
+        else { return held }
+        let resolution = transfers.last {
+            ($0.postPending || $0.voidPending) && $0.pendingID == held.pendingTransferID
+        }
+        good.reserved -= held.quantity
+        if status == .posted { good.stock -= held.quantity }
+        setGood(good)
+        var redemption = held
+        redemption.state =
+            status == .posted ? .confirmed : resolution?.recordedBy == Self.systemActor ? .expired : .cancelled
+        redemption.resolutionTransferID = resolution?.id ?? ""
+        redemption.resolvedAtMs = resolution?.timestampMs ?? 0
+        redemption.resolvedBy = resolution?.recordedBy ?? ""
+        setRedemption(redemption)
+        return redemption
     }
 
     /// "held", "confirmed", "cancelled", "expired".

@@ -143,7 +143,11 @@ extension PointsBook {
             )
         }
         if request.timeoutSeconds < 0 || request.expiresAtMs < 0 {
-            return refuse(.overflows, "timeouts and expiry times may not be negative")
+            return refuse(
+                .overflows,
+                "timeouts and expiry times may not be negative",
+                field: request.timeoutSeconds < 0 ? "timeout_seconds" : "expires_at_ms"
+            )
         }
         var transfer = request
         if request.postPending || request.voidPending {
@@ -281,6 +285,21 @@ extension PointsBook {
                 )
             )
         }
+        if transfer.postPending {
+            for (id, field) in [
+                (state.debitAccountID, "debit_account_id"), (state.creditAccountID, "credit_account_id"),
+            ]
+            where accounts[id]?.closed == true {
+                return .failure(
+                    Refusal(
+                        code: .accountClosed,
+                        message:
+                            "account \(id) is closed; its pending transfer \(transfer.pendingID) can only be voided",
+                        field: field
+                    )
+                )
+            }
+        }
         if transfer.amount == 0 || transfer.voidPending { transfer.amount = state.amount }
         transfer.debitAccountID = state.debitAccountID
         transfer.creditAccountID = state.creditAccountID
@@ -375,6 +394,16 @@ extension PointsBook {
                     )
                 )
             }
+            if original.voidPending {
+                return .failure(
+                    Refusal(
+                        code: .reversalMustMatch,
+                        message: "transfer \(original.id) voided a pending transfer and moved no points; "
+                            + "there is nothing to reverse",
+                        field: "reverses_id"
+                    )
+                )
+            }
             if original.pending || original.debitAccountID != transfer.creditAccountID
                 || original.creditAccountID != transfer.debitAccountID
             {
@@ -397,8 +426,19 @@ extension PointsBook {
                     )
                 )
             }
-        } else if debit.holderKind == .issuer && !transfer.pending {
-            // Points are issued only by an earning rule of the ledger, within its cap.
+        } else if debit.holderKind == .issuer {
+            // Points are issued only by an earning rule of the ledger, within its cap, in one step: a pending
+            // transfer would pass the rule's checks and its cap when posted.
+            if transfer.pending {
+                return .failure(
+                    Refusal(
+                        code: .flagsAreMutuallyExclusive,
+                        message: "points are issued by an earning rule in one step: a transfer from issuing account "
+                            + "\(debit.id) cannot be pending",
+                        field: "pending"
+                    )
+                )
+            }
             guard let rule = rules[transfer.code], rule.ledger == transfer.ledger else {
                 return .failure(
                     Refusal(
@@ -444,12 +484,13 @@ extension PointsBook {
             expireLots(of: debit.id, at: now)
         }
         let debitNow = accounts[debit.id]!
+        let creditNow = accounts[credit.id]!
+        // Posted plus pending plus the amount, on either side, must fit (each is never negative, so the parts do).
         let (debits, debitOverflow) = debitNow.debitsPosted.addingReportingOverflow(debitNow.debitsPending)
         let (debitsAfter, afterOverflow) = debits.addingReportingOverflow(transfer.amount)
-        let (_, creditOverflow) = credit.creditsPosted.addingReportingOverflow(
-            credit.creditsPending &+ transfer.amount
-        )
-        if debitOverflow || afterOverflow || creditOverflow {
+        let (credits, creditOverflow) = creditNow.creditsPosted.addingReportingOverflow(creditNow.creditsPending)
+        let (creditsAfter, creditsAfterOverflow) = credits.addingReportingOverflow(transfer.amount)
+        if debitOverflow || afterOverflow || creditOverflow || creditsAfterOverflow {
             return .failure(
                 Refusal(code: .overflows, message: "the amount would overflow an account's balance", field: "amount")
             )
@@ -465,14 +506,12 @@ extension PointsBook {
                 )
             )
         }
-        if credit.creditsMustNotExceedDebits
-            && credit.creditsPosted + credit.creditsPending + transfer.amount > credit.debitsPosted
-        {
+        if creditNow.creditsMustNotExceedDebits && creditsAfter > creditNow.debitsPosted {
             return .failure(
                 Refusal(
                     code: .exceedsDebits,
                     message: "account \(credit.id) may not be credited more than it was debited",
-                    shortfall: credit.creditsPosted + credit.creditsPending + transfer.amount - credit.debitsPosted
+                    shortfall: creditsAfter - creditNow.debitsPosted
                 )
             )
         }
@@ -590,7 +629,11 @@ extension PointsBook {
             if !transfer.reversesID.isEmpty, let original = self.transfer(transfer.reversesID) {
                 preferred = lotExpiry(of: original)
                 setReversed(original.id, (reversed[original.id] ?? 0) &+ amount)
-                if let period = capPeriod(of: original), AccountID.isHolder(debit.holderKind) {
+                // Only what a rule issued counted towards its cap: taking back anything else frees no room.
+                if let period = capPeriod(of: original), AccountID.isHolder(debit.holderKind),
+                    original.reversesID.isEmpty, !original.postPending,
+                    accounts[original.debitAccountID]?.holderKind == .issuer
+                {
                     let key = CapKey(
                         accountID: debit.id,
                         code: original.code,

@@ -14,10 +14,23 @@ extension PointsBook {
         return isEarning(original)
     }
 
-    /// The transfers recorded in [from, to) (by timestamp) of a ledger (empty: every ledger).
-    func transfers(ledger: String, from: Int64, to: Int64) -> [Transfer] {
-        transfers.filter {
-            (ledger.isEmpty || $0.ledger == ledger) && $0.timestampMs >= from && $0.timestampMs < to
+    /// The transfers recorded in [from, to) (by timestamp) of a ledger (empty: every ledger), of which at least
+    /// one account passes `accounts` (nil: all).
+    func transfers(
+        ledger: String,
+        from: Int64,
+        to: Int64,
+        accounts included: ((Account) -> Bool)? = nil
+    ) -> [Transfer] {
+        transfers.filter { transfer in
+            guard
+                (ledger.isEmpty || transfer.ledger == ledger) && transfer.timestampMs >= from
+                    && transfer.timestampMs < to
+            else { return false }
+            guard let included else { return true }
+            return [transfer.debitAccountID, transfer.creditAccountID].contains { id in
+                accounts[id].map(included) ?? false
+            }
         }
     }
 
@@ -32,9 +45,9 @@ extension PointsBook {
         var earned: [String: Int64] = [:]
         for transfer in transfers(ledger: ledger, from: from, to: to) {
             if isEarning(transfer) {
-                earned[transfer.creditAccountID, default: 0] += transfer.amount
+                earned[transfer.creditAccountID, default: 0] &+= transfer.amount
             } else if isEarningReversal(transfer) {
-                earned[transfer.debitAccountID, default: 0] -= transfer.amount
+                earned[transfer.debitAccountID, default: 0] &-= transfer.amount
             }
         }
         let ranked =
@@ -67,7 +80,14 @@ extension PointsBook {
 
     /// A period's totals: issued, redeemed and expired points; per rule, per community, per team, per partner
     /// type, and redemptions per venue.
-    public func report(ledger: String, from: Int64, to: Int64) -> Gongzhi_Points_V1_ReportResponse {
+    /// `accounts`, when given, keeps the report to the transfers that touch an account it passes (a person's
+    /// places).
+    public func report(
+        ledger: String,
+        from: Int64,
+        to: Int64,
+        accounts included: ((Account) -> Bool)? = nil
+    ) -> Gongzhi_Points_V1_ReportResponse {
         var response = Gongzhi_Points_V1_ReportResponse()
         response.fromMs = from
         response.toMs = to
@@ -82,15 +102,15 @@ extension PointsBook {
             row.group = group
             row.key = key
             row.name = name
-            row.points += points
+            row.points &+= points
             row.transfers += 1
             rows[index] = row
         }
-        for transfer in transfers(ledger: ledger, from: from, to: to) {
+        for transfer in transfers(ledger: ledger, from: from, to: to, accounts: included) {
             guard let debit = accounts[transfer.debitAccountID], let credit = accounts[transfer.creditAccountID]
             else { continue }
             if isEarning(transfer) {
-                response.issued += transfer.amount
+                response.issued &+= transfer.amount
                 add("rule", transfer.code, rules[transfer.code]?.name ?? transfer.code, transfer.amount)
                 add("community", debit.holderID, debit.holderName, transfer.amount)
                 if credit.holderKind == .partner {
@@ -99,12 +119,12 @@ extension PointsBook {
                     if type == "team" { add("team", credit.holderID, credit.holderName, transfer.amount) }
                 }
             } else if isEarningReversal(transfer) {
-                response.issued -= transfer.amount
+                response.issued &-= transfer.amount
                 add("rule", "correction", "corrections", -transfer.amount)
             } else if transfer.code == Self.expiryCode {
-                response.expired += transfer.amount
+                response.expired &+= transfer.amount
             } else if credit.holderKind == .venue && !transfer.pending && !transfer.voidPending {
-                response.redeemed += transfer.amount
+                response.redeemed &+= transfer.amount
                 add("venue", credit.holderID, credit.holderName, transfer.amount)
             }
         }
@@ -113,12 +133,17 @@ extension PointsBook {
     }
 
     /// A period's transfers as CSV (RFC 4180), one line per transfer in chain order, for the street's accounts.
-    public func exportCSV(ledger: String, from: Int64, to: Int64) -> (csv: String, count: Int) {
+    public func exportCSV(
+        ledger: String,
+        from: Int64,
+        to: Int64,
+        accounts included: ((Account) -> Bool)? = nil
+    ) -> (csv: String, count: Int) {
         var lines = [
             "sequence,id,time,ledger,code,kind,debit_account,credit_account,amount,pending_id,reverses_id,"
                 + "reference,memo,recorded_by,hash"
         ]
-        let selected = transfers(ledger: ledger, from: from, to: to)
+        let selected = transfers(ledger: ledger, from: from, to: to, accounts: included)
         for transfer in selected {
             let kind =
                 transfer.pending
@@ -139,18 +164,23 @@ extension PointsBook {
     /// `2026-12-07 10:15:00` in China Standard Time.
     public static func timestamp(_ ms: Int64) -> String {
         let date = ChinaCalendar.date(at: ms)
-        let seconds = ChinaCalendar.floorMod((ms + ChinaCalendar.offsetMs) / 1000, 86_400)
+        // Whole seconds rounded down, also before 1970 (where `/` would round towards zero, into the next second).
+        let seconds = ChinaCalendar.floorMod(ChinaCalendar.floorDiv(ms + ChinaCalendar.offsetMs, 1000), 86_400)
         func two(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }
         return "\(date) \(two(seconds / 3600)):\(two(seconds / 60 % 60)):\(two(seconds % 60))"
     }
 
     static func csvField(_ text: String) -> String {
-        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
-        var quoted = "\""
-        for character in text {
-            quoted.append(character)
-            if character == "\"" { quoted.append("\"") }
+        // By Unicode scalars, not characters: "\r\n" is one character, and so is a quote with a combining mark.
+        let special: Set<Unicode.Scalar> = [",", "\"", "\n", "\r"]
+        guard text.unicodeScalars.contains(where: special.contains) else { return text }
+        var quoted = String.UnicodeScalarView()
+        quoted.append("\"")
+        for scalar in text.unicodeScalars {
+            quoted.append(scalar)
+            if scalar == "\"" { quoted.append("\"") }
         }
-        return quoted + "\""
+        quoted.append("\"")
+        return String(quoted)
     }
 }

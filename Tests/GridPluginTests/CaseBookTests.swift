@@ -5,6 +5,7 @@ import GongzhiPluginSDK
 import GongzhiPluginTesting
 import GongzhiRPC
 import GongzhiSchemas
+import GongzhiTestSupport
 import Logging
 import XCTest
 

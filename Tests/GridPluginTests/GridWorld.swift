@@ -259,24 +259,6 @@ private func createWorld(_ objects: Gongzhi_Host_V1_ObjectsClient) async throws 
     }
 }
 
-/// Waits until `condition` holds, checking every few milliseconds; fails after `timeout`.
-func eventually(
-    _ what: String,
-    timeout: Duration = .seconds(5),
-    file: StaticString = #filePath,
-    line: UInt = #line,
-    _ condition: () async throws -> Bool
-) async throws {
-    let deadline = ContinuousClock.now + timeout
-    while try await !condition() {
-        guard ContinuousClock.now < deadline else {
-            XCTFail("timed out waiting until \(what)", file: file, line: line)
-            throw TestSupportError("timed out waiting until \(what)")
-        }
-        try await Task.sleep(for: .milliseconds(2))
-    }
-}
-
 /// Runs `body`, which must fail with an `RPCError` of `code`; returns the error.
 @discardableResult
 func assertRPCError<T>(

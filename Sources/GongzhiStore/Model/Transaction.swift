@@ -52,8 +52,9 @@ public struct Transaction: Sendable, Hashable {
         }
     }
 
-    /// The most compares, and the most writes, that one transaction may carry.
-    public static let maximumOperations = 1024
+    /// The most compares, and the most writes, that one transaction may carry (a batch of the points ledger's
+    /// transfers and the accounts they change; a request's frame of at most 4 MiB bounds it too).
+    public static let maximumOperations = 16_384
 
     /// Checked first, in order; the first that fails fails the transaction with
     /// ``StoreError/Code/compareFailed(index:)``.
