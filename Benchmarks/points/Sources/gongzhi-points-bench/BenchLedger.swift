@@ -4,14 +4,16 @@ import GongzhiSchemas
 
 /// Our side's ledger `bench`: `holders` resident accounts `bench:resident:1` to `bench:resident:<holders>`, each
 /// with debits_must_not_exceed_credits, and the issuer `bench:issuer:1` without flags, which funds every holder.
+/// Points leave an issuing account only by an earning rule of the ledger: the manual rule `bench-grant`, without a
+/// cap, is the code of the funding transfers and of the hot account's.
 struct BenchLedger: Sendable {
     static let code = "bench"
     static let issuerID = "bench:issuer:1"
     /// The community of the issuer and of every holder.
     static let community = "1"
-    /// The code of every measured transfer, and of the funding ones.
+    /// The code of the transfers between holders, and of those from the issuer (its earning rule).
     static let transferCode = "bench"
-    static let fundingCode = "grant"
+    static let issueCode = "bench-grant"
     /// Accounts and transfers per setup call (CreateTransfers takes at most 8,190).
     static let setupChunk = 5_000
 
@@ -31,7 +33,7 @@ struct BenchLedger: Sendable {
         Int(random.next() % UInt64(holders)) + 1
     }
 
-    /// A transfer of one point.
+    /// A transfer of one point (from the issuer: by the ledger's rule).
     static func transfer(id: String, debit: String, credit: String) -> Gongzhi_Points_V1_Transfer {
         var transfer = Gongzhi_Points_V1_Transfer()
         transfer.id = id
@@ -39,7 +41,7 @@ struct BenchLedger: Sendable {
         transfer.creditAccountID = credit
         transfer.amount = 1
         transfer.ledger = code
-        transfer.code = transferCode
+        transfer.code = debit == issuerID ? issueCode : transferCode
         return transfer
     }
 
@@ -62,6 +64,15 @@ struct BenchLedger: Sendable {
         ledger.description_p = "Accounts and transfers of the points benchmark"
         ledger.lotMonths = 0
         _ = try await points.createLedger(ledger, options: options)
+        var rule = Gongzhi_Points_V1_EarningRule()
+        rule.code = Self.issueCode
+        rule.name = "基准发放"
+        rule.ledger = Self.code
+        rule.source = .manual
+        rule.points = 1
+        rule.active = true
+        rule.description_p = "Points the benchmark's issuer grants, without a cap"
+        _ = try await points.putRule(rule, options: options)
 
         var accounts: [Gongzhi_Points_V1_Account] = []
         var issuer = Gongzhi_Points_V1_Account()
@@ -95,7 +106,6 @@ struct BenchLedger: Sendable {
             for number in start..<min(holders + 1, start + Self.setupChunk) {
                 var transfer = Self.transfer(id: "fund-\(number)", debit: Self.issuerID, credit: Self.holderID(number))
                 transfer.amount = funding
-                transfer.code = Self.fundingCode
                 request.transfers.append(transfer)
             }
             let response = try await points.createTransfers(request, options: options)

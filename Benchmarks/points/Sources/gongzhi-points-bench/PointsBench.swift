@@ -215,27 +215,38 @@ struct PointsBench: AsyncParsableCommand {
             return run
         }
 
+        // A run that fails is noted and left out of the tables; the other measures still run.
         for measure in Measure.allCases {
             if measure != .create {
-                result.postgres[measure] = try postgresRun(measure)
+                do {
+                    result.postgres[measure] = try postgresRun(measure)
+                } catch {
+                    result.notes.append("PostgreSQL, \(measure.title) failed: \(error)")
+                    note("PostgreSQL, \(measure.title) failed: \(error)")
+                }
             }
             if let ours {
-                if settings.warmupSeconds > 0 {
-                    _ = try await ours.run(
+                do {
+                    if settings.warmupSeconds > 0 {
+                        _ = try await ours.run(
+                            measure,
+                            settings: settings,
+                            prefix: "w\(measure.rawValue)",
+                            seconds: Double(settings.warmupSeconds)
+                        )
+                    }
+                    let run = try await ours.run(
                         measure,
                         settings: settings,
-                        prefix: "w\(measure.rawValue)",
-                        seconds: Double(settings.warmupSeconds)
+                        prefix: measure.rawValue,
+                        seconds: Double(settings.seconds)
                     )
+                    report("ours, \(measure.title)", run)
+                    result.ours[measure] = run
+                } catch {
+                    result.notes.append("ours, \(measure.title) failed: \(error)")
+                    note("ours, \(measure.title) failed: \(error)")
                 }
-                let run = try await ours.run(
-                    measure,
-                    settings: settings,
-                    prefix: measure.rawValue,
-                    seconds: Double(settings.seconds)
-                )
-                report("ours, \(measure.title)", run)
-                result.ours[measure] = run
             }
         }
 

@@ -4,9 +4,11 @@ func renderTables(_ result: Measurement) -> String {
     let settings = result.settings
     var lines: [String] = []
     func row(_ cells: [String]) { lines.append("| " + cells.joined(separator: " | ") + " |") }
-    func header(_ cells: [String]) {
+    /// A header whose first `left` columns are left-aligned, the others (figures) right-aligned.
+    func header(_ cells: [String], left: Int = 1) {
         row(cells)
-        lines.append("|:--|" + Array(repeating: "--:", count: cells.count - 1).joined(separator: "|") + "|")
+        let alignments = cells.indices.map { $0 < left ? ":--" : "--:" }
+        lines.append("|" + alignments.joined(separator: "|") + "|")
     }
     func rate(_ value: Double?) -> String { value.map { grouped(Int($0.rounded())) } ?? "n/a" }
     func millis(_ micros: Double?) -> String { micros.map { fixed($0 / 1000, places: 2) } ?? "n/a" }
@@ -80,10 +82,13 @@ func renderTables(_ result: Measurement) -> String {
             + "or pgbench):"
     )
     lines.append("")
-    header([
-        "Run", "Side", "Calls", "Operations", "Span s", "Operations/s", "p50 ms", "p99 ms", "Mean ms", "Max ms",
-        "Server CPU µs/op", "of it plugin", "Client CPU µs/op", "Refused", "Failed calls", "Load at start",
-    ])
+    header(
+        [
+            "Run", "Side", "Calls", "Operations", "Span s", "Operations/s", "p50 ms", "p99 ms", "Mean ms", "Max ms",
+            "Server CPU µs/op", "of it plugin", "Client CPU µs/op", "Refused", "Failed calls", "Load at start",
+        ],
+        left: 2
+    )
     for measure in Measure.allCases {
         for (side, run) in [("ours", ours[measure]), ("PostgreSQL", postgres[measure])] {
             guard let run else { continue }
