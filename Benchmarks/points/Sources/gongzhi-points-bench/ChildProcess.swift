@@ -17,8 +17,15 @@ final class ChildProcess {
     let pid: pid_t
     private var status: Int32?
 
-    /// Starts `argv[0]` (a path) with the rest as its arguments and this process's environment.
-    init(_ argv: [String], standardOutput: String, standardError: String) throws {
+    /// Starts `argv[0]` (a path) with the rest as its arguments and this process's environment; with
+    /// `newSession`, in a session of its own, as a service is (and as `pg_ctl` starts PostgreSQL): with the
+    /// kernel's autogroup scheduling, a session shares the processors with the others as one.
+    init(_ argv: [String], standardOutput: String, standardError: String, newSession: Bool = false) throws {
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        // POSIX_SPAWN_SETSID (glibc 2.26), which the Glibc module does not export.
+        if newSession { posix_spawnattr_setflags(&attributes, 0x80) }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -32,7 +39,7 @@ final class ChildProcess {
         let arguments = argv.map { strdup($0) } + [nil]
         defer { for argument in arguments { free(argument) } }
         var pid: pid_t = 0
-        let result = posix_spawn(&pid, argv[0], &actions, nil, arguments, environ)
+        let result = posix_spawn(&pid, argv[0], &actions, &attributes, arguments, environ)
         guard result == 0 else {
             throw BenchFailure("cannot start \(argv[0]): \(String(cString: strerror(result)))")
         }

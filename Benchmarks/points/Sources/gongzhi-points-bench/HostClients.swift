@@ -53,6 +53,8 @@ final class HostClients: Sendable {
         let hostBefore = cpuMicros(pid: hostPID)
         let pluginBefore = pluginPID.flatMap(cpuMicros)
         let clientBefore = ownCPUMicros()
+        let waitBefore = [hostPID, pluginPID].compactMap { $0 }.compactMap(runQueueWaitNanos).reduce(0, +)
+        let machineBefore = MachineCounters.now()
         let started = monotonicNanos()
         let deadline = started + UInt64(seconds * 1e9)
         let results = try await withThrowingTaskGroup(of: ClientResult.self) { group in
@@ -90,6 +92,8 @@ final class HostClients: Sendable {
             return all
         }
         let ended = monotonicNanos()
+        let machine = MachineCounters.now().since(machineBefore)
+        let waitAfter = [hostPID, pluginPID].compactMap { $0 }.compactMap(runQueueWaitNanos).reduce(0, +)
         var run = MeasuredRun(
             clients: channels.count,
             calls: results.map(\.latencies.count).reduce(0, +),
@@ -106,6 +110,8 @@ final class HostClients: Sendable {
             run.pluginCPU = after - pluginBefore
         }
         run.clientCPU = ownCPUMicros() - clientBefore
+        run.machine = machine
+        run.serverRunQueueWait = Double(waitAfter &- waitBefore)
         return run
     }
 }

@@ -21,7 +21,8 @@ struct PointsBinaries: Sendable {
 
 /// `gongzhi-host` with the points plugin in a folder of its own: the layout `Deploy/run.sh` makes (the plugin
 /// installed and sealed by `Deploy/install-plugin.sh`, the grants its manifest asks for approved in the
-/// configuration), started, and stopped gracefully.
+/// configuration), started in a session of its own (as PostgreSQL's postmaster is: the two servers then share the
+/// processors alike with the client's session under autogroup scheduling), and stopped gracefully.
 final class HostUnderBench {
     let root: String
     let adminSocket: String
@@ -57,7 +58,8 @@ final class HostUnderBench {
         process = try ChildProcess(
             [binaries.host, "--config", "\(root)/gongzhi.toml"],
             standardOutput: "\(root)/host.log",
-            standardError: "\(root)/host.log"
+            standardError: "\(root)/host.log",
+            newSession: true
         )
     }
 

@@ -20,6 +20,11 @@ struct MeasuredRun: Sendable {
     var serverCPU: Double?
     var pluginCPU: Double?
     var clientCPU: Double?
+    /// Nanoseconds our server's threads (gongzhi-host's and gongzhi-points') spent ready to run but waiting for a
+    /// processor over the run; nil for PostgreSQL, whose backends end with the run.
+    var serverRunQueueWait: Double?
+    /// The whole machine over the run: processors busy, bytes written to the disks, the disks' busy time.
+    var machine: MachineActivity?
     /// The one-minute load average when the run began.
     var loadAtStart: String
     /// pgbench's own figure of transactions per second (without the initial connection time).
@@ -39,6 +44,12 @@ struct MeasuredRun: Sendable {
     var pluginCPUPerOperation: Double? {
         guard let pluginCPU, operations > 0 else { return nil }
         return pluginCPU / Double(operations)
+    }
+
+    /// Microseconds per operation that our server's threads waited for a processor.
+    var serverRunQueueWaitPerOperation: Double? {
+        guard let serverRunQueueWait, operations > 0 else { return nil }
+        return serverRunQueueWait / 1_000 / Double(operations)
     }
 
     var clientCPUPerOperation: Double? {

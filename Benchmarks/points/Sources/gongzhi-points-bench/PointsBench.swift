@@ -34,6 +34,11 @@ struct PointsBench: AsyncParsableCommand {
     @Flag(help: "Measure only the PostgreSQL design (no gongzhi-host; --gongzhi-bin-dir is not needed).")
     var postgresOnly = false
 
+    @Flag(help: "Measure only ours (PostgreSQL is not started).") var oursOnly = false
+
+    @Option(help: "The measures to run, comma-separated, of: single, create, batched, hot, read (default: all).")
+    var only: String?
+
     @Option(help: "Holder accounts (each funded by the issuer).") var holders = 10_000
     @Option(help: "Points each holder is given before the runs.") var funding: Int64 = 1_000_000
     @Option(help: "Concurrent clients of every run, each on a connection of its own.") var clients = 64
@@ -65,6 +70,10 @@ struct PointsBench: AsyncParsableCommand {
         guard batch <= 8_190 else { throw ValidationError("--batch: CreateTransfers takes at most 8,190 transfers") }
         if let seconds, seconds < 1 { throw ValidationError("--seconds must be at least 1") }
         if let warmupSeconds, warmupSeconds < 0 { throw ValidationError("--warmup-seconds must not be negative") }
+        if postgresOnly && oursOnly { throw ValidationError("give --postgres-only or --ours-only, not both") }
+        for name in (only ?? "").split(separator: ",") where Measure(rawValue: String(name)) == nil {
+            throw ValidationError("--only: no measure \(name); the measures are single, create, batched, hot, read")
+        }
         if !postgresOnly && gongzhiBinDir == nil {
             throw ValidationError("give --gongzhi-bin-dir (or --postgres-only)")
         }
@@ -119,16 +128,24 @@ struct PointsBench: AsyncParsableCommand {
         let settings = result.settings
         let holders = settings.holders
 
+        let measures =
+            only.map { $0.split(separator: ",").compactMap { Measure(rawValue: String($0)) } }
+            ?? Measure.allCases
+
         var started = monotonicNanos()
-        try postgres.start()
-        try postgres.psql(PeerSQL.schema, name: "schema")
-        try postgres.psql(PeerSQL.accounts(holders: holders, funding: settings.funding), name: "accounts")
-        result.postgresSettings = try postgres.values(PeerSQL.settings, name: "settings")
-        result.postgresSetupSeconds = Double(monotonicNanos() - started) / 1e9
-        note(
-            "PostgreSQL \(result.postgresSettings["version"] ?? "?") started in \(root)/postgres, \(grouped(holders)) "
-                + "holders funded in \(fixed(result.postgresSetupSeconds, places: 1)) s"
-        )
+        if oursOnly {
+            result.notes.append("only ours was measured (--ours-only)")
+        } else {
+            try postgres.start()
+            try postgres.psql(PeerSQL.schema, name: "schema")
+            try postgres.psql(PeerSQL.accounts(holders: holders, funding: settings.funding), name: "accounts")
+            result.postgresSettings = try postgres.values(PeerSQL.settings, name: "settings")
+            result.postgresSetupSeconds = Double(monotonicNanos() - started) / 1e9
+            note(
+                "PostgreSQL \(result.postgresSettings["version"] ?? "?") started in \(root)/postgres, "
+                    + "\(grouped(holders)) holders funded in \(fixed(result.postgresSetupSeconds, places: 1)) s"
+            )
+        }
 
         // Our side: the host with the plugin, a client token, the ledger and its accounts.
         var ours: OurSide?
@@ -216,8 +233,8 @@ struct PointsBench: AsyncParsableCommand {
         }
 
         // A run that fails is noted and left out of the tables; the other measures still run.
-        for measure in Measure.allCases {
-            if measure != .create {
+        for measure in Measure.allCases where measures.contains(measure) {
+            if measure != .create && !oursOnly {
                 do {
                     result.postgres[measure] = try postgresRun(measure)
                 } catch {
@@ -250,7 +267,7 @@ struct PointsBench: AsyncParsableCommand {
             }
         }
 
-        result.postgresCheck = try postgres.values(PeerSQL.check, name: "final-check")
+        if !oursOnly { result.postgresCheck = try postgres.values(PeerSQL.check, name: "final-check") }
         if let ours {
             result.hostAfter = Memory(pid: ours.hostPID)
             result.pluginAfter = Memory(pid: ours.pluginPID)

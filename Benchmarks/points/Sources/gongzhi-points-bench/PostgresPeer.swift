@@ -135,9 +135,11 @@ final class PostgresPeer {
         let loadAtStart = MachineState.now().oneMinuteLoad
         let serverBefore = postmasterPID.flatMap(processTreeCPUMicros)
         let clientBefore = endedChildrenCPUMicros()
+        let machineBefore = MachineCounters.now()
         let started = monotonicNanos()
         let output = try runTool(argv, logPath: "\(folder)/../pgbench-\(name).log")
         let wall = Double(monotonicNanos() - started) / 1e9
+        let machine = MachineCounters.now().since(machineBefore)
         let clientAfter = endedChildrenCPUMicros()
         // The backends end as pgbench disconnects; give the postmaster a moment to wait for them.
         Thread.sleep(forTimeInterval: 0.3)
@@ -154,6 +156,7 @@ final class PostgresPeer {
             loadAtStart: loadAtStart
         )
         run.failedCalls = summary.failed ?? 0
+        run.machine = machine
         run.pgbenchPerSecond = summary.perSecond
         if let serverBefore, let serverAfter { run.serverCPU = serverAfter - serverBefore }
         run.clientCPU = clientAfter - clientBefore

@@ -17,6 +17,7 @@ func renderTables(_ result: Measurement) -> String {
         guard let top, let bottom, bottom > 0 else { return nil }
         return top / bottom
     }
+    func percent(_ share: Double?) -> String { share.map { fixed(min($0, 1) * 100, places: 0) } ?? "n/a" }
     func times(_ value: Double?) -> String { value.map { fixed($0, places: 2) + "×" } ?? "n/a" }
     func met(_ value: Double?, atLeast target: Double) -> String {
         guard let value else { return "n/a" }
@@ -79,13 +80,16 @@ func renderTables(_ result: Measurement) -> String {
         "Every run (operations: transfers recorded, balances read or objects created; a call is one transaction "
             + "for PostgreSQL; span from the first call sent to the last answer; CPU per operation over the run — "
             + "server: gongzhi-host and gongzhi-points, or the postmaster and every backend; client: this process, "
-            + "or pgbench):"
+            + "or pgbench; waiting: the time our server's threads were ready to run but had no processor, from "
+            + "`/proc/PID/task/*/schedstat`; the machine — processors busy, disk written and busy — counts every "
+            + "process on it, the neighbours' too):"
     )
     lines.append("")
     header(
         [
             "Run", "Side", "Calls", "Operations", "Span s", "Operations/s", "p50 ms", "p99 ms", "Mean ms", "Max ms",
-            "Server CPU µs/op", "of it plugin", "Client CPU µs/op", "Refused", "Failed calls", "Load at start",
+            "Server CPU µs/op", "of it plugin", "Client CPU µs/op", "Server waiting µs/op", "Refused", "Failed calls",
+            "Load at start", "Machine CPU busy %", "Disk MB per 1,000 ops", "Disk busy %",
         ],
         left: 2
     )
@@ -97,7 +101,13 @@ func renderTables(_ result: Measurement) -> String {
                 measure.title, side, grouped(run.calls), grouped(run.operations), fixed(run.seconds, places: 1),
                 rate(run.perSecond), millis(latency.p50), millis(latency.p99), millis(latency.mean),
                 millis(latency.max), micros(run.serverCPUPerOperation), micros(run.pluginCPUPerOperation),
-                micros(run.clientCPUPerOperation), grouped(run.refused), grouped(run.failedCalls), run.loadAtStart,
+                micros(run.clientCPUPerOperation), micros(run.serverRunQueueWaitPerOperation), grouped(run.refused),
+                grouped(run.failedCalls), run.loadAtStart, percent(run.machine?.cpuBusy),
+                run.machine.map {
+                    fixed(Double($0.bytesWritten) / 1_048_576 * 1_000 / Double(max(1, run.operations)), places: 2)
+                }
+                    ?? "n/a",
+                percent(run.machine.map { Double($0.diskBusyMillis) / 1_000 / max(run.seconds, 0.001) }),
             ])
         }
     }
