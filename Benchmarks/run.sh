@@ -15,6 +15,8 @@
 #                               [more gongzhi-bench options; see --help]
 #        bash Benchmarks/run.sh --grid-only [--quick] [--output FILE] [--gongzhi-bin-dir DIR]
 #                               [more gongzhi-grid-bench options; see Benchmarks/grid]
+#        bash Benchmarks/run.sh --points-only [--quick] [--output FILE] [--gongzhi-bin-dir DIR | --postgres-only]
+#                               [more gongzhi-points-bench options; see Benchmarks/points]
 #
 # Ours is built from the main package into .build-bench/; give GONGZHI_ECHO=/path/to/gongzhi-echo (or
 # --gongzhi-echo PATH) to measure a binary built elsewhere.
@@ -24,12 +26,12 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(dirname "$here")
 
 # The Go peer needs Go and containerd/ttrpc from Debian, the C floor a C compiler, the store benchmark's naive
-# SQLite peer libsqlite3-dev, and the plugin-language benchmark's C plugin make, pkg-config and libprotobuf-c-dev.
-# Whatever cannot be installed only turns those rows into n/a.
+# SQLite peer libsqlite3-dev, the plugin-language benchmark's C plugin make, pkg-config and libprotobuf-c-dev, and
+# the points benchmark's peer PostgreSQL 15 with pgbench. Whatever cannot be installed only turns those rows into n/a.
 #
-# usage: install_packages GO SQLITE PROTOBUF_C   (each yes or no; a C compiler always)
+# usage: install_packages GO SQLITE PROTOBUF_C [POSTGRES]   (each yes or no; a C compiler always)
 install_packages() {
-    local go=$1 sqlite=$2 protobuf_c=$3
+    local go=$1 sqlite=$2 protobuf_c=$3 postgres=${4:-no}
     local missing=()
     if [[ $go == yes ]]; then
         command -v go >/dev/null 2>&1 || missing+=(golang-go)
@@ -44,6 +46,9 @@ install_packages() {
         command -v make >/dev/null 2>&1 || missing+=(make)
         command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
         [[ -f /usr/include/protobuf-c/protobuf-c.h ]] || missing+=(libprotobuf-c-dev)
+    fi
+    if [[ $postgres == yes ]]; then
+        [[ -x /usr/lib/postgresql/15/bin/pgbench ]] || missing+=(postgresql-15 postgresql-contrib)
     fi
     ((${#missing[@]} == 0)) && return 0
 
@@ -80,6 +85,7 @@ case " $* " in
     *" --people-only "* | *" --only people "* | *" --only=people "*) ;;
     *" --store-only "* | *" --only store "* | *" --only=store "*) install_packages no yes no ;;
     *" --grid-only "*) ;;
+    *" --points-only "*) install_packages no no no yes ;;
     *) install_packages yes yes "$protobuf_c" ;;
 esac
 
@@ -110,6 +116,40 @@ if [[ " $* " == *" --grid-only "* ]]; then
         --product gongzhi-grid-bench >&2
     exec "$root/.build-bench-grid-client/release/gongzhi-grid-bench" --gongzhi-bin-dir "$bin_dir" \
         --repo-root "$root" ${grid_args[@]+"${grid_args[@]}"}
+fi
+
+# The points plugin's benchmark (--points-only) runs on its own, like the grid's: gongzhi-host, gongzhictl and
+# gongzhi-points built release into .build-bench-points (unless --gongzhi-bin-dir names a folder holding them, or
+# --postgres-only measures the PostgreSQL peer alone), and its client, which starts PostgreSQL and the host, loads
+# both and prints the tables, built from Benchmarks/points into .build-bench-points-client.
+if [[ " $* " == *" --points-only "* ]]; then
+    points_args=() bin_dir="" postgres_only=no
+    while (($#)); do
+        case $1 in
+            --points-only) ;;
+            --gongzhi-bin-dir) bin_dir=$2; shift ;;
+            --gongzhi-bin-dir=*) bin_dir=${1#*=} ;;
+            --postgres-only) postgres_only=yes; points_args+=("$1") ;;
+            *) points_args+=("$1") ;;
+        esac
+        shift
+    done
+    if [[ -n $bin_dir ]]; then
+        points_args+=(--gongzhi-bin-dir "$bin_dir")
+    elif [[ $postgres_only == no ]]; then
+        bin_dir="$root/.build-bench-points/release"
+        for product in gongzhi-host gongzhictl gongzhi-points; do
+            echo "run.sh: building $product" >&2
+            swift build -c release --static-swift-stdlib --package-path "$root" \
+                --scratch-path "$root/.build-bench-points" --product "$product" >&2
+        done
+        points_args+=(--gongzhi-bin-dir "$bin_dir")
+    fi
+    echo "run.sh: building gongzhi-points-bench" >&2
+    swift build -c release --package-path "$here/points" --scratch-path "$root/.build-bench-points-client" \
+        --product gongzhi-points-bench >&2
+    exec "$root/.build-bench-points-client/release/gongzhi-points-bench" --repo-root "$root" \
+        ${points_args[@]+"${points_args[@]}"}
 fi
 
 # The runner first; it builds the peers itself (grpc-echo, the C floor, the Go peer, ours, the store client in
