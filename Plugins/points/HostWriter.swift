@@ -11,9 +11,9 @@ import Synchronization
 ///
 /// Snapshots are merged into one transaction while it stays under ``budget`` bytes and
 /// ``maximumWrites`` writes; a snapshot larger than that alone (thousands of transfers touching thousands of accounts) is
-/// written as several transactions — its transfers first, then the objects they changed — never splitting what one
-/// change of the book made across a failure unnoticed: loading the book again replays the transfers that were
-/// stored and writes their accounts.
+/// written as several transactions — the objects new to the host first, then the transfers, then the objects it
+/// has — never splitting what one change of the book made across a failure unnoticed: loading the book again
+/// replays the transfers that were stored and writes again the accounts whose balances differ.
 final class HostWriter: Sendable {
     /// The most bytes of objects in one transaction: well under a frame (4 MiB).
     static let budget = 3 * 1024 * 1024
@@ -79,33 +79,30 @@ final class HostWriter: Sendable {
             try await commit(creates: gathered.creates, objects: gathered.objects)
             return
         }
-        // One snapshot larger than a transaction: its transfers in pieces, then its objects in pieces.
-        var piece: [Gongzhi_Host_V1_Object] = []
-        var updates: [Gongzhi_Host_V1_Object] = []
-        var pieceBytes = 0
-        func fits(_ object: Gongzhi_Host_V1_Object) -> Bool {
-            piece.count + updates.count < Self.maximumWrites && pieceBytes + Self.size(object) <= Self.budget
+        // One snapshot larger than a transaction, in pieces: first the objects the host has not seen (accounts the
+        // transfers name, so that no stored transfer names an account the store lacks), then the transfers, then
+        // the objects it has. Cut short anywhere, loading the ledger again replays the transfers stored and writes
+        // again every account whose stored balances differ.
+        let known = revisions.withLock { revisions in
+            Set(gathered.objects.map { Self.key($0.kind, $0.id) }.filter { revisions[$0] != nil })
         }
-        for object in gathered.creates {
-            if !fits(object) {
-                try await commit(creates: piece, objects: [])
-                piece = []
-                pieceBytes = 0
+        let objects = gathered.objects
+        let fresh = objects.filter { !known.contains(Self.key($0.kind, $0.id)) }
+        let seen = objects.filter { known.contains(Self.key($0.kind, $0.id)) }
+        for (group, asCreates) in [(fresh, false), (gathered.creates, true), (seen, false)] {
+            var piece: [Gongzhi_Host_V1_Object] = []
+            var pieceBytes = 0
+            for object in group {
+                if piece.count >= Self.maximumWrites || pieceBytes + Self.size(object) > Self.budget {
+                    try await commit(creates: asCreates ? piece : [], objects: asCreates ? [] : piece)
+                    piece = []
+                    pieceBytes = 0
+                }
+                piece.append(object)
+                pieceBytes += Self.size(object)
             }
-            piece.append(object)
-            pieceBytes += Self.size(object)
+            if !piece.isEmpty { try await commit(creates: asCreates ? piece : [], objects: asCreates ? [] : piece) }
         }
-        for object in gathered.objects {
-            if !fits(object) {
-                try await commit(creates: piece, objects: updates)
-                piece = []
-                updates = []
-                pieceBytes = 0
-            }
-            updates.append(object)
-            pieceBytes += Self.size(object)
-        }
-        if !piece.isEmpty || !updates.isEmpty { try await commit(creates: piece, objects: updates) }
     }
 
     /// One transaction: creates, then each object created or updated at the revision last written.

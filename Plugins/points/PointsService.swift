@@ -68,6 +68,7 @@ struct PointsService: Gongzhi_Points_V1_PointsHandler {
             throw RPCError(code: .invalidArgument, message: "give 1 to \(PointsBook.maximumBatch) accounts")
         }
         for account in request.accounts {
+            try Self.requireShort(account.holderName, "account \(account.id)'s holder name", limit: 100)
             try standing.requireManaging(account.communityCode, "account \(account.id)")
         }
         return try await engine.perform { book, now in
@@ -167,6 +168,10 @@ struct PointsService: Gongzhi_Points_V1_PointsHandler {
                 message: "the batch holds \(request.transfers.count) transfers; at most \(PointsBook.maximumBatch) "
                     + "go in one call"
             )
+        }
+        for (index, transfer) in request.transfers.enumerated() {
+            try Self.requireShort(transfer.memo, "transfer \(index)'s memo", limit: Self.maximumMemo)
+            try Self.requireShort(transfer.reference, "transfer \(index)'s reference", limit: Self.maximumReference)
         }
         let standing = try await standing(context)
         return try await engine.perform { book, now in
@@ -816,6 +821,17 @@ struct PointsService: Gongzhi_Points_V1_PointsHandler {
             throw RPCError(code: .invalidArgument, message: "the period ends before it starts")
         }
         return (from, end)
+    }
+
+    /// The most characters of a transfer's memo, and of its reference.
+    static let maximumMemo = 1_000
+    static let maximumReference = 256
+
+    /// Refuses text longer than `limit` characters, naming it.
+    static func requireShort(_ text: String, _ what: String, limit: Int) throws {
+        if text.count > limit {
+            throw RPCError(code: .invalidArgument, message: "\(what) has \(text.count) characters; at most \(limit)")
+        }
     }
 
     /// Codes of ledgers, rules and venues: 1 to 32 letters, digits, '-' and '_'.

@@ -149,7 +149,7 @@ final class PointsTransfersEndToEndTests: XCTestCase {
         try await world.openAccounts([r2, team, closed, "party:resident:R1"])
         var capped = Gongzhi_Points_V1_CreateAccountsRequest()
         capped.accounts = [Gongzhi_Points_V1_Account()]
-        capped.accounts[0].id = "volunteer:partner:P-CAPPED"
+        capped.accounts[0].id = "volunteer:venue:P-CAPPED"
         capped.accounts[0].creditsMustNotExceedDebits = true
         capped.accounts[0].communityCode = PointsWorld.community
         let cappedOpened = try await points.createAccounts(capped).results.map(\.result)
@@ -284,7 +284,7 @@ final class PointsTransfersEndToEndTests: XCTestCase {
             ),
             Expectation(
                 result: .exceedsDebits,
-                transfers: [PointsWorld.transfer("to-capped", from: r2, to: "volunteer:partner:P-CAPPED", 3)],
+                transfers: [PointsWorld.transfer("to-capped", from: r2, to: "volunteer:venue:P-CAPPED", 3)],
                 check: { XCTAssertEqual($0.shortfall, 3) }
             ),
             Expectation(result: .flagsAreMutuallyExclusive, transfers: [misdirected]),
@@ -423,10 +423,16 @@ final class PointsTransfersEndToEndTests: XCTestCase {
         }
         var unlimited = Gongzhi_Points_V1_Account()
         unlimited.id = r2
+        // A holder's account may not go below zero.
+        let unlimitedHolder = try await open(unlimited)
+        XCTAssertEqual(unlimitedHolder.result, .flagsInvalid, unlimitedHolder.message)
+        XCTAssertEqual(unlimitedHolder.field, "flags")
+        unlimited.debitsMustNotExceedCredits = true
+        unlimited.communityCode = PointsWorld.otherCommunity
         let differs = try await open(unlimited)
         XCTAssertEqual(differs.result, .accountExistsWithDifferentField, differs.message)
-        XCTAssertEqual(differs.field, "flags")
-        unlimited.debitsMustNotExceedCredits = true
+        XCTAssertEqual(differs.field, "community_code")
+        unlimited.communityCode = ""
         let same = try await open(unlimited)
         XCTAssertEqual(same.result, .exists, same.message)
         var both = Gongzhi_Points_V1_Account()
