@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "GongzhiSchemas", targets: ["GongzhiSchemas"]),
         .library(name: "GongzhiGridSchemas", targets: ["GongzhiGridSchemas"]),
         .library(name: "GongzhiPointsSchemas", targets: ["GongzhiPointsSchemas"]),
+        .library(name: "GongzhiMediationSchemas", targets: ["GongzhiMediationSchemas"]),
         .library(name: "GongzhiSensorsSchemas", targets: ["GongzhiSensorsSchemas"]),
         .library(name: "GongzhiExampleSchemas", targets: ["GongzhiExampleSchemas"]),
         .executable(name: "protoc-gen-gongzhi-ttrpc", targets: ["protoc-gen-gongzhi-ttrpc"]),
@@ -97,6 +98,14 @@ let package = Package(
         ),
         .target(
             name: "GongzhiPointsSchemas",
+            dependencies: [
+                "GongzhiRPC",
+                "GongzhiSchemas",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
+        .target(
+            name: "GongzhiMediationSchemas",
             dependencies: [
                 "GongzhiRPC",
                 "GongzhiSchemas",
