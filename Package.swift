@@ -400,6 +400,15 @@ let package = Package(
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
+        // People's mediation (人民调解) without I/O: the procedure, the agreement checker, the legal clocks,
+        // the figures.
+        .target(
+            name: "GongzhiMediation",
+            dependencies: [
+                "GongzhiMediationSchemas",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
         // The points-exchange plugin (积分兑换).
         .executableTarget(
             name: "gongzhi-points",
