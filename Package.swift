@@ -632,6 +632,14 @@ let package = Package(
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
+        .testTarget(
+            name: "GongzhiMediationTests",
+            dependencies: [
+                "GongzhiMediationSchemas",
+                "GongzhiMediation",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
         // The points plugin's engine against an in-process host.
         .testTarget(
             name: "PointsPluginTests",
