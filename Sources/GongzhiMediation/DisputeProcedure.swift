@@ -44,7 +44,7 @@ public enum DisputeProcedure {
 
     /// A new dispute for an application, a hand-over or a referral: APPLIED, with one APPLY entry in its
     /// history. Parties without an id are numbered `p1`, `p2`, …; the place code (a 15-digit grid or a
-    /// 12-digit community) gives the grid, community and street codes.
+    /// 12-digit community) gives the grid, community and street codes; a level not given is the community's.
     ///
     /// Throws `invalidArgument` for a missing type or source, a referral without its reference, a place code
     /// that is neither, fewer than two parties, a party without a name, role or kind, two parties with one
@@ -117,6 +117,7 @@ public enum DisputeProcedure {
         try checkText(request.title, "the title", limit: 200, required: true)
         try checkText(request.facts, "the facts", limit: maxRecordLength)
         try checkText(request.narrative, "the narrative", limit: maxRecordLength)
+        try checkText(request.idempotencyKey, "the idempotency key", limit: 128)
 
         var d = Gongzhi_Mediation_V1_Dispute()
         d.id = id
@@ -136,6 +137,7 @@ public enum DisputeProcedure {
         d.narrative = request.narrative
         d.parties = parties
         d.appliedAtMs = nowMs
+        d.idempotencyKey = request.idempotencyKey
         let note = request.referralID.isEmpty ? "" : "referred: \(request.referralID)"
         d.record(.apply, from: .unspecified, by: actor, at: nowMs, note: note)
         return d

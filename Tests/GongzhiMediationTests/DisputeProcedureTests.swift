@@ -15,6 +15,8 @@ final class DisputeProcedureTests: XCTestCase {
         XCTAssertEqual(d.appliedAtMs, F.t0)
         XCTAssertEqual(d.history.map(\.action), [.apply])
         XCTAssertEqual(d.history[0].actorID, "person:zhao-min")
+        XCTAssertEqual(d.history[0].actor, "Zhao Min")
+        XCTAssertEqual(d.history[0].atMs, F.t0)
         XCTAssertEqual(d.history[0].to, .applied)
     }
 
@@ -24,6 +26,18 @@ final class DisputeProcedureTests: XCTestCase {
         request.parties[1].id = ""
         let d = try DisputeProcedure.open(request, id: "D2", by: F.staff, at: F.t0)
         XCTAssertEqual(d.parties.map(\.id), ["p1", "p2"])
+    }
+
+    func testOpeningKeepsTheIdempotencyKey() throws {
+        var request = F.application()
+        request.idempotencyKey = "form-2026-12-07-0042"
+        let d = try DisputeProcedure.open(request, id: "D2", by: F.staff, at: F.t0)
+        XCTAssertEqual(d.idempotencyKey, "form-2026-12-07-0042")
+        request.idempotencyKey = String(repeating: "k", count: 129)
+        let r = refusal { () throws(MediationRefusal) in
+            try DisputeProcedure.open(request, id: "D2", by: F.staff, at: F.t0)
+        }
+        assertRefusal(r, .invalidArgument, "the idempotency key has 129 characters; at most 128")
     }
 
     func testOpeningACommunityLevelDisputeHasNoGrid() throws {

@@ -1355,6 +1355,12 @@ public nonisolated struct Gongzhi_Mediation_V1_Dispute: @unchecked Sendable {
     set {_uniqueStorage()._closedAtMs = newValue}
   }
 
+  /// The idempotency key of the application, if it had one: a retried application answers this dispute.
+  public var idempotencyKey: String {
+    get {_storage._idempotencyKey}
+    set {_uniqueStorage()._idempotencyKey = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -2220,7 +2226,7 @@ nonisolated extension Gongzhi_Mediation_V1_Transition: SwiftProtobuf.Message, Sw
 
 nonisolated extension Gongzhi_Mediation_V1_Dispute: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Dispute"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}state\0\u{1}type\0\u{1}source\0\u{3}referral_id\0\u{3}place_code\0\u{3}grid_code\0\u{3}community_code\0\u{3}street_code\0\u{3}building_id\0\u{1}compound\0\u{1}level\0\u{1}title\0\u{1}facts\0\u{1}narrative\0\u{1}parties\0\u{1}consents\0\u{1}mediators\0\u{1}sessions\0\u{1}agreement\0\u{3}superseded_agreements\0\u{1}failure\0\u{1}refusal\0\u{1}extensions\0\u{1}confirmation\0\u{3}follow_ups\0\u{1}performances\0\u{1}history\0\u{3}applied_at_ms\0\u{3}accepted_at_ms\0\u{3}closed_at_ms\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}state\0\u{1}type\0\u{1}source\0\u{3}referral_id\0\u{3}place_code\0\u{3}grid_code\0\u{3}community_code\0\u{3}street_code\0\u{3}building_id\0\u{1}compound\0\u{1}level\0\u{1}title\0\u{1}facts\0\u{1}narrative\0\u{1}parties\0\u{1}consents\0\u{1}mediators\0\u{1}sessions\0\u{1}agreement\0\u{3}superseded_agreements\0\u{1}failure\0\u{1}refusal\0\u{1}extensions\0\u{1}confirmation\0\u{3}follow_ups\0\u{1}performances\0\u{1}history\0\u{3}applied_at_ms\0\u{3}accepted_at_ms\0\u{3}closed_at_ms\0\u{3}idempotency_key\0")
 
   fileprivate class _StorageClass {
     var _id: String = String()
@@ -2254,6 +2260,7 @@ nonisolated extension Gongzhi_Mediation_V1_Dispute: SwiftProtobuf.Message, Swift
     var _appliedAtMs: Int64 = 0
     var _acceptedAtMs: Int64 = 0
     var _closedAtMs: Int64 = 0
+    var _idempotencyKey: String = String()
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -2295,6 +2302,7 @@ nonisolated extension Gongzhi_Mediation_V1_Dispute: SwiftProtobuf.Message, Swift
       _appliedAtMs = source._appliedAtMs
       _acceptedAtMs = source._acceptedAtMs
       _closedAtMs = source._closedAtMs
+      _idempotencyKey = source._idempotencyKey
     }
   }
 
@@ -2344,6 +2352,7 @@ nonisolated extension Gongzhi_Mediation_V1_Dispute: SwiftProtobuf.Message, Swift
         case 29: try { try decoder.decodeSingularInt64Field(value: &_storage._appliedAtMs) }()
         case 30: try { try decoder.decodeSingularInt64Field(value: &_storage._acceptedAtMs) }()
         case 31: try { try decoder.decodeSingularInt64Field(value: &_storage._closedAtMs) }()
+        case 32: try { try decoder.decodeSingularStringField(value: &_storage._idempotencyKey) }()
         default: break
         }
       }
@@ -2449,6 +2458,9 @@ nonisolated extension Gongzhi_Mediation_V1_Dispute: SwiftProtobuf.Message, Swift
       if _storage._closedAtMs != 0 {
         try visitor.visitSingularInt64Field(value: _storage._closedAtMs, fieldNumber: 31)
       }
+      if !_storage._idempotencyKey.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._idempotencyKey, fieldNumber: 32)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -2489,6 +2501,7 @@ nonisolated extension Gongzhi_Mediation_V1_Dispute: SwiftProtobuf.Message, Swift
         if _storage._appliedAtMs != rhs_storage._appliedAtMs {return false}
         if _storage._acceptedAtMs != rhs_storage._acceptedAtMs {return false}
         if _storage._closedAtMs != rhs_storage._closedAtMs {return false}
+        if _storage._idempotencyKey != rhs_storage._idempotencyKey {return false}
         return true
       }
       if !storagesAreEqual {return false}
