@@ -71,8 +71,9 @@ final class AgreementCheckerTests: XCTestCase {
             )
             let problems = AgreementChecker.problems(in: agreement, for: d)
             XCTAssertEqual(problems.count, 1)
-            XCTAssertTrue(problems[0].contains("\"Who the child's father is\" concerns \(words)"), problems[0])
-            XCTAssertTrue(problems[0].contains("法释〔2011〕5号 Art 4"))
+            let problem = problems.first ?? ""
+            XCTAssertTrue(problem.contains("\"Who the child's father is\" concerns \(words)"), "\(problems)")
+            XCTAssertTrue(problem.contains("法释〔2011〕5号 Art 4"), "\(problems)")
             let r = refusal { () throws(MediationRefusal) in try F.step(.draftAgreement(agreement), d) }
             assertRefusal(r, .failedPrecondition, words)
         }
