@@ -8,10 +8,13 @@ extension DisputeProcedure {
         by actor: MediationActor,
         at nowMs: Int64
     ) throws(MediationRefusal) {
+        var answered: Set<String> = []
         for consent in consents {
-            _ = try d.party(consent.partyID)
+            let party = try d.party(consent.partyID)
+            if !answered.insert(party.id).inserted {
+                throw .invalidArgument("two answers from \(label(party)): give each party's answer once")
+            }
         }
-        let answered = Set(consents.map(\.partyID))
         let missing = d.parties.filter { !answered.contains($0.id) }
         if !missing.isEmpty {
             throw .invalidArgument(

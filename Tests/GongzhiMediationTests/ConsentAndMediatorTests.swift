@@ -38,6 +38,10 @@ final class ConsentAndMediatorTests: XCTestCase {
             try F.step(.accept(consents: F.consents([("p1", true), ("p2", true), ("p7", true)]), note: ""), d)
         }
         assertRefusal(stranger, .invalidArgument, "no party \"p7\"", "its parties: p1, p2")
+        let twice = refusal { () throws(MediationRefusal) in
+            try F.step(.accept(consents: F.consents([("p1", true), ("p2", true), ("p1", false)]), note: ""), d)
+        }
+        assertRefusal(twice, .invalidArgument, "two answers from Wang Jun (p1)")
     }
 
     func testAPartyMayRefuseLaterToo() throws {
