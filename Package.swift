@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "GongzhiSchemas", targets: ["GongzhiSchemas"]),
         .library(name: "GongzhiGridSchemas", targets: ["GongzhiGridSchemas"]),
         .library(name: "GongzhiPointsSchemas", targets: ["GongzhiPointsSchemas"]),
+        .library(name: "GongzhiMediationSchemas", targets: ["GongzhiMediationSchemas"]),
         .library(name: "GongzhiSensorsSchemas", targets: ["GongzhiSensorsSchemas"]),
         .library(name: "GongzhiExampleSchemas", targets: ["GongzhiExampleSchemas"]),
         .executable(name: "protoc-gen-gongzhi-ttrpc", targets: ["protoc-gen-gongzhi-ttrpc"]),
@@ -97,6 +98,14 @@ let package = Package(
         ),
         .target(
             name: "GongzhiPointsSchemas",
+            dependencies: [
+                "GongzhiRPC",
+                "GongzhiSchemas",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
+        .target(
+            name: "GongzhiMediationSchemas",
             dependencies: [
                 "GongzhiRPC",
                 "GongzhiSchemas",
@@ -391,6 +400,15 @@ let package = Package(
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
+        // People's mediation (人民调解) without I/O: the procedure, the agreement checker, the legal clocks,
+        // the figures.
+        .target(
+            name: "GongzhiMediation",
+            dependencies: [
+                "GongzhiMediationSchemas",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
         // The points-exchange plugin (积分兑换).
         .executableTarget(
             name: "gongzhi-points",
@@ -611,6 +629,14 @@ let package = Package(
                 "GongzhiPoints",
                 "GongzhiSchemas",
                 "GongzhiTestSeeds",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
+        .testTarget(
+            name: "GongzhiMediationTests",
+            dependencies: [
+                "GongzhiMediationSchemas",
+                "GongzhiMediation",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),

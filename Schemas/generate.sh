@@ -69,6 +69,9 @@ generate GongzhiGridSchemas Sources/GongzhiGridSchemas/Generated \
 generate GongzhiPointsSchemas Sources/GongzhiPointsSchemas/Generated \
     gongzhi/points/v1/ledger.proto \
     gongzhi/points/v1/service.proto
+generate GongzhiMediationSchemas Sources/GongzhiMediationSchemas/Generated \
+    gongzhi/mediation/v1/dispute.proto \
+    gongzhi/mediation/v1/service.proto
 generate GongzhiSensorsSchemas Sources/GongzhiSensorsSchemas/Generated \
     gongzhi/sensors/v1/sensors.proto
 generate GongzhiExampleSchemas Sources/GongzhiExampleSchemas/Generated \
@@ -141,7 +144,8 @@ generate_c Benchmarks/c/echo-plugin/generated \
 if [ "$mode" = "--check" ]; then
     status=0
     for dir in Sources/GongzhiRPC/Generated Sources/GongzhiSchemas/Generated Sources/GongzhiGridSchemas/Generated \
-        Sources/GongzhiPointsSchemas/Generated Sources/GongzhiSensorsSchemas/Generated Sources/GongzhiExampleSchemas/Generated \
+        Sources/GongzhiPointsSchemas/Generated Sources/GongzhiMediationSchemas/Generated \
+        Sources/GongzhiSensorsSchemas/Generated Sources/GongzhiExampleSchemas/Generated \
         Sources/GongzhiTestSchemas/Generated Sources/CGongzhiPlugin/generated \
         Plugins/sensors/generated Benchmarks/c/echo-plugin/generated; do
         if ! diff -ru "$root/$dir" "$out/$dir"; then status=1; fi
