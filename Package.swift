@@ -390,10 +390,13 @@ let package = Package(
             path: "Plugins/grid",
             exclude: ["grid.plugin.toml"]
         ),
+        // Days, months and legal periods in China Standard Time, for the modules' rules (caps, lots, deadlines).
+        .target(name: "GongzhiCalendar"),
         // The points ledger without I/O: accounts, transfers, lots, caps, the hash chain, reports.
         .target(
             name: "GongzhiPoints",
             dependencies: [
+                "GongzhiCalendar",
                 "GongzhiPointsSchemas",
                 "GongzhiHashing",
                 "GongzhiSchemas",
@@ -405,6 +408,7 @@ let package = Package(
         .target(
             name: "GongzhiMediation",
             dependencies: [
+                "GongzhiCalendar",
                 "GongzhiMediationSchemas",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
@@ -413,6 +417,7 @@ let package = Package(
         .executableTarget(
             name: "gongzhi-points",
             dependencies: [
+                "GongzhiCalendar",
                 "GongzhiPointsSchemas",
                 "GongzhiPoints",
                 "GongzhiGridSchemas",
@@ -625,6 +630,7 @@ let package = Package(
         .testTarget(
             name: "GongzhiPointsTests",
             dependencies: [
+                "GongzhiCalendar",
                 "GongzhiPointsSchemas",
                 "GongzhiPoints",
                 "GongzhiSchemas",
@@ -635,6 +641,7 @@ let package = Package(
         .testTarget(
             name: "GongzhiMediationTests",
             dependencies: [
+                "GongzhiCalendar",
                 "GongzhiMediationSchemas",
                 "GongzhiMediation",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),

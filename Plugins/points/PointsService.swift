@@ -1,3 +1,4 @@
+import GongzhiCalendar
 import GongzhiPluginSDK
 import GongzhiPoints
 import GongzhiPointsSchemas

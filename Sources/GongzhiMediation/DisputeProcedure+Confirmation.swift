@@ -1,3 +1,4 @@
+import GongzhiCalendar
 import GongzhiMediationSchemas
 
 extension DisputeProcedure {
@@ -36,7 +37,7 @@ extension DisputeProcedure {
             if at >= windowEnd {
                 throw .failedPrecondition(
                     "the 30 days to apply for judicial confirmation ended with "
-                        + "\(MediationCalendar.dateText(at: windowEnd - 1)) (Art 33): the parties may sue instead"
+                        + "\(ChinaCalendar.dateText(at: windowEnd - 1)) (Art 33): the parties may sue instead"
                 )
             }
             c.appliedAtMs = at
@@ -143,7 +144,7 @@ extension DisputeProcedure {
         }
         if record.outcome == .missed, nowMs < owed.deadlineMs {
             throw .failedPrecondition(
-                "obligation \(owed.id) is due by the end of \(MediationCalendar.dateText(at: owed.deadlineMs - 1)): "
+                "obligation \(owed.id) is due by the end of \(ChinaCalendar.dateText(at: owed.deadlineMs - 1)): "
                     + "it cannot be missed before then"
             )
         }

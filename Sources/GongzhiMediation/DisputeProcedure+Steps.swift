@@ -1,3 +1,4 @@
+import GongzhiCalendar
 import GongzhiMediationSchemas
 
 extension DisputeProcedure {
@@ -330,7 +331,7 @@ extension DisputeProcedure {
             from: d.state,
             by: actor,
             at: nowMs,
-            note: "extended by \(days) days to the end of \(MediationCalendar.dateText(at: deadline - 1))"
+            note: "extended by \(days) days to the end of \(ChinaCalendar.dateText(at: deadline - 1))"
         )
     }
 

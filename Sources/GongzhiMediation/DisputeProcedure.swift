@@ -1,3 +1,4 @@
+import GongzhiCalendar
 import GongzhiMediationSchemas
 
 /// The procedure of people's mediation as a value-level state machine: application → acceptance with every
@@ -246,7 +247,7 @@ public enum DisputeProcedure {
         if time == 0 { return nowMs }
         if time > nowMs {
             throw .invalidArgument(
-                "\(what) (\(MediationCalendar.dateText(at: time))) is in the future; record what has happened"
+                "\(what) (\(ChinaCalendar.dateText(at: time))) is in the future; record what has happened"
             )
         }
         return time

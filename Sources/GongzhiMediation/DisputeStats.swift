@@ -1,3 +1,4 @@
+import GongzhiCalendar
 import GongzhiMediationSchemas
 
 /// Figures for tracing disputes to their sources (溯源治理) and for the justice office: repeat disputes by
@@ -56,7 +57,7 @@ public struct DisputeStats: Sendable, Hashable {
                 if d.level == .grid || d.level == .community { resolvedAtCommunityOrBelow += 1 }
                 if d.acceptedAtMs > 0, d.agreement.effectiveAtMs >= d.acceptedAtMs {
                     daysToAgreement.append(
-                        Double(d.agreement.effectiveAtMs - d.acceptedAtMs) / Double(MediationCalendar.dayMs)
+                        Double(d.agreement.effectiveAtMs - d.acceptedAtMs) / Double(ChinaCalendar.dayMs)
                     )
                 }
                 tallyPerformance(d, at: nowMs)

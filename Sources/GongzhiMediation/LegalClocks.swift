@@ -1,3 +1,4 @@
+import GongzhiCalendar
 import GongzhiMediationSchemas
 
 /// The legal clocks of a dispute as data: the one month to mediate from acceptance (with the extensions the
@@ -113,7 +114,7 @@ public struct LegalClocks: Sendable, Hashable {
     }
 
     /// The clocks overdue at `nowMs` (deadline passed) or due within `windowMs` after it, soonest first.
-    public func due(at nowMs: Int64, within windowMs: Int64 = 3 * MediationCalendar.dayMs) -> [Due] {
+    public func due(at nowMs: Int64, within windowMs: Int64 = 3 * ChinaCalendar.dayMs) -> [Due] {
         clocks.compactMap { clock in
             if nowMs >= clock.deadlineMs { return Due(clock: clock, overdue: true) }
             if clock.deadlineMs - nowMs <= windowMs { return Due(clock: clock, overdue: false) }
@@ -127,26 +128,26 @@ public struct LegalClocks: Sendable, Hashable {
     /// day), plus every extension's days; the first millisecond past it.
     public static func mediationDeadline(acceptedAtMs: Int64, extensions: [Gongzhi_Mediation_V1_Extension]) -> Int64 {
         let extra = extensions.reduce(Int64(0)) { $0 + Int64($1.days) }
-        return MediationCalendar.endOfMonths(1, after: acceptedAtMs, plusDays: extra)
+        return ChinaCalendar.endOfMonths(1, after: acceptedAtMs, plusDays: extra)
     }
 
     /// Thirty days from the day the agreement took effect (Art 33; 法释〔2011〕5号 Art 2).
     public static func confirmationWindowEnd(effectiveAtMs: Int64) -> Int64 {
-        MediationCalendar.endOfDays(30, after: effectiveAtMs)
+        ChinaCalendar.endOfDays(30, after: effectiveAtMs)
     }
 
     /// Three days from the day the court received the application (法释〔2011〕5号 Art 6).
     public static func courtAcceptanceDeadline(appliedAtMs: Int64) -> Int64 {
-        MediationCalendar.endOfDays(3, after: appliedAtMs)
+        ChinaCalendar.endOfDays(3, after: appliedAtMs)
     }
 
     /// Fifteen days from the day the court accepted, or 25 when its president extended it (Art 7).
     public static func courtDecisionDeadline(acceptedAtMs: Int64, extended: Bool) -> Int64 {
-        MediationCalendar.endOfDays(extended ? 25 : 15, after: acceptedAtMs)
+        ChinaCalendar.endOfDays(extended ? 25 : 15, after: acceptedAtMs)
     }
 
     /// The last day of a deadline (the day before the first millisecond past it).
     private static func day(_ deadlineMs: Int64) -> String {
-        MediationCalendar.dateText(at: deadlineMs - 1)
+        ChinaCalendar.dateText(at: deadlineMs - 1)
     }
 }

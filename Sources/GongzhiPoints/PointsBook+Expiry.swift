@@ -1,3 +1,4 @@
+import GongzhiCalendar
 import GongzhiPointsSchemas
 
 /// Expiry of lots, and the timeouts of pending transfers and redemptions: written as explicit transfers.

@@ -1,3 +1,4 @@
+import GongzhiCalendar
 import GongzhiPointsSchemas
 
 /// The points supermarket (积分超市): goods with stock, and redemptions in two phases — points held as a pending

@@ -1,3 +1,4 @@
+import GongzhiCalendar
 import GongzhiPointsSchemas
 
 /// The honour roll, a period's totals and the CSV export, computed from the book's transfers.

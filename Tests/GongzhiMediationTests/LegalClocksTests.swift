@@ -1,3 +1,4 @@
+import GongzhiCalendar
 import GongzhiMediation
 import GongzhiMediationSchemas
 import XCTest
@@ -114,10 +115,10 @@ final class LegalClocksTests: XCTestCase {
     }
 
     func testTheCalendarCountsInChinaTime() {
-        XCTAssertEqual(MediationCalendar.dateText(at: F.t0), "2026-12-07")
-        XCTAssertEqual(MediationCalendar.dateText(at: F.t0Midnight - 1), "2026-12-06")
-        XCTAssertEqual(MediationCalendar.endOfDays(0, after: F.t0), F.t0Midnight + F.day)
-        XCTAssertEqual(MediationCalendar.dateText(at: -1), "1970-01-01")
-        XCTAssertEqual(MediationCalendar.dateText(at: -8 * F.hour - 1), "1969-12-31")
+        XCTAssertEqual(ChinaCalendar.dateText(at: F.t0), "2026-12-07")
+        XCTAssertEqual(ChinaCalendar.dateText(at: F.t0Midnight - 1), "2026-12-06")
+        XCTAssertEqual(ChinaCalendar.endOfDays(0, after: F.t0), F.t0Midnight + F.day)
+        XCTAssertEqual(ChinaCalendar.dateText(at: -1), "1970-01-01")
+        XCTAssertEqual(ChinaCalendar.dateText(at: -8 * F.hour - 1), "1969-12-31")
     }
 }

@@ -1,3 +1,4 @@
+import GongzhiCalendar
 import XCTest
 
 @testable import GongzhiPoints

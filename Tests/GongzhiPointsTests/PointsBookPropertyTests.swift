@@ -1,3 +1,4 @@
+import GongzhiCalendar
 import GongzhiPointsSchemas
 import GongzhiTestSeeds
 import XCTest

@@ -1,9 +1,11 @@
 /// Calendar periods in China Standard Time (UTC+8, no daylight saving), computed from milliseconds since the
-/// epoch with integer arithmetic: the days, weeks, months and years that caps and lots count in.
+/// epoch with integer arithmetic: the days, weeks, months and years that the points module's caps and lots count
+/// in, and the legal periods of the mediation module as the Civil Code counts them (Art 201–203).
 public enum ChinaCalendar {
     /// UTC+8 in milliseconds.
     public static let offsetMs: Int64 = 8 * 3_600_000
-    static let dayMs: Int64 = 86_400_000
+    /// A day in milliseconds.
+    public static let dayMs: Int64 = 86_400_000
 
     /// A calendar date.
     public struct Date: Hashable, Sendable, Comparable, CustomStringConvertible {
@@ -75,6 +77,42 @@ public enum ChinaCalendar {
         case day, week, month, year
     }
 
+    // MARK: - Legal periods (Civil Code Art 201–203)
+
+    /// The day number (days since 1970-01-01) in China at `ms`.
+    public static func dayNumber(at ms: Int64) -> Int64 {
+        floorDiv(ms + offsetMs, dayMs)
+    }
+
+    /// Midnight in China at the start of day number `day`.
+    public static func startOfDay(_ day: Int64) -> Int64 {
+        day * dayMs - offsetMs
+    }
+
+    /// The end (24:00 in China) of a period of `days` days counted from the day after the one holding `ms`: the
+    /// day of the event does not count. Public holidays that move a last day (Art 203) are not known here.
+    public static func endOfDays(_ days: Int64, after ms: Int64) -> Int64 {
+        startOfDay(dayNumber(at: ms) + days + 1)
+    }
+
+    /// The end (24:00 in China) of a period of `months` months from the day holding `ms` — on the corresponding
+    /// day of the last month, or its last day when it has none — lengthened by `extraDays` whole days.
+    public static func endOfMonths(_ months: Int64, after ms: Int64, plusDays extraDays: Int64 = 0) -> Int64 {
+        let today = date(at: ms)
+        let index = today.year * 12 + (today.month - 1) + months
+        let targetYear = floorDiv(index, 12)
+        let targetMonth = floorMod(index, 12) + 1
+        let lastDay =
+            days(from: Date(year: targetYear + (targetMonth == 12 ? 1 : 0), month: targetMonth % 12 + 1, day: 1)) - 1
+        let target = min(days(from: Date(year: targetYear, month: targetMonth, day: today.day)), lastDay)
+        return startOfDay(target + 1 + extraDays)
+    }
+
+    /// `2026-12-07` for the day in China holding `ms`.
+    public static func dateText(at ms: Int64) -> String {
+        date(at: ms).description
+    }
+
     // Howard Hinnant's days-from-civil and civil-from-days.
     static func days(from date: Date) -> Int64 {
         let y = date.month <= 2 ? date.year - 1 : date.year
@@ -98,12 +136,12 @@ public enum ChinaCalendar {
         return Date(year: yoe + era * 400 + (month <= 2 ? 1 : 0), month: month, day: day)
     }
 
-    static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
+    public static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
         let q = a / b
         return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q
     }
 
-    static func floorMod(_ a: Int64, _ b: Int64) -> Int64 {
+    public static func floorMod(_ a: Int64, _ b: Int64) -> Int64 {
         a - floorDiv(a, b) * b
     }
 }
