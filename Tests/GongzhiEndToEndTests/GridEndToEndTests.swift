@@ -171,23 +171,6 @@ final class GridEndToEndTests: XCTestCase {
         try String(ms).write(toFile: world.clockFile, atomically: true, encoding: .utf8)
     }
 
-    func eventually(
-        _ what: String,
-        timeout: Duration = .seconds(20),
-        file: StaticString = #filePath,
-        line: UInt = #line,
-        _ condition: () async throws -> Bool
-    ) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while try await !condition() {
-            guard ContinuousClock.now < deadline else {
-                XCTFail("timed out waiting until \(what)", file: file, line: line)
-                throw TestSupportError("timed out waiting until \(what)")
-            }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-    }
-
     func report(
         _ grid: Gongzhi_Grid_V1_GridServiceClient,
         category: String = "E0502",

@@ -2,7 +2,7 @@
 /// caller's file and line once `timeout` has passed.
 public func eventually(
     _ what: String,
-    timeout: Duration = .seconds(10),
+    timeout: Duration = .seconds(20),
     poll: Duration = .milliseconds(5),
     file: StaticString = #filePath,
     line: UInt = #line,
