@@ -95,6 +95,8 @@ final class ClientConnectionHandler: ChannelInboundHandler {
     private var channelContext: ChannelHandlerContext?
     /// Frames written since the last flush: the connection's outbound buffer, reused from flush to flush.
     private var outbound = OutboundFrames()
+    /// A flush is queued on the loop.
+    private var flushScheduled = false
     private var calls: [UInt32: Call] = [:]
     private var closedError: RPCError?
 
@@ -155,9 +157,17 @@ final class ClientConnectionHandler: ChannelInboundHandler {
         }
     }
 
-    /// Writes what is gathered in the outbound buffer, and flushes.
+    /// Writes what is gathered in the outbound buffer and flushes, once the loop has run what is queued on it
+    /// now: calls that the tasks resumed by one read start one after another go out in one write, not one each.
     private func flush() {
-        if let context = channelContext { outbound.flush(context) }
+        guard !flushScheduled, let context = channelContext else { return }
+        flushScheduled = true
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        context.eventLoop.execute {
+            let handler = bound.value
+            handler.flushScheduled = false
+            if let context = handler.channelContext { handler.outbound.flush(context) }
+        }
     }
 
     func startStream(

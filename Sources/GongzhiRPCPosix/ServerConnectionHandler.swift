@@ -55,6 +55,8 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     private var flushPending = false
     /// Frames written since the last flush: the connection's outbound buffer, reused from flush to flush.
     private var outbound = OutboundFrames()
+    /// A flush is queued on the loop.
+    private var flushScheduled = false
 
     init(
         dispatcher: any RPCCallDispatcher,
@@ -540,12 +542,20 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         context.close(mode: .output, promise: promise)
     }
 
-    /// Flushes now, or once at the end of the current read when called while reading.
+    /// Flushes once at the end of the current read when called while reading; otherwise once the loop has run what
+    /// is queued on it now, so that the answers of handlers resumed together go out in one write.
     private func flush() {
         if isReading {
             flushPending = true
-        } else if let context = channelContext {
-            outbound.flush(context)
+            return
+        }
+        guard !flushScheduled, let context = channelContext else { return }
+        flushScheduled = true
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        context.eventLoop.execute {
+            let handler = bound.value
+            handler.flushScheduled = false
+            if let context = handler.channelContext { handler.outbound.flush(context) }
         }
     }
 
