@@ -7,9 +7,9 @@ import CGongzhiMalloc
 /// takes as much memory as it is long. With glibc's defaults, memory freed at the top of the heap beyond 128 KiB
 /// is handed back to the kernel after every such call (an `madvise` or `brk`), and an allocation of 128 KiB or
 /// more gets a mapping of its own that is unmapped when freed; either way the next call faults the same pages in
-/// again, one by one (`Benchmarks/README.md`, run E1: 7 to 480 faults per 1 MiB call without these settings, about
-/// 1 with them). Set once at start, in code rather than through `GLIBC_TUNABLES`, so that every deployment runs
-/// with them.
+/// again, one by one (`Benchmarks/README.md`, run E1: a C plugin took 481 minor faults per 1 MiB call with glibc's
+/// defaults and 1.5 with these settings). Set once at start, in code rather than through `GLIBC_TUNABLES`, so that
+/// every deployment runs with them.
 public enum MallocSettings {
     /// Allocations smaller than this come from the heap: frames are at most 4 MiB, and their buffers round up to
     /// the next power of two.
