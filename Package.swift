@@ -63,6 +63,7 @@ let package = Package(
             dependencies: [
                 "GongzhiRPC",
                 "CGongzhiConcurrencyHook",
+                "CGongzhiMalloc",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
@@ -71,6 +72,8 @@ let package = Package(
         ),
         // Sets Swift concurrency's global-executor hook for EventLoopExecutor (also with a static runtime).
         .target(name: "CGongzhiConcurrencyHook"),
+        // Sets glibc's allocator thresholds (mallopt) for MallocSettings.
+        .target(name: "CGongzhiMalloc"),
         // Runs an RPCServer as a swift-service-lifecycle Service.
         .target(
             name: "GongzhiRPCLifecycle",

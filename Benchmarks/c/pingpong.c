@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
@@ -256,6 +257,12 @@ static void pipelined(struct client *c, size_t count, size_t concurrency, uint64
     }
 }
 
+/* User and system CPU time in a getrusage result, in seconds. */
+static double cpu_seconds(const struct rusage *usage) {
+    return (double)usage->ru_utime.tv_sec + (double)usage->ru_utime.tv_usec / 1e6 + (double)usage->ru_stime.tv_sec +
+           (double)usage->ru_stime.tv_usec / 1e6;
+}
+
 static int compare_u64(const void *a, const void *b) {
     uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
     return (x > y) - (x < y);
@@ -296,15 +303,20 @@ static int bench_client(size_t payload, size_t calls, size_t concurrency, size_t
     uint64_t *sent = checked_malloc(concurrency * sizeof *sent);
 
     run(&c, warmup, concurrency, NULL, sent);
+    struct rusage before, after;
+    getrusage(RUSAGE_SELF, &before);
     uint64_t start = now_ns();
     run(&c, calls, concurrency, latencies, sent);
     uint64_t elapsed = now_ns() - start;
+    getrusage(RUSAGE_SELF, &after);
 
     qsort(latencies, calls, sizeof *latencies, compare_u64);
     printf("{\"impl\":\"c-pingpong\",\"payload\":%zu,\"concurrency\":%zu,\"calls\":%zu,"
-           "\"p50_us\":%.2f,\"p99_us\":%.2f,\"calls_per_sec\":%.1f}\n",
+           "\"p50_us\":%.2f,\"p99_us\":%.2f,\"calls_per_sec\":%.1f,"
+           "\"client_cpu_seconds\":%.6f,\"client_minor_faults\":%ld}\n",
            payload, concurrency, calls, percentile_us(latencies, calls, 0.50),
-           percentile_us(latencies, calls, 0.99), (double)calls * 1e9 / (double)(elapsed ? elapsed : 1));
+           percentile_us(latencies, calls, 0.99), (double)calls * 1e9 / (double)(elapsed ? elapsed : 1),
+           cpu_seconds(&after) - cpu_seconds(&before), after.ru_minflt - before.ru_minflt);
     fflush(stdout);
     close(c.fd);
     free(c.requests);

@@ -9,6 +9,8 @@
 
 /* Each allocation carries its size in front, aligned for any type. */
 #define GZ_BUDGET_HEADER 16u
+/* Payloads at least this large are read where they arrived rather than copied out of the envelope. */
+#define GZ_SHARED_PAYLOAD_MIN ((size_t)16 << 10)
 
 /* Allocates from a budget; NULL (and the budget marked exceeded) when it would go over. */
 static void *budget_alloc(void *data, size_t size) {
@@ -89,8 +91,7 @@ void gz_conn_respond(gz_server *server, gz_conn *conn, uint32_t stream_id, int c
                      const uint8_t *payload, size_t payload_length) {
     Gongzhi__Rpc__V1__Response response = GONGZHI__RPC__V1__RESPONSE__INIT;
     Gongzhi__Rpc__V1__Status status = GONGZHI__RPC__V1__STATUS__INIT;
-    uint8_t *frame = NULL;
-    size_t frame_length = 0;
+    int queued;
     size_t size;
 
     status.code = code;
@@ -109,20 +110,16 @@ void gz_conn_respond(gz_server *server, gz_conn *conn, uint32_t stream_id, int c
         response.payload.len = 0;
         status.code = GZ_RESOURCE_EXHAUSTED;
         status.message = text;
-        if (gz_frame_encode(stream_id, GZ_FRAME_RESPONSE, 0, &response.base, &frame, &frame_length) != 0) {
-            frame = NULL;
-        }
-    } else if (gz_frame_encode(stream_id, GZ_FRAME_RESPONSE, 0, &response.base, &frame, &frame_length) != 0) {
-        frame = NULL;
+        queued = gz_conn_queue_frame(conn, stream_id, GZ_FRAME_RESPONSE, 0, &response.base);
+    } else {
+        /* Packed straight into the connection's output: the payload is copied once, there. */
+        queued = gz_conn_queue_frame(conn, stream_id, GZ_FRAME_RESPONSE, 0, &response.base);
     }
-    if (frame == NULL) {
+    if (queued != 0) {
         gz_log(server, GZ_LOG_ERROR, "cannot encode a response on stream %u: out of memory; closing the connection",
                (unsigned)stream_id);
         conn->dead = 1;
-        return;
     }
-    gz_conn_queue(conn, frame, frame_length);
-    free(frame);
 }
 
 /* Answers a call with an error whose message is formatted here. */
@@ -328,18 +325,129 @@ static void serve_request(gz_server *server, gz_conn *conn, uint32_t stream_id, 
     free(call.payload);
 }
 
+/* Reads a varint of at most ten bytes at `*offset`, advancing it; -1 when it runs past `length` or is too long. */
+static int read_varint(const uint8_t *data, size_t length, size_t *offset, uint64_t *value) {
+    uint64_t result = 0;
+    unsigned shift = 0;
+    size_t index = *offset;
+    while (index < length && shift < 64) {
+        uint8_t byte = data[index++];
+        result |= (uint64_t)(byte & 0x7f) << shift;
+        if ((byte & 0x80) == 0) {
+            *offset = index;
+            *value = result;
+            return 0;
+        }
+        shift += 7;
+    }
+    return -1;
+}
+
+/* Finds the payload (field 3) of a serialized Request, to take it out of the envelope without a copy: its last
+ * occurrence, from its key (`*field_start`) and its bytes (`*value_start`) to `*end`. -1 when there is none, and also
+ * when the envelope is anything but a plain run of well-formed fields of wire types 0, 1, 2 and 5 or holds field 3
+ * with another wire type: protobuf-c then decodes the whole envelope, and says what is wrong with it. */
+static int find_payload(const uint8_t *data, size_t length, size_t *field_start, size_t *value_start, size_t *end) {
+    size_t offset = 0;
+    int found = 0;
+    while (offset < length) {
+        size_t start = offset;
+        uint64_t key, skip;
+        if (read_varint(data, length, &offset, &key) != 0 || (key >> 3) == 0 || (key >> 3) > UINT32_MAX) {
+            return -1;
+        }
+        switch (key & 7) {
+        case 0:
+            if ((key >> 3) == 3 || read_varint(data, length, &offset, &skip) != 0) {
+                return -1;
+            }
+            break;
+        case 1:
+        case 5:
+            skip = (key & 7) == 1 ? 8 : 4;
+            if ((key >> 3) == 3 || length - offset < skip) {
+                return -1;
+            }
+            offset += (size_t)skip;
+            break;
+        case 2:
+            if (read_varint(data, length, &offset, &skip) != 0 || skip > length - offset) {
+                return -1;
+            }
+            if ((key >> 3) == 3) {
+                *field_start = start;
+                *value_start = offset;
+                *end = offset + (size_t)skip;
+                found = 1;
+            }
+            offset += (size_t)skip;
+            break;
+        default:
+            return -1;
+        }
+    }
+    return found ? 0 : -1;
+}
+
+/* Decodes a request envelope. A payload of GZ_SHARED_PAYLOAD_MIN bytes or more is not copied: the rest of the
+ * envelope is decoded on its own (a few bytes copied aside), and the payload points into `data`, which outlives
+ * the call. `*shared` tells free_request to leave it alone. */
+static Gongzhi__Rpc__V1__Request *decode_request(ProtobufCAllocator *allocator, const uint8_t *data, size_t length,
+                                                 int *shared) {
+    Gongzhi__Rpc__V1__Request *request;
+    size_t field_start, value_start, end, rest;
+    uint8_t *others;
+
+    *shared = 0;
+    if (length < GZ_SHARED_PAYLOAD_MIN || find_payload(data, length, &field_start, &value_start, &end) != 0 ||
+        end - value_start < GZ_SHARED_PAYLOAD_MIN) {
+        return gongzhi__rpc__v1__request__unpack(allocator, length, data);
+    }
+    rest = length - (end - field_start);
+    others = malloc(rest > 0 ? rest : 1);
+    if (others == NULL) {
+        return gongzhi__rpc__v1__request__unpack(allocator, length, data);
+    }
+    memcpy(others, data, field_start);
+    memcpy(others + field_start, data + end, length - end);
+    /* protobuf-c copies every field it keeps, so the bytes aside can go at once. */
+    request = gongzhi__rpc__v1__request__unpack(allocator, rest, others);
+    free(others);
+    if (request == NULL) {
+        return NULL;
+    }
+    if (request->payload.data != NULL) {
+        /* An earlier occurrence of the payload, which the last one replaces. */
+        allocator->free(allocator->allocator_data, request->payload.data);
+    }
+    request->payload.data = (uint8_t *)data + value_start;
+    request->payload.len = end - value_start;
+    *shared = 1;
+    return request;
+}
+
+/* Frees a request from decode_request. */
+static void free_request(ProtobufCAllocator *allocator, Gongzhi__Rpc__V1__Request *request, int shared) {
+    if (shared) {
+        request->payload.data = NULL;
+        request->payload.len = 0;
+    }
+    gongzhi__rpc__v1__request__free_unpacked(request, allocator);
+}
+
 /* Handles one whole request frame. */
 static void serve_request_frame(gz_server *server, gz_conn *conn, const gz_frame_header *header, const uint8_t *data) {
     gz_budget budget = {0, GZ_CALL_MEMORY_BUDGET, 0};
     ProtobufCAllocator allocator = gz_budget_allocator(&budget);
     Gongzhi__Rpc__V1__Request *request;
+    int shared;
 
     if (header->stream_id % 2 == 0) {
         respond_error(server, conn, header->stream_id, GZ_INVALID_ARGUMENT,
                       "stream id %u is even; clients must use odd stream ids", (unsigned)header->stream_id);
         return;
     }
-    request = gongzhi__rpc__v1__request__unpack(&allocator, header->length, data);
+    request = decode_request(&allocator, data, header->length, &shared);
     if (request == NULL) {
         if (budget.exceeded) {
             respond_error(server, conn, header->stream_id, GZ_RESOURCE_EXHAUSTED,
@@ -353,7 +461,7 @@ static void serve_request_frame(gz_server *server, gz_conn *conn, const gz_frame
         return;
     }
     serve_request(server, conn, header->stream_id, header->flags, request, &budget);
-    gongzhi__rpc__v1__request__free_unpacked(request, &allocator);
+    free_request(&allocator, request, shared);
 }
 
 /* The name of a frame type, as the Swift side spells it. */

@@ -107,8 +107,15 @@ int gz_set_nonblocking(int fd);
 gz_conn *gz_conn_new(int fd, uint32_t max_data);
 /* Frees a connection and closes its socket. */
 void gz_conn_free(gz_conn *conn);
+/* Makes room for `length` more bytes of output and returns where they go (the caller then adds `length` to
+ * `out_end`); NULL (and the connection marked dead) when memory runs out. */
+uint8_t *gz_conn_reserve(gz_conn *conn, size_t length);
 /* Queues bytes to send; -1 (and the connection marked dead) when memory runs out. */
 int gz_conn_queue(gz_conn *conn, const uint8_t *bytes, size_t length);
+/* Queues a frame of `message` packed straight into the output (no data when NULL); -1 when it is over the
+ * protocol's limit or memory runs out. */
+int gz_conn_queue_frame(gz_conn *conn, uint32_t stream_id, uint8_t type, uint8_t flags,
+                        const ProtobufCMessage *message);
 /* Queues a response frame with a status and an optional payload. */
 void gz_conn_respond(gz_server *server, gz_conn *conn, uint32_t stream_id, int code, const char *message,
                      const uint8_t *payload, size_t payload_length);

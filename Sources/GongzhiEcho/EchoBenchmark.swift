@@ -27,6 +27,8 @@ public enum EchoBenchmark {
         public var calls_per_sec: Double
         /// The CPU time (user and system) this process spent on the measured calls.
         public var client_cpu_seconds: Double
+        /// The minor page faults this process took during the measured calls, where measured.
+        public var client_minor_faults: Int? = nil
         /// The method called, when it is not Echo/Unary.
         public var method: String? = nil
         /// The size of one answer as the client received it, in bytes, when the method's answers differ in size
@@ -45,6 +47,7 @@ public enum EchoBenchmark {
         var p99Micros: Double
         var callsPerSecond: Double
         var clientCPUSeconds: Double
+        var clientMinorFaults: Int
     }
 
     /// Makes `calls` echo calls with `concurrency` in flight, spread evenly over `channels` (the callers take them in
@@ -77,7 +80,8 @@ public enum EchoBenchmark {
             p50_us: timing.p50Micros,
             p99_us: timing.p99Micros,
             calls_per_sec: timing.callsPerSecond,
-            client_cpu_seconds: timing.clientCPUSeconds
+            client_cpu_seconds: timing.clientCPUSeconds,
+            client_minor_faults: timing.clientMinorFaults
         )
     }
 
@@ -92,27 +96,33 @@ public enum EchoBenchmark {
     ) async throws -> Timing {
         try await runCalls(clients, count: warmup, concurrency: concurrency, record: false, call: call)
         let clock = ContinuousClock()
-        let cpuBefore = processCPUSeconds()
+        let before = processUsage()
         let start = clock.now
         var latencies = try await runCalls(clients, count: calls, concurrency: concurrency, record: true, call: call)
         let elapsed = clock.now - start
-        let cpu = processCPUSeconds() - cpuBefore
+        let after = processUsage()
         latencies.sort()
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         return Timing(
             p50Micros: percentile(latencies, 0.50),
             p99Micros: percentile(latencies, 0.99),
             callsPerSecond: Double(calls) / seconds,
-            clientCPUSeconds: cpu
+            clientCPUSeconds: after.cpuSeconds - before.cpuSeconds,
+            clientMinorFaults: after.minorFaults - before.minorFaults
         )
     }
 
     /// The CPU time, user and system, of this process so far.
     static func processCPUSeconds() -> Double {
+        processUsage().cpuSeconds
+    }
+
+    /// The CPU time, user and system, and the minor page faults of this process so far.
+    static func processUsage() -> (cpuSeconds: Double, minorFaults: Int) {
         var usage = rusage()
-        guard getrusage(RUSAGE_SELF.rawValue, &usage) == 0 else { return 0 }
+        guard getrusage(RUSAGE_SELF.rawValue, &usage) == 0 else { return (0, 0) }
         func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
-        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
+        return (seconds(usage.ru_utime) + seconds(usage.ru_stime), usage.ru_minflt)
     }
 
     @discardableResult

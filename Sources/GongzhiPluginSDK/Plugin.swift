@@ -33,8 +33,8 @@ public enum Plugin {
     ///
     /// It reads the environment the host gives (a missing variable is reported on stderr in one line, exit
     /// status 2), sets the parent-death signal and exits if the host that started it is already gone,
-    /// installs a log handler that writes `<level>: <message> key=value...` lines to stderr, and calls
-    /// `makeServices` once to make the services.
+    /// installs a log handler that writes `<level>: <message> key=value...` lines to stderr, sets the
+    /// allocator's thresholds (`MallocSettings`), and calls `makeServices` once to make the services.
     ///
     /// The process exits with status 0 after a graceful stop: on `Shutdown`, SIGTERM or SIGINT, or when
     /// the host ends the registration. It exits with status 1 when the host refuses the registration (the
@@ -50,6 +50,8 @@ public enum Plugin {
         version: String,
         services makeServices: @Sendable (PluginContext) async throws -> [any RPCService]
     ) async -> Never {
+        // The allocator keeps the memory one call frees for the next, instead of faulting it in again every call.
+        MallocSettings.apply()
         let environment: PluginEnvironment
         do {
             environment = try PluginEnvironment()

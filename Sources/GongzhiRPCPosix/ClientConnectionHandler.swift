@@ -58,10 +58,45 @@ final class ClientConnectionHandler: ChannelInboundHandler {
         case stream(StreamCall)
     }
 
+    /// A call's request as the caller gave it, written into a frame on the connection's loop.
+    struct OutgoingRequest: Sendable {
+        var streamID: UInt32
+        var flags: FrameFlags
+        var service: String
+        var method: String
+        var payload: Data
+        var timeoutNano: Int64
+        var metadata: Metadata
+        /// The envelope's length, checked against the frame limit by the caller.
+        var dataLength: Int
+
+        init(streamID: UInt32, flags: FrameFlags, service: String, method: String, payload: Data, options: CallOptions)
+        {
+            self.streamID = streamID
+            self.flags = flags
+            self.service = service
+            self.method = method
+            self.payload = payload
+            self.timeoutNano = options.timeout.map { max(1, $0.saturatingNanoseconds) } ?? 0
+            self.metadata = options.metadata
+            self.dataLength = Envelope.requestDataLength(
+                service: service,
+                method: method,
+                payloadCount: payload.count,
+                timeoutNano: timeoutNano,
+                metadata: metadata
+            )
+        }
+    }
+
     private let socketPath: String
     private let logger: Logger
     let batch = OutboundBatch()
     private var channelContext: ChannelHandlerContext?
+    /// Frames written since the last flush: the connection's outbound buffer, reused from flush to flush.
+    private var outbound = OutboundFrames()
+    /// A flush is queued on the loop.
+    private var flushScheduled = false
     private var calls: [UInt32: Call] = [:]
     private var closedError: RPCError?
 
@@ -81,8 +116,7 @@ final class ClientConnectionHandler: ChannelInboundHandler {
     // MARK: Starting calls (on the loop)
 
     func startUnary(
-        streamID: UInt32,
-        frame: ByteBuffer,
+        _ request: OutgoingRequest,
         timeout: Duration?,
         name: String,
         cancellation: CallCancellation,
@@ -90,27 +124,54 @@ final class ClientConnectionHandler: ChannelInboundHandler {
     ) {
         let shouldFlush = batch.dequeueShouldFlush()
         guard let context = channelContext, closedError == nil, context.channel.isActive else {
-            if shouldFlush { channelContext?.flush() }
+            if shouldFlush { flush() }
             completion(.failure(closedError ?? connectionLost()))
             return
         }
         if cancellation.isCancelled {
-            if shouldFlush { context.flush() }
+            if shouldFlush { flush() }
             completion(.failure(RPCError(code: .cancelled, message: "\(name) was cancelled by the caller")))
             return
         }
         let call = UnaryCall(completion: completion, name: name)
-        calls[streamID] = .unary(call)
+        calls[request.streamID] = .unary(call)
         if let timeout {
-            call.deadline = schedule(timeout, streamID: streamID, context: context)
+            call.deadline = schedule(timeout, streamID: request.streamID, context: context)
         }
-        context.write(wrapOutboundOut(frame), promise: nil)
-        if shouldFlush { context.flush() }
+        write(request, context)
+        if shouldFlush { flush() }
+    }
+
+    /// Writes a request frame into the outbound buffer.
+    private func write(_ request: OutgoingRequest, _ context: ChannelHandlerContext) {
+        outbound.write(Frame.headerSize + request.dataLength, context) {
+            $0.writeRequestFrame(
+                streamID: request.streamID,
+                flags: request.flags,
+                service: request.service,
+                method: request.method,
+                payload: request.payload,
+                timeoutNano: request.timeoutNano,
+                metadata: request.metadata
+            )
+        }
+    }
+
+    /// Writes what is gathered in the outbound buffer and flushes, once the loop has run what is queued on it
+    /// now: calls that the tasks resumed by one read start one after another go out in one write, not one each.
+    private func flush() {
+        guard !flushScheduled, let context = channelContext else { return }
+        flushScheduled = true
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        context.eventLoop.execute {
+            let handler = bound.value
+            handler.flushScheduled = false
+            if let context = handler.channelContext { handler.outbound.flush(context) }
+        }
     }
 
     func startStream(
-        streamID: UInt32,
-        frame: ByteBuffer,
+        _ request: OutgoingRequest,
         sendsData: Bool,
         timeout: Duration?,
         call: StreamCall,
@@ -118,33 +179,33 @@ final class ClientConnectionHandler: ChannelInboundHandler {
     ) {
         let shouldFlush = batch.dequeueShouldFlush()
         guard let context = channelContext, closedError == nil, context.channel.isActive else {
-            if shouldFlush { channelContext?.flush() }
+            if shouldFlush { flush() }
             let error = closedError ?? connectionLost()
             call.responses.finish(throwing: error)
             call.final.fail(error)
             return
         }
         if cancellation.isCancelled {
-            if shouldFlush { context.flush() }
+            if shouldFlush { flush() }
             let error = RPCError(code: .cancelled, message: "\(call.name) was cancelled by the caller")
             call.responses.finish(throwing: error)
             call.final.fail(error)
             return
         }
         try? call.machine.sendRequest(unary: false, sendsData: sendsData)
-        calls[streamID] = .stream(call)
+        calls[request.streamID] = .stream(call)
         if let timeout {
-            call.deadline = schedule(timeout, streamID: streamID, context: context)
+            call.deadline = schedule(timeout, streamID: request.streamID, context: context)
         }
-        context.write(wrapOutboundOut(frame), promise: nil)
-        if shouldFlush { context.flush() }
+        write(request, context)
+        if shouldFlush { flush() }
     }
 
     /// Sends one request message (or only the end of the requests, with `payload == nil`).
     func sendData(streamID: UInt32, payload: Data?, promise: EventLoopPromise<Void>) {
         let shouldFlush = batch.dequeueShouldFlush()
         guard let context = channelContext, case .stream(let call) = calls[streamID] else {
-            if shouldFlush { channelContext?.flush() }
+            if shouldFlush { flush() }
             if payload == nil {
                 // Closing a stream that has ended is a no-op; the call's outcome tells what happened.
                 promise.succeed()
@@ -154,30 +215,23 @@ final class ClientConnectionHandler: ChannelInboundHandler {
             return
         }
         if payload == nil && call.machine.isLocalClosed {
-            if shouldFlush { context.flush() }
+            if shouldFlush { flush() }
             promise.succeed()
             return
         }
         do {
             try call.machine.sendData(closing: payload == nil)
         } catch {
-            if shouldFlush { context.flush() }
+            if shouldFlush { flush() }
             promise.fail(RPCError(code: .failedPrecondition, message: error.message))
             return
         }
-        let frame: ByteBuffer
-        if let payload {
-            frame = Envelope.dataFrame(payload, streamID: streamID, allocator: context.channel.allocator)
-        } else {
-            frame = Envelope.dataFrame(
-                Data(),
-                streamID: streamID,
-                flags: [.remoteClosed, .noData],
-                allocator: context.channel.allocator
-            )
+        let bytes = payload ?? Data()
+        let flags: FrameFlags = payload == nil ? [.remoteClosed, .noData] : []
+        outbound.write(Frame.headerSize + bytes.count, context, promise: promise) {
+            $0.writeDataFrame(streamID: streamID, flags: flags, payload: bytes)
         }
-        context.write(wrapOutboundOut(frame), promise: promise)
-        if shouldFlush { context.flush() }
+        if shouldFlush { flush() }
         if call.machine.isFinished {
             complete(streamID, .success(RawResponse(payload: Data())))
         }
@@ -188,7 +242,7 @@ final class ClientConnectionHandler: ChannelInboundHandler {
     func cancel(streamID: UInt32, error: RPCError) {
         let shouldFlush = batch.dequeueShouldFlush()
         complete(streamID, .failure(error))
-        if shouldFlush { channelContext?.flush() }
+        if shouldFlush { flush() }
     }
 
     private func schedule(_ timeout: Duration, streamID: UInt32, context: ChannelHandlerContext) -> Scheduled<Void> {
@@ -268,7 +322,7 @@ final class ClientConnectionHandler: ChannelInboundHandler {
             return
         }
         if case .deliver = disposition {
-            if case .dropped = call.responses.yield(Data(frame.data.readableBytesView)) {
+            if case .dropped = call.responses.yield(frame.data.payloadData()) {
                 complete(
                     frame.streamID,
                     .failure(

@@ -111,7 +111,7 @@ public final class RPCClient: RPCClientChannel, Sendable {
     public func unary(service: String, method: String, payload: Data, options: CallOptions) async throws -> RawResponse
     {
         let connection = try await connection()
-        let (streamID, frame) = try envelope(
+        let request = try envelope(
             on: connection,
             service: service,
             method: method,
@@ -119,6 +119,7 @@ public final class RPCClient: RPCClientChannel, Sendable {
             options: options,
             flags: []
         )
+        let streamID = request.streamID
         let cancellation = CallCancellation()
         let name = "\(service)/\(method)"
         let timeout = options.timeout
@@ -126,8 +127,7 @@ public final class RPCClient: RPCClientChannel, Sendable {
             try await withCheckedThrowingContinuation { continuation in
                 connection.enqueue { handler in
                     handler.startUnary(
-                        streamID: streamID,
-                        frame: frame,
+                        request,
                         timeout: timeout,
                         name: name,
                         cancellation: cancellation,
@@ -175,10 +175,9 @@ public final class RPCClient: RPCClientChannel, Sendable {
             }
             return
         }
-        let streamID: UInt32
-        let frame: ByteBuffer
+        let request: ClientConnectionHandler.OutgoingRequest
         do {
-            (streamID, frame) = try envelope(
+            request = try envelope(
                 on: connection,
                 service: service,
                 method: method,
@@ -194,8 +193,7 @@ public final class RPCClient: RPCClientChannel, Sendable {
         let timeout = options.timeout
         connection.enqueue { handler in
             handler.startUnary(
-                streamID: streamID,
-                frame: frame,
+                request,
                 timeout: timeout,
                 name: name,
                 cancellation: CallCancellation(),
@@ -213,7 +211,7 @@ public final class RPCClient: RPCClientChannel, Sendable {
     ) async throws -> any RPCClientStream {
         let connection = try await connection()
         let flags = StreamStateMachine.requestFlags(unary: kind == .unary, sendsData: kind.clientStreams)
-        let (streamID, frame) = try envelope(
+        let request = try envelope(
             on: connection,
             service: service,
             method: method,
@@ -221,6 +219,7 @@ public final class RPCClient: RPCClientChannel, Sendable {
             options: options,
             flags: flags
         )
+        let streamID = request.streamID
         let (responses, continuation) = AsyncThrowingStream<Data, any Error>.makeStream(
             bufferingPolicy: .bufferingOldest(configuration.maxBufferedResponsesPerStream)
         )
@@ -232,8 +231,7 @@ public final class RPCClient: RPCClientChannel, Sendable {
         connection.enqueue { handler in
             let call = ClientConnectionHandler.StreamCall(responses: continuation, final: final, name: name)
             handler.startStream(
-                streamID: streamID,
-                frame: frame,
+                request,
                 sendsData: sendsData,
                 timeout: timeout,
                 call: call,
@@ -322,7 +320,7 @@ public final class RPCClient: RPCClientChannel, Sendable {
         payload: Data,
         options: CallOptions,
         flags: FrameFlags
-    ) throws -> (UInt32, ByteBuffer) {
+    ) throws -> ClientConnectionHandler.OutgoingRequest {
         guard let streamID = connection.allocateStreamID() else {
             connection.channel.close(promise: nil)
             throw RPCError(
@@ -330,28 +328,23 @@ public final class RPCClient: RPCClientChannel, Sendable {
                 message: "the connection has used all its stream ids; retry on a new connection"
             )
         }
-        var request = Gongzhi_Rpc_V1_Request()
-        request.service = service
-        request.method = method
-        request.payload = payload
-        if let timeout = options.timeout {
-            request.timeoutNano = max(1, timeout.saturatingNanoseconds)
-        }
-        request.metadata = options.metadata.keyValues
-        let frame = try Envelope.frame(
-            request,
+        // Written into a frame on the connection's loop, straight into its outbound buffer.
+        let request = ClientConnectionHandler.OutgoingRequest(
             streamID: streamID,
-            type: .request,
-            flags: flags
+            flags: flags,
+            service: service,
+            method: method,
+            payload: payload,
+            options: options
         )
-        guard frame.readableBytes - Frame.headerSize <= configuration.maxDataLength else {
+        guard request.dataLength <= configuration.maxDataLength else {
             throw RPCError(
                 code: .resourceExhausted,
-                message: "the request to \(service)/\(method) is \(frame.readableBytes - Frame.headerSize) bytes, "
+                message: "the request to \(service)/\(method) is \(request.dataLength) bytes, "
                     + "over the \(configuration.maxDataLength)-byte frame limit"
             )
         }
-        return (streamID, frame)
+        return request
     }
 
     private func connection() async throws -> Connection {
@@ -409,7 +402,7 @@ public final class RPCClient: RPCClientChannel, Sendable {
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandlers(
-                        ByteToMessageHandler(FrameDecoder(maxDataLength: maxDataLength)),
+                        FrameReader(maxDataLength: maxDataLength),
                         ClientConnectionHandler(socketPath: path, logger: logger)
                     )
                 }

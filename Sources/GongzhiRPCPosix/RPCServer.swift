@@ -189,8 +189,11 @@ public final class RPCServer: Sendable {
                         let progress = FrameProgress()
                         return child.eventLoop.makeCompletedFuture {
                             try child.pipeline.syncOperations.addHandlers(
+                                // Stops reading new calls while the client does not read its answers, so that
+                                // what waits to be written stays within the channel's write buffer water mark.
+                                BackPressureHandler(),
                                 IdleStateHandler(readTimeout: stall),
-                                ByteToMessageHandler(FrameDecoder(maxDataLength: maxDataLength, progress: progress)),
+                                FrameReader(maxDataLength: maxDataLength, progress: progress),
                                 ServerConnectionHandler(
                                     dispatcher: dispatcher,
                                     peer: peer,

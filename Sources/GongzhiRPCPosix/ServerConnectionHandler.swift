@@ -53,6 +53,10 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     /// True inside `channelRead`: writes made then are flushed once, in `channelReadComplete`.
     private var isReading = false
     private var flushPending = false
+    /// Frames written since the last flush: the connection's outbound buffer, reused from flush to flush.
+    private var outbound = OutboundFrames()
+    /// A flush is queued on the loop.
+    private var flushScheduled = false
 
     init(
         dispatcher: any RPCCallDispatcher,
@@ -99,7 +103,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     func channelReadComplete(context: ChannelHandlerContext) {
         if flushPending {
             flushPending = false
-            context.flush()
+            outbound.flush(context)
         }
         context.fireChannelReadComplete()
     }
@@ -138,7 +142,8 @@ final class ServerConnectionHandler: ChannelInboundHandler {
             return
         }
         if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read {
-            if progress.isInsideFrame {
+            // Not reading while the client leaves its answers unread (back pressure) is not the client stalling.
+            if progress.isInsideFrame && context.channel.isWritable {
                 logger.warning("closing connection: the client stopped sending in the middle of a frame")
                 context.close(promise: nil)
             }
@@ -354,7 +359,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         guard let requests = call.requests else { return }
         switch disposition {
         case .deliver(let isLast):
-            let result = requests.yield(Data(frame.data.readableBytesView))
+            let result = requests.yield(frame.data.payloadData())
             if case .dropped = result {
                 fail(
                     frame.streamID,
@@ -408,18 +413,16 @@ final class ServerConnectionHandler: ChannelInboundHandler {
             if shouldFlush { flush() }
             return
         }
-        var response: Gongzhi_Rpc_V1_Response
         switch result {
         case .success(let payload):
-            response = Envelope.response(payload: payload, metadata: call.context.responseMetadata)
+            complete(streamID, call, answer: .success(payload), flush: shouldFlush)
         case .failure(let error):
             let rpcError = RPCError(wrapping: error)
             if rpcError.code == .unknown || rpcError.code == .internal {
                 call.context.logger.error("handler failed: \(rpcError)")
             }
-            response = Envelope.response(error: rpcError, metadata: call.context.responseMetadata)
+            complete(streamID, call, answer: .failure(rpcError), flush: shouldFlush)
         }
-        complete(streamID, call, response: &response, flush: shouldFlush)
     }
 
     private func sendData(
@@ -442,8 +445,9 @@ final class ServerConnectionHandler: ChannelInboundHandler {
             promise.fail(RPCError(code: .failedPrecondition, message: error.message))
             return
         }
-        let frame = Envelope.dataFrame(payload, streamID: streamID, allocator: context.channel.allocator)
-        context.write(wrapOutboundOut(frame), promise: promise)
+        outbound.write(Frame.headerSize + payload.count, context, promise: promise) {
+            $0.writeDataFrame(streamID: streamID, payload: payload)
+        }
         if shouldFlush { flush() }
     }
 
@@ -452,8 +456,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         guard let call = calls[streamID] else { return }
         call.task?.cancel()
         call.requests?.finish(throwing: error)
-        var response = Envelope.response(error: error, metadata: call.context.responseMetadata)
-        complete(streamID, call, response: &response, flush: true)
+        complete(streamID, call, answer: .failure(error), flush: true)
     }
 
     private func expire(_ streamID: UInt32) {
@@ -469,33 +472,61 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         )
     }
 
-    private func complete(_ streamID: UInt32, _ call: Call, response: inout Gongzhi_Rpc_V1_Response, flush: Bool) {
+    private func complete(_ streamID: UInt32, _ call: Call, answer: Result<Data, RPCError>, flush: Bool) {
         calls[streamID] = nil
         call.deadline?.cancel()
         call.requests?.finish()
         _ = try? call.machine.sendResponse()
         guard let context = channelContext else { return }
-        do {
-            var frame = try Envelope.frame(response, streamID: streamID, type: .response)
-            if frame.readableBytes - Frame.headerSize > limits.maxDataLength {
+        let metadata = call.context.responseMetadata
+        switch answer {
+        case .success(let payload):
+            let length = Envelope.responseDataLength(payloadCount: payload.count, metadata: metadata)
+            if length <= limits.maxDataLength {
+                outbound.write(Frame.headerSize + length, context) {
+                    $0.writeResponseFrame(streamID: streamID, payload: payload, metadata: metadata)
+                }
+            } else {
                 // The payload fitted but the envelope with its metadata does not.
-                let error = RPCError(
-                    code: .resourceExhausted,
-                    message: "the response with its metadata is \(frame.readableBytes - Frame.headerSize) bytes, "
-                        + "over the \(limits.maxDataLength)-byte frame limit"
-                )
-                frame = try Envelope.frame(
-                    Envelope.response(error: error, metadata: [:]),
-                    streamID: streamID,
-                    type: .response
+                writeResponse(
+                    streamID,
+                    RPCError(
+                        code: .resourceExhausted,
+                        message: "the response with its metadata is \(length) bytes, "
+                            + "over the \(limits.maxDataLength)-byte frame limit"
+                    ),
+                    metadata: [:],
+                    context
                 )
             }
-            context.write(wrapOutboundOut(frame), promise: nil)
-        } catch {
-            logger.error("cannot encode a response envelope: \(error)")
+        case .failure(let error):
+            writeResponse(streamID, error, metadata: metadata, context)
         }
         if flush { self.flush() }
         if draining && calls.isEmpty { closeAfterPendingWrites() }
+    }
+
+    /// Writes a failed response, or a shorter one when the error with its metadata does not fit a frame.
+    private func writeResponse(
+        _ streamID: UInt32,
+        _ error: RPCError,
+        metadata: Metadata,
+        _ context: ChannelHandlerContext
+    ) {
+        var error = error
+        var metadata = metadata
+        let length = Envelope.responseDataLength(error: error, metadata: metadata)
+        if length > limits.maxDataLength {
+            error = RPCError(
+                code: .resourceExhausted,
+                message: "the response with its metadata is \(length) bytes, "
+                    + "over the \(limits.maxDataLength)-byte frame limit"
+            )
+            metadata = [:]
+        }
+        outbound.write(Frame.headerSize + Envelope.responseDataLength(error: error, metadata: metadata), context) {
+            $0.writeResponseFrame(streamID: streamID, error: error, metadata: metadata)
+        }
     }
 
     /// Ends a draining connection once everything written so far has reached the socket: closes the
@@ -504,19 +535,27 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     private func closeAfterPendingWrites() {
         guard let context = channelContext else { return }
         flushPending = false
-        context.flush()
+        outbound.flush(context)
         let channel = context.channel
         let promise = context.eventLoop.makePromise(of: Void.self)
         promise.futureResult.whenFailure { _ in channel.close(promise: nil) }
         context.close(mode: .output, promise: promise)
     }
 
-    /// Flushes now, or once at the end of the current read when called while reading.
+    /// Flushes once at the end of the current read when called while reading; otherwise once the loop has run what
+    /// is queued on it now, so that the answers of handlers resumed together go out in one write.
     private func flush() {
         if isReading {
             flushPending = true
-        } else {
-            channelContext?.flush()
+            return
+        }
+        guard !flushScheduled, let context = channelContext else { return }
+        flushScheduled = true
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        context.eventLoop.execute {
+            let handler = bound.value
+            handler.flushScheduled = false
+            if let context = handler.channelContext { handler.outbound.flush(context) }
         }
     }
 
@@ -524,14 +563,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     private func respond(_ streamID: UInt32, _ error: RPCError) {
         guard let context = channelContext else { return }
         logger.debug("refusing call: \(error)", metadata: ["stream": "\(streamID)"])
-        let response = Envelope.response(error: error, metadata: [:])
-        if let frame = try? Envelope.frame(
-            response,
-            streamID: streamID,
-            type: .response
-        ) {
-            context.write(wrapOutboundOut(frame), promise: nil)
-            flush()
-        }
+        writeResponse(streamID, error, metadata: [:], context)
+        flush()
     }
 }

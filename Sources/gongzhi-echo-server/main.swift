@@ -19,6 +19,8 @@ import Glibc
 // Run Swift concurrency on NIO's event loops: a call then resumes on the thread that read it, without a
 // hop to another thread pool. Must happen before any task starts.
 _ = EventLoopExecutor.install()
+// As the host and plugins do: the allocator keeps the memory one call frees for the next.
+MallocSettings.apply()
 
 let usage = "usage: gongzhi-echo-server [serve] --socket PATH [--mode 600] [--log-level LEVEL] [--handlers-as-tasks]"
 

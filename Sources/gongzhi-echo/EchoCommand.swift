@@ -24,6 +24,8 @@ struct EchoCommand: AsyncParsableCommand {
         // Run Swift concurrency on NIO's event loops: a call then resumes on the thread that read its
         // response, without a hop to another thread pool. Must happen before any other task starts.
         _ = EventLoopExecutor.install()
+        // As the host and plugins do: the allocator keeps the memory one call frees for the next.
+        MallocSettings.apply()
         await main(nil)
     }
 }

@@ -408,6 +408,108 @@ static void pipelined_calls(void) {
     gz_server_free(server);
 }
 
+/* Fills `bytes` with a pattern drawn from `seed`. */
+static void fill_pattern(uint8_t *bytes, size_t length, unsigned seed) {
+    size_t i;
+    for (i = 0; i < length; i++) {
+        bytes[i] = (uint8_t)(i * 31 + seed * 7 + (i >> 9));
+    }
+}
+
+/* Large payloads, which the SDK reads where they arrived instead of copying them out of the envelope, reach the
+ * handler exactly, one after another on one connection, small after large; and an envelope holding its payload
+ * twice, with fields the SDK does not know around it, gives the handler the last one. */
+static void large_payloads(void) {
+    static const size_t sizes[] = {300000, 10, 70000, 16384, 9, 1 << 20, 20000, 3};
+    test_server running;
+    int typed_calls = 0;
+    gz_server *server = make_server("large.sock", "large", &typed_calls, 4u << 20);
+    int fd;
+    size_t i;
+    start_server(&running, server);
+    fd = connect_socket(socket_in_folder("large.sock"));
+    for (i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        uint8_t *payload = malloc(sizes[i]);
+        Gongzhi__Rpc__V1__Response *response;
+        CHECK(payload != NULL);
+        fill_pattern(payload, sizes[i], (unsigned)i);
+        response = call(fd, (uint32_t)(2 * i + 1), SERVICE, "Echo", payload, sizes[i], 0);
+        CHECK(response_code(response) == GZ_OK && response->payload.len == sizes[i]);
+        CHECK(memcmp(response->payload.data, payload, sizes[i]) == 0);
+        gongzhi__rpc__v1__response__free_unpacked(response, NULL);
+        free(payload);
+    }
+
+    {
+        /* A typed method decodes its message from the payload in place. */
+        Gongzhi__Plugin__V1__ShutdownRequest shutdown = GONGZHI__PLUGIN__V1__SHUTDOWN_REQUEST__INIT;
+        Gongzhi__Plugin__V1__HealthResponse *health;
+        Gongzhi__Rpc__V1__Response *response;
+        char *reason = malloc(40000);
+        uint8_t *packed;
+        size_t packed_length;
+        CHECK(reason != NULL);
+        memset(reason, 'r', 39999);
+        reason[39999] = '\0';
+        shutdown.reason = reason;
+        packed = pack_message(&shutdown.base, &packed_length);
+        response = call(fd, 101, SERVICE, "Typed", packed, packed_length, 0);
+        CHECK(response_code(response) == GZ_OK);
+        health = gongzhi__plugin__v1__health_response__unpack(NULL, response->payload.len, response->payload.data);
+        CHECK(health != NULL && strcmp(health->message, reason) == 0);
+        gongzhi__plugin__v1__health_response__free_unpacked(health, NULL);
+        gongzhi__rpc__v1__response__free_unpacked(response, NULL);
+        free(packed);
+        free(reason);
+    }
+
+    {
+        /* service, an unknown varint (field 15), payload A, method, payload B, an unknown string (field 14). */
+        enum { A = 20000, B = 30000 };
+        size_t length = 0;
+        uint8_t *envelope = malloc(A + B + 200);
+        Gongzhi__Rpc__V1__Response *response;
+        uint8_t *expected = malloc(B);
+        CHECK(envelope != NULL && expected != NULL);
+        envelope[length++] = 0x0a;
+        envelope[length++] = (uint8_t)strlen(SERVICE);
+        memcpy(envelope + length, SERVICE, strlen(SERVICE));
+        length += strlen(SERVICE);
+        envelope[length++] = 0x78;
+        envelope[length++] = 0x05;
+        envelope[length++] = 0x1a;
+        envelope[length++] = (uint8_t)(0x80 | (A & 0x7f));
+        envelope[length++] = (uint8_t)(0x80 | ((A >> 7) & 0x7f));
+        envelope[length++] = (uint8_t)(A >> 14);
+        fill_pattern(envelope + length, A, 40);
+        length += A;
+        envelope[length++] = 0x12;
+        envelope[length++] = 4;
+        memcpy(envelope + length, "Echo", 4);
+        length += 4;
+        envelope[length++] = 0x1a;
+        envelope[length++] = (uint8_t)(0x80 | (B & 0x7f));
+        envelope[length++] = (uint8_t)(0x80 | ((B >> 7) & 0x7f));
+        envelope[length++] = (uint8_t)(B >> 14);
+        fill_pattern(envelope + length, B, 41);
+        fill_pattern(expected, B, 41);
+        length += B;
+        envelope[length++] = 0x72;
+        envelope[length++] = 2;
+        envelope[length++] = 'x';
+        envelope[length++] = 'y';
+        send_frame(fd, 201, GZ_FRAME_REQUEST, 0, envelope, length);
+        response = read_response(fd, 201);
+        CHECK(response_code(response) == GZ_OK && response->payload.len == B);
+        CHECK(memcmp(response->payload.data, expected, B) == 0);
+        gongzhi__rpc__v1__response__free_unpacked(response, NULL);
+        free(envelope);
+        free(expected);
+    }
+    shut_down(&running, fd);
+    gz_server_free(server);
+}
+
 /* Two servers in one process serve independently; stopping one leaves the other serving. */
 static void two_servers(void) {
     test_server first, second;
@@ -550,6 +652,7 @@ int main(void) {
     RUN(memory_budget);
     RUN(lifecycle);
     RUN(pipelined_calls);
+    RUN(large_payloads);
     RUN(two_servers);
     RUN(peer_check);
     RUN(settings);

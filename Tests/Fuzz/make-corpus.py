@@ -88,6 +88,15 @@ unary = frame(
         metadata=[("x-trace-id", "4bf92f3577b34da6"), ("User-Agent", "fuzz-seed")],
     ),
 )
+# A payload the envelope decoder takes out without a copy (16 KiB or more), with fields on both sides of it.
+large = bytes((i * 31 + (i >> 8)) & 0xFF for i in range(17 * 1024))
+large_payloads = frame(
+    17,
+    REQUEST,
+    RESPOND,
+    request("gongzhi.test.v1.Echo", "Echo", large, timeout_nano=1_000_000, metadata=[("k", "v")]),
+) + frame(19, RESPONSE, 0, response(0, "", large, [("x-echo", "large")]))
+
 client_stream = (
     frame(3, REQUEST, REMOTE_OPEN, request("gongzhi.test.v1.Echo", "Collect", b""))
     + frame(3, DATA, 0, echo)
@@ -111,14 +120,18 @@ SEEDS = {
     + frame(15, REQUEST, REMOTE_CLOSED | RESPOND, request("gongzhi.test.v1.Echo", "Repeat", echo)),
     # Not ttrpc at all: the first header byte is not zero.
     "garbage": bytes([0x81]) + b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n",
+    "large-payloads": bytes([RANDOM_CUTS]) + large_payloads,
 }
+
+# Inputs longer than run-fuzz.sh's limit would be cut; every seed but the large payloads stays short.
+MAX_LENGTH = 70000
 
 
 def main() -> None:
     directory = pathlib.Path(__file__).resolve().parent / "corpus"
     directory.mkdir(exist_ok=True)
     for name, content in SEEDS.items():
-        assert len(content) < 2048, name
+        assert len(content) < (MAX_LENGTH if name == "large-payloads" else 2048), name
         (directory / name).write_bytes(content)
         print(f"{name}: {len(content)} bytes")
 

@@ -101,8 +101,16 @@ struct GongzhiBench: ParsableCommand {
     )
     var hostIdle: Double = 5
 
-    @Option(help: "Payload sizes in bytes, comma-separated.")
-    var payloads: String = "100,65536"
+    @Option(
+        help: """
+            Payload sizes of the echo comparison in bytes, comma-separated. Payloads of 512 KiB or more make a \
+            tenth of the calls (warm-up included).
+            """
+    )
+    var payloads: String = "100,4096,65536,1048576"
+
+    @Option(help: "The payload of the host benchmark's echo calls, in bytes.")
+    var hostPayload: Int = 100
 
     @Option(help: "Sequential calls (1 in flight) measured for latency. [default: 20000, quick: 2000]")
     var calls: Int?
@@ -160,6 +168,7 @@ struct GongzhiBench: ParsableCommand {
         }
         if let warmup, warmup < 0 { throw ValidationError("--warmup must not be negative") }
         guard self.hostIdle >= 0 else { throw ValidationError("--host-idle must not be negative") }
+        guard self.hostPayload >= 0 else { throw ValidationError("--host-payload must not be negative") }
         if let storeSeconds, storeSeconds <= 0 { throw ValidationError("--store-seconds must be positive") }
         if let storeWarmup, storeWarmup < 0 { throw ValidationError("--store-warmup must not be negative") }
         guard self.storeWriters > 0 else { throw ValidationError("--store-writers must be positive") }
@@ -362,7 +371,7 @@ struct GongzhiBench: ParsableCommand {
 
     /// Builds (or finds) the host's binaries, runs the host benchmark and renders its tables.
     private func runHostBenchmark(workspace: Workspace, settings: RunSettings, workDir: String) -> String {
-        let payload = 100
+        let payload = self.hostPayload
         progress("Preparing the host benchmark (gongzhi-host, gongzhictl, gongzhi-test-plugin, gongzhi-echo)…")
         var result: HostMeasurement
         do {

@@ -326,7 +326,8 @@ func measureHost(
     func client(_ path: String, concurrency: Int, round: Int) -> ClientReport? {
         let routed = path == "routed"
         guard host.isRunning else { return nil }
-        let calls = concurrency == 1 ? settings.sequentialCalls : settings.concurrentCalls(payload: payload)
+        let calls =
+            concurrency == 1 ? settings.sequentialCalls(payload: payload) : settings.concurrentCalls(payload: payload)
         do {
             let (report, cost) = try runEchoClient(
                 binaries.echo,
@@ -335,7 +336,7 @@ func measureHost(
                 payload: payload,
                 calls: calls,
                 concurrency: concurrency,
-                warmup: settings.warmup,
+                warmup: settings.warmup(payload: payload),
                 hostPID: host.pid,
                 pluginPID: pluginPID,
                 logPath: "\(logsDir)/client-host-\(path)-c\(concurrency)-r\(round).log",

@@ -206,6 +206,10 @@ typedef struct gz_server_options {
  * Makes a server from the options and the environment. Returns NULL, with the reason in `error` (at
  * most `error_size` bytes, may be NULL), when a required setting is missing, file_descriptor_set is not
  * a serialized FileDescriptorSet (or is NULL with a length), or memory runs out.
+ *
+ * With glibc it also sets the process's allocator thresholds (mallopt): allocations under 16 MiB come
+ * from the heap and up to 64 MiB of freed memory is kept for reuse, so that calls with large payloads do
+ * not fault their memory in again on every call (the Swift SDK sets the same, see MallocSettings).
  */
 gz_server *gz_server_new(const gz_server_options *options, char *error, size_t error_size);
 

@@ -165,7 +165,8 @@ public enum MessageCodec {
 
     public static func encode<M: SwiftProtobuf.Message>(_ message: M) throws -> Data {
         do {
-            return try message.serializedBytes(options: encodingOptions)
+            let bytes: MessageBytes = try message.serializedBytes(options: encodingOptions)
+            return bytes.data
         } catch {
             throw RPCError(
                 code: .internal,

@@ -9,23 +9,56 @@ import Foundation
 
 /// Encoding and decoding of the ttrpc envelope (`Request`, `Response`) to and from frames.
 public enum Envelope {
-    /// Decodes the request envelope carried by a request frame.
+    /// Decodes the request envelope carried by a request frame. A large payload is not copied: it shares the
+    /// frame's memory (see `ByteBuffer.payloadData()`).
     public static func decodeRequest(_ data: ByteBuffer) throws -> Gongzhi_Rpc_V1_Request {
-        try decode(Gongzhi_Rpc_V1_Request.self, data)
+        try decode(Gongzhi_Rpc_V1_Request.self, data, payloadField: 3) { $0.payload = $1 }
     }
 
-    /// Decodes the response envelope carried by a response frame.
+    /// Decodes the response envelope carried by a response frame. A large payload is not copied, as for requests.
     public static func decodeResponse(_ data: ByteBuffer) throws -> Gongzhi_Rpc_V1_Response {
-        try decode(Gongzhi_Rpc_V1_Response.self, data)
+        try decode(Gongzhi_Rpc_V1_Response.self, data, payloadField: 2) { $0.payload = $1 }
     }
 
-    private static func decode<M: SwiftProtobuf.Message>(_ type: M.Type, _ data: ByteBuffer) throws -> M {
+    /// Decodes an envelope whose `payloadField` holds the payload. When the payload is large and the envelope is
+    /// a plain run of fields, the fields before and after the payload are decoded (merged, as protobuf does for
+    /// concatenated messages) and the payload shares the frame's memory; otherwise swift-protobuf decodes it all.
+    private static func decode<M: SwiftProtobuf.Message>(
+        _ type: M.Type,
+        _ data: ByteBuffer,
+        payloadField: Int,
+        setPayload: (inout M, Data) -> Void
+    ) throws -> M {
         try data.withUnsafeReadableBytes { raw in
-            guard let base = raw.baseAddress, raw.count > 0 else { return M() }
-            // The decoder copies every field it keeps, so the bytes need not outlive this call.
-            let view = Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: base), count: raw.count, deallocator: .none)
-            return try M(serializedBytes: view)
+            guard raw.count > 0 else { return M() }
+            guard raw.count >= ByteBuffer.payloadSharingThreshold,
+                let location = ProtobufWire.lastLengthDelimitedField(payloadField, in: raw),
+                location.value.count >= ByteBuffer.payloadSharingThreshold
+            else {
+                return try M(serializedBytes: view(raw))
+            }
+            var message = M()
+            if location.field.lowerBound > 0 {
+                try message.merge(
+                    serializedBytes: view(UnsafeRawBufferPointer(rebasing: raw[..<location.field.lowerBound]))
+                )
+            }
+            if location.field.upperBound < raw.count {
+                try message.merge(
+                    serializedBytes: view(UnsafeRawBufferPointer(rebasing: raw[location.field.upperBound...]))
+                )
+            }
+            let payload = data.getSlice(at: data.readerIndex + location.value.lowerBound, length: location.value.count)!
+            setPayload(&message, payload.payloadData())
+            return message
         }
+    }
+
+    /// The bytes as `Data` without a copy, for swift-protobuf to read during one call: it copies every field it
+    /// keeps, so the bytes need not outlive the call.
+    private static func view(_ raw: UnsafeRawBufferPointer) -> Data {
+        guard let base = raw.baseAddress, raw.count > 0 else { return Data() }
+        return Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: base), count: raw.count, deallocator: .none)
     }
 
     /// Encodes `message` as the data of one frame, header included.
@@ -105,37 +138,5 @@ extension Gongzhi_Rpc_V1_Response {
             return .success(RawResponse(payload: payload, metadata: metadata))
         }
         return .failure(RPCError(code: StatusCode(rawValue: status.code), message: status.message, metadata: metadata))
-    }
-}
-
-/// A frame under construction: protobuf serializes the data into it directly, after `Frame.headerSize`
-/// bytes left for the header, so the encoded message is never copied.
-struct FrameBytes: SwiftProtobufContiguousBytes {
-    var buffer: ByteBuffer
-
-    init(repeating value: UInt8, count: Int) {
-        buffer = ByteBufferAllocator().buffer(capacity: Frame.headerSize + count)
-        buffer.writeRepeatingByte(0, count: Frame.headerSize)
-        buffer.writeRepeatingByte(value, count: count)
-    }
-
-    init(_ sequence: some Sequence<UInt8>) {
-        buffer = ByteBufferAllocator().buffer(capacity: Frame.headerSize + sequence.underestimatedCount)
-        buffer.writeRepeatingByte(0, count: Frame.headerSize)
-        buffer.writeBytes(sequence)
-    }
-
-    var count: Int { buffer.readableBytes - Frame.headerSize }
-
-    func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-        try buffer.withUnsafeReadableBytes {
-            try body(UnsafeRawBufferPointer(rebasing: $0.dropFirst(Frame.headerSize)))
-        }
-    }
-
-    mutating func withUnsafeMutableBytes<R>(_ body: (UnsafeMutableRawBufferPointer) throws -> R) rethrows -> R {
-        try buffer.withUnsafeMutableReadableBytes {
-            try body(UnsafeMutableRawBufferPointer(rebasing: $0.dropFirst(Frame.headerSize)))
-        }
     }
 }

@@ -50,6 +50,19 @@ public struct FrameDecoder: NIOSingleStepByteToMessageDecoder {
         return result
     }
 
+    /// True while the data of an oversized frame are being skipped.
+    public var isSkipping: Bool { bytesToDiscard > 0 }
+
+    /// How many more bytes `buffer` needs before `decode` can hand on its next record: the rest of the header,
+    /// then the rest of the frame. Zero when it can decode now, and also when the header declares data over the
+    /// limit or is not ttrpc framing (`decode` reports either at once).
+    func bytesMissing(in buffer: ByteBuffer) -> Int {
+        guard buffer.readableBytes >= Frame.headerSize else { return Frame.headerSize - buffer.readableBytes }
+        let length = Int(buffer.getInteger(at: buffer.readerIndex, endianness: .big, as: UInt32.self)!)
+        guard length <= self.maxDataLength else { return 0 }
+        return max(0, Frame.headerSize + length - buffer.readableBytes)
+    }
+
     public mutating func decodeLast(buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodedFrame? {
         // A partial frame left at the end of input is dropped: its sender is gone.
         try self.decode(buffer: &buffer)

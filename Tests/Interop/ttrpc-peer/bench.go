@@ -9,6 +9,7 @@ import (
 	"sort"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/containerd/ttrpc"
@@ -22,6 +23,19 @@ type benchResult struct {
 	P50us       float64 `json:"p50_us"`
 	P99us       float64 `json:"p99_us"`
 	CallsPerSec float64 `json:"calls_per_sec"`
+	// The CPU time (user and system) and the minor page faults of this process over the measured calls.
+	ClientCPUSeconds  float64 `json:"client_cpu_seconds"`
+	ClientMinorFaults int64   `json:"client_minor_faults"`
+}
+
+// resourceUsage returns this process's CPU seconds (user and system) and minor page faults so far.
+func resourceUsage() (float64, int64) {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0, 0
+	}
+	seconds := func(t syscall.Timeval) float64 { return float64(t.Sec) + float64(t.Usec)/1e6 }
+	return seconds(ru.Utime) + seconds(ru.Stime), ru.Minflt
 }
 
 // benchClient makes warmup and then calls Echo/Unary calls over one connection,
@@ -44,7 +58,9 @@ func benchClient(socket string, payload, calls, concurrency, warmup int) int {
 		return 1
 	}
 	latencies := make([]time.Duration, calls)
+	cpuBefore, faultsBefore := resourceUsage()
 	wall, err := runCalls(client, req, calls, concurrency, latencies)
+	cpuAfter, faultsAfter := resourceUsage()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		return 1
@@ -59,6 +75,9 @@ func benchClient(socket string, payload, calls, concurrency, warmup int) int {
 		P50us:       micros(percentile(latencies, 0.50)),
 		P99us:       micros(percentile(latencies, 0.99)),
 		CallsPerSec: float64(calls) / wall.Seconds(),
+
+		ClientCPUSeconds:  cpuAfter - cpuBefore,
+		ClientMinorFaults: faultsAfter - faultsBefore,
 	})
 	fmt.Println(string(out))
 	return 0

@@ -4,10 +4,10 @@
 // Input layout: byte 0 (the selector) chooses how the stream is cut into reads (see `ReadPlan`) and
 // a second, small data limit; the remaining bytes are the byte stream a client would send.
 //
-// Each input goes three times through `ByteToMessageHandler(FrameDecoder)` in an EmbeddedChannel:
-// in one read and cut into reads with the 64 KiB limit, and cut into reads with a limit of
-// `selector` bytes. Every output is compared with `FramingModel`, an independent reading of the
-// framing rules. Every broken invariant ends in `fuzzCheck`, which traps, so libFuzzer records the
+// Each input goes through `FrameReader` in an EmbeddedChannel, as a server reads it: in one read
+// and cut into reads with the 64 KiB limit, and cut into reads with a limit of `selector` bytes; and
+// once more cut into reads through `ByteToMessageHandler(FrameDecoder)`, the decoder on its own.
+// Every output is compared with `FramingModel`, an independent reading of the framing rules. Every broken invariant ends in `fuzzCheck`, which traps, so libFuzzer records the
 // input as a crash.
 
 import CLibFuzzerDriver
@@ -75,6 +75,14 @@ public func fuzzTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt
     let whole = deliver(stream, cuts: [], maxDataLength: fuzzMaxDataLength, expected: expected)
     let cut = deliver(stream, cuts: plan.cuts, maxDataLength: fuzzMaxDataLength, expected: expected)
     fuzzCheck(whole == cut, "decoding depends on where reads are cut: \(whole.count) vs \(cut.count) outputs")
+    let alone = deliver(
+        stream,
+        cuts: plan.cuts,
+        maxDataLength: fuzzMaxDataLength,
+        expected: expected,
+        reader: .decoderAlone
+    )
+    fuzzCheck(alone == cut, "FrameReader and ByteToMessageHandler(FrameDecoder) disagree")
 
     // The same reads with a limit of at most 255 bytes, so that short inputs reach the limit's edge
     // and frames that follow a skipped one.
@@ -206,15 +214,37 @@ struct ReadPlan {
     }
 }
 
-/// Feeds `stream` to a server-like pipeline (ByteToMessageHandler over FrameDecoder in an
-/// EmbeddedChannel), cut into reads at `cuts`, and checks what comes out against the model.
-func deliver(_ stream: [UInt8], cuts: [Int], maxDataLength: Int, expected: FramingModel) -> [DecodedFrame] {
+/// What reads the frames in `deliver`.
+enum FrameReading {
+    /// `FrameReader`, as a server's and a client's pipeline read them.
+    case frameReader
+    /// `FrameDecoder` inside NIO's `ByteToMessageHandler`.
+    case decoderAlone
+}
+
+/// Feeds `stream` to a server-like pipeline (a `FrameReader`, or `ByteToMessageHandler` over
+/// `FrameDecoder`, in an EmbeddedChannel), cut into reads at `cuts`, and checks what comes out
+/// against the model.
+func deliver(
+    _ stream: [UInt8],
+    cuts: [Int],
+    maxDataLength: Int,
+    expected: FramingModel,
+    reader: FrameReading = .frameReader
+) -> [DecodedFrame] {
     let progress = FrameProgress()
     let channel = EmbeddedChannel()
     do {
-        try channel.pipeline.syncOperations.addHandler(
-            ByteToMessageHandler(FrameDecoder(maxDataLength: maxDataLength, progress: progress))
-        )
+        switch reader {
+        case .frameReader:
+            try channel.pipeline.syncOperations.addHandler(
+                FrameReader(maxDataLength: maxDataLength, progress: progress)
+            )
+        case .decoderAlone:
+            try channel.pipeline.syncOperations.addHandler(
+                ByteToMessageHandler(FrameDecoder(maxDataLength: maxDataLength, progress: progress))
+            )
+        }
     } catch {
         fatalError("cannot set up the pipeline: \(error)")
     }
@@ -453,6 +483,7 @@ struct ServerModel {
 
     /// The responses an echoing handler and a failing one would send, decoded as a client would.
     private func checkAnswers(to request: Gongzhi_Rpc_V1_Request, streamID: UInt32, metadata: Metadata) {
+        checkHandWrittenFrames(request, streamID: streamID, metadata: metadata)
         let ok = Envelope.response(payload: request.payload, metadata: metadata)
         switch decodeAnswer(ok, streamID: streamID).outcome {
         case .success(let raw):
@@ -470,6 +501,53 @@ struct ServerModel {
                 decoded.code == error.code && decoded.message == error.message && decoded.metadata == metadata,
                 "the error changed: \(decoded)"
             )
+        }
+    }
+
+    /// The frames the transport writes by hand for this request and its answers are the bytes `Envelope.frame`
+    /// writes for the same envelopes (metadata keys in lower case, as `Metadata` keeps them).
+    private func checkHandWrittenFrames(_ request: Gongzhi_Rpc_V1_Request, streamID: UInt32, metadata: Metadata) {
+        do {
+            var reference = request
+            reference.metadata = metadata.keyValues
+            reference.unknownFields = UnknownStorage()
+            var written = ByteBuffer()
+            written.writeRequestFrame(
+                streamID: streamID,
+                flags: [.remoteOpen],
+                service: request.service,
+                method: request.method,
+                payload: request.payload,
+                timeoutNano: request.timeoutNano,
+                metadata: metadata
+            )
+            let expected = try Envelope.frame(reference, streamID: streamID, type: .request, flags: [.remoteOpen])
+            fuzzCheck(written == expected, "writeRequestFrame wrote other bytes than Envelope.frame")
+
+            var ok = ByteBuffer()
+            ok.writeResponseFrame(streamID: streamID, payload: request.payload, metadata: metadata)
+            let okExpected = try Envelope.frame(
+                Envelope.response(payload: request.payload, metadata: metadata),
+                streamID: streamID,
+                type: .response
+            )
+            fuzzCheck(ok == okExpected, "writeResponseFrame wrote other bytes than Envelope.frame")
+
+            let error = RPCError(
+                code: StatusCode(rawValue: Int32(truncatingIfNeeded: request.timeoutNano)),
+                message: request.method,
+                metadata: metadata
+            )
+            var failed = ByteBuffer()
+            failed.writeResponseFrame(streamID: streamID, error: error, metadata: metadata)
+            let failedExpected = try Envelope.frame(
+                Envelope.response(error: error, metadata: metadata),
+                streamID: streamID,
+                type: .response
+            )
+            fuzzCheck(failed == failedExpected, "writeResponseFrame(error:) wrote other bytes than Envelope.frame")
+        } catch {
+            fatalError("Envelope.frame failed on a decoded request: \(error)")
         }
     }
 
@@ -504,21 +582,26 @@ struct ServerModel {
     }
 }
 
-/// Decodes the envelope in `frame` from a private copy of its data, releases the copy, then checks
-/// that the message owns its fields (ASan reports any use of the released bytes), survives a round
-/// trip, and comes back unchanged from a frame that `Envelope.frame` builds.
+/// Decodes the envelope in `frame` from a private copy of its data, drops the copy, then checks that
+/// the message is what swift-protobuf decodes from the whole envelope (a large payload is decoded
+/// apart from the rest of it), that its fields stay readable (each is copied, or a large payload keeps
+/// the memory it shares alive: ASan reports any use of released bytes), that it survives a round
+/// trip, and that it comes back unchanged from a frame that `Envelope.frame` builds.
 func decodeEnvelope<M: SwiftProtobuf.Message & Equatable>(
     _ frame: Frame,
     _ decode: (ByteBuffer) throws -> M
 ) -> M? {
+    let reference = try? M(serializedBytes: Array(frame.data.readableBytesView))
     let message: M
     do {
         var copy = ByteBufferAllocator().buffer(capacity: frame.data.readableBytes)
         copy.writeImmutableBuffer(frame.data)
         message = try decode(copy)
     } catch {
+        fuzzCheck(reference == nil, "the envelope decoder failed where swift-protobuf does not: \(error)")
         return nil
     }
+    fuzzCheck(reference == message, "the envelope decoder and swift-protobuf decode different envelopes")
     let bytes: [UInt8]
     do {
         bytes = try message.serializedBytes()
