@@ -370,7 +370,7 @@ extension PointsBook {
                 )
             )
         }
-        guard let ledger = ledgers[transfer.ledger] else {
+        guard ledgers[transfer.ledger] != nil else {
             return .failure(
                 Refusal(code: .ledgerNotFound, message: "there is no ledger \(transfer.ledger)", field: "ledger")
             )
@@ -516,7 +516,6 @@ extension PointsBook {
                 )
             )
         }
-        _ = ledger
         return .success(())
     }
 
