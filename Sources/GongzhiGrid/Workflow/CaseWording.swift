@@ -45,6 +45,8 @@ extension Gongzhi_Grid_V1_Action {
         case .evaluate: "evaluate"
         case .escalate: "escalate"
         case .reopen: "reopen"
+        case .handToMediation: "hand to mediation"
+        case .mediationConcluded: "conclude mediation"
         case .UNRECOGNIZED(let value): "unknown (\(value))"
         }
     }
@@ -64,6 +66,8 @@ extension Gongzhi_Grid_V1_Action {
         case .evaluate: "evaluated"
         case .escalate: "escalated"
         case .reopen: "reopened"
+        case .handToMediation: "handed to mediation"
+        case .mediationConcluded: "concluded by mediation"
         case .unspecified, .UNRECOGNIZED: wording
         }
     }
@@ -106,6 +110,7 @@ extension Gongzhi_Grid_V1_Source {
         case .hotline: "hotline"
         case .sensor: "sensor"
         case .assigned: "assigned"
+        case .mediation: "mediation"
         case .UNRECOGNIZED(let value): "unknown (\(value))"
         }
     }

@@ -133,6 +133,9 @@ public nonisolated enum Gongzhi_Grid_V1_Source: SwiftProtobuf.Enum, Swift.CaseIt
 
   /// 上级交办: handed down from above
   case assigned // = 6
+
+  /// 人民调解: opened by the plugin for a mediation agreement's missed obligation (Art 31)
+  case mediation // = 7
   case UNRECOGNIZED(Int)
 
   public init() {
@@ -148,6 +151,7 @@ public nonisolated enum Gongzhi_Grid_V1_Source: SwiftProtobuf.Enum, Swift.CaseIt
     case 4: self = .hotline
     case 5: self = .sensor
     case 6: self = .assigned
+    case 7: self = .mediation
     default: self = .UNRECOGNIZED(rawValue)
     }
   }
@@ -161,6 +165,7 @@ public nonisolated enum Gongzhi_Grid_V1_Source: SwiftProtobuf.Enum, Swift.CaseIt
     case .hotline: return 4
     case .sensor: return 5
     case .assigned: return 6
+    case .mediation: return 7
     case .UNRECOGNIZED(let i): return i
     }
   }
@@ -174,6 +179,7 @@ public nonisolated enum Gongzhi_Grid_V1_Source: SwiftProtobuf.Enum, Swift.CaseIt
     .hotline,
     .sensor,
     .assigned,
+    .mediation,
   ]
 
 }
@@ -339,6 +345,12 @@ public nonisolated enum Gongzhi_Grid_V1_Action: SwiftProtobuf.Enum, Swift.CaseIt
 
   /// by the plugin, when an evaluation says "not fixed"
   case reopen // = 12
+
+  /// by the plugin, when the mediation module took the case as a dispute
+  case handToMediation // = 13
+
+  /// by the plugin, when that dispute ended: the case closes with its outcome
+  case mediationConcluded // = 14
   case UNRECOGNIZED(Int)
 
   public init() {
@@ -360,6 +372,8 @@ public nonisolated enum Gongzhi_Grid_V1_Action: SwiftProtobuf.Enum, Swift.CaseIt
     case 10: self = .evaluate
     case 11: self = .escalate
     case 12: self = .reopen
+    case 13: self = .handToMediation
+    case 14: self = .mediationConcluded
     default: self = .UNRECOGNIZED(rawValue)
     }
   }
@@ -379,6 +393,8 @@ public nonisolated enum Gongzhi_Grid_V1_Action: SwiftProtobuf.Enum, Swift.CaseIt
     case .evaluate: return 10
     case .escalate: return 11
     case .reopen: return 12
+    case .handToMediation: return 13
+    case .mediationConcluded: return 14
     case .UNRECOGNIZED(let i): return i
     }
   }
@@ -398,8 +414,36 @@ public nonisolated enum Gongzhi_Grid_V1_Action: SwiftProtobuf.Enum, Swift.CaseIt
     .evaluate,
     .escalate,
     .reopen,
+    .handToMediation,
+    .mediationConcluded,
   ]
 
+}
+
+/// A case in a dispute category handed to the mediation module (人民调解): the case waits on the dispute (no
+/// step but reading it, no escalation) and closes when the dispute ends, with its outcome.
+public nonisolated struct Gongzhi_Grid_V1_Mediation: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The dispute (gongzhi.mediation.v1.Dispute) the case waits on.
+  public var disputeID: String = String()
+
+  public var handedAtMs: Int64 = 0
+
+  /// When the dispute ended (performed, failed, refused or declined); 0 while it runs.
+  public var concludedAtMs: Int64 = 0
+
+  /// The dispute's last state, as people read it ("agreed", "performed", "failed").
+  public var disputeState: String = String()
+
+  /// The outcome as the case's closing note gives it, without personal data.
+  public var outcome: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
 }
 
 /// Who reported. The phone is personal data.
@@ -736,6 +780,22 @@ public nonisolated struct Gongzhi_Grid_V1_Case: @unchecked Sendable {
     set {_uniqueStorage()._handlerID = newValue}
   }
 
+  /// The dispute the case was handed to, when it was (the mediation module's hand-over); the case waits on it.
+  public var mediation: Gongzhi_Grid_V1_Mediation {
+    get {_storage._mediation ?? Gongzhi_Grid_V1_Mediation()}
+    set {_uniqueStorage()._mediation = newValue}
+  }
+  /// Returns true if `mediation` has been explicitly set.
+  public var hasMediation: Bool {_storage._mediation != nil}
+  /// Clears the value of `mediation`. Subsequent reads from it will return its default value.
+  public mutating func clearMediation() {_uniqueStorage()._mediation = nil}
+
+  /// For a case opened by the plugin for a mediation agreement's missed obligation (Art 31): the dispute.
+  public var fromDisputeID: String {
+    get {_storage._fromDisputeID}
+    set {_uniqueStorage()._fromDisputeID = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -752,7 +812,7 @@ nonisolated extension Gongzhi_Grid_V1_CaseState: SwiftProtobuf._ProtoNameProvidi
 }
 
 nonisolated extension Gongzhi_Grid_V1_Source: SwiftProtobuf._ProtoNameProviding {
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0SOURCE_UNSPECIFIED\0\u{1}SOURCE_PATROL\0\u{1}SOURCE_VISIT\0\u{1}SOURCE_ONLINE\0\u{1}SOURCE_HOTLINE\0\u{1}SOURCE_SENSOR\0\u{1}SOURCE_ASSIGNED\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0SOURCE_UNSPECIFIED\0\u{1}SOURCE_PATROL\0\u{1}SOURCE_VISIT\0\u{1}SOURCE_ONLINE\0\u{1}SOURCE_HOTLINE\0\u{1}SOURCE_SENSOR\0\u{1}SOURCE_ASSIGNED\0\u{1}SOURCE_MEDIATION\0")
 }
 
 nonisolated extension Gongzhi_Grid_V1_Tier: SwiftProtobuf._ProtoNameProviding {
@@ -768,7 +828,57 @@ nonisolated extension Gongzhi_Grid_V1_Satisfaction: SwiftProtobuf._ProtoNameProv
 }
 
 nonisolated extension Gongzhi_Grid_V1_Action: SwiftProtobuf._ProtoNameProviding {
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0ACTION_UNSPECIFIED\0\u{1}ACTION_REPORT\0\u{1}ACTION_REGISTER\0\u{1}ACTION_REJECT\0\u{1}ACTION_DISPATCH\0\u{1}ACTION_START\0\u{1}ACTION_HANDLE\0\u{1}ACTION_VERIFY\0\u{1}ACTION_SEND_BACK\0\u{1}ACTION_CLOSE\0\u{1}ACTION_EVALUATE\0\u{1}ACTION_ESCALATE\0\u{1}ACTION_REOPEN\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0ACTION_UNSPECIFIED\0\u{1}ACTION_REPORT\0\u{1}ACTION_REGISTER\0\u{1}ACTION_REJECT\0\u{1}ACTION_DISPATCH\0\u{1}ACTION_START\0\u{1}ACTION_HANDLE\0\u{1}ACTION_VERIFY\0\u{1}ACTION_SEND_BACK\0\u{1}ACTION_CLOSE\0\u{1}ACTION_EVALUATE\0\u{1}ACTION_ESCALATE\0\u{1}ACTION_REOPEN\0\u{1}ACTION_HAND_TO_MEDIATION\0\u{1}ACTION_MEDIATION_CONCLUDED\0")
+}
+
+nonisolated extension Gongzhi_Grid_V1_Mediation: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Mediation"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}dispute_id\0\u{3}handed_at_ms\0\u{3}concluded_at_ms\0\u{3}dispute_state\0\u{1}outcome\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.disputeID) }()
+      case 2: try { try decoder.decodeSingularInt64Field(value: &self.handedAtMs) }()
+      case 3: try { try decoder.decodeSingularInt64Field(value: &self.concludedAtMs) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.disputeState) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.outcome) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.disputeID.isEmpty {
+      try visitor.visitSingularStringField(value: self.disputeID, fieldNumber: 1)
+    }
+    if self.handedAtMs != 0 {
+      try visitor.visitSingularInt64Field(value: self.handedAtMs, fieldNumber: 2)
+    }
+    if self.concludedAtMs != 0 {
+      try visitor.visitSingularInt64Field(value: self.concludedAtMs, fieldNumber: 3)
+    }
+    if !self.disputeState.isEmpty {
+      try visitor.visitSingularStringField(value: self.disputeState, fieldNumber: 4)
+    }
+    if !self.outcome.isEmpty {
+      try visitor.visitSingularStringField(value: self.outcome, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Gongzhi_Grid_V1_Mediation, rhs: Gongzhi_Grid_V1_Mediation) -> Bool {
+    if lhs.disputeID != rhs.disputeID {return false}
+    if lhs.handedAtMs != rhs.handedAtMs {return false}
+    if lhs.concludedAtMs != rhs.concludedAtMs {return false}
+    if lhs.disputeState != rhs.disputeState {return false}
+    if lhs.outcome != rhs.outcome {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
 }
 
 nonisolated extension Gongzhi_Grid_V1_Reporter: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
@@ -987,7 +1097,7 @@ nonisolated extension Gongzhi_Grid_V1_Escalation: SwiftProtobuf.Message, SwiftPr
 
 nonisolated extension Gongzhi_Grid_V1_Case: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Case"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}state\0\u{1}source\0\u{3}category_code\0\u{3}category_name\0\u{3}category_type\0\u{1}description\0\u{1}media\0\u{1}location\0\u{3}grid_code\0\u{3}community_code\0\u{3}street_code\0\u{1}tier\0\u{1}reporter\0\u{3}also_reported_by\0\u{1}assignee\0\u{3}deadline_ms\0\u{1}handler\0\u{3}handling_notes\0\u{3}rejection_reason\0\u{1}satisfaction\0\u{3}evaluation_comment\0\u{1}reopened\0\u{1}history\0\u{1}escalations\0\u{3}created_at_ms\0\u{3}dispatched_at_ms\0\u{3}handled_at_ms\0\u{3}closed_at_ms\0\u{3}handled_late\0\u{3}closed_tier\0\u{3}handler_id\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}state\0\u{1}source\0\u{3}category_code\0\u{3}category_name\0\u{3}category_type\0\u{1}description\0\u{1}media\0\u{1}location\0\u{3}grid_code\0\u{3}community_code\0\u{3}street_code\0\u{1}tier\0\u{1}reporter\0\u{3}also_reported_by\0\u{1}assignee\0\u{3}deadline_ms\0\u{1}handler\0\u{3}handling_notes\0\u{3}rejection_reason\0\u{1}satisfaction\0\u{3}evaluation_comment\0\u{1}reopened\0\u{1}history\0\u{1}escalations\0\u{3}created_at_ms\0\u{3}dispatched_at_ms\0\u{3}handled_at_ms\0\u{3}closed_at_ms\0\u{3}handled_late\0\u{3}closed_tier\0\u{3}handler_id\0\u{1}mediation\0\u{3}from_dispute_id\0")
 
   fileprivate class _StorageClass {
     var _id: String = String()
@@ -1022,6 +1132,8 @@ nonisolated extension Gongzhi_Grid_V1_Case: SwiftProtobuf.Message, SwiftProtobuf
     var _handledLate: Bool = false
     var _closedTier: Gongzhi_Grid_V1_Tier = .unspecified
     var _handlerID: String = String()
+    var _mediation: Gongzhi_Grid_V1_Mediation? = nil
+    var _fromDisputeID: String = String()
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -1064,6 +1176,8 @@ nonisolated extension Gongzhi_Grid_V1_Case: SwiftProtobuf.Message, SwiftProtobuf
       _handledLate = source._handledLate
       _closedTier = source._closedTier
       _handlerID = source._handlerID
+      _mediation = source._mediation
+      _fromDisputeID = source._fromDisputeID
     }
   }
 
@@ -1114,6 +1228,8 @@ nonisolated extension Gongzhi_Grid_V1_Case: SwiftProtobuf.Message, SwiftProtobuf
         case 30: try { try decoder.decodeSingularBoolField(value: &_storage._handledLate) }()
         case 31: try { try decoder.decodeSingularEnumField(value: &_storage._closedTier) }()
         case 32: try { try decoder.decodeSingularStringField(value: &_storage._handlerID) }()
+        case 33: try { try decoder.decodeSingularMessageField(value: &_storage._mediation) }()
+        case 34: try { try decoder.decodeSingularStringField(value: &_storage._fromDisputeID) }()
         default: break
         }
       }
@@ -1222,6 +1338,12 @@ nonisolated extension Gongzhi_Grid_V1_Case: SwiftProtobuf.Message, SwiftProtobuf
       if !_storage._handlerID.isEmpty {
         try visitor.visitSingularStringField(value: _storage._handlerID, fieldNumber: 32)
       }
+      try { if let v = _storage._mediation {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 33)
+      } }()
+      if !_storage._fromDisputeID.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._fromDisputeID, fieldNumber: 34)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -1263,6 +1385,8 @@ nonisolated extension Gongzhi_Grid_V1_Case: SwiftProtobuf.Message, SwiftProtobuf
         if _storage._handledLate != rhs_storage._handledLate {return false}
         if _storage._closedTier != rhs_storage._closedTier {return false}
         if _storage._handlerID != rhs_storage._handlerID {return false}
+        if _storage._mediation != rhs_storage._mediation {return false}
+        if _storage._fromDisputeID != rhs_storage._fromDisputeID {return false}
         return true
       }
       if !storagesAreEqual {return false}

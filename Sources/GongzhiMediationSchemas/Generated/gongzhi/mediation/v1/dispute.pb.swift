@@ -634,6 +634,67 @@ public nonisolated enum Gongzhi_Mediation_V1_Route: SwiftProtobuf.Enum, Swift.Ca
 
 }
 
+/// What a clock is for.
+public nonisolated enum Gongzhi_Mediation_V1_ClockKind: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+  case unspecified // = 0
+
+  /// one month from acceptance, plus extensions
+  case mediation // = 1
+
+  /// 30 days from the agreement's effect to apply jointly (Art 33)
+  case confirmationWindow // = 2
+
+  /// the court's 3 days to accept an application
+  case courtAcceptance // = 3
+
+  /// the court's 15 days (+10) to decide
+  case courtDecision // = 4
+
+  /// an obligation's deadline: its follow-up is due
+  case obligation // = 5
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .unspecified
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .mediation
+    case 2: self = .confirmationWindow
+    case 3: self = .courtAcceptance
+    case 4: self = .courtDecision
+    case 5: self = .obligation
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .unspecified: return 0
+    case .mediation: return 1
+    case .confirmationWindow: return 2
+    case .courtAcceptance: return 3
+    case .courtDecision: return 4
+    case .obligation: return 5
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Gongzhi_Mediation_V1_ClockKind] = [
+    .unspecified,
+    .mediation,
+    .confirmationWindow,
+    .courtAcceptance,
+    .courtDecision,
+    .obligation,
+  ]
+
+}
+
 /// A party to a dispute.
 public nonisolated struct Gongzhi_Mediation_V1_Party: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
@@ -1145,6 +1206,30 @@ public nonisolated struct Gongzhi_Mediation_V1_Performance: Sendable {
   public init() {}
 }
 
+/// A clock that ran out, recorded once by the plugin when it found it overdue: what a committee is alerted to.
+public nonisolated struct Gongzhi_Mediation_V1_Alert: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var kind: Gongzhi_Mediation_V1_ClockKind = .unspecified
+
+  /// The obligation, for an obligation's clock.
+  public var obligationID: String = String()
+
+  public var deadlineMs: Int64 = 0
+
+  /// When the plugin found it overdue.
+  public var atMs: Int64 = 0
+
+  /// What ran out, without personal data.
+  public var description_p: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 /// One step of a dispute's history.
 public nonisolated struct Gongzhi_Mediation_V1_Transition: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
@@ -1361,6 +1446,12 @@ public nonisolated struct Gongzhi_Mediation_V1_Dispute: @unchecked Sendable {
     set {_uniqueStorage()._idempotencyKey = newValue}
   }
 
+  /// The clocks that ran out, each recorded once when the plugin found it overdue.
+  public var alerts: [Gongzhi_Mediation_V1_Alert] {
+    get {_storage._alerts}
+    set {_uniqueStorage()._alerts = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -1406,6 +1497,10 @@ nonisolated extension Gongzhi_Mediation_V1_MatterKind: SwiftProtobuf._ProtoNameP
 
 nonisolated extension Gongzhi_Mediation_V1_Route: SwiftProtobuf._ProtoNameProviding {
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0ROUTE_UNSPECIFIED\0\u{1}ROUTE_ARBITRATION\0\u{1}ROUTE_ADMINISTRATIVE\0\u{1}ROUTE_JUDICIAL\0")
+}
+
+nonisolated extension Gongzhi_Mediation_V1_ClockKind: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0CLOCK_KIND_UNSPECIFIED\0\u{1}CLOCK_KIND_MEDIATION\0\u{1}CLOCK_KIND_CONFIRMATION_WINDOW\0\u{1}CLOCK_KIND_COURT_ACCEPTANCE\0\u{1}CLOCK_KIND_COURT_DECISION\0\u{1}CLOCK_KIND_OBLIGATION\0")
 }
 
 nonisolated extension Gongzhi_Mediation_V1_Party: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
@@ -2164,6 +2259,56 @@ nonisolated extension Gongzhi_Mediation_V1_Performance.Outcome: SwiftProtobuf._P
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0OUTCOME_UNSPECIFIED\0\u{1}OUTCOME_PERFORMED\0\u{1}OUTCOME_PARTLY\0\u{1}OUTCOME_MISSED\0")
 }
 
+nonisolated extension Gongzhi_Mediation_V1_Alert: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".Alert"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}kind\0\u{3}obligation_id\0\u{3}deadline_ms\0\u{3}at_ms\0\u{1}description\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularEnumField(value: &self.kind) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.obligationID) }()
+      case 3: try { try decoder.decodeSingularInt64Field(value: &self.deadlineMs) }()
+      case 4: try { try decoder.decodeSingularInt64Field(value: &self.atMs) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.description_p) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.kind != .unspecified {
+      try visitor.visitSingularEnumField(value: self.kind, fieldNumber: 1)
+    }
+    if !self.obligationID.isEmpty {
+      try visitor.visitSingularStringField(value: self.obligationID, fieldNumber: 2)
+    }
+    if self.deadlineMs != 0 {
+      try visitor.visitSingularInt64Field(value: self.deadlineMs, fieldNumber: 3)
+    }
+    if self.atMs != 0 {
+      try visitor.visitSingularInt64Field(value: self.atMs, fieldNumber: 4)
+    }
+    if !self.description_p.isEmpty {
+      try visitor.visitSingularStringField(value: self.description_p, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Gongzhi_Mediation_V1_Alert, rhs: Gongzhi_Mediation_V1_Alert) -> Bool {
+    if lhs.kind != rhs.kind {return false}
+    if lhs.obligationID != rhs.obligationID {return false}
+    if lhs.deadlineMs != rhs.deadlineMs {return false}
+    if lhs.atMs != rhs.atMs {return false}
+    if lhs.description_p != rhs.description_p {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
 nonisolated extension Gongzhi_Mediation_V1_Transition: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Transition"
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}action\0\u{1}from\0\u{1}to\0\u{3}actor_id\0\u{1}actor\0\u{3}at_ms\0\u{1}note\0")
@@ -2226,7 +2371,7 @@ nonisolated extension Gongzhi_Mediation_V1_Transition: SwiftProtobuf.Message, Sw
 
 nonisolated extension Gongzhi_Mediation_V1_Dispute: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Dispute"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}state\0\u{1}type\0\u{1}source\0\u{3}referral_id\0\u{3}place_code\0\u{3}grid_code\0\u{3}community_code\0\u{3}street_code\0\u{3}building_id\0\u{1}compound\0\u{1}level\0\u{1}title\0\u{1}facts\0\u{1}narrative\0\u{1}parties\0\u{1}consents\0\u{1}mediators\0\u{1}sessions\0\u{1}agreement\0\u{3}superseded_agreements\0\u{1}failure\0\u{1}refusal\0\u{1}extensions\0\u{1}confirmation\0\u{3}follow_ups\0\u{1}performances\0\u{1}history\0\u{3}applied_at_ms\0\u{3}accepted_at_ms\0\u{3}closed_at_ms\0\u{3}idempotency_key\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}state\0\u{1}type\0\u{1}source\0\u{3}referral_id\0\u{3}place_code\0\u{3}grid_code\0\u{3}community_code\0\u{3}street_code\0\u{3}building_id\0\u{1}compound\0\u{1}level\0\u{1}title\0\u{1}facts\0\u{1}narrative\0\u{1}parties\0\u{1}consents\0\u{1}mediators\0\u{1}sessions\0\u{1}agreement\0\u{3}superseded_agreements\0\u{1}failure\0\u{1}refusal\0\u{1}extensions\0\u{1}confirmation\0\u{3}follow_ups\0\u{1}performances\0\u{1}history\0\u{3}applied_at_ms\0\u{3}accepted_at_ms\0\u{3}closed_at_ms\0\u{3}idempotency_key\0\u{1}alerts\0")
 
   fileprivate class _StorageClass {
     var _id: String = String()
@@ -2261,6 +2406,7 @@ nonisolated extension Gongzhi_Mediation_V1_Dispute: SwiftProtobuf.Message, Swift
     var _acceptedAtMs: Int64 = 0
     var _closedAtMs: Int64 = 0
     var _idempotencyKey: String = String()
+    var _alerts: [Gongzhi_Mediation_V1_Alert] = []
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -2303,6 +2449,7 @@ nonisolated extension Gongzhi_Mediation_V1_Dispute: SwiftProtobuf.Message, Swift
       _acceptedAtMs = source._acceptedAtMs
       _closedAtMs = source._closedAtMs
       _idempotencyKey = source._idempotencyKey
+      _alerts = source._alerts
     }
   }
 
@@ -2353,6 +2500,7 @@ nonisolated extension Gongzhi_Mediation_V1_Dispute: SwiftProtobuf.Message, Swift
         case 30: try { try decoder.decodeSingularInt64Field(value: &_storage._acceptedAtMs) }()
         case 31: try { try decoder.decodeSingularInt64Field(value: &_storage._closedAtMs) }()
         case 32: try { try decoder.decodeSingularStringField(value: &_storage._idempotencyKey) }()
+        case 33: try { try decoder.decodeRepeatedMessageField(value: &_storage._alerts) }()
         default: break
         }
       }
@@ -2461,6 +2609,9 @@ nonisolated extension Gongzhi_Mediation_V1_Dispute: SwiftProtobuf.Message, Swift
       if !_storage._idempotencyKey.isEmpty {
         try visitor.visitSingularStringField(value: _storage._idempotencyKey, fieldNumber: 32)
       }
+      if !_storage._alerts.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._alerts, fieldNumber: 33)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -2502,6 +2653,7 @@ nonisolated extension Gongzhi_Mediation_V1_Dispute: SwiftProtobuf.Message, Swift
         if _storage._acceptedAtMs != rhs_storage._acceptedAtMs {return false}
         if _storage._closedAtMs != rhs_storage._closedAtMs {return false}
         if _storage._idempotencyKey != rhs_storage._idempotencyKey {return false}
+        if _storage._alerts != rhs_storage._alerts {return false}
         return true
       }
       if !storagesAreEqual {return false}
