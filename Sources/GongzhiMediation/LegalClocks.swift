@@ -48,7 +48,13 @@ public struct LegalClocks: Sendable, Hashable {
         var clocks: [Clock] = []
         switch dispute.state {
         case .accepted, .mediating, .agreementDrafted:
-            let deadline = Self.mediationDeadline(acceptedAtMs: dispute.acceptedAtMs, extensions: dispute.extensions)
+            // Mediated again after a court refused the agreement: a new month from then, with the extensions
+            // consented to since.
+            let start = Self.mediationStart(dispute)
+            let deadline = Self.mediationDeadline(
+                acceptedAtMs: start,
+                extensions: dispute.extensions.filter { $0.atMs >= start }
+            )
             clocks.append(
                 Clock(
                     kind: .mediation,
@@ -129,6 +135,12 @@ public struct LegalClocks: Sendable, Hashable {
     public static func mediationDeadline(acceptedAtMs: Int64, extensions: [Gongzhi_Mediation_V1_Extension]) -> Int64 {
         let extra = extensions.reduce(Int64(0)) { $0 + Int64($1.days) }
         return ChinaCalendar.endOfMonths(1, after: acceptedAtMs, plusDays: extra)
+    }
+
+    /// When the month to mediate began: acceptance, or the last remediation after a court's refusal.
+    public static func mediationStart(_ dispute: Gongzhi_Mediation_V1_Dispute) -> Int64 {
+        dispute.history.last { $0.action == .remediate }.map { max($0.atMs, dispute.acceptedAtMs) }
+            ?? dispute.acceptedAtMs
     }
 
     /// Thirty days from the day the agreement took effect (Art 33; 法释〔2011〕5号 Art 2).

@@ -89,6 +89,34 @@ final class LegalClocksTests: XCTestCase {
         XCTAssertEqual(LegalClocks(d).clocks.map(\.kind), [.obligation, .obligation])
     }
 
+    /// Mediated again after a court's refusal, the dispute has a new month from the remediation, and only the
+    /// extensions consented to since count.
+    func testRemediationStartsANewMonth() throws {
+        // Ten days consented to while the first agreement was mediated.
+        var d = try F.agreed()
+        d.extensions.append(
+            .with {
+                $0.days = 10
+                $0.atMs = F.t0 + F.day
+            }
+        )
+        let refusedAt = F.t0 + 20 * F.day
+        d = try F.step(.applyForConfirmation(court: "Hushu court", appliedAtMs: 0), d, at: F.t0 + 2 * F.day)
+        d = try F.step(.recordCourtDecision(.refused(reason: "协议内容不明确", atMs: 0)), d, at: refusedAt)
+        d = try F.step(.remediate(note: "重新调解"), d, at: refusedAt)
+        XCTAssertEqual(LegalClocks.mediationStart(d), refusedAt)
+        let clocks = LegalClocks(d).clocks
+        XCTAssertEqual(clocks.map(\.kind), [.mediation])
+        // 2026-12-27 → the end of 2027-01-27, without the 10 days consented to before the refusal.
+        XCTAssertEqual(clocks.first?.deadlineMs, LegalClocks.mediationDeadline(acceptedAtMs: refusedAt, extensions: []))
+        XCTAssertEqual(clocks.first?.description, "mediation to finish by 2027-01-27")
+        d = try F.step(.extend(days: 5, consentingPartyIDs: ["p1", "p2"], reason: "补充材料"), d, at: refusedAt + F.day)
+        XCTAssertEqual(
+            LegalClocks(d).clocks.first?.deadlineMs,
+            LegalClocks.mediationDeadline(acceptedAtMs: refusedAt, extensions: []) + 5 * F.day
+        )
+    }
+
     func testAnObligationsClockStopsWhenPerformedOrMissed() throws {
         var d = try F.agreed()
         d = try F.step(.recordPerformance(F.performance("o1", .partly)), d, at: F.t0 + 3 * F.day)
