@@ -90,7 +90,7 @@ public enum ChinaCalendar {
     }
 
     /// The end (24:00 in China) of a period of `days` days counted from the day after the one holding `ms`: the
-    /// day of the event does not count. Public holidays that move a last day (Art 203) are not known here.
+    /// day of the event does not count. A last day that is a rest day (Art 203) is moved by ``RestDays/moved(_:)``.
     public static func endOfDays(_ days: Int64, after ms: Int64) -> Int64 {
         startOfDay(dayNumber(at: ms) + days + 1)
     }

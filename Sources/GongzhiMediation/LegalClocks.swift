@@ -42,8 +42,10 @@ public struct LegalClocks: Sendable, Hashable {
     public var clocks: [Clock]
 
     /// The clocks running for `dispute` in its present state: none once it is final, except the
-    /// confirmation clocks and obligations of a performed or agreed one that are still open.
-    public init(_ dispute: Gongzhi_Mediation_V1_Dispute) {
+    /// confirmation clocks and obligations of a performed or agreed one that are still open. A legal period
+    /// whose last day is a rest day in `restDays` ends with the first working day after it (Civil Code Art 203);
+    /// an obligation's deadline is the date the parties agreed.
+    public init(_ dispute: Gongzhi_Mediation_V1_Dispute, restDays: RestDays = .standard) {
         disputeID = dispute.id
         var clocks: [Clock] = []
         switch dispute.state {
@@ -51,9 +53,8 @@ public struct LegalClocks: Sendable, Hashable {
             // Mediated again after a court refused the agreement: a new month from then, with the extensions
             // consented to since.
             let start = Self.mediationStart(dispute)
-            let deadline = Self.mediationDeadline(
-                acceptedAtMs: start,
-                extensions: dispute.extensions.filter { $0.atMs >= start }
+            let deadline = restDays.moved(
+                Self.mediationDeadline(acceptedAtMs: start, extensions: dispute.extensions.filter { $0.atMs >= start })
             )
             clocks.append(
                 Clock(
@@ -66,7 +67,7 @@ public struct LegalClocks: Sendable, Hashable {
             let c = dispute.confirmation
             let effective = dispute.agreement.effectiveAtMs
             if c.appliedAtMs == 0 {
-                let end = Self.confirmationWindowEnd(effectiveAtMs: effective)
+                let end = restDays.moved(Self.confirmationWindowEnd(effectiveAtMs: effective))
                 clocks.append(
                     Clock(
                         kind: .confirmationWindow,
@@ -76,7 +77,7 @@ public struct LegalClocks: Sendable, Hashable {
                 )
             } else if c.decision == .unspecified {
                 if c.courtAcceptedAtMs == 0 {
-                    let end = Self.courtAcceptanceDeadline(appliedAtMs: c.appliedAtMs)
+                    let end = restDays.moved(Self.courtAcceptanceDeadline(appliedAtMs: c.appliedAtMs))
                     clocks.append(
                         Clock(
                             kind: .courtAcceptance,
@@ -85,7 +86,9 @@ public struct LegalClocks: Sendable, Hashable {
                         )
                     )
                 } else {
-                    let end = Self.courtDecisionDeadline(acceptedAtMs: c.courtAcceptedAtMs, extended: c.courtExtended)
+                    let end = restDays.moved(
+                        Self.courtDecisionDeadline(acceptedAtMs: c.courtAcceptedAtMs, extended: c.courtExtended)
+                    )
                     clocks.append(
                         Clock(
                             kind: .courtDecision,

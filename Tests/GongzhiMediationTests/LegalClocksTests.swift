@@ -77,8 +77,15 @@ final class LegalClocksTests: XCTestCase {
         let applyAt = F.t0 + 3 * F.day
         var d = try F.step(.applyForConfirmation(court: "Hushu court", appliedAtMs: 0), try F.agreed(), at: applyAt)
         XCTAssertEqual(court(d).map(\.kind), [.courtAcceptance])
-        XCTAssertEqual(court(d).first?.deadlineMs, LegalClocks.courtAcceptanceDeadline(appliedAtMs: applyAt))
-        XCTAssertEqual(court(d).first?.description, "Hushu court to accept the application by 2026-12-13")
+        // Three days end on Sunday 2026-12-13: the court has until the end of Monday.
+        XCTAssertEqual(court(d).first?.deadlineMs, LegalClocks.courtAcceptanceDeadline(appliedAtMs: applyAt) + F.day)
+        XCTAssertEqual(court(d).first?.description, "Hushu court to accept the application by 2026-12-14")
+        XCTAssertEqual(
+            LegalClocks(d, restDays: RestDays(holidays: [], workingDays: [.init(year: 2026, month: 12, day: 13)]))
+                .clocks.first { $0.kind == .courtAcceptance }?.description,
+            "Hushu court to accept the application by 2026-12-13",
+            "a Sunday made a working day ends the period"
+        )
         d = try F.step(.recordCourtDecision(.accepted(atMs: 0)), d, at: applyAt)
         XCTAssertEqual(court(d).map(\.kind), [.courtDecision])
         XCTAssertEqual(court(d).first?.description, "Hushu court to decide by 2026-12-25")
