@@ -42,13 +42,20 @@ public struct LegalClocks: Sendable, Hashable {
     public var clocks: [Clock]
 
     /// The clocks running for `dispute` in its present state: none once it is final, except the
-    /// confirmation clocks and obligations of a performed or agreed one that are still open.
-    public init(_ dispute: Gongzhi_Mediation_V1_Dispute) {
+    /// confirmation clocks and obligations of a performed or agreed one that are still open. A legal period
+    /// whose last day is a rest day in `restDays` ends with the first working day after it (Civil Code Art 203);
+    /// an obligation's deadline is the date the parties agreed.
+    public init(_ dispute: Gongzhi_Mediation_V1_Dispute, restDays: RestDays = .standard) {
         disputeID = dispute.id
         var clocks: [Clock] = []
         switch dispute.state {
         case .accepted, .mediating, .agreementDrafted:
-            let deadline = Self.mediationDeadline(acceptedAtMs: dispute.acceptedAtMs, extensions: dispute.extensions)
+            // Mediated again after a court refused the agreement: a new month from then, with the extensions
+            // consented to since.
+            let start = Self.mediationStart(dispute)
+            let deadline = restDays.moved(
+                Self.mediationDeadline(acceptedAtMs: start, extensions: dispute.extensions.filter { $0.atMs >= start })
+            )
             clocks.append(
                 Clock(
                     kind: .mediation,
@@ -60,7 +67,7 @@ public struct LegalClocks: Sendable, Hashable {
             let c = dispute.confirmation
             let effective = dispute.agreement.effectiveAtMs
             if c.appliedAtMs == 0 {
-                let end = Self.confirmationWindowEnd(effectiveAtMs: effective)
+                let end = restDays.moved(Self.confirmationWindowEnd(effectiveAtMs: effective))
                 clocks.append(
                     Clock(
                         kind: .confirmationWindow,
@@ -70,7 +77,7 @@ public struct LegalClocks: Sendable, Hashable {
                 )
             } else if c.decision == .unspecified {
                 if c.courtAcceptedAtMs == 0 {
-                    let end = Self.courtAcceptanceDeadline(appliedAtMs: c.appliedAtMs)
+                    let end = restDays.moved(Self.courtAcceptanceDeadline(appliedAtMs: c.appliedAtMs))
                     clocks.append(
                         Clock(
                             kind: .courtAcceptance,
@@ -79,7 +86,9 @@ public struct LegalClocks: Sendable, Hashable {
                         )
                     )
                 } else {
-                    let end = Self.courtDecisionDeadline(acceptedAtMs: c.courtAcceptedAtMs, extended: c.courtExtended)
+                    let end = restDays.moved(
+                        Self.courtDecisionDeadline(acceptedAtMs: c.courtAcceptedAtMs, extended: c.courtExtended)
+                    )
                     clocks.append(
                         Clock(
                             kind: .courtDecision,
@@ -129,6 +138,12 @@ public struct LegalClocks: Sendable, Hashable {
     public static func mediationDeadline(acceptedAtMs: Int64, extensions: [Gongzhi_Mediation_V1_Extension]) -> Int64 {
         let extra = extensions.reduce(Int64(0)) { $0 + Int64($1.days) }
         return ChinaCalendar.endOfMonths(1, after: acceptedAtMs, plusDays: extra)
+    }
+
+    /// When the month to mediate began: acceptance, or the last remediation after a court's refusal.
+    public static func mediationStart(_ dispute: Gongzhi_Mediation_V1_Dispute) -> Int64 {
+        dispute.history.last { $0.action == .remediate }.map { max($0.atMs, dispute.acceptedAtMs) }
+            ?? dispute.acceptedAtMs
     }
 
     /// Thirty days from the day the agreement took effect (Art 33; 法释〔2011〕5号 Art 2).

@@ -18,19 +18,24 @@ public struct KindSchema: Sendable {
     /// The field that holds an object's place (a region or grid code), when objects of the kind are held to
     /// places: a person sees and acts on them only within the places of their bindings.
     public var place: (number: Int32, name: String)?
+    /// True when the message is marked `(gongzhi.core.v1.confidential)`: a person sees the sensitive fields of
+    /// its objects only through a role that names the kind itself, not through one that reads every kind.
+    public var confidential: Bool
 
     public init(
         name: String,
         messageName: String,
         owner: String,
         sensitive: SensitiveFields,
-        place: (number: Int32, name: String)? = nil
+        place: (number: Int32, name: String)? = nil,
+        confidential: Bool = false
     ) {
         self.name = name
         self.messageName = messageName
         self.owner = owner
         self.sensitive = sensitive
         self.place = place
+        self.confidential = confidential
     }
 }
 

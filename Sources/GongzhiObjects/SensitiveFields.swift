@@ -126,6 +126,11 @@ public struct DescriptorIndex: Sendable {
         return undefined.sorted()
     }
 
+    /// True when the message is marked `(gongzhi.core.v1.confidential)`.
+    public func isConfidential(_ messageName: String) -> Bool {
+        messages[messageName]?.options.Gongzhi_Core_V1_confidential ?? false
+    }
+
     /// The sensitive fields of a message and of the messages inside it, at any depth.
     public func sensitiveFields(of messageName: String) -> SensitiveFields {
         // The messages reachable from this one, and the message type of each of their message fields.

@@ -195,4 +195,41 @@ final class RoleDefinitionTests: XCTestCase {
         XCTAssertEqual(again.roles, stats.roles)
         XCTAssertEqual(again.places, stats.places)
     }
+
+    /// A confidential kind's personal data is shown only by a role that names the kind: community staff, who read
+    /// every kind and see personal data, read a dispute without it; a role that names Dispute sees it.
+    func testAConfidentialKindsPersonalDataNeedsARoleThatNamesIt() throws {
+        let known: (String) -> Bool = { Self.isCoreKind($0) || $0 == "Dispute" }
+        let staff = try RoleDefinition.parse(
+            try XCTUnwrap(BuiltInRoles.all.first { $0.name == "community-staff" }),
+            isKind: known
+        )
+        var named = Gongzhi_Core_V1_Role()
+        named.name = "mediation-clerk"
+        named.personalData = true
+        named.rules = [
+            .with {
+                $0.kinds = ["Dispute"]
+                $0.verbs = ["get", "list"]
+            }
+        ]
+        let clerk = try RoleDefinition.parse(named, isKind: known)
+        XCTAssertTrue(staff.allows(.get, kind: "Dispute"))
+        XCTAssertFalse(staff.allows(.get, kind: "Dispute", byName: true))
+        XCTAssertTrue(clerk.allows(.get, kind: "Dispute", byName: true))
+
+        var person = Gongzhi_Core_V1_Person()
+        person.id = "li-na"
+        let access = PersonAccess(
+            person: person,
+            bindings: [.init(role: staff, place: "330199001001"), .init(role: clerk, place: "330199001002")]
+        )
+        XCTAssertEqual(access.scope(.get, kind: "Dispute"), PlaceScope(["330199001001", "330199001002"]))
+        XCTAssertEqual(
+            access.personalDataScope(kind: "Dispute"),
+            PlaceScope(["330199001001", "330199001002"]),
+            "an ordinary kind: every role that reads it and shows personal data"
+        )
+        XCTAssertEqual(access.personalDataScope(kind: "Dispute", confidential: true), PlaceScope(["330199001002"]))
+    }
 }

@@ -77,8 +77,15 @@ final class LegalClocksTests: XCTestCase {
         let applyAt = F.t0 + 3 * F.day
         var d = try F.step(.applyForConfirmation(court: "Hushu court", appliedAtMs: 0), try F.agreed(), at: applyAt)
         XCTAssertEqual(court(d).map(\.kind), [.courtAcceptance])
-        XCTAssertEqual(court(d).first?.deadlineMs, LegalClocks.courtAcceptanceDeadline(appliedAtMs: applyAt))
-        XCTAssertEqual(court(d).first?.description, "Hushu court to accept the application by 2026-12-13")
+        // Three days end on Sunday 2026-12-13: the court has until the end of Monday.
+        XCTAssertEqual(court(d).first?.deadlineMs, LegalClocks.courtAcceptanceDeadline(appliedAtMs: applyAt) + F.day)
+        XCTAssertEqual(court(d).first?.description, "Hushu court to accept the application by 2026-12-14")
+        XCTAssertEqual(
+            LegalClocks(d, restDays: RestDays(holidays: [], workingDays: [.init(year: 2026, month: 12, day: 13)]))
+                .clocks.first { $0.kind == .courtAcceptance }?.description,
+            "Hushu court to accept the application by 2026-12-13",
+            "a Sunday made a working day ends the period"
+        )
         d = try F.step(.recordCourtDecision(.accepted(atMs: 0)), d, at: applyAt)
         XCTAssertEqual(court(d).map(\.kind), [.courtDecision])
         XCTAssertEqual(court(d).first?.description, "Hushu court to decide by 2026-12-25")
@@ -87,6 +94,34 @@ final class LegalClocksTests: XCTestCase {
         d = try F.step(.recordCourtDecision(.confirmed(number: "12", atMs: 0)), d, at: applyAt)
         XCTAssertEqual(court(d), [])
         XCTAssertEqual(LegalClocks(d).clocks.map(\.kind), [.obligation, .obligation])
+    }
+
+    /// Mediated again after a court's refusal, the dispute has a new month from the remediation, and only the
+    /// extensions consented to since count.
+    func testRemediationStartsANewMonth() throws {
+        // Ten days consented to while the first agreement was mediated.
+        var d = try F.agreed()
+        d.extensions.append(
+            .with {
+                $0.days = 10
+                $0.atMs = F.t0 + F.day
+            }
+        )
+        let refusedAt = F.t0 + 20 * F.day
+        d = try F.step(.applyForConfirmation(court: "Hushu court", appliedAtMs: 0), d, at: F.t0 + 2 * F.day)
+        d = try F.step(.recordCourtDecision(.refused(reason: "协议内容不明确", atMs: 0)), d, at: refusedAt)
+        d = try F.step(.remediate(note: "重新调解"), d, at: refusedAt)
+        XCTAssertEqual(LegalClocks.mediationStart(d), refusedAt)
+        let clocks = LegalClocks(d).clocks
+        XCTAssertEqual(clocks.map(\.kind), [.mediation])
+        // 2026-12-27 → the end of 2027-01-27, without the 10 days consented to before the refusal.
+        XCTAssertEqual(clocks.first?.deadlineMs, LegalClocks.mediationDeadline(acceptedAtMs: refusedAt, extensions: []))
+        XCTAssertEqual(clocks.first?.description, "mediation to finish by 2027-01-27")
+        d = try F.step(.extend(days: 5, consentingPartyIDs: ["p1", "p2"], reason: "补充材料"), d, at: refusedAt + F.day)
+        XCTAssertEqual(
+            LegalClocks(d).clocks.first?.deadlineMs,
+            LegalClocks.mediationDeadline(acceptedAtMs: refusedAt, extensions: []) + 5 * F.day
+        )
     }
 
     func testAnObligationsClockStopsWhenPerformedOrMissed() throws {

@@ -39,7 +39,8 @@ enum ObjectOutput {
             rows: kinds.map { kind in
                 [
                     kind.name, orDash(kind.owner), orDash(kind.messageName),
-                    kind.sensitiveFields.isEmpty ? "-" : kind.sensitiveFields.joined(separator: ", "),
+                    (kind.sensitiveFields.isEmpty ? "-" : kind.sensitiveFields.joined(separator: ", "))
+                        + (kind.confidential ? " (confidential: shown only by roles that name the kind)" : ""),
                 ]
             }
         )
@@ -49,13 +50,15 @@ enum ObjectOutput {
     static func kindsDocument(_ kinds: [Gongzhi_Host_V1_Kind]) -> JSONValue {
         .array(
             kinds.map { kind in
-                .object([
-                    ("name", .string(kind.name)),
-                    ("messageName", .string(kind.messageName)),
-                    ("owner", .string(kind.owner)),
-                    ("sensitiveFields", .array(kind.sensitiveFields.map(JSONValue.string))),
-                    ("revision", .int64(kind.revision)),
-                ])
+                .object(
+                    [
+                        ("name", .string(kind.name)),
+                        ("messageName", .string(kind.messageName)),
+                        ("owner", .string(kind.owner)),
+                        ("sensitiveFields", .array(kind.sensitiveFields.map(JSONValue.string))),
+                        ("revision", .int64(kind.revision)),
+                    ] + (kind.confidential ? [("confidential", .bool(true))] : [])
+                )
             }
         )
     }

@@ -27,6 +27,7 @@ struct KnownKind: Sendable {
         kind.sensitiveFields = schema.sensitive.paths
         kind.revision = revision
         kind.placeField = schema.place?.name ?? ""
+        kind.confidential = schema.confidential
         return kind
     }
 }
@@ -160,7 +161,8 @@ final class KindRegistry: Sendable {
                 messageName: request.messageName,
                 owner: owner,
                 sensitive: index.sensitiveFields(of: request.messageName),
-                place: place
+                place: place,
+                confidential: index.isConfidential(request.messageName)
             ),
             validation: WireValidation(index: index),
             revision: revision

@@ -578,7 +578,11 @@ struct ObjectsCall: Gongzhi_Host_V1_ObjectsHandler {
             // A person who sees this object's personal data (it lies where a role shows it to them) read it
             // whole: their update is taken as it is.
             if let access = caller.access,
-                lies(stored.data, kind: kind, within: access.personalDataScope(kind: kind.name))
+                lies(
+                    stored.data,
+                    kind: kind,
+                    within: access.personalDataScope(kind: kind.name, confidential: kind.schema.confidential)
+                )
             {
                 return (.update(draft, expectedRevision: expected), false)
             }
@@ -719,9 +723,10 @@ struct ObjectsCall: Gongzhi_Host_V1_ObjectsHandler {
                 let bindings =
                     personalDataBindings[kind.name]
                     ?? {
-                        let found = access.personalDataBindings(kind: kind.name).map {
-                            (index: $0, scope: PlaceScope([access.bindings[$0].place]))
-                        }
+                        let found = access.personalDataBindings(kind: kind.name, confidential: kind.schema.confidential)
+                            .map {
+                                (index: $0, scope: PlaceScope([access.bindings[$0].place]))
+                            }
                         personalDataBindings[kind.name] = found
                         return found
                     }()

@@ -6,6 +6,9 @@ import GongzhiSchemas
 package enum BuiltInRoles {
     private static let grid = "gongzhi.grid.v1.GridService"
     private static let points = "gongzhi.points.v1.Points"
+    private static let mediation = "gongzhi.mediation.v1.Mediation"
+    /// What those who follow disputes without taking part in them call: summaries without personal data.
+    private static let mediationSummaries = ["GetSummary", "ListSummaries"]
     /// What every role of the points module reads: ledgers, rules, accounts and their history, the honour roll.
     private static let pointsReads = ["ListLedgers", "ListRules", "GetAccount", "History", "HonourRoll", "Status"]
     private static let reads = ["get", "list", "watch"]
@@ -22,6 +25,7 @@ package enum BuiltInRoles {
                 rule(methods: [
                     "Locate", "Report", "Start", "Handle", "GetCase", "ListCases", "Stats", "ListCategories",
                 ]),
+                rule(mediation: mediationSummaries),
                 rule(
                     kinds: [
                         "Case", "Resident", "Household", "Building", "Grid", "Organization", "Partner", "Region",
@@ -39,6 +43,7 @@ package enum BuiltInRoles {
             personalData: true,
             rules: [
                 rule(methods: ["*"]),
+                rule(mediation: mediationSummaries + ["Stats", "Due", "HandOff"]),
                 rule(
                     points: pointsReads + [
                         "ListAccounts", "CreateAccounts", "SetAccountClosed", "Credit", "Correct", "RecordService",
@@ -58,6 +63,7 @@ package enum BuiltInRoles {
             personalData: true,
             rules: [
                 rule(methods: ["*"]),
+                rule(mediation: mediationSummaries + ["Stats", "Due", "HandOff"]),
                 rule(kinds: ["*"], verbs: reads),
             ]
         ),
@@ -152,6 +158,7 @@ package enum BuiltInRoles {
             personalData: false,
             rules: [
                 rule(methods: ["GetCase", "ListCases", "Stats", "ListCategories", "Locate"]),
+                rule(mediation: mediationSummaries + ["Stats"]),
                 rule(kinds: ["*"], verbs: reads),
             ]
         ),
@@ -180,6 +187,11 @@ package enum BuiltInRoles {
     /// A rule of methods of the points service.
     private static func rule(points methods: [String]) -> Gongzhi_Core_V1_RoleRule {
         rule(patterns: methods.map { "\(points)/\($0)" })
+    }
+
+    /// A rule of methods of the mediation service.
+    private static func rule(mediation methods: [String]) -> Gongzhi_Core_V1_RoleRule {
+        rule(patterns: methods.map { "\(mediation)/\($0)" })
     }
 
     /// A rule of methods of the grid service ("*": all of them).

@@ -58,16 +58,18 @@ package struct PersonAccess: Sendable {
     }
 
     /// Where the person sees the personal data of objects of `kind`: within the places of the roles that
-    /// show personal data and let them read the kind.
-    package func personalDataScope(kind: String) -> PlaceScope {
-        PlaceScope(personalDataBindings(kind: kind).map { bindings[$0].place })
+    /// show personal data and let them read the kind (by naming it, for a confidential kind).
+    package func personalDataScope(kind: String, confidential: Bool = false) -> PlaceScope {
+        PlaceScope(personalDataBindings(kind: kind, confidential: confidential).map { bindings[$0].place })
     }
 
-    /// The indexes of the bindings whose role shows personal data and lets the person read objects of `kind`.
-    package func personalDataBindings(kind: String) -> [Int] {
+    /// The indexes of the bindings whose role shows personal data and lets the person read objects of `kind`
+    /// (by naming the kind, when it is `confidential`).
+    package func personalDataBindings(kind: String, confidential: Bool = false) -> [Int] {
         bindings.indices.filter { index in
             let role = bindings[index].role
-            return role.personalData && [ObjectVerb.get, .list, .watch].contains { role.allows($0, kind: kind) }
+            return role.personalData
+                && [ObjectVerb.get, .list, .watch].contains { role.allows($0, kind: kind, byName: confidential) }
         }
     }
 

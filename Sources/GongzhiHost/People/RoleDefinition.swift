@@ -28,9 +28,10 @@ package struct RoleDefinition: Sendable {
         methods.contains { $0.allows(service: service, method: method) }
     }
 
-    /// True when a rule allows `verb` on objects of `kind`.
-    package func allows(_ verb: ObjectVerb, kind: String) -> Bool {
-        kindRules.contains { rule in rule.verbs.contains(verb) && (rule.kinds?.contains(kind) ?? true) }
+    /// True when a rule allows `verb` on objects of `kind`; with `byName`, only a rule that names the kind
+    /// itself counts (not one for every kind).
+    package func allows(_ verb: ObjectVerb, kind: String, byName: Bool = false) -> Bool {
+        kindRules.contains { rule in rule.verbs.contains(verb) && (rule.kinds?.contains(kind) ?? !byName) }
     }
 
     /// True when a rule allows `verb` on some kind.

@@ -69,6 +69,28 @@ nonisolated extension SwiftProtobuf.Google_Protobuf_FieldOptions {
   public mutating func clearGongzhi_Core_V1_place() {
     clearExtensionValue(ext: Gongzhi_Core_V1_Extensions_place)
   }
+}
+
+nonisolated extension SwiftProtobuf.Google_Protobuf_MessageOptions {
+
+  /// Records the law keeps confidential, such as mediation's (人民调解法 Art 15: mediators keep the parties'
+  /// secrets): set on a kind's message, it keeps the kind's personal data from roles that reach the kind only
+  /// through "*". Through the Objects service a person sees such an object's sensitive fields only by a role
+  /// that shows personal data and names the kind itself in a rule; its other fields are read as usual.
+  public var Gongzhi_Core_V1_confidential: Bool {
+    get {return getExtensionValue(ext: Gongzhi_Core_V1_Extensions_confidential) ?? false}
+    set {setExtensionValue(ext: Gongzhi_Core_V1_Extensions_confidential, value: newValue)}
+  }
+  /// Returns true if extension `Gongzhi_Core_V1_Extensions_confidential`
+  /// has been explicitly set.
+  public var hasGongzhi_Core_V1_confidential: Bool {
+    return hasExtensionValue(ext: Gongzhi_Core_V1_Extensions_confidential)
+  }
+  /// Clears the value of extension `Gongzhi_Core_V1_Extensions_confidential`.
+  /// Subsequent reads from it will return its default value.
+  public mutating func clearGongzhi_Core_V1_confidential() {
+    clearExtensionValue(ext: Gongzhi_Core_V1_Extensions_confidential)
+  }
 
 }
 
@@ -80,7 +102,8 @@ nonisolated extension SwiftProtobuf.Google_Protobuf_FieldOptions {
 /// a larger `SwiftProtobuf.SimpleExtensionMap`.
 public nonisolated let Gongzhi_Core_V1_Options_Extensions: SwiftProtobuf.SimpleExtensionMap = [
   Gongzhi_Core_V1_Extensions_sensitive,
-  Gongzhi_Core_V1_Extensions_place
+  Gongzhi_Core_V1_Extensions_place,
+  Gongzhi_Core_V1_Extensions_confidential
 ]
 
 // Extension Objects - The only reason these might be needed is when manually
@@ -102,4 +125,13 @@ public nonisolated let Gongzhi_Core_V1_Extensions_sensitive = SwiftProtobuf.Mess
 public nonisolated let Gongzhi_Core_V1_Extensions_place = SwiftProtobuf.MessageExtension<SwiftProtobuf.OptionalExtensionField<SwiftProtobuf.ProtobufBool>, SwiftProtobuf.Google_Protobuf_FieldOptions>(
   _protobuf_fieldNumber: 50101,
   fieldName: "gongzhi.core.v1.place"
+)
+
+/// Records the law keeps confidential, such as mediation's (人民调解法 Art 15: mediators keep the parties'
+/// secrets): set on a kind's message, it keeps the kind's personal data from roles that reach the kind only
+/// through "*". Through the Objects service a person sees such an object's sensitive fields only by a role
+/// that shows personal data and names the kind itself in a rule; its other fields are read as usual.
+public nonisolated let Gongzhi_Core_V1_Extensions_confidential = SwiftProtobuf.MessageExtension<SwiftProtobuf.OptionalExtensionField<SwiftProtobuf.ProtobufBool>, SwiftProtobuf.Google_Protobuf_MessageOptions>(
+  _protobuf_fieldNumber: 50102,
+  fieldName: "gongzhi.core.v1.confidential"
 )

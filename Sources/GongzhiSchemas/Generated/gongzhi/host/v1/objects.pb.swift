@@ -89,6 +89,10 @@ public nonisolated struct Gongzhi_Host_V1_Kind: Sendable {
   /// the kind are not held to places.
   public var placeField: String = String()
 
+  /// True when the kind's message is marked (gongzhi.core.v1.confidential): a person sees its sensitive fields
+  /// only through a role that names the kind itself.
+  public var confidential: Bool = false
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -574,7 +578,7 @@ nonisolated extension Gongzhi_Host_V1_Object: SwiftProtobuf.Message, SwiftProtob
 
 nonisolated extension Gongzhi_Host_V1_Kind: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Kind"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{3}message_name\0\u{1}owner\0\u{3}sensitive_fields\0\u{1}revision\0\u{3}place_field\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{3}message_name\0\u{1}owner\0\u{3}sensitive_fields\0\u{1}revision\0\u{3}place_field\0\u{1}confidential\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -588,6 +592,7 @@ nonisolated extension Gongzhi_Host_V1_Kind: SwiftProtobuf.Message, SwiftProtobuf
       case 4: try { try decoder.decodeRepeatedStringField(value: &self.sensitiveFields) }()
       case 5: try { try decoder.decodeSingularInt64Field(value: &self.revision) }()
       case 6: try { try decoder.decodeSingularStringField(value: &self.placeField) }()
+      case 7: try { try decoder.decodeSingularBoolField(value: &self.confidential) }()
       default: break
       }
     }
@@ -612,6 +617,9 @@ nonisolated extension Gongzhi_Host_V1_Kind: SwiftProtobuf.Message, SwiftProtobuf
     if !self.placeField.isEmpty {
       try visitor.visitSingularStringField(value: self.placeField, fieldNumber: 6)
     }
+    if self.confidential != false {
+      try visitor.visitSingularBoolField(value: self.confidential, fieldNumber: 7)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -622,6 +630,7 @@ nonisolated extension Gongzhi_Host_V1_Kind: SwiftProtobuf.Message, SwiftProtobuf
     if lhs.sensitiveFields != rhs.sensitiveFields {return false}
     if lhs.revision != rhs.revision {return false}
     if lhs.placeField != rhs.placeField {return false}
+    if lhs.confidential != rhs.confidential {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
