@@ -383,6 +383,7 @@ let package = Package(
             name: "gongzhi-grid",
             dependencies: [
                 "GongzhiGridSchemas",
+                "GongzhiMediationSchemas",
                 "GongzhiGeo",
                 "GongzhiGrid",
                 "GongzhiPluginSDK",
@@ -706,6 +707,7 @@ let package = Package(
                 "GongzhiGeo",
                 "GongzhiGrid",
                 "GongzhiGridSchemas",
+                "GongzhiMediationSchemas",
                 "GongzhiPluginSDK",
                 "GongzhiPluginTesting",
                 "GongzhiRPC",
