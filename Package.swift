@@ -328,6 +328,21 @@ let package = Package(
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
+        // `gongzhictl mediation …`: the mediation module's command line.
+        .target(
+            name: "GongzhiMediationControl",
+            dependencies: [
+                "GongzhiCalendar",
+                "GongzhiControl",
+                "GongzhiDocuments",
+                "GongzhiMediation",
+                "GongzhiMediationSchemas",
+                "GongzhiRPC",
+                "GongzhiSchemas",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
         // `gongzhictl sensors …`: the sensor adapter's command line.
         .target(
             name: "GongzhiSensorsControl",
@@ -346,6 +361,7 @@ let package = Package(
             dependencies: [
                 "GongzhiControl",
                 "GongzhiGridControl",
+                "GongzhiMediationControl",
                 "GongzhiPointsControl",
                 "GongzhiSensorsControl",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
