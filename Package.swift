@@ -647,6 +647,20 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "GongzhiMediationControlTests",
+            dependencies: [
+                "GongzhiCalendar",
+                "GongzhiControl",
+                "GongzhiControlTestSupport",
+                "GongzhiMediationControl",
+                "GongzhiMediationSchemas",
+                "GongzhiRPC",
+                "GongzhiSchemas",
+                "GongzhiTestSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
             name: "GongzhiPointsTests",
             dependencies: [
                 "GongzhiCalendar",
