@@ -82,11 +82,7 @@ struct GridCaseCredits: Sendable {
                         }
                     }
                     guard rule.active, let holder else { continue }
-                    let earns =
-                        value.state == .evaluated
-                        && (value.satisfaction == .satisfied
-                            || (value.satisfaction == .acceptable && rule.includeAcceptable))
-                    guard earns else { continue }
+                    guard Self.earns(value, includeAcceptable: rule.includeAcceptable) else { continue }
                     let id = Self.transferID(value.id, round: Int(value.reopened), rule: rule.code)
                     guard book.transfer(id) == nil else { continue }
                     switch book.issue(
@@ -126,6 +122,15 @@ struct GridCaseCredits: Sendable {
                 metadata: ["case": "\(value.id)", "error": "\(error)"]
             )
         }
+    }
+
+    /// Whether `value` earns its assignee a rule's credit: evaluated satisfied (or acceptable, when the rule counts
+    /// it), and last closed by its handling — not by the mediation module, which closes a case handed to it with
+    /// its dispute's outcome: the mediators settled it, not the assignee.
+    static func earns(_ value: Gongzhi_Grid_V1_Case, includeAcceptable: Bool) -> Bool {
+        guard value.state == .evaluated else { return false }
+        if value.history.last(where: { $0.to == .closed })?.action == .mediationConcluded { return false }
+        return value.satisfaction == .satisfied || (value.satisfaction == .acceptable && includeAcceptable)
     }
 
     /// Whom a case credits: the grid worker (a Person) or partner team it is dispatched to, of its community; nil

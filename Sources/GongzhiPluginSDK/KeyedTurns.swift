@@ -1,8 +1,9 @@
 import Synchronization
 
 /// Makes work on the same key take turns (first come, first served) while work on different keys runs
-/// side by side: steps on one dispute never interleave.
-final class KeyedTurns: Sendable {
+/// side by side: a plugin's steps on one object (a case, a dispute), or its checks of one category, never
+/// interleave.
+public final class KeyedTurns: Sendable {
     private struct Queue {
         var busy = false
         var waiting: [CheckedContinuation<Void, Never>] = []
@@ -10,8 +11,10 @@ final class KeyedTurns: Sendable {
 
     private let queues = Mutex<[String: Queue]>([:])
 
+    public init() {}
+
     /// Runs `body` once every earlier turn on `key` has ended.
-    func take<T: Sendable>(_ key: String, _ body: () async throws -> T) async throws -> T {
+    public func take<T: Sendable>(_ key: String, _ body: () async throws -> T) async throws -> T {
         await acquire(key)
         do {
             let result = try await body()
@@ -19,6 +22,21 @@ final class KeyedTurns: Sendable {
             return result
         } catch {
             release(key)
+            throw error
+        }
+    }
+
+    /// Runs `body` holding every key in `keys` (taken one after another in sorted order, so that two
+    /// callers with overlapping keys cannot wait for each other).
+    public func take<T: Sendable>(_ keys: [String], _ body: () async throws -> T) async throws -> T {
+        let ordered = Array(Set(keys)).sorted()
+        for key in ordered { await acquire(key) }
+        do {
+            let result = try await body()
+            for key in ordered.reversed() { release(key) }
+            return result
+        } catch {
+            for key in ordered.reversed() { release(key) }
             throw error
         }
     }
