@@ -311,9 +311,12 @@ enum GridStateArgument: String, CaseIterable, ExpressibleByArgument, Sendable {
 /// `--source`: where a report came from.
 enum GridSourceArgument: String, CaseIterable, ExpressibleByArgument, Sendable {
     case patrol, visit, online, hotline, sensor, assigned
+    /// Cases the grid plugin opened for a mediation agreement's missed obligation (for listing; not reported).
+    case mediation
 
     var source: Gongzhi_Grid_V1_Source {
         switch self {
+        case .mediation: .mediation
         case .patrol: .patrol
         case .visit: .visit
         case .online: .online

@@ -62,6 +62,8 @@ enum GridOutput {
             line = "\(c.id) handled by \(text(c.handler))" + (c.handledLate ? ", after the deadline" : ", in time")
         case .verified:
             line = "\(c.id) verified"
+        case .closed where c.history.last?.action == .mediationConcluded:
+            line = "\(c.id) closed by mediation (dispute \(text(c.mediation.disputeID))): \(text(c.mediation.outcome))"
         case .closed:
             line = "\(c.id) closed at the \(tier(c.closedTier)) tier"
         case .evaluated:
@@ -100,7 +102,7 @@ enum GridOutput {
 
     static func detail(_ c: Gongzhi_Grid_V1_Case, time: TimeStyle) -> String {
         let r = c.reporter
-        var text = TextLayout.fields([
+        var fields: [(key: String, values: [String])] = [
             ("id", [c.id]),
             ("state", [state(c.state)]),
             ("category", [category(c) + (c.categoryType == .unspecified ? "" : " (\(categoryType(c.categoryType)))")]),
@@ -135,7 +137,28 @@ enum GridOutput {
             ("evaluation comment", [self.text(c.evaluationComment)]),
             ("reopened", [c.reopened == 0 ? "never" : c.reopened == 1 ? "once" : "\(c.reopened) times"]),
             ("created", [time.timestampAndRelative(c.createdAtMs)]),
-        ])
+        ]
+        if c.hasMediation {
+            let m = c.mediation
+            fields.append(
+                (
+                    "mediation",
+                    m.concludedAtMs == 0
+                        ? [
+                            "waits on dispute \(self.text(m.disputeID)) since \(time.timestampAndRelative(m.handedAtMs)) "
+                                + "(gongzhictl mediation summary \(m.disputeID))"
+                        ]
+                        : [
+                            "dispute \(self.text(m.disputeID)) ended \(self.text(m.disputeState)) "
+                                + "\(time.timestampAndRelative(m.concludedAtMs)): \(self.text(m.outcome))"
+                        ]
+                )
+            )
+        }
+        if !c.fromDisputeID.isEmpty {
+            fields.append(("from dispute", ["\(c.fromDisputeID) (a mediation agreement's missed obligation)"]))
+        }
+        var text = TextLayout.fields(fields)
         text += "\nHistory:\n"
         text +=
             c.history.isEmpty

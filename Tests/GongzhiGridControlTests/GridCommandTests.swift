@@ -388,6 +388,44 @@ final class GridCommandTests: XCTestCase {
         )
     }
 
+    func testACaseHandedToMediationSaysWhatItWaitsOnAndHowItEnded() {
+        var c = GridFixtures.dispatched
+        c.mediation = .with {
+            $0.disputeID = "MD-3f2a9c1b7e4d"
+            $0.handedAtMs = Fixtures.nowMs - 3_600_000
+        }
+        XCTAssertTrue(
+            GridOutput.detail(c, time: time).contains(
+                "mediation:           waits on dispute MD-3f2a9c1b7e4d since 2025-11-21T22:00:00+08:00 (1h ago) "
+                    + "(gongzhictl mediation summary MD-3f2a9c1b7e4d)\n"
+            ),
+            GridOutput.detail(c, time: time)
+        )
+        c.mediation.concludedAtMs = Fixtures.nowMs
+        c.mediation.disputeState = "performed"
+        c.mediation.outcome = "调解成功，协议已履行"
+        c.state = .closed
+        c.history.append(.with { $0.action = .mediationConcluded })
+        XCTAssertTrue(
+            GridOutput.detail(c, time: time).contains(
+                "mediation:           dispute MD-3f2a9c1b7e4d ended performed 2025-11-21T23:00:00+08:00 (just now): 调解成功，协议已履行\n"
+            ),
+            GridOutput.detail(c, time: time)
+        )
+        XCTAssertEqual(
+            GridOutput.stepped(c, time: time),
+            "C7f3a9 closed by mediation (dispute MD-3f2a9c1b7e4d): 调解成功，协议已履行\n"
+        )
+        var missed = GridFixtures.dispatched
+        missed.fromDisputeID = "MD-3f2a9c1b7e4d"
+        XCTAssertTrue(
+            GridOutput.detail(missed, time: time).contains(
+                "from dispute:        MD-3f2a9c1b7e4d (a mediation agreement's missed obligation)\n"
+            )
+        )
+        XCTAssertFalse(GridOutput.detail(GridFixtures.dispatched, time: time).contains("mediation"))
+    }
+
     func testListTableAlignsChineseAndSaysWhereTheNextPageIs() {
         let response = Gongzhi_Grid_V1_ListCasesResponse.with {
             $0.cases = [GridFixtures.dispatched, GridFixtures.overdue]
