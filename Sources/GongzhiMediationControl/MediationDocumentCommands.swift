@@ -207,7 +207,7 @@ enum DocumentWriting {
         case .answer:
             invocation.print(human: { _ in "" }, message: answer.message)
         case .file(let path):
-            try DocumentFile.write(html, to: path)
+            try OutputFile.write(html, to: path, mode: 0o600)
             if invocation.format == .json {
                 let json: JSONValue = .object([("file", .string(path)), ("dispute_id", .string(disputeID))])
                 invocation.context.writeOutput(JSONText.compact(json) + "\n")

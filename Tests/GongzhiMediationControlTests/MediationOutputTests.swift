@@ -15,7 +15,7 @@ final class MediationOutputTests: XCTestCase {
             MediationOutput.stepped(MediationFixtures.accepted, time: time),
             """
             MD-0a1b2c3d4e5f: accept, applied → accepted (by 李强)
-            next: mediation to finish by 2025-12-20 (in 29d 1h)
+            next: mediation to finish by 2025-12-22 (in 31d 1h)
 
             """
         )
@@ -65,7 +65,7 @@ final class MediationOutputTests: XCTestCase {
             """
             Dispute MD-0a1b2c3d4e5f was opened earlier with this key: 楼上漏水 (neighbour), now accepted.
             parties:  p1 张伟 (applicant), p2 李娜 (respondent)
-            next:     mediation to finish by 2025-12-20 (in 29d 1h)
+            next:     mediation to finish by 2025-12-22 (in 31d 1h)
 
             """
         )
@@ -83,7 +83,7 @@ final class MediationOutputTests: XCTestCase {
             """
             ID               STATE     TYPE       TITLE     PLACE            PARTIES     MEDIATORS  APPLIED           NEXT DEADLINE
             MD-0a1b2c3d4e5f  agreed    neighbour  楼上漏水  330106001001003  张伟, 李娜  王秀英     2025-10-20 09:30  by 2025-11-20 (overdue 23h)
-            MD-0a1b2c3d4e5f  accepted  neighbour  楼上漏水  330106001001003  张伟, 李娜  -          2025-10-20 09:30  by 2025-12-20 (in 29d)
+            MD-0a1b2c3d4e5f  accepted  neighbour  楼上漏水  330106001001003  张伟, 李娜  -          2025-10-20 09:30  by 2025-12-22 (in 31d)
             MD-0a1b2c3d4e5f  applied   neighbour  楼上漏水  330106001001003  张伟, 李娜  -          2025-10-20 09:30  -
 
             3 disputes; the next page: --page t2

@@ -1,5 +1,3 @@
-import GongzhiControl
-
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -8,12 +6,15 @@ import Musl
 import Darwin
 #endif
 
-/// A file a command writes its answer to (`points export --csv FILE`): written whole under a temporary name
-/// beside it, then renamed over it, so that a reader never sees half an export.
-enum OutputFile {
-    static func write(_ text: String, to path: String) throws(ControlError) {
+/// A file a module's command writes its answer to (`points export --csv FILE`, `mediation print --out FILE`):
+/// written whole under a temporary name beside it, then renamed over it, so that a reader, a browser or a printer
+/// never sees half of it.
+public enum OutputFile {
+    /// Writes `text` to `path` with the permissions `mode` (0600 for what holds personal data: readable by its
+    /// owner alone). A failure names the path and why, and leaves no temporary file behind.
+    public static func write(_ text: String, to path: String, mode: mode_t = 0o644) throws(ControlError) {
         let temporary = "\(path).partial-\(getpid())"
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
         guard descriptor >= 0 else { throw failure(path) }
         var text = text
         let written = text.withUTF8 { buffer -> Bool in
