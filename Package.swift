@@ -384,6 +384,7 @@ let package = Package(
             name: "gongzhi-grid",
             dependencies: [
                 "GongzhiGridSchemas",
+                "GongzhiMediationSchemas",
                 "GongzhiGeo",
                 "GongzhiGrid",
                 "GongzhiPluginSDK",
@@ -742,6 +743,7 @@ let package = Package(
                 "GongzhiGeo",
                 "GongzhiGrid",
                 "GongzhiGridSchemas",
+                "GongzhiMediationSchemas",
                 "GongzhiPluginSDK",
                 "GongzhiPluginTesting",
                 "GongzhiRPC",
