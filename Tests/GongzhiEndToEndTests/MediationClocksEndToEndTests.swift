@@ -91,6 +91,10 @@ final class MediationClocksEndToEndTests: XCTestCase {
         XCTAssertEqual(lateAlerts.first?.description_p, "mediation to finish by 2026-04-07")
         let extendedAlerts = try await world.get(early).alerts
         XCTAssertEqual(extendedAlerts, [], "the extended month has not run out")
+        // Those who follow it see that it is overdue, without its personal data.
+        let summary = try await world.mediation(as: World.gridWorker).getSummary(.with { $0.disputeID = late })
+        XCTAssertTrue(summary.overdue)
+        XCTAssertEqual(summary.nextDeadlineMs, World.china(2026, 4, 8))
 
         // Then the extended one's.
         try world.setClock(World.china(2026, 4, 14, 0, 1))
@@ -294,5 +298,64 @@ final class MediationClocksEndToEndTests: XCTestCase {
         XCTAssertEqual(after, [id])
         let recorded = try await alerts(world, id, count: 1)
         XCTAssertEqual(recorded.first?.deadlineMs, World.china(2027, 10, 9))
+    }
+
+    func testAfterTheCourtRefusesToConfirmTheDisputeIsMediatedAgainWithANewMonth() async throws {
+        let world = try await MediationWorld.start(self)
+        let hu = world.mediation(as: World.mediator)
+        let id = try await world.dispute(
+            in: .agreed,
+            repairBy: World.china(2026, 6, 1),
+            payBy: World.china(2026, 6, 1)
+        ).id
+        try world.setClock(World.china(2026, 3, 3, 10))
+        var apply = Gongzhi_Mediation_V1_ApplyForConfirmationRequest()
+        apply.disputeID = id
+        apply.court = "杭州市某区人民法院"
+        _ = try await hu.applyForConfirmation(apply)
+        var remediate = Gongzhi_Mediation_V1_RemediateRequest()
+        remediate.disputeID = id
+        remediate.note = "双方同意重新调解"
+        await assertRPCError(.failedPrecondition, saying: ["stands", "court refused"]) {
+            try await hu.remediate(remediate)
+        }
+
+        try world.setClock(World.china(2026, 3, 5, 10))
+        var refusal = Gongzhi_Mediation_V1_RecordCourtDecisionRequest()
+        refusal.disputeID = id
+        refusal.step = .refused
+        refusal.reason = "协议内容超出当事人处分范围"
+        let refused = try await hu.recordCourtDecision(refusal)
+        XCTAssertEqual(refused.confirmation.decision, .refused)
+        XCTAssertEqual(refused.state, .agreed)
+
+        // Mediated again from 2026-03-06: a new month, whose last day, Monday 2026-04-06, is a holiday (清明), so it
+        // ends with Tuesday 2026-04-07. The refused agreement is kept.
+        try world.setClock(World.china(2026, 3, 6, 10))
+        let again = try await hu.remediate(remediate)
+        XCTAssertEqual(again.state, .mediating)
+        XCTAssertFalse(again.hasAgreement)
+        XCTAssertEqual(again.supersededAgreements.map(\.number), ["（2026）幸调字第7号"])
+        XCTAssertEqual(again.confirmation, Gongzhi_Mediation_V1_Confirmation())
+        let clocks = try await world.due(within: 24 * 40)
+        XCTAssertEqual(clocks.map(\.kind), [.mediation])
+        XCTAssertEqual(clocks.first?.deadlineMs, World.china(2026, 4, 8))
+
+        // A new session and a new agreement, in effect again.
+        _ = try await world.session(id)
+        _ = try await world.draft(
+            id,
+            World.agreement(repairBy: World.china(2026, 6, 1), payBy: World.china(2026, 6, 1))
+        )
+        _ = try await world.sign(id, .party, "p1")
+        _ = try await world.sign(id, .party, "p2")
+        _ = try await world.sign(id, .mediator, World.mediator)
+        let agreedAgain = try await world.seal(id)
+        XCTAssertEqual(agreedAgain.state, .agreed)
+        XCTAssertEqual(agreedAgain.agreement.effectiveAtMs, World.china(2026, 3, 6, 10))
+        XCTAssertEqual(agreedAgain.sessions.count, 2)
+        XCTAssertEqual(agreedAgain.supersededAgreements.count, 1)
+        let window = try await world.due(within: 24 * 40).map(\.kind)
+        XCTAssertEqual(window, [.confirmationWindow], "30 days from the new agreement's effect")
     }
 }
