@@ -6,6 +6,10 @@ import GongzhiSchemas
 import GongzhiTestSupport
 import XCTest
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The mediation plugin beside the real grid plugin: a grid case in a dispute category (E0701 邻里纠纷) handed to
 /// mediation waits on the dispute — no grid step, no escalation — and closes with the dispute's outcome; a case is
 /// handed over once, only from a dispute category and while it is open; a missed obligation of an agreement in a
@@ -184,7 +188,9 @@ final class MediationGridEndToEndTests: XCTestCase {
         XCTAssertEqual(evaluated.state, .evaluated)
     }
 
-    func testOnlyOpenCasesInADisputeCategoryAreHandedOverAndAFailedOrRefusedDisputeClosesItsCase() async throws {
+    func testOnlyOpenCasesInADisputeCategoryAreHandedOverOnceAndAFailedRefusedOrDeclinedDisputeClosesItsCase()
+        async throws
+    {
         let world = try await MediationWorld.start(self, grid: true)
         let cases = grid(world)
         let hu = world.mediation(as: World.mediator)
@@ -208,6 +214,41 @@ final class MediationGridEndToEndTests: XCTestCase {
             try await hu.handOff(self.handOff(rejected.id))
         }
 
+        // Handed over three times at once, as a double-clicked button would: one dispute, the others refused.
+        let clicked = try await report(world, dx: 0.9)
+        let doubleClick = handOff(clicked.id)
+        let answers = await withTaskGroup(of: Result<String, RPCError>.self) { group in
+            for _ in 0..<3 {
+                group.addTask {
+                    do {
+                        return .success(try await hu.handOff(doubleClick).id)
+                    } catch let error as RPCError {
+                        return .failure(error)
+                    } catch {
+                        return .failure(RPCError(code: .unknown, message: "\(error)"))
+                    }
+                }
+            }
+            return await group.reduce(into: [Result<String, RPCError>]()) { $0.append($1) }
+        }
+        let opened = answers.compactMap { try? $0.get() }
+        XCTAssertEqual(opened.count, 1, "\(answers)")
+        let refusals = answers.compactMap { answer -> RPCError? in
+            if case .failure(let error) = answer { return error }
+            return nil
+        }
+        XCTAssertEqual(refusals.map(\.code), [.alreadyExists, .alreadyExists], "\(refusals)")
+        XCTAssertTrue(refusals.allSatisfy { $0.message.contains(opened.first ?? "-") }, "\(refusals)")
+        let handedOnce = try await waitForCase(world, clicked.id, "waits") { !$0.mediation.disputeID.isEmpty }
+        XCTAssertEqual(handedOnce.mediation.disputeID, opened.first)
+        XCTAssertEqual(handedOnce.history.filter { $0.action == .handToMediation }.count, 1)
+
+        // A mediator of another community may not hand over a case of this one.
+        let sun = world.mediation(as: World.otherMediator)
+        await assertRPCError(.permissionDenied, saying: [unnamed.id, World.grid]) {
+            try await sun.handOff(self.handOff(unnamed.id))
+        }
+
         // Mediation fails: the case closes, telling that the parties were told of the other routes.
         let failing = try await hu.handOff(handOff(unnamed.id))
         _ = try await world.accept(failing.id)
@@ -227,6 +268,18 @@ final class MediationGridEndToEndTests: XCTestCase {
         let refusedCase = try await waitForCase(world, refusing.id, "closes") { $0.state == .closed }
         XCTAssertEqual(refusedCase.mediation.disputeState, "refused")
         XCTAssertTrue(refusedCase.mediation.outcome.contains("refused"), refusedCase.mediation.outcome)
+
+        // The committee declines one: its case closes as well.
+        let declining = try await report(world, dx: 0.65)
+        let declinedDispute = try await hu.handOff(handOff(declining.id))
+        var decline = Gongzhi_Mediation_V1_DeclineRequest()
+        decline.disputeID = declinedDispute.id
+        decline.reason = "已由法院立案受理"
+        _ = try await hu.decline(decline)
+        let declinedCase = try await waitForCase(world, declining.id, "closes") { $0.state == .closed }
+        XCTAssertEqual(declinedCase.mediation.disputeState, "declined")
+        XCTAssertTrue(declinedCase.mediation.outcome.contains("declined"), declinedCase.mediation.outcome)
+        XCTAssertFalse(declinedCase.mediation.outcome.contains("已由法院立案受理"), "the reason is personal data")
     }
 
     func testAMissedObligationOfADisputeInAGridOpensAGridCase() async throws {
@@ -278,5 +331,55 @@ final class MediationGridEndToEndTests: XCTestCase {
             missed.history.last?.note.contains("no grid case: the grid module is not deployed") == true,
             missed.history.last?.note ?? ""
         )
+    }
+
+    func testTheGridPluginCatchesUpWithDisputesThatEndedWhileItWasStoppedAndDoesNothingTwice() async throws {
+        let world = try await MediationWorld.start(self, grid: true)
+        let hu = world.mediation(as: World.mediator)
+        let waiting = try await report(world, dx: 0.3)
+        let handed = try await hu.handOff(handOff(waiting.id))
+        _ = try await waitForCase(world, waiting.id, "waits") { $0.mediation.disputeID == handed.id }
+        let agreed = try await world.dispute(in: .agreed).id
+
+        // The grid module is taken off the host for a while.
+        let mediation = world.host.plugins[0]
+        let gridPlugin = world.host.plugins[1]
+        let running = try await world.host.status("grid")
+        try world.host.reconfigure([mediation])
+        let gone = await waitUntilGone(running.pid)
+        XCTAssertTrue(gone, "the grid plugin stopped")
+        // Meanwhile the handed-over dispute fails and an obligation of the other is missed.
+        _ = try await world.accept(handed.id)
+        _ = try await world.fail(handed.id)
+        try world.setClock(World.china(2026, 3, 11, 9))
+        let missed = try await world.perform(agreed, "o1", .missed)
+        let caseID = "\(agreed)-o1"
+        XCTAssertEqual(missed.performances.last?.gridCaseID, caseID, "the host still knows the kind Case")
+
+        // Back on the host, it reads the disputes again: the case closes and the missed obligation's opens.
+        try world.host.reconfigure([mediation, gridPlugin])
+        let back = try await world.host.waitUntil("grid")
+        XCTAssertNotEqual(back.pid, running.pid)
+        let closed = try await waitForCase(world, waiting.id, "closes") { $0.state == .closed }
+        XCTAssertEqual(closed.mediation.disputeState, "failed")
+        let opened = try await waitForCase(world, caseID, "is opened") { _ in true }
+        XCTAssertEqual(opened.fromDisputeID, agreed)
+
+        // Killed and restarted, it reads them all once more and writes nothing twice: once it has closed a case
+        // whose dispute ended after the restart, the earlier ones are as they were.
+        let later = try await report(world, dx: 0.7)
+        let laterDispute = try await hu.handOff(handOff(later.id))
+        _ = try await waitForCase(world, later.id, "waits") { $0.mediation.disputeID == laterDispute.id }
+        kill(back.pid, SIGKILL)
+        _ = try await world.host.waitUntilRestarted("grid", from: back.pid)
+        _ = try await world.accept(laterDispute.id, refusing: "p1")
+        _ = try await waitForCase(world, later.id, "closes") { $0.state == .closed }
+        let closedOnce = try await getCase(world, waiting.id)
+        XCTAssertEqual(closedOnce.history, closed.history)
+        XCTAssertEqual(closedOnce.history.filter { $0.action == .mediationConcluded }.count, 1)
+        var list = Gongzhi_Grid_V1_ListCasesRequest()
+        list.source = .mediation
+        let fromMediation = try await grid(world).listCases(list).cases.map(\.id)
+        XCTAssertEqual(fromMediation, [caseID])
     }
 }
