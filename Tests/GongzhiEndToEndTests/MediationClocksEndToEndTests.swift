@@ -71,6 +71,11 @@ final class MediationClocksEndToEndTests: XCTestCase {
         extend.consentingPartyIds = ["p1", "p2"]
         let extended = try await hu.extend(extend)
         XCTAssertEqual(extended.extensions.map(\.days), [10])
+        // The history tells the committee the day the month now ends: the one its clock counts to.
+        XCTAssertTrue(
+            extended.history.last?.note.contains("2026-04-13") == true,
+            "the extension's note names the last day, Monday 2026-04-13: \(extended.history.last?.note ?? "")"
+        )
         let afterExtension = try await world.due()
         XCTAssertEqual(afterExtension, [], "neither month ends within three days")
         let further = try await world.due(within: 24 * 30)
@@ -340,6 +345,20 @@ final class MediationClocksEndToEndTests: XCTestCase {
         let clocks = try await world.due(within: 24 * 40)
         XCTAssertEqual(clocks.map(\.kind), [.mediation])
         XCTAssertEqual(clocks.first?.deadlineMs, World.china(2026, 4, 8))
+
+        // Extended by five days: from the remediation, to Saturday 2026-04-11, so to Monday 2026-04-13. The
+        // extension's note names that day, as the clock counts it.
+        var extend = Gongzhi_Mediation_V1_ExtendRequest()
+        extend.disputeID = id
+        extend.days = 5
+        extend.consentingPartyIds = ["p1", "p2"]
+        let extended = try await hu.extend(extend)
+        let extendedClocks = try await world.due(within: 24 * 40)
+        XCTAssertEqual(extendedClocks.map(\.deadlineMs), [World.china(2026, 4, 14)])
+        XCTAssertTrue(
+            extended.history.last?.note.contains("2026-04-13") == true,
+            "the extension's note names the last day, 2026-04-13: \(extended.history.last?.note ?? "")"
+        )
 
         // A new session and a new agreement, in effect again.
         _ = try await world.session(id)

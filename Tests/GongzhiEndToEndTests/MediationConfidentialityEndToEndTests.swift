@@ -157,6 +157,9 @@ final class MediationConfidentialityEndToEndTests: XCTestCase {
             XCTAssertTrue(event.object.redactedFields.contains("facts"), "\(event.object.redactedFields)")
             assertNoSecrets(try Gongzhi_Mediation_V1_Dispute(serializedBytes: event.object.data))
         }
+        // The figures count only the disputes of the caller's places.
+        let staffStats = try await staff.stats(Gongzhi_Mediation_V1_StatsRequest())
+        XCTAssertEqual(staffStats.disputes, 2)
         let staffShown = try await personalDataShown(world, to: World.staff)
         XCTAssertEqual(staffShown, [], "nothing personal was shown to the staff")
 
@@ -194,6 +197,8 @@ final class MediationConfidentialityEndToEndTests: XCTestCase {
         await assertRPCError(.permissionDenied) { try await sun.print(.with { $0.disputeID = id }) }
         let theirs = try await sun.listDisputes(Gongzhi_Mediation_V1_ListDisputesRequest()).disputes
         XCTAssertEqual(theirs.map(\.id), [otherCommunity])
+        let theirStats = try await sun.stats(Gongzhi_Mediation_V1_StatsRequest())
+        XCTAssertEqual(theirStats.disputes, 1)
         let sunShown = try await personalDataShown(world, to: World.otherMediator).filter {
             $0.action == "gongzhi.mediation.v1.Mediation/GetDispute"
         }

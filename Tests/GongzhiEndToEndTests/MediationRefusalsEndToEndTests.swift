@@ -172,7 +172,7 @@ final class MediationRefusalsEndToEndTests: XCTestCase {
         XCTAssertEqual(status.restarts, 0)
     }
 
-    func testMediatorsWhoAreNoPersonNotMediatorsHereOrRelatedToAPartyAreRefused() async throws {
+    func testMediatorsWhoAreNoPersonSuspendedNotMediatorsHereOrRelatedToAPartyAreRefused() async throws {
         let world = try await MediationWorld.start(self)
         let id = try await world.dispute(in: .accepted).id
         await assertRPCError(.failedPrecondition, saying: ["there is no person nobody"]) {
@@ -193,6 +193,21 @@ final class MediationRefusalsEndToEndTests: XCTestCase {
         // 张军 mediates in this community, but lives in 张桂兰's household (Art 19 read with Art 20).
         await assertRPCError(.failedPrecondition, saying: ["张军", "household", "张桂兰"]) {
             try await world.assign(id, mediator: World.relatedMediator)
+        }
+        // A mediator of this community who is suspended.
+        var suspended = Gongzhi_Core_V1_Person()
+        suspended.id = "zhao-lei"
+        suspended.name = "赵磊"
+        suspended.state = .suspended
+        suspended.suspendedReason = "调离"
+        try await PointsWorld.create(world.objects, "Person", suspended.id, suspended)
+        var binding = Gongzhi_Core_V1_RoleBinding()
+        binding.personID = suspended.id
+        binding.role = "mediator"
+        binding.placeCode = World.community
+        try await PointsWorld.create(world.objects, "RoleBinding", "zhao-lei.mediator.\(World.community)", binding)
+        await assertRPCError(.failedPrecondition, saying: ["赵磊 (zhao-lei) is suspended", "调离"]) {
+            try await world.assign(id, mediator: "zhao-lei")
         }
         let unchanged = try await world.get(id)
         XCTAssertEqual(unchanged.state, .accepted)
@@ -303,5 +318,21 @@ final class MediationRefusalsEndToEndTests: XCTestCase {
         XCTAssertEqual(Set(listed.map(\.id)), [known.id, appliedOnly, next.id])
         // Newest first: by application time, then id (all three applied at the same moment here).
         XCTAssertEqual(listed.map(\.id), [known.id, appliedOnly, next.id].sorted(by: >))
+        // Page by page, as 胡伟 reads them through the host: the same order, each once.
+        var paging = Gongzhi_Mediation_V1_ListDisputesRequest()
+        paging.pageSize = 1
+        var paged: [String] = []
+        repeat {
+            let page = try await hu.listDisputes(paging)
+            XCTAssertLessThanOrEqual(page.disputes.count, 1)
+            paged += page.disputes.map(\.id)
+            paging.pageToken = page.nextPageToken
+        } while !paging.pageToken.isEmpty && paged.count < 10
+        XCTAssertEqual(paged, listed.map(\.id))
+        var drafted = Gongzhi_Mediation_V1_ListDisputesRequest()
+        drafted.states = [.agreementDrafted]
+        drafted.mediatorID = World.mediator
+        let filtered = try await hu.listDisputes(drafted).disputes.map(\.id)
+        XCTAssertEqual(filtered, [known.id])
     }
 }
