@@ -302,7 +302,8 @@ extension DisputeProcedure {
         consenting: [String],
         reason: String,
         by actor: MediationActor,
-        at nowMs: Int64
+        at nowMs: Int64,
+        restDays: RestDays
     ) throws(MediationRefusal) {
         guard (1...maxExtensionDays).contains(days) else {
             throw .invalidArgument("an extension adds 1 to \(maxExtensionDays) days; \(days) given")
@@ -325,7 +326,10 @@ extension DisputeProcedure {
                 $0.atMs = nowMs
             }
         )
-        let deadline = LegalClocks.mediationDeadline(acceptedAtMs: d.acceptedAtMs, extensions: d.extensions)
+        // The day the mediation clock now runs to: from acceptance or the last remediation, moved past rest days.
+        let deadline =
+            LegalClocks(d, restDays: restDays).clocks.first { $0.kind == .mediation }?.deadlineMs
+            ?? LegalClocks.mediationDeadline(acceptedAtMs: d.acceptedAtMs, extensions: d.extensions)
         d.record(
             .extend,
             from: d.state,

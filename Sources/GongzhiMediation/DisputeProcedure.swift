@@ -204,7 +204,15 @@ public enum DisputeProcedure {
         case .fail(let reason, let routes, let told):
             try fail(&d, reason: reason, routes: routes, told: told, by: actor, at: nowMs)
         case .extend(let days, let consenting, let reason):
-            try extend(&d, days: days, consenting: consenting, reason: reason, by: actor, at: nowMs)
+            try extend(
+                &d,
+                days: days,
+                consenting: consenting,
+                reason: reason,
+                by: actor,
+                at: nowMs,
+                restDays: restDays
+            )
         case .informConfirmation, .applyForConfirmation, .recordCourtDecision:
             try confirm(&d, command, by: actor, at: nowMs, restDays: restDays)
         case .remediate(let note):

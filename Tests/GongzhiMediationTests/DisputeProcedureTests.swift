@@ -233,6 +233,7 @@ final class DisputeProcedureTests: XCTestCase {
         let extended = try F.step(.extend(days: 10, consentingPartyIDs: ["p1", "p2"], reason: "a survey"), d)
         XCTAssertEqual(extended.extensions.map(\.days), [10])
         XCTAssertEqual(extended.state, .mediating)
-        XCTAssertEqual(extended.history.last?.note, "extended by 10 days to the end of 2027-01-17")
+        // Ten days after 2027-01-07 is Sunday the 17th: the month runs to the end of Monday.
+        XCTAssertEqual(extended.history.last?.note, "extended by 10 days to the end of 2027-01-18")
     }
 }
