@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "GongzhiPointsSchemas", targets: ["GongzhiPointsSchemas"]),
         .library(name: "GongzhiMediationSchemas", targets: ["GongzhiMediationSchemas"]),
         .library(name: "GongzhiSensorsSchemas", targets: ["GongzhiSensorsSchemas"]),
+        .library(name: "GongzhiIntakeSchemas", targets: ["GongzhiIntakeSchemas"]),
         .library(name: "GongzhiExampleSchemas", targets: ["GongzhiExampleSchemas"]),
         .executable(name: "protoc-gen-gongzhi-ttrpc", targets: ["protoc-gen-gongzhi-ttrpc"]),
         // `swift package --allow-writing-to-package-directory gongzhi-generate` in a module's own package.
@@ -120,6 +121,16 @@ let package = Package(
             name: "GongzhiSensorsSchemas",
             dependencies: [
                 "GongzhiRPC",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
+        .target(
+            name: "GongzhiIntakeSchemas",
+            dependencies: [
+                "GongzhiRPC",
+                "GongzhiSchemas",
+                "GongzhiGridSchemas",
+                "GongzhiSensorsSchemas",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
