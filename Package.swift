@@ -445,6 +445,18 @@ let package = Package(
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
+        // Smart-city data intake (城市大脑数据接入) without I/O: source mappings, decoders, dedupe, routing,
+        // the alert coalescer, the conservation ledger, Open311's wording and writers.
+        .target(
+            name: "GongzhiIntake",
+            dependencies: [
+                "GongzhiHashing",
+                "GongzhiGridSchemas",
+                "GongzhiIntakeSchemas",
+                "GongzhiSensorsSchemas",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
         // The points-exchange plugin (积分兑换).
         .executableTarget(
             name: "gongzhi-points",
@@ -708,6 +720,17 @@ let package = Package(
                 "GongzhiCalendar",
                 "GongzhiMediationSchemas",
                 "GongzhiMediation",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
+        .testTarget(
+            name: "GongzhiIntakeTests",
+            dependencies: [
+                "GongzhiIntake",
+                "GongzhiIntakeSchemas",
+                "GongzhiGridSchemas",
+                "GongzhiSensorsSchemas",
+                "GongzhiTestSeeds",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
