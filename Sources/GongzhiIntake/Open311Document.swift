@@ -1,0 +1,222 @@
+import GongzhiIntakeSchemas
+
+/// One service request as GeoReport v2's GET requests answers it; empty strings are written as null (JSON) or
+/// an empty element (XML).
+public struct Open311ServiceRequest: Equatable, Sendable {
+    public var serviceRequestID = ""
+    public var status = ""
+    public var statusNotes = ""
+    public var serviceName = ""
+    public var serviceCode = ""
+    public var description = ""
+    public var agencyResponsible = ""
+    public var serviceNotice = ""
+    /// Times in milliseconds since the epoch; 0 is absent.
+    public var requestedAtMs: Int64 = 0
+    public var updatedAtMs: Int64 = 0
+    public var expectedAtMs: Int64 = 0
+    public var address = ""
+    public var addressID = ""
+    public var zipcode = ""
+    public var coordinate: Coordinate?
+    public var mediaURL = ""
+
+    public init() {}
+
+    /// An item as Open311 shows it. Its description and address are personal data: only with
+    /// `showPersonalData` (the submitter's own GET with a key).
+    public init(item: Gongzhi_Intake_V1_IntakeItem, serviceName: String, showPersonalData: Bool) {
+        let status = Open311Status.of(item: item)
+        serviceRequestID = item.serviceRequestID
+        self.status = status.status
+        statusNotes = status.notes
+        self.serviceName = serviceName
+        serviceCode = item.serviceCode
+        agencyResponsible = item.agency
+        requestedAtMs = item.receivedAtMs
+        updatedAtMs = item.closedAtMs != 0 ? item.closedAtMs : item.updatedAtMs
+        expectedAtMs = item.expectedAtMs
+        addressID = item.addressID
+        if item.hasLocation {
+            coordinate = Coordinate(latitude: item.location.latitude, longitude: item.location.longitude)
+        }
+        mediaURL = item.media.first ?? ""
+        if showPersonalData {
+            description = item.description_p
+            address = item.address
+        }
+    }
+}
+
+/// The bodies GeoReport v2 answers with, in its two formats: XML (required by the spec) and JSON (its "Spark
+/// convention" mapping: a list is a bare array). Times are written in W3C form with the offset of China
+/// Standard Time, `2026-12-07T10:00:00+08:00`. Identifiers are written as JSON strings, since an id such as a
+/// service code `006` is not a JSON number.
+public enum Open311Document {
+    /// A format GeoReport v2 serves.
+    public enum Format: String, Sendable {
+        case xml
+        case json
+
+        /// The Content-Type of an answer in the format.
+        public var contentType: String {
+            switch self {
+            case .xml: return "text/xml; charset=utf-8"
+            case .json: return "application/json; charset=utf-8"
+            }
+        }
+    }
+
+    /// An element of a `request`: a string, a number, or absent.
+    enum Value {
+        case text(String)
+        case number(Double)
+
+        static func optionalText(_ text: String) -> Value? { text.isEmpty ? nil : .text(text) }
+    }
+
+    /// GET requests and GET requests/{id}: `service_requests` of `request`s.
+    public static func serviceRequests(_ requests: [Open311ServiceRequest], format: Format) -> String {
+        render(
+            requests.map { request in
+                [
+                    ("service_request_id", Value.optionalText(request.serviceRequestID)),
+                    ("status", .optionalText(request.status)),
+                    ("status_notes", .optionalText(request.statusNotes)),
+                    ("service_name", .optionalText(request.serviceName)),
+                    ("service_code", .optionalText(request.serviceCode)),
+                    ("description", .optionalText(request.description)),
+                    ("agency_responsible", .optionalText(request.agencyResponsible)),
+                    ("service_notice", .optionalText(request.serviceNotice)),
+                    ("requested_datetime", time(request.requestedAtMs)),
+                    ("updated_datetime", time(request.updatedAtMs)),
+                    ("expected_datetime", time(request.expectedAtMs)),
+                    ("address", .optionalText(request.address)),
+                    ("address_id", .optionalText(request.addressID)),
+                    ("zipcode", .optionalText(request.zipcode)),
+                    ("lat", request.coordinate.map { .number($0.latitude) }),
+                    ("long", request.coordinate.map { .number($0.longitude) }),
+                    ("media_url", .optionalText(request.mediaURL)),
+                ]
+            },
+            root: "service_requests",
+            element: "request",
+            format: format
+        )
+    }
+
+    /// The answer to POST requests: the id (realtime services) or the token (batch services), never both.
+    public static func created(_ response: Gongzhi_Intake_V1_SubmitTicketResponse, format: Format) -> String {
+        var fields: [(String, Value?)] = []
+        if !response.token.isEmpty, response.serviceRequestID.isEmpty {
+            fields.append(("token", .text(response.token)))
+        } else {
+            fields.append(("service_request_id", .optionalText(response.serviceRequestID)))
+        }
+        fields.append(("service_notice", .optionalText(response.serviceNotice)))
+        fields.append(("account_id", .optionalText(response.accountID)))
+        return render([fields], root: "service_requests", element: "request", format: format)
+    }
+
+    /// The answer to GET tokens/{token}.
+    public static func token(serviceRequestID: String, token: String, format: Format) -> String {
+        render(
+            [[("service_request_id", .optionalText(serviceRequestID)), ("token", .optionalText(token))]],
+            root: "service_requests",
+            element: "request",
+            format: format
+        )
+    }
+
+    /// An error answer: `errors` of `error` {code, description}; the code is an HTTP status or a finer one.
+    public static func errors(_ errors: [(code: Int, description: String)], format: Format) -> String {
+        render(
+            errors.map { [("code", Value.number(Double($0.code))), ("description", .optionalText($0.description))] },
+            root: "errors",
+            element: "error",
+            format: format
+        )
+    }
+
+    static func time(_ ms: Int64) -> Value? {
+        ms == 0 ? nil : .text(RFC3339.format(unixMilliseconds: ms))
+    }
+
+    static func render(_ elements: [[(String, Value?)]], root: String, element: String, format: Format) -> String {
+        switch format {
+        case .json:
+            let objects = elements.map { fields in
+                "{" + fields.map { "\(jsonString($0.0)):\(json($0.1))" }.joined(separator: ",") + "}"
+            }
+            return "[" + objects.joined(separator: ",") + "]"
+        case .xml:
+            var text = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<\(root)>\n"
+            for fields in elements {
+                text += "  <\(element)>\n"
+                for (name, value) in fields {
+                    if let value {
+                        text += "    <\(name)>\(xmlEscaped(plain(value)))</\(name)>\n"
+                    } else {
+                        text += "    <\(name)/>\n"
+                    }
+                }
+                text += "  </\(element)>\n"
+            }
+            return text + "</\(root)>\n"
+        }
+    }
+
+    static func plain(_ value: Value) -> String {
+        switch value {
+        case .text(let text): return text
+        case .number(let number):
+            return number == number.rounded() && abs(number) < 1e15 ? "\(Int64(number))" : "\(number)"
+        }
+    }
+
+    static func json(_ value: Value?) -> String {
+        switch value {
+        case nil: return "null"
+        case .text(let text)?: return jsonString(text)
+        case .number?: return plain(value!)
+        }
+    }
+
+    /// A JSON string literal: quotes, backslashes and control characters escaped, the rest as UTF-8.
+    public static func jsonString(_ text: String) -> String {
+        var result = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": result += "\\\""
+            case "\\": result += "\\\\"
+            case "\n": result += "\\n"
+            case "\r": result += "\\r"
+            case "\t": result += "\\t"
+            default:
+                if scalar.value < 0x20 {
+                    let hex = String(scalar.value, radix: 16)
+                    result += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    result.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return result + "\""
+    }
+
+    /// Text for an XML element: `&`, `<`, `>` escaped, and the control characters XML 1.0 forbids dropped.
+    public static func xmlEscaped(_ text: String) -> String {
+        var result = ""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "&": result += "&amp;"
+            case "<": result += "&lt;"
+            case ">": result += "&gt;"
+            default:
+                if scalar.value < 0x20, scalar != "\n", scalar != "\r", scalar != "\t" { continue }
+                result.unicodeScalars.append(scalar)
+            }
+        }
+        return result
+    }
+}
