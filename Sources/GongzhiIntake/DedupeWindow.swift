@@ -12,8 +12,8 @@ public enum DedupeVerdict: Equatable, Sendable {
 }
 
 /// Dedupe for one plugin's sources, as a value: by source and external id for as long as it is kept, and by
-/// content fingerprint within each source's window. An input exactly `window` milliseconds after the first is
-/// no longer a duplicate; one a millisecond sooner is. Inputs without an external id are deduped by content
+/// content fingerprint within each source's window. An input exactly `window` milliseconds from the first (after
+/// it, or before it when inputs come out of order) is no longer a duplicate; one a millisecond nearer is. Inputs without an external id are deduped by content
 /// alone; a window of 0 turns content dedupe off (readings dedupe by their key only).
 public struct DedupeWindow: Sendable {
     struct Key: Hashable, Sendable {
@@ -45,7 +45,7 @@ public struct DedupeWindow: Sendable {
             return .sameExternalID(firstSequence: first)
         }
         let contentKey = Key(source: source, value: fingerprint)
-        if windowMs > 0, let recent = fingerprints[contentKey], atMs - recent.atMs < windowMs, atMs >= recent.atMs {
+        if windowMs > 0, let recent = fingerprints[contentKey], abs(atMs - recent.atMs) < windowMs {
             return .sameContent(firstSequence: recent.sequence)
         }
         if !externalID.isEmpty { externalIDs[idKey] = sequence }

@@ -107,6 +107,16 @@ final class DedupeWindowTests: XCTestCase {
             "the window restarts from the input that was new"
         )
         XCTAssertEqual(
+            window.admit(source: "s", externalID: "", fingerprint: "f", sequence: 5, atMs: 1_001, windowMs: minutes10),
+            .sameContent(firstSequence: 3),
+            "out of order: a millisecond less than the window before the input remembered"
+        )
+        XCTAssertEqual(
+            window.admit(source: "s", externalID: "", fingerprint: "f", sequence: 6, atMs: 1_000, windowMs: minutes10),
+            .new,
+            "out of order: exactly the window before it"
+        )
+        XCTAssertEqual(
             window.admit(
                 source: "other",
                 externalID: "",
