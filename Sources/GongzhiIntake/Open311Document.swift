@@ -67,10 +67,14 @@ public enum Open311Document {
         }
     }
 
-    /// An element of a `request`: a string, a number, or absent.
-    enum Value {
+    /// A member of an answer's element: a string, a number, a boolean, or a list of elements (an absent member
+    /// is nil).
+    indirect enum Value {
         case text(String)
         case number(Double)
+        case bool(Bool)
+        /// Elements named `element` in XML, a bare array in JSON.
+        case list(element: String, items: [[(String, Value?)]])
 
         static func optionalText(_ text: String) -> Value? { text.isEmpty ? nil : .text(text) }
     }
@@ -101,6 +105,61 @@ public enum Open311Document {
             },
             root: "service_requests",
             element: "request",
+            format: format
+        )
+    }
+
+    /// GET services: the `services` a jurisdiction offers.
+    public static func services(_ services: [Open311Service], format: Format) -> String {
+        render(
+            services.map { service in
+                [
+                    ("service_code", Value.optionalText(service.code)),
+                    ("service_name", .optionalText(service.name)),
+                    ("description", .optionalText(service.description)),
+                    ("metadata", .bool(!service.attributes.isEmpty)),
+                    ("type", .text(service.type.rawValue)),
+                    ("keywords", .optionalText(service.keywords.joined(separator: ", "))),
+                    ("group", .optionalText(service.group)),
+                ]
+            },
+            root: "services",
+            element: "service",
+            format: format
+        )
+    }
+
+    /// GET services/{service_code}: the `service_definition` with the service's attributes, in their order.
+    public static func serviceDefinition(_ service: Open311Service, format: Format) -> String {
+        let attributes = service.attributes.enumerated().map { (index, attribute) -> [(String, Value?)] in
+            var fields: [(String, Value?)] = [
+                ("variable", .bool(attribute.variable)),
+                ("code", .optionalText(attribute.code)),
+                ("datatype", .text(attribute.datatype.rawValue)),
+                ("required", .bool(attribute.required)),
+                ("datatype_description", .optionalText(attribute.datatypeDescription)),
+                ("order", .number(Double(index + 1))),
+                ("description", .optionalText(attribute.description)),
+            ]
+            if !attribute.values.isEmpty {
+                fields.append(
+                    (
+                        "values",
+                        .list(
+                            element: "value",
+                            items: attribute.values.map { [("key", .text($0.key)), ("name", .optionalText($0.name))] }
+                        )
+                    )
+                )
+            }
+            return fields
+        }
+        return renderObject(
+            [
+                ("service_code", .optionalText(service.code)),
+                ("attributes", .list(element: "attribute", items: attributes)),
+            ],
+            root: "service_definition",
             format: format
         )
     }
@@ -145,25 +204,45 @@ public enum Open311Document {
     static func render(_ elements: [[(String, Value?)]], root: String, element: String, format: Format) -> String {
         switch format {
         case .json:
-            let objects = elements.map { fields in
-                "{" + fields.map { "\(jsonString($0.0)):\(json($0.1))" }.joined(separator: ",") + "}"
-            }
-            return "[" + objects.joined(separator: ",") + "]"
+            return json(.list(element: element, items: elements))
         case .xml:
-            var text = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<\(root)>\n"
-            for fields in elements {
-                text += "  <\(element)>\n"
-                for (name, value) in fields {
-                    if let value {
-                        text += "    <\(name)>\(xmlEscaped(plain(value)))</\(name)>\n"
-                    } else {
-                        text += "    <\(name)/>\n"
-                    }
-                }
-                text += "  </\(element)>\n"
-            }
+            return xmlDeclaration + xml(root, .list(element: element, items: elements), indent: "")
+        }
+    }
+
+    /// An answer that is one element, not a list (a service definition).
+    static func renderObject(_ fields: [(String, Value?)], root: String, format: Format) -> String {
+        switch format {
+        case .json:
+            return jsonObject(fields)
+        case .xml:
+            var text = xmlDeclaration + "<\(root)>\n"
+            for (name, value) in fields { text += xml(name, value, indent: "  ") }
             return text + "</\(root)>\n"
         }
+    }
+
+    static let xmlDeclaration = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
+
+    static func xml(_ name: String, _ value: Value?, indent: String) -> String {
+        switch value {
+        case nil:
+            return "\(indent)<\(name)/>\n"
+        case .list(let element, let items)?:
+            var text = "\(indent)<\(name)>\n"
+            for fields in items {
+                text += "\(indent)  <\(element)>\n"
+                for (member, memberValue) in fields { text += xml(member, memberValue, indent: indent + "    ") }
+                text += "\(indent)  </\(element)>\n"
+            }
+            return text + "\(indent)</\(name)>\n"
+        case let scalar?:
+            return "\(indent)<\(name)>\(xmlEscaped(plain(scalar)))</\(name)>\n"
+        }
+    }
+
+    static func jsonObject(_ fields: [(String, Value?)]) -> String {
+        "{" + fields.map { "\(jsonString($0.0)):\(json($0.1))" }.joined(separator: ",") + "}"
     }
 
     static func plain(_ value: Value) -> String {
@@ -171,6 +250,8 @@ public enum Open311Document {
         case .text(let text): return text
         case .number(let number):
             return number == number.rounded() && abs(number) < 1e15 ? "\(Int64(number))" : "\(number)"
+        case .bool(let flag): return flag ? "true" : "false"
+        case .list(_, let items): return items.map(jsonObject).joined(separator: ",")
         }
     }
 
@@ -178,7 +259,8 @@ public enum Open311Document {
         switch value {
         case nil: return "null"
         case .text(let text)?: return jsonString(text)
-        case .number?: return plain(value!)
+        case .list(_, let items)?: return "[" + items.map(jsonObject).joined(separator: ",") + "]"
+        case let scalar?: return plain(scalar)
         }
     }
 

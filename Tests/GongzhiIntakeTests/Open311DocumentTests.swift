@@ -163,3 +163,105 @@ final class Open311DocumentTests: XCTestCase {
         XCTAssertEqual(own.address, "某小区3幢")
     }
 }
+
+final class Open311ServiceDocumentTests: XCTestCase {
+    private var underpass: Open311Service {
+        Open311Service(
+            code: "E0405",
+            name: "道路积水",
+            description: "道路、下穿隧道积水影响通行",
+            keywords: ["积水", "下穿", "隧道"],
+            group: "市政设施",
+            attributes: [
+                .init(
+                    code: "depth",
+                    datatype: .singlevaluelist,
+                    required: true,
+                    description: "积水大约多深？",
+                    values: [(key: "1", name: "没过脚踝"), (key: "2", name: "没过膝盖")]
+                ),
+                .init(variable: false, code: "notice", datatype: .text, required: false, description: "请勿涉水"),
+            ]
+        )
+    }
+
+    func testTheServiceListHasTheSpecsMembers() {
+        let consultation = Open311Service(code: "Z0001", name: "政策咨询", type: .batch)
+        XCTAssertEqual(
+            Open311Document.services([underpass, consultation], format: .json),
+            #"[{"service_code":"E0405","service_name":"道路积水","description":"道路、下穿隧道积水影响通行","#
+                + #""metadata":true,"type":"realtime","keywords":"积水, 下穿, 隧道","group":"市政设施"},"#
+                + #"{"service_code":"Z0001","service_name":"政策咨询","description":null,"metadata":false,"#
+                + #""type":"batch","keywords":null,"group":null}]"#
+        )
+        XCTAssertEqual(
+            Open311Document.services([consultation], format: .xml),
+            """
+            <?xml version="1.0" encoding="utf-8"?>
+            <services>
+              <service>
+                <service_code>Z0001</service_code>
+                <service_name>政策咨询</service_name>
+                <description/>
+                <metadata>false</metadata>
+                <type>batch</type>
+                <keywords/>
+                <group/>
+              </service>
+            </services>
+
+            """
+        )
+    }
+
+    func testTheServiceDefinitionNestsAttributesAndValuesAsTheSpecDoes() {
+        XCTAssertEqual(
+            Open311Document.serviceDefinition(underpass, format: .json),
+            #"{"service_code":"E0405","attributes":[{"variable":true,"code":"depth","datatype":"singlevaluelist","#
+                + #""required":true,"datatype_description":null,"order":1,"description":"积水大约多深？","#
+                + #""values":[{"key":"1","name":"没过脚踝"},{"key":"2","name":"没过膝盖"}]},"#
+                + #"{"variable":false,"code":"notice","datatype":"text","required":false,"#
+                + #""datatype_description":null,"order":2,"description":"请勿涉水"}]}"#
+        )
+        XCTAssertEqual(
+            Open311Document.serviceDefinition(underpass, format: .xml),
+            """
+            <?xml version="1.0" encoding="utf-8"?>
+            <service_definition>
+              <service_code>E0405</service_code>
+              <attributes>
+                <attribute>
+                  <variable>true</variable>
+                  <code>depth</code>
+                  <datatype>singlevaluelist</datatype>
+                  <required>true</required>
+                  <datatype_description/>
+                  <order>1</order>
+                  <description>积水大约多深？</description>
+                  <values>
+                    <value>
+                      <key>1</key>
+                      <name>没过脚踝</name>
+                    </value>
+                    <value>
+                      <key>2</key>
+                      <name>没过膝盖</name>
+                    </value>
+                  </values>
+                </attribute>
+                <attribute>
+                  <variable>false</variable>
+                  <code>notice</code>
+                  <datatype>text</datatype>
+                  <required>false</required>
+                  <datatype_description/>
+                  <order>2</order>
+                  <description>请勿涉水</description>
+                </attribute>
+              </attributes>
+            </service_definition>
+
+            """
+        )
+    }
+}
