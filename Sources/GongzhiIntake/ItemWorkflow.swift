@@ -44,17 +44,22 @@ public enum ItemStep: Equatable, Sendable {
     }
 }
 
-/// Why a step on an item was refused; `code` maps to the RPC status of the same name.
-public struct ItemWorkflowError: Error, Equatable, Sendable, CustomStringConvertible {
+/// Why a step on an item or a dead letter was refused; `code` maps to the RPC status of the same name.
+public struct IntakeWorkflowError: Error, Equatable, Sendable, CustomStringConvertible {
     public enum Code: Equatable, Sendable {
         /// The step itself is wrong whatever the item's state: an empty answer, an unknown type.
         case invalidArgument
-        /// The item's state does not allow the step.
+        /// The item's or dead letter's state does not allow the step.
         case failedPrecondition
     }
 
     public var code: Code
     public var message: String
+
+    public init(code: Code, message: String) {
+        self.code = code
+        self.message = message
+    }
 
     public var description: String { message }
 }
@@ -80,7 +85,7 @@ public enum ItemWorkflow {
         to current: Gongzhi_Intake_V1_IntakeItem,
         by actor: ItemActor,
         atMs: Int64
-    ) throws(ItemWorkflowError) -> Gongzhi_Intake_V1_IntakeItem {
+    ) throws(IntakeWorkflowError) -> Gongzhi_Intake_V1_IntakeItem {
         var item = current
         var note = ""
         switch (step, current.state) {
@@ -126,7 +131,7 @@ public enum ItemWorkflow {
             if status.status == "closed", item.closedAtMs == 0 { item.closedAtMs = atMs }
             if status.status == "open" { item.closedAtMs = 0 }
         default:
-            throw ItemWorkflowError(
+            throw IntakeWorkflowError(
                 code: .failedPrecondition,
                 message: "item \(current.id) is \(stateName(current.state)): it cannot be \(step.action); "
                     + "the steps it allows: \(allowedSteps(current.state))"
@@ -145,8 +150,8 @@ public enum ItemWorkflow {
         return item
     }
 
-    static func invalid(_ message: String) -> ItemWorkflowError {
-        ItemWorkflowError(code: .invalidArgument, message: message)
+    static func invalid(_ message: String) -> IntakeWorkflowError {
+        IntakeWorkflowError(code: .invalidArgument, message: message)
     }
 
     static func stateName(_ state: Gongzhi_Intake_V1_ItemState) -> String {

@@ -16,7 +16,7 @@ final class ItemWorkflowTests: XCTestCase {
     private func refusal(
         _ step: ItemStep,
         on state: Gongzhi_Intake_V1_ItemState
-    ) -> ItemWorkflowError? {
+    ) -> IntakeWorkflowError? {
         do {
             _ = try ItemWorkflow.apply(step, to: item(state), by: clerk, atMs: 1)
             return nil
