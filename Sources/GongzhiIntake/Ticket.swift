@@ -124,7 +124,7 @@ extension SourceMapping {
         guard abs(number) <= limit else {
             throw InputError(
                 code: "value.implausible",
-                message: "\"\(name)\" is \(text), outside -\(Int(limit))…\(Int(limit)) degrees",
+                message: "\"\(name)\" lies outside -\(Int(limit))…\(Int(limit)) degrees",
                 line: line,
                 column: column
             )
