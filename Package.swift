@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "GongzhiPointsSchemas", targets: ["GongzhiPointsSchemas"]),
         .library(name: "GongzhiMediationSchemas", targets: ["GongzhiMediationSchemas"]),
         .library(name: "GongzhiSensorsSchemas", targets: ["GongzhiSensorsSchemas"]),
+        .library(name: "GongzhiIntakeSchemas", targets: ["GongzhiIntakeSchemas"]),
         .library(name: "GongzhiExampleSchemas", targets: ["GongzhiExampleSchemas"]),
         .executable(name: "protoc-gen-gongzhi-ttrpc", targets: ["protoc-gen-gongzhi-ttrpc"]),
         // `swift package --allow-writing-to-package-directory gongzhi-generate` in a module's own package.
@@ -120,6 +121,16 @@ let package = Package(
             name: "GongzhiSensorsSchemas",
             dependencies: [
                 "GongzhiRPC",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
+        .target(
+            name: "GongzhiIntakeSchemas",
+            dependencies: [
+                "GongzhiRPC",
+                "GongzhiSchemas",
+                "GongzhiGridSchemas",
+                "GongzhiSensorsSchemas",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
@@ -434,6 +445,18 @@ let package = Package(
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
+        // Smart-city data intake (城市大脑数据接入) without I/O: source mappings, decoders, dedupe, routing,
+        // the alert coalescer, the conservation ledger, Open311's wording and writers.
+        .target(
+            name: "GongzhiIntake",
+            dependencies: [
+                "GongzhiHashing",
+                "GongzhiGridSchemas",
+                "GongzhiIntakeSchemas",
+                "GongzhiSensorsSchemas",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
         // The points-exchange plugin (积分兑换).
         .executableTarget(
             name: "gongzhi-points",
@@ -697,6 +720,17 @@ let package = Package(
                 "GongzhiCalendar",
                 "GongzhiMediationSchemas",
                 "GongzhiMediation",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
+        .testTarget(
+            name: "GongzhiIntakeTests",
+            dependencies: [
+                "GongzhiIntake",
+                "GongzhiIntakeSchemas",
+                "GongzhiGridSchemas",
+                "GongzhiSensorsSchemas",
+                "GongzhiTestSeeds",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),

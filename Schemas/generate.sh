@@ -74,6 +74,12 @@ generate GongzhiMediationSchemas Sources/GongzhiMediationSchemas/Generated \
     gongzhi/mediation/v1/service.proto
 generate GongzhiSensorsSchemas Sources/GongzhiSensorsSchemas/Generated \
     gongzhi/sensors/v1/sensors.proto
+generate GongzhiIntakeSchemas Sources/GongzhiIntakeSchemas/Generated \
+    gongzhi/intake/v1/item.proto \
+    gongzhi/intake/v1/dead_letter.proto \
+    gongzhi/intake/v1/sensor.proto \
+    gongzhi/intake/v1/payload.proto \
+    gongzhi/intake/v1/service.proto
 generate GongzhiExampleSchemas Sources/GongzhiExampleSchemas/Generated \
     gongzhi/example/v1/noticeboard.proto
 generate GongzhiTestSchemas Sources/GongzhiTestSchemas/Generated \
@@ -145,7 +151,8 @@ if [ "$mode" = "--check" ]; then
     status=0
     for dir in Sources/GongzhiRPC/Generated Sources/GongzhiSchemas/Generated Sources/GongzhiGridSchemas/Generated \
         Sources/GongzhiPointsSchemas/Generated Sources/GongzhiMediationSchemas/Generated \
-        Sources/GongzhiSensorsSchemas/Generated Sources/GongzhiExampleSchemas/Generated \
+        Sources/GongzhiSensorsSchemas/Generated Sources/GongzhiIntakeSchemas/Generated \
+        Sources/GongzhiExampleSchemas/Generated \
         Sources/GongzhiTestSchemas/Generated Sources/CGongzhiPlugin/generated \
         Plugins/sensors/generated Benchmarks/c/echo-plugin/generated; do
         if ! diff -ru "$root/$dir" "$out/$dir"; then status=1; fi

@@ -37,7 +37,9 @@ def closure(roots):
 def is_module_target(name):
     if name == "GongzhiSchemas":
         return False
-    return name.endswith("Schemas") or name in ("GongzhiGrid", "GongzhiGeo", "GongzhiPoints", "GongzhiMediation") or (
+    return name.endswith("Schemas") or name in (
+        "GongzhiGrid", "GongzhiGeo", "GongzhiPoints", "GongzhiMediation", "GongzhiIntake"
+    ) or (
         name.startswith("Gongzhi") and name.endswith("Control") and name != "GongzhiControl"
     )
 
