@@ -34,6 +34,7 @@ let package = Package(
         .executable(name: "gongzhi-sensors", targets: ["gongzhi-sensors"]),
         .executable(name: "gongzhi-grid", targets: ["gongzhi-grid"]),
         .executable(name: "gongzhi-points", targets: ["gongzhi-points"]),
+        .executable(name: "gongzhi-mediation", targets: ["gongzhi-mediation"]),
         .library(name: "GongzhiGeo", targets: ["GongzhiGeo"]),
         .executable(name: "gongzhi-samples", targets: ["gongzhi-samples"]),
     ],
@@ -432,6 +433,24 @@ let package = Package(
             ],
             path: "Plugins/points",
             exclude: ["points.plugin.toml"]
+        ),
+        // The people's mediation plugin (人民调解).
+        .executableTarget(
+            name: "gongzhi-mediation",
+            dependencies: [
+                "GongzhiCalendar",
+                "GongzhiGridSchemas",
+                "GongzhiHashing",
+                "GongzhiMediation",
+                "GongzhiMediationSchemas",
+                "GongzhiPluginSDK",
+                "GongzhiRPC",
+                "GongzhiSchemas",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            path: "Plugins/mediation",
+            exclude: ["mediation.plugin.toml"]
         ),
         // libprotobuf-c, the protobuf runtime of the C plugin SDK.
         .systemLibrary(
