@@ -479,6 +479,7 @@ let package = Package(
             dependencies: [
                 "GongzhiSchemas",
                 "GongzhiPointsSchemas",
+                "GongzhiMediationSchemas",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
