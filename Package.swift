@@ -687,6 +687,23 @@ let package = Package(
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
+        // The mediation plugin's desk and queries against an in-process host (the plugin's types by @testable import).
+        .testTarget(
+            name: "MediationPluginTests",
+            dependencies: [
+                "gongzhi-mediation",
+                "GongzhiGridSchemas",
+                "GongzhiMediation",
+                "GongzhiMediationSchemas",
+                "GongzhiPluginSDK",
+                "GongzhiPluginTesting",
+                "GongzhiRPC",
+                "GongzhiSchemas",
+                "GongzhiTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
         .testTarget(
             name: "GongzhiSensorsControlTests",
             dependencies: [

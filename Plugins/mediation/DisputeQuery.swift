@@ -166,7 +166,11 @@ struct PageToken: Hashable {
             bytes.append(byte)
         }
         let parts = String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[0] == "md1", let appliedAtMs = Int64(parts[1]), !parts[2].isEmpty else {
+        guard parts.count == 3, parts[0] == "md1", let appliedAtMs = Int64(parts[1]), !parts[2].isEmpty,
+            parts[2].unicodeScalars.allSatisfy({
+                $0.isASCII && ($0.properties.isAlphabetic || $0 == "-" || ("0"..."9").contains($0))
+            })
+        else {
             throw invalid
         }
         self.init(appliedAtMs: appliedAtMs, id: String(parts[2]))

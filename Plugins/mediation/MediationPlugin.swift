@@ -30,8 +30,9 @@ struct MediationPlugin {
         let following = Task { await disputes.run() }
         await disputes.waitUntilSynced()
         context.logger.info(
-            "following \(disputes.count) disputes",
+            "following the disputes",
             metadata: [
+                "disputes": "\(disputes.count)",
                 "clock": "\(settings.clock)", "alert interval": "\(settings.alertInterval)",
                 "dispute categories": "\(settings.disputeCategories.joined(separator: ","))",
             ]

@@ -58,12 +58,14 @@ struct MediationSettings: Sendable {
             settings.alertInterval = .milliseconds(milliseconds)
         }
         if let text = value("MEDIATION_DISPUTE_CATEGORIES") {
-            let codes = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            let codes = text.split(separator: ",", omittingEmptySubsequences: false).map {
+                $0.trimmingCharacters(in: .whitespaces)
+            }
             let wellFormed =
                 !codes.isEmpty
                 && codes.allSatisfy { code in
                     !code.isEmpty && code.count <= 32
-                        && code.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0)) }
+                        && code.unicodeScalars.allSatisfy { $0.isASCII && CharacterSet.alphanumerics.contains($0) }
                 }
             guard wellFormed else {
                 throw RPCError(

@@ -28,6 +28,11 @@ public enum ChinaCalendar {
             "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))"
         }
 
+        /// `2026年12月7日`, as documents in Chinese write a date: no leading zeros.
+        public var chineseText: String {
+            "\(year)年\(month)月\(day)日"
+        }
+
         private func pad(_ value: Int64, _ width: Int) -> String {
             let text = String(value)
             return String(repeating: "0", count: max(0, width - text.count)) + text
@@ -111,6 +116,11 @@ public enum ChinaCalendar {
     /// `2026-12-07` for the day in China holding `ms`.
     public static func dateText(at ms: Int64) -> String {
         date(at: ms).description
+    }
+
+    /// `2026年12月7日` for the day in China holding `ms`: 2026-12-31T16:30Z is `2027年1月1日`.
+    public static func chineseDateText(at ms: Int64) -> String {
+        date(at: ms).chineseText
     }
 
     // Howard Hinnant's days-from-civil and civil-from-days.

@@ -51,6 +51,17 @@ final class ChinaCalendarTests: XCTestCase {
         XCTAssertLessThan(Day(year: 2025, month: 12, day: 31), Day(year: 2026, month: 1, day: 1))
     }
 
+    func testChineseDatesAreWrittenWithoutLeadingZerosForTheDayInChina() {
+        XCTAssertEqual(Day(year: 2026, month: 3, day: 9).chineseText, "2026年3月9日")
+        XCTAssertEqual(Day(year: 2026, month: 12, day: 31).chineseText, "2026年12月31日")
+        XCTAssertEqual(ChinaCalendar.chineseDateText(at: march10th2026), "2026年3月10日")
+        XCTAssertEqual(ChinaCalendar.chineseDateText(at: march10th2026 - 1), "2026年3月9日")
+        // 2026-12-31T16:30Z is half past midnight on New Year's Day in China; 15:59:59.999Z is still the 31st.
+        XCTAssertEqual(ChinaCalendar.chineseDateText(at: january1st2027 + 30 * 60_000), "2027年1月1日")
+        XCTAssertEqual(ChinaCalendar.chineseDateText(at: january1st2027 - 1), "2026年12月31日")
+        XCTAssertEqual(ChinaCalendar.chineseDateText(at: january1st1970 - 1), "1969年12月31日")
+    }
+
     func testDaysFromMidnightToMidnightInChina() {
         for instant in [march10th2026, march10th2026 + 1, march11th2026 - 1] {
             let bounds = ChinaCalendar.periodBounds(.day, at: instant)
