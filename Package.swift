@@ -329,6 +329,21 @@ let package = Package(
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
+        // `gongzhictl mediation …`: the mediation module's command line.
+        .target(
+            name: "GongzhiMediationControl",
+            dependencies: [
+                "GongzhiCalendar",
+                "GongzhiControl",
+                "GongzhiDocuments",
+                "GongzhiMediation",
+                "GongzhiMediationSchemas",
+                "GongzhiRPC",
+                "GongzhiSchemas",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
         // `gongzhictl sensors …`: the sensor adapter's command line.
         .target(
             name: "GongzhiSensorsControl",
@@ -347,6 +362,7 @@ let package = Package(
             dependencies: [
                 "GongzhiControl",
                 "GongzhiGridControl",
+                "GongzhiMediationControl",
                 "GongzhiPointsControl",
                 "GongzhiSensorsControl",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -644,6 +660,20 @@ let package = Package(
                 "GongzhiControlTestSupport",
                 "GongzhiPointsControl",
                 "GongzhiPointsSchemas",
+                "GongzhiRPC",
+                "GongzhiSchemas",
+                "GongzhiTestSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "GongzhiMediationControlTests",
+            dependencies: [
+                "GongzhiCalendar",
+                "GongzhiControl",
+                "GongzhiControlTestSupport",
+                "GongzhiMediationControl",
+                "GongzhiMediationSchemas",
                 "GongzhiRPC",
                 "GongzhiSchemas",
                 "GongzhiTestSupport",

@@ -1,12 +1,15 @@
 import ArgumentParser
 import GongzhiControl
 import GongzhiGridControl
+import GongzhiMediationControl
 import GongzhiPointsControl
 import GongzhiSensorsControl
 
 /// `gongzhictl`: the core verbs, and the commands of the modules this build carries.
 struct Gongzhictl: ControlCommandLine {
-    static let modules: [any ParsableCommand.Type] = [SensorsCommand.self, GridCommand.self, PointsCommand.self]
+    static let modules: [any ParsableCommand.Type] = [
+        SensorsCommand.self, GridCommand.self, PointsCommand.self, MediationCommand.self,
+    ]
 
     @OptionGroup var global: GlobalOptions
 
