@@ -400,6 +400,7 @@ let package = Package(
             name: "gongzhi-grid",
             dependencies: [
                 "GongzhiGridSchemas",
+                "GongzhiMediationSchemas",
                 "GongzhiGeo",
                 "GongzhiGrid",
                 "GongzhiPluginSDK",
@@ -773,6 +774,7 @@ let package = Package(
                 "GongzhiGeo",
                 "GongzhiGrid",
                 "GongzhiGridSchemas",
+                "GongzhiMediationSchemas",
                 "GongzhiPluginSDK",
                 "GongzhiPluginTesting",
                 "GongzhiRPC",

@@ -268,6 +268,43 @@ final class CaseDesk: Sendable {
         return .dispatch(assignee: worker, deadlineMs: deadlineMs, note: note)
     }
 
+    // MARK: The plugin's own writes
+
+    /// Writes what `next` makes of case `id`, in the case's turn: the plugin's own steps for another module (a
+    /// hand-over to mediation, its conclusion). `next` gets the case as it is when the turn comes, and again
+    /// after a conflicting write; nil from it means nothing to write. Answers the case written, or nil when
+    /// nothing was written or there is no such case.
+    func amend(
+        _ id: String,
+        _ next: (Gongzhi_Grid_V1_Case) -> Gongzhi_Grid_V1_Case?
+    ) async throws -> Gongzhi_Grid_V1_Case? {
+        try await turns.take("case:" + id) {
+            guard cases[id] != nil else { return nil }
+            var wrote = false
+            let after = try await change(id, expectedRevision: 0) { current throws(WorkflowError) in
+                let updated = next(current)
+                wrote = updated != nil
+                return updated
+            }
+            return wrote ? after : nil
+        }
+    }
+
+    /// Creates a case the plugin opens by itself (a missed mediation obligation's), in the case's turn. Answers
+    /// the case created, or nil when a case with its id exists already (so that following the same news twice,
+    /// or again after a restart, opens it once).
+    func create(_ value: Gongzhi_Grid_V1_Case) async throws -> Gongzhi_Grid_V1_Case? {
+        try await turns.take("case:" + value.id) {
+            guard cases[value.id] == nil else { return nil }
+            do {
+                return try await cases.create(value).message
+            } catch let error as RPCError where error.code == .alreadyExists {
+                _ = try await cases.fetch(value.id)
+                return nil
+            }
+        }
+    }
+
     // MARK: Places
 
     /// Refuses (PERMISSION_DENIED) a person acting on, or reading, a case outside their places.

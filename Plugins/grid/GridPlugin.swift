@@ -1,6 +1,7 @@
 // gongzhi-grid: the grid-management plugin (网格化管理). It locates points in grids, keeps cases (案卷) as
 // objects of its kind `Case` and moves them through the closed loop from report to evaluation, escalates
-// overdue ones, and counts them. See Docs/grid.md.
+// overdue ones, and counts them. Where the mediation module runs, it follows its disputes: a case handed over
+// waits on its dispute and closes with it, and a missed obligation opens a case. See Docs/grid.md.
 
 import GongzhiGrid
 import GongzhiGridSchemas
@@ -16,9 +17,11 @@ struct GridPlugin {
     }
 
     /// Registers the kind Case, follows the grids and the cases until the plugin stops, and opens the desk
-    /// once both are in memory; the desk escalates overdue cases every `settings.escalationInterval`.
+    /// once both are in memory; the desk escalates overdue cases every `settings.escalationInterval`, and
+    /// writes what the mediation module's disputes call for (``DisputeFollower``).
     static func openDesk(_ context: PluginContext, settings: GridSettings) async throws -> CaseDesk {
         let catalogue = try settings.catalogue()
+        let missedObligationCategory = try settings.missedObligationCategory(in: catalogue)
         try await context.objects.registerKind(
             Gongzhi_Grid_V1_Case.kindName,
             messageName: Gongzhi_Grid_V1_Case.protoMessageName,
@@ -46,8 +49,16 @@ struct GridPlugin {
             logger: context.logger
         )
         let escalator = Task { await desk.escalate(every: settings.escalationInterval) }
+        let disputes = DisputeFollower(
+            desk: desk,
+            objects: context.objects,
+            missedObligationCategory: missedObligationCategory.code,
+            logger: context.logger
+        )
+        let mediation = Task { await disputes.run() }
         context.onStop { _ in
             escalator.cancel()
+            mediation.cancel()
             for task in following { task.cancel() }
         }
         return desk

@@ -159,10 +159,12 @@ let gridManifest = URL(fileURLWithPath: #filePath)
     .appendingPathComponent("Plugins/grid/grid.plugin.toml").path
 
 /// Runs `body` with the grid plugin in-process and the world's grids loaded into its map. `extraGrants` are
-/// approved on top of the manifest's requests (they must be among them to take effect).
+/// approved on top of the manifest's requests (they must be among them to take effect); `alongside` are other
+/// plugins under the same host.
 func withGridWorld(
     approvedGrants: [String]? = nil,
     extraGrants: [String] = [],
+    alongside: [TestPlugin] = [],
     _ body: (GridWorld) async throws -> Void
 ) async throws {
     let files = try TemporaryDirectory(prefix: "gzgrid")
@@ -177,7 +179,7 @@ func withGridWorld(
         return [GridService(desk: desk)]
     }
     plugin.requestedGrants += extraGrants
-    try await withInProcessTestHost(plugins: [plugin]) { host in
+    try await withInProcessTestHost(plugins: [plugin] + alongside) { host in
         let desk = try XCTUnwrap(opened.withLock { $0 })
         let objects = Gongzhi_Host_V1_ObjectsClient(channel: host.adminChannel)
         try await createWorld(objects)

@@ -78,8 +78,9 @@ public struct CategoryCatalogue: Sendable {
         return response
     }
 
-    /// "unknown category "X"; known codes include E0101 (暴露垃圾), … (ListCategories lists all 21)".
-    func unknownCategoryMessage(_ code: String) -> String {
+    /// What to say of a code the catalogue does not have: "unknown category "X"; known codes include E0101
+    /// (暴露垃圾), … (ListCategories lists all 21)", naming the codes nearest to it.
+    public func unknownCategoryMessage(_ code: String) -> String {
         let shown = nearestCodes(to: code, count: 5).map { "\($0.code) (\($0.name))" }
         if shown.isEmpty {
             return "unknown category \"\(code)\"; the catalogue has no categories"

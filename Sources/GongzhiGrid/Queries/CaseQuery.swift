@@ -55,9 +55,11 @@ public enum CaseQuery {
     }
 
     /// True when an open case waits for handling (dispatched or in progress) past its deadline at `nowMs`.
-    /// Cases not yet dispatched have no deadline, and handled ones are not late any more.
+    /// Cases not yet dispatched have no deadline, and handled ones are not late any more. A case that waits on
+    /// a dispute in mediation is never overdue: the dispute's own legal clocks run instead.
     public static func isOverdue(_ c: Gongzhi_Grid_V1_Case, at nowMs: Int64) -> Bool {
         (c.state == .dispatched || c.state == .inProgress) && c.deadlineMs != 0 && nowMs > c.deadlineMs
+            && CaseWorkflow.waitingDisputeID(c) == nil
     }
 
     /// True when the case's grid, community or street code is `code` or starts with it.

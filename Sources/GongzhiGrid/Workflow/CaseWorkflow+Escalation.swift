@@ -3,7 +3,8 @@ import GongzhiSchemas
 
 extension CaseWorkflow {
     /// The case one tier up when it waits for handling (dispatched or in progress) and its deadline has passed
-    /// at `nowMs`; nil otherwise.
+    /// at `nowMs`; nil otherwise, and always nil for a case that waits on a dispute in mediation (it is not
+    /// overdue: ``CaseQuery/isOverdue(_:at:)``).
     ///
     /// The case goes grid → community → street → joint and gets a new deadline, now plus the catalogue's
     /// escalation deadline for the tier it arrives at; an `Escalation` (with the deadline that passed) and an

@@ -143,6 +143,11 @@ public enum CaseWorkflow {
             throw .invalidArgument(
                 "the report's source is required: patrol, visit, online, hotline, sensor or assigned"
             )
+        case .mediation:
+            throw .invalidArgument(
+                "the source mediation is for the cases the grid module opens itself for a mediation agreement's "
+                    + "missed obligation; give patrol, visit, online, hotline, sensor or assigned"
+            )
         default:
             break
         }
@@ -274,7 +279,9 @@ public enum CaseWorkflow {
     /// the same way. The plugin checks a step this way before it looks up what the step names (a dispatched
     /// grid worker), so that a step the case cannot take is refused for that reason first.
     ///
-    /// Throws `invalidArgument` for what is wrong with the command whatever the state (a missing reason, an
+    /// A case that waits on a dispute in mediation refuses every step first, with `failedPrecondition` ("case C1
+    /// waits on dispute MD-… in mediation (人民调解): it closes when the dispute ends"). Otherwise it throws
+    /// `invalidArgument` for what is wrong with the command whatever the state (a missing reason, an
     /// assignee without kind or id, a deadline not after now, no satisfaction, text too long), and
     /// `failedPrecondition` when the state does not allow the step, with a message naming the state and the
     /// steps it allows ("case C1 is dispatched; it can be started or handled (allowed: start, handle)"), or
@@ -285,6 +292,9 @@ public enum CaseWorkflow {
         by actor: CaseActor,
         at nowMs: Int64
     ) throws(WorkflowError) {
+        if let disputeID = waitingDisputeID(current) {
+            throw .failedPrecondition(waitingMessage(current, disputeID: disputeID))
+        }
         try validate(command, at: nowMs)
         guard allowedActions(in: current.state).contains(command.action) else {
             throw .failedPrecondition(notAllowedMessage(current))
