@@ -85,7 +85,7 @@ extension XCommunityMediation {
             add(
                 .recordPerformance,
                 "performance",
-                [obligation, "performed", "--note", note],
+                ["--obligation", obligation, "performed", "--note", note],
                 as: mediator
             )
         }

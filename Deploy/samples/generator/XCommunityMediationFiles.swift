@@ -183,7 +183,10 @@ extension XCommunityMediation {
             }
             lines.append(
                 "  \(dispute.key)  \(request.title)  \(Self.word(request.type))  \(Self.word(dispute.state))  "
-                    + "\(request.placeCode)  \(parties.joined(separator: ", "))  \(dispute.steps.count + 1) steps"
+                    + "\(request.placeCode)  \(parties.joined(separator: ", "))  "
+                    + (dispute.steps.isEmpty
+                        ? "applied for only"
+                        : "applied for, then \(dispute.steps.count) step\(dispute.steps.count == 1 ? "" : "s")")
             )
         }
         return lines.joined(separator: "\n") + "\n"
