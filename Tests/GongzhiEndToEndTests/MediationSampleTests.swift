@@ -1,4 +1,7 @@
 import Foundation
+import GongzhiMediationSchemas
+import GongzhiPluginTesting
+import GongzhiRPC
 import GongzhiSchemas
 import GongzhiTestSupport
 import XCTest
@@ -6,7 +9,7 @@ import XCTest
 /// X社区's people's mediation committee as the real `gongzhi-samples x-community-mediation` writes it: the same
 /// bytes for the same moment, parties who are residents and organisations of X社区, mediators who are not parties,
 /// the README's leak applied for and taken no further, and the steps still to take worked out from what the host
-/// holds.
+/// holds; and as `Deploy/samples/load.sh` loads it into a real host running the real mediation plugin.
 final class MediationSampleTests: XCTestCase {
     /// 2026-12-01 09:00 in China: the moment the sample is loaded at unless told otherwise.
     static let defaultMoment: Int64 = 1_796_086_800_000
@@ -348,5 +351,165 @@ final class MediationSampleTests: XCTestCase {
         let garbage = try Self.generate(disputes: ["{\"disputes\": [\n"])
         XCTAssertNotEqual(garbage.status, 0)
         XCTAssertTrue(garbage.errors.contains("line 1"), garbage.errors)
+    }
+
+    // MARK: - Loaded into a host
+
+    static func mediationPlugin() throws -> TestPlugin {
+        TestPlugin(
+            name: "mediation",
+            executable: try BuiltExecutables.path("gongzhi-mediation"),
+            services: ["gongzhi.mediation.v1.Mediation"],
+            requestedGrants: [
+                "gongzhi.host.v1.Objects/Get", "gongzhi.host.v1.Objects/List", "gongzhi.host.v1.Objects/Watch",
+                "gongzhi.host.v1.Objects/Create", "gongzhi.host.v1.Objects/Update",
+                "gongzhi.host.v1.Objects/RegisterKind", "gongzhi.host.v1.PersonalData/Read",
+            ],
+            environment: ["MEDIATION_COMMITTEE_NAME": "X社区人民调解委员会"]
+        )
+    }
+
+    func load(_ host: HostUnderTest) throws -> CompletedProcess {
+        try CompletedProcess.run(
+            "/bin/bash",
+            [ObjectCommandsEndToEndTests.repositoryRoot + "/Deploy/samples/load.sh", "--socket", host.adminSocket],
+            environment: [
+                "GONGZHI_SAMPLES_BIN": try BuiltExecutables.path("gongzhi-samples"),
+                "GONGZHICTL_BIN": try BuiltExecutables.path("gongzhictl"),
+                "PATH": "/usr/bin:/bin",
+            ]
+        )
+    }
+
+    /// Every dispute the plugin holds, by its application's key.
+    func disputes(
+        _ mediation: Gongzhi_Mediation_V1_MediationClient
+    ) async throws -> [String: Gongzhi_Mediation_V1_Dispute] {
+        let listed = try await mediation.listDisputes(.with { $0.pageSize = 500 })
+        XCTAssertTrue(listed.nextPageToken.isEmpty)
+        return Dictionary(uniqueKeysWithValues: listed.disputes.map { ($0.idempotencyKey, $0) })
+    }
+
+    func testTheSampleLoadsIntoAHostWithTheMediationPluginAndAgainChangesNothing() async throws {
+        let host = try await HostUnderTest(plugins: [try Self.mediationPlugin()])
+        addTeardownBlock { await host.stop() }
+        try await host.waitUntil("mediation")
+        let mediation = Gongzhi_Mediation_V1_MediationClient(channel: host.admin)
+
+        let first = try load(host)
+        XCTAssertEqual(first.status, 0, first.errors)
+        XCTAssertTrue(first.outputText.contains("created 28,731"), first.outputText)
+        XCTAssertTrue(first.errors.contains("the points plugin is not deployed"), first.errors)
+        XCTAssertTrue(first.errors.contains("loading the mediation committee: 8 applications"), first.errors)
+        XCTAssertTrue(first.errors.contains("the mediation committee is loaded"), first.errors)
+
+        // Every dispute in the state the sample leaves it in, its steps taken by the committee's people.
+        let loaded = try await disputes(mediation)
+        XCTAssertEqual(loaded.keys.sorted(), Self.keys)
+        let expected: [Gongzhi_Mediation_V1_DisputeState] = [
+            .applied, .agreed, .mediating, .accepted, .agreementDrafted, .performed, .failed, .refused,
+        ]
+        XCTAssertEqual(Self.keys.map { loaded[$0]?.state }, expected)
+        let (leak, property, renovation, family) = (
+            try XCTUnwrap(loaded["x-mediation-01"]), try XCTUnwrap(loaded["x-mediation-02"]),
+            try XCTUnwrap(loaded["x-mediation-03"]), try XCTUnwrap(loaded["x-mediation-04"])
+        )
+        let (sunroom, stairs, carpenter, dog) = (
+            try XCTUnwrap(loaded["x-mediation-05"]), try XCTUnwrap(loaded["x-mediation-06"]),
+            try XCTUnwrap(loaded["x-mediation-07"]), try XCTUnwrap(loaded["x-mediation-08"])
+        )
+        // The README's leak: applied for, and nothing more; the plugin found both parties' households.
+        XCTAssertEqual(leak.history.map(\.action), [.apply])
+        XCTAssertEqual(leak.title, "楼上漏水")
+        XCTAssertEqual(leak.placeCode, "330199001001001")
+        XCTAssertEqual(leak.parties.map(\.householdID), ["H-c1-003-1-0502", "H-c1-003-1-0602"])
+        XCTAssertEqual(leak.history.first?.actorID, "shi-guoping")
+
+        XCTAssertEqual(family.consents.map(\.consents), [true, true])
+        XCTAssertEqual(renovation.mediators.map(\.personID), ["shi-guoping", "shao-zhenhua"])
+        XCTAssertEqual(renovation.sessions.count, 1)
+        XCTAssertEqual(sunroom.agreement.signatures.map(\.signerID), ["p1"])
+        XCTAssertEqual(property.agreement.number, "（\(Self.year())）X社区调字第1号")
+        XCTAssertGreaterThan(property.agreement.effectiveAtMs, 0)
+        XCTAssertEqual(property.confirmation.informedPartyIds, ["p1", "p2"])
+        XCTAssertEqual(property.parties.map(\.organizationID), ["O-c2-owners-committee", "O-c2-property"])
+        XCTAssertEqual(stairs.level, .grid)
+        XCTAssertEqual(stairs.mediators.map(\.personID), ["wang-xingjuan"])
+        XCTAssertEqual(stairs.performances.map(\.outcome), [.performed])
+        XCTAssertEqual(stairs.followUps.map(\.visitorID), ["wang-xingjuan"])
+        XCTAssertEqual(carpenter.failure.routes, [.judicial])
+        XCTAssertEqual(carpenter.failure.toldPartyIds, ["p1", "p2"])
+        XCTAssertEqual(dog.refusal.partyID, "p2")
+        for dispute in loaded.values {
+            XCTAssertTrue(
+                dispute.history.allSatisfy { !$0.actorID.isEmpty && !$0.actorID.hasPrefix("admin") },
+                dispute.id
+            )
+        }
+
+        // The property company's first obligation is due within three days: a follow-up the committee is told of.
+        let due = try await mediation.due(.with { $0.withinHours = 72 })
+        XCTAssertTrue(
+            due.clocks.contains { $0.disputeID == property.id && $0.kind == .obligation && $0.obligationID == "o1" },
+            "\(due.clocks)"
+        )
+        // Two disputes in the leak's building: a repeat for tracing disputes to their sources.
+        let stats = try await mediation.stats(.with { $0.placeCode = "330199001001" })
+        XCTAssertEqual(stats.disputes, 8)
+        XCTAssertTrue(stats.repeatsByBuilding.contains { $0.key == "B-c1-003" && $0.disputes == 2 }, "\(stats)")
+
+        // Loaded again: nothing is applied for and no step is taken.
+        let again = try load(host)
+        XCTAssertEqual(again.status, 0, again.errors)
+        XCTAssertTrue(again.outputText.contains("unchanged 28,731"), again.outputText)
+        XCTAssertTrue(again.errors.contains("loading the mediation committee: 0 applications"), again.errors)
+        XCTAssertTrue(again.errors.contains("loading the mediation committee: 0 steps"), again.errors)
+        let reloaded = try await disputes(mediation)
+        XCTAssertEqual(reloaded.count, loaded.count)
+        for (key, dispute) in loaded {
+            XCTAssertEqual(reloaded[key]?.history, dispute.history, key)
+        }
+
+        // The committee's check has something to refuse: 王杏娟 lives with the leak's respondent.
+        let clerk = Gongzhi_Mediation_V1_MediationClient(
+            channel: MetadataAddingChannel(base: host.admin, metadata: ["gongzhi-act-as": "shi-guoping"])
+        )
+        let accepted = try await clerk.accept(
+            .with {
+                $0.disputeID = leak.id
+                $0.consents = ["p1", "p2"].map { party in
+                    .with {
+                        $0.partyID = party
+                        $0.consents = true
+                    }
+                }
+            }
+        )
+        XCTAssertEqual(accepted.state, .accepted)
+        let refusal = await assertRPCError(.failedPrecondition) {
+            _ = try await clerk.assignMediators(
+                .with {
+                    $0.disputeID = leak.id
+                    $0.mediators = [
+                        .with {
+                            $0.personID = "wang-xingjuan"
+                            $0.appointment = .assigned
+                        }
+                    ]
+                }
+            )
+        }
+        XCTAssertTrue(
+            refusal?.message.contains("belongs to the household of the party 黄军") ?? false,
+            "\(String(describing: refusal))"
+        )
+    }
+
+    /// The year in China now, as the agreements' numbers give it.
+    static func year() -> String {
+        let seconds = Int(Date().timeIntervalSince1970) + 8 * 3_600
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        return String(calendar.component(.year, from: Date(timeIntervalSince1970: TimeInterval(seconds))))
     }
 }
