@@ -226,7 +226,13 @@ final class DisputeDesk: Sendable {
             try Self.checkPlaces(of: held, for: caller, doing: action.wording)
             let (command, note) = try await resolve(held)
             return try await change(id) { current throws(MediationRefusal) in
-                var next = try DisputeProcedure.apply(command, to: current, by: actor, at: clock.nowMs())
+                var next = try DisputeProcedure.apply(
+                    command,
+                    to: current,
+                    by: actor,
+                    at: clock.nowMs(),
+                    restDays: settings.restDays
+                )
                 if !note.isEmpty, next.history.count > current.history.count {
                     let last = next.history.count - 1
                     next.history[last].note += next.history[last].note.isEmpty ? note : "; \(note)"
@@ -358,13 +364,13 @@ final class DisputeDesk: Sendable {
     func recordAlerts() async -> Int {
         let now = clock.nowMs()
         var recorded = 0
-        for value in disputes.all() where !DisputeAlerts.new(for: value, at: now).isEmpty {
+        for value in disputes.all() where !DisputeAlerts.new(for: value, at: now, restDays: settings.restDays).isEmpty {
             let id = value.id
             do {
                 let before = value.alerts.count
                 let after = try await turns.take(id) {
                     try await change(id) { current throws(MediationRefusal) in
-                        DisputeAlerts.recording(in: current, at: now)
+                        DisputeAlerts.recording(in: current, at: now, restDays: settings.restDays)
                     }
                 }
                 for alert in after.alerts.dropFirst(before) where alert.atMs == now {

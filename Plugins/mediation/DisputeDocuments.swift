@@ -40,7 +40,8 @@ enum DisputeDocuments {
         _ dispute: Gongzhi_Mediation_V1_Dispute,
         court requested: String,
         committee: String,
-        at nowMs: Int64
+        at nowMs: Int64,
+        restDays: RestDays
     ) throws(RPCError) -> Gongzhi_Mediation_V1_ConfirmationPackageResponse {
         let effective = dispute.hasAgreement ? dispute.agreement.effectiveAtMs : 0
         guard effective > 0 else {
@@ -51,7 +52,7 @@ enum DisputeDocuments {
                     + "committee has sealed"
             )
         }
-        let applyBy = LegalClocks.confirmationWindowEnd(effectiveAtMs: effective)
+        let applyBy = restDays.moved(LegalClocks.confirmationWindowEnd(effectiveAtMs: effective))
         guard nowMs < applyBy else {
             throw RPCError(
                 code: .failedPrecondition,
@@ -62,7 +63,12 @@ enum DisputeDocuments {
         }
         let court = requested.isEmpty ? dispute.confirmation.court : requested
         return .with {
-            $0.applicationHtml = ConfirmationApplication.html(dispute, court: court, committee: committee)
+            $0.applicationHtml = ConfirmationApplication.html(
+                dispute,
+                court: court,
+                committee: committee,
+                restDays: restDays
+            )
             $0.agreementHtml = AgreementDocument.html(dispute, committee: committee)
             $0.parties = dispute.parties
             $0.applyByMs = applyBy

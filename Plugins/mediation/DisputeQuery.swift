@@ -1,3 +1,4 @@
+import GongzhiCalendar
 import GongzhiHashing
 import GongzhiMediation
 import GongzhiMediationSchemas
@@ -22,7 +23,8 @@ enum DisputeQuery {
     static func page(
         _ disputes: [Gongzhi_Mediation_V1_Dispute],
         _ request: Gongzhi_Mediation_V1_ListDisputesRequest,
-        at nowMs: Int64
+        at nowMs: Int64,
+        restDays: RestDays = .standard
     ) throws(RPCError) -> (disputes: [Gongzhi_Mediation_V1_Dispute], nextPageToken: String) {
         if request.pageSize > maxPageSize {
             throw RPCError(
@@ -32,7 +34,7 @@ enum DisputeQuery {
         }
         let size = Int(request.pageSize == 0 ? defaultPageSize : request.pageSize)
         let after = try request.pageToken.isEmpty ? nil : PageToken(decoding: request.pageToken)
-        let found = disputes.filter { matches($0, request, at: nowMs) }.sorted {
+        let found = disputes.filter { matches($0, request, at: nowMs, restDays: restDays) }.sorted {
             isNewer($0.appliedAtMs, $0.id, than: $1.appliedAtMs, $1.id)
         }
         let start =
@@ -53,13 +55,15 @@ enum DisputeQuery {
     static func matches(
         _ dispute: Gongzhi_Mediation_V1_Dispute,
         _ request: Gongzhi_Mediation_V1_ListDisputesRequest,
-        at nowMs: Int64
+        at nowMs: Int64,
+        restDays: RestDays = .standard
     ) -> Bool {
         (request.states.isEmpty || request.states.contains(dispute.state))
             && (request.type == .unspecified || dispute.type == request.type)
             && (request.mediatorID.isEmpty || dispute.mediators.contains { $0.personID == request.mediatorID })
             && dispute.placeCode.hasPrefix(request.placeCode)
-            && (!request.overdueOnly || LegalClocks(dispute).clocks.contains { nowMs >= $0.deadlineMs })
+            && (!request.overdueOnly
+                || LegalClocks(dispute, restDays: restDays).clocks.contains { nowMs >= $0.deadlineMs })
     }
 
     private static func isNewer(_ aTime: Int64, _ aID: String, than bTime: Int64, _ bID: String) -> Bool {
@@ -71,12 +75,13 @@ enum DisputeQuery {
     static func due(
         _ disputes: [Gongzhi_Mediation_V1_Dispute],
         _ request: Gongzhi_Mediation_V1_DueRequest,
-        at nowMs: Int64
+        at nowMs: Int64,
+        restDays: RestDays = .standard
     ) -> Gongzhi_Mediation_V1_DueResponse {
         let hours = Int64(request.withinHours == 0 ? defaultDueHours : request.withinHours)
         var clocks: [Gongzhi_Mediation_V1_Clock] = []
         for dispute in disputes where dispute.placeCode.hasPrefix(request.placeCode) {
-            for due in LegalClocks(dispute).due(at: nowMs, within: hours * 3_600_000) {
+            for due in LegalClocks(dispute, restDays: restDays).due(at: nowMs, within: hours * 3_600_000) {
                 clocks.append(
                     .with {
                         $0.disputeID = dispute.id

@@ -5,6 +5,7 @@
 // counts what tracing disputes to their sources needs. A grid case in a dispute category can be handed to it.
 // See Docs/mediation.md.
 
+import GongzhiCalendar
 import GongzhiMediation
 import GongzhiMediationSchemas
 import GongzhiPluginSDK
@@ -44,6 +45,15 @@ struct MediationPlugin {
             gridCases: GridCases(objects: context.objects),
             logger: context.logger
         )
+        // The State Council announces a year's holidays in November or so of the year before.
+        let today = ChinaCalendar.date(at: settings.clock.nowMs())
+        let years = today.month >= 11 ? [today.year, today.year + 1] : [today.year]
+        for unknown in years where !settings.restDays.knows(year: unknown) {
+            let message =
+                "the public holidays of \(unknown) are not known: legal periods ending in \(unknown) move only past "
+                + "weekends; add the State Council's announcement in MEDIATION_REST_DAYS_FILE (Docs/mediation.md)"
+            context.logger.warning("\(message)")
+        }
         let alerting = Task { await desk.alert(every: settings.alertInterval) }
         context.onStop { _ in
             alerting.cancel()

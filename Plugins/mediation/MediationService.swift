@@ -168,7 +168,12 @@ struct MediationService: Gongzhi_Mediation_V1_MediationHandler {
         request: Gongzhi_Mediation_V1_ListDisputesRequest,
         context: ServerCallContext
     ) async throws -> Gongzhi_Mediation_V1_ListDisputesResponse {
-        let page = try DisputeQuery.page(visible(to: context.verifiedCaller), request, at: desk.clock.nowMs())
+        let page = try DisputeQuery.page(
+            visible(to: context.verifiedCaller),
+            request,
+            at: desk.clock.nowMs(),
+            restDays: desk.settings.restDays
+        )
         return .with {
             $0.disputes = page.disputes
             $0.nextPageToken = page.nextPageToken
@@ -179,7 +184,12 @@ struct MediationService: Gongzhi_Mediation_V1_MediationHandler {
         request: Gongzhi_Mediation_V1_DueRequest,
         context: ServerCallContext
     ) async throws -> Gongzhi_Mediation_V1_DueResponse {
-        DisputeQuery.due(visible(to: context.verifiedCaller), request, at: desk.clock.nowMs())
+        DisputeQuery.due(
+            visible(to: context.verifiedCaller),
+            request,
+            at: desk.clock.nowMs(),
+            restDays: desk.settings.restDays
+        )
     }
 
     func getSummary(
@@ -187,7 +197,7 @@ struct MediationService: Gongzhi_Mediation_V1_MediationHandler {
         context: ServerCallContext
     ) async throws -> Gongzhi_Mediation_V1_DisputeSummary {
         let dispute = try desk.read(request.disputeID, by: context.verifiedCaller)
-        return Gongzhi_Mediation_V1_DisputeSummary(dispute, at: desk.clock.nowMs())
+        return Gongzhi_Mediation_V1_DisputeSummary(dispute, at: desk.clock.nowMs(), restDays: desk.settings.restDays)
     }
 
     func listSummaries(
@@ -195,9 +205,16 @@ struct MediationService: Gongzhi_Mediation_V1_MediationHandler {
         context: ServerCallContext
     ) async throws -> Gongzhi_Mediation_V1_ListSummariesResponse {
         let now = desk.clock.nowMs()
-        let page = try DisputeQuery.page(visible(to: context.verifiedCaller), request, at: now)
+        let page = try DisputeQuery.page(
+            visible(to: context.verifiedCaller),
+            request,
+            at: now,
+            restDays: desk.settings.restDays
+        )
         return .with {
-            $0.summaries = page.disputes.map { Gongzhi_Mediation_V1_DisputeSummary($0, at: now) }
+            $0.summaries = page.disputes.map {
+                Gongzhi_Mediation_V1_DisputeSummary($0, at: now, restDays: desk.settings.restDays)
+            }
             $0.nextPageToken = page.nextPageToken
         }
     }
@@ -238,7 +255,8 @@ struct MediationService: Gongzhi_Mediation_V1_MediationHandler {
             dispute,
             court: request.court,
             committee: desk.settings.committee(of: dispute),
-            at: desk.clock.nowMs()
+            at: desk.clock.nowMs(),
+            restDays: desk.settings.restDays
         )
     }
 

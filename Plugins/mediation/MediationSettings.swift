@@ -1,4 +1,5 @@
 import Foundation
+import GongzhiCalendar
 import GongzhiMediationSchemas
 import GongzhiPluginSDK
 import GongzhiRPC
@@ -13,6 +14,8 @@ import GongzhiRPC
 ///   separated by commas (default `E0701,E0704,E0705`).
 /// - `MEDIATION_COMMITTEE_NAME`: the committee's name on printed documents (default: the dispute's community
 ///   code and 人民调解委员会).
+/// - `MEDIATION_REST_DAYS_FILE`: the public holidays of years the built-in table does not hold, as the State
+///   Council announces them (the format of ``RestDays/parse(_:)``; see Docs/mediation.md).
 ///
 /// A bad value stops the start with a message naming the variable.
 struct MediationSettings: Sendable {
@@ -24,6 +27,8 @@ struct MediationSettings: Sendable {
     var disputeCategories: [String]
     /// The committee's name; nil for each dispute's community's own.
     var committeeName: String?
+    /// The days on which no legal period ends: the built-in table, and the file's years.
+    var restDays: RestDays = .standard
 
     init(
         clock: PluginClock = .system,
@@ -85,6 +90,20 @@ struct MediationSettings: Sendable {
                 )
             }
             settings.committeeName = text
+        }
+        if let path = value("MEDIATION_REST_DAYS_FILE") {
+            guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
+            else {
+                throw RPCError(
+                    code: .invalidArgument,
+                    message: "MEDIATION_REST_DAYS_FILE names \(path), which cannot be read as UTF-8 text"
+                )
+            }
+            do {
+                settings.restDays = RestDays.standard.adding(try RestDays.parse(text))
+            } catch {
+                throw RPCError(code: .invalidArgument, message: "MEDIATION_REST_DAYS_FILE \(path), \(error)")
+            }
         }
         return settings
     }

@@ -1,3 +1,4 @@
+import GongzhiCalendar
 import GongzhiMediationSchemas
 
 /// The parties' joint application for judicial confirmation of their mediation agreement (司法确认申请书: 人民调解法
@@ -8,8 +9,14 @@ import GongzhiMediationSchemas
 /// every applicant and the date. Every text from the dispute is escaped; nothing is fetched and nothing runs.
 public enum ConfirmationApplication {
     /// The joint application of `dispute`'s parties to `court` (`杭州市西湖区人民法院`) for confirming the agreement
-    /// reached under `committee`'s mediation. The date is the application's, once recorded; else blank.
-    public static func html(_ dispute: Gongzhi_Mediation_V1_Dispute, court: String, committee: String) -> String {
+    /// reached under `committee`'s mediation. The date is the application's, once recorded; else blank. The last
+    /// day to apply is the 30th after the agreement's effect, moved past `restDays`.
+    public static func html(
+        _ dispute: Gongzhi_Mediation_V1_Dispute,
+        court: String,
+        committee: String,
+        restDays: RestDays = .standard
+    ) -> String {
         let agreement = dispute.agreement
         let parties = PrintedPage.parties(of: dispute)
         let number = PrintedPage.trimmed(agreement.number)
@@ -51,7 +58,7 @@ public enum ConfirmationApplication {
         page.append(
             "<p>申请人认为有必要，依照《中华人民共和国人民调解法》第三十三条、《中华人民共和国民事诉讼法》关于确认调解协议案件的规定"
                 + "和《最高人民法院关于人民调解协议司法确认程序的若干规定》，自调解协议生效之日起三十日内"
-                + "\(windowEnd(agreement.effectiveAtMs))共同向人民法院申请司法确认。</p>"
+                + "\(windowEnd(agreement.effectiveAtMs, restDays: restDays))共同向人民法院申请司法确认。</p>"
         )
         page.append("</section>")
 
@@ -115,9 +122,9 @@ public enum ConfirmationApplication {
     }
 
     /// `（即2027年1月8日前）`: the last day of the 30 days, once the agreement is in effect.
-    private static func windowEnd(_ effectiveAtMs: Int64) -> String {
+    private static func windowEnd(_ effectiveAtMs: Int64, restDays: RestDays) -> String {
         guard effectiveAtMs > 0 else { return "" }
-        let end = LegalClocks.confirmationWindowEnd(effectiveAtMs: effectiveAtMs)
+        let end = restDays.moved(LegalClocks.confirmationWindowEnd(effectiveAtMs: effectiveAtMs))
         return "（即\(PrintedPage.lastDay(ofDeadline: end))前）"
     }
 

@@ -1,3 +1,4 @@
+import GongzhiCalendar
 import GongzhiMediationSchemas
 
 /// The alerts a committee gets when a legal clock runs out: each clock of ``LegalClocks`` overdue at a moment,
@@ -6,8 +7,12 @@ import GongzhiMediationSchemas
 public enum DisputeAlerts {
     /// The clocks of `dispute` overdue at `nowMs` that `dispute.alerts` does not hold yet, as alerts found at
     /// `nowMs`, soonest deadline first.
-    public static func new(for dispute: Gongzhi_Mediation_V1_Dispute, at nowMs: Int64) -> [Gongzhi_Mediation_V1_Alert] {
-        let clocks = LegalClocks(dispute).clocks.filter { nowMs >= $0.deadlineMs }
+    public static func new(
+        for dispute: Gongzhi_Mediation_V1_Dispute,
+        at nowMs: Int64,
+        restDays: RestDays = .standard
+    ) -> [Gongzhi_Mediation_V1_Alert] {
+        let clocks = LegalClocks(dispute, restDays: restDays).clocks.filter { nowMs >= $0.deadlineMs }
         guard !clocks.isEmpty else { return [] }
         return clocks.compactMap { clock in
             let known = dispute.alerts.contains {
@@ -27,9 +32,10 @@ public enum DisputeAlerts {
     /// `dispute` with its new alerts at `nowMs` appended and nothing else changed; nil when there are none.
     public static func recording(
         in dispute: Gongzhi_Mediation_V1_Dispute,
-        at nowMs: Int64
+        at nowMs: Int64,
+        restDays: RestDays = .standard
     ) -> Gongzhi_Mediation_V1_Dispute? {
-        let alerts = new(for: dispute, at: nowMs)
+        let alerts = new(for: dispute, at: nowMs, restDays: restDays)
         guard !alerts.isEmpty else { return nil }
         var updated = dispute
         updated.alerts += alerts

@@ -8,7 +8,8 @@ extension DisputeProcedure {
         _ d: inout Gongzhi_Mediation_V1_Dispute,
         _ command: DisputeCommand,
         by actor: MediationActor,
-        at nowMs: Int64
+        at nowMs: Int64,
+        restDays: RestDays
     ) throws(MediationRefusal) {
         var c = d.confirmation
         let note: String
@@ -33,7 +34,7 @@ extension DisputeProcedure {
             }
             try checkText(court, "the court", limit: 200, required: true)
             let at = try pastTime(appliedAtMs, "the application's time", now: nowMs)
-            let windowEnd = LegalClocks.confirmationWindowEnd(effectiveAtMs: d.agreement.effectiveAtMs)
+            let windowEnd = restDays.moved(LegalClocks.confirmationWindowEnd(effectiveAtMs: d.agreement.effectiveAtMs))
             if at >= windowEnd {
                 throw .failedPrecondition(
                     "the 30 days to apply for judicial confirmation ended with "

@@ -157,7 +157,8 @@ public enum DisputeProcedure {
         _ command: DisputeCommand,
         to current: Gongzhi_Mediation_V1_Dispute,
         by actor: MediationActor,
-        at nowMs: Int64
+        at nowMs: Int64,
+        restDays: RestDays = .standard
     ) throws(MediationRefusal) -> Gongzhi_Mediation_V1_Dispute {
         let action = command.action
         let from = current.state
@@ -205,7 +206,7 @@ public enum DisputeProcedure {
         case .extend(let days, let consenting, let reason):
             try extend(&d, days: days, consenting: consenting, reason: reason, by: actor, at: nowMs)
         case .informConfirmation, .applyForConfirmation, .recordCourtDecision:
-            try confirm(&d, command, by: actor, at: nowMs)
+            try confirm(&d, command, by: actor, at: nowMs, restDays: restDays)
         case .remediate(let note):
             guard d.confirmation.decision == .refused else {
                 throw .failedPrecondition(

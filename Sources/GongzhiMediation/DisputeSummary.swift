@@ -1,10 +1,11 @@
+import GongzhiCalendar
 import GongzhiMediationSchemas
 
 extension Gongzhi_Mediation_V1_DisputeSummary {
     /// `dispute` as those who follow it without taking part see it at `nowMs`: its type, title, places, state,
     /// level, mediators' names and times, the earliest deadline of its running clocks and whether any is
     /// overdue; no parties, no facts, no records, no agreement.
-    public init(_ dispute: Gongzhi_Mediation_V1_Dispute, at nowMs: Int64) {
+    public init(_ dispute: Gongzhi_Mediation_V1_Dispute, at nowMs: Int64, restDays: RestDays = .standard) {
         self.init()
         id = dispute.id
         state = dispute.state
@@ -23,7 +24,7 @@ extension Gongzhi_Mediation_V1_DisputeSummary {
         appliedAtMs = dispute.appliedAtMs
         acceptedAtMs = dispute.acceptedAtMs
         closedAtMs = dispute.closedAtMs
-        let clocks = LegalClocks(dispute).clocks
+        let clocks = LegalClocks(dispute, restDays: restDays).clocks
         nextDeadlineMs = clocks.map(\.deadlineMs).min() ?? 0
         overdue = clocks.contains { nowMs >= $0.deadlineMs }
     }

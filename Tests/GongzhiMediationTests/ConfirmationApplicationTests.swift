@@ -1,3 +1,4 @@
+import GongzhiCalendar
 import GongzhiMediation
 import GongzhiMediationSchemas
 import XCTest
@@ -76,14 +77,21 @@ final class ConfirmationApplicationTests: XCTestCase {
         var dispute = try P.agreed()
         // In effect at 23:59 on New Year's Eve in China (15:59 UTC): the 30 days end with 2027-01-30.
         dispute.agreement.effectiveAtMs = P.newYearMidnight - 60_000
-        var html = ConfirmationApplication.html(dispute, court: P.court, committee: P.committee)
+        // That weekend made working days, so that the last days stay where they fall.
+        let working = RestDays(workingDays: [
+            .init(year: 2027, month: 1, day: 30), .init(year: 2027, month: 1, day: 31),
+        ])
+        var html = ConfirmationApplication.html(dispute, court: P.court, committee: P.committee, restDays: working)
         XCTAssertTrue(html.contains("于2026年12月31日经"))
         XCTAssertTrue(html.contains("（即2027年1月30日前）"))
         // At 00:30 on New Year's Day (16:30 UTC on New Year's Eve): in effect on the 1st, the window ends with the 31st.
         dispute.agreement.effectiveAtMs = P.newYearMidnight + 30 * 60_000
-        html = ConfirmationApplication.html(dispute, court: P.court, committee: P.committee)
+        html = ConfirmationApplication.html(dispute, court: P.court, committee: P.committee, restDays: working)
         XCTAssertTrue(html.contains("于2027年1月1日经"))
         XCTAssertTrue(html.contains("（即2027年1月31日前）"))
+        // As the calendar is, Sunday the 31st moves the last day to Monday 1 February (Civil Code Art 203).
+        html = ConfirmationApplication.html(dispute, court: P.court, committee: P.committee)
+        XCTAssertTrue(html.contains("（即2027年2月1日前）"))
     }
 
     func testAnAgreementNotYetInEffectLeavesItsDateToFillInAndNamesNoLastDay() throws {

@@ -40,9 +40,10 @@ final class DisputeAlertsTests: XCTestCase {
             alerted,
             at: Self.jan8 + 1
         )
-        XCTAssertEqual(DisputeAlerts.new(for: extended, at: Self.jan8 + 10 * F.day - 1), [])
-        let again = DisputeAlerts.new(for: extended, at: Self.jan8 + 10 * F.day)
-        XCTAssertEqual(again.map(\.deadlineMs), [Self.jan8 + 10 * F.day])
+        // Ten more days end on Sunday 2027-01-17: the period runs to the end of Monday.
+        XCTAssertEqual(DisputeAlerts.new(for: extended, at: Self.jan8 + 11 * F.day - 1), [])
+        let again = DisputeAlerts.new(for: extended, at: Self.jan8 + 11 * F.day)
+        XCTAssertEqual(again.map(\.deadlineMs), [Self.jan8 + 11 * F.day])
         XCTAssertEqual(again.map(\.kind), [.mediation])
     }
 

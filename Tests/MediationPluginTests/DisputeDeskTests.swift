@@ -1,3 +1,4 @@
+import GongzhiCalendar
 import GongzhiGridSchemas
 import GongzhiMediation
 import GongzhiMediationSchemas
@@ -300,14 +301,17 @@ final class DisputeDeskTests: XCTestCase {
             let agreed = try await agree(dispute, world)
             let printed = try await world.mediation(as: MediationWorld.chenLi).print(.with { $0.disputeID = agreed.id })
             XCTAssertEqual(printed.fileName, "\(agreed.id)-agreement.html")
-            XCTAssertTrue(printed.html.contains(agreed.id))
+            XCTAssertTrue(printed.html.contains("人民调解协议书"))
+            XCTAssertTrue(printed.html.contains(agreed.agreement.number), "the committee's number")
             let package = try await world.mediation.confirmationPackage(
                 .with {
                     $0.disputeID = agreed.id
                     $0.court = "杭州市西湖区人民法院"
                 }
             )
-            let applyBy = LegalClocks.confirmationWindowEnd(effectiveAtMs: agreed.agreement.effectiveAtMs)
+            let applyBy = RestDays.standard.moved(
+                LegalClocks.confirmationWindowEnd(effectiveAtMs: agreed.agreement.effectiveAtMs)
+            )
             XCTAssertEqual(package.applyByMs, applyBy)
             XCTAssertEqual(package.parties, agreed.parties)
             XCTAssertTrue(package.applicationHtml.contains("杭州市西湖区人民法院"))
