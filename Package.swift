@@ -519,6 +519,7 @@ let package = Package(
             dependencies: [
                 "GongzhiSchemas",
                 "GongzhiPointsSchemas",
+                "GongzhiMediationSchemas",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],

@@ -398,12 +398,13 @@ if ! grep -q '^loading the sample community (first start)' "$work/run.log"; then
     exit 1
 fi
 sealed=0
-for plugin in noticeboard sensors grid; do
+plugins=(noticeboard sensors grid points mediation)
+for plugin in "${plugins[@]}"; do
     if grep -q '^sha256 = "[0-9a-f]\{64\}"$' "$dev/plugins/$plugin.plugin.toml" 2>/dev/null; then
         sealed=$((sealed + 1))
     fi
 done
-if [ "$sealed" -ne 3 ]; then
+if [ "$sealed" -ne ${#plugins[@]} ]; then
     echo "readme-check: not every plugin's manifest in $dev/plugins is sealed with its executable's SHA-256" >&2
     exit 1
 fi

@@ -10,7 +10,8 @@ cd "$root"
 export PATH="/opt/swift/usr/bin:$PATH"
 
 Deploy/setup-debian.sh build
-for product in gongzhi-host gongzhictl gongzhi-noticeboard gongzhi-sensors gongzhi-grid gongzhi-points gongzhi-samples; do
+for product in gongzhi-host gongzhictl gongzhi-noticeboard gongzhi-sensors gongzhi-grid gongzhi-points gongzhi-mediation \
+    gongzhi-samples; do
     swift build -c release --product "$product"
 done
 bin="$(swift build -c release --show-bin-path)"
@@ -21,6 +22,7 @@ Deploy/install-plugin.sh Plugins/noticeboard/noticeboard.plugin.toml "$bin/gongz
 Deploy/install-plugin.sh Plugins/sensors/sensors.plugin.toml "$bin/gongzhi-sensors" "$dev/plugins"
 Deploy/install-plugin.sh Plugins/grid/grid.plugin.toml "$bin/gongzhi-grid" "$dev/plugins"
 Deploy/install-plugin.sh Plugins/points/points.plugin.toml "$bin/gongzhi-points" "$dev/plugins"
+Deploy/install-plugin.sh Plugins/mediation/mediation.plugin.toml "$bin/gongzhi-mediation" "$dev/plugins"
 
 export GONGZHI_ADMIN_SOCKET="$dev/run/admin.sock"
 "$bin/gongzhi-host" --config Deploy/config/development.toml &
@@ -36,7 +38,7 @@ stop_host() {
 trap stop_host INT TERM
 trap 'kill -TERM $host 2>/dev/null || true' EXIT
 
-for plugin in noticeboard sensors grid points; do
+for plugin in noticeboard sensors grid points mediation; do
     for _ in $(seq 1 150); do
         if "$bin/gongzhictl" plugins describe "$plugin" -o json 2>/dev/null | grep -q '"state" *: *"ready"'; then
             break
@@ -56,7 +58,8 @@ fi
 
 cat <<MSG
 
-The host is running (pid $host) with the noticeboard, sensors, grid and points plugins and the sample community.
+The host is running (pid $host) with the noticeboard, sensors, grid, points and mediation plugins and the sample
+community.
   export GONGZHI_ADMIN_SOCKET=$dev/run/admin.sock
   $bin/gongzhictl get kinds
   $bin/gongzhictl get grids
@@ -68,6 +71,7 @@ The host is running (pid $host) with the noticeboard, sensors, grid and points p
   $bin/gongzhictl plugins describe sensors      # the sensor adapter, written in C
   $bin/gongzhictl grid categories               # grid management: see the README for a case's whole loop
   $bin/gongzhictl points status                 # points exchange: see the README for a volunteer's points
+  $bin/gongzhictl mediation list                # people's mediation: see the README for a dispute's whole course
   $bin/gongzhictl tokens issue --client my-app --scope 'gongzhi.example.v1.NoticeBoard/*'
 Reload the configuration:  kill -HUP $host
 Stop it:                   Ctrl-C

@@ -103,7 +103,7 @@ extension XCommunity {
         }
 
         // Households.
-        for record in households {
+        for (index, record) in households.enumerated() {
             let building = buildings[record.building]
             let compound = Plan.compounds[building.compound]
             var household = Gongzhi_Core_V1_Household()
@@ -111,9 +111,7 @@ extension XCommunity {
             household.buildingID = building.id
             household.unit = String(record.unit)
             household.room = record.roomNumber
-            household.address =
-                "\(Plan.districtName)\(Plan.streetName)\(compound.address)\(compound.name)"
-                + "\(building.number)幢\(record.unit)单元\(record.roomNumber)室"
+            household.address = address(ofHousehold: index)
             if let head = record.members.first {
                 household.headResidentID = Self.residentID(head)
             }
@@ -291,5 +289,16 @@ extension XCommunity {
             index -= 3
         }
         return digits
+    }
+}
+
+extension XCommunity {
+    /// A household's address as its Household object gives it.
+    func address(ofHousehold index: Int) -> String {
+        let record = households[index]
+        let building = buildings[record.building]
+        let compound = XCommunityPlan.compounds[building.compound]
+        return "\(XCommunityPlan.districtName)\(XCommunityPlan.streetName)\(compound.address)\(compound.name)"
+            + "\(building.number)幢\(record.unit)单元\(record.roomNumber)室"
     }
 }

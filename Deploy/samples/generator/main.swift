@@ -1,4 +1,5 @@
 import ArgumentParser
+import GongzhiMediationSchemas
 
 #if canImport(Glibc)
 import Glibc
@@ -17,7 +18,7 @@ struct GongzhiSamples: ParsableCommand {
             Every name, identity number, phone number and place in the data is synthetic, and the data are the \
             same bytes on every run.
             """,
-        subcommands: [XCommunityCommand.self, XCommunityPointsCommand.self]
+        subcommands: [XCommunityCommand.self, XCommunityPointsCommand.self, XCommunityMediationCommand.self]
     )
 }
 
@@ -122,6 +123,99 @@ struct XCommunityPointsCommand: ParsableCommand {
     }
 }
 
+struct XCommunityMediationCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "x-community-mediation",
+        abstract: "X社区's people's mediation committee: its part-time mediators and eight disputes in every state.",
+        discussion: """
+            Writes the files that Deploy/samples/load.sh loads with gongzhictl after the community (x-community): \
+            mediators.jsonl (people bound as mediator, for gongzhictl apply -f), applications.commands and \
+            steps.commands (gongzhictl's arguments, one command a line, separated by tabs, run in order from the \
+            folder), the parties-NN.json and agreement-NN.json they read, and disputes.tsv (each dispute, its \
+            parties and the state it is left in). Give the plugin's answers with --disputes and the commands are \
+            those still to run: applications for the disputes the host does not hold (found by their keys, \
+            x-mediation-01 …), and the steps their histories do not hold yet, with their ids. The README's dispute \
+            (x-mediation-01, 楼上漏水) is applied for and goes no further. The same --at gives the same bytes.
+            """
+    )
+
+    @Option(
+        help: ArgumentHelp(
+            "When the sample is loaded, in milliseconds since the epoch: the agreements' deadlines count from its "
+                + "day. Default: 2026-12-01 09:00 China Standard Time.",
+            valueName: "ms"
+        )
+    )
+    var at: Int64 = 1_796_086_800_000
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("The folder to write the files into.", valueName: "folder"))
+    var output: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "A file of the mediation plugin's answers in JSON, one a line (ListDisputes, or a dispute as apply "
+                + "prints it with -o json): the disputes the host holds. Repeat for more files.",
+            valueName: "file"
+        )
+    )
+    var disputes: [String] = []
+
+    @Flag(help: "Print the mediators and the disputes (to standard error when the files are written).")
+    var summary = false
+
+    func validate() throws {
+        if output == nil && !summary { throw ValidationError("say where to write the files: --output FOLDER") }
+        if at <= 0 { throw ValidationError("--at is a time in milliseconds since the epoch") }
+    }
+
+    func run() throws {
+        let mediation = XCommunityMediation(community: XCommunity(), atMs: at)
+        if let output {
+            var known: [Gongzhi_Mediation_V1_Dispute] = []
+            for path in disputes {
+                known += try XCommunityMediation.known(fromJSONLines: try Input.text(of: path), name: path)
+            }
+            let files = try mediation.files(known: known)
+            if mkdir(output, 0o755) != 0 && errno != EEXIST {
+                throw Output.Failure(description: "cannot make \(output): \(String(cString: strerror(errno)))")
+            }
+            for file in files {
+                try Output.write(file.bytes, to: output + "/" + file.name)
+            }
+        }
+        if summary {
+            if output != nil {
+                Output.standardError(mediation.summary())
+            } else {
+                try Output.write(Array(mediation.summary().utf8), to: "-")
+            }
+        }
+    }
+}
+
+enum Input {
+    /// The text of the file at `path`, read whole.
+    static func text(of path: String) throws -> String {
+        let descriptor = open(path, O_RDONLY)
+        guard descriptor >= 0 else {
+            throw Output.Failure(description: "cannot open \(path): \(String(cString: strerror(errno)))")
+        }
+        defer { close(descriptor) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { systemRead(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw Output.Failure(description: "cannot read \(path): \(String(cString: strerror(errno)))")
+            }
+            if count == 0 { break }
+            bytes += buffer[0..<count]
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
+
 enum Output {
     struct Failure: Error, CustomStringConvertible {
         var description: String
@@ -159,10 +253,13 @@ enum Output {
 
 #if canImport(Darwin)
 private let systemWrite = Darwin.write
+private let systemRead = Darwin.read
 #elseif canImport(Musl)
 private let systemWrite = Musl.write
+private let systemRead = Musl.read
 #else
 private let systemWrite = Glibc.write
+private let systemRead = Glibc.read
 #endif
 
 GongzhiSamples.main()
