@@ -66,12 +66,22 @@ struct MediatorRoster: Sendable {
                     try await objects.get(Gongzhi_Core_V1_Resident.self, id: person.residentID)?
                     .message.householdID ?? ""
             }
+            // A mediator who acts for a Partner belongs to it and to the Organization behind it: a property
+            // company's staff may not mediate for the property company.
+            var organizationIDs: Set<String> = []
+            if !person.partnerID.isEmpty {
+                organizationIDs.insert(person.partnerID)
+                let partner = try await objects.get(Gongzhi_Core_V1_Partner.self, id: person.partnerID)?.message
+                if let organization = partner?.organizationID, !organization.isEmpty {
+                    organizationIDs.insert(organization)
+                }
+            }
             profiles.append(
                 MediatorProfile(
                     personID: id,
                     residentID: person.residentID,
                     householdID: householdID,
-                    organizationIDs: person.partnerID.isEmpty ? [] : [person.partnerID]
+                    organizationIDs: organizationIDs
                 )
             )
         }

@@ -122,6 +122,56 @@ final class DisputeDeskTests: XCTestCase {
         }
     }
 
+    /// A mediator who acts for a Partner belongs to the Organization behind it: the property company's staff may
+    /// not mediate a dispute the property company is a party to.
+    func testAMediatorActingForAPartyOrganisationsPartnerIsRefused() async throws {
+        try await withMediationWorld { world in
+            var company = Gongzhi_Core_V1_Organization()
+            company.id = "O-wuye"
+            company.name = "翠苑物业"
+            company.communityCode = MediationWorld.community
+            try await world.objects.create(TypedObject(id: company.id, message: company, parent: company.communityCode))
+            var partner = Gongzhi_Core_V1_Partner()
+            partner.id = "P-wuye"
+            partner.name = "翠苑物业共建"
+            partner.type = .builder
+            partner.communityCode = MediationWorld.community
+            partner.organizationID = company.id
+            try await world.objects.create(TypedObject(id: partner.id, message: partner, parent: partner.communityCode))
+            var person = Gongzhi_Core_V1_Person()
+            person.id = "fang-hui"
+            person.name = "方慧"
+            person.partnerID = partner.id
+            try await world.objects.create(TypedObject(id: person.id, message: person))
+            var binding = Gongzhi_Core_V1_RoleBinding()
+            binding.id = "fang-hui.mediator.\(MediationWorld.community)"
+            binding.personID = person.id
+            binding.role = "mediator"
+            binding.placeCode = MediationWorld.community
+            try await world.objects.create(TypedObject(id: binding.id, message: binding))
+
+            var application = MediationWorld.application()
+            application.type = .propertyService
+            application.parties[1] = .with {
+                $0.kind = .organization
+                $0.organizationID = company.id
+                $0.name = company.name
+                $0.role = .respondent
+            }
+            let applied = try await world.mediation.apply(application)
+            _ = try await world.mediation.accept(MediationWorld.accept(applied.id))
+            let refused = await assertRPCError(.failedPrecondition) {
+                try await world.mediation.assignMediators(MediationWorld.assign(applied.id, "fang-hui"))
+            }
+            XCTAssertTrue(
+                refused?.message.contains("belongs to the organisation of the party 翠苑物业") == true,
+                refused?.message ?? ""
+            )
+            let assigned = try await world.mediation.assignMediators(MediationWorld.assign(applied.id, "chen-li"))
+            XCTAssertEqual(assigned.mediators.map(\.personID), ["chen-li"])
+        }
+    }
+
     func testAStepOnADisputeOutsideThePersonsPlacesIsRefusedAndAnUnknownOneIsNotFound() async throws {
         try await withMediationWorld { world in
             let applied = try await world.mediation.apply(MediationWorld.application())
