@@ -17,6 +17,8 @@
 #                               [more gongzhi-grid-bench options; see Benchmarks/grid]
 #        bash Benchmarks/run.sh --points-only [--quick] [--output FILE] [--gongzhi-bin-dir DIR | --postgres-only]
 #                               [more gongzhi-points-bench options; see Benchmarks/points]
+#        bash Benchmarks/run.sh --mediation-only [--quick] [--output FILE] [--gongzhi-bin-dir DIR]
+#                               [more gongzhi-mediation-bench options; see Benchmarks/mediation]
 #
 # Ours is built from the main package into .build-bench/; give GONGZHI_ECHO=/path/to/gongzhi-echo (or
 # --gongzhi-echo PATH) to measure a binary built elsewhere.
@@ -85,6 +87,7 @@ case " $* " in
     *" --people-only "* | *" --only people "* | *" --only=people "*) ;;
     *" --store-only "* | *" --only store "* | *" --only=store "*) install_packages no yes no ;;
     *" --grid-only "*) ;;
+    *" --mediation-only "*) ;;
     *" --points-only "*) install_packages no no no yes ;;
     *) install_packages yes yes "$protobuf_c" ;;
 esac
@@ -116,6 +119,36 @@ if [[ " $* " == *" --grid-only "* ]]; then
         --product gongzhi-grid-bench >&2
     exec "$root/.build-bench-grid-client/release/gongzhi-grid-bench" --gongzhi-bin-dir "$bin_dir" \
         --repo-root "$root" ${grid_args[@]+"${grid_args[@]}"}
+fi
+
+# The mediation plugin's benchmark (--mediation-only) runs on its own, like the grid's: gongzhi-host, gongzhictl and
+# gongzhi-mediation built release into .build-bench-mediation (unless --gongzhi-bin-dir names a folder holding them),
+# and its client, which starts the host, stores the disputes and prints the tables, built from Benchmarks/mediation
+# into .build-bench-mediation-client.
+if [[ " $* " == *" --mediation-only "* ]]; then
+    mediation_args=() bin_dir=""
+    while (($#)); do
+        case $1 in
+            --mediation-only) ;;
+            --gongzhi-bin-dir) bin_dir=$2; shift ;;
+            --gongzhi-bin-dir=*) bin_dir=${1#*=} ;;
+            *) mediation_args+=("$1") ;;
+        esac
+        shift
+    done
+    if [[ -z $bin_dir ]]; then
+        bin_dir="$root/.build-bench-mediation/release"
+        for product in gongzhi-host gongzhictl gongzhi-mediation; do
+            echo "run.sh: building $product" >&2
+            swift build -c release --static-swift-stdlib --package-path "$root" \
+                --scratch-path "$root/.build-bench-mediation" --product "$product" >&2
+        done
+    fi
+    echo "run.sh: building gongzhi-mediation-bench" >&2
+    swift build -c release --package-path "$here/mediation" --scratch-path "$root/.build-bench-mediation-client" \
+        --product gongzhi-mediation-bench >&2
+    exec "$root/.build-bench-mediation-client/release/gongzhi-mediation-bench" --gongzhi-bin-dir "$bin_dir" \
+        --repo-root "$root" ${mediation_args[@]+"${mediation_args[@]}"}
 fi
 
 # The points plugin's benchmark (--points-only) runs on its own, like the grid's: gongzhi-host, gongzhictl and
