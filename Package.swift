@@ -597,8 +597,12 @@ let package = Package(
             name: "GongzhiPluginSDKTests",
             dependencies: [
                 "GongzhiPluginSDK",
+                "GongzhiPluginTesting",
                 "GongzhiRPC",
+                "GongzhiSchemas",
                 "GongzhiTestSchemas",
+                "GongzhiTestSupport",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),

@@ -4,7 +4,6 @@ import GongzhiGridSchemas
 import GongzhiPluginSDK
 import GongzhiSchemas
 import Logging
-import Synchronization
 
 extension Gongzhi_Grid_V1_Case: ObjectKind {
     public static var kindName: String { "Case" }
@@ -22,21 +21,16 @@ final class CaseBook: Sendable {
         var cell: DuplicateCells.Cell
     }
 
-    private struct State {
+    /// The open cases by place and the linked reports by caller, as the book keeps and drops cases.
+    struct Index: ObjectBookIndex {
         let cells: DuplicateCells
-        /// True once the first list has been taken in.
-        var synced = false
-        var cases: [String: CaseObject] = [:]
         /// Ids of open cases with a location, by category and square.
         var openNearby: [Place: Set<String>] = [:]
         /// The case each linked report went to, by its caller and idempotency key (`linkKey`).
         var linked: [String: String] = [:]
 
-        /// Keeps `object` if it is newer than what is held.
-        mutating func keep(_ object: CaseObject) {
-            if let held = cases[object.id], held.revision >= object.revision { return }
-            unindex(object.id)
-            cases[object.id] = object
+        mutating func keep(_ object: CaseObject, replacing held: CaseObject?) {
+            if let held { drop(held) }
             if let place = place(of: object.message) {
                 openNearby[place, default: []].insert(object.id)
             }
@@ -45,16 +39,9 @@ final class CaseBook: Sendable {
             }
         }
 
-        /// Drops the case when the deletion is newer than what is held.
-        mutating func drop(_ id: String, at revision: Int64) {
-            guard let held = cases[id], held.revision < revision else { return }
-            unindex(id)
-            cases[id] = nil
-        }
-
-        private mutating func unindex(_ id: String) {
-            guard let held = cases[id], let place = place(of: held.message) else { return }
-            openNearby[place]?.remove(id)
+        mutating func drop(_ held: CaseObject) {
+            guard let place = place(of: held.message) else { return }
+            openNearby[place]?.remove(held.id)
             if openNearby[place]?.isEmpty == true { openNearby[place] = nil }
         }
 
@@ -65,96 +52,64 @@ final class CaseBook: Sendable {
         }
     }
 
-    private let cache: ObjectCache<Gongzhi_Grid_V1_Case>
-    private let objects: HostObjects
-    private let state: Mutex<State>
+    private let book: ObjectBook<Gongzhi_Grid_V1_Case, Index>
     /// The squares open cases are indexed by.
     let cells: DuplicateCells
 
     init(objects: HostObjects, duplicateRadiusMeters: Double, logger: Logger) {
-        self.objects = objects
-        cells = DuplicateCells(radiusMeters: duplicateRadiusMeters)
-        state = Mutex(State(cells: cells))
-        cache = ObjectCache(Gongzhi_Grid_V1_Case.self, objects: objects, logger: logger)
+        let cells = DuplicateCells(radiusMeters: duplicateRadiusMeters)
+        self.cells = cells
+        book = ObjectBook(
+            Gongzhi_Grid_V1_Case.self,
+            objects: objects,
+            logger: logger,
+            noun: "case",
+            index: Index(cells: cells)
+        ) { value in
+            CaseObject(id: value.id, message: value, labels: CaseBook.labels(value), parent: value.gridCode)
+        }
     }
 
     /// Follows the store until cancelled.
     func run() async {
-        let updates = cache.updates()
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.cache.run() }
-            group.addTask {
-                for await update in updates {
-                    switch update {
-                    case .synced(_, let revision):
-                        self.resync(self.cache.snapshot, revision: revision)
-                        self.state.withLock { $0.synced = true }
-                    case .changed(let event):
-                        self.state.withLock { state in
-                            if event.change == .deleted {
-                                state.drop(event.object.id, at: event.revision)
-                            } else {
-                                state.keep(event.object)
-                            }
-                        }
-                    }
-                }
-            }
-            await group.next()
-            group.cancelAll()
-        }
+        await book.run()
     }
 
-    /// Returns once the book holds the first list (taken in from the cache's own update, so that no change
-    /// that arrives meanwhile is lost).
+    /// Returns once the book holds the first list.
     func waitUntilSynced() async {
-        await cache.waitUntilSynced()
-        while !state.withLock({ $0.synced }) && !Task.isCancelled {
-            try? await Task.sleep(for: .milliseconds(5))
-        }
+        await book.waitUntilSynced()
     }
 
-    var count: Int { state.withLock { $0.cases.count } }
+    var count: Int { book.count }
 
     /// The case with this id.
     subscript(id: String) -> CaseObject? {
-        state.withLock { $0.cases[id] }
+        book[id]
     }
 
     /// Every case.
     func all() -> [String: CaseObject] {
-        state.withLock { $0.cases }
+        book.all()
     }
 
     /// The open cases of a category in the squares the duplicate radius around `point` touches.
     func open(category: String, near point: GeoPoint) -> [Gongzhi_Grid_V1_Case] {
         let around = cells.cells(around: point)
-        return state.withLock { state in
+        return book.read { index, cases in
             var found: [Gongzhi_Grid_V1_Case] = []
             for cell in around {
-                for id in state.openNearby[Place(category: category, cell: cell)] ?? [] {
-                    if let value = state.cases[id]?.message { found.append(value) }
+                for id in index.openNearby[Place(category: category, cell: cell)] ?? [] {
+                    if let value = cases[id]?.message { found.append(value) }
                 }
             }
             return found
         }
     }
 
-    /// Replaces what is held with a fresh list, keeping this plugin's writes that are newer than it.
-    private func resync(_ listed: [String: CaseObject], revision: Int64) {
-        state.withLock { state in
-            var fresh = State(cells: cells)
-            fresh.synced = state.synced
-            for object in listed.values { fresh.keep(object) }
-            for object in state.cases.values where object.revision > revision { fresh.keep(object) }
-            state = fresh
-        }
-    }
-
     /// The case a report linked as a duplicate went to, by its caller and idempotency key.
     func linkedCase(principal: String, idempotencyKey: String) -> String? {
         guard !idempotencyKey.isEmpty else { return nil }
-        return state.withLock { $0.linked[Self.linkKey(principal, idempotencyKey)] }
+        return book.read { index, _ in index.linked[Self.linkKey(principal, idempotencyKey)] }
     }
 
     static func linkKey(_ principal: String, _ idempotencyKey: String) -> String {
@@ -163,31 +118,28 @@ final class CaseBook: Sendable {
 
     /// Creates a case; ALREADY_EXISTS when its id is taken.
     func create(_ value: Gongzhi_Grid_V1_Case) async throws -> CaseObject {
-        let object = try await objects.create(
-            CaseObject(id: value.id, message: value, labels: Self.labels(value), parent: value.gridCode)
-        )
-        remember(object)
-        return object
+        try await book.create(value)
     }
 
     /// Writes a new version of a case over `revision`; ABORTED when someone wrote it in between.
     func update(_ value: Gongzhi_Grid_V1_Case, over revision: Int64) async throws -> CaseObject {
-        var object = CaseObject(id: value.id, message: value, labels: Self.labels(value), parent: value.gridCode)
-        object.revision = revision
-        let written = try await objects.update(object)
-        remember(written)
-        return written
+        try await book.update(value, over: revision)
     }
 
     /// The case as the host has it now (after a conflict).
     func fetch(_ id: String) async throws -> CaseObject? {
-        let object = try await objects.get(Gongzhi_Grid_V1_Case.self, id: id)
-        if let object { remember(object) }
-        return object
+        try await book.fetch(id)
     }
 
-    private func remember(_ object: CaseObject) {
-        state.withLock { $0.keep(object) }
+    /// Reads a case, computes its next version (nil: none) and writes it; when someone else wrote the case in
+    /// between and the caller did not ask for a revision, reads it again and retries (see `ObjectBook.change`).
+    func change<Refusal: Error>(
+        _ id: String,
+        expectedRevision: Int64,
+        retries: Int,
+        _ next: (Gongzhi_Grid_V1_Case) throws(Refusal) -> Gongzhi_Grid_V1_Case?
+    ) async throws -> Gongzhi_Grid_V1_Case {
+        try await book.change(id, expectedRevision: expectedRevision, retries: retries, next)
     }
 
     /// Labels for selecting cases with `gongzhictl get cases -l …`.

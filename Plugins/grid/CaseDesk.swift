@@ -351,31 +351,10 @@ final class CaseDesk: Sendable {
         expectedRevision: Int64,
         _ next: (Gongzhi_Grid_V1_Case) throws(WorkflowError) -> Gongzhi_Grid_V1_Case?
     ) async throws -> Gongzhi_Grid_V1_Case {
-        guard var current = cases[id] else {
-            throw RPCError(code: .notFound, message: "there is no case \(id)")
+        try await cases.change(id, expectedRevision: expectedRevision, retries: Self.conflictRetries) {
+            current throws(RPCError) in
+            try Self.workflow { () throws(WorkflowError) in try next(current) }
         }
-        if expectedRevision != 0 && expectedRevision != current.revision {
-            throw RPCError(
-                code: .aborted,
-                message: "case \(id) is at revision \(current.revision), not \(expectedRevision): read it again"
-            )
-        }
-        for attempt in 0...Self.conflictRetries {
-            // nil: nothing to write.
-            guard let updated = try Self.workflow({ () throws(WorkflowError) in try next(current.message) }) else {
-                return current.message
-            }
-            do {
-                return try await cases.update(updated, over: current.revision).message
-            } catch let error as RPCError where error.code == .aborted && expectedRevision == 0 {
-                if attempt == Self.conflictRetries { break }
-                guard let fresh = try await cases.fetch(id) else {
-                    throw RPCError(code: .notFound, message: "case \(id) was deleted")
-                }
-                current = fresh
-            }
-        }
-        throw RPCError(code: .aborted, message: "case \(id) kept changing; try again")
     }
 
     // MARK: Deadlines

@@ -328,24 +328,9 @@ final class DisputeDesk: Sendable {
         _ id: String,
         _ next: (Gongzhi_Mediation_V1_Dispute) throws(MediationRefusal) -> Gongzhi_Mediation_V1_Dispute?
     ) async throws -> Gongzhi_Mediation_V1_Dispute {
-        guard var current = disputes[id] else {
-            throw RPCError(code: .notFound, message: "there is no dispute \(id)")
+        try await disputes.change(id, retries: Self.conflictRetries) { current throws(RPCError) in
+            try Self.refusing { () throws(MediationRefusal) in try next(current) }
         }
-        for attempt in 0...Self.conflictRetries {
-            guard let updated = try Self.refusing({ () throws(MediationRefusal) in try next(current.message) }) else {
-                return current.message
-            }
-            do {
-                return try await disputes.update(updated, over: current.revision).message
-            } catch let error as RPCError where error.code == .aborted {
-                if attempt == Self.conflictRetries { break }
-                guard let fresh = try await disputes.fetch(id) else {
-                    throw RPCError(code: .notFound, message: "dispute \(id) was deleted")
-                }
-                current = fresh
-            }
-        }
-        throw RPCError(code: .aborted, message: "dispute \(id) kept changing; try again")
     }
 
     // MARK: Alerts
