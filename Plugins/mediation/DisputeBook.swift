@@ -1,3 +1,4 @@
+import GongzhiCalendar
 import GongzhiMediationSchemas
 import GongzhiPluginSDK
 import GongzhiRPC
@@ -14,15 +15,15 @@ typealias DisputeObject = TypedObject<Gongzhi_Mediation_V1_Dispute>
 /// holds at once, before the watch brings them back). All the plugin's state is in the host: after a restart
 /// the book is filled again from a list and the watch that follows it.
 final class DisputeBook: Sendable {
-    private let book: ObjectBook<Gongzhi_Mediation_V1_Dispute, NoObjectIndex<Gongzhi_Mediation_V1_Dispute>>
+    private let book: ObjectBook<Gongzhi_Mediation_V1_Dispute, DisputeDeadlines>
 
-    init(objects: HostObjects, logger: Logger) {
+    init(objects: HostObjects, logger: Logger, restDays: RestDays = .standard) {
         book = ObjectBook(
             Gongzhi_Mediation_V1_Dispute.self,
             objects: objects,
             logger: logger,
             noun: "dispute",
-            index: NoObjectIndex(),
+            index: DisputeDeadlines(restDays: restDays),
             storing: DisputeBook.object
         )
     }
@@ -47,6 +48,12 @@ final class DisputeBook: Sendable {
     /// Every dispute's message.
     func all() -> [Gongzhi_Mediation_V1_Dispute] {
         book.all().values.map(\.message)
+    }
+
+    /// Every dispute's message, with the first millisecond past the earliest deadline of each one's running
+    /// clocks (0: none), as they stand at one moment.
+    func allWithDeadlines() -> (disputes: [Gongzhi_Mediation_V1_Dispute], next: [String: Int64]) {
+        book.read { index, objects in (objects.values.map(\.message), index.next) }
     }
 
     /// Creates a dispute; ALREADY_EXISTS when its id is taken.

@@ -19,12 +19,16 @@ enum DisputeQuery {
     /// `place_code` matches a dispute whose place starts with it; `overdue_only` keeps disputes with a clock
     /// overdue at `nowMs`. Paging is by position in that order, so disputes opened meanwhile do not shift a page.
     ///
+    /// `nextDeadline` gives a dispute's earliest running clock (0: none), as ``DisputeDeadlines`` keeps it; by
+    /// default it is worked out from the dispute.
+    ///
     /// INVALID_ARGUMENT for a page size over 500 or a page token this function did not make.
     static func page(
         _ disputes: [Gongzhi_Mediation_V1_Dispute],
         _ request: Gongzhi_Mediation_V1_ListDisputesRequest,
         at nowMs: Int64,
-        restDays: RestDays = .standard
+        restDays: RestDays = .standard,
+        nextDeadline: ((Gongzhi_Mediation_V1_Dispute) -> Int64)? = nil
     ) throws(RPCError) -> (disputes: [Gongzhi_Mediation_V1_Dispute], nextPageToken: String) {
         if request.pageSize > maxPageSize {
             throw RPCError(
@@ -34,16 +38,23 @@ enum DisputeQuery {
         }
         let size = Int(request.pageSize == 0 ? defaultPageSize : request.pageSize)
         let after = try request.pageToken.isEmpty ? nil : PageToken(decoding: request.pageToken)
-        let found = disputes.filter { matches($0, request, at: nowMs, restDays: restDays) }.sorted {
-            isNewer($0.appliedAtMs, $0.id, than: $1.appliedAtMs, $1.id)
+        let deadline = nextDeadline ?? { DisputeDeadlines.earliest($0, restDays: restDays) }
+        // The matches after the token, as keys: only they are sorted, and only the page is copied out.
+        var found: [(appliedAtMs: Int64, id: String, index: Int)] = []
+        for (index, dispute) in disputes.enumerated() {
+            if let token = after, !isNewer(token.appliedAtMs, token.id, than: dispute.appliedAtMs, dispute.id) {
+                continue
+            }
+            guard matches(dispute, request) else { continue }
+            if request.overdueOnly {
+                let due = deadline(dispute)
+                guard due != 0, nowMs >= due else { continue }
+            }
+            found.append((dispute.appliedAtMs, dispute.id, index))
         }
-        let start =
-            after.map { token in
-                found.firstIndex { isNewer(token.appliedAtMs, token.id, than: $0.appliedAtMs, $0.id) }
-                    ?? found.count
-            } ?? 0
-        let end = min(found.count, start + size)
-        let page = Array(found[start..<end])
+        found.sort { isNewer($0.appliedAtMs, $0.id, than: $1.appliedAtMs, $1.id) }
+        let end = min(found.count, size)
+        let page = found[0..<end].map { disputes[$0.index] }
         var next = ""
         if end < found.count, let last = page.last {
             next = PageToken(appliedAtMs: last.appliedAtMs, id: last.id).encoded
@@ -51,19 +62,15 @@ enum DisputeQuery {
         return (page, next)
     }
 
-    /// True when `dispute` passes every filter of `request`.
+    /// True when `dispute` passes every filter of `request` but `overdue_only`, which needs the time.
     static func matches(
         _ dispute: Gongzhi_Mediation_V1_Dispute,
-        _ request: Gongzhi_Mediation_V1_ListDisputesRequest,
-        at nowMs: Int64,
-        restDays: RestDays = .standard
+        _ request: Gongzhi_Mediation_V1_ListDisputesRequest
     ) -> Bool {
         (request.states.isEmpty || request.states.contains(dispute.state))
             && (request.type == .unspecified || dispute.type == request.type)
             && (request.mediatorID.isEmpty || dispute.mediators.contains { $0.personID == request.mediatorID })
             && dispute.placeCode.hasPrefix(request.placeCode)
-            && (!request.overdueOnly
-                || LegalClocks(dispute, restDays: restDays).clocks.contains { nowMs >= $0.deadlineMs })
     }
 
     private static func isNewer(_ aTime: Int64, _ aID: String, than bTime: Int64, _ bID: String) -> Bool {

@@ -27,7 +27,7 @@ struct MediationPlugin {
             messageName: Gongzhi_Mediation_V1_Dispute.protoMessageName,
             fileDescriptorSet: try MediationKinds.fileDescriptorSet()
         )
-        let disputes = DisputeBook(objects: context.objects, logger: context.logger)
+        let disputes = DisputeBook(objects: context.objects, logger: context.logger, restDays: settings.restDays)
         let following = Task { await disputes.run() }
         await disputes.waitUntilSynced()
         context.logger.info(

@@ -168,12 +168,7 @@ struct MediationService: Gongzhi_Mediation_V1_MediationHandler {
         request: Gongzhi_Mediation_V1_ListDisputesRequest,
         context: ServerCallContext
     ) async throws -> Gongzhi_Mediation_V1_ListDisputesResponse {
-        let page = try DisputeQuery.page(
-            visible(to: context.verifiedCaller),
-            request,
-            at: desk.clock.nowMs(),
-            restDays: desk.settings.restDays
-        )
+        let page = try self.page(request, for: context.verifiedCaller, at: desk.clock.nowMs())
         return .with {
             $0.disputes = page.disputes
             $0.nextPageToken = page.nextPageToken
@@ -205,12 +200,7 @@ struct MediationService: Gongzhi_Mediation_V1_MediationHandler {
         context: ServerCallContext
     ) async throws -> Gongzhi_Mediation_V1_ListSummariesResponse {
         let now = desk.clock.nowMs()
-        let page = try DisputeQuery.page(
-            visible(to: context.verifiedCaller),
-            request,
-            at: now,
-            restDays: desk.settings.restDays
-        )
+        let page = try self.page(request, for: context.verifiedCaller, at: now)
         return .with {
             $0.summaries = page.disputes.map {
                 Gongzhi_Mediation_V1_DisputeSummary($0, at: now, restDays: desk.settings.restDays)
@@ -268,6 +258,23 @@ struct MediationService: Gongzhi_Mediation_V1_MediationHandler {
 
     /// The disputes the caller may see: those within their places (every dispute, for a caller that is not a
     /// person). Filtered before any query, so that pages, due clocks and figures count only these.
+    /// A page of the disputes `caller` may see, with the book's deadlines for `overdue_only`.
+    private func page(
+        _ request: Gongzhi_Mediation_V1_ListDisputesRequest,
+        for caller: Caller,
+        at nowMs: Int64
+    ) throws(RPCError) -> (disputes: [Dispute], nextPageToken: String) {
+        let (all, next) = desk.disputes.allWithDeadlines()
+        let visible = caller.places.isEverywhere ? all : all.filter { caller.mayAct(at: $0.placeCode) }
+        return try DisputeQuery.page(
+            visible,
+            request,
+            at: nowMs,
+            restDays: desk.settings.restDays,
+            nextDeadline: { next[$0.id] ?? 0 }
+        )
+    }
+
     private func visible(to caller: Caller) -> [Dispute] {
         let all = desk.disputes.all()
         return caller.places.isEverywhere ? all : all.filter { caller.mayAct(at: $0.placeCode) }

@@ -1,5 +1,6 @@
 import GongzhiMediation
 import GongzhiMediationSchemas
+import GongzhiPluginSDK
 import GongzhiRPC
 import XCTest
 
@@ -151,6 +152,19 @@ final class DisputeQueryTests: XCTestCase {
         let deadline = LegalClocks.mediationDeadline(acceptedAtMs: withMediator.acceptedAtMs, extensions: [])
         XCTAssertEqual(try list(all, at: deadline - 1) { $0.overdueOnly = true }.ids, [])
         XCTAssertEqual(try list(all, at: deadline) { $0.overdueOnly = true }.ids, ["MD-m"])
+
+        // The book's index holds the same deadline, kept and dropped with the dispute.
+        var index = DisputeDeadlines(restDays: .standard)
+        for value in all { index.keep(TypedObject(id: value.id, message: value), replacing: nil) }
+        XCTAssertEqual(index.next, ["MD-m": deadline])
+        var overdue = Gongzhi_Mediation_V1_ListDisputesRequest()
+        overdue.overdueOnly = true
+        let byIndex = try DisputeQuery.page(all, overdue, at: deadline, nextDeadline: { index.next[$0.id] ?? 0 })
+        XCTAssertEqual(byIndex.disputes.map(\.id), ["MD-m"])
+        index.drop(TypedObject(id: withMediator.id, message: withMediator))
+        XCTAssertEqual(index.next, [:])
+        let dropped = try DisputeQuery.page(all, overdue, at: deadline, nextDeadline: { index.next[$0.id] ?? 0 })
+        XCTAssertEqual(dropped.disputes, [], "the list reads the deadline the index gives")
     }
 
     func testDueListsTheClocksWithinTheWindowWithTheirPlaceAndTitle() throws {
