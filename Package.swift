@@ -332,6 +332,7 @@ let package = Package(
         .target(
             name: "GongzhiPointsControl",
             dependencies: [
+                "GongzhiCalendar",
                 "GongzhiControl",
                 "GongzhiPointsSchemas",
                 "GongzhiRPC",

@@ -68,62 +68,13 @@ struct MediationTime: Hashable, Sendable {
     }
 
     init(parsing text: String) throws(MediationArgumentError) {
-        let usage =
-            "write a time such as 2026-11-20T09:30 (China Standard Time) or 2026-11-20T09:30+08:00, or a day, 2026-11-20"
-        let bytes = Array(text.utf8)
-        guard bytes.count >= 10, let day = try? MediationDay(parsing: String(decoding: bytes[0..<10], as: UTF8.self)),
-            let date = day.date
-        else { throw MediationArgumentError(usage) }
-        var rest = bytes[10...]
-        var seconds: Int64 = 0
-        var offsetMs = ChinaCalendar.offsetMs
-        if let separator = rest.first {
-            guard separator == UInt8(ascii: "T") || separator == UInt8(ascii: " ") else {
-                throw MediationArgumentError(usage)
-            }
-            rest = rest.dropFirst()
-            guard let hour = Self.number(&rest, digits: 2), Self.take(&rest, ":"),
-                let minute = Self.number(&rest, digits: 2), hour <= 23, minute <= 59
-            else { throw MediationArgumentError(usage) }
-            seconds = hour * 3600 + minute * 60
-            if Self.take(&rest, ":") {
-                guard let second = Self.number(&rest, digits: 2), second <= 59 else {
-                    throw MediationArgumentError(usage)
-                }
-                seconds += second
-            }
-            if Self.take(&rest, "Z") {
-                offsetMs = 0
-            } else if let sign: Int64 = Self.take(&rest, "+") ? 1 : Self.take(&rest, "-") ? -1 : nil {
-                guard let hours = Self.number(&rest, digits: 2), hours <= 18 else {
-                    throw MediationArgumentError(usage)
-                }
-                _ = Self.take(&rest, ":")
-                let minutes = rest.isEmpty ? 0 : Self.number(&rest, digits: 2)
-                guard let minutes, minutes <= 59 else { throw MediationArgumentError(usage) }
-                offsetMs = sign * (hours * 3600 + minutes * 60) * 1000
-            }
-            guard rest.isEmpty else { throw MediationArgumentError(usage) }
+        guard let milliseconds = ChinaCalendar.moment(parsing: text) else {
+            throw MediationArgumentError(
+                "write a time such as 2026-11-20T09:30 (China Standard Time) or 2026-11-20T09:30+08:00, or a day, "
+                    + "2026-11-20"
+            )
         }
-        // Midnight of the day in China, moved to the offset given, plus the time of day.
-        milliseconds = ChinaCalendar.start(of: date) + ChinaCalendar.offsetMs - offsetMs + seconds * 1000
-    }
-
-    private static func number(_ bytes: inout ArraySlice<UInt8>, digits: Int) -> Int64? {
-        guard bytes.count >= digits else { return nil }
-        var value: Int64 = 0
-        for byte in bytes.prefix(digits) {
-            guard (0x30...0x39).contains(byte) else { return nil }
-            value = value * 10 + Int64(byte - 0x30)
-        }
-        bytes = bytes.dropFirst(digits)
-        return value
-    }
-
-    private static func take(_ bytes: inout ArraySlice<UInt8>, _ character: Unicode.Scalar) -> Bool {
-        guard bytes.first == UInt8(ascii: character) else { return false }
-        bytes = bytes.dropFirst()
-        return true
+        self.milliseconds = milliseconds
     }
 }
 
@@ -135,23 +86,10 @@ struct MediationDay: Hashable, Sendable {
     var day: Int64?
 
     init(parsing text: String) throws(MediationArgumentError) {
-        let usage = "write a day as YYYY-MM-DD or a month as YYYY-MM, e.g. 2026-11-20 or 2026-11"
-        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 2 || parts.count == 3, parts[0].count == 4,
-            parts.dropFirst().allSatisfy({ $0.count == 2 }),
-            parts.allSatisfy({ $0.allSatisfy { $0.isASCII && $0.isNumber } }),
-            let year = Int64(parts[0]), let month = Int64(parts[1])
-        else { throw MediationArgumentError(usage) }
-        guard (1...12).contains(month) else { throw MediationArgumentError("\(text) has no month \(month); \(usage)") }
-        self.year = year
-        self.month = month
-        if parts.count == 3 {
-            let first = ChinaCalendar.start(of: .init(year: year, month: month, day: 1))
-            let next = ChinaCalendar.startOfMonth(at: first, adding: 1)
-            guard let number = Int64(parts[2]), number >= 1, number <= (next - first) / ChinaCalendar.dayMs else {
-                throw MediationArgumentError("\(text) is not a day of the calendar; \(usage)")
-            }
-            day = number
+        do {
+            (year, month, day) = try ChinaCalendar.dayOrMonth(parsing: text)
+        } catch {
+            throw MediationArgumentError(error.description)
         }
     }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import GongzhiCalendar
 import GongzhiControl
 import GongzhiPointsSchemas
 
@@ -50,22 +51,12 @@ struct PointsDate: Hashable, Sendable {
 
     /// Parses `YYYY-MM-DD` or `YYYY-MM`.
     init(parsing text: String) throws(PointsArgumentError) {
-        let usage = "write a day as YYYY-MM-DD or a month as YYYY-MM, e.g. 2026-11-20 or 2026-11"
-        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 2 || parts.count == 3, parts[0].count == 4,
-            parts.dropFirst().allSatisfy({ $0.count == 2 }),
-            parts.allSatisfy({ $0.allSatisfy { $0.isASCII && $0.isNumber } }),
-            let year = Int64(parts[0]), let month = Int64(parts[1])
-        else { throw PointsArgumentError(usage) }
-        guard (1...12).contains(month) else { throw PointsArgumentError("\(text) has no month \(month); \(usage)") }
-        var day: Int64?
-        if parts.count == 3 {
-            guard let number = Int64(parts[2]), number >= 1,
-                number <= ChinaStandardTime.days(inMonth: month, of: year)
-            else { throw PointsArgumentError("\(text) is not a day of the calendar; \(usage)") }
-            day = number
+        do {
+            let parsed = try ChinaCalendar.dayOrMonth(parsing: text)
+            self.init(year: parsed.year, month: parsed.month, day: parsed.day)
+        } catch {
+            throw PointsArgumentError(error.description)
         }
-        self.init(year: year, month: month, day: day)
     }
 
     /// Parses a month alone, `YYYY-MM`.
@@ -102,59 +93,13 @@ struct PointsMoment: Hashable, Sendable {
     }
 
     init(parsing text: String) throws(PointsArgumentError) {
-        let usage =
-            "write an ISO-8601 time such as 2026-11-20T09:30 (China Standard Time) or 2026-11-20T09:30+08:00, "
-            + "or a day, 2026-11-20"
-        let bytes = Array(text.utf8)
-        guard bytes.count >= 10 else { throw PointsArgumentError(usage) }
-        let date = try? PointsDate(parsing: String(decoding: bytes[0..<10], as: UTF8.self))
-        guard let date, let day = date.day else { throw PointsArgumentError(usage) }
-        var rest = bytes[10...]
-        var seconds: Int64 = 0
-        var offset = ChinaStandardTime.offsetSeconds
-        if let separator = rest.first {
-            guard separator == UInt8(ascii: "T") || separator == UInt8(ascii: " ") else {
-                throw PointsArgumentError(usage)
-            }
-            rest = rest.dropFirst()
-            guard let hour = Self.number(&rest, digits: 2), Self.take(&rest, ":"),
-                let minute = Self.number(&rest, digits: 2), hour <= 23, minute <= 59
-            else { throw PointsArgumentError(usage) }
-            seconds = hour * 3600 + minute * 60
-            if Self.take(&rest, ":") {
-                guard let second = Self.number(&rest, digits: 2), second <= 59 else { throw PointsArgumentError(usage) }
-                seconds += second
-            }
-            if Self.take(&rest, "Z") {
-                offset = 0
-            } else if let sign: Int64 = Self.take(&rest, "+") ? 1 : Self.take(&rest, "-") ? -1 : nil {
-                guard let hours = Self.number(&rest, digits: 2), hours <= 18 else { throw PointsArgumentError(usage) }
-                _ = Self.take(&rest, ":")
-                let minutes = rest.isEmpty ? 0 : Self.number(&rest, digits: 2)
-                guard let minutes, minutes <= 59 else { throw PointsArgumentError(usage) }
-                offset = sign * (hours * 3600 + minutes * 60)
-            }
-            guard rest.isEmpty else { throw PointsArgumentError(usage) }
+        guard let milliseconds = ChinaCalendar.moment(parsing: text) else {
+            throw PointsArgumentError(
+                "write an ISO-8601 time such as 2026-11-20T09:30 (China Standard Time) or 2026-11-20T09:30+08:00, "
+                    + "or a day, 2026-11-20"
+            )
         }
-        let local = ChinaStandardTime.daysSinceEpoch(year: date.year, month: date.month, day: day) * 86_400 + seconds
-        self.milliseconds = (local - offset) * 1000
-    }
-
-    private static func number(_ bytes: inout ArraySlice<UInt8>, digits: Int) -> Int64? {
-        guard bytes.count >= digits else { return nil }
-        var value: Int64 = 0
-        for byte in bytes.prefix(digits) {
-            guard (0x30...0x39).contains(byte) else { return nil }
-            value = value * 10 + Int64(byte - 0x30)
-        }
-        bytes = bytes.dropFirst(digits)
-        return value
-    }
-
-    private static func take(_ bytes: inout ArraySlice<UInt8>, _ character: Unicode.Scalar) -> Bool {
-        guard bytes.first == UInt8(ascii: character) else { return false }
-        bytes = bytes.dropFirst()
-        return true
+        self.milliseconds = milliseconds
     }
 }
 
@@ -312,14 +257,6 @@ enum ChinaStandardTime {
         let days = floorDivide(local, 86_400)
         let (year, month, day) = civilDate(daysSinceEpoch: days)
         return (year, month, day, local - days * 86_400)
-    }
-
-    static func days(inMonth month: Int64, of year: Int64) -> Int64 {
-        switch month {
-        case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
-        case 4, 6, 9, 11: 30
-        default: 31
-        }
     }
 
     /// Days from 1970-01-01 to a date (Howard Hinnant's `days_from_civil`).
