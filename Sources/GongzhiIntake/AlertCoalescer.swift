@@ -127,6 +127,25 @@ public struct AlertCoalescer: Sendable {
         open[Key(deviceID: deviceID, kind: kind)]?.caseOpen = false
     }
 
+    /// The case of an alert closed (whichever alert it was): the next critical reading of that device and kind
+    /// files a new report.
+    public mutating func caseClosed(caseID: String) {
+        guard !caseID.isEmpty, let key = open.first(where: { $0.value.alert.caseID == caseID })?.key else { return }
+        open[key]?.caseOpen = false
+    }
+
+    /// Takes an open alert back after a restart, as the host holds it; `caseOpen` when its case is not known to
+    /// be closed.
+    public mutating func restore(_ alert: Gongzhi_Intake_V1_SensorAlert, caseOpen: Bool) {
+        guard alert.state == .open else { return }
+        open[Key(deviceID: alert.deviceID, kind: alert.kind)] = Open(
+            alert: alert,
+            lastWriteMs: alert.lastAtMs,
+            belowSinceMs: nil,
+            caseOpen: caseOpen
+        )
+    }
+
     /// "A" and 16 hex digits of SHA-256(device "\n" kind "\n" opened_at_ms).
     public static func alertID(deviceID: String, kind: String, openedAtMs: Int64) -> String {
         "A" + SHA256.hexHash(Array("\(deviceID)\n\(kind)\n\(openedAtMs)".utf8)).prefix(16)

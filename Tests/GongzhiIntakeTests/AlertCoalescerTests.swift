@@ -127,4 +127,31 @@ final class AlertCoalescerTests: XCTestCase {
         smoke.kind = "smoke"
         XCTAssertEqual(kinds(coalescer.observe(smoke, gridCode: grid, atMs: 0)), ["open", "report"])
     }
+
+    func testACaseClosedByItsIdLetsTheNextCriticalFileAgain() {
+        var coalescer = AlertCoalescer(updateIntervalMs: 10_000, quietPeriodMs: 60_000)
+        _ = coalescer.observe(alert(.critical, 40), gridCode: grid, atMs: 0)
+        coalescer.caseFiled(deviceID: "WL-1", kind: "water_level", caseID: "C1")
+        coalescer.caseClosed(caseID: "C-other")
+        XCTAssertEqual(kinds(coalescer.observe(alert(.critical, 41), gridCode: grid, atMs: 20_000)), ["update"])
+        coalescer.caseClosed(caseID: "C1")
+        XCTAssertEqual(kinds(coalescer.observe(alert(.critical, 42), gridCode: grid, atMs: 40_000)), ["report", "update"])
+    }
+
+    func testARestoredAlertIsNotOpenedOrReportedAgain() {
+        var first = AlertCoalescer(updateIntervalMs: 10_000, quietPeriodMs: 60_000)
+        guard case .open(var held)? = first.observe(alert(.critical, 40), gridCode: grid, atMs: 0).first else {
+            return XCTFail("a first critical reading opens an alert")
+        }
+        held.caseID = "C1"
+        var restarted = AlertCoalescer(updateIntervalMs: 10_000, quietPeriodMs: 60_000)
+        restarted.restore(held, caseOpen: true)
+        XCTAssertEqual(restarted.openAlert(deviceID: "WL-1", kind: "water_level")?.id, held.id)
+        XCTAssertEqual(kinds(restarted.observe(alert(.critical, 41), gridCode: grid, atMs: 20_000)), ["update"])
+        var cleared = held
+        cleared.state = .cleared
+        var empty = AlertCoalescer()
+        empty.restore(cleared, caseOpen: false)
+        XCTAssertNil(empty.openAlert(deviceID: "WL-1", kind: "water_level"))
+    }
 }
