@@ -75,18 +75,32 @@ enum Counter {
 
     /// The tallies of the rows matching `condition` (on `inbox`), by the names of the counters they make up.
     static func tally(_ db: Database, condition: String, arguments: StatementArguments) throws -> [String: Int64] {
-        var tally: [String: Int64] = [:]
+        try tallies(db, condition: condition, arguments: arguments).values.reduce(into: [:]) { total, tally in
+            total.merge(tally, uniquingKeysWith: +)
+        }
+    }
+
+    /// The tallies of the rows matching `condition` (on `inbox`) by source, by the names of the counters they make
+    /// up: `received`, `in_flight`, `accepted` and its outcomes', `duplicates`, `dead_lettered`, `replayed`,
+    /// `discarded`.
+    static func tallies(
+        _ db: Database,
+        condition: String,
+        arguments: StatementArguments
+    ) throws -> [String: [String: Int64]] {
+        var tallies: [String: [String: Int64]] = [:]
         let rows = try Row.fetchAll(
             db,
             sql: """
-                SELECT state, outcome, replayed, discarded, count(*) AS n FROM inbox WHERE \(condition)
-                GROUP BY state, outcome, replayed, discarded
+                SELECT source, state, outcome, replayed, discarded, count(*) AS n FROM inbox WHERE \(condition)
+                GROUP BY source, state, outcome, replayed, discarded
                 """,
             arguments: arguments
         )
         for row in rows {
             let n: Int64 = row["n"]
             let state: Int64 = row["state"]
+            var tally = tallies[row["source"] as String] ?? [:]
             tally[received, default: 0] += n
             switch IntakeStoreSchema.State(rawValue: state) {
             case .pending:
@@ -103,8 +117,9 @@ enum Counter {
             }
             if (row["replayed"] as Int64) != 0 { tally[replayed, default: 0] += n }
             if (row["discarded"] as Int64) != 0 { tally[discarded, default: 0] += n }
+            tallies[row["source"] as String] = tally
         }
-        return tally
+        return tallies
     }
 
     /// The message of a source's counters.

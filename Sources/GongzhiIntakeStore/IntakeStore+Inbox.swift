@@ -184,17 +184,8 @@ extension IntakeStore {
     public func pruneFinishedInbox(olderThanMs: Int64) throws(IntakeStoreError) -> Int {
         try write("prune the inbox rows finished before \(olderThanMs)") { db in
             let condition = "state IN (1, 2) AND received_at_ms < ?"
-            let sources = try String.fetchAll(
-                db,
-                sql: "SELECT DISTINCT source FROM inbox WHERE \(condition)",
-                arguments: [olderThanMs]
-            )
-            for source in sources {
-                let tally = try Counter.tally(
-                    db,
-                    condition: "source = ? AND \(condition)",
-                    arguments: [source, olderThanMs]
-                )
+            let tallies = try Counter.tallies(db, condition: condition, arguments: [olderThanMs])
+            for (source, tally) in tallies {
                 for (name, count) in tally {
                     try Counter.add(db, source: source, Counter.prunedPrefix + name, count)
                 }

@@ -5,7 +5,8 @@ import GRDB
 /// - `inbox`: one row per input committed; `state` 0 pending, 1 accepted, 2 duplicate, 3 dead. `outcome` holds the
 ///   accepted outcome's counter name or the dead letter's id, `duplicate_of` the first input's sequence;
 ///   `replayed` and `discarded` mark dead letters replayed (now accepted or duplicate) and discarded (still dead).
-///   `seq` is AUTOINCREMENT, so a sequence is never reused, even after pruning.
+///   `seq` is AUTOINCREMENT, so a sequence is never reused, even after pruning. `inbox_pending` serves the
+///   routers' reads in sequence order, `inbox_by_state` covers a recount, `inbox_finished` the pruning.
 /// - `seen` and `recent`: dedupe's memory by external id and by content fingerprint, per source.
 /// - `counters`: the conservation counters by (source, name), the proto's field names; changed in the same
 ///   transaction as the rows they count. `pruned.<name>` keeps what pruning removed, so that a recount from the
@@ -46,7 +47,7 @@ enum IntakeStoreSchema {
                         last_error TEXT NOT NULL
                     ) STRICT;
                     CREATE INDEX inbox_pending ON inbox (source, seq) WHERE state = 0;
-                    CREATE INDEX inbox_by_state ON inbox (source, state);
+                    CREATE INDEX inbox_by_state ON inbox (source, state, outcome, replayed, discarded);
                     CREATE INDEX inbox_finished ON inbox (received_at_ms) WHERE state IN (1, 2);
                     CREATE UNIQUE INDEX inbox_by_import ON inbox (import_id, import_line) WHERE import_id <> '';
 
