@@ -751,6 +751,19 @@ let package = Package(
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
+        // The intake store against temporary SQLite files: conservation, exactly-once finishing, telemetry, tickets.
+        .testTarget(
+            name: "GongzhiIntakeStoreTests",
+            dependencies: [
+                "GongzhiIntake",
+                "GongzhiIntakeSchemas",
+                "GongzhiIntakeStore",
+                "GongzhiSensorsSchemas",
+                "GongzhiTestSeeds",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
         // The points plugin's engine against an in-process host.
         .testTarget(
             name: "PointsPluginTests",
