@@ -16,6 +16,19 @@ extension IntakeStore {
         }
     }
 
+    /// Every source's counters as stored, read from one snapshot, sorted by source.
+    public func allCounters() throws(IntakeStoreError) -> [Gongzhi_Intake_V1_SourceCounters] {
+        try read("the counters of every source") { db in
+            try String.fetchAll(db, sql: "SELECT DISTINCT source FROM counters ORDER BY source").map { source in
+                Counter.message(
+                    source: source,
+                    values: try Counter.values(db, source: source),
+                    oldestInFlightMs: try Self.oldestInFlight(db, source: source)
+                )
+            }
+        }
+    }
+
     /// A source's counters computed again from its rows (plus what pruning removed), with the events that have no
     /// rows (refusals, pauses, reconnects, lost sessions, unlocated) as stored: equal to ``counters(source:)``
     /// unless something went wrong.

@@ -26,6 +26,10 @@ final class InboxTests: IntakeStoreTestCase {
         XCTAssertEqual(try store.counters(source: "a").inFlight, 4)
         XCTAssertEqual(try store.counters(source: "b").received, 1)
         XCTAssertEqual(try store.sources(), ["a", "b"])
+        XCTAssertEqual(
+            try store.allCounters(),
+            [try store.counters(source: "a"), try store.counters(source: "b")]
+        )
         XCTAssertEqual(try store.append(source: "a", []), [])
         try assertBalanced("a")
         try assertBalanced("b")
@@ -92,7 +96,7 @@ final class InboxTests: IntakeStoreTestCase {
         try assertBalanced("a")
     }
 
-    func testTwoFinishersRacingFinishTheRowOnce() throws {
+    func testFinishersRacingFinishEachRowOnce() throws {
         let seqs = try store.append(source: "a", (1...100).map { input($0) })
         let store = self.store!
         let refusals = Refusals()
