@@ -41,7 +41,12 @@ final class ImportTests: IntakeStoreTestCase {
         XCTAssertEqual(try store.importProgress(importID: "a").recordsReceived, 2)
         XCTAssertEqual(try store.importProgress(importID: "unknown").recordsReceived, 0)
         assertRefused(.invalidArgument) { _ = try store.importProgress(importID: "") }
-        assertRefused(.invalidArgument) { _ = try store.append(source: "other", chunk(2...2, importID: "a")) }
+        // A batch is one transaction: the refused record takes the batch's other inputs with it.
+        assertRefused(.invalidArgument) {
+            _ = try store.append(source: "other", [input(7)] + chunk(2...2, importID: "a"))
+        }
+        XCTAssertEqual(try store.counters(source: "other").received, 0)
+        XCTAssertEqual(try store.pending(source: "other", limit: 10, nowMs: .max), [])
         try assertBalanced("file")
     }
 
