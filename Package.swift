@@ -458,6 +458,17 @@ let package = Package(
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
+        // Intake's durable inbox, conservation counters, telemetry, Open311 tickets, cursors: one SQLite file.
+        .target(
+            name: "GongzhiIntakeStore",
+            dependencies: [
+                "GongzhiIntake",
+                "GongzhiIntakeSchemas",
+                "GongzhiSensorsSchemas",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
         // The points-exchange plugin (积分兑换).
         .executableTarget(
             name: "gongzhi-points",
@@ -737,6 +748,19 @@ let package = Package(
                 "GongzhiGridSchemas",
                 "GongzhiSensorsSchemas",
                 "GongzhiTestSeeds",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
+        // The intake store against temporary SQLite files: conservation, exactly-once finishing, telemetry, tickets.
+        .testTarget(
+            name: "GongzhiIntakeStoreTests",
+            dependencies: [
+                "GongzhiIntake",
+                "GongzhiIntakeSchemas",
+                "GongzhiIntakeStore",
+                "GongzhiSensorsSchemas",
+                "GongzhiTestSeeds",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
