@@ -48,6 +48,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        // Open311's HTTP server; without the ConfigurationSupport and FullFoundation traits.
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
     ],
     targets: [
         // The wire: frames, envelopes, status codes, stream states, call abstractions. No sockets.
@@ -458,7 +460,7 @@ let package = Package(
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
-        // Intake's durable inbox, conservation counters, telemetry, Open311 tickets, cursors: one SQLite file.
+        // Intake's durable inbox, conservation counters, dedupe memory and telemetry: one SQLite file.
         .target(
             name: "GongzhiIntakeStore",
             dependencies: [
@@ -467,6 +469,19 @@ let package = Package(
                 "GongzhiSensorsSchemas",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
+        // Open311 GeoReport v2 over HTTP on Hummingbird: one endpoint per Open311 source, as a Service.
+        .target(
+            name: "GongzhiOpen311",
+            dependencies: [
+                "GongzhiIntake",
+                "GongzhiIntakeSchemas",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         // The points-exchange plugin (积分兑换).
@@ -751,7 +766,7 @@ let package = Package(
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
-        // The intake store against temporary SQLite files: conservation, exactly-once finishing, telemetry, tickets.
+        // The intake store against temporary SQLite files: conservation, exactly-once finishing, telemetry.
         .testTarget(
             name: "GongzhiIntakeStoreTests",
             dependencies: [
@@ -762,6 +777,17 @@ let package = Package(
                 "GongzhiTestSeeds",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
+        // The Open311 server on a real port, with curl as the client.
+        .testTarget(
+            name: "GongzhiOpen311Tests",
+            dependencies: [
+                "GongzhiIntake",
+                "GongzhiIntakeSchemas",
+                "GongzhiOpen311",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         // The points plugin's engine against an in-process host.

@@ -33,7 +33,7 @@ if ! command -v swift >/dev/null; then
     if [ -x /opt/swift/usr/bin/swift ]; then
         echo "setup: add /opt/swift/usr/bin to PATH" >&2
     else
-        echo "setup: Swift 6.1 or newer is needed (swift.org/install), then run this again" >&2
+        echo "setup: Swift 6.2 or newer is needed (swift.org/install), then run this again" >&2
         exit 1
     fi
 fi

@@ -65,6 +65,14 @@ public enum Open311Document {
             case .json: return "application/json; charset=utf-8"
             }
         }
+
+        /// The media type alone, as service discovery lists it (`text/xml`, `application/json`).
+        public var mediaType: String {
+            switch self {
+            case .xml: return "text/xml"
+            case .json: return "application/json"
+            }
+        }
     }
 
     /// A member of an answer's element: a string, a number, a boolean, or a list of elements (an absent member
@@ -75,6 +83,8 @@ public enum Open311Document {
         case bool(Bool)
         /// Elements named `element` in XML, a bare array in JSON.
         case list(element: String, items: [[(String, Value?)]])
+        /// Texts in elements named `element` in XML, an array of strings in JSON (discovery's `formats`).
+        case texts(element: String, items: [String])
 
         static func optionalText(_ text: String) -> Value? { text.isEmpty ? nil : .text(text) }
     }
@@ -187,6 +197,61 @@ public enum Open311Document {
         )
     }
 
+    /// One endpoint of service discovery: where a GeoReport v2 endpoint is and what it speaks.
+    public struct DiscoveryEndpoint: Equatable, Sendable {
+        /// The endpoint's base URL, without a trailing slash (`http://host:8311/open311/hotline-12345/v2`).
+        public var url: String
+        /// When the endpoint last changed, in milliseconds since the epoch.
+        public var changedAtMs: Int64
+        /// `production` or `test`.
+        public var type: String
+
+        public init(url: String, changedAtMs: Int64, type: String = "production") {
+            self.url = url
+            self.changedAtMs = changedAtMs
+            self.type = type
+        }
+    }
+
+    /// The specification every endpoint follows, as service discovery names it.
+    public static let specification = "http://wiki.open311.org/GeoReport_v2"
+
+    /// GET discovery: who to contact, where keys come from, and each endpoint with both formats (XML first, as
+    /// the spec requires it).
+    public static func discovery(
+        changedAtMs: Int64,
+        contact: String,
+        keyService: String,
+        endpoints: [DiscoveryEndpoint],
+        format: Format
+    ) -> String {
+        let formats = [Format.xml, Format.json].map(\.mediaType)
+        return renderObject(
+            [
+                ("changeset", time(changedAtMs)),
+                ("contact", .optionalText(contact)),
+                ("key_service", .optionalText(keyService)),
+                (
+                    "endpoints",
+                    .list(
+                        element: "endpoint",
+                        items: endpoints.map { endpoint in
+                            [
+                                ("specification", .text(specification)),
+                                ("url", .text(endpoint.url)),
+                                ("changeset", time(endpoint.changedAtMs)),
+                                ("type", .text(endpoint.type)),
+                                ("formats", .texts(element: "format", items: formats)),
+                            ]
+                        }
+                    )
+                ),
+            ],
+            root: "discovery",
+            format: format
+        )
+    }
+
     /// An error answer: `errors` of `error` {code, description}; the code is an HTTP status or a finer one.
     public static func errors(_ errors: [(code: Int, description: String)], format: Format) -> String {
         render(
@@ -236,6 +301,10 @@ public enum Open311Document {
                 text += "\(indent)  </\(element)>\n"
             }
             return text + "\(indent)</\(name)>\n"
+        case .texts(let element, let items)?:
+            var text = "\(indent)<\(name)>\n"
+            for item in items { text += "\(indent)  <\(element)>\(xmlEscaped(item))</\(element)>\n" }
+            return text + "\(indent)</\(name)>\n"
         case let scalar?:
             return "\(indent)<\(name)>\(xmlEscaped(plain(scalar)))</\(name)>\n"
         }
@@ -252,6 +321,7 @@ public enum Open311Document {
             return number == number.rounded() && abs(number) < 1e15 ? "\(Int64(number))" : "\(number)"
         case .bool(let flag): return flag ? "true" : "false"
         case .list(_, let items): return items.map(jsonObject).joined(separator: ",")
+        case .texts(_, let items): return items.joined(separator: ",")
         }
     }
 
@@ -260,6 +330,7 @@ public enum Open311Document {
         case nil: return "null"
         case .text(let text)?: return jsonString(text)
         case .list(_, let items)?: return "[" + items.map(jsonObject).joined(separator: ",") + "]"
+        case .texts(_, let items)?: return "[" + items.map(jsonString).joined(separator: ",") + "]"
         case let scalar?: return plain(scalar)
         }
     }

@@ -111,6 +111,23 @@ public struct Open311Form: Equatable, Sendable {
         return Open311Form(apiKey: text("api_key"), request: request)
     }
 
+    /// The name-value pairs of a query string or form body, in order, repeated names kept: percent-escapes
+    /// and `+` for a space decoded, a pair without `=` read with an empty value. Errors as `decode`'s
+    /// (`form.encoding`, with the column on line 1).
+    public static func parameters(_ text: String) throws(InputError) -> [(name: String, value: String)] {
+        var pairs: [(name: String, value: String)] = []
+        var column = 1
+        for pair in text.split(separator: "&", omittingEmptySubsequences: false) {
+            defer { column += pair.count + 1 }
+            if pair.isEmpty { continue }
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let name = try percentDecode(parts[0], column: column)
+            let value = parts.count > 1 ? try percentDecode(parts[1], column: column + parts[0].count + 1) : ""
+            pairs.append((name, value))
+        }
+        return pairs
+    }
+
     /// `attribute[code]` or `attribute[code][]`.
     static func attributeCode(_ name: String) -> (code: String, multiple: Bool)? {
         guard name.hasPrefix("attribute["), name.hasSuffix("]") else { return nil }

@@ -123,6 +123,59 @@ final class Open311DocumentTests: XCTestCase {
         )
     }
 
+    func testDiscoveryAsTheSpecWritesIt() {
+        let changed = RFC3339.unixMilliseconds("2026-12-07T10:00:00+08:00")!
+        let endpoint = Open311Document.DiscoveryEndpoint(
+            url: "http://127.0.0.1:8311/open311/hotline-12345/v2",
+            changedAtMs: changed
+        )
+        XCTAssertEqual(
+            Open311Document.discovery(
+                changedAtMs: changed,
+                contact: "热线 <12345>",
+                keyService: "gongzhictl tokens issue",
+                endpoints: [endpoint],
+                format: .json
+            ),
+            #"{"changeset":"2026-12-07T10:00:00+08:00","contact":"热线 <12345>","#
+                + #""key_service":"gongzhictl tokens issue","endpoints":[{"#
+                + #""specification":"http://wiki.open311.org/GeoReport_v2","#
+                + #""url":"http://127.0.0.1:8311/open311/hotline-12345/v2","#
+                + #""changeset":"2026-12-07T10:00:00+08:00","type":"production","#
+                + #""formats":["text/xml","application/json"]}]}"#
+        )
+        XCTAssertEqual(
+            Open311Document.discovery(
+                changedAtMs: changed,
+                contact: "热线 <12345>",
+                keyService: "",
+                endpoints: [endpoint],
+                format: .xml
+            ),
+            """
+            <?xml version="1.0" encoding="utf-8"?>
+            <discovery>
+              <changeset>2026-12-07T10:00:00+08:00</changeset>
+              <contact>热线 &lt;12345&gt;</contact>
+              <key_service/>
+              <endpoints>
+                <endpoint>
+                  <specification>http://wiki.open311.org/GeoReport_v2</specification>
+                  <url>http://127.0.0.1:8311/open311/hotline-12345/v2</url>
+                  <changeset>2026-12-07T10:00:00+08:00</changeset>
+                  <type>production</type>
+                  <formats>
+                    <format>text/xml</format>
+                    <format>application/json</format>
+                  </formats>
+                </endpoint>
+              </endpoints>
+            </discovery>
+
+            """
+        )
+    }
+
     func testEscaping() {
         var request = Open311ServiceRequest()
         request.serviceRequestID = "1"

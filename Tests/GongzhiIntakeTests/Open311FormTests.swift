@@ -101,4 +101,14 @@ final class Open311FormTests: XCTestCase {
         XCTAssertEqual(form.request.serviceCode, "001")
         XCTAssertEqual(form.request.addressString, "x")
     }
+
+    func testQueryParametersKeepOrderAndRepeatsAndDecodeEscapes() throws {
+        let pairs = try Open311Form.parameters("service_code=E0405%2CP0103&status=open&&flag&q=%E7%A7%AF+%E6%B0%B4&q=2")
+        XCTAssertEqual(pairs.map(\.name), ["service_code", "status", "flag", "q", "q"])
+        XCTAssertEqual(pairs.map(\.value), ["E0405,P0103", "open", "", "积 水", "2"])
+        XCTAssertThrowsError(try Open311Form.parameters("a=1&b=%G1")) { error in
+            XCTAssertEqual((error as? InputError)?.code, "form.encoding")
+            XCTAssertEqual((error as? InputError)?.column, 7)
+        }
+    }
 }
