@@ -36,6 +36,7 @@ let package = Package(
         .executable(name: "gongzhi-grid", targets: ["gongzhi-grid"]),
         .executable(name: "gongzhi-points", targets: ["gongzhi-points"]),
         .executable(name: "gongzhi-mediation", targets: ["gongzhi-mediation"]),
+        .executable(name: "gongzhi-intake", targets: ["gongzhi-intake"]),
         .library(name: "GongzhiGeo", targets: ["GongzhiGeo"]),
         .executable(name: "gongzhi-samples", targets: ["gongzhi-samples"]),
     ],
@@ -519,6 +520,29 @@ let package = Package(
             path: "Plugins/mediation",
             exclude: ["mediation.plugin.toml"]
         ),
+        // The smart-city data intake plugin (城市大脑数据接入): MQTT, Open311 and department files.
+        .executableTarget(
+            name: "gongzhi-intake",
+            dependencies: [
+                "GongzhiGridSchemas",
+                "GongzhiHashing",
+                "GongzhiIntake",
+                "GongzhiIntakeSchemas",
+                "GongzhiIntakeStore",
+                //TMP"GongzhiMQTT",
+                "GongzhiOpen311",
+                "GongzhiPluginSDK",
+                "GongzhiRPC",
+                "GongzhiRPCPosix",
+                "GongzhiSchemas",
+                "GongzhiSensorsSchemas",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            path: "Plugins/intake",
+            exclude: ["intake.plugin.toml"]
+        ),
         // libprotobuf-c, the protobuf runtime of the C plugin SDK.
         .systemLibrary(
             name: "CProtobufC",
@@ -808,6 +832,23 @@ let package = Package(
             ]
         ),
         // The mediation plugin's desk and queries against an in-process host (the plugin's types by @testable import).
+        // The intake plugin's settings, pipeline rules and desk (the plugin's types by @testable import).
+        .testTarget(
+            name: "IntakePluginTests",
+            dependencies: [
+                "gongzhi-intake",
+                "GongzhiIntake",
+                "GongzhiIntakeSchemas",
+                "GongzhiIntakeStore",
+                "GongzhiPluginSDK",
+                "GongzhiPluginTesting",
+                "GongzhiRPC",
+                "GongzhiSchemas",
+                "GongzhiTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
         .testTarget(
             name: "MediationPluginTests",
             dependencies: [

@@ -59,6 +59,22 @@ extension IntakeStore {
         }
     }
 
+    /// The inbox row `seq`, whatever its state (a dead letter's input, to replay it); nil when there is none (it
+    /// was never appended, or was pruned after it was finished).
+    public func row(seq: UInt64) throws(IntakeStoreError) -> InboxRow? {
+        try read("input \(seq)") { db in
+            try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT seq, source, origin, external_id, content_type, payload, received_at_ms, attempts,
+                        last_error, import_id, import_line
+                    FROM inbox WHERE seq = ?
+                    """,
+                arguments: [Int64(clamping: seq)]
+            ).map(Self.inboxRow)
+        }
+    }
+
     /// A source's pending rows whose next attempt is due at `nowMs`, by sequence, at most `limit`.
     public func pending(source: String, limit: Int, nowMs: Int64) throws(IntakeStoreError) -> [InboxRow] {
         try Self.requireSource(source)
@@ -74,22 +90,24 @@ extension IntakeStore {
                     FROM inbox WHERE source = ? AND state = 0 AND next_attempt_at_ms <= ? ORDER BY seq LIMIT ?
                     """,
                 arguments: [source, nowMs, limit]
-            ).map { row in
-                InboxRow(
-                    seq: UInt64(row["seq"] as Int64),
-                    source: row["source"],
-                    origin: row["origin"],
-                    externalID: row["external_id"],
-                    contentType: row["content_type"],
-                    payload: (row["payload"] as Data).bytes,
-                    receivedAtMs: row["received_at_ms"],
-                    attempts: row["attempts"],
-                    lastError: row["last_error"],
-                    importID: row["import_id"],
-                    importLine: UInt64(row["import_line"] as Int64)
-                )
-            }
+            ).map(Self.inboxRow)
         }
+    }
+
+    static func inboxRow(_ row: Row) -> InboxRow {
+        InboxRow(
+            seq: UInt64(row["seq"] as Int64),
+            source: row["source"],
+            origin: row["origin"],
+            externalID: row["external_id"],
+            contentType: row["content_type"],
+            payload: (row["payload"] as Data).bytes,
+            receivedAtMs: row["received_at_ms"],
+            attempts: row["attempts"],
+            lastError: row["last_error"],
+            importID: row["import_id"],
+            importLine: UInt64(row["import_line"] as Int64)
+        )
     }
 
     /// Ends a pending row with its outcome, in one transaction with the counters (`in_flight` − 1; `accepted`

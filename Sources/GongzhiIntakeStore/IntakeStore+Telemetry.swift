@@ -4,8 +4,10 @@ import GongzhiSensorsSchemas
 import SwiftProtobuf
 
 extension IntakeStore {
-    /// Stores readings (all from inbox row `seq`) in one transaction and answers how many were new: a reading
-    /// whose (device, kind, time) is stored already is ignored, so storing again after a crash changes nothing.
+    /// Stores readings (all from inbox row `seq`) in one transaction and answers how many this input holds in
+    /// the store now: those new, and those the same input stored before (storing again after a crash changes
+    /// nothing and still counts them as the input's). A reading whose (device, kind, time) another input
+    /// stored is ignored and not counted: it is a duplicate.
     /// Each device's latest reading of a kind is replaced only by a reading with a newer time of its own, so the
     /// order in which readings arrive does not matter.
     /// - Throws: ``IntakeStoreError/Code/invalidArgument`` for a reading without a device id or kind.
@@ -47,13 +49,23 @@ extension IntakeStore {
                     WHERE excluded.time_ms > latest.time_ms
                     """
             )
+            let owner = try db.cachedStatement(
+                sql: "SELECT seq FROM readings WHERE device_id = ? AND kind = ? AND time_ms = ?"
+            )
             var stored = 0
             for (reading, bytes) in encoded {
                 let arguments: StatementArguments = [
                     reading.deviceID, reading.kind, reading.timeUnixMs, reading.value, Int64(clamping: seq), bytes,
                 ]
                 try insert.execute(arguments: arguments)
-                stored += db.changesCount
+                if db.changesCount > 0 {
+                    stored += 1
+                } else if try Int64.fetchOne(
+                    owner,
+                    arguments: [reading.deviceID, reading.kind, reading.timeUnixMs]
+                ) == Int64(clamping: seq) {
+                    stored += 1
+                }
                 try upsert.execute(arguments: arguments)
             }
             return stored

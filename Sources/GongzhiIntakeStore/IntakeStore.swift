@@ -2,8 +2,8 @@ import Foundation
 import GRDB
 
 /// Intake's durable state in one SQLite file: the inbox every input is committed to before it is acknowledged,
-/// the conservation counters changed in the same transactions as the rows they count, dedupe's memory, telemetry,
-/// the Open311 tickets served locally and the resume points of watches.
+/// the conservation counters changed in the same transactions as the rows they count, dedupe's memory and
+/// telemetry.
 ///
 /// Every call is synchronous and throws ``IntakeStoreError``; callers run them where they like (not on Swift's
 /// cooperative pool when they can block). Writes are serialised by GRDB, one transaction per call; reads run

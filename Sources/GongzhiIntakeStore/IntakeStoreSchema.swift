@@ -12,7 +12,6 @@ import GRDB
 ///   transaction as the rows they count. `pruned.<name>` keeps what pruning removed, so that a recount from the
 ///   rows still adds up.
 /// - `readings` (kept for a retention period) and `latest` (each device's newest reading of each kind).
-/// - `tickets`: Open311 requests served locally. `cursors`: resume points of watches.
 enum IntakeStoreSchema {
     /// Inbox states as stored.
     enum State: Int64 {
@@ -24,7 +23,7 @@ enum IntakeStoreSchema {
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
-        migrator.registerMigration("v1: inbox, dedupe, counters, telemetry, tickets, cursors") { db in
+        migrator.registerMigration("v1: inbox, dedupe, counters, telemetry") { db in
             try db.execute(
                 sql: """
                     CREATE TABLE inbox (
@@ -93,32 +92,6 @@ enum IntakeStoreSchema {
                         seq INTEGER NOT NULL,
                         reading BLOB NOT NULL,
                         PRIMARY KEY (device_id, kind)
-                    ) STRICT, WITHOUT ROWID;
-
-                    CREATE TABLE tickets (
-                        service_request_id TEXT NOT NULL PRIMARY KEY,
-                        source TEXT NOT NULL,
-                        item_id TEXT NOT NULL,
-                        token TEXT NOT NULL,
-                        service_code TEXT NOT NULL,
-                        status TEXT NOT NULL,
-                        status_notes TEXT NOT NULL,
-                        requested_ms INTEGER NOT NULL,
-                        updated_ms INTEGER NOT NULL,
-                        expected_ms INTEGER NOT NULL,
-                        lat REAL,
-                        long REAL,
-                        agency TEXT NOT NULL,
-                        case_id TEXT NOT NULL,
-                        submitted_by TEXT NOT NULL
-                    ) STRICT, WITHOUT ROWID;
-                    CREATE INDEX tickets_by_source ON tickets (source, requested_ms);
-                    CREATE INDEX tickets_by_token ON tickets (token) WHERE token <> '';
-                    CREATE INDEX tickets_by_case ON tickets (case_id) WHERE case_id <> '';
-
-                    CREATE TABLE cursors (
-                        name TEXT NOT NULL PRIMARY KEY,
-                        revision INTEGER NOT NULL
                     ) STRICT, WITHOUT ROWID;
                     """
             )

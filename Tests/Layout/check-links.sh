@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Checks what the platform's parts link, from the package's own description (swift package dump-package):
-# the host links no module's messages or logic, and gongzhictl's core library no module's either. A module's
+# the host links no module's messages or logic, and gongzhictl's core library no module's either; the intake
+# plugin's MQTT client (libmosquitto) and HTTP server (Hummingbird) are linked by that plugin alone. A module's
 # code reaches a host only as its plugin executable, and gongzhictl only through the module's CLI module.
 #
 #   Tests/Layout/check-links.sh     prints each checked closure; exits 1 naming what must not be linked
@@ -38,7 +39,8 @@ def is_module_target(name):
     if name == "GongzhiSchemas":
         return False
     return name.endswith("Schemas") or name in (
-        "GongzhiGrid", "GongzhiGeo", "GongzhiPoints", "GongzhiMediation", "GongzhiIntake"
+        "GongzhiGrid", "GongzhiGeo", "GongzhiPoints", "GongzhiMediation", "GongzhiIntake",
+        "GongzhiIntakeStore", "GongzhiMQTT", "CGongzhiMQTT", "CMosquitto", "GongzhiOpen311",
     ) or (
         name.startswith("Gongzhi") and name.endswith("Control") and name != "GongzhiControl"
     )
@@ -56,5 +58,26 @@ for label, roots in checks:
         print(f"check-links: {label} must not link a module's code, but links {', '.join(forbidden)}",
               file=sys.stderr)
         failed = True
+
+# The intake plugin's transports: libmosquitto and Hummingbird are linked by the intake plugin alone, not by
+# gongzhictl (whose intake commands talk to the plugin through the host) nor by any other product.
+transports = {"GongzhiMQTT", "CGongzhiMQTT", "CMosquitto", "GongzhiOpen311"}
+for product, roots in sorted(products.items()):
+    if product == "gongzhi-intake":
+        continue
+    linked = closure(roots) & transports
+    if linked:
+        print(f"check-links: {product} must not link the intake plugin's transports, but links "
+              f"{', '.join(sorted(linked))}", file=sys.stderr)
+        failed = True
+hummingbird = sorted(
+    name for name, target in targets.items()
+    if any("product" in dependency and dependency["product"][1] == "hummingbird"
+           for dependency in target.get("dependencies", []))
+)
+print(f"targets that depend on Hummingbird: {', '.join(hummingbird) or 'none'}")
+if set(hummingbird) - {"GongzhiOpen311", "GongzhiOpen311Tests"}:
+    print("check-links: only GongzhiOpen311 (and its tests) may depend on Hummingbird", file=sys.stderr)
+    failed = True
 sys.exit(1 if failed else 0)
 PY

@@ -1,0 +1,261 @@
+import GongzhiHashing
+import GongzhiIntake
+import GongzhiIntakeSchemas
+import GongzhiIntakeStore
+import GongzhiPluginSDK
+import Logging
+import Synchronization
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// What became of an input, for whoever waits on it (an Open311 POST of a realtime service).
+struct InputFate: Sendable {
+    var result: RowResult
+    var itemID: String
+}
+
+/// The inputs being waited on, by inbox sequence.
+final class InputWaiters: Sendable {
+    private struct Waiting {
+        var continuations: [UInt64: [CheckedContinuation<InputFate?, Never>]] = [:]
+    }
+    private let state = Mutex(Waiting())
+
+    /// Waits until the input is finished or `milliseconds` pass (nil then).
+    func wait(for seq: UInt64, milliseconds: Int64) async -> InputFate? {
+        await withTaskGroup(of: InputFate?.self) { group in
+            group.addTask {
+                await withCheckedContinuation { continuation in
+                    self.state.withLock { $0.continuations[seq, default: []].append(continuation) }
+                }
+            }
+            group.addTask {
+                try? await Task.sleep(for: .milliseconds(milliseconds))
+                self.finish(seq, nil)
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+    }
+
+    /// Wakes whoever waits on the input.
+    func finish(_ seq: UInt64, _ fate: InputFate?) {
+        let waiting = state.withLock { $0.continuations.removeValue(forKey: seq) ?? [] }
+        for continuation in waiting { continuation.resume(returning: fate) }
+    }
+}
+
+/// One source's router: takes its inputs from the inbox in order and runs them through the pipeline, each to
+/// exactly one end (accepted, duplicate, dead letter) recorded in the same transaction as the counters; an
+/// input a module could not take now stays in flight and is tried again with backoff. Each source has its own
+/// router, so a flood or a failing path on one source does not hold up the others.
+final class SourceRouter: Sendable {
+    let source: IntakeSources.Source
+    let pipeline: IntakePipeline
+    let waiters: InputWaiters
+    private let doorbell = Doorbell()
+    /// Rows taken per round; MQTT rows are checked by the sensor adapter as one batch.
+    let batch = 200
+
+    init(source: IntakeSources.Source, pipeline: IntakePipeline, waiters: InputWaiters) {
+        self.source = source
+        self.pipeline = pipeline
+        self.waiters = waiters
+    }
+
+    /// New inputs are in the inbox.
+    func wake() {
+        doorbell.ring()
+    }
+
+    /// Routes until cancelled.
+    func run() async {
+        while !Task.isCancelled {
+            let rows: [InboxRow]
+            do {
+                rows = try pipeline.store.pending(source: source.name, limit: batch, nowMs: pipeline.clock.nowMs())
+            } catch {
+                pipeline.logger.error("reading the inbox failed", metadata: ["source": "\(source.name)", "error": "\(error)"])
+                try? await Task.sleep(for: .seconds(1))
+                continue
+            }
+            if rows.isEmpty {
+                // Wake on a new input, or look again for inputs whose retry came due.
+                await doorbell.wait(milliseconds: 250)
+                continue
+            }
+            let results: [RowResult]
+            if case .mqtt = source.kind {
+                results = await pipeline.processReadings(rows, source: source)
+            } else {
+                var each: [RowResult] = []
+                for row in rows { each.append(await pipeline.processTicket(row, source: source)) }
+                results = each
+            }
+            for (row, result) in zip(rows, results) {
+                await finish(row, result)
+            }
+        }
+    }
+
+    /// Records one input's end: a dead letter object first (so the count never runs ahead of it), then the
+    /// inbox row and the counters in one transaction.
+    func finish(_ row: InboxRow, _ result: RowResult) async {
+        let store = pipeline.store
+        do {
+            switch result {
+            case .accepted(let outcome, let detail, let dedupe):
+                try store.finish(source: source.name, seq: row.seq, outcome: .accepted(outcome), dedupe: dedupe)
+                waiters.finish(
+                    row.seq,
+                    InputFate(result: result, itemID: IntakeIdentity.itemID(source: source.name, inboxSequence: row.seq))
+                )
+                pipeline.logger.debug("input accepted", metadata: ["source": "\(source.name)", "seq": "\(row.seq)", "to": "\(detail)"])
+            case .duplicate(let first, _):
+                try store.finish(source: source.name, seq: row.seq, outcome: .duplicate(of: first), dedupe: nil)
+                waiters.finish(
+                    row.seq,
+                    InputFate(
+                        result: result,
+                        itemID: first == 0 ? "" : IntakeIdentity.itemID(source: source.name, inboxSequence: first)
+                    )
+                )
+            case .dead(let refusal):
+                let letter = try await pipeline.books.createDeadLetter(deadLetter(row, refusal))
+                try store.finish(source: source.name, seq: row.seq, outcome: .dead(deadLetterID: letter.id), dedupe: nil)
+                waiters.finish(row.seq, InputFate(result: result, itemID: ""))
+                pipeline.logger.info(
+                    "input dead-lettered",
+                    metadata: [
+                        "source": "\(source.name)", "seq": "\(row.seq)", "stage": "\(IntakeKinds.label(refusal.stage))",
+                        "reason": "\(refusal.code)",
+                    ]
+                )
+            case .retry(let why):
+                let delay = min(30_000, 100 * (1 << min(row.attempts, 9)))
+                try store.retryLater(seq: row.seq, atMs: pipeline.clock.nowMs() + Int64(delay), error: why)
+                if row.attempts == 0 || row.attempts % 10 == 9 {
+                    pipeline.logger.warning(
+                        "an input waits to be tried again",
+                        metadata: ["source": "\(source.name)", "seq": "\(row.seq)", "why": "\(why)", "attempts": "\(row.attempts + 1)"]
+                    )
+                }
+            }
+        } catch {
+            // The row stays pending and is run again: every step above is idempotent.
+            pipeline.logger.error(
+                "recording an input's end failed; it will be run again",
+                metadata: ["source": "\(source.name)", "seq": "\(row.seq)", "error": "\(error)"]
+            )
+            try? await Task.sleep(for: .milliseconds(200))
+        }
+    }
+
+    /// The dead letter of an input: its raw bytes (the first 64 KiB), where it came from, the stage and reason.
+    func deadLetter(_ row: InboxRow, _ refusal: Refusal) -> Gongzhi_Intake_V1_DeadLetter {
+        var letter = Gongzhi_Intake_V1_DeadLetter()
+        letter.id = IntakeIdentity.deadLetterID(source: source.name, inboxSequence: row.seq)
+        letter.source = source.name
+        letter.sourceKind = source.sourceKind
+        letter.inboxSequence = row.seq
+        letter.origin = row.origin
+        letter.contentType = row.contentType
+        letter.raw = Data(DeadLetterRaw.raw(of: row))
+        letter.rawSize = UInt64(
+            IntakeContentType.truncatedSize(row.contentType) ?? DeadLetterRaw.rawBytes(of: row).count
+        )
+        letter.rawSha256 = SHA256.hexHash(DeadLetterRaw.rawBytes(of: row))
+        letter.rawTruncated = letter.rawSize > UInt64(IntakeLimits.deadLetterRawBytes)
+        letter.stage = refusal.stage
+        letter.reasonCode = refusal.code
+        letter.reason = refusal.reason
+        letter.externalID = refusal.externalID.isEmpty ? row.externalID : refusal.externalID
+        letter.deviceID = refusal.deviceID
+        letter.gridCode = refusal.gridCode
+        letter.receivedAtMs = row.receivedAtMs
+        letter.deadAtMs = pipeline.clock.nowMs()
+        letter.state = .open
+        return letter
+    }
+}
+
+/// Wakes a router when inputs arrive; a ring with nobody waiting is kept for the next wait.
+final class Doorbell: Sendable {
+    private struct State {
+        var rung = false
+        var waiter: CheckedContinuation<Void, Never>?
+    }
+    private let state = Mutex(State())
+
+    func ring() {
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            guard let waiter = state.waiter else {
+                state.rung = true
+                return nil
+            }
+            state.waiter = nil
+            return waiter
+        }
+        waiter?.resume()
+    }
+
+    /// Returns at the next ring, or after `milliseconds`.
+    func wait(milliseconds: Int) async {
+        let timer = Task {
+            try? await Task.sleep(for: .milliseconds(milliseconds))
+            if !Task.isCancelled { self.ring() }
+        }
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let rung = state.withLock { state -> Bool in
+                if state.rung {
+                    state.rung = false
+                    return true
+                }
+                state.waiter = continuation
+                return false
+            }
+            if rung { continuation.resume() }
+        }
+        timer.cancel()
+    }
+}
+
+/// What a dead letter shows of its input: a CSV record without the header line the inbox keeps with it.
+enum DeadLetterRaw {
+    static func rawBytes(of row: InboxRow) -> [UInt8] {
+        guard row.contentType == IntakeContentType.csvRecord, let newline = row.payload.firstIndex(of: 0x0A) else {
+            return row.payload
+        }
+        return Array(row.payload[(newline + 1)...])
+    }
+
+    static func raw(of row: InboxRow) -> [UInt8] {
+        Array(rawBytes(of: row).prefix(IntakeLimits.deadLetterRawBytes))
+    }
+}
+
+/// The content types of inbox rows.
+enum IntakeContentType {
+    static let json = "application/json"
+    static let protobuf = "application/x-protobuf"
+    static let open311Request = "application/x-protobuf; message=gongzhi.intake.v1.SubmitTicketRequest"
+    /// A CSV record, stored after its file's header line.
+    static let csvRecord = "text/csv; header=present"
+    static let jsonLine = "application/x-ndjson"
+    static let truncatedPrefix = "application/octet-stream; truncated-from="
+
+    /// The first bytes of a message too large to keep whole, and its size.
+    static func truncated(from size: Int) -> String { truncatedPrefix + String(size) }
+
+    /// The size of a cut message, from its content type; nil for a whole one.
+    static func truncatedSize(_ contentType: String) -> Int? {
+        guard contentType.hasPrefix(truncatedPrefix) else { return nil }
+        return Int(contentType.dropFirst(truncatedPrefix.count))
+    }
+}
