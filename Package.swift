@@ -368,12 +368,29 @@ let package = Package(
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
+        // `gongzhictl intake …`: the smart-city data intake module's command line.
+        .target(
+            name: "GongzhiIntakeControl",
+            dependencies: [
+                "GongzhiCalendar",
+                "GongzhiControl",
+                "GongzhiHashing",
+                "GongzhiIntake",
+                "GongzhiIntakeSchemas",
+                "GongzhiRPC",
+                "GongzhiSchemas",
+                "GongzhiSensorsSchemas",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
         // The admin CLI: the core verbs and the modules' command lines.
         .executableTarget(
             name: "gongzhictl",
             dependencies: [
                 "GongzhiControl",
                 "GongzhiGridControl",
+                "GongzhiIntakeControl",
                 "GongzhiMediationControl",
                 "GongzhiPointsControl",
                 "GongzhiSensorsControl",
@@ -772,6 +789,22 @@ let package = Package(
                 "GongzhiTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
+        // The intake commands against an in-process host on a real socket, and the import's chunking.
+        .testTarget(
+            name: "GongzhiIntakeControlTests",
+            dependencies: [
+                "GongzhiControl",
+                "GongzhiControlTestSupport",
+                "GongzhiIntake",
+                "GongzhiIntakeControl",
+                "GongzhiIntakeSchemas",
+                "GongzhiRPC",
+                "GongzhiSchemas",
+                "GongzhiSensorsSchemas",
+                "GongzhiTestSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(
