@@ -25,7 +25,8 @@ public struct IntakeCommand: AsyncParsableCommand {
               gongzhictl intake items list --state waiting --place 330106001
               gongzhictl intake route T0123456789abcdef --category E0405
               gongzhictl intake dead-letters list --reason device.unknown
-              gongzhictl intake dead-letters replay --source sensors-x --reason device.unknown
+              gongzhictl intake dead-letters replay --source sensors-x \\
+                --reason device.unknown
 
             Times (--since, --until) are China Standard Time unless they give their offset: 2026-11-20T09:30, \
             or a day, 2026-11-20. A person sees the items, dead letters and devices within their places; the \

@@ -166,9 +166,9 @@ final class IntakeFakeHostTests: XCTestCase {
             XCTAssertEqual(
                 output,
                 """
-                SOURCE         RECEIVED  ACCEPTED  DUPLICATES  DEAD  IN FLIGHT  OLDEST  REFUSED  PAUSED   RECONNECTS  SESSIONS LOST
-                hotline-12345  12        10        1           1     0          -       3        no (1)   0           0
-                sensors-x      30,000    29,000    500         400   99         4s ago  0        no (0)   2           1
+                SOURCE         RECEIVED  ACCEPTED  DUPLICATES  DEAD  IN FLIGHT  OLDEST  REFUSED  PAUSED  RECONNECTS  SESSIONS LOST
+                hotline-12345  12        10        1           1     0          -       3        no (1)  0           0
+                sensors-x      30,000    29,000    500         400   99         4s ago  0        no (0)  2           1
 
                 hotline-12345: received 12 = accepted 10 + duplicates 1 + dead-lettered 1 + in flight 0
                     refused before durable 3 (http.400 1, http.429 2)

@@ -306,6 +306,34 @@ final class IntakeImportTests: XCTestCase {
         XCTAssertEqual(streams[0][0].records, ["编号,内容", "1,道路积水"])
     }
 
+    func testAGB18030CharacterCutBetweenTwoReadsIsKeptWhole() async throws {
+        let intake = FakeIntakeService()
+        // "编号,内容\n" and 60,000 times "1,道路积水\n" in GB18030: 660,010 bytes, read 256 KiB at a time; the
+        // second read ends between the two bytes of 积.
+        let header: [UInt8] = [0xB1, 0xE0, 0xBA, 0xC5, 0x2C, 0xC4, 0xDA, 0xC8, 0xDD, 0x0A]
+        let row: [UInt8] = [0x31, 0x2C, 0xB5, 0xC0, 0xC2, 0xB7, 0xBB, 0xFD, 0xCB, 0xAE, 0x0A]
+        var bytes = header
+        for _ in 0..<60_000 { bytes += row }
+        XCTAssertEqual(bytes[2 * ImportFile.pieceSize - 1], 0xBB, "a read ends after the first byte of 积")
+        try await withFakeHost(intake: intake) { run, directory in
+            let file = directory.file("big.csv")
+            try Self.write(bytes, to: file)
+            let (status, output, errors) = await run([
+                "intake", "import", file, "--source", "urban-management", "--encoding", "gb18030",
+            ])
+            XCTAssertEqual(status, 0, errors)
+            XCTAssertEqual(
+                output,
+                "big.csv: received 60,000 = accepted 60,000 + duplicates 0 + dead-lettered 0 + in flight 0\n"
+            )
+        }
+        let chunks = intake.streams.withLock { $0 }[0]
+        XCTAssertEqual(chunks.count, 61)
+        XCTAssertEqual(chunks[0].records.first, "编号,内容")
+        XCTAssertEqual(Set(chunks.flatMap(\.records).dropFirst()), ["1,道路积水"])
+        XCTAssertEqual(chunks.last?.firstLine, 60_001)
+    }
+
     func testAnImportTheSourceRefusesIsThePluginsMessage() async throws {
         try await withFakeHost { run, directory in
             let file = directory.file("t.csv")
