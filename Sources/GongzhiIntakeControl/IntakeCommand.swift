@@ -45,6 +45,10 @@ public struct IntakeCommand: AsyncParsableCommand {
 /// Calls to the intake plugin through the host.
 enum IntakeCalls {
     static let service = PluginService(name: Gongzhi_Intake_V1_Intake.serviceName, plugin: "intake")
+    /// Method names, as the service's stub names them.
+    typealias Method = Gongzhi_Intake_V1_Intake.Method
+    /// The response metadata entry in which the host lists the fields it removed from an answer.
+    static let withheldKey = "gongzhi-redacted-fields"
 
     /// Calls the plugin with its typed client; an error says whether the host, the plugin or the request is the
     /// problem, with the plugin's status and message.
@@ -57,6 +61,53 @@ enum IntakeCalls {
             try await body(Gongzhi_Intake_V1_IntakeClient(channel: channel), options)
         }
     }
+
+    /// Calls `method` (one of ``Method``) with `request`, keeping the fields the host withheld from the answer.
+    static func call<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(
+        _ invocation: Invocation,
+        _ method: String,
+        _ request: Request,
+        answer: Response.Type = Response.self,
+        timeout: Duration? = Invocation.callTimeout
+    ) async throws -> IntakeAnswer<Response> {
+        try await invocation.callPlugin(service, timeout: timeout) { channel, options in
+            let response = try await channel.unary(
+                service: Gongzhi_Intake_V1_Intake.serviceName,
+                method: method,
+                request: request,
+                responseType: Response.self,
+                options: options
+            )
+            let withheld = response.metadata.values(for: withheldKey)
+                .flatMap { $0.split(separator: ",") }
+                .map { String($0.filter { $0 != " " }) }
+                .filter { !$0.isEmpty }
+            return IntakeAnswer(message: response.message, withheld: withheld)
+        }
+    }
+
+    /// Prints an answer: `human` for people or the message in protobuf's JSON mapping for scripts, and on
+    /// standard error the fields the host withheld from it.
+    static func print<Message: SwiftProtobuf.Message>(
+        _ answer: IntakeAnswer<Message>,
+        invocation: Invocation,
+        human: (TimeStyle) -> String
+    ) {
+        invocation.print(human: human, message: answer.message)
+        if !answer.withheld.isEmpty {
+            invocation.context.writeError(
+                "note: the host withheld personal data from the answer: \(answer.withheld.joined(separator: ", ")) "
+                    + "(reading it needs a role that shows personal data where it lies, or the personal-data grant)\n"
+            )
+        }
+    }
+}
+
+/// An answer of the intake plugin with the fields the host withheld from it (its `gongzhi-redacted-fields`
+/// metadata: the paths of the personal data the caller may not read, e.g. `requester.phone`).
+struct IntakeAnswer<Message: Sendable>: Sendable {
+    var message: Message
+    var withheld: [String]
 }
 
 /// What the commands on one item take: its id.

@@ -77,10 +77,13 @@ extension IntakeCommand.DeadLetters {
         func run() async throws {
             let invocation = self.invocation
             let request = self.request
-            let response = try await IntakeCalls.call(invocation) { intake, options in
-                try await intake.listDeadLetters(request, options: options)
-            }
-            invocation.print(human: { IntakeOutput.deadLetters(response, time: $0) }, message: response)
+            let response = try await IntakeCalls.call(
+                invocation,
+                IntakeCalls.Method.listDeadLetters,
+                request,
+                answer: Gongzhi_Intake_V1_ListDeadLettersResponse.self
+            )
+            IntakeCalls.print(response, invocation: invocation) { IntakeOutput.deadLetters(response.message, time: $0) }
         }
     }
 
@@ -113,10 +116,13 @@ extension IntakeCommand.DeadLetters {
         func run() async throws {
             let invocation = self.invocation
             let request = Gongzhi_Intake_V1_GetDeadLetterRequest.with { $0.id = id }
-            let found = try await IntakeCalls.call(invocation) { intake, options in
-                try await intake.getDeadLetter(request, options: options)
-            }
-            invocation.print(human: { IntakeOutput.deadLetter(found, time: $0) }, message: found)
+            let found = try await IntakeCalls.call(
+                invocation,
+                IntakeCalls.Method.getDeadLetter,
+                request,
+                answer: Gongzhi_Intake_V1_DeadLetter.self
+            )
+            IntakeCalls.print(found, invocation: invocation) { IntakeOutput.deadLetter(found.message, time: $0) }
         }
     }
 
@@ -220,10 +226,13 @@ extension IntakeCommand.DeadLetters {
                 $0.ids = ids
                 $0.reason = reason
             }
-            let response = try await IntakeCalls.call(invocation) { intake, options in
-                try await intake.discardDeadLetters(request, options: options)
-            }
-            invocation.print(human: { _ in IntakeOutput.discarded(response) }, message: response)
+            let response = try await IntakeCalls.call(
+                invocation,
+                IntakeCalls.Method.discardDeadLetters,
+                request,
+                answer: Gongzhi_Intake_V1_DiscardDeadLettersResponse.self
+            )
+            IntakeCalls.print(response, invocation: invocation) { _ in IntakeOutput.discarded(response.message) }
         }
     }
 }

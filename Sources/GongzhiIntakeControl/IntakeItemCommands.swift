@@ -53,10 +53,13 @@ extension IntakeCommand {
         func run() async throws {
             let invocation = self.invocation
             let request = self.request
-            let answered = try await IntakeCalls.call(invocation) { intake, options in
-                try await intake.answerItem(request, options: options)
-            }
-            invocation.print(human: { _ in IntakeOutput.stepped(answered) }, message: answered)
+            let answered = try await IntakeCalls.call(
+                invocation,
+                IntakeCalls.Method.answerItem,
+                request,
+                answer: Gongzhi_Intake_V1_IntakeItem.self
+            )
+            IntakeCalls.print(answered, invocation: invocation) { _ in IntakeOutput.stepped(answered.message) }
         }
     }
 
@@ -87,10 +90,13 @@ extension IntakeCommand {
         func run() async throws {
             let invocation = self.invocation
             let request = self.request
-            let closed = try await IntakeCalls.call(invocation) { intake, options in
-                try await intake.closeItem(request, options: options)
-            }
-            invocation.print(human: { _ in IntakeOutput.stepped(closed) }, message: closed)
+            let closed = try await IntakeCalls.call(
+                invocation,
+                IntakeCalls.Method.closeItem,
+                request,
+                answer: Gongzhi_Intake_V1_IntakeItem.self
+            )
+            IntakeCalls.print(closed, invocation: invocation) { _ in IntakeOutput.stepped(closed.message) }
         }
     }
 
@@ -154,10 +160,13 @@ extension IntakeCommand {
         func run() async throws {
             let invocation = self.invocation
             let request = self.request
-            let routed = try await IntakeCalls.call(invocation) { intake, options in
-                try await intake.routeItem(request, options: options)
-            }
-            invocation.print(human: { _ in IntakeOutput.stepped(routed) }, message: routed)
+            let routed = try await IntakeCalls.call(
+                invocation,
+                IntakeCalls.Method.routeItem,
+                request,
+                answer: Gongzhi_Intake_V1_IntakeItem.self
+            )
+            IntakeCalls.print(routed, invocation: invocation) { _ in IntakeOutput.stepped(routed.message) }
         }
     }
 }
@@ -220,10 +229,13 @@ extension IntakeCommand.Items {
         func run() async throws {
             let invocation = self.invocation
             let request = self.request
-            let response = try await IntakeCalls.call(invocation) { intake, options in
-                try await intake.listItems(request, options: options)
-            }
-            invocation.print(human: { IntakeOutput.items(response, time: $0) }, message: response)
+            let response = try await IntakeCalls.call(
+                invocation,
+                IntakeCalls.Method.listItems,
+                request,
+                answer: Gongzhi_Intake_V1_ListItemsResponse.self
+            )
+            IntakeCalls.print(response, invocation: invocation) { IntakeOutput.items(response.message, time: $0) }
         }
     }
 
@@ -246,10 +258,13 @@ extension IntakeCommand.Items {
         func run() async throws {
             let invocation = self.invocation
             let request = Gongzhi_Intake_V1_GetItemRequest.with { $0.id = item.id }
-            let found = try await IntakeCalls.call(invocation) { intake, options in
-                try await intake.getItem(request, options: options)
-            }
-            invocation.print(human: { IntakeOutput.item(found, time: $0) }, message: found)
+            let found = try await IntakeCalls.call(
+                invocation,
+                IntakeCalls.Method.getItem,
+                request,
+                answer: Gongzhi_Intake_V1_IntakeItem.self
+            )
+            IntakeCalls.print(found, invocation: invocation) { IntakeOutput.item(found.message, time: $0) }
         }
     }
 }

@@ -235,6 +235,34 @@ final class IntakeFakeHostTests: XCTestCase {
         }
     }
 
+    func testWhatTheHostWithheldIsSaidOnStandardError() async throws {
+        try await withFakeHost(intake: FakeIntakeService(redacting: true)) { run, _ in
+            let note =
+                "(reading it needs a role that shows personal data where it lies, or the personal-data grant)\n"
+            let item = await run(["intake", "items", "show", itemID])
+            XCTAssertEqual(item.status, 0, item.errors)
+            XCTAssertEqual(
+                item.errors,
+                "note: the host withheld personal data from the answer: description, address, requester.name, "
+                    + "requester.phone " + note
+            )
+            XCTAssertTrue(item.output.contains("requester:        -\n"), item.output)
+            XCTAssertFalse(item.output.contains("13800000001"))
+            let dead = await run(["intake", "dead-letters", "show", deadID, "-o", "json"])
+            XCTAssertEqual(dead.status, 0, dead.errors)
+            XCTAssertEqual(dead.errors, "note: the host withheld personal data from the answer: raw " + note)
+            let shown = await run(["intake", "dead-letters", "show", deadID])
+            XCTAssertTrue(
+                shown.output.contains("raw:\n  withheld (it is personal data: it needs the personal-data grant)\n"),
+                shown.output
+            )
+        }
+        try await withFakeHost { run, _ in
+            let item = await run(["intake", "items", "show", itemID])
+            XCTAssertEqual(item.errors, "", "nothing withheld, nothing said")
+        }
+    }
+
     func testThePluginsRefusalsReadAsWhatToDo() async throws {
         try await withFakeHost { run, _ in
             let unknown = await run(["intake", "items", "show", "T0000000000000000"])

@@ -224,9 +224,14 @@ final class FakeIntakeService: Gongzhi_Intake_V1_IntakeHandler {
     /// How often the progress of an import was asked for after it ended, and what the import received.
     private let asked = Mutex<(times: UInt64, received: UInt64, dead: UInt64)>((0, 0, 0))
 
-    init(failure: RPCError? = nil, settling: UInt64 = 0) {
+    /// Leave out the personal data of items and dead letters, and name it in the response metadata, as the host
+    /// does for a caller without the grant.
+    let redacting: Bool
+
+    init(failure: RPCError? = nil, settling: UInt64 = 0, redacting: Bool = false) {
         self.failure = failure
         self.settling = settling
+        self.redacting = redacting
     }
 
     private func record(_ request: String, _ context: ServerCallContext) throws {
@@ -303,7 +308,17 @@ final class FakeIntakeService: Gongzhi_Intake_V1_IntakeHandler {
         context: ServerCallContext
     ) async throws -> Gongzhi_Intake_V1_IntakeItem {
         try record("GetItem \(request.id)", context)
-        return try item(request.id)
+        var found = try item(request.id)
+        if redacting {
+            context.addResponseMetadata(
+                "gongzhi-redacted-fields",
+                "description, address,requester.name,requester.phone"
+            )
+            found.description_p = ""
+            found.address = ""
+            found.requester = .init()
+        }
+        return found
     }
 
     func answerItem(
@@ -420,6 +435,12 @@ final class FakeIntakeService: Gongzhi_Intake_V1_IntakeHandler {
         context: ServerCallContext
     ) async throws -> Gongzhi_Intake_V1_DeadLetter {
         try record("GetDeadLetter \(request.id)", context)
+        if redacting && request.id == IntakeFixtures.deadID {
+            context.addResponseMetadata("gongzhi-redacted-fields", "raw")
+            var d = IntakeFixtures.deadLetter
+            d.raw = Data()
+            return d
+        }
         switch request.id {
         case IntakeFixtures.deadID: return IntakeFixtures.deadLetter
         case IntakeFixtures.binaryDeadLetter.id: return IntakeFixtures.binaryDeadLetter
