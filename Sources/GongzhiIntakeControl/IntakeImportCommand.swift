@@ -125,8 +125,15 @@ extension IntakeCommand {
             )
             let wait = noWait ? nil : Duration.seconds(timeout?.seconds ?? 600)
             // The stream has no deadline: a large file takes as long as it takes, answered chunk by chunk.
-            let outcome = try await IntakeCalls.call(invocation, timeout: nil) { intake, options in
-                try await session.run(intake, options: options, waitingUpTo: wait)
+            let outcome: ImportOutcome
+            do {
+                outcome = try await IntakeCalls.call(invocation, timeout: nil) { intake, options in
+                    try await session.run(intake, options: options, waitingUpTo: wait)
+                }
+            } catch {
+                // The error goes on a line of its own, not after the progress.
+                session.reporter.clear()
+                throw error
             }
             session.reporter.clear()
             let progress = outcome.progress
