@@ -48,61 +48,64 @@ struct ImportFile: Sendable {
         var hash = SHA256()
         hash.update(Array(source.utf8) + [0x0A])
         var survey = ImportSurvey(records: 0, bytes: 0, sha256: "", unclosedQuoteLine: nil)
-        try readThrough(
-            piece: { piece in
-                hash.update(piece)
-                survey.bytes += piece.count
-            },
-            record: { record in
-                survey.records += 1
-                if record.unclosedQuote && survey.unclosedQuoteLine == nil { survey.unclosedQuoteLine = record.line }
+        let reader = try PieceReader(self)
+        while let (piece, records) = try reader.next() {
+            hash.update(piece)
+            survey.bytes += piece.count
+            survey.records += records.count
+            if survey.unclosedQuoteLine == nil, let open = records.first(where: \.unclosedQuote) {
+                survey.unclosedQuoteLine = open.line
             }
-        )
+        }
         survey.sha256 = hexString(hash.finalize())
         return survey
     }
 
-    /// Calls `body` with every record, in the file's order.
+    /// Calls `body` with every record, in the file's order, a piece of the file at a time.
     func forEachRecord(_ body: (ImportRecord) async throws -> Void) async throws {
-        // Pieces are read synchronously, and their records handed over one piece at a time.
-        let descriptor = try openFile()
-        defer { close(descriptor) }
-        var splitter = RecordSplitter(format: format)
-        let converter = encoding == .gb18030 ? try GB18030Converter(name: path) : nil
-        var buffer = [UInt8](repeating: 0, count: Self.pieceSize)
-        while true {
-            let count = try readPiece(descriptor, into: &buffer)
+        let reader = try PieceReader(self)
+        while let (_, records) = try reader.next() {
+            for record in records { try await body(record) }
+        }
+    }
+
+    /// Reads the file a piece at a time: each piece as read, and the records it completes, decoded.
+    private final class PieceReader {
+        private let file: ImportFile
+        private let descriptor: Int32
+        private var splitter: RecordSplitter
+        private let converter: GB18030Converter?
+        private var buffer = [UInt8](repeating: 0, count: ImportFile.pieceSize)
+        private var ended = false
+
+        init(_ file: ImportFile) throws(ControlError) {
+            self.file = file
+            self.splitter = RecordSplitter(format: file.format)
+            self.converter = file.encoding == .gb18030 ? try GB18030Converter(name: file.path) : nil
+            self.descriptor = try file.openFile()
+        }
+
+        deinit {
+            close(descriptor)
+        }
+
+        /// The next piece and its records (the last piece is empty and ends the file's last record); nil after it.
+        func next() throws(ControlError) -> (piece: [UInt8], records: [ImportRecord])? {
+            guard !ended else { return nil }
+            let count = try file.readPiece(descriptor, into: &buffer)
             let piece = Array(buffer[..<count])
-            let text = try converter?.convert(piece, final: count == 0) ?? piece
+            ended = count == 0
+            let text = try converter?.convert(piece, final: ended) ?? piece
             var raw = splitter.split(text)
-            if count == 0 { raw += splitter.finish() }
-            for record in raw { try await body(try decoded(record)) }
-            if count == 0 { break }
+            if ended { raw += splitter.finish() }
+            var records: [ImportRecord] = []
+            records.reserveCapacity(raw.count)
+            for record in raw { records.append(try file.decoded(record)) }
+            return (piece, records)
         }
     }
 
-    private func readThrough(
-        piece: ([UInt8]) -> Void,
-        record: (ImportRecord) -> Void
-    ) throws(ControlError) {
-        let descriptor = try openFile()
-        defer { close(descriptor) }
-        var splitter = RecordSplitter(format: format)
-        let converter = encoding == .gb18030 ? try GB18030Converter(name: path) : nil
-        var buffer = [UInt8](repeating: 0, count: Self.pieceSize)
-        while true {
-            let count = try readPiece(descriptor, into: &buffer)
-            let bytes = Array(buffer[..<count])
-            piece(bytes)
-            let text = try converter?.convert(bytes, final: count == 0) ?? bytes
-            var raw = splitter.split(text)
-            if count == 0 { raw += splitter.finish() }
-            for one in raw { record(try decoded(one)) }
-            if count == 0 { return }
-        }
-    }
-
-    private func decoded(_ record: RawRecord) throws(ControlError) -> ImportRecord {
+    fileprivate func decoded(_ record: RawRecord) throws(ControlError) -> ImportRecord {
         guard record.bytes.count <= Self.maximumRecordBytes else {
             throw ControlError(
                 "\(path) line \(record.line): the record is \(TextLayout.bytes(UInt64(record.bytes.count))), more "
@@ -121,7 +124,7 @@ struct ImportFile: Sendable {
         return ImportRecord(text: text, line: record.line, unclosedQuote: record.unclosedQuote)
     }
 
-    private func openFile() throws(ControlError) -> Int32 {
+    fileprivate func openFile() throws(ControlError) -> Int32 {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { throw failure() }
         var info = stat()
@@ -135,7 +138,7 @@ struct ImportFile: Sendable {
         return descriptor
     }
 
-    private func readPiece(_ descriptor: Int32, into buffer: inout [UInt8]) throws(ControlError) -> Int {
+    fileprivate func readPiece(_ descriptor: Int32, into buffer: inout [UInt8]) throws(ControlError) -> Int {
         while true {
             let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
             if count >= 0 { return count }
