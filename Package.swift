@@ -797,7 +797,6 @@ let package = Package(
             dependencies: [
                 "GongzhiControl",
                 "GongzhiControlTestSupport",
-                "GongzhiIntake",
                 "GongzhiIntakeControl",
                 "GongzhiIntakeSchemas",
                 "GongzhiRPC",
