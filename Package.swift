@@ -371,12 +371,29 @@ let package = Package(
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
+        // `gongzhictl intake …`: the smart-city data intake module's command line.
+        .target(
+            name: "GongzhiIntakeControl",
+            dependencies: [
+                "GongzhiCalendar",
+                "GongzhiControl",
+                "GongzhiHashing",
+                "GongzhiIntake",
+                "GongzhiIntakeSchemas",
+                "GongzhiRPC",
+                "GongzhiSchemas",
+                "GongzhiSensorsSchemas",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
         // The admin CLI: the core verbs and the modules' command lines.
         .executableTarget(
             name: "gongzhictl",
             dependencies: [
                 "GongzhiControl",
                 "GongzhiGridControl",
+                "GongzhiIntakeControl",
                 "GongzhiMediationControl",
                 "GongzhiPointsControl",
                 "GongzhiSensorsControl",
@@ -863,6 +880,21 @@ let package = Package(
                 "GongzhiTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
+        // The intake commands against an in-process host on a real socket, and the import's chunking.
+        .testTarget(
+            name: "GongzhiIntakeControlTests",
+            dependencies: [
+                "GongzhiControl",
+                "GongzhiControlTestSupport",
+                "GongzhiIntakeControl",
+                "GongzhiIntakeSchemas",
+                "GongzhiRPC",
+                "GongzhiSchemas",
+                "GongzhiSensorsSchemas",
+                "GongzhiTestSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(

@@ -1,6 +1,7 @@
 import ArgumentParser
 import GongzhiControl
 import GongzhiGridControl
+import GongzhiIntakeControl
 import GongzhiMediationControl
 import GongzhiPointsControl
 import GongzhiSensorsControl
@@ -8,7 +9,7 @@ import GongzhiSensorsControl
 /// `gongzhictl`: the core verbs, and the commands of the modules this build carries.
 struct Gongzhictl: ControlCommandLine {
     static let modules: [any ParsableCommand.Type] = [
-        SensorsCommand.self, GridCommand.self, PointsCommand.self, MediationCommand.self,
+        SensorsCommand.self, GridCommand.self, PointsCommand.self, MediationCommand.self, IntakeCommand.self,
     ]
 
     @OptionGroup var global: GlobalOptions
