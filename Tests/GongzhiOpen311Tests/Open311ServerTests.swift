@@ -426,6 +426,7 @@ final class Open311ServerTests: XCTestCase {
             )
             XCTAssertEqual(announced.status, 413)
             XCTAssertEqual(announced.uploadedBytes, 0)
+            XCTAssertEqual(announced.headers["connection"], "close")
             XCTAssertEqual(announced.headers["content-type"], Self.json)
             XCTAssertTrue(
                 announced.body.contains("the body has \(body.utf8.count) bytes; a request takes at most 65536 bytes"),
@@ -443,6 +444,7 @@ final class Open311ServerTests: XCTestCase {
             )
             XCTAssertEqual(chunked.status, 413)
             XCTAssertTrue(chunked.body.contains("the body has more than 65536 bytes"), chunked.body)
+            XCTAssertEqual(chunked.headers["connection"], "close")
             let submissions = await backend.submissions
             XCTAssertTrue(submissions.isEmpty)
         }
