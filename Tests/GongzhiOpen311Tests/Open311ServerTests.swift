@@ -97,6 +97,18 @@ final class Open311ServerTests: XCTestCase {
         }
     }
 
+    func testDiscoveryWithoutAHostNamesTheBoundAddress() async throws {
+        try await withServer { curl, _ in
+            let connection = try RawConnection(port: curl.port)
+            try connection.send("GET /open311/discovery.xml HTTP/1.0\r\nConnection: close\r\n\r\n")
+            var answer: [UInt8] = []
+            while let bytes = try connection.receive() { answer += bytes }
+            let text = String(decoding: answer, as: UTF8.self)
+            XCTAssertTrue(text.hasPrefix("HTTP/1.") && text.contains(" 200 OK\r\n"), text)
+            XCTAssertTrue(text.contains("<url>\(curl.base)/open311/hotline-12345/v2</url>"), text)
+        }
+    }
+
     func testServicesAndTheirDefinitionsInBothFormats() async throws {
         try await withServer { curl, _ in
             let services = InMemoryOpen311Backend.hotlineServices
