@@ -13,6 +13,13 @@ final class Open311ServerTests: XCTestCase {
     static let form = ["-H", "Content-Type: application/x-www-form-urlencoded; charset=utf-8"]
     static let hotline = "/open311/hotline-12345/v2"
 
+    /// The servers' logger: only what is critical (a 500's error is logged as an error).
+    static var quietLogger: Logger {
+        var logger = Logger(label: "open311-tests")
+        logger.logLevel = .critical
+        return logger
+    }
+
     /// Runs `body` against a server started for it in a ServiceGroup, then shuts the group down gracefully and
     /// waits for the server to return.
     func withServer(
@@ -21,8 +28,7 @@ final class Open311ServerTests: XCTestCase {
     ) async throws {
         let backend = InMemoryOpen311Backend(receivedAtMs: Self.nowMs)
         let (ports, listening) = AsyncStream.makeStream(of: (String, Int).self)
-        var logger = Logger(label: "open311-tests")
-        logger.logLevel = .critical
+        let logger = Self.quietLogger
         let server = Open311Server(
             address: Open311Address(host: "127.0.0.1", port: 0),
             jurisdictionID: "330199",
@@ -488,6 +494,25 @@ final class Open311ServerTests: XCTestCase {
             held = nil
             let served = try await curl("/open311/discovery.json")
             XCTAssertEqual(served.status, 200)
+        }
+    }
+
+    func testAnAddressInUseMakesRunThrow() async throws {
+        try await withServer { curl, backend in
+            let second = Open311Server(
+                address: Open311Address(host: "127.0.0.1", port: curl.port),
+                jurisdictionID: "330199",
+                discovery: .init(contact: "", keyService: ""),
+                backend: backend,
+                logger: Self.quietLogger,
+                onListening: { _, _ in XCTFail("a second server listened on a port in use") }
+            )
+            do {
+                try await second.run()
+                XCTFail("run returned without an error")
+            } catch {
+                XCTAssertTrue("\(error)".contains("Address already in use"), "\(error)")
+            }
         }
     }
 }
