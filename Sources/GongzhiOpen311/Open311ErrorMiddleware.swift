@@ -4,8 +4,9 @@ import Logging
 import NIOCore
 
 /// Turns whatever a route throws into an Open311 error array in the format the path asks for (`.xml`, else
-/// JSON): an `Open311Refusal` as itself (with `Retry-After` on a 429 or a 503), a path no route serves as 404,
-/// a body over the limit as 413, and anything else as a logged 500 that tells the client nothing internal.
+/// JSON): an `Open311Refusal` as itself (with `Retry-After` on a 429 or a 503, `Connection: close` on a 413), a
+/// path no route serves as 404, a body over the limit as 413, and anything else as a logged 500 that tells the
+/// client nothing internal.
 struct Open311ErrorMiddleware: RouterMiddleware {
     typealias Context = BasicRequestContext
 
@@ -29,6 +30,12 @@ struct Open311ErrorMiddleware: RouterMiddleware {
             return Self.response(refusal, format: format)
         } catch is NIOTooManyBytesError {
             return Self.response(Open311Refusal(status: 413, description: "the body is too large"), format: format)
+        } catch let error as any HTTPResponseError where error.status.code < 500 {
+            let refusal = Open311Refusal(
+                status: error.status.code,
+                description: "the request was refused: \(error.status.code) \(error.status.reasonPhrase)"
+            )
+            return Self.response(refusal, format: format)
         } catch {
             logger.error(
                 "Open311 request failed",
@@ -52,6 +59,10 @@ struct Open311ErrorMiddleware: RouterMiddleware {
         var headers: HTTPFields = [.contentType: format.contentType]
         if refusal.status == 429 || refusal.status == 503 {
             headers[.retryAfter] = "\(max(refusal.retryAfterSeconds ?? 1, 0))"
+        }
+        if refusal.status == 413 {
+            // The rest of the body may still be on its way: the client should not reuse the connection.
+            headers[.connection] = "close"
         }
         let document = Open311Document.errors(refusal.errors, format: format)
         return Response(

@@ -15,7 +15,7 @@ struct Open311Routes: Sendable {
     /// The changeset service discovery announces: when the server started.
     let startedAtMs: Int64
     /// Where the server listens, for discovery's URLs when a request names no host.
-    let address: Open311Address
+    let listening: ListeningAddress
     /// The time in milliseconds since the epoch, for GET requests' default range.
     let now: @Sendable () -> Int64
 
@@ -77,7 +77,7 @@ struct Open311Routes: Sendable {
     // MARK: - The calls
 
     func discoveryDocument(_ request: Request, format: Open311Document.Format) async throws -> Response {
-        let host = request.head.authority ?? address.description
+        let host = request.head.authority ?? listening.current.description
         let endpoints = await backend.sources().map { source in
             Open311Document.DiscoveryEndpoint(
                 url: "http://\(host)/open311/\(source)/v2",

@@ -75,7 +75,7 @@ public struct Open311Server: Service {
             discovery: discovery,
             limits: limits,
             startedAtMs: now(),
-            address: address,
+            listening: ListeningAddress(address),
             now: now
         )
     }
@@ -88,6 +88,7 @@ public struct Open311Server: Service {
         let address = self.address
         let logger = self.logger
         let onListening = self.onListening
+        let listening = routes.listening
         let application = Application(
             router: router,
             server: .http1(configuration: .init(idleTimeout: idleTimeout)),
@@ -99,6 +100,7 @@ public struct Open311Server: Service {
                 let local = channel.localAddress
                 let host = local?.ipAddress ?? address.host
                 let port = local?.port ?? address.port
+                listening.bound(Open311Address(host: host, port: port))
                 logger.info(
                     "Open311 listening",
                     metadata: ["open311.address": "\(Open311Address(host: host, port: port))"]

@@ -13,6 +13,13 @@ final class Open311ServerTests: XCTestCase {
     static let form = ["-H", "Content-Type: application/x-www-form-urlencoded; charset=utf-8"]
     static let hotline = "/open311/hotline-12345/v2"
 
+    /// The servers' logger: only what is critical (a 500's error is logged as an error).
+    static var quietLogger: Logger {
+        var logger = Logger(label: "open311-tests")
+        logger.logLevel = .critical
+        return logger
+    }
+
     /// Runs `body` against a server started for it in a ServiceGroup, then shuts the group down gracefully and
     /// waits for the server to return.
     func withServer(
@@ -21,8 +28,7 @@ final class Open311ServerTests: XCTestCase {
     ) async throws {
         let backend = InMemoryOpen311Backend(receivedAtMs: Self.nowMs)
         let (ports, listening) = AsyncStream.makeStream(of: (String, Int).self)
-        var logger = Logger(label: "open311-tests")
-        logger.logLevel = .critical
+        let logger = Self.quietLogger
         let server = Open311Server(
             address: Open311Address(host: "127.0.0.1", port: 0),
             jurisdictionID: "330199",
@@ -94,6 +100,18 @@ final class Open311ServerTests: XCTestCase {
             XCTAssertTrue(xml.body.hasPrefix("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<discovery>\n"))
             XCTAssertTrue(xml.body.contains("<url>\(base)/open311/wechat/v2</url>"))
             XCTAssertEqual(xml.body.components(separatedBy: "<endpoint>").count - 1, 2)
+        }
+    }
+
+    func testDiscoveryWithoutAHostNamesTheBoundAddress() async throws {
+        try await withServer { curl, _ in
+            let connection = try RawConnection(port: curl.port)
+            try connection.send("GET /open311/discovery.xml HTTP/1.0\r\nConnection: close\r\n\r\n")
+            var answer: [UInt8] = []
+            while let bytes = try connection.receive() { answer += bytes }
+            let text = String(decoding: answer, as: UTF8.self)
+            XCTAssertTrue(text.hasPrefix("HTTP/1.") && text.contains(" 200 OK\r\n"), text)
+            XCTAssertTrue(text.contains("<url>\(curl.base)/open311/hotline-12345/v2</url>"), text)
         }
     }
 
@@ -426,6 +444,7 @@ final class Open311ServerTests: XCTestCase {
             )
             XCTAssertEqual(announced.status, 413)
             XCTAssertEqual(announced.uploadedBytes, 0)
+            XCTAssertEqual(announced.headers["connection"], "close")
             XCTAssertEqual(announced.headers["content-type"], Self.json)
             XCTAssertTrue(
                 announced.body.contains("the body has \(body.utf8.count) bytes; a request takes at most 65536 bytes"),
@@ -443,6 +462,7 @@ final class Open311ServerTests: XCTestCase {
             )
             XCTAssertEqual(chunked.status, 413)
             XCTAssertTrue(chunked.body.contains("the body has more than 65536 bytes"), chunked.body)
+            XCTAssertEqual(chunked.headers["connection"], "close")
             let submissions = await backend.submissions
             XCTAssertTrue(submissions.isEmpty)
         }
@@ -474,6 +494,25 @@ final class Open311ServerTests: XCTestCase {
             held = nil
             let served = try await curl("/open311/discovery.json")
             XCTAssertEqual(served.status, 200)
+        }
+    }
+
+    func testAnAddressInUseMakesRunThrow() async throws {
+        try await withServer { curl, backend in
+            let second = Open311Server(
+                address: Open311Address(host: "127.0.0.1", port: curl.port),
+                jurisdictionID: "330199",
+                discovery: .init(contact: "", keyService: ""),
+                backend: backend,
+                logger: Self.quietLogger,
+                onListening: { _, _ in XCTFail("a second server listened on a port in use") }
+            )
+            do {
+                try await second.run()
+                XCTFail("run returned without an error")
+            } catch {
+                XCTAssertTrue("\(error)".contains("Address already in use"), "\(error)")
+            }
         }
     }
 }
