@@ -396,10 +396,12 @@ final class IntakeDesk: Sendable {
                 line += record.reduce(0) { $0 + ($1 == "\n" ? 1 : 0) } + 1
             }
             // Backpressure: the chunk is taken only when the source has room; the client waits for its answer.
-            while !admits(source) {
-                try await Task.sleep(for: .milliseconds(50))
+            if !inputs.isEmpty {
+                while !admits(source) {
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+                try append(inputs, to: source.name)
             }
-            if !inputs.isEmpty { try append(inputs, to: source.name) }
             var progress = try store.importProgress(importID: importID)
             progress.importID = importID
             try await responses.write(progress)
