@@ -13,6 +13,13 @@
 #include <time.h>
 #include <unistd.h>
 
+/* The broker running now, stopped when a failed check exits the test. */
+static pid_t running_broker = 0;
+
+static void stop_running_broker(void) {
+    if (running_broker > 0) kill(running_broker, SIGKILL);
+}
+
 static void fail(const char *what) {
     fprintf(stderr, "broker: %s: %s\n", what, strerror(errno));
     exit(1);
@@ -77,6 +84,9 @@ static void launch(test_broker *broker) {
         _exit(127);
     }
     broker->pid = pid;
+    static bool registered = false;
+    if (!registered) registered = atexit(stop_running_broker) == 0;
+    running_broker = pid;
     for (int i = 0; i < 500; i++) {
         if (accepts(broker->socket_path)) return;
         int status;
@@ -112,6 +122,7 @@ void broker_stop(test_broker *broker) {
     while (waitpid(broker->pid, &status, 0) < 0 && errno == EINTR) {
     }
     broker->pid = 0;
+    running_broker = 0;
 }
 
 void broker_remove(test_broker *broker) {
