@@ -38,7 +38,9 @@ def is_module_target(name):
     if name == "GongzhiSchemas":
         return False
     return name.endswith("Schemas") or name in (
-        "GongzhiGrid", "GongzhiGeo", "GongzhiPoints", "GongzhiMediation", "GongzhiIntake"
+        "GongzhiGrid", "GongzhiGeo", "GongzhiPoints", "GongzhiMediation", "GongzhiIntake",
+        # Intake's MQTT client: only the intake plugin links it.
+        "GongzhiMQTT", "CGongzhiMQTT", "CMosquitto",
     ) or (
         name.startswith("Gongzhi") and name.endswith("Control") and name != "GongzhiControl"
     )
