@@ -593,6 +593,38 @@ let package = Package(
             ],
             path: "Deploy/samples/generator"
         ),
+        // libmosquitto, the MQTT client library under GongzhiMQTT.
+        .systemLibrary(
+            name: "CMosquitto",
+            pkgConfig: "libmosquitto",
+            providers: [.apt(["libmosquitto-dev"])]
+        ),
+        // An MQTT v5 session on libmosquitto that acknowledges a batch only when told to (C99; also built on its
+        // own by its Makefile for its C tests).
+        .target(
+            name: "CGongzhiMQTT",
+            dependencies: ["CMosquitto"],
+            exclude: ["Makefile"]
+        ),
+        // MQTT sources for the intake plugin: a receiver that hands batches over and acknowledges them after they
+        // were committed, reconnecting and pausing. Only the intake plugin links it.
+        .target(
+            name: "GongzhiMQTT",
+            dependencies: [
+                "CGongzhiMQTT",
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // GongzhiMQTT against a real mosquitto.
+        .testTarget(
+            name: "GongzhiMQTTTests",
+            dependencies: [
+                "GongzhiMQTT",
+                "GongzhiTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // A plugin for the host's end-to-end tests: echo, probes, and misbehaviour on request.
         .executableTarget(
             name: "gongzhi-test-plugin",

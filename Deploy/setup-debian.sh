@@ -3,16 +3,26 @@
 # Swift itself is expected at /opt/swift or on PATH.
 #
 #   Deploy/setup-debian.sh build   protoc and protoc-c for code generation, SQLite's headers for the object
-#                                  store, libprotobuf-c and pkg-config for the C plugin SDK and the C plugin
+#                                  store, libprotobuf-c and pkg-config for the C plugin SDK and the C plugin,
+#                                  libmosquitto's headers for the intake module's MQTT sources
 #   Deploy/setup-debian.sh test    + Go and containerd's ttrpc for the interoperability tests, make and
-#                                  Valgrind for the C SDK's tests, python3 for the layout check
+#                                  Valgrind for the C SDK's tests, python3 for the layout check, the mosquitto
+#                                  broker and its mosquitto_pub/mosquitto_sub for the MQTT tests
+#   Deploy/setup-debian.sh run     build's + the mosquitto broker and its clients, for Deploy/run.sh
 set -euo pipefail
 
 purpose="${1:-build}"
-packages=(protobuf-compiler libprotobuf-dev libsqlite3-dev protobuf-c-compiler libprotobuf-c-dev pkg-config)
-if [ "$purpose" = "test" ]; then
-    packages+=(golang-go golang-github-containerd-ttrpc-dev make valgrind python3)
-fi
+packages=(protobuf-compiler libprotobuf-dev libsqlite3-dev protobuf-c-compiler libprotobuf-c-dev pkg-config
+    libmosquitto-dev)
+case "$purpose" in
+    build) ;;
+    test) packages+=(golang-go golang-github-containerd-ttrpc-dev make valgrind python3 mosquitto mosquitto-clients) ;;
+    run) packages+=(mosquitto mosquitto-clients) ;;
+    *)
+        echo "setup: unknown purpose '$purpose' (build, test or run)" >&2
+        exit 2
+        ;;
+esac
 
 missing=()
 for package in "${packages[@]}"; do

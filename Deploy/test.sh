@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of Gongzhi: generated-code check, build without warnings, format lint, the Swift test
 # suites (unit, end-to-end with real processes, Go ttrpc interop), the Go peer's own tests, the C plugin
-# SDK's and the C plugin's tests (plain, under AddressSanitizer and under Valgrind), what the host and
+# SDK's, the C plugin's and the MQTT session shim's tests (plain, under AddressSanitizer and under Valgrind; the
+# shim's against a real mosquitto), what the host and
 # gongzhictl's core link (no module's code), the README's walkthroughs against `Deploy/run.sh`
 # (Deploy/readme-check.sh), a module in a package of its own built against this checkout and called through
 # the host (Tests/ExternalModule/check.sh) and time-boxed fuzzing of the Swift and the C frame decoders.
@@ -156,6 +157,7 @@ steps=(
     "module links"
     "C plugin SDK"
     "C sensor plugin"
+    "C MQTT session"
     "Go peer"
     "Swift tests"
     "README walkthroughs"
@@ -239,6 +241,9 @@ make -s -C Sources/CGongzhiPlugin check CC="$c_compiler"
 
 step "C sensor plugin" "C sensor plugin: tests, AddressSanitizer, Valgrind"
 make -s -C Plugins/sensors check CC="$c_compiler"
+
+step "C MQTT session" "C MQTT session on libmosquitto, against a real mosquitto: tests, AddressSanitizer, Valgrind"
+make -s -C Sources/CGongzhiMQTT check CC="$c_compiler"
 
 step "Go peer" "Go peer codec tests"
 (cd Tests/Interop/ttrpc-peer && GO111MODULE=off GOPATH=/usr/share/gocode GOCACHE="${TMPDIR:-/tmp}/gongzhi-gocache" go test .)
