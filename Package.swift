@@ -546,7 +546,7 @@ let package = Package(
                 "GongzhiIntake",
                 "GongzhiIntakeSchemas",
                 "GongzhiIntakeStore",
-                //TMP"GongzhiMQTT",
+                "GongzhiMQTT",
                 "GongzhiOpen311",
                 "GongzhiPluginSDK",
                 "GongzhiRPC",

@@ -55,7 +55,7 @@ struct IntakePlugin {
             tasks.append(Task { await router.run() })
         }
         tasks.append(Task { await desk.resumeReplays() })
-        //TMP tasks.append(Task { await MQTTSources(desk: desk, logger: context.logger).run() })
+        tasks.append(Task { await MQTTSources(desk: desk, logger: context.logger).run() })
         tasks.append(Task { await CaseFollower(pipeline: pipeline).run() })
         tasks.append(Task { await Retention(pipeline: pipeline).run() })
 
