@@ -521,6 +521,8 @@ let package = Package(
                 "GongzhiSchemas",
                 "GongzhiPointsSchemas",
                 "GongzhiMediationSchemas",
+                "GongzhiIntake",
+                "GongzhiIntakeSchemas",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
@@ -827,6 +829,9 @@ let package = Package(
             name: "GongzhiEndToEndTests",
             dependencies: [
                 "GongzhiTestSeeds",
+                "GongzhiIntake",
+                "GongzhiIntakeSchemas",
+                "GongzhiGrid",
                 "GongzhiSensorsSchemas",
                 "GongzhiGridSchemas",
                 "GongzhiPointsSchemas",
