@@ -74,7 +74,11 @@ persistence="$(sed -n 's/^persistence_location[[:space:]]\{1,\}\([^[:space:]]*\)
 
 # X社区's intake sources, which the plugin reads when it starts (INTAKE_SOURCES in development.toml): sensors from
 # this broker, the 12345 hotline and the WeChat mini-program over Open311, the urban-management department's files.
-"$bin/gongzhi-samples" x-community-intake "$dev/intake" --broker "unix:$mqtt_socket"
+# Written on the first start only, so that a mapping changed by hand (and reloaded: gongzhictl intake reload) stays;
+# remove .gongzhi-dev/intake to have the sample's again.
+if [ ! -f "$dev/intake/intake-sources.json" ]; then
+    "$bin/gongzhi-samples" x-community-intake "$dev/intake" --broker "unix:$mqtt_socket"
+fi
 
 # A broker left answering on the socket is another run.sh's: refuse rather than take its socket away. A socket
 # nothing answers on is left from one that did not stop cleanly.
