@@ -588,6 +588,8 @@ let package = Package(
                 "GongzhiSchemas",
                 "GongzhiPointsSchemas",
                 "GongzhiMediationSchemas",
+                "GongzhiIntake",
+                "GongzhiIntakeSchemas",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
@@ -982,6 +984,9 @@ let package = Package(
             name: "GongzhiEndToEndTests",
             dependencies: [
                 "GongzhiTestSeeds",
+                "GongzhiIntake",
+                "GongzhiIntakeSchemas",
+                "GongzhiGrid",
                 "GongzhiSensorsSchemas",
                 "GongzhiGridSchemas",
                 "GongzhiPointsSchemas",

@@ -9,15 +9,22 @@
 # mediation plugin, loads X社区's people's mediation committee (人民调解): its part-time mediators and eight
 # disputes in every state, each taken through its steps with gongzhictl's mediation verbs (gongzhi-samples
 # x-community-mediation); the applications have fixed keys, and a dispute's steps already in its history are
-# not taken again, so running it again changes nothing.
+# not taken again, so running it again changes nothing. Then, when the host runs the intake plugin with X社区's
+# sources (gongzhi-samples x-community-intake, which Deploy/run.sh writes for it), registers X社区's 40 sensor
+# devices, imports the urban-management department's export of November 2026 (the same file imported again is
+# recognised, and nothing in it is counted twice), and issues the 12345 hotline's Open311 key.
 #
-#   Deploy/samples/load.sh [--socket PATH] [--points-only | --mediation-only] [other gongzhictl apply options]
+#   Deploy/samples/load.sh [--socket PATH] [--points-only | --mediation-only | --intake-only]
+#                          [--hotline-key-file FILE] [other gongzhictl apply options]
 #
 # The host's admin socket is --socket PATH, else $GONGZHI_ADMIN_SOCKET, else gongzhictl's default
 # (/run/gongzhi/admin.sock). --points-only loads the points exchange alone, --mediation-only the mediation
-# committee alone, into a host that holds the community. The executables are $GONGZHI_SAMPLES_BIN and
-# $GONGZHICTL_BIN when set; otherwise they are built (swift build -c release) in this checkout. What the points
-# and mediation parts print goes to standard error, so that standard output holds apply's answer alone.
+# committee alone, --intake-only the intake sample alone, into a host that holds the community. The hotline's
+# Open311 key (api_key: a host token for the client hotline-12345 that may submit and read tickets) is issued
+# only with --hotline-key-file FILE, and written there (mode 0600), unless FILE holds a key already. The
+# executables are $GONGZHI_SAMPLES_BIN and $GONGZHICTL_BIN when set; otherwise they are built (swift build -c
+# release) in this checkout. What the points, mediation and intake parts print goes to standard error, so that
+# standard output holds apply's answer alone.
 set -euo pipefail
 
 usage() {
@@ -28,6 +35,8 @@ socket="${GONGZHI_ADMIN_SOCKET:-}"
 apply_args=()
 points_only=0
 mediation_only=0
+intake_only=0
+hotline_key_file=""
 while [ $# -gt 0 ]; do
     case "$1" in
         --socket)
@@ -47,6 +56,19 @@ while [ $# -gt 0 ]; do
             mediation_only=1
             shift
             ;;
+        --intake-only)
+            intake_only=1
+            shift
+            ;;
+        --hotline-key-file)
+            [ $# -ge 2 ] || { echo "load.sh: --hotline-key-file needs a path" >&2; exit 2; }
+            hotline_key_file="$2"
+            shift 2
+            ;;
+        --hotline-key-file=*)
+            hotline_key_file="${1#--hotline-key-file=}"
+            shift
+            ;;
         -h | --help)
             usage
             exit 0
@@ -58,8 +80,8 @@ while [ $# -gt 0 ]; do
     esac
 done
 
-if [ "$points_only" = 1 ] && [ "$mediation_only" = 1 ]; then
-    echo "load.sh: --points-only and --mediation-only each load one part; give one of them" >&2
+if [ $((points_only + mediation_only + intake_only)) -gt 1 ]; then
+    echo "load.sh: --points-only, --mediation-only and --intake-only each load one part; give one of them" >&2
     exit 2
 fi
 
@@ -107,7 +129,7 @@ fi
 work="$(mktemp -d "${TMPDIR:-/tmp}/gongzhi-samples.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 
-if [ "$points_only" = 0 ] && [ "$mediation_only" = 0 ]; then
+if [ $((points_only + mediation_only + intake_only)) = 0 ]; then
     file="$work/x-community.jsonl"
     "$samples" x-community --output "$file" --summary >&2
     echo "applying $(wc -l <"$file") objects from $file" >&2
@@ -210,5 +232,44 @@ load_mediation() {
     echo "the mediation committee is loaded ($(( $(date +%s) - started )) s)" >&2
 }
 
-if [ "$mediation_only" = 0 ]; then load_points; fi
-if [ "$points_only" = 0 ]; then load_mediation; fi
+# X社区's data intake, when the host runs the intake plugin: the sensor devices (the plugin locates each one and
+# checks the grid it names), the urban-management department's export (the import's id is a hash of the source and
+# the file, so importing it again counts nothing twice), and the hotline's Open311 key, once.
+load_intake() {
+    if ! grep -q '"gongzhi.intake.v1.Intake"' <<<"$services"; then
+        echo "the intake plugin is not deployed on this host: X社区's intake sample is not loaded" >&2
+        return 0
+    fi
+    local started intake issued key
+    started="$(date +%s)"
+    intake="$work/intake"
+    "$samples" x-community-intake "$intake" --summary
+    echo "registering $(grep -c '"id":' "$intake/devices.json") sensor devices" >&2
+    "$ctl" intake devices put "$intake/devices.json" ${socket_args[@]+"${socket_args[@]}"} >&2
+    echo "importing the urban-management department's export" >&2
+    (cd "$intake" && "$ctl" intake import urban-management-2026-11.csv --source urban-management \
+        ${socket_args[@]+"${socket_args[@]}"} >&2)
+    if [ -n "$hotline_key_file" ]; then
+        if [ -s "$hotline_key_file" ]; then
+            echo "the hotline's Open311 key is in $hotline_key_file already" >&2
+        else
+            issued="$("$ctl" tokens issue --client hotline-12345 \
+                --scope gongzhi.intake.v1.Intake/SubmitTicket --scope gongzhi.intake.v1.Intake/GetTicket \
+                --ttl 365d --description "12345 热线的 Open311 api_key（X社区样例）" -o json \
+                ${socket_args[@]+"${socket_args[@]}"})"
+            key="$(grep -o '"token" *: *"gzt_[^"]*"' <<<"$issued" | grep -o 'gzt_[^"]*' || true)"
+            if [ -z "$key" ]; then
+                echo "load.sh: gongzhictl tokens issue answered no token for hotline-12345" >&2
+                exit 1
+            fi
+            (umask 077 && printf '%s\n' "$key" >"$hotline_key_file")
+            echo "the hotline's Open311 key is in $hotline_key_file" >&2
+        fi
+    fi
+    "$ctl" intake stats ${socket_args[@]+"${socket_args[@]}"} >&2
+    echo "the intake sample is loaded ($(( $(date +%s) - started )) s)" >&2
+}
+
+if [ "$mediation_only" = 0 ] && [ "$intake_only" = 0 ]; then load_points; fi
+if [ "$points_only" = 0 ] && [ "$intake_only" = 0 ]; then load_mediation; fi
+if [ "$points_only" = 0 ] && [ "$mediation_only" = 0 ]; then load_intake; fi

@@ -1,4 +1,5 @@
 import ArgumentParser
+import GongzhiIntakeSchemas
 import GongzhiMediationSchemas
 
 #if canImport(Glibc)
@@ -18,7 +19,10 @@ struct GongzhiSamples: ParsableCommand {
             Every name, identity number, phone number and place in the data is synthetic, and the data are the \
             same bytes on every run.
             """,
-        subcommands: [XCommunityCommand.self, XCommunityPointsCommand.self, XCommunityMediationCommand.self]
+        subcommands: [
+            XCommunityCommand.self, XCommunityPointsCommand.self, XCommunityMediationCommand.self,
+            XCommunityIntakeCommand.self, SensorsCommand.self,
+        ]
     )
 }
 
@@ -189,6 +193,195 @@ struct XCommunityMediationCommand: ParsableCommand {
             } else {
                 try Output.write(Array(mediation.summary().utf8), to: "-")
             }
+        }
+    }
+}
+
+struct XCommunityIntakeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "x-community-intake",
+        abstract: "X社区's data intake: its sources, their mappings, 40 sensor devices and a department's CSV export.",
+        discussion: """
+            Writes into FOLDER the files the intake plugin and gongzhictl intake read: intake-sources.json (the \
+            plugin's INTAKE_SOURCES: the MQTT source sensors-x, the Open311 sources hotline-12345 and wechat-mini, \
+            the file source urban-management), the sources' mapping files (*.mapping.json), devices.json (for \
+            gongzhictl intake devices put) and urban-management-2026-11.csv (for gongzhictl intake import … \
+            --source urban-management: 200 rows with 3 duplicates, 2 malformed rows, an unmapped category, rows \
+            without coordinates and a multi-line description). Every file is read back with the intake module's \
+            own readers before it is written. The same --broker gives the same bytes.
+            """
+    )
+
+    @Argument(help: ArgumentHelp("The folder to write the files into (made if missing).", valueName: "folder"))
+    var folder: String
+
+    @Option(
+        help: ArgumentHelp(
+            "The broker of the MQTT source sensors-x: unix:/absolute/path/to/socket or HOST:PORT.",
+            valueName: "address"
+        )
+    )
+    var broker = XCommunityIntakePlan.defaultBroker
+
+    @Flag(help: "Print the devices by kind and gateway and what importing the export gives, to standard error.")
+    var summary = false
+
+    func validate() throws {
+        if broker.hasPrefix("unix:") {
+            guard broker.dropFirst(5).hasPrefix("/") else {
+                throw ValidationError(
+                    "--broker unix:PATH needs an absolute path (the sources file may be read from anywhere)"
+                )
+            }
+        } else {
+            guard let colon = broker.lastIndex(of: ":"), colon != broker.startIndex,
+                let port = Int(broker[broker.index(after: colon)...]), (1...65_535).contains(port)
+            else {
+                throw ValidationError("--broker must be unix:/path/to/socket or HOST:PORT, not \"\(broker)\"")
+            }
+        }
+    }
+
+    func run() throws {
+        let intake = XCommunityIntake(community: XCommunity())
+        let files = try intake.files(broker: broker)
+        if mkdir(folder, 0o755) != 0 && errno != EEXIST {
+            throw Output.Failure(description: "cannot make \(folder): \(String(cString: strerror(errno)))")
+        }
+        for file in files {
+            try Output.write(file.bytes, to: folder + "/" + file.name)
+        }
+        if summary { Output.standardError(intake.summary()) }
+    }
+}
+
+struct SensorsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sensors",
+        abstract: "Simulate a gateway's sensors: JSON readings, one batch a line, for mosquitto_pub -l.",
+        discussion: """
+            Prints the readings of the devices of one gateway (of devices.json, as x-community-intake writes it), \
+            a JSON array a line, as a gateway publishes them on gz/v1/gateways/GATEWAY/readings: every device's \
+            reading of each of its kinds, with the time in milliseconds and the device's sequence number. Values \
+            stay under the sensor adapter's warning limits, except that every --critical-every batches one of the \
+            gateway's water-level devices rises past the critical limit (30 cm) and falls back. The same --seed \
+            and --start give the same lines. Pipe it into one mosquitto_pub a gateway:
+
+              gongzhi-samples sensors --devices devices.json --gateway x-c1 \\
+                | mosquitto_pub -l -q 1 -t gz/v1/gateways/x-c1/readings --unix /path/to/mqtt.sock
+            """
+    )
+
+    @Option(help: ArgumentHelp("The devices (a JSON array of SensorDevice).", valueName: "file"))
+    var devices: String
+
+    @Option(
+        help: ArgumentHelp("The gateway whose devices to simulate (needed when there are several).", valueName: "id")
+    )
+    var gateway: String?
+
+    @Option(help: ArgumentHelp("Batches a second, minute or hour: 2/s, 30/min, 600/h.", valueName: "rate"))
+    var rate = "2/s"
+
+    @Option(help: ArgumentHelp("Stop after this many batches (default: never).", valueName: "n"))
+    var count: Int?
+
+    @Option(
+        help: ArgumentHelp(
+            "One water-level rise past the critical limit every this many batches; 0 for none.",
+            valueName: "n"
+        )
+    )
+    var criticalEvery = 240
+
+    @Option(help: ArgumentHelp("The seed of the values.", valueName: "n"))
+    var seed: UInt64 = 1
+
+    @Option(
+        help: ArgumentHelp("The first batch's time in milliseconds since the epoch (default: now).", valueName: "ms")
+    )
+    var start: Int64?
+
+    func validate() throws {
+        if SensorSimulator.interval(ofRate: rate) == nil {
+            throw ValidationError("--rate must be a count a second, minute or hour, like 2/s, 30/min or 600/h")
+        }
+        if let count, count < 0 { throw ValidationError("--count must not be negative") }
+        if criticalEvery != 0 && criticalEvery < SensorSimulator.rise.count {
+            throw ValidationError(
+                "--critical-every must be 0 or at least \(SensorSimulator.rise.count) (a rise takes that many batches)"
+            )
+        }
+        if let start, start <= 0 { throw ValidationError("--start is a time in milliseconds since the epoch") }
+    }
+
+    func run() throws {
+        let all: [Gongzhi_Intake_V1_SensorDevice]
+        do {
+            all = try Gongzhi_Intake_V1_SensorDevice.array(fromJSONString: try Input.text(of: devices))
+        } catch let failure as Output.Failure {
+            throw failure
+        } catch {
+            throw Output.Failure(description: "\(devices) is not a JSON array of SensorDevice: \(error)")
+        }
+        let gateways = Array(Set(all.map(\.gatewayID))).sorted()
+        let chosen: String
+        if let gateway {
+            guard gateways.contains(gateway) else {
+                throw Output.Failure(
+                    description: "no device of \(devices) has the gateway \(gateway); its gateways: "
+                        + gateways.joined(separator: ", ")
+                )
+            }
+            chosen = gateway
+        } else {
+            guard gateways.count == 1 else {
+                throw Output.Failure(
+                    description: "the devices have \(gateways.count) gateways (\(gateways.joined(separator: ", "))); "
+                        + "choose one with --gateway: a gateway publishes on a topic of its own"
+                )
+            }
+            chosen = gateways[0]
+        }
+        let interval = SensorSimulator.interval(ofRate: rate) ?? 500
+        let simulator = SensorSimulator(
+            devices: all,
+            gatewayID: chosen,
+            seed: seed,
+            startMs: start ?? Clock.nowMilliseconds(),
+            intervalMs: interval,
+            criticalEvery: criticalEvery
+        )
+        let began = Clock.monotonicMilliseconds()
+        var batch = 0
+        while count.map({ batch < $0 }) ?? true {
+            Clock.sleep(untilMonotonicMilliseconds: began + Int64(batch) * interval)
+            try Output.write(Array((simulator.line(batch) + "\n").utf8), to: "-")
+            batch += 1
+        }
+    }
+}
+
+/// The wall clock, the monotonic clock, and sleeping until a moment of the monotonic one.
+enum Clock {
+    static func nowMilliseconds() -> Int64 {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return Int64(now.tv_sec) * 1_000 + Int64(now.tv_nsec) / 1_000_000
+    }
+
+    static func monotonicMilliseconds() -> Int64 {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return Int64(now.tv_sec) * 1_000 + Int64(now.tv_nsec) / 1_000_000
+    }
+
+    static func sleep(untilMonotonicMilliseconds moment: Int64) {
+        while true {
+            let left = moment - monotonicMilliseconds()
+            if left <= 0 { return }
+            var pause = timespec(tv_sec: Int(left / 1_000), tv_nsec: Int(left % 1_000) * 1_000_000)
+            _ = nanosleep(&pause, nil)
         }
     }
 }
