@@ -991,7 +991,6 @@ let package = Package(
                 "GongzhiGridSchemas",
                 "GongzhiPointsSchemas",
                 "GongzhiMediationSchemas",
-                "GongzhiIntakeSchemas",
                 "GongzhiExampleSchemas",
                 "GongzhiTestSchemas",
                 "GongzhiHost",

@@ -138,8 +138,19 @@ struct Retention: Sendable {
             do {
                 let readings = try pipeline.store.pruneReadings(olderThanMs: before)
                 let rows = try pipeline.store.pruneFinishedInbox(olderThanMs: before)
-                if readings + rows > 0 {
-                    pipeline.logger.info("retention", metadata: ["readings dropped": "\(readings)", "inputs dropped": "\(rows)"])
+                // Ticket numbers are remembered as long as the inputs; fingerprints for the longest window (a week).
+                let remembered = try pipeline.store.pruneDedupe(
+                    seenOlderThanMs: before,
+                    fingerprintsOlderThanMs: pipeline.clock.nowMs() - 8 * 86_400_000
+                )
+                if readings + rows + remembered > 0 {
+                    pipeline.logger.info(
+                        "retention",
+                        metadata: [
+                            "readings dropped": "\(readings)", "inputs dropped": "\(rows)",
+                            "dedupe entries dropped": "\(remembered)",
+                        ]
+                    )
                 }
             } catch {
                 pipeline.logger.warning("the retention sweep failed", metadata: ["error": "\(error)"])

@@ -13,6 +13,7 @@ struct MQTTSources: Sendable {
 
     func run() async {
         await withTaskGroup(of: Void.self) { group in
+            var watchedBroker = false
             for source in desk.settings.sources.sources {
                 guard case .mqtt(let broker, let clientID, let topics, _) = source.kind else { continue }
                 var options = MQTTOptions(
@@ -22,6 +23,10 @@ struct MQTTSources: Sendable {
                 )
                 options.maximumPayloadBytes = IntakeLimits.maximumMessageBytes
                 let receiver = MQTTReceiver(options: options, logger: logger)
+                if !watchedBroker {
+                    watchedBroker = true
+                    group.addTask { await watchDropped(options) }
+                }
                 desk.setStatus(source.name) {
                     $0.state = .reconnecting
                     $0.detail = "connecting to \(broker)"
@@ -45,6 +50,19 @@ struct MQTTSources: Sendable {
                     )
                 }
             }
+        }
+    }
+}
+
+extension MQTTSources {
+    /// Reads the broker's own count of dropped messages every 30 s, for `Stats`: loss inside the broker that
+    /// intake cannot prevent is at least shown.
+    func watchDropped(_ options: MQTTOptions) async {
+        while !Task.isCancelled {
+            if let dropped = try? await MQTTBrokerStats.droppedMessages(options: options) {
+                desk.brokerDropped.store(dropped, ordering: .relaxed)
+            }
+            try? await Task.sleep(for: .seconds(30))
         }
     }
 }
