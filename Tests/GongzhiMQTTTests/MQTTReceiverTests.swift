@@ -160,6 +160,23 @@ final class MQTTReceiverTests: XCTestCase {
         await broker.remove()
     }
 
+    func testIdleLongerThanTheKeepaliveStaysConnected() async throws {
+        let broker = try await MosquittoUnderTest()
+        var options = RunningReceiver.options(broker, clientID: "gz-test-idle")
+        options.keepAliveSeconds = 5
+        let receiver = RunningReceiver.start(options: options)
+        try await receiver.waitUntilSubscribed(broker)
+        // Nothing to read for longer than the broker waits for a packet (1.5 keepalives, checked here to end the
+        // connection after about 12 s without PINGREQ): PINGREQ and PINGRESP keep it.
+        try await Task.sleep(for: .seconds(15))
+        try broker.publish(topic: "gz/test/a", payload: "m-0")
+        try await eventually("the message after the idle time is committed") { receiver.record.payloads == ["m-0"] }
+        await receiver.stop()
+        XCTAssertEqual(receiver.record.disconnectReasons, [])
+        XCTAssertEqual(receiver.record.connectedEvents, [false])
+        await broker.remove()
+    }
+
     func testLargePayloadIsHandedOverCutWithItsSize() async throws {
         let broker = try await MosquittoUnderTest()
         var options = RunningReceiver.options(broker, clientID: "gz-test-large")
