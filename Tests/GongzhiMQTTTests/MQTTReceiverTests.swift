@@ -8,9 +8,9 @@ final class MQTTReceiverTests: XCTestCase {
     private func ids(_ range: Range<Int>) -> Set<String> { Set(range.map { "m-\($0)" }) }
 
     func testCommittedMessagesAreAcknowledgedAndNotDeliveredAgain() async throws {
-        let broker = try await MosquittoUnderTest()
+        let broker = try await startBroker()
         let options = RunningReceiver.options(broker, clientID: "gz-test-acknowledged")
-        let first = RunningReceiver.start(options: options)
+        let first = startReceiver(options: options)
         try await first.waitUntilSubscribed(broker)
         for i in 0..<30 { try broker.publish(topic: "gz/test/a", payload: "m-\(i)") }
         try await eventually("30 messages committed") { Set(first.record.payloads) == ids(0..<30) }
@@ -19,22 +19,21 @@ final class MQTTReceiverTests: XCTestCase {
         XCTAssertTrue(first.logs.lines.contains { $0.contains("MQTT source starting") })
 
         // The next receiver with the same id resumes the session: nothing of the first 30 comes again.
-        let second = RunningReceiver.start(options: options)
+        let second = startReceiver(options: options)
         try await eventually("the second receiver connects") { second.record.connectedEvents == [true] }
         try broker.publish(topic: "gz/test/a", payload: "m-30")
         try await eventually("the new message is committed") { second.record.payloads.contains("m-30") }
         await second.stop()
         XCTAssertEqual(second.record.payloads, ["m-30"])
-        await broker.remove()
     }
 
     func testCommitThatThrowsIsDeliveredAgainAndNothingIsLost() async throws {
-        let broker = try await MosquittoUnderTest()
+        let broker = try await startBroker()
         let record = ReceiverRecord()
         let failuresLeft = Mutex(2)
         let attempts = Mutex(0)
         struct DiskFull: Error {}
-        let receiver = RunningReceiver.start(
+        let receiver = startReceiver(
             options: RunningReceiver.options(broker, clientID: "gz-test-throws"),
             record: record,
             commit: { batch in
@@ -60,15 +59,14 @@ final class MQTTReceiverTests: XCTestCase {
         // Reconnected each time to the same session; what was read before is marked.
         XCTAssertEqual(record.connectedEvents, [false, true, true])
         XCTAssertTrue(record.committed.contains { $0.duplicate })
-        await broker.remove()
     }
 
     func testReceiverCancelledBeforeAcknowledgingLeavesTheBatchToTheNextOne() async throws {
-        let broker = try await MosquittoUnderTest()
+        let broker = try await startBroker()
         let options = RunningReceiver.options(broker, clientID: "gz-test-cancelled")
         let entered = Mutex<[String]>([])
         let firstRecord = ReceiverRecord()
-        let first = RunningReceiver.start(
+        let first = startReceiver(
             options: options,
             record: firstRecord,
             commit: { batch in
@@ -90,16 +88,15 @@ final class MQTTReceiverTests: XCTestCase {
         await first.stop()
         XCTAssertTrue(firstRecord.payloads.isEmpty)
 
-        let second = RunningReceiver.start(options: options)
+        let second = startReceiver(options: options)
         try await eventually("the next receiver gets all 5") { Set(second.record.payloads) == ids(0..<5) }
         await second.stop()
         XCTAssertEqual(second.record.connectedEvents.first, true)
-        await broker.remove()
     }
 
     func testBrokerRestartedUnderPublishingLosesNothing() async throws {
-        let broker = try await MosquittoUnderTest(persistence: true)
-        let receiver = RunningReceiver.start(options: RunningReceiver.options(broker, clientID: "gz-test-restart"))
+        let broker = try await startBroker(persistence: true)
+        let receiver = startReceiver(options: RunningReceiver.options(broker, clientID: "gz-test-restart"))
         try await receiver.waitUntilSubscribed(broker)
         let count = 80
         let publisher = Task {
@@ -119,15 +116,14 @@ final class MQTTReceiverTests: XCTestCase {
         // The broker kept the session (persistence, clean stops): every later connect found it.
         XCTAssertEqual(receiver.record.connectedEvents.dropFirst().filter { !$0 }.count, 0)
         XCTAssertGreaterThanOrEqual(receiver.record.connectedEvents.count, 3)
-        await broker.remove()
     }
 
     func testPausedReceiverLeavesMessagesWithTheBrokerAndResumeDeliversThemAll() async throws {
-        let broker = try await MosquittoUnderTest()
+        let broker = try await startBroker()
         var options = RunningReceiver.options(broker, clientID: "gz-test-paused")
         options.keepAliveSeconds = 5
         let admitting = Mutex(true)
-        let receiver = RunningReceiver.start(options: options, admits: { admitting.withLock { $0 } })
+        let receiver = startReceiver(options: options, admits: { admitting.withLock { $0 } })
         try await receiver.waitUntilSubscribed(broker)
         admitting.withLock { $0 = false }
         try await eventually("the receiver pauses") { receiver.record.events.contains(.paused) }
@@ -142,12 +138,11 @@ final class MQTTReceiverTests: XCTestCase {
         await receiver.stop()
         XCTAssertTrue(receiver.record.events.contains(.resumed))
         XCTAssertEqual(receiver.record.connectedEvents, [false, true])
-        await broker.remove()
     }
 
     func testBrokerThatLostTheSessionIsReportedAndSubscribedAgain() async throws {
-        let broker = try await MosquittoUnderTest(persistence: false)
-        let receiver = RunningReceiver.start(options: RunningReceiver.options(broker, clientID: "gz-test-lost"))
+        let broker = try await startBroker(persistence: false)
+        let receiver = startReceiver(options: RunningReceiver.options(broker, clientID: "gz-test-lost"))
         try await receiver.waitUntilSubscribed(broker)
         try await broker.restart()
         try await eventually("the receiver reconnects") { receiver.record.connectedEvents.count == 2 }
@@ -157,14 +152,29 @@ final class MQTTReceiverTests: XCTestCase {
         try await eventually("a message after the loss is committed") { receiver.record.payloads == ["m-0"] }
         await receiver.stop()
         XCTAssertTrue(receiver.logs.lines.contains { $0.contains("had no session") })
-        await broker.remove()
+    }
+
+    func testIdleLongerThanTheKeepaliveStaysConnected() async throws {
+        let broker = try await startBroker()
+        var options = RunningReceiver.options(broker, clientID: "gz-test-idle")
+        options.keepAliveSeconds = 5
+        let receiver = startReceiver(options: options)
+        try await receiver.waitUntilSubscribed(broker)
+        // Nothing to read for longer than the broker waits for a packet (1.5 keepalives, checked here to end the
+        // connection after about 12 s without PINGREQ): PINGREQ and PINGRESP keep it.
+        try await Task.sleep(for: .seconds(15))
+        try broker.publish(topic: "gz/test/a", payload: "m-0")
+        try await eventually("the message after the idle time is committed") { receiver.record.payloads == ["m-0"] }
+        await receiver.stop()
+        XCTAssertEqual(receiver.record.disconnectReasons, [])
+        XCTAssertEqual(receiver.record.connectedEvents, [false])
     }
 
     func testLargePayloadIsHandedOverCutWithItsSize() async throws {
-        let broker = try await MosquittoUnderTest()
+        let broker = try await startBroker()
         var options = RunningReceiver.options(broker, clientID: "gz-test-large")
         options.maximumPayloadBytes = 1024
-        let receiver = RunningReceiver.start(options: options)
+        let receiver = startReceiver(options: options)
         try await receiver.waitUntilSubscribed(broker)
         let large = (0..<5000).map { UInt8($0 % 251) }
         try broker.publish(topic: "gz/test/a", payload: large)
@@ -176,20 +186,18 @@ final class MQTTReceiverTests: XCTestCase {
         XCTAssertTrue(message.isCut)
         XCTAssertEqual(message.payloadSize, 5000)
         XCTAssertEqual(message.payload, Array(large.prefix(1024)))
-        await broker.remove()
     }
 
     func testRefusedOptionsAreReported() async throws {
-        let broker = try await MosquittoUnderTest()
+        let broker = try await startBroker()
         var options = RunningReceiver.options(broker, clientID: "gz-test-options")
         options.topicFilters = ["gz/test/#/a"]
-        let receiver = RunningReceiver.start(options: options)
+        let receiver = startReceiver(options: options)
         try await eventually("the refusal is reported") { !receiver.record.disconnectReasons.isEmpty }
         await receiver.stop()
         XCTAssertEqual(receiver.record.disconnectReasons.count, 1)
         XCTAssertTrue(receiver.record.disconnectReasons[0].contains("('gz/test/#/a') is not a valid MQTT filter"))
         XCTAssertTrue(receiver.record.connectedEvents.isEmpty)
-        await broker.remove()
     }
 }
 
@@ -197,11 +205,11 @@ final class MQTTReceiverTests: XCTestCase {
 final class MQTTBrokerStatsTests: XCTestCase {
     func testDroppedMessagesAreReadFromTheBroker() async throws {
         // A queue of two messages for a client that is away: the broker drops the rest, and counts them.
-        let broker = try await MosquittoUnderTest(extraConfiguration: "max_queued_messages 2\nsys_interval 1")
+        let broker = try await startBroker(extraConfiguration: "max_queued_messages 2\nsys_interval 1")
         let options = RunningReceiver.options(broker, clientID: "gz-test-stats")
         let before = try await MQTTBrokerStats.droppedMessages(options: options, timeout: .seconds(5))
         XCTAssertEqual(before, 0)
-        let receiver = RunningReceiver.start(options: options)
+        let receiver = startReceiver(options: options)
         try await receiver.waitUntilSubscribed(broker)
         await receiver.stop()
         for i in 0..<40 { try broker.publish(topic: "gz/test/a", payload: "m-\(i)") }
@@ -215,6 +223,5 @@ final class MQTTBrokerStatsTests: XCTestCase {
         } catch {
             XCTAssertTrue("\(error)".contains(broker.socketPath), "\(error)")
         }
-        await broker.remove()
     }
 }

@@ -2,6 +2,7 @@ import GongzhiMQTT
 import GongzhiTestSupport
 import Logging
 import Synchronization
+import XCTest
 
 /// What a receiver under test committed and reported.
 final class ReceiverRecord: Sendable {
@@ -102,5 +103,26 @@ func publishRetrying(_ broker: MosquittoUnderTest, topic: String, payload: Strin
             if ContinuousClock.now > deadline { throw error }
             try await Task.sleep(for: .milliseconds(50))
         }
+    }
+}
+
+extension XCTestCase {
+    /// A broker for this test, removed when the test ends, passed or not.
+    func startBroker(persistence: Bool = true, extraConfiguration: String = "") async throws -> MosquittoUnderTest {
+        let broker = try await MosquittoUnderTest(persistence: persistence, extraConfiguration: extraConfiguration)
+        addTeardownBlock { await broker.remove() }
+        return broker
+    }
+
+    /// A receiver for this test, stopped when the test ends (before its broker is removed).
+    func startReceiver(
+        options: MQTTOptions,
+        record: ReceiverRecord = ReceiverRecord(),
+        admits: @escaping @Sendable () async -> Bool = { true },
+        commit: (@Sendable ([MQTTMessage]) async throws -> Void)? = nil
+    ) -> RunningReceiver {
+        let receiver = RunningReceiver.start(options: options, record: record, admits: admits, commit: commit)
+        addTeardownBlock { await receiver.stop() }
+        return receiver
     }
 }
