@@ -29,7 +29,10 @@ struct CaseFollower: Sendable {
             } catch is CancellationError {
                 return
             } catch {
-                pipeline.logger.warning("following the grid's cases failed; trying again", metadata: ["error": "\(error)"])
+                pipeline.logger.warning(
+                    "following the grid's cases failed; trying again",
+                    metadata: ["error": "\(error)"]
+                )
             }
             try? await Task.sleep(for: retry)
         }
@@ -53,7 +56,11 @@ struct CaseFollower: Sendable {
             do {
                 _ = try await books.items.change(id, retries: 5) { current in
                     try ItemWorkflow.apply(
-                        .followCase(state: gridCase.state, expectedAtMs: gridCase.deadlineMs, agency: Self.agency(gridCase)),
+                        .followCase(
+                            state: gridCase.state,
+                            expectedAtMs: gridCase.deadlineMs,
+                            agency: Self.agency(gridCase)
+                        ),
                         to: current,
                         by: ItemActor(id: "", name: "网格化管理", principal: "plugin:intake"),
                         atMs: pipeline.clock.nowMs()

@@ -77,7 +77,9 @@ struct Downstream: Sendable {
         }
     }
 
-    func report(_ request: Gongzhi_Grid_V1_ReportRequest) async throws(DownstreamFailure)
+    func report(
+        _ request: Gongzhi_Grid_V1_ReportRequest
+    ) async throws(DownstreamFailure)
         -> Gongzhi_Grid_V1_ReportResponse
     {
         try await call { try await grid.report(request) }
@@ -85,7 +87,10 @@ struct Downstream: Sendable {
 
     /// Registers a reported case and dispatches it to a department (对口); a case already past reporting is
     /// left as it is (someone acted on it, or this ran before).
-    func dispatch(_ reported: Gongzhi_Grid_V1_Case, toDepartment department: String) async throws(DownstreamFailure)
+    func dispatch(
+        _ reported: Gongzhi_Grid_V1_Case,
+        toDepartment department: String
+    ) async throws(DownstreamFailure)
         -> Gongzhi_Grid_V1_Case
     {
         var current = reported
@@ -106,7 +111,9 @@ struct Downstream: Sendable {
         return current
     }
 
-    func check(_ readings: [Gongzhi_Sensors_V1_Reading]) async throws(DownstreamFailure)
+    func check(
+        _ readings: [Gongzhi_Sensors_V1_Reading]
+    ) async throws(DownstreamFailure)
         -> Gongzhi_Sensors_V1_CheckResponse
     {
         var request = Gongzhi_Sensors_V1_CheckRequest()

@@ -98,7 +98,10 @@ final class IntakeDesk: Sendable {
     func stats(source name: String) throws -> Gongzhi_Intake_V1_StatsResponse {
         let names = settings.sources.sources.map(\.name)
         if !name.isEmpty, !names.contains(name) {
-            throw RPCError(code: .notFound, message: "there is no source \"\(name)\" (sources: \(names.joined(separator: ", ")))")
+            throw RPCError(
+                code: .notFound,
+                message: "there is no source \"\(name)\" (sources: \(names.joined(separator: ", ")))"
+            )
         }
         var response = Gongzhi_Intake_V1_StatsResponse()
         for source in names where name.isEmpty || source == name {
@@ -199,7 +202,10 @@ final class IntakeDesk: Sendable {
         return response
     }
 
-    func ticketItem(_ request: Gongzhi_Intake_V1_GetTicketRequest, for caller: Caller) throws
+    func ticketItem(
+        _ request: Gongzhi_Intake_V1_GetTicketRequest,
+        for caller: Caller
+    ) throws
         -> Gongzhi_Intake_V1_IntakeItem
     {
         var seq = UInt64(request.serviceRequestID)
@@ -208,24 +214,36 @@ final class IntakeDesk: Sendable {
         }
         guard let seq, let item = books.items[IntakeIdentity.itemID(source: request.source, inboxSequence: seq)]
         else {
-            throw RPCError(code: .notFound, message: "there is no request \(request.serviceRequestID)\(request.token) of \(request.source)")
+            throw RPCError(
+                code: .notFound,
+                message: "there is no request \(request.serviceRequestID)\(request.token) of \(request.source)"
+            )
         }
         guard item.message.submittedBy == caller.principal || caller.kind == "admin" else {
-            throw RPCError(code: .notFound, message: "there is no request \(request.serviceRequestID) of \(request.source) for this key")
+            throw RPCError(
+                code: .notFound,
+                message: "there is no request \(request.serviceRequestID) of \(request.source) for this key"
+            )
         }
         return item.message
     }
 
     // MARK: Items
 
-    func listItems(_ request: Gongzhi_Intake_V1_ListItemsRequest, for caller: Caller) throws
+    func listItems(
+        _ request: Gongzhi_Intake_V1_ListItemsRequest,
+        for caller: Caller
+    ) throws
         -> Gongzhi_Intake_V1_ListItemsResponse
     {
         let limit = request.limit == 0 ? 100 : min(Int(request.limit), 1_000)
         var after = UInt64.max
         if !request.pageToken.isEmpty {
             guard let token = UInt64(request.pageToken) else {
-                throw RPCError(code: .invalidArgument, message: "the page token \"\(request.pageToken)\" is not one this service gave")
+                throw RPCError(
+                    code: .invalidArgument,
+                    message: "the page token \"\(request.pageToken)\" is not one this service gave"
+                )
             }
             after = token
         }
@@ -235,7 +253,8 @@ final class IntakeDesk: Sendable {
             item.inboxSequence < after && (states.isEmpty || states.contains(item.state))
                 && (types.isEmpty || types.contains(item.type))
                 && (request.source.isEmpty || item.source == request.source)
-                && (request.place.isEmpty || [item.gridCode, item.communityCode, item.streetCode].contains(request.place))
+                && (request.place.isEmpty
+                    || [item.gridCode, item.communityCode, item.streetCode].contains(request.place))
                 && caller.places.covers(item.gridCode)
         }.sorted { $0.inboxSequence > $1.inboxSequence }
         var response = Gongzhi_Intake_V1_ListItemsResponse()
@@ -279,7 +298,10 @@ final class IntakeDesk: Sendable {
     }
 
     /// A person routes a waiting item: into a grid case (a report filed for it), or as an item of its own.
-    func route(_ request: Gongzhi_Intake_V1_RouteItemRequest, by caller: Caller) async throws
+    func route(
+        _ request: Gongzhi_Intake_V1_RouteItemRequest,
+        by caller: Caller
+    ) async throws
         -> Gongzhi_Intake_V1_IntakeItem
     {
         let held = try item(request.id, for: caller)
@@ -287,7 +309,11 @@ final class IntakeDesk: Sendable {
             return try await step(request.id, .routeAsItem(request.type, note: request.note), by: caller)
         }
         guard held.state == .waiting else {
-            return try await step(request.id, .routeToCase(caseID: "-", categoryCode: request.categoryCode, agency: "", note: ""), by: caller)
+            return try await step(
+                request.id,
+                .routeToCase(caseID: "-", categoryCode: request.categoryCode, agency: "", note: ""),
+                by: caller
+            )
         }
         guard SourceMapping.isCatalogueCode(request.categoryCode) else {
             throw RPCError(
@@ -323,7 +349,8 @@ final class IntakeDesk: Sendable {
         var gridCase = answer.case
         var agency = ""
         if !request.departmentID.isEmpty, !answer.duplicate {
-            gridCase = (try? await pipeline.downstream.dispatch(gridCase, toDepartment: request.departmentID)) ?? gridCase
+            gridCase =
+                (try? await pipeline.downstream.dispatch(gridCase, toDepartment: request.departmentID)) ?? gridCase
             agency = request.departmentID
         }
         var updated = try await step(
@@ -337,7 +364,7 @@ final class IntakeDesk: Sendable {
                 CaseFollower.follow(&next, gridCase)
                 return next
             }
-            }
+        }
         return updated
     }
 
@@ -365,7 +392,8 @@ final class IntakeDesk: Sendable {
                     }.map(\.name)
                     throw RPCError(
                         code: .notFound,
-                        message: "there is no file source \"\(chunk.source)\" (file sources: \(files.joined(separator: ", ")))"
+                        message:
+                            "there is no file source \"\(chunk.source)\" (file sources: \(files.joined(separator: ", ")))"
                     )
                 }
                 source = named
@@ -414,14 +442,20 @@ final class IntakeDesk: Sendable {
 
     // MARK: Dead letters
 
-    func listDeadLetters(_ request: Gongzhi_Intake_V1_ListDeadLettersRequest, for caller: Caller) throws
+    func listDeadLetters(
+        _ request: Gongzhi_Intake_V1_ListDeadLettersRequest,
+        for caller: Caller
+    ) throws
         -> Gongzhi_Intake_V1_ListDeadLettersResponse
     {
         let limit = request.limit == 0 ? 100 : min(Int(request.limit), 1_000)
         var after = UInt64.max
         if !request.pageToken.isEmpty {
             guard let token = UInt64(request.pageToken) else {
-                throw RPCError(code: .invalidArgument, message: "the page token \"\(request.pageToken)\" is not one this service gave")
+                throw RPCError(
+                    code: .invalidArgument,
+                    message: "the page token \"\(request.pageToken)\" is not one this service gave"
+                )
             }
             after = token
         }
@@ -448,7 +482,11 @@ final class IntakeDesk: Sendable {
         return letter
     }
 
-    private func letterStep(_ id: String, _ step: DeadLetterStep, by caller: Caller) async throws
+    private func letterStep(
+        _ id: String,
+        _ step: DeadLetterStep,
+        by caller: Caller
+    ) async throws
         -> Gongzhi_Intake_V1_DeadLetter
     {
         let at = now
@@ -464,7 +502,10 @@ final class IntakeDesk: Sendable {
     /// Replays dead letters through the pipeline with today's mappings and registry. A replay that succeeds
     /// moves the input from dead-lettered to accepted (or duplicates), once: item ids and report keys come
     /// from the input's inbox sequence, so running it again makes nothing twice.
-    func replay(_ request: Gongzhi_Intake_V1_ReplayDeadLettersRequest, by caller: Caller) async throws
+    func replay(
+        _ request: Gongzhi_Intake_V1_ReplayDeadLettersRequest,
+        by caller: Caller
+    ) async throws
         -> Gongzhi_Intake_V1_ReplayDeadLettersResponse
     {
         var ids = request.ids
@@ -483,7 +524,9 @@ final class IntakeDesk: Sendable {
             do {
                 let letter = try deadLetter(id, for: caller)
                 if request.dryRun {
-                    outcome.outcome = letter.state == .open ? "would be replayed" : "is \(IntakeKinds.label(letter.state)): not replayed"
+                    outcome.outcome =
+                        letter.state == .open
+                        ? "would be replayed" : "is \(IntakeKinds.label(letter.state)): not replayed"
                     outcome.succeeded = letter.state == .open
                 } else {
                     _ = try await letterStep(id, .beginReplay, by: caller)
@@ -502,13 +545,20 @@ final class IntakeDesk: Sendable {
         guard let source = settings.sources.source(named: letter.source) else {
             _ = try await letterStep(
                 letter.id,
-                .replayFailed(stage: .route, reasonCode: "source.unknown", reason: "the source \(letter.source) is no longer configured"),
+                .replayFailed(
+                    stage: .route,
+                    reasonCode: "source.unknown",
+                    reason: "the source \(letter.source) is no longer configured"
+                ),
                 by: caller
             )
             return ("the source \(letter.source) is no longer configured", false)
         }
         guard let row = try store.row(seq: letter.inboxSequence) else {
-            throw RPCError(code: .dataLoss, message: "the inbox no longer holds input \(letter.inboxSequence) of \(letter.id)")
+            throw RPCError(
+                code: .dataLoss,
+                message: "the inbox no longer holds input \(letter.inboxSequence) of \(letter.id)"
+            )
         }
         let result: RowResult
         if case .mqtt = source.kind {
@@ -523,7 +573,11 @@ final class IntakeDesk: Sendable {
             return (detail, true)
         case .duplicate(let first, let detail):
             try store.replayed(source: source.name, seq: row.seq, outcome: .duplicate(of: first))
-            _ = try await letterStep(letter.id, .replaySucceeded(outcome: first == 0 ? detail : "duplicate of input \(first)"), by: caller)
+            _ = try await letterStep(
+                letter.id,
+                .replaySucceeded(outcome: first == 0 ? detail : "duplicate of input \(first)"),
+                by: caller
+            )
             return ("duplicate: \(detail)", true)
         case .dead(let refusal):
             _ = try await letterStep(
@@ -549,12 +603,18 @@ final class IntakeDesk: Sendable {
             do {
                 _ = try await runReplay(letter, by: caller)
             } catch {
-                pipeline.logger.warning("resuming a replay failed", metadata: ["dead letter": "\(letter.id)", "error": "\(error)"])
+                pipeline.logger.warning(
+                    "resuming a replay failed",
+                    metadata: ["dead letter": "\(letter.id)", "error": "\(error)"]
+                )
             }
         }
     }
 
-    func discard(_ request: Gongzhi_Intake_V1_DiscardDeadLettersRequest, by caller: Caller) async throws
+    func discard(
+        _ request: Gongzhi_Intake_V1_DiscardDeadLettersRequest,
+        by caller: Caller
+    ) async throws
         -> Gongzhi_Intake_V1_DiscardDeadLettersResponse
     {
         guard !request.ids.isEmpty else {
@@ -572,7 +632,10 @@ final class IntakeDesk: Sendable {
 
     // MARK: Devices and readings
 
-    func putDevices(_ request: Gongzhi_Intake_V1_PutDevicesRequest, by caller: Caller) async throws
+    func putDevices(
+        _ request: Gongzhi_Intake_V1_PutDevicesRequest,
+        by caller: Caller
+    ) async throws
         -> Gongzhi_Intake_V1_PutDevicesResponse
     {
         guard !request.devices.isEmpty else {
@@ -602,7 +665,8 @@ final class IntakeDesk: Sendable {
             guard caller.places.covers(device.gridCode) else {
                 throw RPCError(
                     code: .permissionDenied,
-                    message: "device \(device.id) lies in grid \(device.gridCode.isEmpty ? "(none)" : device.gridCode), "
+                    message:
+                        "device \(device.id) lies in grid \(device.gridCode.isEmpty ? "(none)" : device.gridCode), "
                         + "outside your places"
                 )
             }
@@ -619,7 +683,10 @@ final class IntakeDesk: Sendable {
         }.sorted { $0.id < $1.id }
     }
 
-    func latestReadings(_ request: Gongzhi_Intake_V1_LatestReadingsRequest, for caller: Caller) throws
+    func latestReadings(
+        _ request: Gongzhi_Intake_V1_LatestReadingsRequest,
+        for caller: Caller
+    ) throws
         -> Gongzhi_Intake_V1_LatestReadingsResponse
     {
         let devices = Set(devices(place: request.place, kind: "", for: caller).map(\.id))
@@ -628,7 +695,10 @@ final class IntakeDesk: Sendable {
         return response
     }
 
-    func readings(_ request: Gongzhi_Intake_V1_ReadingsRequest, for caller: Caller) throws
+    func readings(
+        _ request: Gongzhi_Intake_V1_ReadingsRequest,
+        for caller: Caller
+    ) throws
         -> Gongzhi_Intake_V1_ReadingsResponse
     {
         guard let device = books.device(request.deviceID), caller.places.covers(device.gridCode) else {

@@ -113,7 +113,10 @@ final class IntakePipeline: Sendable {
     }
 
     /// An inbox row of an Open311 or file source as a mapping record.
-    func record(of row: InboxRow, source: IntakeSources.Source) throws(Refusal)
+    func record(
+        of row: InboxRow,
+        source: IntakeSources.Source
+    ) throws(Refusal)
         -> (record: [String: String], line: Int, extras: TicketExtras)
     {
         switch source.kind {
@@ -238,7 +241,8 @@ final class IntakePipeline: Sendable {
         let now = clock.nowMs()
         let fingerprint = Fingerprint.of(ticket, source: source.name)
         do {
-            if !ticket.externalID.isEmpty, let first = try store.seen(source: source.name, externalID: ticket.externalID),
+            if !ticket.externalID.isEmpty,
+                let first = try store.seen(source: source.name, externalID: ticket.externalID),
                 first != row.seq
             {
                 return .duplicate(of: first, detail: "the same external id as input \(first)")
@@ -358,7 +362,11 @@ final class IntakePipeline: Sendable {
                 case .notDeployed(let why):
                     return .retry("the grid module stopped serving reports (\(why))")
                 case .refused(let rpc):
-                    var refusal = Refusal(.deliver, code: "grid.refused", reason: "the grid refused the report: \(rpc.message)")
+                    var refusal = Refusal(
+                        .deliver,
+                        code: "grid.refused",
+                        reason: "the grid refused the report: \(rpc.message)"
+                    )
                     refusal.externalID = ticket.externalID
                     refusal.gridCode = place.gridCode
                     return .dead(refusal)
@@ -376,7 +384,9 @@ final class IntakePipeline: Sendable {
                         // The case stands; only the dispatch to the department was refused: say so on the item.
                         logger.warning(
                             "the grid refused dispatching a case to its department",
-                            metadata: ["case": "\(gridCase.id)", "department": "\(department)", "why": "\(rpc.message)"]
+                            metadata: [
+                                "case": "\(gridCase.id)", "department": "\(department)", "why": "\(rpc.message)",
+                            ]
                         )
                     }
                 }
@@ -386,22 +396,23 @@ final class IntakePipeline: Sendable {
             item.joinedOpenCase = answer.duplicate
             item.caseState = gridCase.state
             CaseFollower.follow(&item, gridCase)
-            item.history.append(Self.event("report", note: answer.duplicate ? "与已有案件合并处理" : "已转网格案件 \(gridCase.id)"))
+            item.history.append(event("report", note: answer.duplicate ? "与已有案件合并处理" : "已转网格案件 \(gridCase.id)"))
             outcome = answer.duplicate ? .reportJoined : (department.isEmpty ? .report : .dispatchedToDepartment)
         case .item(let type):
             item.type = type
             item.categoryCode = mapping.route(forCategory: ticket.sourceCategory)?.categoryCode ?? ""
             item.state = .open
             item.statusNotes = "已受理，待答复"
-            item.history.append(Self.event("receive", note: ""))
+            item.history.append(event("receive", note: ""))
             outcome = .item
         case .waitingForPerson(let reason):
             item.type = mapping.route(forCategory: ticket.sourceCategory)?.type ?? .unspecified
             item.categoryCode = mapping.route(forCategory: ticket.sourceCategory)?.categoryCode ?? ""
             item.state = .waiting
             item.statusNotes = "已受理，人工分拨中"
-            item.history.append(Self.event("wait", note: reason.description))
+            item.history.append(event("wait", note: reason.description))
             outcome = .waitingForPerson
+            if reason == .unlocated { try? store.note(source: source.name, event: .unlocated) }
         case .sensorCheck:
             return .dead(Refusal(.route, code: "route.reading", reason: "a ticket was routed as a reading"))
         }
@@ -423,12 +434,12 @@ final class IntakePipeline: Sendable {
         return String(text.prefix(limit - pointer.count)) + pointer
     }
 
-    static func event(_ action: String, note: String) -> Gongzhi_Intake_V1_ItemEvent {
+    func event(_ action: String, note: String) -> Gongzhi_Intake_V1_ItemEvent {
         var event = Gongzhi_Intake_V1_ItemEvent()
         event.action = action
         event.actor = "城市大脑数据接入"
         event.principal = "plugin:intake"
-        event.atMs = Int64(Date().timeIntervalSince1970 * 1000)
+        event.atMs = clock.nowMs()
         event.note = note
         return event
     }
@@ -471,7 +482,8 @@ final class IntakePipeline: Sendable {
         throw Refusal(
             .decode,
             code: "topic.unknown",
-            reason: "the topic \"\(row.origin)\" is none of gz/v1/readings/{device}, gz/v1/gateways/{gateway}/readings(.pb)"
+            reason:
+                "the topic \"\(row.origin)\" is none of gz/v1/readings/{device}, gz/v1/gateways/{gateway}/readings(.pb)"
         )
     }
 
@@ -491,7 +503,8 @@ final class IntakePipeline: Sendable {
                         var refusal = Refusal(
                             .validate,
                             code: "device.unknown",
-                            reason: "the device \"\(reading.reading.deviceID)\" is not registered (gongzhictl intake devices put)"
+                            reason:
+                                "the device \"\(reading.reading.deviceID)\" is not registered (gongzhictl intake devices put)"
                         )
                         refusal.deviceID = reading.reading.deviceID
                         throw refusal

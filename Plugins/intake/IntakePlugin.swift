@@ -108,7 +108,8 @@ struct IntakePlugin {
         }
         context.setHealthCheck {
             let stopped = desk.statuses.withLock { $0.filter { $0.value.state == .stopped }.map(\.key) }
-            return stopped.isEmpty ? .serving : .degraded("sources stopped: \(stopped.sorted().joined(separator: ", "))")
+            return stopped.isEmpty
+                ? .serving : .degraded("sources stopped: \(stopped.sorted().joined(separator: ", "))")
         }
         context.logger.info(
             "taking inputs",

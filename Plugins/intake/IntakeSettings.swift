@@ -115,7 +115,10 @@ struct IntakeSettings: Sendable {
 
     private static func read(_ path: String) throws(RPCError) -> String {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw RPCError(code: .invalidArgument, message: "\(path) cannot be read; check the path and its permissions")
+            throw RPCError(
+                code: .invalidArgument,
+                message: "\(path) cannot be read; check the path and its permissions"
+            )
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw RPCError(code: .invalidArgument, message: "\(path) is not UTF-8 text")

@@ -59,7 +59,8 @@ struct Open311Desk: Open311Backend {
                 throw Open311Refusal(
                     status: 403,
                     code: 403,
-                    description: "the api_key is not valid for submitting requests (unknown, expired or without the intake scope)"
+                    description:
+                        "the api_key is not valid for submitting requests (unknown, expired or without the intake scope)"
                 )
             case .notFound:
                 throw Open311Refusal(status: 404, code: 404, description: error.message)

@@ -81,7 +81,10 @@ final class SourceRouter: Sendable {
             do {
                 rows = try pipeline.store.pending(source: source.name, limit: batch, nowMs: pipeline.clock.nowMs())
             } catch {
-                pipeline.logger.error("reading the inbox failed", metadata: ["source": "\(source.name)", "error": "\(error)"])
+                pipeline.logger.error(
+                    "reading the inbox failed",
+                    metadata: ["source": "\(source.name)", "error": "\(error)"]
+                )
                 try? await Task.sleep(for: .seconds(1))
                 continue
             }
@@ -90,18 +93,69 @@ final class SourceRouter: Sendable {
                 await doorbell.wait(milliseconds: 250)
                 continue
             }
-            let results: [RowResult]
             if case .mqtt = source.kind {
-                results = await pipeline.processReadings(rows, source: source)
+                // A batch of messages: checked together, finished in one transaction.
+                await finish(rows, await pipeline.processReadings(rows, source: source))
             } else {
-                var each: [RowResult] = []
-                for row in rows { each.append(await pipeline.processTicket(row, source: source)) }
-                results = each
+                // Tickets one by one, each finished before the next is looked at: the next one's dedupe must see
+                // this one's ticket number and fingerprint.
+                for row in rows {
+                    await finish(row, await pipeline.processTicket(row, source: source))
+                }
             }
-            for (row, result) in zip(rows, results) {
+        }
+    }
+
+    /// Records the ends of a batch: dead letter objects first, then every finished row and the counters in one
+    /// transaction; the rows to try again are put back one by one.
+    func finish(_ rows: [InboxRow], _ results: [RowResult]) async {
+        var finishing: [(seq: UInt64, outcome: InboxOutcome, dedupe: DedupeRecord?)] = []
+        var fates: [(UInt64, InputFate)] = []
+        for (row, result) in zip(rows, results) {
+            switch result {
+            case .accepted(let outcome, _, let dedupe):
+                finishing.append((row.seq, .accepted(outcome), dedupe))
+                fates.append((row.seq, InputFate(result: result, itemID: "")))
+            case .duplicate(let first, _):
+                finishing.append((row.seq, .duplicate(of: first), nil))
+                fates.append((row.seq, InputFate(result: result, itemID: "")))
+            case .dead(let refusal):
+                do {
+                    let letter = try await pipeline.books.createDeadLetter(deadLetter(row, refusal))
+                    finishing.append((row.seq, .dead(deadLetterID: letter.id), nil))
+                    fates.append((row.seq, InputFate(result: result, itemID: "")))
+                    logDead(row, refusal)
+                } catch {
+                    // Not recorded: it stays in flight and is run again.
+                    pipeline.logger.error(
+                        "writing a dead letter failed; the input will be run again",
+                        metadata: ["source": "\(source.name)", "seq": "\(row.seq)", "error": "\(error)"]
+                    )
+                }
+            case .retry:
                 await finish(row, result)
             }
         }
+        do {
+            _ = try pipeline.store.finish(source: source.name, finishing)
+            for (seq, fate) in fates { waiters.finish(seq, fate) }
+        } catch {
+            pipeline.logger.error(
+                "recording a batch's ends failed; its inputs will be run again",
+                metadata: ["source": "\(source.name)", "inputs": "\(finishing.count)", "error": "\(error)"]
+            )
+            try? await Task.sleep(for: .milliseconds(200))
+        }
+    }
+
+    private func logDead(_ row: InboxRow, _ refusal: Refusal) {
+        pipeline.logger.info(
+            "input dead-lettered",
+            metadata: [
+                "source": "\(source.name)", "seq": "\(row.seq)", "stage": "\(IntakeKinds.label(refusal.stage))",
+                "reason": "\(refusal.code)",
+            ]
+        )
     }
 
     /// Records one input's end: a dead letter object first (so the count never runs ahead of it), then the
@@ -114,9 +168,15 @@ final class SourceRouter: Sendable {
                 try store.finish(source: source.name, seq: row.seq, outcome: .accepted(outcome), dedupe: dedupe)
                 waiters.finish(
                     row.seq,
-                    InputFate(result: result, itemID: IntakeIdentity.itemID(source: source.name, inboxSequence: row.seq))
+                    InputFate(
+                        result: result,
+                        itemID: IntakeIdentity.itemID(source: source.name, inboxSequence: row.seq)
+                    )
                 )
-                pipeline.logger.debug("input accepted", metadata: ["source": "\(source.name)", "seq": "\(row.seq)", "to": "\(detail)"])
+                pipeline.logger.debug(
+                    "input accepted",
+                    metadata: ["source": "\(source.name)", "seq": "\(row.seq)", "to": "\(detail)"]
+                )
             case .duplicate(let first, _):
                 try store.finish(source: source.name, seq: row.seq, outcome: .duplicate(of: first), dedupe: nil)
                 waiters.finish(
@@ -128,22 +188,24 @@ final class SourceRouter: Sendable {
                 )
             case .dead(let refusal):
                 let letter = try await pipeline.books.createDeadLetter(deadLetter(row, refusal))
-                try store.finish(source: source.name, seq: row.seq, outcome: .dead(deadLetterID: letter.id), dedupe: nil)
-                waiters.finish(row.seq, InputFate(result: result, itemID: ""))
-                pipeline.logger.info(
-                    "input dead-lettered",
-                    metadata: [
-                        "source": "\(source.name)", "seq": "\(row.seq)", "stage": "\(IntakeKinds.label(refusal.stage))",
-                        "reason": "\(refusal.code)",
-                    ]
+                try store.finish(
+                    source: source.name,
+                    seq: row.seq,
+                    outcome: .dead(deadLetterID: letter.id),
+                    dedupe: nil
                 )
+                waiters.finish(row.seq, InputFate(result: result, itemID: ""))
+                logDead(row, refusal)
             case .retry(let why):
                 let delay = min(30_000, 100 * (1 << min(row.attempts, 9)))
                 try store.retryLater(seq: row.seq, atMs: pipeline.clock.nowMs() + Int64(delay), error: why)
                 if row.attempts == 0 || row.attempts % 10 == 9 {
                     pipeline.logger.warning(
                         "an input waits to be tried again",
-                        metadata: ["source": "\(source.name)", "seq": "\(row.seq)", "why": "\(why)", "attempts": "\(row.attempts + 1)"]
+                        metadata: [
+                            "source": "\(source.name)", "seq": "\(row.seq)", "why": "\(why)",
+                            "attempts": "\(row.attempts + 1)",
+                        ]
                     )
                 }
             }

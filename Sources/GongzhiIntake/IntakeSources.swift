@@ -142,7 +142,10 @@ public struct IntakeSources: Equatable, Sendable {
     private static func parseSource(_ node: JSONNode) throws(InputError) -> Source {
         let object = try MappingObject(node, path: "a source")
         let name = try object.requiredString("name")
-        guard name.unicodeScalars.allSatisfy({ $0.isASCII && ($0 == "-" || $0 == "_" || $0.properties.isAlphabetic || ("0"..."9").contains($0)) })
+        guard
+            name.unicodeScalars.allSatisfy({
+                $0.isASCII && ($0 == "-" || $0 == "_" || $0.properties.isAlphabetic || ("0"..."9").contains($0))
+            })
         else {
             throw (object.member("name") ?? node).error(
                 "mapping.invalid",
@@ -273,11 +276,16 @@ public struct IntakeSources: Equatable, Sendable {
         service.group = try object.optionalString("group") ?? ""
         if let attributesNode = object.member("attributes") {
             guard case .array(let attributeNodes) = attributesNode.value else {
-                throw attributesNode.error("mapping.invalid", "\"attributes\" of the service \"\(code)\" must be an array")
+                throw attributesNode.error(
+                    "mapping.invalid",
+                    "\"attributes\" of the service \"\(code)\" must be an array"
+                )
             }
             for attributeNode in attributeNodes {
                 let attribute = try MappingObject(attributeNode, path: "an attribute of the service \"\(code)\"")
-                try attribute.allow(["code", "datatype", "required", "description", "datatype_description", "variable", "values"])
+                try attribute.allow([
+                    "code", "datatype", "required", "description", "datatype_description", "variable", "values",
+                ])
                 let attributeCode = try attribute.requiredString("code")
                 let datatypeNode = try attribute.required("datatype")
                 let datatypeText = try MappingObject.string(datatypeNode, path: "\"datatype\" of \"\(attributeCode)\"")

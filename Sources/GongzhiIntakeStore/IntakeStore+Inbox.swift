@@ -138,6 +138,35 @@ extension IntakeStore {
         }
     }
 
+    /// Ends several pending rows of a source in one transaction (one commit for a batch of messages), each as
+    /// `finish(source:seq:outcome:dedupe:)` would. A row finished before is left as it is and answered with its
+    /// first outcome; the others are finished.
+    public func finish(
+        source: String,
+        _ rows: [(seq: UInt64, outcome: InboxOutcome, dedupe: DedupeRecord?)]
+    ) throws(IntakeStoreError) -> [UInt64: InboxOutcome] {
+        try Self.requireSource(source)
+        for row in rows { try Self.validate(row.outcome, seq: row.seq) }
+        if rows.isEmpty { return [:] }
+        return try write("finish \(rows.count) inputs of \(source)") { db in
+            var earlier: [UInt64: InboxOutcome] = [:]
+            for finishing in rows {
+                let row = try Self.inboxRowState(db, seq: finishing.seq, source: source)
+                if let finished = row.outcome {
+                    earlier[finishing.seq] = finished
+                    continue
+                }
+                try Self.store(finishing.outcome, db: db, seq: finishing.seq, replayed: false)
+                try Counter.add(db, source: source, Counter.inFlight, -1)
+                try Self.countFinished(finishing.outcome, db: db, source: source)
+                if let dedupe = finishing.dedupe {
+                    try Self.remember(dedupe, db: db, source: source, seq: finishing.seq)
+                }
+            }
+            return earlier
+        }
+    }
+
     /// Puts a pending row back for later (a transient failure): `attempts` + 1, due again at `atMs`. It stays
     /// in flight.
     /// - Throws: ``IntakeStoreError/Code/alreadyFinished(_:)`` when it was finished meanwhile; `notFound`.

@@ -310,6 +310,32 @@ final class InboxTests: IntakeStoreTestCase {
         assertRefused(.unavailable) { _ = try IntakeStore(path: databasePath) }
         store = nil
     }
+
+    func testABatchIsFinishedInOneGoAndRowsFinishedBeforeAreLeftAsTheyWere() throws {
+        let seqs = try store.append(source: "sensors-x", (1...4).map { input($0) })
+        try store.finish(source: "sensors-x", seq: seqs[0], outcome: .duplicate(of: 99))
+        let earlier = try store.finish(
+            source: "sensors-x",
+            [
+                (seqs[0], .accepted(.readingStored), nil),
+                (seqs[1], .accepted(.readingStored), nil),
+                (seqs[2], .dead(deadLetterID: "D1"), nil),
+                (seqs[3], .accepted(.alert), DedupeRecord(externalID: "x-4", fingerprint: "f4", atMs: 1_000)),
+            ]
+        )
+        XCTAssertEqual(earlier, [seqs[0]: .duplicate(of: 99)])
+        let counters = try store.counters(source: "sensors-x")
+        XCTAssertEqual(counters.received, 4)
+        XCTAssertEqual(counters.accepted, 2)
+        XCTAssertEqual(counters.duplicates, 1)
+        XCTAssertEqual(counters.deadLettered, 1)
+        XCTAssertEqual(counters.inFlight, 0)
+        XCTAssertEqual(counters.alerts, 1)
+        XCTAssertEqual(try store.seen(source: "sensors-x", externalID: "x-4"), seqs[3])
+        XCTAssertEqual(try store.row(seq: seqs[2])?.origin, "gz/v1/readings/WL-3", "a finished row is still read")
+        XCTAssertNil(try store.row(seq: 12_345))
+        try assertBalanced("sensors-x")
+    }
 }
 
 /// Counts the refusals of racing finishers.

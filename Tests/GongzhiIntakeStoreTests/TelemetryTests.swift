@@ -24,7 +24,8 @@ final class TelemetryTests: IntakeStoreTestCase {
         withAttributes.location.latitude = 30.25
         let batch = [withAttributes, reading("WL-1", 13, at: 2_000), reading("WL-1", kind: "battery", 3.6, at: 1_000)]
         XCTAssertEqual(try store.storeReadings(batch, seq: 7), 3)
-        XCTAssertEqual(try store.storeReadings(batch, seq: 8), 0, "storing again after a crash adds nothing")
+        XCTAssertEqual(try store.storeReadings(batch, seq: 8), 0, "another input with the same readings: duplicates")
+        XCTAssertEqual(try store.storeReadings(batch, seq: 7), 3, "the same input again after a crash: still its own")
         XCTAssertEqual(
             try store.storeReadings([reading("WL-1", 99, at: 1_000), reading("WL-1", 14, at: 3_000)], seq: 9),
             1

@@ -135,7 +135,10 @@ final class AlertCoalescerTests: XCTestCase {
         coalescer.caseClosed(caseID: "C-other")
         XCTAssertEqual(kinds(coalescer.observe(alert(.critical, 41), gridCode: grid, atMs: 20_000)), ["update"])
         coalescer.caseClosed(caseID: "C1")
-        XCTAssertEqual(kinds(coalescer.observe(alert(.critical, 42), gridCode: grid, atMs: 40_000)), ["report", "update"])
+        XCTAssertEqual(
+            kinds(coalescer.observe(alert(.critical, 42), gridCode: grid, atMs: 40_000)),
+            ["report", "update"]
+        )
     }
 
     func testARestoredAlertIsNotOpenedOrReportedAgain() {

@@ -66,7 +66,9 @@ final class IntakeSettingsTests: XCTestCase {
             refusal(["INTAKE_SOURCES": path, "INTAKE_READINGS_RETENTION_DAYS": "0"]).contains("from 1 to 3650")
         )
 
-        let misspelt = try folder(mapping: Self.mapping.replacingOccurrences(of: "\"grid_source\"", with: "\"gridsource\""))
+        let misspelt = try folder(
+            mapping: Self.mapping.replacingOccurrences(of: "\"grid_source\"", with: "\"gridsource\"")
+        )
         let message = refusal(["INTAKE_SOURCES": misspelt.file("sources.json")])
         XCTAssertTrue(message.contains("hotline.mapping.json: line 1"), message)
         XCTAssertTrue(message.contains("\"gridsource\""), message)
