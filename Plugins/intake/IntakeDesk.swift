@@ -230,25 +230,26 @@ final class IntakeDesk: Sendable {
 
     // MARK: Items
 
+    /// A list's page size (100 unless asked, at most 1,000) and the inbox sequence its page starts below: the
+    /// page token is the last sequence of the page before, so that paging holds while new inputs arrive.
+    static func page(limit: UInt32, token: String) throws -> (limit: Int, after: UInt64) {
+        let size = limit == 0 ? 100 : min(Int(limit), 1_000)
+        guard !token.isEmpty else { return (size, UInt64.max) }
+        guard let after = UInt64(token) else {
+            throw RPCError(code: .invalidArgument, message: "the page token \"\(token)\" is not one this service gave")
+        }
+        return (size, after)
+    }
+
     func listItems(
         _ request: Gongzhi_Intake_V1_ListItemsRequest,
         for caller: Caller
     ) throws
         -> Gongzhi_Intake_V1_ListItemsResponse
     {
-        let limit = request.limit == 0 ? 100 : min(Int(request.limit), 1_000)
-        var after = UInt64.max
-        if !request.pageToken.isEmpty {
-            guard let token = UInt64(request.pageToken) else {
-                throw RPCError(
-                    code: .invalidArgument,
-                    message: "the page token \"\(request.pageToken)\" is not one this service gave"
-                )
-            }
-            after = token
-        }
         let states = Set(request.states)
         let types = Set(request.types)
+        let (limit, after) = try Self.page(limit: request.limit, token: request.pageToken)
         let matching = books.items.all().values.map(\.message).filter { item in
             item.inboxSequence < after && (states.isEmpty || states.contains(item.state))
                 && (types.isEmpty || types.contains(item.type))
@@ -309,10 +310,10 @@ final class IntakeDesk: Sendable {
             return try await step(request.id, .routeAsItem(request.type, note: request.note), by: caller)
         }
         guard held.state == .waiting else {
-            return try await step(
-                request.id,
-                .routeToCase(caseID: "-", categoryCode: request.categoryCode, agency: "", note: ""),
-                by: caller
+            throw RPCError(
+                code: .failedPrecondition,
+                message: "item \(held.id) is not waiting for a person: only a waiting item is routed "
+                    + "(it is \(IntakeKinds.label(held.state)))"
             )
         }
         guard SourceMapping.isCatalogueCode(request.categoryCode) else {
@@ -448,18 +449,8 @@ final class IntakeDesk: Sendable {
     ) throws
         -> Gongzhi_Intake_V1_ListDeadLettersResponse
     {
-        let limit = request.limit == 0 ? 100 : min(Int(request.limit), 1_000)
-        var after = UInt64.max
-        if !request.pageToken.isEmpty {
-            guard let token = UInt64(request.pageToken) else {
-                throw RPCError(
-                    code: .invalidArgument,
-                    message: "the page token \"\(request.pageToken)\" is not one this service gave"
-                )
-            }
-            after = token
-        }
         let states = Set(request.states)
+        let (limit, after) = try Self.page(limit: request.limit, token: request.pageToken)
         let matching = books.deadLetters.all().values.map(\.message).filter { letter in
             letter.inboxSequence < after && (states.isEmpty || states.contains(letter.state))
                 && (request.source.isEmpty || letter.source == request.source)
