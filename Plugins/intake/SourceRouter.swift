@@ -81,7 +81,10 @@ final class SourceRouter: Sendable {
             do {
                 rows = try pipeline.store.pending(source: source.name, limit: batch, nowMs: pipeline.clock.nowMs())
             } catch {
-                pipeline.logger.error("reading the inbox failed", metadata: ["source": "\(source.name)", "error": "\(error)"])
+                pipeline.logger.error(
+                    "reading the inbox failed",
+                    metadata: ["source": "\(source.name)", "error": "\(error)"]
+                )
                 try? await Task.sleep(for: .seconds(1))
                 continue
             }
@@ -90,16 +93,17 @@ final class SourceRouter: Sendable {
                 await doorbell.wait(milliseconds: 250)
                 continue
             }
-            let results: [RowResult]
             if case .mqtt = source.kind {
-                results = await pipeline.processReadings(rows, source: source)
+                let results = await pipeline.processReadings(rows, source: source)
+                for (row, result) in zip(rows, results) {
+                    await finish(row, result)
+                }
             } else {
-                var each: [RowResult] = []
-                for row in rows { each.append(await pipeline.processTicket(row, source: source)) }
-                results = each
-            }
-            for (row, result) in zip(rows, results) {
-                await finish(row, result)
+                // Each ticket is finished (and remembered for dedupe) before the next is processed, so that a
+                // ticket repeated within the same round is found a duplicate of the first.
+                for row in rows {
+                    await finish(row, await pipeline.processTicket(row, source: source))
+                }
             }
         }
     }
@@ -114,9 +118,15 @@ final class SourceRouter: Sendable {
                 try store.finish(source: source.name, seq: row.seq, outcome: .accepted(outcome), dedupe: dedupe)
                 waiters.finish(
                     row.seq,
-                    InputFate(result: result, itemID: IntakeIdentity.itemID(source: source.name, inboxSequence: row.seq))
+                    InputFate(
+                        result: result,
+                        itemID: IntakeIdentity.itemID(source: source.name, inboxSequence: row.seq)
+                    )
                 )
-                pipeline.logger.debug("input accepted", metadata: ["source": "\(source.name)", "seq": "\(row.seq)", "to": "\(detail)"])
+                pipeline.logger.debug(
+                    "input accepted",
+                    metadata: ["source": "\(source.name)", "seq": "\(row.seq)", "to": "\(detail)"]
+                )
             case .duplicate(let first, _):
                 try store.finish(source: source.name, seq: row.seq, outcome: .duplicate(of: first), dedupe: nil)
                 waiters.finish(
@@ -128,7 +138,12 @@ final class SourceRouter: Sendable {
                 )
             case .dead(let refusal):
                 let letter = try await pipeline.books.createDeadLetter(deadLetter(row, refusal))
-                try store.finish(source: source.name, seq: row.seq, outcome: .dead(deadLetterID: letter.id), dedupe: nil)
+                try store.finish(
+                    source: source.name,
+                    seq: row.seq,
+                    outcome: .dead(deadLetterID: letter.id),
+                    dedupe: nil
+                )
                 waiters.finish(row.seq, InputFate(result: result, itemID: ""))
                 pipeline.logger.info(
                     "input dead-lettered",
@@ -143,7 +158,10 @@ final class SourceRouter: Sendable {
                 if row.attempts == 0 || row.attempts % 10 == 9 {
                     pipeline.logger.warning(
                         "an input waits to be tried again",
-                        metadata: ["source": "\(source.name)", "seq": "\(row.seq)", "why": "\(why)", "attempts": "\(row.attempts + 1)"]
+                        metadata: [
+                            "source": "\(source.name)", "seq": "\(row.seq)", "why": "\(why)",
+                            "attempts": "\(row.attempts + 1)",
+                        ]
                     )
                 }
             }
