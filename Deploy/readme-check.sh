@@ -2,8 +2,9 @@
 # Runs the README as a newcomer would: starts `bash Deploy/run.sh` with a fresh .gongzhi-dev/ (so that the first
 # start loads the sample community), waits until it says the host is running, runs every shell block of the
 # README's section "Using the host" (and its subsections) in order in one bash, then presses Ctrl-C (SIGINT to
-# run.sh's process group, as a terminal does) and checks that no host, plugin or gongzhictl of this checkout is
-# left. The commands are read from README.md itself, so the text and the test cannot drift apart.
+# run.sh's process group, as a terminal does) and checks that no host, plugin, gongzhictl, Mosquitto broker or
+# simulated sensor of this checkout is left. The commands are read from README.md itself, so the text and the test
+# cannot drift apart.
 # Deploy/test.sh runs it after the Swift tests.
 #
 #   Deploy/readme-check.sh                  the whole check; exits 0 when every command did what the README says
@@ -266,15 +267,21 @@ kept="$root/.gongzhi-dev.before-readme-check"
 bin="$(swift build -c release --show-bin-path)"
 bin="$(mkdir -p "$bin" && cd "$bin" && pwd -P)"
 
-# The processes of this checkout's host: gongzhi-host and gongzhictl from its release build, and the plugins
-# installed into .gongzhi-dev/plugins. Prints "PID EXECUTABLE" for each.
+# The processes of this checkout's host: gongzhi-host, gongzhictl and the simulated sensors (gongzhi-samples) from
+# its release build, the plugins installed into .gongzhi-dev/plugins, and the broker and the sensors' mosquitto_pub
+# started with .gongzhi-dev's configuration and socket. Prints "PID EXECUTABLE" for each.
 processes_of_this_checkout() {
     local entry exe
     for entry in /proc/[0-9]*; do
         exe="$(readlink "$entry/exe" 2>/dev/null)" || continue
         exe="${exe% (deleted)}"
         case "$exe" in
-            "$bin/gongzhi-host" | "$bin/gongzhictl" | "$dev/plugins/"*) echo "${entry#/proc/} $exe" ;;
+            "$bin/gongzhi-host" | "$bin/gongzhictl" | "$bin/gongzhi-samples" | "$dev/plugins/"*)
+                echo "${entry#/proc/} $exe"
+                ;;
+            */mosquitto | */mosquitto_pub)
+                if tr '\0' ' ' <"$entry/cmdline" 2>/dev/null | grep -qF "$dev/"; then echo "${entry#/proc/} $exe"; fi
+                ;;
         esac
     done
 }
@@ -398,7 +405,7 @@ if ! grep -q '^loading the sample community (first start)' "$work/run.log"; then
     exit 1
 fi
 sealed=0
-plugins=(noticeboard sensors grid points mediation)
+plugins=(noticeboard sensors grid points mediation intake)
 for plugin in "${plugins[@]}"; do
     if grep -q '^sha256 = "[0-9a-f]\{64\}"$' "$dev/plugins/$plugin.plugin.toml" 2>/dev/null; then
         sealed=$((sealed + 1))
@@ -490,4 +497,5 @@ if kill -0 "$host_pid" 2>/dev/null; then
     echo "readme-check: the host (pid $host_pid) is still running after Ctrl-C" >&2
     exit 1
 fi
-echo "readme-check: passed: $count commands from $(basename "$readme"); after Ctrl-C no host, plugin or gongzhictl is left"
+echo "readme-check: passed: $count commands from $(basename "$readme"); after Ctrl-C no host, plugin, gongzhictl," \
+    "broker or simulated sensor is left"

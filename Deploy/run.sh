@@ -40,29 +40,8 @@ Deploy/install-plugin.sh Plugins/intake/intake.plugin.toml "$bin/gongzhi-intake"
 # from the template Deploy/mosquitto/development.conf.in (@RUN_DIR@, @DATA_DIR@ and @USER@ filled in).
 mkdir -p "$dev/run" "$dev/data" "$dev/mosquitto"
 broker_config="$dev/mosquitto/development.conf"
-# When the template is not in this checkout, the least the intake module needs: a Unix socket, queues kept on disk
-# (saved every 10 s and on a clean stop), and limits high enough that nothing queued for a paused plugin is dropped.
-write_minimal_broker_config() {
-    cat >"$broker_config" <<CONF
-# Written by Deploy/run.sh: Deploy/mosquitto/development.conf.in is not in this checkout.
-listener 0 $dev/run/mqtt.sock
-allow_anonymous true
-persistence true
-persistence_location $dev/data/mosquitto/
-autosave_interval 10
-max_queued_messages 1000000
-max_queued_bytes 268435456
-max_inflight_messages 100
-max_packet_size 1048576
-user $(id -un)
-CONF
-}
-if [ -f Deploy/mosquitto/development.conf.in ]; then
-    sed -e "s|@RUN_DIR@|$dev/run|g" -e "s|@DATA_DIR@|$dev/data|g" -e "s|@USER@|$(id -un)|g" \
-        Deploy/mosquitto/development.conf.in >"$broker_config"
-else
-    write_minimal_broker_config
-fi
+sed -e "s|@RUN_DIR@|$dev/run|g" -e "s|@DATA_DIR@|$dev/data|g" -e "s|@USER@|$(id -un)|g" \
+    Deploy/mosquitto/development.conf.in >"$broker_config"
 # Where the configuration has the broker listen (listener 0 PATH) and keep its queues.
 mqtt_socket="$(sed -n 's/^listener[[:space:]]\{1,\}0[[:space:]]\{1,\}\(\/[^[:space:]]*\).*/\1/p' "$broker_config" | head -1)"
 if [ -z "$mqtt_socket" ]; then

@@ -7,8 +7,10 @@
 #                                  libmosquitto's headers for the intake module's MQTT sources
 #   Deploy/setup-debian.sh test    + Go and containerd's ttrpc for the interoperability tests, make and
 #                                  Valgrind for the C SDK's tests, python3 for the layout check, the mosquitto
-#                                  broker and its mosquitto_pub/mosquitto_sub for the MQTT tests
-#   Deploy/setup-debian.sh run     build's + the mosquitto broker and its clients, for Deploy/run.sh
+#                                  broker and its mosquitto_pub/mosquitto_sub for the MQTT tests, curl (not in a
+#                                  default Debian install) as the Open311 tests' HTTP client and the README's
+#   Deploy/setup-debian.sh run     build's + the mosquitto broker and its clients, for Deploy/run.sh, and curl
+#                                  for the README's walkthrough of the hotline
 set -euo pipefail
 
 purpose="${1:-build}"
@@ -16,8 +18,10 @@ packages=(protobuf-compiler libprotobuf-dev libsqlite3-dev protobuf-c-compiler l
     libmosquitto-dev)
 case "$purpose" in
     build) ;;
-    test) packages+=(golang-go golang-github-containerd-ttrpc-dev make valgrind python3 mosquitto mosquitto-clients) ;;
-    run) packages+=(mosquitto mosquitto-clients) ;;
+    test)
+        packages+=(golang-go golang-github-containerd-ttrpc-dev make valgrind python3 mosquitto mosquitto-clients curl)
+        ;;
+    run) packages+=(mosquitto mosquitto-clients curl) ;;
     *)
         echo "setup: unknown purpose '$purpose' (build, test or run)" >&2
         exit 2

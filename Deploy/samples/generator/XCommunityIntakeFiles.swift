@@ -133,21 +133,27 @@ extension XCommunityIntake {
 
     // MARK: - Mappings
 
-    /// The fields of an Open311 POST, as the plugin reads them into a record.
-    private static func open311Fields(ticketNumber: Bool) -> OrderedJSON {
-        var fields: [(String, OrderedJSON)] = []
-        if ticketNumber { fields.append(("external_id", .string("attribute[\(Plan.hotlineTicketAttribute)]"))) }
-        fields += [
+    /// The keys of the record the plugin reads an Open311 POST into: `name` is the last name then the first name,
+    /// `external_id` the ticket number attribute or else the Idempotency-Key, and each attribute is
+    /// `attribute[CODE]`.
+    static let open311RecordKeys: Set<String> = [
+        "service_code", "description", "lat", "long", "address_string", "address_id", "name", "phone", "external_id",
+    ]
+
+    /// The fields of an Open311 POST, as the plugin reads them into a record (`open311RecordKeys`). The hotline's
+    /// external id is its work-order number (an attribute); an app's is the Idempotency-Key it sends.
+    private static func open311Fields(externalID: String) -> OrderedJSON {
+        .object([
+            ("external_id", .string(externalID)),
             ("category", .string("service_code")),
             ("description", .string("description")),
             ("latitude", .string("lat")),
             ("longitude", .string("long")),
             ("address", .string("address_string")),
             ("address_id", .string("address_id")),
-            ("reporter_name", .string("first_name+last_name")),
+            ("reporter_name", .string("name")),
             ("reporter_phone", .string("phone")),
-        ]
-        return .object(fields)
+        ])
     }
 
     private static func routes(_ services: [Plan.Service]) -> OrderedJSON {
@@ -167,7 +173,7 @@ extension XCommunityIntake {
             ("grid_source", .string("hotline")),
             ("datum", .string("gcj02")),
             ("dedupe_window_minutes", .integer(10)),
-            ("fields", Self.open311Fields(ticketNumber: true)),
+            ("fields", Self.open311Fields(externalID: "attribute[\(Plan.hotlineTicketAttribute)]")),
             ("categories", Self.routes(Plan.hotlineServices)),
         ])
     }
@@ -179,7 +185,7 @@ extension XCommunityIntake {
             ("grid_source", .string("online")),
             ("datum", .string("gcj02")),
             ("dedupe_window_minutes", .integer(10)),
-            ("fields", Self.open311Fields(ticketNumber: false)),
+            ("fields", Self.open311Fields(externalID: "external_id")),
             ("categories", Self.routes(Plan.miniProgramServices)),
         ])
     }
@@ -305,6 +311,17 @@ extension XCommunityIntake {
             let parsed = try mapping(source)
             guard Set(parsed.routes.keys) == Set(services.map(\.code)), parsed.datum == .gcj02 else {
                 throw Defect(description: "\(Self.mappingFile(source)) does not route exactly the services offered")
+            }
+            let names = parsed.fields
+            let named = [
+                names.externalID, names.category, names.description, names.latitude, names.longitude, names.address,
+                names.addressID, names.reporterName, names.reporterPhone,
+            ]
+            for name in named.compactMap({ $0 })
+            where !Self.open311RecordKeys.contains(name) && !(name.hasPrefix("attribute[") && name.hasSuffix("]")) {
+                throw Defect(
+                    description: "\(Self.mappingFile(source)) names the field \(name), which an Open311 POST lacks"
+                )
             }
         }
 
