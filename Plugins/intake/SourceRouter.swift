@@ -90,16 +90,17 @@ final class SourceRouter: Sendable {
                 await doorbell.wait(milliseconds: 250)
                 continue
             }
-            let results: [RowResult]
             if case .mqtt = source.kind {
-                results = await pipeline.processReadings(rows, source: source)
+                let results = await pipeline.processReadings(rows, source: source)
+                for (row, result) in zip(rows, results) {
+                    await finish(row, result)
+                }
             } else {
-                var each: [RowResult] = []
-                for row in rows { each.append(await pipeline.processTicket(row, source: source)) }
-                results = each
-            }
-            for (row, result) in zip(rows, results) {
-                await finish(row, result)
+                // Each ticket is finished before the next is looked at: its external id and fingerprint must be
+                // remembered, or a repeat of it in the same batch (a file's duplicate row) would pass as new.
+                for row in rows {
+                    await finish(row, await pipeline.processTicket(row, source: source))
+                }
             }
         }
     }
