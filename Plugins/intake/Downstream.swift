@@ -45,13 +45,14 @@ struct Downstream: Sendable {
     let startedAtMs: Int64
     let clock: PluginClock
     /// A module is taken as not deployed when the host does not serve it this long after the plugin started.
-    var graceMs: Int64 = 30_000
+    let graceMs: Int64
 
-    init(host: HostChannel, objects: HostObjects, clock: PluginClock) {
+    init(host: HostChannel, objects: HostObjects, clock: PluginClock, graceMs: Int64 = 30_000) {
         grid = Gongzhi_Grid_V1_GridServiceClient(channel: host)
         sensors = Gongzhi_Sensors_V1_SensorsClient(channel: host)
         self.objects = objects
         self.clock = clock
+        self.graceMs = graceMs
         startedAtMs = clock.nowMs()
     }
 

@@ -728,6 +728,7 @@ final class IntakeDesk: Sendable {
             next.httpAddress = settings.httpAddress
             next.retentionDays = settings.retentionDays
             next.realtimeWaitMs = settings.realtimeWaitMs
+            next.moduleGraceMs = settings.moduleGraceMs
             next.clock = settings.clock
             // Sources the running plugin does not route keep out until it restarts.
             next.sources.sources = fresh.sources.sources.filter { routers[$0.name] != nil }

@@ -33,7 +33,12 @@ struct IntakePlugin {
         let following = Task { await books.run() }
         await books.waitUntilSynced()
 
-        let downstream = Downstream(host: context.host, objects: context.objects, clock: settings.clock)
+        let downstream = Downstream(
+            host: context.host,
+            objects: context.objects,
+            clock: settings.clock,
+            graceMs: settings.moduleGraceMs
+        )
         let pipeline = IntakePipeline(
             settings: settings,
             store: store,

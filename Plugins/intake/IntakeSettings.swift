@@ -11,6 +11,8 @@ import GongzhiRPC
 /// - `INTAKE_READINGS_RETENTION_DAYS`: how long readings are kept (default 90).
 /// - `INTAKE_REALTIME_WAIT_MS`: how long an Open311 POST of a realtime service waits for its routing before it
 ///   is answered with the id alone (default 2,000).
+/// - `INTAKE_MODULE_GRACE_MS`: how long after the plugin starts a module the host does not serve (grid, sensors)
+///   is still taken as starting, its calls tried again, before intake takes it as not deployed (default 30,000).
 /// - `INTAKE_CLOCK_FILE`: for tests, a file holding the current time in milliseconds.
 ///
 /// A bad value or an invalid sources or mapping file stops the start with a message naming the file, line and
@@ -23,6 +25,7 @@ struct IntakeSettings: Sendable {
     var httpAddress: HTTPAddress
     var retentionDays: Int = 90
     var realtimeWaitMs: Int64 = 2_000
+    var moduleGraceMs: Int64 = 30_000
     var clock: PluginClock = .system
 
     static func fromEnvironment() throws(RPCError) -> IntakeSettings {
@@ -67,6 +70,15 @@ struct IntakeSettings: Sendable {
                 )
             }
             settings.realtimeWaitMs = milliseconds
+        }
+        if let text = value("INTAKE_MODULE_GRACE_MS") {
+            guard let milliseconds = Int64(text), (0...3_600_000).contains(milliseconds) else {
+                throw RPCError(
+                    code: .invalidArgument,
+                    message: "INTAKE_MODULE_GRACE_MS is \"\(text)\"; give milliseconds from 0 to 3600000"
+                )
+            }
+            settings.moduleGraceMs = milliseconds
         }
         settings.clock = PluginClock(file: value("INTAKE_CLOCK_FILE"))
         return settings

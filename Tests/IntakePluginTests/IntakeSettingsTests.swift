@@ -52,6 +52,11 @@ final class IntakeSettingsTests: XCTestCase {
         XCTAssertEqual(settings.httpAddress, HTTPAddress(host: "127.0.0.1", port: 0))
         XCTAssertEqual(settings.retentionDays, 30)
         XCTAssertEqual(settings.realtimeWaitMs, 2_000)
+        XCTAssertEqual(settings.moduleGraceMs, 30_000)
+        let quick = try IntakeSettings.parse {
+            ["INTAKE_SOURCES": directory.file("sources.json"), "INTAKE_MODULE_GRACE_MS": "500"][$0]
+        }
+        XCTAssertEqual(quick.moduleGraceMs, 500)
     }
 
     func testABadSettingNamesWhatToFix() throws {
@@ -64,6 +69,9 @@ final class IntakeSettingsTests: XCTestCase {
         )
         XCTAssertTrue(
             refusal(["INTAKE_SOURCES": path, "INTAKE_READINGS_RETENTION_DAYS": "0"]).contains("from 1 to 3650")
+        )
+        XCTAssertTrue(
+            refusal(["INTAKE_SOURCES": path, "INTAKE_MODULE_GRACE_MS": "soon"]).contains("from 0 to 3600000")
         )
 
         let misspelt = try folder(
