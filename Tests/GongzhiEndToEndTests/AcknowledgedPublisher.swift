@@ -68,8 +68,9 @@ final class AcknowledgedPublisher: @unchecked Sendable {
         }
     }
 
-    /// Hands a QoS 1 message to libmosquitto, which sends it now or after its next reconnect. False when
-    /// libmosquitto refused it (it will never be sent).
+    /// Hands a QoS 1 message to libmosquitto, which sends it now or after its next reconnect (while disconnected,
+    /// `mosquitto_publish` queues the message and answers MOSQ_ERR_NO_CONN). False when libmosquitto refused it
+    /// (it will never be sent).
     @discardableResult
     func publish(topic: String, payload: String, key: String) -> Bool {
         var packet: Int32 = 0
@@ -78,7 +79,8 @@ final class AcknowledgedPublisher: @unchecked Sendable {
             mosquitto_publish(handle, &packet, topic, Int32(buffer.count), buffer.baseAddress, 1, false)
         }
         return state.withLock { state in
-            guard result == Int32(MOSQ_ERR_SUCCESS.rawValue) else {
+            // NO_CONN: queued while the broker is away (libmosquitto then could not write it), sent on reconnect.
+            guard result == Int32(MOSQ_ERR_SUCCESS.rawValue) || result == Int32(MOSQ_ERR_NO_CONN.rawValue) else {
                 state.refused += 1
                 return false
             }

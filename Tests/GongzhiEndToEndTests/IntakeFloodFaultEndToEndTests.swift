@@ -58,7 +58,7 @@ final class IntakeFloodFaultEndToEndTests: XCTestCase {
         try await world.registerDevices(Self.devices)
         let quiet = try await ticketLatencies(world, prefix: "FQ", count: 6)
 
-        let flood = 10_000
+        let flood = 5_000
         let publisher = try AcknowledgedPublisher(socketPath: world.broker.socketPath)
         let base = Int64(Date().timeIntervalSince1970 * 1_000) - 3_600_000
         let readings = ReadingsLoad(publisher: publisher, devices: Self.devices, baseMs: base)
@@ -94,7 +94,8 @@ final class IntakeFloodFaultEndToEndTests: XCTestCase {
         // The sensor adapter is frozen (SIGSTOP) to hold the MQTT source's router back: its health checks must not
         // get it restarted meanwhile.
         var supervision = SupervisionPolicy.forTests
-        supervision.unhealthyLimit = 1_000_000
+        supervision.healthInterval = .seconds(5)
+        supervision.unhealthyLimit = 1_000
         let budget = 50
         let world = try await IntakeWorld.start(self, budgets: ["sensors-x": budget], supervision: supervision)
         try await world.registerDevices(Self.devices)
