@@ -108,7 +108,8 @@ struct IntakePlugin {
         }
         context.setHealthCheck {
             let stopped = desk.statuses.withLock { $0.filter { $0.value.state == .stopped }.map(\.key) }
-            return stopped.isEmpty ? .serving : .degraded("sources stopped: \(stopped.sorted().joined(separator: ", "))")
+            guard !stopped.isEmpty else { return .serving }
+            return .degraded("sources stopped: \(stopped.sorted().joined(separator: ", "))")
         }
         context.logger.info(
             "taking inputs",
@@ -120,11 +121,30 @@ struct IntakePlugin {
         )
         context.onStop { [serverGroup, server, tasks] _ in
             await serverGroup?.triggerGracefulShutdown()
-            _ = await server?.value
+            // The HTTP server finishes the requests it has, but for a bounded time: the plugin's grace period only
+            // starts once the stop actions returned, and when the host is gone (SIGKILLed, the parent-death signal)
+            // nobody else ends a plugin whose requests wait on it.
+            if let server { await finished(server, within: .seconds(2)) }
             for task in tasks { task.cancel() }
         }
         return desk
     }
+}
+
+/// Waits until `task` has ended or `limit` has passed, whichever comes first; the task goes on either way.
+func finished(_ task: Task<Void, Never>, within limit: Duration) async {
+    let done = AsyncStream<Void>.makeStream()
+    let waiting = Task {
+        await task.value
+        done.continuation.finish()
+    }
+    let timer = Task {
+        try? await Task.sleep(for: limit)
+        done.continuation.finish()
+    }
+    for await _ in done.stream {}
+    waiting.cancel()
+    timer.cancel()
 }
 
 /// Drops readings and finished inbox rows older than the retention period, once an hour.
@@ -139,7 +159,10 @@ struct Retention: Sendable {
                 let readings = try pipeline.store.pruneReadings(olderThanMs: before)
                 let rows = try pipeline.store.pruneFinishedInbox(olderThanMs: before)
                 if readings + rows > 0 {
-                    pipeline.logger.info("retention", metadata: ["readings dropped": "\(readings)", "inputs dropped": "\(rows)"])
+                    pipeline.logger.info(
+                        "retention",
+                        metadata: ["readings dropped": "\(readings)", "inputs dropped": "\(rows)"]
+                    )
                 }
             } catch {
                 pipeline.logger.warning("the retention sweep failed", metadata: ["error": "\(error)"])
