@@ -17,6 +17,7 @@ final class IntakeHostKillFaultEndToEndTests: XCTestCase {
 
     func testAHostKilledUnderLoadLeavesIntakesInboxToBeRoutedOnce() async throws {
         let directory = try TemporaryDirectory(prefix: "gzintakecrash")
+        addTeardownBlock { directory.remove() }
         let world = try await IntakeWorld.startOnFixedPort(self, directory: directory)
         try await world.registerDevices(Self.devices)
         let publisher = try AcknowledgedPublisher(socketPath: world.broker.socketPath)
@@ -40,7 +41,7 @@ final class IntakeHostKillFaultEndToEndTests: XCTestCase {
         world.host.process.signal(SIGKILL)
         _ = await world.host.process.waitForExit()
         await world.host.admin.close()
-        let pluginGone = await waitUntilGone(plugin.pid)
+        let pluginGone = await waitUntilGone(plugin.pid, timeout: .seconds(20))
         XCTAssertTrue(pluginGone, "intake went with its host")
         // Devices go on publishing while the host is down: the broker keeps intake's messages.
         try await readings.waitForAcknowledged(200)
