@@ -983,6 +983,8 @@ let package = Package(
         .testTarget(
             name: "GongzhiEndToEndTests",
             dependencies: [
+                // libmosquitto for the intake fault tests' publisher, which records what the broker acknowledged.
+                "CMosquitto",
                 "GongzhiTestSeeds",
                 "GongzhiIntake",
                 "GongzhiIntakeSchemas",

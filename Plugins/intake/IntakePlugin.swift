@@ -126,11 +126,30 @@ struct IntakePlugin {
         )
         context.onStop { [serverGroup, server, tasks] _ in
             await serverGroup?.triggerGracefulShutdown()
-            _ = await server?.value
+            // The HTTP server finishes the requests it has, but for a bounded time: the plugin's grace period only
+            // starts once the stop actions returned, and when the host is gone (SIGKILLed, the parent-death signal)
+            // nobody else ends a plugin whose requests wait on it.
+            if let server { await finished(server, within: .seconds(2)) }
             for task in tasks { task.cancel() }
         }
         return desk
     }
+}
+
+/// Waits until `task` has ended or `limit` has passed, whichever comes first; the task goes on either way.
+func finished(_ task: Task<Void, Never>, within limit: Duration) async {
+    let done = AsyncStream<Void>.makeStream()
+    let waiting = Task {
+        await task.value
+        done.continuation.finish()
+    }
+    let timer = Task {
+        try? await Task.sleep(for: limit)
+        done.continuation.finish()
+    }
+    for await _ in done.stream {}
+    waiting.cancel()
+    timer.cancel()
 }
 
 /// Drops readings and finished inbox rows older than the retention period, once an hour.

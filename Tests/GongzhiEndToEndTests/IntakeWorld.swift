@@ -113,14 +113,15 @@ struct IntakeWorld {
 
     /// Starts the broker, then a host with the grid plugin (unless `grid` is false), the sensor adapter (unless
     /// `sensors` is false) and intake; creates the world, registers the devices and issues the hotline's key.
-    /// `budgets` sets sources' max_in_flight; `environment` adds to intake's. Everything stops at the end of
-    /// `test`.
+    /// `budgets` sets sources' max_in_flight; `environment` adds to intake's; `supervision` is the host's (a test
+    /// that freezes a plugin turns its health checks off). Everything stops at the end of `test`.
     static func start(
         _ test: XCTestCase,
         grid withGrid: Bool = true,
         sensors withSensors: Bool = true,
         budgets: [String: Int] = [:],
         environment: [String: String] = [:],
+        supervision: SupervisionPolicy = .forTests,
         directory: TemporaryDirectory? = nil
     ) async throws -> IntakeWorld {
         let broker = try await MosquittoUnderTest()
@@ -138,7 +139,7 @@ struct IntakeWorld {
                 environment: environment.merging(["INTAKE_SOURCES": files.file("sources.json")]) { given, _ in given }
             )
         )
-        let host = try await HostUnderTest(plugins: plugins, directory: directory)
+        let host = try await HostUnderTest(plugins: plugins, supervision: supervision, directory: directory)
         test.addTeardownBlock {
             await host.stop()
             await broker.remove()
