@@ -306,8 +306,13 @@ struct IntakeBench: AsyncParsableCommand {
         try await waitFor("a case for every POST answered 200", timeout: settings.settleTimeout, failing: false) {
             caseLog.cases(source: .hotline).count - casesBefore >= posts.ok
         }
-        let hotlineCases = Array(caseLog.cases(source: .hotline).dropFirst(casesBefore))
         let hotlineAfter = try await settle(intake, IntakeSetup.hotline)
+        // POSTs wrk sent but stopped waiting for at its end are committed too: wait for their cases as well.
+        let committed = Int(hotlineAfter.accepted - hotlineBefore.accepted)
+        try await waitFor("a case for every ticket accepted", timeout: 30, failing: false) {
+            caseLog.cases(source: .hotline).count - casesBefore >= committed
+        }
+        let hotlineCases = Array(caseLog.cases(source: .hotline).dropFirst(casesBefore))
         result.open311 = Open311Round(
             posts: posts,
             started: wrkStarted,

@@ -104,7 +104,10 @@ func renderTables(_ result: IntakeMeasurement) -> String {
                 + "\(open311.posts.writeErrors), timeout \(open311.posts.timeouts). Intake's \(IntakeSetup.hotline) "
                 + "in the round: received \(open311.received), accepted \(open311.accepted), duplicates "
                 + "\(open311.duplicates), dead-lettered \(open311.deadLettered), refused \(open311.refused). Cases "
-                + "seen: \(grouped(open311.cases)) (cases == 200s: \(open311.cases == open311.posts.ok ? "yes" : "no"))."
+                + "seen: \(grouped(open311.cases)) (cases == tickets accepted: "
+                + "\(UInt64(open311.cases) == open311.accepted ? "yes" : "no"); tickets accepted − 200s = "
+                + "\(Int(open311.accepted) - open311.posts.ok), the POSTs wrk had in flight when it stopped, whose "
+                + "answers it did not read)."
         )
         if creates.failures > 0 { line("Creates failed: \(creates.failures) (\(creates.firstFailure ?? "")).") }
         line()
