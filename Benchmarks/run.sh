@@ -19,6 +19,8 @@
 #                               [more gongzhi-points-bench options; see Benchmarks/points]
 #        bash Benchmarks/run.sh --mediation-only [--quick] [--output FILE] [--gongzhi-bin-dir DIR]
 #                               [more gongzhi-mediation-bench options; see Benchmarks/mediation]
+#        bash Benchmarks/run.sh --intake-only [--quick] [--output FILE] [--gongzhi-bin-dir DIR]
+#                               [more gongzhi-intake-bench options; see Benchmarks/intake]
 #
 # Ours is built from the main package into .build-bench/; give GONGZHI_ECHO=/path/to/gongzhi-echo (or
 # --gongzhi-echo PATH) to measure a binary built elsewhere.
@@ -52,6 +54,12 @@ install_packages() {
     if [[ $postgres == yes ]]; then
         [[ -x /usr/lib/postgresql/15/bin/pgbench ]] || missing+=(postgresql-15 postgresql-contrib)
     fi
+    apt_install ${missing[@]+"${missing[@]}"}
+}
+
+# Installs these Debian packages (none: nothing to do), with sudo when not root.
+apt_install() {
+    local missing=("$@")
     ((${#missing[@]} == 0)) && return 0
 
     local sudo=()
@@ -88,6 +96,7 @@ case " $* " in
     *" --store-only "* | *" --only store "* | *" --only=store "*) install_packages no yes no ;;
     *" --grid-only "*) ;;
     *" --mediation-only "*) ;;
+    *" --intake-only "*) ;;
     *" --points-only "*) install_packages no no no yes ;;
     *) install_packages yes yes "$protobuf_c" ;;
 esac
@@ -149,6 +158,53 @@ if [[ " $* " == *" --mediation-only "* ]]; then
         --product gongzhi-mediation-bench >&2
     exec "$root/.build-bench-mediation-client/release/gongzhi-mediation-bench" --gongzhi-bin-dir "$bin_dir" \
         --repo-root "$root" ${mediation_args[@]+"${mediation_args[@]}"}
+fi
+
+# The intake plugin's benchmark (--intake-only) runs on its own, like the grid's: gongzhi-host, gongzhictl, gongzhi-grid,
+# gongzhi-sensors and gongzhi-intake built release into .build-bench-intake (unless --gongzhi-bin-dir names a folder
+# holding them); Mosquitto, libmosquitto-dev and wrk from Debian; paho-mqtt 2.2.0 from PyPI into
+# Benchmarks/.bench-python (the independent MQTT client); the bare C subscriber, the pass-through baseline, built with
+# cc; and its client, which starts the broker and the host, drives the publishers and wrk and prints the tables, built
+# from Benchmarks/intake into .build-bench-intake-client.
+if [[ " $* " == *" --intake-only "* ]]; then
+    intake_args=() bin_dir=""
+    while (($#)); do
+        case $1 in
+            --intake-only) ;;
+            --gongzhi-bin-dir) bin_dir=$2; shift ;;
+            --gongzhi-bin-dir=*) bin_dir=${1#*=} ;;
+            *) intake_args+=("$1") ;;
+        esac
+        shift
+    done
+    missing=()
+    [[ -x /usr/sbin/mosquitto ]] || missing+=(mosquitto)
+    [[ -f /usr/include/mosquitto.h ]] || missing+=(libmosquitto-dev)
+    command -v wrk >/dev/null 2>&1 || missing+=(wrk)
+    command -v cc >/dev/null 2>&1 || missing+=(build-essential)
+    apt_install ${missing[@]+"${missing[@]}"}
+    python_dir="$here/.bench-python"
+    if ! PYTHONPATH="$python_dir" python3 -c 'import paho.mqtt; assert paho.mqtt.__version__ == "2.2.0"' 2>/dev/null; then
+        echo "run.sh: installing paho-mqtt 2.2.0 into $python_dir" >&2
+        python3 -m pip install --quiet --target "$python_dir" --upgrade paho-mqtt==2.2.0 >&2
+    fi
+    if [[ -z $bin_dir ]]; then
+        bin_dir="$root/.build-bench-intake/release"
+        for product in gongzhi-host gongzhictl gongzhi-grid gongzhi-sensors gongzhi-intake; do
+            echo "run.sh: building $product" >&2
+            swift build -c release --static-swift-stdlib --package-path "$root" \
+                --scratch-path "$root/.build-bench-intake" --product "$product" >&2
+        done
+    fi
+    client_dir="$root/.build-bench-intake-client"
+    mkdir -p "$client_dir"
+    echo "run.sh: building count-subscriber and gongzhi-intake-bench" >&2
+    cc -O2 -Wall -Wextra -o "$client_dir/count-subscriber" "$here/intake/scripts/count-subscriber.c" -lmosquitto
+    swift build -c release --package-path "$here/intake" --scratch-path "$client_dir" \
+        --product gongzhi-intake-bench >&2
+    exec "$client_dir/release/gongzhi-intake-bench" --gongzhi-bin-dir "$bin_dir" --repo-root "$root" \
+        --count-subscriber "$client_dir/count-subscriber" --python-path "$python_dir" --wrk "$(command -v wrk)" \
+        ${intake_args[@]+"${intake_args[@]}"}
 fi
 
 # The points plugin's benchmark (--points-only) runs on its own, like the grid's: gongzhi-host, gongzhictl and
