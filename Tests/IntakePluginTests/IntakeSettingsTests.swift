@@ -74,7 +74,9 @@ final class IntakeSettingsTests: XCTestCase {
             refusal(["INTAKE_SOURCES": path, "INTAKE_MODULE_GRACE_MS": "soon"]).contains("from 0 to 3600000")
         )
 
-        let misspelt = try folder(mapping: Self.mapping.replacingOccurrences(of: "\"grid_source\"", with: "\"gridsource\""))
+        let misspelt = try folder(
+            mapping: Self.mapping.replacingOccurrences(of: "\"grid_source\"", with: "\"gridsource\"")
+        )
         let message = refusal(["INTAKE_SOURCES": misspelt.file("sources.json")])
         XCTAssertTrue(message.contains("hotline.mapping.json: line 1"), message)
         XCTAssertTrue(message.contains("\"gridsource\""), message)
