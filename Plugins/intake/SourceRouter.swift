@@ -25,22 +25,16 @@ final class InputWaiters: Sendable {
     }
     private let state = Mutex(Waiting())
 
-    /// Waits until the input is finished or `milliseconds` pass (nil then).
+    /// Waits until the input is finished or `milliseconds` pass (nil then). The timer starts only once the
+    /// waiter is registered, so that it cannot go off before there is anyone to wake (which left the waiter, and
+    /// its Open311 POST, waiting for ever).
     func wait(for seq: UInt64, milliseconds: Int64) async -> InputFate? {
-        await withTaskGroup(of: InputFate?.self) { group in
-            group.addTask {
-                await withCheckedContinuation { continuation in
-                    self.state.withLock { $0.continuations[seq, default: []].append(continuation) }
-                }
-            }
-            group.addTask {
+        await withCheckedContinuation { continuation in
+            state.withLock { $0.continuations[seq, default: []].append(continuation) }
+            Task {
                 try? await Task.sleep(for: .milliseconds(milliseconds))
                 self.finish(seq, nil)
-                return nil
             }
-            let first = await group.next() ?? nil
-            group.cancelAll()
-            return first
         }
     }
 
