@@ -89,7 +89,8 @@ final class IntakeBrokerRestartFaultEndToEndTests: XCTestCase {
         )
         print(
             "broker restart: \(acknowledged.count) readings acknowledged, \(atRisk.count) of them between the clean "
-                + "restart's catching up and the crash, \(missing.count) of those lost with the crash; intake: \(counters)"
+                + "restart's catching up and the crash, \(missing.count) of those lost with the crash; "
+                + "intake: \(counters)"
         )
         XCTAssertEqual(counters.deadLettered, 0, "\(counters)")
         XCTAssertEqual(
