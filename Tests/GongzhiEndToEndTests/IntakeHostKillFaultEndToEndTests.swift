@@ -68,7 +68,8 @@ final class IntakeHostKillFaultEndToEndTests: XCTestCase {
 
         let answered = tickets.answered
         print(
-            "tickets: \(answered.ids.count) answered 200, statuses \(answered.statuses), retried \(answered.retried.count)"
+            "tickets: \(answered.ids.count) answered 200, statuses \(answered.statuses), "
+                + "retried \(answered.retried.count)"
         )
         let hotline = try await restarted.settled("hotline-12345")
         let items = try await restarted.hotlineItems()

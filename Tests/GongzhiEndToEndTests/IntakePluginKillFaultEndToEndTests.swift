@@ -62,7 +62,8 @@ final class IntakePluginKillFaultEndToEndTests: XCTestCase {
 
         let answered = tickets.answered
         print(
-            "tickets: \(answered.ids.count) answered 200, statuses \(answered.statuses), retried \(answered.retried.count)"
+            "tickets: \(answered.ids.count) answered 200, statuses \(answered.statuses), "
+                + "retried \(answered.retried.count)"
         )
         let hotline = try await world.settled("hotline-12345")
         XCTAssertGreaterThanOrEqual(hotline.received, UInt64(answered.ids.count), "\(hotline)")
