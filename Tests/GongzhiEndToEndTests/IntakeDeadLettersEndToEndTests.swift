@@ -56,6 +56,7 @@ final class IntakeDeadLettersEndToEndTests: XCTestCase {
         let pidNow = try await world.host.status("intake").pid
         XCTAssertEqual(pidNow, pid)
         try world.publish(device: "WL-2", IntakeWorld.reading(kind: "water_level", value: 9, atMs: now - 1_000))
+        try await eventually("the good reading is received") { try await world.stats("sensors-x").received == 6 }
         var counters = try await world.settled("sensors-x")
         XCTAssertEqual(counters.received, 6)
         XCTAssertEqual(counters.accepted, 1)
