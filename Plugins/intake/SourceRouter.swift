@@ -22,15 +22,28 @@ struct InputFate: Sendable {
 final class InputWaiters: Sendable {
     private struct Waiting {
         var continuations: [UInt64: [CheckedContinuation<InputFate?, Never>]] = [:]
+        /// Fates nobody waited for yet (the router can finish an input before its POST starts waiting), the
+        /// newest `remembered` of them.
+        var unclaimed: [UInt64: InputFate] = [:]
+        var order: [UInt64] = []
     }
     private let state = Mutex(Waiting())
+    private let remembered = 4_096
 
-    /// Waits until the input is finished or `milliseconds` pass (nil then). The timer starts only once the
-    /// waiter is registered, so that it cannot go off before there is anyone to wake (which left the waiter, and
-    /// its Open311 POST, waiting for ever).
+    /// Waits until the input is finished or `milliseconds` pass (nil then); answers at once when it was finished
+    /// before the wait began. The timer starts only once the waiter is registered, so that it cannot go off
+    /// before there is anyone to wake.
     func wait(for seq: UInt64, milliseconds: Int64) async -> InputFate? {
         await withCheckedContinuation { continuation in
-            state.withLock { $0.continuations[seq, default: []].append(continuation) }
+            let finished = state.withLock { state -> InputFate? in
+                if let fate = state.unclaimed.removeValue(forKey: seq) { return fate }
+                state.continuations[seq, default: []].append(continuation)
+                return nil
+            }
+            if let finished {
+                continuation.resume(returning: finished)
+                return
+            }
             Task {
                 try? await Task.sleep(for: .milliseconds(milliseconds))
                 self.finish(seq, nil)
@@ -38,9 +51,21 @@ final class InputWaiters: Sendable {
         }
     }
 
-    /// Wakes whoever waits on the input.
+    /// Wakes whoever waits on the input; a fate nobody waits for yet is kept for a wait that comes later.
     func finish(_ seq: UInt64, _ fate: InputFate?) {
-        let waiting = state.withLock { $0.continuations.removeValue(forKey: seq) ?? [] }
+        let waiting = state.withLock { state -> [CheckedContinuation<InputFate?, Never>] in
+            if let waiting = state.continuations.removeValue(forKey: seq) { return waiting }
+            if let fate {
+                state.unclaimed[seq] = fate
+                state.order.append(seq)
+                if state.order.count > remembered {
+                    let excess = state.order.count - remembered
+                    for old in state.order.prefix(excess) { state.unclaimed[old] = nil }
+                    state.order.removeFirst(excess)
+                }
+            }
+            return []
+        }
         for continuation in waiting { continuation.resume(returning: fate) }
     }
 }
@@ -100,24 +125,20 @@ final class SourceRouter: Sendable {
         }
     }
 
-    /// Records the ends of a batch: dead letter objects first, then every finished row and the counters in one
-    /// transaction; the rows to try again are put back one by one.
+    /// Records the ends of a batch of messages: dead letter objects first, then every finished row and the
+    /// counters in one transaction; the rows to try again are put back one by one. Nobody waits on a message.
     func finish(_ rows: [InboxRow], _ results: [RowResult]) async {
         var finishing: [(seq: UInt64, outcome: InboxOutcome, dedupe: DedupeRecord?)] = []
-        var fates: [(UInt64, InputFate)] = []
         for (row, result) in zip(rows, results) {
             switch result {
             case .accepted(let outcome, _, let dedupe):
                 finishing.append((row.seq, .accepted(outcome), dedupe))
-                fates.append((row.seq, InputFate(result: result, itemID: "")))
             case .duplicate(let first, _):
                 finishing.append((row.seq, .duplicate(of: first), nil))
-                fates.append((row.seq, InputFate(result: result, itemID: "")))
             case .dead(let refusal):
                 do {
                     let letter = try await pipeline.books.createDeadLetter(deadLetter(row, refusal))
                     finishing.append((row.seq, .dead(deadLetterID: letter.id), nil))
-                    fates.append((row.seq, InputFate(result: result, itemID: "")))
                     logDead(row, refusal)
                 } catch {
                     // Not recorded: it stays in flight and is run again.
@@ -132,7 +153,6 @@ final class SourceRouter: Sendable {
         }
         do {
             _ = try pipeline.store.finish(source: source.name, finishing)
-            for (seq, fate) in fates { waiters.finish(seq, fate) }
         } catch {
             pipeline.logger.error(
                 "recording a batch's ends failed; its inputs will be run again",

@@ -31,4 +31,23 @@ final class InputWaitersTests: XCTestCase {
         ringing.cancel()
         XCTAssertEqual(fate?.itemID, "T0000000000000007")
     }
+
+    func testAnInputFinishedBeforeItsWaitBeginsAnswersAtOnce() async {
+        let waiters = InputWaiters()
+        waiters.finish(9, InputFate(result: .retry("routed"), itemID: "T0000000000000009"))
+        // Without the fate kept, the wait would end with nothing when its second is up.
+        let fate = await waiters.wait(for: 9, milliseconds: 1_000)
+        XCTAssertEqual(fate?.itemID, "T0000000000000009", "the fate was kept for the wait that came after it")
+        let again = await waiters.wait(for: 9, milliseconds: 0)
+        XCTAssertNil(again, "a fate is claimed once")
+    }
+
+    func testOnlyTheNewestUnclaimedFatesAreKept() async {
+        let waiters = InputWaiters()
+        for seq in UInt64(1)...5_000 { waiters.finish(seq, InputFate(result: .retry(""), itemID: "T\(seq)")) }
+        let oldest = await waiters.wait(for: 1, milliseconds: 0)
+        XCTAssertNil(oldest, "the oldest were let go")
+        let newest = await waiters.wait(for: 5_000, milliseconds: 0)
+        XCTAssertEqual(newest?.itemID, "T5000")
+    }
 }
