@@ -43,26 +43,15 @@ enum IntakeKinds {
     /// Registers the four kinds.
     static func register(_ objects: HostObjects) async throws {
         let descriptors = try fileDescriptorSet()
-        try await objects.registerKind(
-            Gongzhi_Intake_V1_IntakeItem.kindName,
-            messageName: Gongzhi_Intake_V1_IntakeItem.protoMessageName,
-            fileDescriptorSet: descriptors
-        )
-        try await objects.registerKind(
-            Gongzhi_Intake_V1_DeadLetter.kindName,
-            messageName: Gongzhi_Intake_V1_DeadLetter.protoMessageName,
-            fileDescriptorSet: descriptors
-        )
-        try await objects.registerKind(
-            Gongzhi_Intake_V1_SensorDevice.kindName,
-            messageName: Gongzhi_Intake_V1_SensorDevice.protoMessageName,
-            fileDescriptorSet: descriptors
-        )
-        try await objects.registerKind(
-            Gongzhi_Intake_V1_SensorAlert.kindName,
-            messageName: Gongzhi_Intake_V1_SensorAlert.protoMessageName,
-            fileDescriptorSet: descriptors
-        )
+        let kinds: [(name: String, message: String)] = [
+            (Gongzhi_Intake_V1_IntakeItem.kindName, Gongzhi_Intake_V1_IntakeItem.protoMessageName),
+            (Gongzhi_Intake_V1_DeadLetter.kindName, Gongzhi_Intake_V1_DeadLetter.protoMessageName),
+            (Gongzhi_Intake_V1_SensorDevice.kindName, Gongzhi_Intake_V1_SensorDevice.protoMessageName),
+            (Gongzhi_Intake_V1_SensorAlert.kindName, Gongzhi_Intake_V1_SensorAlert.protoMessageName),
+        ]
+        for kind in kinds {
+            try await objects.registerKind(kind.name, messageName: kind.message, fileDescriptorSet: descriptors)
+        }
     }
 
     static func item(_ value: Gongzhi_Intake_V1_IntakeItem) -> TypedObject<Gongzhi_Intake_V1_IntakeItem> {

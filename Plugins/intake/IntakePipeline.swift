@@ -413,8 +413,6 @@ final class IntakePipeline: Sendable {
             item.history.append(event("wait", note: reason.description))
             outcome = .waitingForPerson
             if reason == .unlocated { try? store.note(source: source.name, event: .unlocated) }
-        case .sensorCheck:
-            return .dead(Refusal(.route, code: "route.reading", reason: "a ticket was routed as a reading"))
         }
         do {
             item = try await books.createItem(item)
@@ -622,9 +620,15 @@ final class IntakePipeline: Sendable {
                     }
                     _ = try await books.putAlert(latest)
                 case .fileReport(let alert):
-                    guard let category = alertCategories[alert.kind] else {
+                    let rules = RoutingRules(alertCategories: alertCategories)
+                    guard
+                        case .gridReport(_, let category, _) = rules.decideReport(
+                            forAlertOfKind: alert.kind,
+                            gridCode: alert.gridCode
+                        )
+                    else {
                         logger.warning(
-                            "a critical alert of a kind with no category: no case is filed",
+                            "a critical alert with no category for its kind or no grid: no case is filed",
                             metadata: ["device": "\(alert.deviceID)", "kind": "\(alert.kind)"]
                         )
                         continue

@@ -14,12 +14,6 @@ public enum Fingerprint {
         return SHA256.hexHash(Array(canonical.utf8))
     }
 
-    /// A reading's fingerprint: its device, kind, time, value and sequence.
-    public static func of(_ reading: DecodedReading) -> String {
-        let canonical = "reading\n\(reading.externalID)\n\(reading.reading.value)"
-        return SHA256.hexHash(Array(canonical.utf8))
-    }
-
     static func microdegrees(_ degrees: Double) -> Int64 {
         Int64((degrees * 1_000_000).rounded())
     }

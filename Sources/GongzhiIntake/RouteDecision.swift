@@ -3,8 +3,6 @@ import GongzhiIntakeSchemas
 
 /// Where an input goes after dedupe and locating (统一受理、对口办理、归口处理).
 public enum RouteDecision: Equatable, Sendable {
-    /// A sensor reading: stored as telemetry and checked by the sensor adapter (`Sensors/Check`).
-    case sensorCheck
     /// A grid report with this source and catalogue category, in the located grid; dispatched to
     /// `departmentID` when one is responsible for the category (对口), else handled in the grid.
     case gridReport(source: Gongzhi_Grid_V1_Source, categoryCode: String, departmentID: String)
@@ -63,11 +61,6 @@ public struct RoutingRules: Equatable, Sendable {
         case .unspecified, .UNRECOGNIZED:
             return .waitingForPerson(.unmappedCategory(ticket.sourceCategory))
         }
-    }
-
-    /// A reading always goes to the sensor check; what comes back goes through the alert coalescer.
-    public func decide(reading: DecodedReading) -> RouteDecision {
-        .sensorCheck
     }
 
     /// A critical alert the coalescer says to file: a grid report with source SENSOR in the device's grid, in

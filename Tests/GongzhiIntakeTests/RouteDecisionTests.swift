@@ -30,10 +30,6 @@ final class RouteDecisionTests: XCTestCase {
 
     private let grid = "330106001001001"
 
-    func testAReadingGoesToTheSensorCheck() {
-        XCTAssertEqual(RoutingRules().decide(reading: DecodedReading(reading: .init(), sequence: nil)), .sensorCheck)
-    }
-
     func testComplaintsAndReportsBecomeGridReportsWithTheSourcesOrigin() throws {
         let rules = RoutingRules()
         XCTAssertEqual(
