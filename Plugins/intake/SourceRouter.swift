@@ -114,51 +114,84 @@ final class SourceRouter: Sendable {
             }
             if case .mqtt = source.kind {
                 // A batch of messages: checked together, finished in one transaction.
-                await finish(rows, await pipeline.processReadings(rows, source: source))
+                await finish(rows, await pipeline.processReadings(rows, source: source), waitedOn: false)
             } else {
                 // Tickets one by one, each finished before the next is looked at: the next one's dedupe must see
                 // this one's ticket number and fingerprint.
                 for row in rows {
-                    await finish(row, await pipeline.processTicket(row, source: source))
+                    await finish([row], [await pipeline.processTicket(row, source: source)], waitedOn: true)
                 }
             }
         }
     }
 
-    /// Records the ends of a batch of messages: dead letter objects first, then every finished row and the
-    /// counters in one transaction; the rows to try again are put back one by one. Nobody waits on a message.
-    func finish(_ rows: [InboxRow], _ results: [RowResult]) async {
+    /// Records the ends of inputs: dead letter objects first (so that the count never runs ahead of them), then
+    /// every finished row and the counters in one transaction; an input to try again is put back with backoff.
+    /// When inputs are `waitedOn` (tickets: an Open311 POST may wait for its routing), their waiters are woken.
+    /// A failure leaves the rows pending, to be run again: every step before is idempotent.
+    func finish(_ rows: [InboxRow], _ results: [RowResult], waitedOn: Bool) async {
         var finishing: [(seq: UInt64, outcome: InboxOutcome, dedupe: DedupeRecord?)] = []
+        var fates: [(seq: UInt64, fate: InputFate)] = []
         for (row, result) in zip(rows, results) {
             switch result {
             case .accepted(let outcome, _, let dedupe):
                 finishing.append((row.seq, .accepted(outcome), dedupe))
+                fates.append((row.seq, InputFate(result: result, itemID: itemID(row.seq))))
             case .duplicate(let first, _):
                 finishing.append((row.seq, .duplicate(of: first), nil))
+                fates.append((row.seq, InputFate(result: result, itemID: first == 0 ? "" : itemID(first))))
             case .dead(let refusal):
                 do {
                     let letter = try await pipeline.books.createDeadLetter(deadLetter(row, refusal))
                     finishing.append((row.seq, .dead(deadLetterID: letter.id), nil))
+                    fates.append((row.seq, InputFate(result: result, itemID: "")))
                     logDead(row, refusal)
                 } catch {
-                    // Not recorded: it stays in flight and is run again.
                     pipeline.logger.error(
                         "writing a dead letter failed; the input will be run again",
                         metadata: ["source": "\(source.name)", "seq": "\(row.seq)", "error": "\(error)"]
                     )
                 }
-            case .retry:
-                await finish(row, result)
+            case .retry(let why):
+                retryLater(row, why)
             }
         }
         do {
             _ = try pipeline.store.finish(source: source.name, finishing)
+            if waitedOn {
+                for (seq, fate) in fates { waiters.finish(seq, fate) }
+            }
         } catch {
             pipeline.logger.error(
-                "recording a batch's ends failed; its inputs will be run again",
+                "recording inputs' ends failed; they will be run again",
                 metadata: ["source": "\(source.name)", "inputs": "\(finishing.count)", "error": "\(error)"]
             )
             try? await Task.sleep(for: .milliseconds(200))
+        }
+    }
+
+    private func itemID(_ seq: UInt64) -> String {
+        IntakeIdentity.itemID(source: source.name, inboxSequence: seq)
+    }
+
+    /// Puts an input back, due again after a backoff of 0.1 s doubling to 30 s; it stays in flight.
+    private func retryLater(_ row: InboxRow, _ why: String) {
+        let delay = min(30_000, 100 * (1 << min(row.attempts, 9)))
+        do {
+            try pipeline.store.retryLater(seq: row.seq, atMs: pipeline.clock.nowMs() + Int64(delay), error: why)
+        } catch {
+            pipeline.logger.error(
+                "putting an input back failed",
+                metadata: ["source": "\(source.name)", "seq": "\(row.seq)", "error": "\(error)"]
+            )
+        }
+        if row.attempts == 0 || row.attempts % 10 == 9 {
+            pipeline.logger.warning(
+                "an input waits to be tried again",
+                metadata: [
+                    "source": "\(source.name)", "seq": "\(row.seq)", "why": "\(why)", "attempts": "\(row.attempts + 1)",
+                ]
+            )
         }
     }
 
@@ -170,67 +203,6 @@ final class SourceRouter: Sendable {
                 "reason": "\(refusal.code)",
             ]
         )
-    }
-
-    /// Records one input's end: a dead letter object first (so the count never runs ahead of it), then the
-    /// inbox row and the counters in one transaction.
-    func finish(_ row: InboxRow, _ result: RowResult) async {
-        let store = pipeline.store
-        do {
-            switch result {
-            case .accepted(let outcome, let detail, let dedupe):
-                try store.finish(source: source.name, seq: row.seq, outcome: .accepted(outcome), dedupe: dedupe)
-                waiters.finish(
-                    row.seq,
-                    InputFate(
-                        result: result,
-                        itemID: IntakeIdentity.itemID(source: source.name, inboxSequence: row.seq)
-                    )
-                )
-                pipeline.logger.debug(
-                    "input accepted",
-                    metadata: ["source": "\(source.name)", "seq": "\(row.seq)", "to": "\(detail)"]
-                )
-            case .duplicate(let first, _):
-                try store.finish(source: source.name, seq: row.seq, outcome: .duplicate(of: first), dedupe: nil)
-                waiters.finish(
-                    row.seq,
-                    InputFate(
-                        result: result,
-                        itemID: first == 0 ? "" : IntakeIdentity.itemID(source: source.name, inboxSequence: first)
-                    )
-                )
-            case .dead(let refusal):
-                let letter = try await pipeline.books.createDeadLetter(deadLetter(row, refusal))
-                try store.finish(
-                    source: source.name,
-                    seq: row.seq,
-                    outcome: .dead(deadLetterID: letter.id),
-                    dedupe: nil
-                )
-                waiters.finish(row.seq, InputFate(result: result, itemID: ""))
-                logDead(row, refusal)
-            case .retry(let why):
-                let delay = min(30_000, 100 * (1 << min(row.attempts, 9)))
-                try store.retryLater(seq: row.seq, atMs: pipeline.clock.nowMs() + Int64(delay), error: why)
-                if row.attempts == 0 || row.attempts % 10 == 9 {
-                    pipeline.logger.warning(
-                        "an input waits to be tried again",
-                        metadata: [
-                            "source": "\(source.name)", "seq": "\(row.seq)", "why": "\(why)",
-                            "attempts": "\(row.attempts + 1)",
-                        ]
-                    )
-                }
-            }
-        } catch {
-            // The row stays pending and is run again: every step above is idempotent.
-            pipeline.logger.error(
-                "recording an input's end failed; it will be run again",
-                metadata: ["source": "\(source.name)", "seq": "\(row.seq)", "error": "\(error)"]
-            )
-            try? await Task.sleep(for: .milliseconds(200))
-        }
     }
 
     /// The dead letter of an input: its raw bytes (the first 64 KiB), where it came from, the stage and reason.
