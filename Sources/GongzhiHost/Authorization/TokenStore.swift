@@ -62,6 +62,8 @@ package final class TokenStore: Sendable {
     /// presents its token on every call, and this spares hashing it and parsing its scopes each time.
     private let verified = Mutex<[String: (id: String, grants: GrantSet)]>([:])
     private static let verifiedCapacity = 10_000
+    /// The streams open under these tokens, ended when their token is revoked or expires.
+    package let openStreams = OpenStreams()
 
     /// The prefix of issued tokens: `gzt_<id>_<secret>`.
     static let prefix = "gzt_"
@@ -160,7 +162,13 @@ package final class TokenStore: Sendable {
             records[id] = record
             revoked = record
         }
+        if revoked != nil { openStreams.revoked(tokenID: id) }
         return revoked
+    }
+
+    /// True when the token `id` is known and revoked.
+    package func isRevoked(id: String) -> Bool {
+        records.withLock { $0[id]?.revoked == true }
     }
 
     /// Applies a change: written to the file first (changes one at a time), then visible to checks,

@@ -81,6 +81,39 @@ struct HostDispatcher: RPCCallDispatcher {
             case .failure(let error): return .failure(error)
             }
         }
+        let handler = handler(head, caller: caller)
+        guard let token = caller.token, case .success(let found) = handler, case .streaming(let body) = found.body
+        else { return handler }
+        return .success(endingWithToken(found.kind, body, token: token, principal: caller.principal, head: head))
+    }
+
+    /// A stream that ends, with UNAUTHENTICATED and the reason, as soon as the token it was opened with is revoked
+    /// or expires.
+    private func endingWithToken(
+        _ kind: RPCKind,
+        _ body: @escaping RPCMethodHandler.Streaming,
+        token: IssuedTokenRecord,
+        principal: Principal,
+        head: RPCCallHead
+    ) -> RPCMethodHandler {
+        let tokens = credentials.tokens
+        let audit = audit
+        let action = "\(head.service)/\(head.method)"
+        return RPCMethodHandler(kind: kind) { requests, responses, context in
+            try await tokens.openStreams.run(
+                under: token,
+                isRevoked: { tokens.isRevoked(id: token.id) },
+                onEnd: { reason in
+                    audit.record(principal: principal.description, action: action, outcome: "ended", detail: reason)
+                }
+            ) {
+                try await body(requests, responses, context)
+            }
+        }
+    }
+
+    /// The handler of a call from `caller`, once it is identified.
+    private func handler(_ head: RPCCallHead, caller: Caller) -> Result<RPCMethodHandler, RPCError> {
         let principal = caller.principal
         if head.service == Gongzhi_Host_V1_People.serviceName {
             let call = IdentityCall(principal: principal, access: caller.access, token: caller.token, objects: objects)
