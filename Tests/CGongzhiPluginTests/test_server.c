@@ -732,70 +732,97 @@ static void stalled_frames(void) {
     gz_server_free(server);
 }
 
-/* The unprivileged caller of peer_check: waits for the word on `go`, then calls as uid 65534. */
-static void unprivileged_caller(int go, const char *path) {
-    Gongzhi__Rpc__V1__Response *response;
-    char byte;
-    int fd;
-    if (read(go, &byte, 1) != 1 || setgid(65534) != 0 || setuid(65534) != 0) {
-        _exit(3);
-    }
-    fd = connect_socket(path);
-    response = call(fd, 1, SERVICE, "Echo", "x", 1, 0);
-    _exit(response_code(response) == GZ_PERMISSION_DENIED &&
-                  strstr(response_message(response), "serves its host (pid") != NULL
-              ? 0
-              : 4);
-}
-
-/* With a host pid, a process that is neither the host nor root is refused each call. */
-static void peer_check(void) {
-    char path[256], error[256];
+/* Serves Echo on `path` as a plugin that this process's parent started (its host pid is the parent's), in a child
+ * process; exits with gz_server_run's status. */
+static void serve_as_plugin(const char *path) {
+    char error[256];
     gz_server_options options;
     gz_server *server;
-    test_server running;
-    pid_t child = -1;
-    int status, fd, go[2];
-
-    snprintf(path, sizeof path, "%s/peer.sock", folder);
-    if (getuid() == 0) {
-        /* Forked before any server thread exists, so the child holds nothing of theirs. */
-        CHECK(pipe(go) == 0);
-        child = fork();
-        CHECK(child >= 0);
-        if (child == 0) {
-            close(go[1]);
-            unprivileged_caller(go[0], path);
-        }
-        close(go[0]);
-    }
+    int status;
     memset(&options, 0, sizeof options);
     options.name = "guarded";
     options.version = "1.0.0";
     options.socket_path = path;
     options.log_level = "critical";
-    options.host_pid = (long)getppid(); /* as if the host had started this process */
+    options.host_pid = (long)getppid();
     server = gz_server_new(&options, error, sizeof error);
-    CHECK(server != NULL);
-    CHECK(gz_server_add_unary(server, SERVICE, "Echo", NULL, echo, NULL) == 0);
-    start_server(&running, server);
-    fd = connect_socket(path);
-    if (getuid() == 0) {
-        /* root may call; an unprivileged process may not. */
-        expect_echo(fd, 1, "root");
-        CHECK(chmod(path, 0666) == 0);
-        CHECK(write(go[1], "g", 1) == 1);
-        close(go[1]);
-        CHECK(waitpid(child, &status, 0) == child);
-        CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-    } else {
-        expect(call(fd, 1, SERVICE, "Echo", "x", 1, 0), GZ_PERMISSION_DENIED, "serves its host (pid");
+    if (server == NULL || gz_server_add_unary(server, SERVICE, "Echo", NULL, echo, NULL) != 0) {
+        _exit(5);
     }
-    gz_server_stop(server);
-    CHECK(join_server(&running) == 0);
-    close(fd);
+    status = gz_server_run(server);
     gz_server_free(server);
+    _exit(status);
+}
 
+/* Calls Echo on `path` from a child process, as `uid` (unless it is -1), and gives the child's exit status: 0 when
+ * the call was refused with PERMISSION_DENIED and a message holding `refusal`. */
+static int call_refused_from_child(const char *path, long uid, const char *refusal) {
+    pid_t child = fork();
+    int status;
+    CHECK(child >= 0);
+    if (child == 0) {
+        Gongzhi__Rpc__V1__Response *response;
+        int fd;
+        if (uid >= 0 && (setgid((gid_t)uid) != 0 || setuid((uid_t)uid) != 0)) {
+            _exit(3);
+        }
+        fd = connect_socket(path);
+        response = call(fd, 1, SERVICE, "Echo", "x", 1, 0);
+        if (response_code(response) != GZ_PERMISSION_DENIED || strstr(response_message(response), refusal) == NULL) {
+            fprintf(stderr, "a call from pid %ld (uid %ld) was answered %s: %s\n", (long)getpid(), (long)getuid(),
+                    gz_status_name(response_code(response)), response_message(response));
+            _exit(4);
+        }
+        _exit(0);
+    }
+    CHECK(waitpid(child, &status, 0) == child);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* With a host pid, a plugin serves its host's process only: any other process is refused each call, one of the
+ * same user and root included (a plugin trusts the caller metadata the host adds, so nothing may reach it around
+ * the host), and so is one of another user. */
+static void peer_check(void) {
+    char path[256], error[256], refusal[200];
+    Gongzhi__Plugin__V1__ShutdownRequest shutdown = GONGZHI__PLUGIN__V1__SHUTDOWN_REQUEST__INIT;
+    gz_server_options options;
+    gz_server *server;
+    pid_t plugin;
+    uint8_t *payload;
+    size_t length;
+    int status, fd;
+
+    snprintf(path, sizeof path, "%s/peer.sock", folder);
+    snprintf(refusal, sizeof refusal,
+             "this plugin serves its host (pid %ld) only; call it through the host's host.sock", (long)getpid());
+    /* The plugin is a child of this process, which plays its host. No thread runs here, so forking is safe. */
+    plugin = fork();
+    CHECK(plugin >= 0);
+    if (plugin == 0) {
+        serve_as_plugin(path);
+    }
+    fd = connect_socket(path);
+    expect_echo(fd, 1, "from the host");
+    /* Another process of the same user: root (another pid) when the tests run as root, as they do in CI. */
+    CHECK(call_refused_from_child(path, -1, refusal) == 0);
+    if (getuid() == 0) {
+        CHECK(chmod(path, 0666) == 0);
+        CHECK(call_refused_from_child(path, 65534, refusal) == 0);
+    }
+    expect_echo(fd, 3, "still the host");
+    shutdown.reason = (char *)"test over";
+    payload = pack_message(&shutdown.base, &length);
+    expect(call(fd, 5, GZ_LIFECYCLE_SERVICE, "Shutdown", payload, length, 0), GZ_OK, NULL);
+    free(payload);
+    CHECK(waitpid(plugin, &status, 0) == plugin && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    CHECK(peer_closed(fd));
+    close(fd);
+
+    memset(&options, 0, sizeof options);
+    options.name = "guarded";
+    options.version = "1.0.0";
+    options.socket_path = path;
+    options.log_level = "critical";
     /* A host pid that is not the parent: run returns 1 at once. */
     options.host_pid = 1;
     server = gz_server_new(&options, error, sizeof error);

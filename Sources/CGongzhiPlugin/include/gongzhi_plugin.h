@@ -175,7 +175,8 @@ typedef struct gz_server_options {
      *   socket_path   GONGZHI_PLUGIN_SOCKET   (required, from here or the environment)
      *   host_socket   GONGZHI_HOST_SOCKET     (unset: serve without registering, for tests)
      *   token         GONGZHI_PLUGIN_TOKEN
-     *   host_pid      GONGZHI_HOST_PID        (unset: accept calls from any process of this user)
+     *   host_pid      GONGZHI_HOST_PID        (set: serve the host's process only, not even root's;
+     *                                          unset: serve any process of this user)
      *   log_level     GONGZHI_LOG_LEVEL       (trace|debug|info|notice|warning|error|critical; default info)
      */
     const char *name;
