@@ -580,10 +580,17 @@ static int reading_conn(const gz_server *server, const gz_conn *conn) {
     return !server->stopping && !conn->read_closed && conn->out_end - conn->out_start < GZ_OUTPUT_HIGH_WATER;
 }
 
-/* Keeps in *earliest (negative: none yet) the nanoseconds from `now` to a connection's stall deadline when it is in
- * the middle of a frame. */
-static void note_stall_deadline(const gz_conn *conn, struct timespec now, int64_t *earliest) {
+/* Runs a connection's stall clock for the coming poll, the loop reading it or not (`reading`), as of `now`: while
+ * the loop does not read it or answers to it wait to be written, the peer is not the one holding things up, and
+ * the clock starts again; otherwise, when the connection is in the middle of a frame, *earliest (negative: none
+ * yet) keeps the nanoseconds left until the first stall deadline. */
+static void run_stall_clock(const gz_server *server, gz_conn *conn, int reading, struct timespec now,
+                            int64_t *earliest) {
     int64_t left;
+    if (!reading || conn->out_end > conn->out_start) {
+        conn->stall_deadline = plus_ns(now, server->stall_ns);
+        return;
+    }
     if (!gz_frame_decoder_mid_frame(&conn->decoder)) {
         return;
     }
@@ -602,8 +609,8 @@ static int poll_timeout_ms(int64_t ns) {
     return ms > 0x7fffffff ? 0x7fffffff : (int)ms;
 }
 
-/* True, with a warning, when a connection the loop reads is in the middle of a frame and nothing has come from it
- * by its stall deadline, as of `now`: when poll returned without input on it. */
+/* True, with a warning, when a connection polled for input only (nothing of its to write) is in the middle of a
+ * frame and nothing has come from it by its stall deadline, as of `now`: when poll returned without input on it. */
 static int stalled(const gz_server *server, const gz_conn *conn, struct timespec now) {
     char timeout[32];
     if (server->stopping || !gz_frame_decoder_mid_frame(&conn->decoder) || ns_from(now, conn->stall_deadline) > 0) {
@@ -624,9 +631,9 @@ static int stalled(const gz_server *server, const gz_conn *conn, struct timespec
     return 1;
 }
 
-/* Serves the host connection's readiness (`events`, from the poll that returned at `now`): output, then input;
- * closes it when it has stalled in the middle of a frame. */
-static void serve_host(gz_server *server, short events, struct timespec now) {
+/* Serves the host connection's readiness (`events`, from the poll for `polled` that returned at `now`): output,
+ * then input; closes it when it has stalled in the middle of a frame. */
+static void serve_host(gz_server *server, short polled, short events, struct timespec now) {
     gz_conn *host = server->host;
     if (events & POLLOUT) {
         flush_conn(host);
@@ -638,7 +645,7 @@ static void serve_host(gz_server *server, short events, struct timespec now) {
         } else if (got == 0) {
             host->dead = 1;
         }
-    } else if (!host->dead && stalled(server, host, now)) {
+    } else if (!host->dead && !(polled & POLLOUT) && stalled(server, host, now)) {
         host->dead = 1;
     }
     if (host->dead) {
@@ -679,8 +686,8 @@ static int serve(gz_server *server) {
         fds[count].fd = server->host != NULL ? server->host->fd : -1;
         fds[count++].events = (short)(POLLIN | (server->host != NULL && server->host->out_end > server->host->out_start
                                                     ? POLLOUT : 0));
-        if (server->host != NULL && !server->stopping) {
-            note_stall_deadline(server->host, now, &stall_wait);
+        if (server->host != NULL) {
+            run_stall_clock(server, server->host, !server->stopping, now, &stall_wait);
         }
         first_conn = count;
         for (i = 0; i < server->conn_count; i++) {
@@ -689,13 +696,7 @@ static int serve(gz_server *server) {
             int reading = reading_conn(server, conn);
             fds[count].fd = conn->fd;
             fds[count++].events = (short)((reading ? POLLIN : 0) | (pending > 0 ? POLLOUT : 0));
-            if (reading) {
-                note_stall_deadline(conn, now, &stall_wait);
-            } else {
-                /* Time while the server holds off reading is not the caller stalling: its timeout starts again
-                 * once the server reads it again. */
-                conn->stall_deadline = plus_ns(now, server->stall_ns);
-            }
+            run_stall_clock(server, conn, reading, now, &stall_wait);
         }
         conn_polled = server->conn_count;
         if (server->stopping) {
@@ -739,7 +740,7 @@ static int serve(gz_server *server) {
                 }
             } else if ((events & (POLLHUP | POLLERR)) && !(events & POLLOUT)) {
                 conn->dead = 1;
-            } else if ((fds[first_conn + i].events & POLLIN) && !(events & POLLIN) && !conn->dead &&
+            } else if (fds[first_conn + i].events == POLLIN && !(events & POLLIN) && !conn->dead &&
                        stalled(server, conn, woke)) {
                 conn->dead = 1;
             }
@@ -748,7 +749,7 @@ static int serve(gz_server *server) {
             }
         }
         if (server->host != NULL) {
-            serve_host(server, fds[2].revents, woke);
+            serve_host(server, fds[2].events, fds[2].revents, woke);
         }
         reap_connections(server);
         if (server->listen_fd >= 0 && (fds[1].revents & POLLIN)) {

@@ -623,8 +623,8 @@ static uint8_t *request_frame(uint32_t stream_id, const char *method, const void
 /* A caller that stops sending in the middle of a frame is disconnected once the stall timeout (1 s here) passes
  * without a byte from it: inside a frame's header, inside its data, and while an oversized frame's data are being
  * skipped; the warning names its pid and uid. Callers that have sent nothing, that are between calls, that trickle
- * a frame a byte at a time, or whose answers wait unread (the server does not read them meanwhile) stay connected;
- * the last is disconnected once it has read its answers and the server reads it again. */
+ * a frame a byte at a time, or whose answers wait unread with part of a frame sent stay connected; the last is
+ * disconnected once it has read its answers. */
 static void stalled_frames(void) {
     enum { STALL_MS = 1000, TRICKLE_MS = 300, TRICKLED = 12, BIG = 4000000, BIGS = 3 };
     char log_path[256], expected[128];
@@ -713,8 +713,8 @@ static void stalled_frames(void) {
     expect_echo(idle, 1, "idle all along");
     expect_echo(between, 3, "a second call");
 
-    /* The unread answers were kept, whole; once they are read the server reads the connection again, finds the
-     * fourth request cut short, and disconnects it after the stall timeout. */
+    /* The unread answers were kept, whole; once they are all written the stall timeout runs for the fourth request,
+     * cut short, and the connection is closed. */
     for (i = 0; i < BIGS; i++) {
         Gongzhi__Rpc__V1__Response *response = read_response(unread, (uint32_t)(2 * i + 1));
         fill_pattern(big, BIG, (unsigned)i);

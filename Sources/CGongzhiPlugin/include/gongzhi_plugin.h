@@ -204,9 +204,9 @@ typedef struct gz_server_options {
     /* How long a peer may stop sending in the middle of a frame before its connection is closed (with a
      * warning naming its pid and uid), in milliseconds; 0 means 10000, the same as the Swift SDK and the
      * host. Any byte that arrives starts the time again, so a slow sender is not cut off; a connection
-     * between frames is never closed for this; and time during which the plugin does not read the
-     * connection, because its answers wait unread, does not count. It applies to the plugin's connection
-     * to the host too. */
+     * between frames is never closed for this; and time during which answers to the peer wait to be
+     * written (it is not reading them) does not count. It applies to the plugin's connection to the host
+     * too. */
     uint32_t stalled_frame_timeout_ms;
 } gz_server_options;
 
