@@ -16,6 +16,9 @@
 #define GZ_DEFAULT_GRACE_MS 5000
 /* How much is read from a socket at a time. */
 #define GZ_READ_CHUNK ((size_t)64 << 10)
+/* How long a peer may stop sending in the middle of a frame before its connection is closed, unless the options
+ * say otherwise: the Swift side's stalledFrameTimeout. */
+#define GZ_DEFAULT_STALLED_FRAME_TIMEOUT_MS 10000u
 
 /* A method served: the plugin's own or the lifecycle service's. */
 typedef struct gz_method {
@@ -39,6 +42,9 @@ typedef struct gz_conn {
     size_t out_capacity;
     int read_closed; /* the peer finished sending: close once the output is written */
     int dead;        /* close now */
+    /* When the connection counts as stalled if it is in the middle of a frame and nothing more has come: the
+     * stall timeout after the last bytes read, or after the last time the server held off reading it. */
+    struct timespec stall_deadline;
 } gz_conn;
 
 /* An allocator for protobuf-c that refuses to hand out more than a budget in total. */
@@ -57,6 +63,7 @@ struct gz_server {
     long host_pid;
     int log_level;
     uint32_t max_data;
+    int64_t stall_ns; /* the stalled-frame timeout */
     gz_health_fn health;
     void *health_user_data;
     uint8_t *file_descriptor_set; /* a copy of the option's bytes; NULL when none */

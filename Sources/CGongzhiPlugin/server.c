@@ -41,9 +41,8 @@ struct timespec gz_now(void) {
  * clamping them keeps the arithmetic below far from overflow. */
 #define GZ_LONGEST_TIMEOUT_NS ((int64_t)100 * 365 * 24 * 3600 * 1000000000)
 
-/* The monotonic time `ns` nanoseconds from now. */
-struct timespec gz_after_ns(int64_t ns) {
-    struct timespec when = gz_now();
+/* The time `ns` nanoseconds (at most GZ_LONGEST_TIMEOUT_NS) after `when`. */
+static struct timespec plus_ns(struct timespec when, int64_t ns) {
     if (ns > GZ_LONGEST_TIMEOUT_NS) {
         ns = GZ_LONGEST_TIMEOUT_NS;
     }
@@ -56,9 +55,13 @@ struct timespec gz_after_ns(int64_t ns) {
     return when;
 }
 
-/* Nanoseconds from now until `when`; negative once it has passed. */
-int64_t gz_ns_until(struct timespec when) {
-    struct timespec now = gz_now();
+/* The monotonic time `ns` nanoseconds from now. */
+struct timespec gz_after_ns(int64_t ns) {
+    return plus_ns(gz_now(), ns);
+}
+
+/* Nanoseconds from `now` until `when`; negative once it has passed. */
+static int64_t ns_from(struct timespec now, struct timespec when) {
     int64_t seconds = (int64_t)when.tv_sec - (int64_t)now.tv_sec;
     /* Deadlines are at most GZ_LONGEST_TIMEOUT_NS away; saturate anything further. */
     if (seconds > INT64_MAX / 1000000000 - 1) {
@@ -68,6 +71,11 @@ int64_t gz_ns_until(struct timespec when) {
         return INT64_MIN;
     }
     return seconds * 1000000000 + (int64_t)(when.tv_nsec - now.tv_nsec);
+}
+
+/* Nanoseconds from now until `when`; negative once it has passed. */
+int64_t gz_ns_until(struct timespec when) {
+    return ns_from(gz_now(), when);
 }
 
 /* Writes "level: message" to stderr in one write when the level is at or above the server's. */
@@ -258,6 +266,9 @@ gz_server *gz_server_new(const gz_server_options *options, char *error, size_t e
     }
     server->max_data = options->max_data == 0 || options->max_data > GZ_FRAME_MAX_DATA ? GZ_FRAME_MAX_DATA
                                                                                        : options->max_data;
+    server->stall_ns = (int64_t)(options->stalled_frame_timeout_ms != 0 ? options->stalled_frame_timeout_ms
+                                                                         : GZ_DEFAULT_STALLED_FRAME_TIMEOUT_MS) *
+                       1000000;
     server->health = options->health;
     server->health_user_data = options->health_user_data;
     if (copy_string(name != NULL ? name : "", &server->name) != 0 ||
@@ -431,7 +442,8 @@ static void flush_conn(gz_conn *conn) {
     }
 }
 
-/* Reads what is there: returns the bytes read, 0 at the end of input, -1 when nothing is there now. */
+/* Reads what is there: returns the bytes read, 0 at the end of input, -1 when nothing is there now. Bytes read
+ * start the stall timeout again. */
 static ssize_t read_conn(gz_server *server, gz_conn *conn) {
     ssize_t got;
     do {
@@ -439,6 +451,9 @@ static ssize_t read_conn(gz_server *server, gz_conn *conn) {
     } while (got < 0 && errno == EINTR);
     if (got < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
         conn->dead = 1;
+    }
+    if (got > 0) {
+        conn->stall_deadline = gz_after_ns(server->stall_ns);
     }
     return got;
 }
@@ -559,8 +574,66 @@ static void reap_connections(gz_server *server) {
     }
 }
 
-/* Serves the host connection's readiness: output, then input. */
-static void serve_host(gz_server *server, short events) {
+/* True while the loop reads a caller's connection: not while stopping, nor once the caller has finished sending,
+ * nor while more than GZ_OUTPUT_HIGH_WATER of its answers wait unread. */
+static int reading_conn(const gz_server *server, const gz_conn *conn) {
+    return !server->stopping && !conn->read_closed && conn->out_end - conn->out_start < GZ_OUTPUT_HIGH_WATER;
+}
+
+/* Runs a connection's stall clock for the coming poll, the loop reading it or not (`reading`), as of `now`: while
+ * the loop does not read it or answers to it wait to be written, the peer is not the one holding things up, and
+ * the clock starts again; otherwise, when the connection is in the middle of a frame, *earliest (negative: none
+ * yet) keeps the nanoseconds left until the first stall deadline. */
+static void run_stall_clock(const gz_server *server, gz_conn *conn, int reading, struct timespec now,
+                            int64_t *earliest) {
+    int64_t left;
+    if (!reading || conn->out_end > conn->out_start) {
+        conn->stall_deadline = plus_ns(now, server->stall_ns);
+        return;
+    }
+    if (!gz_frame_decoder_mid_frame(&conn->decoder)) {
+        return;
+    }
+    left = ns_from(now, conn->stall_deadline);
+    if (left < 0) {
+        left = 0;
+    }
+    if (*earliest < 0 || left < *earliest) {
+        *earliest = left;
+    }
+}
+
+/* Milliseconds for poll to wait `ns` nanoseconds, rounded up so that it wakes after the time, not just before. */
+static int poll_timeout_ms(int64_t ns) {
+    int64_t ms = ns / 1000000 + (ns % 1000000 > 0 ? 1 : 0);
+    return ms > 0x7fffffff ? 0x7fffffff : (int)ms;
+}
+
+/* True, with a warning, when a connection polled for input only (nothing of its to write) is in the middle of a
+ * frame and nothing has come from it by its stall deadline, as of `now`: when poll returned without input on it. */
+static int stalled(const gz_server *server, const gz_conn *conn, struct timespec now) {
+    char timeout[32];
+    if (server->stopping || !gz_frame_decoder_mid_frame(&conn->decoder) || ns_from(now, conn->stall_deadline) > 0) {
+        return 0;
+    }
+    if (server->stall_ns % 1000000000 == 0) {
+        snprintf(timeout, sizeof timeout, "%lld s", (long long)(server->stall_ns / 1000000000));
+    } else {
+        snprintf(timeout, sizeof timeout, "%lld ms", (long long)(server->stall_ns / 1000000));
+    }
+    if (conn == server->host) {
+        gz_log(server, GZ_LOG_WARNING, "closing the connection to the host: it stopped sending in the middle of a "
+               "frame for %s", timeout);
+    } else {
+        gz_log(server, GZ_LOG_WARNING, "closing the connection of pid %ld (uid %ld): it stopped sending in the "
+               "middle of a frame for %s", (long)conn->pid, (long)conn->uid, timeout);
+    }
+    return 1;
+}
+
+/* Serves the host connection's readiness (`events`, from the poll for `polled` that returned at `now`): output,
+ * then input; closes it when it has stalled in the middle of a frame. */
+static void serve_host(gz_server *server, short polled, short events, struct timespec now) {
     gz_conn *host = server->host;
     if (events & POLLOUT) {
         flush_conn(host);
@@ -572,6 +645,8 @@ static void serve_host(gz_server *server, short events) {
         } else if (got == 0) {
             host->dead = 1;
         }
+    } else if (!host->dead && !(polled & POLLOUT) && stalled(server, host, now)) {
+        host->dead = 1;
     }
     if (host->dead) {
         gz_register_closed(server);
@@ -588,6 +663,8 @@ static int serve(gz_server *server) {
     for (;;) {
         size_t count = 0, first_conn, conn_polled, i;
         int timeout = -1, ready;
+        int64_t stall_wait = -1; /* nanoseconds until the first stall deadline; negative: none */
+        struct timespec now = gz_now(), woke;
 
         if (server->stopping && (all_flushed(server) || gz_ns_until(server->stop_deadline) <= 0)) {
             break;
@@ -609,19 +686,24 @@ static int serve(gz_server *server) {
         fds[count].fd = server->host != NULL ? server->host->fd : -1;
         fds[count++].events = (short)(POLLIN | (server->host != NULL && server->host->out_end > server->host->out_start
                                                     ? POLLOUT : 0));
+        if (server->host != NULL) {
+            run_stall_clock(server, server->host, !server->stopping, now, &stall_wait);
+        }
         first_conn = count;
         for (i = 0; i < server->conn_count; i++) {
             gz_conn *conn = server->conns[i];
             size_t pending = conn->out_end - conn->out_start;
+            int reading = reading_conn(server, conn);
             fds[count].fd = conn->fd;
-            fds[count++].events = (short)((!server->stopping && !conn->read_closed && pending < GZ_OUTPUT_HIGH_WATER
-                                               ? POLLIN : 0) |
-                                          (pending > 0 ? POLLOUT : 0));
+            fds[count++].events = (short)((reading ? POLLIN : 0) | (pending > 0 ? POLLOUT : 0));
+            run_stall_clock(server, conn, reading, now, &stall_wait);
         }
         conn_polled = server->conn_count;
         if (server->stopping) {
             int64_t left = gz_ns_until(server->stop_deadline) / 1000000 + 1;
             timeout = left > 0x7fffffff ? 0x7fffffff : (int)left;
+        } else if (stall_wait >= 0) {
+            timeout = poll_timeout_ms(stall_wait);
         }
         for (i = 0; i < count; i++) {
             fds[i].revents = 0;
@@ -635,6 +717,7 @@ static int serve(gz_server *server) {
             free(fds);
             return 1;
         }
+        woke = gz_now();
         if (fds[0].revents & POLLIN) {
             char drained[64];
             while (read(server->stop_pipe[0], drained, sizeof drained) > 0) {
@@ -657,13 +740,16 @@ static int serve(gz_server *server) {
                 }
             } else if ((events & (POLLHUP | POLLERR)) && !(events & POLLOUT)) {
                 conn->dead = 1;
+            } else if (fds[first_conn + i].events == POLLIN && !(events & POLLIN) && !conn->dead &&
+                       stalled(server, conn, woke)) {
+                conn->dead = 1;
             }
             if (!conn->dead) {
                 flush_conn(conn);
             }
         }
-        if (server->host != NULL && fds[2].revents != 0) {
-            serve_host(server, fds[2].revents);
+        if (server->host != NULL) {
+            serve_host(server, fds[2].events, fds[2].revents, woke);
         }
         reap_connections(server);
         if (server->listen_fd >= 0 && (fds[1].revents & POLLIN)) {

@@ -16,6 +16,8 @@ static char folder[128];
 typedef enum host_ending {
     ACCEPT_THEN_END_OK,  /* accept, then end the stream with an OK response: run returns 0 */
     ACCEPT_THEN_CLOSE,   /* accept, then close the connection: run returns 1 */
+    ACCEPT_THEN_STALL,   /* accept, then stop in the middle of a frame: the plugin closes the connection and run
+                          * returns 1 */
     REFUSE               /* answer UNAUTHENTICATED at once: run returns 1 */
 } host_ending;
 
@@ -145,6 +147,7 @@ static int register_with(host_ending ending, const uint8_t *descriptors, size_t 
     options.host_socket = host_socket;
     options.token = "secret-token";
     options.log_level = getenv("GZ_TEST_VERBOSE") != NULL ? "debug" : "critical";
+    options.stalled_frame_timeout_ms = 1000;
     if (descriptors != NULL) {
         given = malloc(descriptors_length + 1);
         CHECK(given != NULL);
@@ -176,9 +179,12 @@ static int register_with(host_ending ending, const uint8_t *descriptors, size_t 
         check_plugin_health(plugin_socket);
         if (ending == ACCEPT_THEN_END_OK) {
             end_stream(fd, GZ_OK, "");
+        } else if (ending == ACCEPT_THEN_STALL) {
+            static const uint8_t half_header[5] = {0, 0, 0, 9, 0};
+            write_all(fd, half_header, sizeof half_header);
         }
     }
-    if (ending == ACCEPT_THEN_END_OK || ending == REFUSE) {
+    if (ending == ACCEPT_THEN_END_OK || ending == REFUSE || ending == ACCEPT_THEN_STALL) {
         CHECK(peer_closed(fd));
     }
     close(fd);
@@ -198,6 +204,12 @@ static void accepted_then_released(void) {
 /* Accepted, then the host vanished: exit status 1. Without descriptors, the registration has none. */
 static void accepted_then_lost(void) {
     CHECK(register_with(ACCEPT_THEN_CLOSE, NULL, 0) == 1);
+}
+
+/* Accepted, then the host stopped in the middle of a frame: after the stall timeout (1 s here) the plugin closes
+ * the connection, the host is lost, and the exit status is 1. */
+static void accepted_then_stalled(void) {
+    CHECK(register_with(ACCEPT_THEN_STALL, NULL, 0) == 1);
 }
 
 /* Refused with UNAUTHENTICATED: exit status 1. Descriptors of length 0 are none. */
@@ -350,6 +362,7 @@ int main(void) {
     make_temp_dir(folder, sizeof folder);
     RUN(accepted_then_released);
     RUN(accepted_then_lost);
+    RUN(accepted_then_stalled);
     RUN(refused);
     RUN(host_unreachable);
     RUN(descriptor_sets_checked);

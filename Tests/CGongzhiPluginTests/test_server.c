@@ -1,8 +1,12 @@
 /* Tests of gz_server: real sockets, raw frames, one server (or two) on threads. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "support.h"
@@ -88,8 +92,10 @@ static gz_health degraded(void *user_data, char *message, size_t size) {
     return GZ_HEALTH_DEGRADED;
 }
 
-/* Makes a server on `folder/<file>` with the test methods. */
-static gz_server *make_server(const char *file, const char *name, int *typed_calls, uint32_t max_data) {
+/* Makes a server on `folder/<file>` with the test methods, logging at `log_level` (unless GZ_TEST_VERBOSE) and
+ * closing connections stalled in the middle of a frame after `stalled_ms` (0: the default). */
+static gz_server *make_server_with(const char *file, const char *name, int *typed_calls, uint32_t max_data,
+                                   const char *log_level, uint32_t stalled_ms) {
     char path[256], error[256];
     gz_server_options options;
     gz_server *server;
@@ -99,7 +105,8 @@ static gz_server *make_server(const char *file, const char *name, int *typed_cal
     options.version = "0.1.0";
     options.socket_path = path;
     options.max_data = max_data;
-    options.log_level = getenv("GZ_TEST_VERBOSE") != NULL ? "debug" : "critical";
+    options.log_level = getenv("GZ_TEST_VERBOSE") != NULL ? "debug" : log_level;
+    options.stalled_frame_timeout_ms = stalled_ms;
     server = gz_server_new(&options, error, sizeof error);
     if (server == NULL) {
         fprintf(stderr, "gz_server_new: %s\n", error);
@@ -118,6 +125,11 @@ static gz_server *make_server(const char *file, const char *name, int *typed_cal
     CHECK(gz_server_add_unary(server, GZ_LIFECYCLE_SERVICE, "Extra", NULL, echo, NULL) == -1);
     CHECK(gz_server_add_unary(server, "", "X", NULL, echo, NULL) == -1);
     return server;
+}
+
+/* Makes a server on `folder/<file>` with the test methods, logging critical messages only. */
+static gz_server *make_server(const char *file, const char *name, int *typed_calls, uint32_t max_data) {
+    return make_server_with(file, name, typed_calls, max_data, "critical", 0);
 }
 
 /* The path of a socket in the folder. */
@@ -539,70 +551,278 @@ static void two_servers(void) {
     gz_server_free(b);
 }
 
-/* The unprivileged caller of peer_check: waits for the word on `go`, then calls as uid 65534. */
-static void unprivileged_caller(int go, const char *path) {
-    Gongzhi__Rpc__V1__Response *response;
-    char byte;
-    int fd;
-    if (read(go, &byte, 1) != 1 || setgid(65534) != 0 || setuid(65534) != 0) {
-        _exit(3);
-    }
-    fd = connect_socket(path);
-    response = call(fd, 1, SERVICE, "Echo", "x", 1, 0);
-    _exit(response_code(response) == GZ_PERMISSION_DENIED &&
-                  strstr(response_message(response), "serves its host (pid") != NULL
-              ? 0
-              : 4);
+/* Milliseconds since `start` on the monotonic clock. */
+static long ms_since(struct timespec start) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (long)(now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
 }
 
-/* With a host pid, a process that is neither the host nor root is refused each call. */
-static void peer_check(void) {
-    char path[256], error[256];
+/* True when the peer has closed the connection by now; nothing is waiting to be read on it. */
+static int closed_by_now(int fd) {
+    struct pollfd ready = {fd, POLLIN, 0};
+    uint8_t byte;
+    ssize_t got;
+    if (poll(&ready, 1, 0) <= 0) {
+        return 0;
+    }
+    got = recv(fd, &byte, 1, 0);
+    CHECK(got <= 0);
+    return got == 0 || errno == ECONNRESET;
+}
+
+/* Sends what this process writes to stderr into the file at `path` from now on; returns the old stderr. */
+static int capture_stderr(const char *path) {
+    int saved, file;
+    fflush(stderr);
+    saved = dup(2);
+    file = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+    CHECK(saved >= 0 && file >= 0 && dup2(file, 2) == 2);
+    close(file);
+    return saved;
+}
+
+/* Gives stderr back and returns what was written to the file at `path` (removed), in a buffer the caller frees. */
+static char *release_stderr(int saved, const char *path) {
+    FILE *file;
+    char *text = calloc(1, 65536);
+    size_t got;
+    fflush(stderr);
+    CHECK(dup2(saved, 2) == 2);
+    close(saved);
+    CHECK(text != NULL);
+    file = fopen(path, "r");
+    CHECK(file != NULL);
+    got = fread(text, 1, 65535, file);
+    text[got] = '\0';
+    fclose(file);
+    unlink(path);
+    return text;
+}
+
+/* A whole request frame for SERVICE/`method` with `payload`, in a buffer the caller frees. */
+static uint8_t *request_frame(uint32_t stream_id, const char *method, const void *payload, size_t payload_length,
+                              size_t *length) {
+    gz_frame_header header;
+    uint8_t *envelope, *frame;
+    size_t envelope_length;
+    encode_request(SERVICE, method, payload, payload_length, 0, NULL, NULL, &envelope, &envelope_length);
+    frame = malloc(GZ_FRAME_HEADER_SIZE + envelope_length);
+    CHECK(frame != NULL);
+    header.length = (uint32_t)envelope_length;
+    header.stream_id = stream_id;
+    header.type = GZ_FRAME_REQUEST;
+    header.flags = 0;
+    gz_frame_header_encode(&header, frame);
+    memcpy(frame + GZ_FRAME_HEADER_SIZE, envelope, envelope_length);
+    free(envelope);
+    *length = GZ_FRAME_HEADER_SIZE + envelope_length;
+    return frame;
+}
+
+/* A caller that stops sending in the middle of a frame is disconnected once the stall timeout (1 s here) passes
+ * without a byte from it: inside a frame's header, inside its data, and while an oversized frame's data are being
+ * skipped; the warning names its pid and uid. Callers that have sent nothing, that are between calls, that trickle
+ * a frame a byte at a time, or whose answers wait unread with part of a frame sent stay connected; the last is
+ * disconnected once it has read its answers. */
+static void stalled_frames(void) {
+    enum { STALL_MS = 1000, TRICKLE_MS = 300, TRICKLED = 12, BIG = 4000000, BIGS = 3 };
+    char log_path[256], expected[128];
+    const char *path = socket_in_folder("stall.sock");
+    test_server running;
+    gz_server *server;
+    int stalled[3], idle, between, trickle, unread, saved_stderr, i;
+    long closed_at[3] = {-1, -1, -1};
+    uint8_t *frame, *big, *batch, oversized[GZ_FRAME_HEADER_SIZE + 100];
+    size_t frame_length, big_length, used = 0;
+    gz_frame_header header;
+    struct timespec start;
+    char *log_text;
+
+    snprintf(log_path, sizeof log_path, "%s/stall.log", folder);
+    saved_stderr = capture_stderr(log_path);
+    server = make_server_with("stall.sock", "stall", NULL, 0, "warning", STALL_MS);
+    start_server(&running, server);
+    idle = connect_socket(path);
+    between = connect_socket(path);
+    expect_echo(between, 1, "one call");
+
+    /* Three answers of 4 MB left unread are more than the server keeps before it stops reading the connection;
+     * the first bytes of a fourth request follow them. */
+    unread = connect_socket(path);
+    big = calloc(1, BIG);
+    CHECK(big != NULL);
+    free(request_frame(1, "Echo", big, BIG, &big_length));
+    batch = malloc(BIGS * big_length + 5);
+    CHECK(batch != NULL);
+    for (i = 0; i < BIGS; i++) {
+        uint8_t *one;
+        fill_pattern(big, BIG, (unsigned)i);
+        one = request_frame((uint32_t)(2 * i + 1), "Echo", big, BIG, &big_length);
+        memcpy(batch + used, one, big_length);
+        used += big_length;
+        free(one);
+    }
+    frame = request_frame(7, "Echo", "trickled", 8, &frame_length);
+    memcpy(batch + used, frame, 5);
+    write_all(unread, batch, used + 5);
+    free(batch);
+
+    for (i = 0; i < 3; i++) {
+        stalled[i] = connect_socket(path);
+    }
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    write_all(stalled[0], frame, 5);
+    write_all(stalled[1], frame, GZ_FRAME_HEADER_SIZE + 3);
+    header.length = GZ_FRAME_MAX_DATA + 1;
+    header.stream_id = 1;
+    header.type = GZ_FRAME_REQUEST;
+    header.flags = 0;
+    gz_frame_header_encode(&header, oversized);
+    memset(oversized + GZ_FRAME_HEADER_SIZE, 0, sizeof oversized - GZ_FRAME_HEADER_SIZE);
+    write_all(stalled[2], oversized, sizeof oversized);
+    expect(read_response(stalled[2], 1), GZ_RESOURCE_EXHAUSTED, "over the 4194304-byte limit");
+
+    trickle = connect_socket(path);
+    for (i = 0; i < TRICKLED; i++) {
+        int s;
+        write_all(trickle, frame + i, 1);
+        sleep_ms(TRICKLE_MS);
+        for (s = 0; s < 3; s++) {
+            if (closed_at[s] < 0 && closed_by_now(stalled[s])) {
+                closed_at[s] = ms_since(start);
+            }
+        }
+    }
+    log_text = release_stderr(saved_stderr, log_path);
+    for (i = 0; i < 3; i++) {
+        if (closed_at[i] < STALL_MS - 100 || closed_at[i] > 3 * STALL_MS) {
+            fprintf(stderr, "stalled connection %d: closed after %ld ms (-1: not at all)\n", i, closed_at[i]);
+        }
+        CHECK(closed_at[i] >= STALL_MS - 100 && closed_at[i] <= 3 * STALL_MS);
+        close(stalled[i]);
+    }
+    snprintf(expected, sizeof expected, "warning: closing the connection of pid %ld (uid %ld): it stopped sending "
+             "in the middle of a frame for 1 s", (long)getpid(), (long)getuid());
+    CHECK_CONTAINS(log_text, expected);
+    free(log_text);
+
+    /* The trickled call is answered; the idle connection and the one between calls still serve. */
+    write_all(trickle, frame + TRICKLED, frame_length - TRICKLED);
+    expect(read_response(trickle, 7), GZ_OK, NULL);
+    expect_echo(idle, 1, "idle all along");
+    expect_echo(between, 3, "a second call");
+
+    /* The unread answers were kept, whole; once they are all written the stall timeout runs for the fourth request,
+     * cut short, and the connection is closed. */
+    for (i = 0; i < BIGS; i++) {
+        Gongzhi__Rpc__V1__Response *response = read_response(unread, (uint32_t)(2 * i + 1));
+        fill_pattern(big, BIG, (unsigned)i);
+        CHECK(response_code(response) == GZ_OK && response->payload.len == BIG);
+        CHECK(memcmp(response->payload.data, big, BIG) == 0);
+        gongzhi__rpc__v1__response__free_unpacked(response, NULL);
+    }
+    CHECK(peer_closed(unread));
+    close(unread);
+    free(big);
+    free(frame);
+    close(trickle);
+    close(idle);
+    shut_down(&running, between);
+    gz_server_free(server);
+}
+
+/* Serves Echo on `path` as a plugin that this process's parent started (its host pid is the parent's), in a child
+ * process; exits with gz_server_run's status. */
+static void serve_as_plugin(const char *path) {
+    char error[256];
     gz_server_options options;
     gz_server *server;
-    test_server running;
-    pid_t child = -1;
-    int status, fd, go[2];
-
-    snprintf(path, sizeof path, "%s/peer.sock", folder);
-    if (getuid() == 0) {
-        /* Forked before any server thread exists, so the child holds nothing of theirs. */
-        CHECK(pipe(go) == 0);
-        child = fork();
-        CHECK(child >= 0);
-        if (child == 0) {
-            close(go[1]);
-            unprivileged_caller(go[0], path);
-        }
-        close(go[0]);
-    }
+    int status;
     memset(&options, 0, sizeof options);
     options.name = "guarded";
     options.version = "1.0.0";
     options.socket_path = path;
     options.log_level = "critical";
-    options.host_pid = (long)getppid(); /* as if the host had started this process */
+    options.host_pid = (long)getppid();
     server = gz_server_new(&options, error, sizeof error);
-    CHECK(server != NULL);
-    CHECK(gz_server_add_unary(server, SERVICE, "Echo", NULL, echo, NULL) == 0);
-    start_server(&running, server);
-    fd = connect_socket(path);
-    if (getuid() == 0) {
-        /* root may call; an unprivileged process may not. */
-        expect_echo(fd, 1, "root");
-        CHECK(chmod(path, 0666) == 0);
-        CHECK(write(go[1], "g", 1) == 1);
-        close(go[1]);
-        CHECK(waitpid(child, &status, 0) == child);
-        CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-    } else {
-        expect(call(fd, 1, SERVICE, "Echo", "x", 1, 0), GZ_PERMISSION_DENIED, "serves its host (pid");
+    if (server == NULL || gz_server_add_unary(server, SERVICE, "Echo", NULL, echo, NULL) != 0) {
+        _exit(5);
     }
-    gz_server_stop(server);
-    CHECK(join_server(&running) == 0);
-    close(fd);
+    status = gz_server_run(server);
     gz_server_free(server);
+    _exit(status);
+}
 
+/* Calls Echo on `path` from a child process, as `uid` (unless it is -1), and gives the child's exit status: 0 when
+ * the call was refused with PERMISSION_DENIED and a message holding `refusal`. */
+static int call_refused_from_child(const char *path, long uid, const char *refusal) {
+    pid_t child = fork();
+    int status;
+    CHECK(child >= 0);
+    if (child == 0) {
+        Gongzhi__Rpc__V1__Response *response;
+        int fd;
+        if (uid >= 0 && (setgid((gid_t)uid) != 0 || setuid((uid_t)uid) != 0)) {
+            _exit(3);
+        }
+        fd = connect_socket(path);
+        response = call(fd, 1, SERVICE, "Echo", "x", 1, 0);
+        if (response_code(response) != GZ_PERMISSION_DENIED || strstr(response_message(response), refusal) == NULL) {
+            fprintf(stderr, "a call from pid %ld (uid %ld) was answered %s: %s\n", (long)getpid(), (long)getuid(),
+                    gz_status_name(response_code(response)), response_message(response));
+            _exit(4);
+        }
+        _exit(0);
+    }
+    CHECK(waitpid(child, &status, 0) == child);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* With a host pid, a plugin serves its host's process only: any other process is refused each call, one of the
+ * same user and root included (a plugin trusts the caller metadata the host adds, so nothing may reach it around
+ * the host), and so is one of another user. */
+static void peer_check(void) {
+    char path[256], error[256], refusal[200];
+    Gongzhi__Plugin__V1__ShutdownRequest shutdown = GONGZHI__PLUGIN__V1__SHUTDOWN_REQUEST__INIT;
+    gz_server_options options;
+    gz_server *server;
+    pid_t plugin;
+    uint8_t *payload;
+    size_t length;
+    int status, fd;
+
+    snprintf(path, sizeof path, "%s/peer.sock", folder);
+    snprintf(refusal, sizeof refusal,
+             "this plugin serves its host (pid %ld) only; call it through the host's host.sock", (long)getpid());
+    /* The plugin is a child of this process, which plays its host. No thread runs here, so forking is safe. */
+    plugin = fork();
+    CHECK(plugin >= 0);
+    if (plugin == 0) {
+        serve_as_plugin(path);
+    }
+    fd = connect_socket(path);
+    expect_echo(fd, 1, "from the host");
+    /* Another process of the same user: root (another pid) when the tests run as root, as they do in CI. */
+    CHECK(call_refused_from_child(path, -1, refusal) == 0);
+    if (getuid() == 0) {
+        CHECK(chmod(path, 0666) == 0);
+        CHECK(call_refused_from_child(path, 65534, refusal) == 0);
+    }
+    expect_echo(fd, 3, "still the host");
+    shutdown.reason = (char *)"test over";
+    payload = pack_message(&shutdown.base, &length);
+    expect(call(fd, 5, GZ_LIFECYCLE_SERVICE, "Shutdown", payload, length, 0), GZ_OK, NULL);
+    free(payload);
+    CHECK(waitpid(plugin, &status, 0) == plugin && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    CHECK(peer_closed(fd));
+    close(fd);
+
+    memset(&options, 0, sizeof options);
+    options.name = "guarded";
+    options.version = "1.0.0";
+    options.socket_path = path;
+    options.log_level = "critical";
     /* A host pid that is not the parent: run returns 1 at once. */
     options.host_pid = 1;
     server = gz_server_new(&options, error, sizeof error);
@@ -654,6 +874,7 @@ int main(void) {
     RUN(pipelined_calls);
     RUN(large_payloads);
     RUN(two_servers);
+    RUN(stalled_frames);
     RUN(peer_check);
     RUN(settings);
     remove_temp_dir(folder);

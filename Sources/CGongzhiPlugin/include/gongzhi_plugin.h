@@ -175,7 +175,8 @@ typedef struct gz_server_options {
      *   socket_path   GONGZHI_PLUGIN_SOCKET   (required, from here or the environment)
      *   host_socket   GONGZHI_HOST_SOCKET     (unset: serve without registering, for tests)
      *   token         GONGZHI_PLUGIN_TOKEN
-     *   host_pid      GONGZHI_HOST_PID        (unset: accept calls from any process of this user)
+     *   host_pid      GONGZHI_HOST_PID        (set: serve the host's process only, not even root's;
+     *                                          unset: serve any process of this user)
      *   log_level     GONGZHI_LOG_LEVEL       (trace|debug|info|notice|warning|error|critical; default info)
      */
     const char *name;
@@ -200,6 +201,13 @@ typedef struct gz_server_options {
      * are copied. */
     const uint8_t *file_descriptor_set;
     size_t file_descriptor_set_length;
+    /* How long a peer may stop sending in the middle of a frame before its connection is closed (with a
+     * warning naming its pid and uid), in milliseconds; 0 means 10000, the same as the Swift SDK and the
+     * host. Any byte that arrives starts the time again, so a slow sender is not cut off; a connection
+     * between frames is never closed for this; and time during which answers to the peer wait to be
+     * written (it is not reading them) does not count. It applies to the plugin's connection to the host
+     * too. */
+    uint32_t stalled_frame_timeout_ms;
 } gz_server_options;
 
 /*
