@@ -97,8 +97,8 @@ public final class HostService: Service, Sendable {
         defer { records.lock.release() }
         let audit = records.audit
 
-        let control = ControlLoop()
-        let adminLoop = ControlLoop(threadName: "gongzhi-admin")
+        let control = ControlLoop.control
+        let adminLoop = ControlLoop.admin
         var measured: [(name: String, eventLoop: any EventLoop)] = [("control loop", control.eventLoop)]
         for loop in eventLoopGroup.makeIterator() {
             measured.append(("event loops", loop))
@@ -164,12 +164,8 @@ public final class HostService: Service, Sendable {
         } catch {
             ready.fail(error)
             await audit.close()
-            await control.shutdown()
-            await adminLoop.shutdown()
             throw error
         }
-        await control.shutdown()
-        await adminLoop.shutdown()
         audit.record(principal: "host", action: "host.stop", outcome: "ok")
         await audit.close()
         logger.info("host stopped")

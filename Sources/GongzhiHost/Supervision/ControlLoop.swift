@@ -10,14 +10,22 @@ import Glibc
 /// actor's executor), with the supervision's timers, the health checks and the Shutdown calls on each plugin's
 /// supervision connection; the admin loop ("gongzhi-admin") serves admin.sock. Clients' calls on host.sock never
 /// run on either, so supervision and operators never wait behind them.
+///
+/// Both are made once per process and live as long as it, like NIO's singleton loops: a plugin's connections and
+/// tasks may outlast the host that made them by a moment, and must never find their loop gone.
 final class ControlLoop: Sendable {
+    /// The process's control loop.
+    static let control = ControlLoop(threadName: "gongzhi-control")
+    /// The process's admin loop.
+    static let admin = ControlLoop(threadName: "gongzhi-admin")
+
     private let group: MultiThreadedEventLoopGroup
     /// The loop itself.
     let eventLoop: any EventLoop
     /// For tasks whose nonisolated code (RPC calls, sleeps) must run on the loop, not on the global executor.
     let taskExecutor: EventLoopTaskExecutor
 
-    /// Starts the loop's thread; ``shutdown()`` ends it.
+    /// Starts a loop's thread; ``shutdown()`` ends it (never for ``control`` and ``admin``).
     init(threadName: String = "gongzhi-control") {
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         eventLoop = group.next()
