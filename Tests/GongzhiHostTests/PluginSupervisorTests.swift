@@ -698,6 +698,28 @@ final class PluginSupervisorTests: XCTestCase {
         XCTAssertEqual(supervisor.state, .stopping)
     }
 
+    func testOnlyATimeoutWhileTheHostRanLateIsInconclusive() {
+        let timedOut = PluginSupervisor.Event.healthFailed(reason: "DEADLINE_EXCEEDED: Health did not finish")
+        let late = EventLoopLag.Lateness(loop: "control loop", lag: .milliseconds(1_400))
+        XCTAssertEqual(
+            PluginFleet.judge(timedOut, timedOut: true, hostLate: late, timeout: .seconds(2)),
+            .healthInconclusive(reason: "the host is busy (control loop 1.4 s late)")
+        )
+        // The host kept time, or was late by less than half the timeout: the plugin's own failure.
+        XCTAssertEqual(PluginFleet.judge(timedOut, timedOut: true, hostLate: nil, timeout: .seconds(2)), timedOut)
+        let slightly = EventLoopLag.Lateness(loop: "event loops", lag: .milliseconds(900))
+        XCTAssertEqual(PluginFleet.judge(timedOut, timedOut: true, hostLate: slightly, timeout: .seconds(2)), timedOut)
+        // Refused, NOT_SERVING: the plugin's, however busy the host.
+        let refused = PluginSupervisor.Event.healthFailed(reason: "UNAVAILABLE: connection refused")
+        XCTAssertEqual(PluginFleet.judge(refused, timedOut: false, hostLate: late, timeout: .seconds(2)), refused)
+        let notServing = PluginSupervisor.Event.healthFailed(reason: "it answered notServing")
+        XCTAssertEqual(PluginFleet.judge(notServing, timedOut: false, hostLate: late, timeout: .seconds(2)), notServing)
+        XCTAssertEqual(
+            PluginFleet.judge(.healthPassed, timedOut: false, hostLate: late, timeout: .seconds(2)),
+            .healthPassed
+        )
+    }
+
     func testInconclusiveHealthCheckWhileNotRunningIsIgnored() {
         var starting = PluginSupervisor(policy: policy())
         _ = starting.handle(.start, now: base)

@@ -18,10 +18,13 @@ import Glibc
 extension PluginFleet {
     func send(_ event: PluginSupervisor.Event, to plugin: ManagedPlugin, name: String) {
         let before = plugin.supervisor.state
-        if case .spawnFailed(_, transient: true) = event, before == .starting {
+        let actions = plugin.supervisor.handle(event, now: .now)
+        if case .spawnFailed(_, transient: true) = event, before == .starting,
+            plugin.supervisor.transientSpawnFailuresInRow > 0
+        {
+            // Retried without counting as a crash (the one that ends a row of them counts).
             counters.countTransientSpawnRetry()
         }
-        let actions = plugin.supervisor.handle(event, now: .now)
         if plugin.supervisor.state != before {
             plugin.since = wallClockMilliseconds()
             var metadata: Logger.Metadata = ["plugin": "\(name)", "state": "\(plugin.supervisor.state.rawValue)"]
@@ -243,16 +246,28 @@ extension PluginFleet {
     func health(of name: String, _ connections: PluginConnections) async -> PluginSupervisor.Event {
         let timeout = configuration.supervision.healthTimeout
         let started = ContinuousClock.now
-        let (event, timedOut) = await withTaskExecutorPreference(control.taskExecutor) {
+        let (answer, timedOut) = await withTaskExecutorPreference(control.taskExecutor) {
             await Self.health(connections.supervision, timeout: timeout)
         }
-        guard timedOut, let busy = lag.worst(since: started), busy.lag >= timeout / 2 else { return event }
-        counters.countInconclusiveHealthCheck()
-        logger.warning(
-            "health check of \(name) inconclusive: the host is busy (\(busy))",
-            metadata: ["plugin": "\(name)"]
-        )
-        return .healthInconclusive(reason: "the host is busy (\(busy))")
+        let busy = timedOut ? lag.worst(since: started) : nil
+        let event = Self.judge(answer, timedOut: timedOut, hostLate: busy, timeout: timeout)
+        if case .healthInconclusive(let reason) = event {
+            counters.countInconclusiveHealthCheck()
+            logger.warning("health check of \(name) inconclusive: \(reason)", metadata: ["plugin": "\(name)"])
+        }
+        return event
+    }
+
+    /// What a health check says of the plugin: its answer, unless the check timed out while the host's loops
+    /// ran late by half the timeout or more (`hostLate`), which says nothing of the plugin.
+    static func judge(
+        _ answer: PluginSupervisor.Event,
+        timedOut: Bool,
+        hostLate: EventLoopLag.Lateness?,
+        timeout: Duration
+    ) -> PluginSupervisor.Event {
+        guard timedOut, let hostLate, hostLate.lag >= timeout / 2 else { return answer }
+        return .healthInconclusive(reason: "the host is busy (\(hostLate))")
     }
 
     /// The plugin's answer to a health check as a supervisor event, and whether the check timed out.
