@@ -664,4 +664,238 @@ final class PluginSupervisorTests: XCTestCase {
             ["stopped", "starting", "ready", "degraded", "stopping", "crashed", "backing-off", "quarantined"]
         )
     }
+
+    // MARK: A busy host is not a sick plugin
+
+    func testInconclusiveHealthChecksCountNothing() {
+        var supervisor = ready(policy(unhealthyLimit: 2))
+        for second in 1...20 {
+            XCTAssertEqual(
+                supervisor.handle(
+                    .healthInconclusive(reason: "the host is busy (event loops 3.1 s late)"),
+                    now: at(second)
+                ),
+                []
+            )
+        }
+        XCTAssertEqual(supervisor.state, .ready)
+        XCTAssertEqual(supervisor.failedHealthChecks, 0)
+        XCTAssertEqual(supervisor.inconclusiveHealthChecks, 20)
+        XCTAssertEqual(supervisor.recentCrashes, [])
+        XCTAssertEqual(supervisor.restarts, 0)
+        XCTAssertEqual(supervisor.reason, "health check inconclusive: the host is busy (event loops 3.1 s late)")
+
+        // A pass clears the note; the plugin's own failures still count, inconclusive ones in between or not.
+        XCTAssertEqual(supervisor.handle(.healthPassed, now: at(21)), [])
+        XCTAssertEqual(supervisor.reason, "")
+        XCTAssertEqual(supervisor.handle(.healthFailed(reason: "connection refused"), now: at(22)), [])
+        XCTAssertEqual(supervisor.state, .degraded)
+        XCTAssertEqual(supervisor.handle(.healthInconclusive(reason: "the host is busy"), now: at(23)), [])
+        XCTAssertEqual(supervisor.state, .degraded)
+        XCTAssertEqual(supervisor.failedHealthChecks, 1, "neither reset nor counted")
+        XCTAssertTrue(supervisor.reason.contains("health check failed (1 of 2)"), supervisor.reason)
+        XCTAssertEqual(supervisor.handle(.healthFailed(reason: "NOT_SERVING"), now: at(24)), stopActions)
+        XCTAssertEqual(supervisor.state, .stopping)
+    }
+
+    func testOnlyATimeoutWhileTheHostRanLateIsInconclusive() {
+        let timedOut = PluginSupervisor.Event.healthFailed(reason: "DEADLINE_EXCEEDED: Health did not finish")
+        let late = EventLoopLag.Lateness(loop: "control loop", lag: .milliseconds(1_400))
+        XCTAssertEqual(
+            PluginFleet.judge(timedOut, timedOut: true, hostLate: late, timeout: .seconds(2)),
+            .healthInconclusive(reason: "the host is busy (control loop 1.4 s late)")
+        )
+        // The host kept time, or was late by less than half the timeout: the plugin's own failure.
+        XCTAssertEqual(PluginFleet.judge(timedOut, timedOut: true, hostLate: nil, timeout: .seconds(2)), timedOut)
+        let slightly = EventLoopLag.Lateness(loop: "event loops", lag: .milliseconds(900))
+        XCTAssertEqual(PluginFleet.judge(timedOut, timedOut: true, hostLate: slightly, timeout: .seconds(2)), timedOut)
+        // Refused, NOT_SERVING: the plugin's, however busy the host.
+        let refused = PluginSupervisor.Event.healthFailed(reason: "UNAVAILABLE: connection refused")
+        XCTAssertEqual(PluginFleet.judge(refused, timedOut: false, hostLate: late, timeout: .seconds(2)), refused)
+        let notServing = PluginSupervisor.Event.healthFailed(reason: "it answered notServing")
+        XCTAssertEqual(PluginFleet.judge(notServing, timedOut: false, hostLate: late, timeout: .seconds(2)), notServing)
+        XCTAssertEqual(
+            PluginFleet.judge(.healthPassed, timedOut: false, hostLate: late, timeout: .seconds(2)),
+            .healthPassed
+        )
+    }
+
+    func testInconclusiveHealthCheckWhileNotRunningIsIgnored() {
+        var starting = PluginSupervisor(policy: policy())
+        _ = starting.handle(.start, now: base)
+        XCTAssertEqual(starting.handle(.healthInconclusive(reason: "busy"), now: at(1)), [])
+        XCTAssertEqual(starting.state, .starting)
+        XCTAssertEqual(starting.inconclusiveHealthChecks, 0)
+    }
+
+    func testStartDeadlineIsExtendedOnceWhenTheHostIsBusy() {
+        var supervisor = PluginSupervisor(policy: policy())
+        _ = supervisor.handle(.start, now: base)
+        _ = supervisor.handle(.spawned(pid: 8), now: base)
+        XCTAssertEqual(
+            supervisor.handle(
+                .startDeadlineWhileHostBusy(lag: .milliseconds(3_400), reason: "the host is busy"),
+                now: at(15)
+            ),
+            [.schedule(.startDeadline, after: .milliseconds(3_400))]
+        )
+        XCTAssertEqual(supervisor.state, .starting)
+        XCTAssertTrue(supervisor.startDeadlineExtended)
+        XCTAssertEqual(supervisor.reason, "start deadline extended by 3.4 s: the host is busy")
+
+        // Only once: the next deadline is missed however busy the host is.
+        XCTAssertEqual(
+            supervisor.handle(.startDeadlineWhileHostBusy(lag: .seconds(5), reason: "the host is busy"), now: at(19)),
+            [.signal(.kill)]
+        )
+        XCTAssertEqual(supervisor.state, .stopping)
+        XCTAssertEqual(supervisor.reason, "start timed out")
+        XCTAssertEqual(
+            supervisor.handle(.exited(reason: "killed by signal 9"), now: at(19)),
+            exitCleanup + [.schedule(.restart, after: .seconds(1))]
+        )
+        XCTAssertEqual(supervisor.recentCrashes, [at(19)])
+
+        // A new start may be extended again; a start that gets ready in the extra time is simply ready.
+        XCTAssertEqual(supervisor.handle(.timerFired(.restart), now: at(20)), startActions)
+        XCTAssertFalse(supervisor.startDeadlineExtended)
+        XCTAssertEqual(
+            supervisor.handle(.startDeadlineWhileHostBusy(lag: .seconds(2), reason: "busy"), now: at(35)),
+            [.schedule(.startDeadline, after: .seconds(2))]
+        )
+        XCTAssertEqual(supervisor.handle(.ready, now: at(36)), [.cancel(.startDeadline), .publishRoutes])
+        XCTAssertEqual(supervisor.state, .ready)
+        XCTAssertEqual(supervisor.reason, "")
+    }
+
+    // MARK: Transient spawn failures
+
+    func testTransientSpawnFailureBacksOffWithoutACrash() {
+        var supervisor = PluginSupervisor(policy: policy())
+        _ = supervisor.handle(.start, now: base)
+        XCTAssertEqual(
+            supervisor.handle(.spawnFailed(reason: "too many open files", transient: true), now: at(1)),
+            [.cancel(.startDeadline), .schedule(.restart, after: .seconds(1))]
+        )
+        XCTAssertEqual(supervisor.state, .backingOff)
+        XCTAssertEqual(supervisor.reason, "could not start (too many open files); retrying in 1 s")
+        XCTAssertEqual(supervisor.recentCrashes, [], "not a crash")
+        XCTAssertEqual(supervisor.nextStart, at(2))
+        XCTAssertEqual(supervisor.transientSpawnFailuresInRow, 1)
+
+        // The usual backoff: the second in a row waits twice as long.
+        XCTAssertEqual(supervisor.handle(.timerFired(.restart), now: at(2)), startActions)
+        XCTAssertEqual(
+            supervisor.handle(.spawnFailed(reason: "too many open files", transient: true), now: at(2)),
+            [.cancel(.startDeadline), .schedule(.restart, after: .seconds(2))]
+        )
+        XCTAssertEqual(supervisor.reason, "could not start (too many open files); retrying in 2 s")
+        XCTAssertEqual(supervisor.recentCrashes, [])
+
+        // Once the host has the resource again, the plugin starts; the count of the row starts again.
+        XCTAssertEqual(supervisor.handle(.timerFired(.restart), now: at(4)), startActions)
+        _ = supervisor.handle(.spawned(pid: 50), now: at(4))
+        XCTAssertEqual(supervisor.handle(.ready, now: at(5)), [.cancel(.startDeadline), .publishRoutes])
+        XCTAssertEqual(supervisor.state, .ready)
+        XCTAssertEqual(supervisor.transientSpawnFailuresInRow, 0)
+        XCTAssertEqual(supervisor.transientSpawnFailures, 2)
+        XCTAssertEqual(supervisor.recentCrashes, [])
+    }
+
+    func testTransientSpawnFailuresNeverQuarantineBelowTheLimit() {
+        // crash limit 1: a single counted failure would quarantine.
+        var supervisor = PluginSupervisor(policy: policy(backoffMaximum: .seconds(8), crashLimit: 1))
+        _ = supervisor.handle(.start, now: base)
+        var now = 0
+        for attempt in 1...9 {
+            XCTAssertEqual(
+                supervisor.handle(
+                    .spawnFailed(reason: "resource temporarily unavailable", transient: true),
+                    now: at(now)
+                ),
+                [.cancel(.startDeadline), .schedule(.restart, after: supervisor.backoff(afterCrashes: attempt))],
+                "attempt \(attempt)"
+            )
+            XCTAssertEqual(supervisor.state, .backingOff, "attempt \(attempt)")
+            now += 10
+            XCTAssertEqual(supervisor.handle(.timerFired(.restart), now: at(now)), startActions)
+        }
+        XCTAssertEqual(supervisor.recentCrashes, [])
+        XCTAssertEqual(supervisor.transientSpawnFailuresInRow, 9)
+
+        // The tenth in a row is a real failure, so that a host that can never start the plugin shows it.
+        XCTAssertEqual(
+            supervisor.handle(.spawnFailed(reason: "too many open files", transient: true), now: at(now)),
+            [.cancel(.startDeadline)]
+        )
+        XCTAssertEqual(supervisor.state, .quarantined)
+        XCTAssertEqual(supervisor.recentCrashes, [at(now)])
+        XCTAssertTrue(
+            supervisor.reason.contains("could not be started 10 times in a row: too many open files"),
+            supervisor.reason
+        )
+        XCTAssertEqual(supervisor.transientSpawnFailuresInRow, 0)
+        XCTAssertEqual(supervisor.transientSpawnFailures, 10)
+    }
+
+    func testTenTransientFailuresInARowCountAsOneCrash() {
+        var supervisor = PluginSupervisor(policy: policy(backoffMaximum: .seconds(4), crashLimit: 3))
+        _ = supervisor.handle(.start, now: base)
+        for attempt in 1...9 {
+            _ = supervisor.handle(.spawnFailed(reason: "out of memory", transient: true), now: at(attempt))
+            XCTAssertEqual(supervisor.handle(.timerFired(.restart), now: at(attempt)), startActions)
+        }
+        XCTAssertEqual(
+            supervisor.handle(.spawnFailed(reason: "out of memory", transient: true), now: at(10)),
+            [.schedule(.restart, after: .seconds(1)), .cancel(.startDeadline)]
+        )
+        XCTAssertEqual(supervisor.state, .backingOff)
+        XCTAssertEqual(supervisor.recentCrashes, [at(10)])
+
+        // A crash breaks the row: the next transient failure is the first of a new one.
+        XCTAssertEqual(supervisor.handle(.timerFired(.restart), now: at(11)), startActions)
+        XCTAssertEqual(
+            supervisor.handle(.spawnFailed(reason: "out of memory", transient: true), now: at(11)),
+            [.cancel(.startDeadline), .schedule(.restart, after: .seconds(1))]
+        )
+        XCTAssertEqual(supervisor.recentCrashes, [at(10)])
+        XCTAssertEqual(supervisor.transientSpawnFailuresInRow, 1)
+    }
+
+    func testAPermanentSpawnFailureStillCounts() {
+        var supervisor = PluginSupervisor(policy: policy(crashLimit: 1))
+        _ = supervisor.handle(.start, now: base)
+        XCTAssertEqual(
+            supervisor.handle(.spawnFailed(reason: "no such file or directory", transient: false), now: at(1)),
+            [.cancel(.startDeadline)]
+        )
+        XCTAssertEqual(supervisor.state, .quarantined)
+        XCTAssertEqual(supervisor.transientSpawnFailures, 0)
+    }
+
+    func testSpawnFailuresAreTransientOnlyForWantOfAResource() {
+        for code in [EMFILE, ENFILE, EAGAIN, ENOMEM] {
+            guard
+                case .spawnFailed(let reason, transient: true) = SpawnFailure.event(
+                    for: SystemError("pipe", errno: code)
+                )
+            else {
+                XCTFail("errno \(code) is transient")
+                continue
+            }
+            XCTAssertFalse(reason.isEmpty)
+        }
+        XCTAssertEqual(
+            SpawnFailure.event(for: SystemError("pipe", errno: EMFILE)),
+            .spawnFailed(reason: "too many open files", transient: true)
+        )
+        XCTAssertEqual(
+            SpawnFailure.event(for: SystemError("start /opt/x", errno: ENOENT)),
+            .spawnFailed(reason: "start /opt/x: No such file or directory", transient: false)
+        )
+        XCTAssertEqual(
+            SpawnFailure.event(for: SystemError("start /opt/x", errno: EACCES)),
+            .spawnFailed(reason: "start /opt/x: Permission denied", transient: false)
+        )
+    }
 }

@@ -21,6 +21,10 @@ import Glibc
 /// (``HostSockets``), its plugins (``PluginFleetService``), the history's compaction
 /// (``HistoryCompaction``) and reloads on SIGHUP (``ConfigurationReloads``). Graceful shutdown stops them
 /// last to first, so the plugins stop before the sockets close.
+///
+/// Besides the event loops that serve host.sock (`eventLoopGroup`, Swift's global executor in `gongzhi-host`),
+/// the host runs two loops of its own, one thread each: the control loop, where the plugins are supervised
+/// (``PluginFleet``), and the admin loop, where admin.sock is served. Neither waits behind clients' calls.
 public final class HostService: Service, Sendable {
     private let initialConfiguration: HostConfiguration
     private let logger: Logger
@@ -93,6 +97,16 @@ public final class HostService: Service, Sendable {
         defer { records.lock.release() }
         let audit = records.audit
 
+        let control = ControlLoop.control
+        let adminLoop = ControlLoop.admin
+        var measured: [(name: String, eventLoop: any EventLoop)] = [("control loop", control.eventLoop)]
+        for loop in eventLoopGroup.makeIterator() {
+            measured.append(("event loops", loop))
+        }
+        let lag = EventLoopLag(loops: measured)
+        lag.start()
+        defer { lag.stop() }
+
         let credentials = Credentials(tokens: records.tokens, adminUIDs: configuration.adminUIDs)
         let routes = RoutingTable()
         let fleet = PluginFleet(
@@ -101,7 +115,9 @@ public final class HostService: Service, Sendable {
             credentials: credentials,
             audit: audit,
             logger: logger,
-            eventLoopGroup: eventLoopGroup
+            eventLoopGroup: eventLoopGroup,
+            control: control,
+            lag: lag
         )
         fleetBox.withLock { $0 = fleet }
         let admin = AdminService(
@@ -123,7 +139,8 @@ public final class HostService: Service, Sendable {
             objects: records.objects,
             store: records.store,
             logger: logger,
-            eventLoopGroup: eventLoopGroup
+            eventLoopGroup: eventLoopGroup,
+            adminEventLoop: adminLoop.eventLoop
         )
         // Graceful shutdown stops them last to first: the plugins before the sockets close.
         var services: [any Service] = [

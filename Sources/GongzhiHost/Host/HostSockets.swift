@@ -13,6 +13,9 @@ import Glibc
 /// host.sock, where plugins and API clients present tokens. Both are set up alike and dispatched by a
 /// ``HostDispatcher``; the object store is served on both.
 ///
+/// admin.sock is served on an event loop of its own (`adminEventLoop`), and the host's own services there run
+/// on it too, so that an operator's `gongzhictl status` is answered however busy clients keep host.sock's loops.
+///
 /// `run()` serves until graceful shutdown, then stops taking calls, closes the object store (which ends
 /// the watches in flight once the writes already submitted are committed), and returns when both
 /// servers have let their calls finish.
@@ -38,9 +41,15 @@ final class HostSockets: Service, Sendable {
         objects: ObjectsService,
         store: SQLiteObjectStorage,
         logger: Logger,
-        eventLoopGroup: any EventLoopGroup
+        eventLoopGroup: any EventLoopGroup,
+        adminEventLoop: any EventLoop
     ) {
-        func server(_ socket: HostDispatcher.Socket, at path: String, serving services: [any RPCService]) -> RPCServer {
+        func server(
+            _ socket: HostDispatcher.Socket,
+            at path: String,
+            serving services: [any RPCService],
+            on group: any EventLoopGroup
+        ) -> RPCServer {
             var settings = RPCServer.Configuration(socketPath: path)
             settings.socketMode = 0o660
             settings.shutdownGracePeriod = .seconds(2)
@@ -57,11 +66,17 @@ final class HostSockets: Service, Sendable {
                 configuration: settings,
                 dispatcher: dispatcher,
                 logger: logger,
-                eventLoopGroup: eventLoopGroup
+                eventLoopGroup: group
             )
         }
-        self.admin = server(.admin, at: configuration.adminSocketPath, serving: adminServices)
-        self.host = server(.host, at: configuration.hostSocketPath, serving: hostServices)
+        let adminExecutor = EventLoopTaskExecutor(adminEventLoop)
+        self.admin = server(
+            .admin,
+            at: configuration.adminSocketPath,
+            serving: adminServices.map { ServiceOnEventLoop($0, executor: adminExecutor) },
+            on: adminEventLoop
+        )
+        self.host = server(.host, at: configuration.hostSocketPath, serving: hostServices, on: eventLoopGroup)
         self.store = store
         self.audit = audit
         self.configuration = configuration
@@ -118,6 +133,34 @@ final class HostSockets: Service, Sendable {
             // Watches end when the store closes; writes already submitted are committed first.
             try? await store.close()
             try await group.waitForAll()
+        }
+    }
+}
+
+/// A service whose handlers run on one event loop's task executor: they resume there after every await,
+/// instead of on the global executor.
+private struct ServiceOnEventLoop: RPCService {
+    let serviceName: String
+    let methodHandlers: [String: RPCMethodHandler]
+    let fileDescriptorSet: RPCFileDescriptorSet?
+
+    init(_ service: any RPCService, executor: EventLoopTaskExecutor) {
+        serviceName = service.serviceName
+        fileDescriptorSet = service.fileDescriptorSet
+        methodHandlers = service.methodHandlers.mapValues { handler in
+            switch handler.body {
+            case .unary(let body):
+                return RPCMethodHandler { payload, context in
+                    try await withTaskExecutorPreference(executor) { try await body(payload, context) }
+                }
+            case .streaming(let body):
+                return RPCMethodHandler(kind: handler.kind) { requests, responses, context in
+                    try await withTaskExecutorPreference(executor) { try await body(requests, responses, context) }
+                }
+            case .unaryCallback:
+                // Runs on the connection's loop already, with no task.
+                return handler
+            }
         }
     }
 }

@@ -85,8 +85,12 @@ extension PluginFleet {
         try registration.check(against: manifest, socketPath: configuration.pluginSocketPath(name))
 
         let process = plugin.process.map(ObjectIdentifier.init)
-        let client = PluginConnections(socketPath: registration.socketPath, group: eventLoopGroup)
-        let health = await Self.health(client.first, timeout: configuration.supervision.healthTimeout)
+        let client = PluginConnections(
+            socketPath: registration.socketPath,
+            group: eventLoopGroup,
+            control: control.eventLoop
+        )
+        let health = await self.health(of: name, client)
         guard managed[name] === plugin, plugin.process.map(ObjectIdentifier.init) == process,
             plugin.supervisor.state == .starting
         else {
@@ -105,8 +109,11 @@ extension PluginFleet {
         let (lease, continuation) = AsyncStream<Void>.makeStream()
         plugin.lease = continuation
         send(.ready, to: plugin, name: name)
-        if case .healthDegraded(let reason) = health {
-            send(.healthDegraded(reason: reason), to: plugin, name: name)
+        switch health {
+        case .healthDegraded, .healthInconclusive:
+            send(health, to: plugin, name: name)
+        default:
+            break
         }
         audit.record(
             principal: "plugin:\(name)",
@@ -165,8 +172,12 @@ extension PluginFleet {
                 message: "socket_path \(socketPath) is in the host's runtime folder; serve the plugin elsewhere"
             )
         }
-        let client = PluginConnections(socketPath: registration.socketPath, group: eventLoopGroup)
-        let health = await Self.health(client.first, timeout: configuration.supervision.healthTimeout)
+        let client = PluginConnections(
+            socketPath: registration.socketPath,
+            group: eventLoopGroup,
+            control: control.eventLoop
+        )
+        let health = await self.health(of: name, client)
         if case .healthFailed(let reason) = health {
             await client.close()
             throw RPCError(

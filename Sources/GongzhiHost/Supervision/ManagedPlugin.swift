@@ -20,6 +20,9 @@ final class ManagedPlugin {
     let logs: PluginLogBuffer
     /// When the state last changed (milliseconds since the Unix epoch).
     var since = wallClockMilliseconds()
+    /// When the current process was started: how late the host ran since then decides whether a missed
+    /// start deadline is the plugin's fault.
+    var spawnedAt: ContinuousClock.Instant?
 
     init(
         configuration: PluginConfiguration,

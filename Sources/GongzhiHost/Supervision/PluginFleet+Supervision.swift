@@ -11,10 +11,20 @@ import Glibc
 /// Supervision: each started plugin's ``PluginSupervisor`` takes events (spawned, exited, timers, health
 /// checks) and answers actions, which are carried out here: processes spawned and signalled, routes
 /// published and withdrawn, timers scheduled.
+///
+/// All of it runs on the host's control loop: the timers sleep on it, and the tasks that run the health checks,
+/// the Shutdown calls and exits start on it (``ControlLoop/taskExecutor``), never on the global executor that
+/// clients' calls keep busy.
 extension PluginFleet {
     func send(_ event: PluginSupervisor.Event, to plugin: ManagedPlugin, name: String) {
         let before = plugin.supervisor.state
         let actions = plugin.supervisor.handle(event, now: .now)
+        if case .spawnFailed(_, transient: true) = event, before == .starting,
+            plugin.supervisor.transientSpawnFailuresInRow > 0
+        {
+            // Retried without counting as a crash (the one that ends a row of them counts).
+            counters.countTransientSpawnRetry()
+        }
         if plugin.supervisor.state != before {
             plugin.since = wallClockMilliseconds()
             var metadata: Logger.Metadata = ["plugin": "\(name)", "state": "\(plugin.supervisor.state.rawValue)"]
@@ -43,7 +53,9 @@ extension PluginFleet {
         }
         let runs = plugin.supervisor.state == .ready || plugin.supervisor.state == .degraded
         if runs && plugin.healthChecks == nil {
-            plugin.healthChecks = Task { [weak self] in await self?.checkHealth(name) }
+            plugin.healthChecks = Task(executorPreference: control.taskExecutor) { [weak self] in
+                await self?.checkHealth(name)
+            }
         } else if !runs, let checks = plugin.healthChecks {
             checks.cancel()
             plugin.healthChecks = nil
@@ -62,11 +74,11 @@ extension PluginFleet {
         case .requestShutdown(let grace):
             guard let client = plugin.client else { return }
             let milliseconds = UInt32(clamping: grace.saturatingNanoseconds / 1_000_000)
-            Task {
+            Task(executorPreference: control.taskExecutor) {
                 var request = Gongzhi_Plugin_V1_ShutdownRequest()
                 request.reason = "the host is stopping the plugin"
                 request.gracePeriodMs = milliseconds
-                _ = try? await Gongzhi_Plugin_V1_PluginClient(channel: client.first).shutdown(
+                _ = try? await Gongzhi_Plugin_V1_PluginClient(channel: client.supervision).shutdown(
                     request,
                     options: CallOptions(timeout: .seconds(2))
                 )
@@ -76,9 +88,13 @@ extension PluginFleet {
         case .schedule(let timer, let delay):
             plugin.timers[timer]?.cancel()
             let owner = ObjectIdentifier(plugin)
-            plugin.timers[timer] = Task { [weak self] in
-                try? await Task.sleep(for: delay)
-                guard !Task.isCancelled else { return }
+            let control = self.control
+            plugin.timers[timer] = Task(executorPreference: control.taskExecutor) { [weak self] in
+                do {
+                    try await control.sleep(for: delay)
+                } catch {
+                    return
+                }
                 await self?.timerFired(timer, name: name, owner: owner)
             }
         case .cancel(let timer):
@@ -91,6 +107,22 @@ extension PluginFleet {
         // A timer of a plugin that was replaced since (reloaded configuration) is ignored.
         guard let plugin = managed[name], ObjectIdentifier(plugin) == owner else { return }
         plugin.timers[timer] = nil
+        if timer == .startDeadline, plugin.supervisor.state == .starting, !plugin.supervisor.startDeadlineExtended,
+            let spawned = plugin.spawnedAt, let busy = lag.worst(since: spawned), busy.lag >= .seconds(1)
+        {
+            // The host was too busy to take the plugin's registration in time; it gets that time back, once.
+            counters.countStartDeadlineExtension()
+            logger.warning(
+                "start deadline of \(name) extended by \(busy.lag.seconds): the host is busy (\(busy))",
+                metadata: ["plugin": "\(name)"]
+            )
+            send(
+                .startDeadlineWhileHostBusy(lag: busy.lag, reason: "the host is busy (\(busy))"),
+                to: plugin,
+                name: name
+            )
+            return
+        }
         send(.timerFired(timer), to: plugin, name: name)
     }
 
@@ -146,18 +178,21 @@ extension PluginFleet {
                     logs.append(line)
                     lineLogger.log(level: line.level, "\(line.text)")
                 },
-                onExit: { [weak self] reason in
-                    Task { await self?.processExited(name: name, identity: box, reason: reason) }
+                onExit: { [weak self, control] reason in
+                    Task(executorPreference: control.taskExecutor) {
+                        await self?.processExited(name: name, identity: box, reason: reason)
+                    }
                 }
             )
             box.set(ObjectIdentifier(process))
         } catch {
             credentials.revoke(ticket: token)
             plugin.token = nil
-            send(.spawnFailed(reason: error.description), to: plugin, name: name)
+            send(SpawnFailure.event(for: error), to: plugin, name: name)
             return
         }
         plugin.process = process
+        plugin.spawnedAt = .now
         credentials.bind(ticket: token, pid: process.pid)
         credentials.addPluginProcessGroup(process.pid)
         writePIDFile(name: name, process: process)
@@ -193,38 +228,76 @@ extension PluginFleet {
 
     private func checkHealth(_ name: String) async {
         while !Task.isCancelled {
-            try? await Task.sleep(for: configuration.supervision.healthInterval)
-            guard !Task.isCancelled, let plugin = managed[name], let client = plugin.client else { return }
-            let event = await Self.health(client.first, timeout: configuration.supervision.healthTimeout)
+            do {
+                try await control.sleep(for: configuration.supervision.healthInterval)
+            } catch {
+                return
+            }
+            guard let plugin = managed[name], let client = plugin.client else { return }
+            let event = await health(of: name, client)
             guard !Task.isCancelled, managed[name] === plugin else { return }
             send(event, to: plugin, name: name)
         }
     }
 
-    static func health(_ client: RPCClient, timeout: Duration) async -> PluginSupervisor.Event {
+    /// Asks a plugin for its health on its supervision connection, on the control loop. A check that timed out
+    /// while the host's loops ran late by half the timeout or more is inconclusive: the host was busy, and the
+    /// plugin may well have answered in time.
+    func health(of name: String, _ connections: PluginConnections) async -> PluginSupervisor.Event {
+        let timeout = configuration.supervision.healthTimeout
+        let started = ContinuousClock.now
+        let (answer, timedOut) = await withTaskExecutorPreference(control.taskExecutor) {
+            await Self.health(connections.supervision, timeout: timeout)
+        }
+        let busy = timedOut ? lag.worst(since: started) : nil
+        let event = Self.judge(answer, timedOut: timedOut, hostLate: busy, timeout: timeout)
+        if case .healthInconclusive(let reason) = event {
+            counters.countInconclusiveHealthCheck()
+            logger.warning("health check of \(name) inconclusive: \(reason)", metadata: ["plugin": "\(name)"])
+        }
+        return event
+    }
+
+    /// What a health check says of the plugin: its answer, unless the check timed out while the host's loops
+    /// ran late by half the timeout or more (`hostLate`), which says nothing of the plugin.
+    static func judge(
+        _ answer: PluginSupervisor.Event,
+        timedOut: Bool,
+        hostLate: EventLoopLag.Lateness?,
+        timeout: Duration
+    ) -> PluginSupervisor.Event {
+        guard timedOut, let hostLate, hostLate.lag >= timeout / 2 else { return answer }
+        return .healthInconclusive(reason: "the host is busy (\(hostLate))")
+    }
+
+    /// The plugin's answer to a health check as a supervisor event, and whether the check timed out.
+    private static func health(
+        _ client: RPCClient,
+        timeout: Duration
+    ) async -> (event: PluginSupervisor.Event, timedOut: Bool) {
         do {
             let answer = try await Gongzhi_Plugin_V1_PluginClient(channel: client).health(
                 Gongzhi_Plugin_V1_HealthRequest(),
                 options: CallOptions(timeout: timeout)
             )
             switch answer.status {
-            case .serving: return .healthPassed
-            case .degraded: return .healthDegraded(reason: answer.message.isEmpty ? "degraded" : answer.message)
+            case .serving: return (.healthPassed, false)
+            case .degraded:
+                return (.healthDegraded(reason: answer.message.isEmpty ? "degraded" : answer.message), false)
             default:
-                return .healthFailed(
-                    reason: "it answered \(answer.status)" + (answer.message.isEmpty ? "" : ": \(answer.message)")
-                )
+                let reason = "it answered \(answer.status)" + (answer.message.isEmpty ? "" : ": \(answer.message)")
+                return (.healthFailed(reason: reason), false)
             }
         } catch let error as RPCError {
-            return .healthFailed(reason: "\(error.code): \(error.message)")
+            return (.healthFailed(reason: "\(error.code): \(error.message)"), error.code == .deadlineExceeded)
         } catch {
-            return .healthFailed(reason: "\(error)")
+            return (.healthFailed(reason: "\(error)"), false)
         }
     }
 
     func waitUntilStopped(_ plugin: ManagedPlugin) async {
         while plugin.supervisor.hasProcess {
-            try? await Task.sleep(for: .milliseconds(20))
+            try? await control.sleep(for: .milliseconds(20))
         }
     }
 

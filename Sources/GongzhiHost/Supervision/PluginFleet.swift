@@ -8,6 +8,9 @@ import NIOCore
 /// operators' requests; `PluginFleet+Supervision.swift` runs each started plugin's supervisor (processes,
 /// timers, health checks); `PluginFleet+Registration.swift` accepts registrations and turns them into
 /// routes; `PluginFleet+Status.swift` answers what each plugin is doing.
+///
+/// The actor runs on the host's control loop (``ControlLoop``), not on the global executor that serves clients:
+/// its timers, health checks and Shutdown calls do too, so that supervision keeps time however busy the host is.
 actor PluginFleet {
     var configuration: HostConfiguration
     var managed: [String: ManagedPlugin] = [:]
@@ -16,7 +19,15 @@ actor PluginFleet {
     let credentials: Credentials
     let audit: AuditLog
     let logger: Logger
+    /// The loops that serve the sockets: a plugin's route connections are made one per loop.
     let eventLoopGroup: any EventLoopGroup
+    /// The loop the fleet runs on.
+    let control: ControlLoop
+    /// How late the host's loops run: a health check that times out while the host is this busy is
+    /// inconclusive, not the plugin's failure.
+    let lag: EventLoopLag
+    /// What the supervision counted across all plugins, for the host's status.
+    let counters = SupervisionCounters()
     var shuttingDown = false
     /// Operations that wait for plugins to stop (apply, enable, disable, restart, stopAll) run one at
     /// a time, so that one never starts a plugin another is waiting to see stopped.
@@ -29,14 +40,22 @@ actor PluginFleet {
         credentials: Credentials,
         audit: AuditLog,
         logger: Logger,
-        eventLoopGroup: any EventLoopGroup
+        eventLoopGroup: any EventLoopGroup,
+        control: ControlLoop,
+        lag: EventLoopLag
     ) {
         self.eventLoopGroup = eventLoopGroup
+        self.control = control
+        self.lag = lag
         self.configuration = configuration
         self.routes = routes
         self.credentials = credentials
         self.audit = audit
         self.logger = logger
+    }
+
+    nonisolated var unownedExecutor: UnownedSerialExecutor {
+        control.eventLoop.executor.asUnownedSerialExecutor()
     }
 
     private func beginOperation() async {

@@ -9,6 +9,10 @@
 ///     │  (restart=never)  │
 ///     │                   └──► quarantined (too many crashes in the window; waits for an operator)
 ///     │
+///     │   A spawn that fails for a transient reason (too many open files, out of memory) backs off without
+///     │   counting as a crash, until it has failed so ``Policy/transientSpawnLimit`` times in a row. A health
+///     │   check that timed out while the host itself was busy is inconclusive and counts nothing.
+///     │
 ///  stopping ◄── stop (Shutdown call, then SIGTERM, then SIGKILL, each after the grace period)
 /// ```
 package struct PluginSupervisor: Sendable {
@@ -32,6 +36,9 @@ package struct PluginSupervisor: Sendable {
         package var crashWindow: Duration
         package var unhealthyLimit: Int
         package var restartsAfterCrash: Bool
+        /// Transient spawn failures in a row after which the next one counts as a crash, so that a host that
+        /// can never start the plugin shows it.
+        package var transientSpawnLimit = 10
 
         package init(_ supervision: SupervisionPolicy, restart: PluginConfiguration.RestartPolicy) {
             startTimeout = supervision.startTimeout
@@ -70,7 +77,10 @@ package struct PluginSupervisor: Sendable {
         /// Stop it and keep it stopped (disabled, removed from the configuration, host shutdown).
         case stop(reason: String)
         case spawned(pid: Int32)
-        case spawnFailed(reason: String)
+        /// The process could not be started. `transient` when the cause is the host's momentary lack of a
+        /// resource (too many open files, out of memory, EAGAIN), not the plugin: then it is retried after the
+        /// usual backoff without counting as a crash.
+        case spawnFailed(reason: String, transient: Bool = false)
         /// Registered, and its first health check passed.
         case ready
         case healthPassed
@@ -78,6 +88,12 @@ package struct PluginSupervisor: Sendable {
         case healthDegraded(reason: String)
         /// The health check failed: no answer in time, an error, or NOT_SERVING.
         case healthFailed(reason: String)
+        /// The health check timed out while the host itself was busy (`reason` says how): it says nothing
+        /// about the plugin, so it counts toward nothing.
+        case healthInconclusive(reason: String)
+        /// The start deadline passed while the host was busy for `lag` (`reason` says how): the first time in
+        /// a start, the deadline is extended by `lag`; after that it is missed as usual.
+        case startDeadlineWhileHostBusy(lag: Duration, reason: String)
         /// The process ended.
         case exited(reason: String)
         case timerFired(Timer)
@@ -112,6 +128,14 @@ package struct PluginSupervisor: Sendable {
     /// When each recent crash happened, oldest first; only those inside the crash window are kept.
     package private(set) var recentCrashes: [ContinuousClock.Instant] = []
     package private(set) var failedHealthChecks = 0
+    /// Health checks that were inconclusive because the host was busy, since the supervisor was made.
+    package private(set) var inconclusiveHealthChecks = 0
+    /// Spawns that failed for a transient reason since the last start that succeeded or the last crash.
+    package private(set) var transientSpawnFailuresInRow = 0
+    /// Spawns that failed for a transient reason, since the supervisor was made.
+    package private(set) var transientSpawnFailures = 0
+    /// True once the current start's deadline was extended because the host was busy.
+    package private(set) var startDeadlineExtended = false
     /// When a plugin that backs off will start again.
     package private(set) var nextStart: ContinuousClock.Instant?
 
@@ -145,22 +169,32 @@ package struct PluginSupervisor: Sendable {
         case (.starting, .spawned(let pid)):
             self.pid = pid
             return []
-        case (.starting, .spawnFailed(let reason)):
+        case (.starting, .spawnFailed(let reason, transient: false)):
             return crash(reason: "could not be started: \(reason)", now: now) + [.cancel(.startDeadline)]
+        case (.starting, .spawnFailed(let reason, transient: true)):
+            return transientSpawnFailure(reason: reason, now: now)
         case (.starting, .ready):
             failedHealthChecks = 0
+            transientSpawnFailuresInRow = 0
             enter(.ready, reason: "")
             return [.cancel(.startDeadline), .publishRoutes]
         case (.starting, .timerFired(.startDeadline)):
-            afterStop = .crash(reason: "did not register and answer its health check within \(policy.startTimeout)")
-            enter(.stopping, reason: "start timed out")
-            return [.signal(.kill)]
+            return startTimedOut()
+        case (.starting, .startDeadlineWhileHostBusy(let lag, let reason)):
+            guard !startDeadlineExtended else { return startTimedOut() }
+            startDeadlineExtended = true
+            self.reason = "start deadline extended by \(lag.seconds): \(reason)"
+            return [.schedule(.startDeadline, after: lag)]
 
         // Running.
         case (.ready, .healthPassed), (.degraded, .healthPassed):
             failedHealthChecks = 0
-            if state == .degraded {
-                enter(.ready, reason: "")
+            enter(.ready, reason: "")
+            return []
+        case (.ready, .healthInconclusive(let reason)), (.degraded, .healthInconclusive(let reason)):
+            inconclusiveHealthChecks += 1
+            if state == .ready {
+                self.reason = "health check inconclusive: \(reason)"
             }
             return []
         case (.ready, .healthDegraded(let reason)), (.degraded, .healthDegraded(let reason)):
@@ -246,9 +280,33 @@ package struct PluginSupervisor: Sendable {
         pid = nil
         nextStart = nil
         failedHealthChecks = 0
+        startDeadlineExtended = false
         afterStop = .stay
         enter(.starting, reason: "")
         return [.cancel(.restart), .spawn, .schedule(.startDeadline, after: policy.startTimeout)]
+    }
+
+    private mutating func startTimedOut() -> [Action] {
+        afterStop = .crash(reason: "did not register and answer its health check within \(policy.startTimeout)")
+        enter(.stopping, reason: "start timed out")
+        return [.signal(.kill)]
+    }
+
+    /// A spawn failed for a transient reason: backs off as after a crash, without counting one, unless it has
+    /// happened too often in a row.
+    private mutating func transientSpawnFailure(reason: String, now: ContinuousClock.Instant) -> [Action] {
+        transientSpawnFailures += 1
+        transientSpawnFailuresInRow += 1
+        let count = transientSpawnFailuresInRow
+        guard count < policy.transientSpawnLimit else {
+            return crash(reason: "could not be started \(count) times in a row: \(reason)", now: now)
+                + [.cancel(.startDeadline)]
+        }
+        pid = nil
+        let delay = backoff(afterCrashes: count)
+        nextStart = now + delay
+        enter(.backingOff, reason: "could not start (\(reason)); retrying in \(delay.seconds)")
+        return [.cancel(.startDeadline), .schedule(.restart, after: delay)]
     }
 
     private mutating func stop(then after: AfterStop, reason: String) -> [Action] {
@@ -262,6 +320,7 @@ package struct PluginSupervisor: Sendable {
 
     private mutating func crash(reason: String, now: ContinuousClock.Instant) -> [Action] {
         pid = nil
+        transientSpawnFailuresInRow = 0
         recentCrashes.append(now)
         let window = policy.crashWindow
         recentCrashes.removeAll { now - $0 > window }
