@@ -104,6 +104,7 @@ public final class HostService: Service, Sendable {
             eventLoopGroup: eventLoopGroup
         )
         fleetBox.withLock { $0 = fleet }
+        let limits = LimitCounters()
         let admin = AdminService(
             fleet: fleet,
             credentials: credentials,
@@ -111,7 +112,8 @@ public final class HostService: Service, Sendable {
             startedAt: wallClockMilliseconds(),
             configuration: { [weak self] in self?.configuration ?? configuration },
             services: ServiceCatalogue(routes: routes),
-            people: records.objects.people
+            people: records.objects.people,
+            limits: limits
         )
         let sockets = HostSockets(
             configuration: configuration,
@@ -123,7 +125,8 @@ public final class HostService: Service, Sendable {
             objects: records.objects,
             store: records.store,
             logger: logger,
-            eventLoopGroup: eventLoopGroup
+            eventLoopGroup: eventLoopGroup,
+            limits: limits
         )
         // Graceful shutdown stops them last to first: the plugins before the sockets close.
         var services: [any Service] = [

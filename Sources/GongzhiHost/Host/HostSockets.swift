@@ -38,12 +38,19 @@ final class HostSockets: Service, Sendable {
         objects: ObjectsService,
         store: SQLiteObjectStorage,
         logger: Logger,
-        eventLoopGroup: any EventLoopGroup
+        eventLoopGroup: any EventLoopGroup,
+        limits: LimitCounters = LimitCounters()
     ) {
         func server(_ socket: HostDispatcher.Socket, at path: String, serving services: [any RPCService]) -> RPCServer {
             var settings = RPCServer.Configuration(socketPath: path)
             settings.socketMode = 0o660
             settings.shutdownGracePeriod = .seconds(2)
+            settings.apply(
+                configuration.connections,
+                to: socket,
+                plugins: configuration.plugins.count,
+                counters: limits
+            )
             let dispatcher = HostDispatcher(
                 socket: socket,
                 local: ServiceRegistry(services),
