@@ -12,6 +12,8 @@ import Foundation
 
 /// Numbers the temporary names servers bind under.
 private let bindSerial = Atomic<Int>(0)
+/// Numbers the connections of every server in the process.
+private let connectionSerial = Atomic<UInt64>(0)
 
 /// A ttrpc server on a Unix-domain socket.
 ///
@@ -39,6 +41,23 @@ public final class RPCServer: Sendable {
         public var startsHandlersOnEventLoop = true
         /// How long graceful shutdown waits for in-flight calls before closing connections.
         public var shutdownGracePeriod: Duration = .seconds(10)
+        /// Answer bytes one connection may have waiting for its client to read them. Over it the connection's new
+        /// calls wait, not started, and its socket is not read until the client reads (back pressure). It also
+        /// bounds the answers in the making: unary calls start only as many as their expected answers fit in it.
+        public var outboundBudget = 8 << 20
+        /// A connection over its outbound budget that drains nothing for this long is closed; nil never closes it.
+        public var unreadAnswersTimeout: Duration? = .seconds(60)
+        /// Unary calls one connection runs at once, at most; the next wait (in order, not refused) until one ends.
+        /// Whatever this says, a connection runs at once only as many unary calls as their answers (estimated from
+        /// its recent answers, pessimistically at first) fit in `outboundBudget`, and always one.
+        public var maxRunningUnaryCallsPerConnection = Int.max
+        /// A connection with no call open, no request waiting and no partial frame is closed after this long;
+        /// nil keeps it open.
+        public var idleTimeout: Duration? = nil
+        /// Caps on the number of connections; nil for none.
+        public var connectionLimits: ConnectionLimiter.Limits? = nil
+        /// Where limit hits (refused connections, back pressure, idle and unread closes) are counted.
+        public var limitCounters: LimitCounters? = nil
 
         public init(socketPath: String) {
             self.socketPath = socketPath
@@ -63,6 +82,9 @@ public final class RPCServer: Sendable {
     private let shutdownOnce = Mutex(false)
     private let requestedGracePeriod = Mutex<Duration?>(nil)
     private let isDraining = Atomic<Bool>(false)
+    private let limitLog: RateLimitedLog
+    /// Enforces ``Configuration/connectionLimits``.
+    public let connectionLimiter: ConnectionLimiter?
 
     /// A server for `services`, dispatching calls by service and method name.
     public convenience init(
@@ -91,6 +113,10 @@ public final class RPCServer: Sendable {
         var logger = logger
         logger[metadataKey: "socket"] = "\(configuration.socketPath)"
         self.logger = logger
+        self.limitLog = RateLimitedLog(logger: logger)
+        self.connectionLimiter = configuration.connectionLimits.map {
+            ConnectionLimiter(limits: $0, counters: configuration.limitCounters, log: RateLimitedLog(logger: logger))
+        }
         self.group = eventLoopGroup
         self.listening = eventLoopGroup.any().makePromise(of: Void.self)
         self.shutdownRequested = eventLoopGroup.any().makePromise(of: Void.self)
@@ -170,43 +196,49 @@ public final class RPCServer: Sendable {
             maxConcurrentStreams: configuration.maxConcurrentStreamsPerConnection,
             maxDataLength: configuration.maxDataLength,
             maxBufferedRequests: configuration.maxBufferedRequestsPerStream,
-            startsHandlersOnEventLoop: configuration.startsHandlersOnEventLoop
+            startsHandlersOnEventLoop: configuration.startsHandlersOnEventLoop,
+            maxRunningUnaryCalls: max(1, configuration.maxRunningUnaryCallsPerConnection),
+            outboundBudget: max(configuration.outboundBudget, 2),
+            unreadAnswersTimeout: configuration.unreadAnswersTimeout.map { .nanoseconds($0.saturatingNanoseconds) },
+            idleTimeout: configuration.idleTimeout.map { .nanoseconds($0.saturatingNanoseconds) }
         )
+        let budget = max(configuration.outboundBudget, 2)
+        let limiter = connectionLimiter
+        let counters = configuration.limitCounters
+        let limitLog = self.limitLog
+        let socketName = path.split(separator: "/").last.map(String.init) ?? path
         let stall = TimeAmount.nanoseconds(configuration.stalledFrameTimeout.saturatingNanoseconds)
         let maxDataLength = configuration.maxDataLength
 
+        let setUp = ConnectionSetUp(
+            dispatcher: dispatcher,
+            logger: logger,
+            limits: limits,
+            stall: stall,
+            maxDataLength: maxDataLength,
+            limiter: limiter,
+            counters: counters,
+            limitLog: limitLog
+        )
         let channel: any Channel
         do {
-            channel = try await ServerBootstrap(group: group)
+            let bootstrap = ServerBootstrap(group: group)
                 .serverChannelOption(.backlog, value: 256)
+                .serverChannelInitializer { @Sendable (listener: any Channel) -> EventLoopFuture<Void> in
+                    Self.setUpListener(listener, socketName: socketName, counters: counters, log: limitLog)
+                }
                 .childChannelOption(.allowRemoteHalfClosure, value: false)
-                .childChannelInitializer { [weak self] child in
+                .childChannelOption(
+                    .writeBufferWaterMark,
+                    value: ChannelOptions.Types.WriteBufferWaterMark(low: budget / 2, high: budget)
+                )
+                .childChannelInitializer { @Sendable [weak self] (child: any Channel) -> EventLoopFuture<Void> in
                     guard let self, !self.isDraining.load(ordering: .acquiring) else {
                         return child.close()
                     }
-                    self.track(child)
-                    return PeerCredentials.of(child).flatMap { peer in
-                        let progress = FrameProgress()
-                        return child.eventLoop.makeCompletedFuture {
-                            try child.pipeline.syncOperations.addHandlers(
-                                // Stops reading new calls while the client does not read its answers, so that
-                                // what waits to be written stays within the channel's write buffer water mark.
-                                BackPressureHandler(),
-                                IdleStateHandler(readTimeout: stall),
-                                FrameReader(maxDataLength: maxDataLength, progress: progress),
-                                ServerConnectionHandler(
-                                    dispatcher: dispatcher,
-                                    peer: peer,
-                                    limits: limits,
-                                    progress: progress,
-                                    logger: logger
-                                )
-                            )
-                        }
-                    }
+                    return setUp.run(child, track: { self.track($0) })
                 }
-                .bind(unixDomainSocketPath: temporary, cleanupExistingSocketFile: true)
-                .get()
+            channel = try await bootstrap.bind(unixDomainSocketPath: temporary, cleanupExistingSocketFile: true).get()
         } catch {
             throw RPCError(code: .unavailable, message: "cannot listen on \(path): \(error)", cause: error)
         }
@@ -220,6 +252,22 @@ public final class RPCServer: Sendable {
         }
         state.withLock { $0 = .listening(channel, inode: UnixSocketFile.inode(path)) }
         return channel
+    }
+
+    /// NIO's future-based bind does not add the accept back-off: without it, accept failing with EMFILE is retried at
+    /// once, again and again, and the loop does nothing else. The logger after it says so, rate-limited.
+    private static func setUpListener(
+        _ listener: any Channel,
+        socketName: String,
+        counters: LimitCounters?,
+        log: RateLimitedLog
+    ) -> EventLoopFuture<Void> {
+        listener.eventLoop.makeCompletedFuture {
+            try listener.pipeline.syncOperations.addHandlers(
+                AcceptBackoffHandler(shouldForwardIOErrorCaught: true) { _ in .milliseconds(100) },
+                ListenerErrorLogger(socketName: socketName, counters: counters, log: log)
+            )
+        }
     }
 
     private func track(_ child: any Channel) {
@@ -271,5 +319,61 @@ public final class RPCServer: Sendable {
         }
         state.withLock { $0 = .stopped }
         logger.info("stopped")
+    }
+}
+
+/// What every accepted connection of a server is set up with: checked against the connection caps, then given
+/// its pipeline.
+private struct ConnectionSetUp: Sendable {
+    let dispatcher: any RPCCallDispatcher
+    let logger: Logger
+    let limits: ServerConnectionHandler.Limits
+    let stall: TimeAmount
+    let maxDataLength: Int
+    let limiter: ConnectionLimiter?
+    let counters: LimitCounters?
+    let limitLog: RateLimitedLog
+
+    func run(_ child: any Channel, track: @escaping @Sendable (any Channel) -> Void) -> EventLoopFuture<Void> {
+        PeerCredentials.of(child).flatMap { peer in
+            let id = connectionSerial.add(1, ordering: .relaxed).newValue
+            if let limiter {
+                guard limiter.admit(peer) == nil else {
+                    // No frame can be sent before a request: the client sees the connection end.
+                    return child.close()
+                }
+                child.closeFuture.whenComplete { _ in limiter.release(peer, connection: id) }
+            }
+            track(child)
+            return child.eventLoop.makeCompletedFuture {
+                try addHandlers(child, peer: peer, id: id)
+            }
+        }
+    }
+
+    private func addHandlers(_ child: any Channel, peer: PeerCredentials, id: UInt64) throws {
+        var identifies: (@Sendable (UInt64, String) -> RPCError?)?
+        if let limiter {
+            identifies = { connection, principal in limiter.identify(connection: connection, as: principal) }
+        }
+        let connection = RPCConnection(id: id, identifies: identifies)
+        let progress = FrameProgress()
+        try child.pipeline.syncOperations.addHandlers(
+            // Stops reading new calls while the client does not read its answers, so that what waits to be
+            // written stays within the channel's write buffer water mark (the outbound budget).
+            BackPressureHandler(),
+            IdleStateHandler(readTimeout: stall),
+            FrameReader(maxDataLength: maxDataLength, progress: progress),
+            ServerConnectionHandler(
+                dispatcher: dispatcher,
+                peer: peer,
+                limits: limits,
+                progress: progress,
+                logger: logger,
+                connection: connection,
+                counters: counters,
+                limitLog: limitLog
+            )
+        )
     }
 }

@@ -13,8 +13,15 @@ struct DrainConnectionEvent: Sendable {}
 
 /// Serves the calls of one connection: turns frames into handler invocations and their results into
 /// frames. Runs on the connection's event loop; handlers run as tasks off it.
-final class ServerConnectionHandler: ChannelInboundHandler {
+///
+/// What waits to be written is bounded by the channel's write buffer water mark (the outbound budget): while the
+/// channel is over it, and while as many unary calls run as ``Limits/maxRunningUnaryCalls`` allows, new request
+/// frames are parked, not started, and the socket is not read; they start in order once answers drain or calls
+/// end. A connection that stays over its budget without draining for ``Limits/unreadAnswersTimeout`` is closed;
+/// one with no call, no parked request and no partial frame for ``Limits/idleTimeout`` too.
+final class ServerConnectionHandler: ChannelDuplexHandler {
     typealias InboundIn = DecodedFrame
+    typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     struct Limits: Sendable {
@@ -22,6 +29,21 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         var maxDataLength: Int
         var maxBufferedRequests: Int
         var startsHandlersOnEventLoop: Bool
+        /// Unary calls one connection runs at once; more wait, parked, until one ends.
+        var maxRunningUnaryCalls: Int = .max
+        /// The answer bytes the connection may hold unread (its write buffer's high water mark). Unary calls run
+        /// at once only as many as their answers, estimated from the connection's recent ones, fit in it.
+        var outboundBudget: Int = .max
+        /// How long a connection may stay over its outbound budget with nothing drained; nil waits for ever.
+        var unreadAnswersTimeout: TimeAmount? = nil
+        /// How long a connection may sit with no call, no parked request and no partial frame; nil for ever.
+        var idleTimeout: TimeAmount? = nil
+    }
+
+    /// A request frame waiting to start, and when it arrived (its deadline counts from then).
+    private struct ParkedRequest {
+        var frame: Frame
+        var arrived: NIODeadline
     }
 
     /// One call in progress.
@@ -31,6 +53,8 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         var task: Task<Void, Never>?
         var requests: AsyncThrowingStream<Data, any Error>.Continuation?
         var deadline: Scheduled<Void>?
+        /// True for a unary call: it counts toward ``Limits/maxRunningUnaryCalls``.
+        var isUnary = false
 
         init(machine: StreamStateMachine, context: ServerCallContext) {
             self.machine = machine
@@ -43,7 +67,28 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     private let limits: Limits
     private let progress: FrameProgress
     private let logger: Logger
+    private let connection: RPCConnection
+    private let counters: LimitCounters?
+    private let limitLog: RateLimitedLog?
     private let batch = OutboundBatch()
+    /// Request frames not started yet, in arrival order.
+    private var parked = CircularBuffer<ParkedRequest>()
+    /// Unary calls running now.
+    private var runningUnary = 0
+    /// The size expected of the next unary answer: the last one when it was larger, else a running average. It
+    /// starts pessimistic (an eighth of the budget), so that a first burst of calls starts only a few.
+    private lazy var answerEstimate = max(limits.outboundBudget / 8, Self.minimumAnswerEstimate)
+    private static let minimumAnswerEstimate = 4 << 10
+    /// A read the channel asked for while requests were parked; issued once they have all started.
+    private var pendingRead = false
+    /// When the connection last had a call end or a request arrive: where its idle time counts from.
+    private var lastActivity = NIODeadline.uptimeNanoseconds(0)
+    private var idleCheck: RepeatedTask?
+    /// Checks whether a connection over its budget drains; set while it is over.
+    private var unreadCheck: Scheduled<Void>?
+    /// The bytes waiting to be written when the connection went over its budget (or when it last drained some).
+    private var unreadBaseline = 0
+    private var timersStarted = false
 
     private var channelContext: ChannelHandlerContext?
     private var calls: [UInt32: Call] = [:]
@@ -63,12 +108,18 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         peer: PeerCredentials,
         limits: Limits,
         progress: FrameProgress,
-        logger: Logger
+        logger: Logger,
+        connection: RPCConnection = RPCConnection(id: 0),
+        counters: LimitCounters? = nil,
+        limitLog: RateLimitedLog? = nil
     ) {
         self.dispatcher = dispatcher
         self.peer = peer
         self.limits = limits
         self.progress = progress
+        self.connection = connection
+        self.counters = counters
+        self.limitLog = limitLog
         var logger = logger
         logger[metadataKey: "peer"] = "\(peer)"
         self.logger = logger
@@ -76,10 +127,180 @@ final class ServerConnectionHandler: ChannelInboundHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.channelContext = context
+        if context.channel.isActive { startTimers(context) }
+        if !context.channel.isWritable { becameUnwritable(context) }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
         self.channelContext = nil
+        stopTimers()
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        startTimers(context)
+        context.fireChannelActive()
+    }
+
+    /// The loop's clock (a test's loop keeps its own).
+    private var now: NIODeadline { channelContext?.eventLoop.now ?? .now() }
+
+    // MARK: Reads and the outbound budget
+
+    func read(context: ChannelHandlerContext) {
+        // Parked requests come first: the socket is read again once they have all started.
+        if parked.isEmpty {
+            context.read()
+        } else {
+            pendingRead = true
+        }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable {
+            unreadCheck?.cancel()
+            unreadCheck = nil
+            connection.outbound.open()
+            startParked()
+        } else {
+            becameUnwritable(context)
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
+    private func becameUnwritable(_ context: ChannelHandlerContext) {
+        connection.outbound.close()
+        counters?.count("connections.outbound_budget", detail: "uid \(peer.uid) pid \(peer.pid)")
+        let pending = bufferedBytes(context)
+        limitLog?.warning(
+            limit: "outbound_budget",
+            key: "uid \(peer.uid)",
+            "connection of uid \(peer.uid) pid \(peer.pid): \(Self.mebibytes(pending)) of answers unread; "
+                + "not starting its calls until it reads ([connections] outbound_budget)"
+        )
+        guard unreadCheck == nil, let timeout = limits.unreadAnswersTimeout else { return }
+        unreadBaseline = pending
+        scheduleUnreadCheck(context, after: timeout)
+    }
+
+    private func scheduleUnreadCheck(_ context: ChannelHandlerContext, after timeout: TimeAmount) {
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        unreadCheck = context.eventLoop.scheduleTask(in: timeout) {
+            bound.value.checkUnread(timeout)
+        }
+    }
+
+    /// Closes a connection over its budget that drained nothing since the last check.
+    private func checkUnread(_ timeout: TimeAmount) {
+        unreadCheck = nil
+        guard let context = channelContext, !context.channel.isWritable else { return }
+        let pending = bufferedBytes(context)
+        if pending < unreadBaseline {
+            // The client reads, slowly: it gets another period.
+            unreadBaseline = pending
+            scheduleUnreadCheck(context, after: timeout)
+            return
+        }
+        counters?.count("connections.unread_answers_closed", detail: "uid \(peer.uid) pid \(peer.pid)")
+        limitLog?.warning(
+            limit: "unread_answers_timeout",
+            key: "uid \(peer.uid)",
+            "closing connection of uid \(peer.uid) pid \(peer.pid): \(Self.mebibytes(pending)) of answers unread for "
+                + "\(Self.seconds(timeout)) ([connections] unread_answers_timeout)"
+        )
+        closed = true
+        context.close(promise: nil)
+    }
+
+    private func bufferedBytes(_ context: ChannelHandlerContext) -> Int {
+        (try? context.channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0
+    }
+
+    private static func mebibytes(_ bytes: Int) -> String {
+        let tenths = (bytes * 10) >> 20
+        return "\(tenths / 10).\(tenths % 10) MiB"
+    }
+
+    private static func seconds(_ amount: TimeAmount) -> String {
+        let milliseconds = amount.nanoseconds / 1_000_000
+        return milliseconds % 1000 == 0 ? "\(milliseconds / 1000) s" : "\(milliseconds) ms"
+    }
+
+    /// Whether a request frame may start now: never while the client leaves its answers unread, and a unary one
+    /// only while fewer than the limit run.
+    private func canStart(_ frame: Frame, _ context: ChannelHandlerContext) -> Bool {
+        guard context.channel.isWritable else { return false }
+        let isUnary = !frame.flags.contains(.remoteOpen) && !frame.flags.contains(.remoteClosed)
+        guard isUnary, runningUnary > 0 else { return true }
+        // The answers of the calls running, and of this one, must fit the budget as far as they can be foreseen.
+        let (expected, overflow) = (runningUnary + 1).multipliedReportingOverflow(by: answerEstimate)
+        return runningUnary < limits.maxRunningUnaryCalls && !overflow && expected <= limits.outboundBudget
+    }
+
+    /// Learns the size of unary answers from the one just written.
+    private func estimate(answerBytes: Int) {
+        let bytes = max(answerBytes, Self.minimumAnswerEstimate)
+        answerEstimate = bytes >= answerEstimate ? bytes : (3 * answerEstimate + bytes) / 4
+    }
+
+    /// Starts parked requests in order while they may start; reads again once none is left.
+    private func startParked() {
+        while let context = channelContext, !closed, let first = parked.first, canStart(first.frame, context) {
+            parked.removeFirst()
+            receiveRequest(first.frame, waited: now - first.arrived)
+        }
+        if parked.isEmpty, pendingRead, let context = channelContext, !closed {
+            pendingRead = false
+            context.read()
+        }
+    }
+
+    private func park(_ frame: Frame) {
+        guard parked.count + calls.count < limits.maxConcurrentStreams else {
+            respond(
+                frame.streamID,
+                RPCError(
+                    code: .resourceExhausted,
+                    message: "too many calls in flight on this connection (limit \(limits.maxConcurrentStreams)); "
+                        + "read the answers of the calls already made, or wait for some to finish"
+                )
+            )
+            return
+        }
+        parked.append(ParkedRequest(frame: frame, arrived: now))
+    }
+
+    // MARK: Idle connections
+
+    private func startTimers(_ context: ChannelHandlerContext) {
+        guard !timersStarted else { return }
+        timersStarted = true
+        lastActivity = now
+        guard let idle = limits.idleTimeout else { return }
+        let every = TimeAmount.nanoseconds(max(idle.nanoseconds / 4, 1_000_000))
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        idleCheck = context.eventLoop.scheduleRepeatedTask(initialDelay: every, delay: every) { _ in
+            bound.value.checkIdle(idle)
+        }
+    }
+
+    private func stopTimers() {
+        idleCheck?.cancel()
+        idleCheck = nil
+        unreadCheck?.cancel()
+        unreadCheck = nil
+    }
+
+    /// Closes the connection when it has had no call, no parked request, no partial frame and nothing left to
+    /// write for the idle timeout. A call that is open (a quiet Watch) keeps it open.
+    private func checkIdle(_ idle: TimeAmount) {
+        guard let context = channelContext, !closed, calls.isEmpty, parked.isEmpty, !progress.isInsideFrame,
+            now - lastActivity >= idle, bufferedBytes(context) == 0
+        else { return }
+        counters?.count("connections.idle_closed", detail: "uid \(peer.uid) pid \(peer.pid)")
+        logger.debug("closing idle connection", metadata: ["idle_timeout": "\(Self.seconds(idle))"])
+        closed = true
+        stopTimers()
+        context.close(promise: nil)
     }
 
     // MARK: Inbound
@@ -91,7 +312,13 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         switch unwrapInboundIn(data) {
         case .frame(let frame):
             switch frame.type {
-            case .request: receiveRequest(frame)
+            case .request:
+                lastActivity = now
+                if parked.isEmpty && canStart(frame, context) {
+                    receiveRequest(frame)
+                } else {
+                    park(frame)
+                }
             case .data: receiveData(frame)
             default: receiveUnexpected(frame)
             }
@@ -110,6 +337,9 @@ final class ServerConnectionHandler: ChannelInboundHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         closed = true
+        stopTimers()
+        parked.removeAll()
+        connection.outbound.fail(RPCError(code: .cancelled, message: "the client went away"))
         if !calls.isEmpty {
             logger.debug(
                 "connection closed with calls in flight; cancelling them",
@@ -138,12 +368,19 @@ final class ServerConnectionHandler: ChannelInboundHandler {
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if event is DrainConnectionEvent {
             draining = true
+            while let waiting = parked.popFirst() {
+                respond(
+                    waiting.frame.streamID,
+                    RPCError(code: .unavailable, message: "the server is shutting down; retry on a new connection")
+                )
+            }
             if calls.isEmpty { closeAfterPendingWrites() }
             return
         }
         if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read {
             // Not reading while the client leaves its answers unread (back pressure) is not the client stalling.
-            if progress.isInsideFrame && context.channel.isWritable {
+            // Nor is it while requests wait, parked, for calls to end: the socket is not read then either.
+            if progress.isInsideFrame && context.channel.isWritable && parked.isEmpty {
                 logger.warning("closing connection: the client stopped sending in the middle of a frame")
                 context.close(promise: nil)
             }
@@ -152,7 +389,9 @@ final class ServerConnectionHandler: ChannelInboundHandler {
         context.fireUserInboundEventTriggered(event)
     }
 
-    private func receiveRequest(_ frame: Frame) {
+    /// Starts the call a request frame opens, or answers it with the reason it cannot start. `waited` is how long
+    /// the request was parked: it counts toward the caller's deadline.
+    private func receiveRequest(_ frame: Frame, waited: TimeAmount = .zero) {
         let streamID = frame.streamID
         guard streamID % 2 == 1 else {
             respond(
@@ -170,7 +409,7 @@ final class ServerConnectionHandler: ChannelInboundHandler {
             channelContext?.close(promise: nil)
             return
         }
-        let request: Gongzhi_Rpc_V1_Request
+        var request: Gongzhi_Rpc_V1_Request
         do {
             request = try Envelope.decodeRequest(frame.data)
         } catch {
@@ -191,13 +430,38 @@ final class ServerConnectionHandler: ChannelInboundHandler {
             )
             return
         }
+        if request.timeoutNano > 0 && waited.nanoseconds > 0 {
+            guard request.timeoutNano > waited.nanoseconds else {
+                respond(
+                    streamID,
+                    RPCError(
+                        code: .deadlineExceeded,
+                        message: "\(request.service)/\(request.method) waited \(Self.seconds(waited)) for this "
+                            + "connection's earlier calls and answers and its deadline passed before it could start"
+                    )
+                )
+                return
+            }
+            request.timeoutNano -= waited.nanoseconds
+        }
         let metadata = Metadata(request.metadata)
-        let head = RPCCallHead(service: request.service, method: request.method, metadata: metadata, peer: peer)
+        let head = RPCCallHead(
+            service: request.service,
+            method: request.method,
+            metadata: metadata,
+            peer: peer,
+            connection: connection
+        )
         let handler: RPCMethodHandler
         switch dispatcher.dispatch(head) {
         case .success(let found): handler = found
         case .failure(let error):
             respond(streamID, error)
+            if connection.isRefused {
+                // Over a per-principal connection cap: the answer says which; the connection ends after it.
+                closed = true
+                closeAfterPendingWrites()
+            }
             return
         }
         guard calls.count < limits.maxConcurrentStreams else {
@@ -238,9 +502,12 @@ final class ServerConnectionHandler: ChannelInboundHandler {
             requestMetadata: metadata,
             peer: peer,
             deadline: deadline,
-            logger: logger
+            logger: logger,
+            connection: connection
         )
         let call = Call(machine: machine, context: callContext)
+        call.isUnary = handler.kind == .unary
+        if call.isUnary { runningUnary += 1 }
         calls[streamID] = call
         start(call, streamID: streamID, handler: handler, request: request, clientSendsData: clientSendsData)
 
@@ -474,6 +741,13 @@ final class ServerConnectionHandler: ChannelInboundHandler {
 
     private func complete(_ streamID: UInt32, _ call: Call, answer: Result<Data, RPCError>, flush: Bool) {
         calls[streamID] = nil
+        lastActivity = now
+        if call.isUnary {
+            call.isUnary = false
+            runningUnary -= 1
+            if case .success(let payload) = answer { estimate(answerBytes: payload.count) }
+        }
+        defer { startParked() }
         call.deadline?.cancel()
         call.requests?.finish()
         _ = try? call.machine.sendResponse()

@@ -114,6 +114,12 @@ LoggingSystem.bootstrap { label in
 }
 let logger = Logger(label: "gongzhi.host")
 logger.debug("Swift concurrency on NIO's event loops: \(runsOnEventLoops)")
+// Before anything opens files: every connection takes a descriptor, and systemd's default soft limit is 1024.
+let openFiles = FileDescriptorLimit.raiseToHard()
+logger.info(
+    "open files limit \(openFiles.before) -> \(openFiles.after)",
+    metadata: ["hard": "\(FileDescriptorLimit.current()?.hard ?? 0)"]
+)
 let host = HostService(configuration: configuration, logger: logger)
 let group = ServiceGroup(
     configuration: ServiceGroupConfiguration(

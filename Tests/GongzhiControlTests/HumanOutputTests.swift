@@ -17,6 +17,7 @@ final class HumanOutputTests: XCTestCase {
             uptime:       2h 5m (since 2025-11-21T20:54:53+08:00)
             memory:       14.2 MiB resident
             protocols:    gongzhi-plugin/1
+            limits:       none
             config:       /etc/gongzhi/host.toml
             runtime dir:  /run/gongzhi
             data dir:     /var/lib/gongzhi
@@ -39,6 +40,7 @@ final class HumanOutputTests: XCTestCase {
             uptime:       -
             memory:       0 B resident
             protocols:    none
+            limits:       none
             config:       -
             runtime dir:  -
             data dir:     -

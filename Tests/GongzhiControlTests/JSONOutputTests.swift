@@ -33,12 +33,24 @@ final class JSONOutputTests: XCTestCase {
     func testStatus() {
         var status = Fixtures.hostStatus
         status.plugins = [Fixtures.mediation]
+        var limit = Gongzhi_Host_V1_LimitCount()
+        limit.name = "connections.max_per_uid"
+        limit.count = 3
+        limit.detail = "uid 1000"
+        status.limits = [limit]
         XCTAssertEqual(
             JSONOutput.status(status),
             """
             {
               "config_path" : "/etc/gongzhi/host.toml",
               "data_dir" : "/var/lib/gongzhi",
+              "limits" : [
+                {
+                  "count" : "3",
+                  "detail" : "uid 1000",
+                  "name" : "connections.max_per_uid"
+                }
+              ],
               "pid" : 4242,
               "plugins" : [
             \(indented(mediationJSON, by: 4))

@@ -60,7 +60,8 @@ final class HostUnderTest: @unchecked Sendable {
         plugins: [TestPlugin],
         supervision: SupervisionPolicy = .forTests,
         settings: String = "",
-        directory: TemporaryDirectory? = nil
+        directory: TemporaryDirectory? = nil,
+        launcher: [String] = []
     ) async throws {
         self.directory = try directory ?? TemporaryDirectory(prefix: "gzhost")
         self.plugins = plugins
@@ -72,9 +73,11 @@ final class HostUnderTest: @unchecked Sendable {
             supervision: supervision,
             settings: settings
         )
+        // A launcher (e.g. `prlimit --nofile=…`) execs the host in its own process.
+        let command = launcher + [try BuiltExecutables.path("gongzhi-host")]
         process = try ChildProcess(
-            try BuiltExecutables.path("gongzhi-host"),
-            ["--config", configurationPath, "--log-level", "debug"],
+            command[0],
+            Array(command.dropFirst()) + ["--config", configurationPath, "--log-level", "debug"],
             outputPath: self.directory.file("host.log")
         )
         admin = RPCClient(socketPath: self.directory.path + "/run/admin.sock")

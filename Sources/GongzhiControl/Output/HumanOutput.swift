@@ -20,11 +20,17 @@ public enum HumanOutput {
             ("uptime", [uptime]),
             ("memory", [TextLayout.bytes(status.residentBytes) + " resident"]),
             ("protocols", status.protocolVersions),
+            ("limits", status.limits.map(limitHit)),
             ("config", [orDash(status.configPath)]),
             ("runtime dir", [orDash(status.runtimeDir)]),
             ("data dir", [orDash(status.dataDir)]),
         ])
         return host + "\n" + pluginTable(status.plugins, time: time)
+    }
+
+    /// One limit's hits: `connections.max_per_uid  12  (uid 1000)`.
+    private static func limitHit(_ limit: Gongzhi_Host_V1_LimitCount) -> String {
+        "\(limit.name) \(limit.count)" + (limit.detail.isEmpty ? "" : " (last: \(limit.detail))")
     }
 
     // MARK: Plugins

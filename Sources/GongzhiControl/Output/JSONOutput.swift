@@ -106,9 +106,10 @@ private struct HostStatusJSON: Encodable {
     var residentBytes: String
     var plugins: [PluginStatusJSON]
     var protocolVersions: [String]
+    var limits: [LimitCountJSON]
 
     enum CodingKeys: String, CodingKey {
-        case version, pid, plugins
+        case version, pid, plugins, limits
         case startedAtMs = "started_at_ms"
         case configPath = "config_path"
         case runtimeDir = "runtime_dir"
@@ -127,6 +128,19 @@ private struct HostStatusJSON: Encodable {
         residentBytes = String(status.residentBytes)
         plugins = status.plugins.map(PluginStatusJSON.init)
         protocolVersions = status.protocolVersions
+        limits = status.limits.map(LimitCountJSON.init)
+    }
+}
+
+private struct LimitCountJSON: Encodable {
+    var name: String
+    var count: String
+    var detail: String
+
+    init(_ limit: Gongzhi_Host_V1_LimitCount) {
+        name = limit.name
+        count = String(limit.count)
+        detail = limit.detail
     }
 }
 

@@ -17,6 +17,8 @@ struct AdminService: Gongzhi_Host_V1_AdminHandler {
     let services: ServiceCatalogue
     /// The people tokens are issued to; nil when the host has no object store.
     var people: PeopleDirectory? = nil
+    /// The hits of the host's limits, shown in `Status`.
+    var limits: LimitCounters? = nil
 
     func admin(_ context: ServerCallContext) -> String {
         Principal.admin(uid: context.peer.uid, pid: context.peer.pid).description
@@ -37,6 +39,13 @@ struct AdminService: Gongzhi_Host_V1_AdminHandler {
         status.residentBytes = residentMemoryBytes()
         status.plugins = await fleet.statuses().map(Self.message)
         status.protocolVersions = PluginProtocol.supported
+        status.limits = (limits?.snapshot() ?? []).map { hit in
+            var limit = Gongzhi_Host_V1_LimitCount()
+            limit.name = hit.name
+            limit.count = hit.count
+            limit.detail = hit.detail
+            return limit
+        }
         return status
     }
 

@@ -120,6 +120,7 @@ public final class HostService: Service, Sendable {
             lag: lag
         )
         fleetBox.withLock { $0 = fleet }
+        let limits = LimitCounters()
         let admin = AdminService(
             fleet: fleet,
             credentials: credentials,
@@ -127,7 +128,8 @@ public final class HostService: Service, Sendable {
             startedAt: wallClockMilliseconds(),
             configuration: { [weak self] in self?.configuration ?? configuration },
             services: ServiceCatalogue(routes: routes),
-            people: records.objects.people
+            people: records.objects.people,
+            limits: limits
         )
         let sockets = HostSockets(
             configuration: configuration,
@@ -140,7 +142,8 @@ public final class HostService: Service, Sendable {
             store: records.store,
             logger: logger,
             eventLoopGroup: eventLoopGroup,
-            adminEventLoop: adminLoop.eventLoop
+            adminEventLoop: adminLoop.eventLoop,
+            limits: limits
         )
         // Graceful shutdown stops them last to first: the plugins before the sockets close.
         var services: [any Service] = [

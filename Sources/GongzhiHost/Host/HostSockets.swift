@@ -42,7 +42,8 @@ final class HostSockets: Service, Sendable {
         store: SQLiteObjectStorage,
         logger: Logger,
         eventLoopGroup: any EventLoopGroup,
-        adminEventLoop: any EventLoop
+        adminEventLoop: any EventLoop,
+        limits: LimitCounters = LimitCounters()
     ) {
         func server(
             _ socket: HostDispatcher.Socket,
@@ -53,6 +54,12 @@ final class HostSockets: Service, Sendable {
             var settings = RPCServer.Configuration(socketPath: path)
             settings.socketMode = 0o660
             settings.shutdownGracePeriod = .seconds(2)
+            settings.apply(
+                configuration.connections,
+                to: socket,
+                plugins: configuration.plugins.count,
+                counters: limits
+            )
             let dispatcher = HostDispatcher(
                 socket: socket,
                 local: ServiceRegistry(services),

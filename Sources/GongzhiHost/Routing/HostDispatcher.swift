@@ -70,6 +70,8 @@ struct HostDispatcher: RPCCallDispatcher {
             )
             return .failure(error)
         }
+        // Connections per principal are capped at the first call that identifies one ([connections]).
+        if let refusal = head.connection?.identify(as: caller.principal.description) { return .failure(refusal) }
         let isRegistration = head.service == Gongzhi_Host_V1_Registration.serviceName
 
         if caller.registersOnly && !isRegistration {

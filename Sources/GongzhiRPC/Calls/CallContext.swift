@@ -74,6 +74,9 @@ public final class ServerCallContext: Sendable {
         return logger
     }
 
+    /// The connection the call arrived on, when a server over a socket serves it.
+    public let connection: RPCConnection?
+
     private let baseLogger: Logger
 
     private let _responseMetadata = Mutex(Metadata())
@@ -84,8 +87,10 @@ public final class ServerCallContext: Sendable {
         requestMetadata: Metadata,
         peer: PeerCredentials,
         deadline: ContinuousClock.Instant?,
-        logger: Logger
+        logger: Logger,
+        connection: RPCConnection? = nil
     ) {
+        self.connection = connection
         self.service = service
         self.method = method
         self.requestMetadata = requestMetadata
@@ -98,6 +103,15 @@ public final class ServerCallContext: Sendable {
     public var responseMetadata: Metadata {
         get { _responseMetadata.withLock { $0 } }
         set { _responseMetadata.withLock { $0 = newValue } }
+    }
+
+    /// Returns once the caller's connection can take more answers: at once unless the client has left more of its
+    /// answers unread than the connection's outbound budget, in which case it waits until the client reads. A call
+    /// that is about to do work whose answer would add to that backlog (a large read) awaits this first, so that a
+    /// client that does not read holds up only its own calls. Throws `CancellationError` when the call is
+    /// cancelled while it waits (the client went away, or the deadline passed).
+    public func waitUntilConnectionCanTakeAnswers() async throws {
+        try await connection?.outbound.waitUntilOpen()
     }
 
     /// Adds one entry to the response metadata.

@@ -6,12 +6,21 @@ public struct RPCCallHead: Sendable {
     public var metadata: Metadata
     /// The process on the other end of the connection, from the kernel.
     public var peer: PeerCredentials
+    /// The connection the call arrived on, when a server over a socket received it.
+    public var connection: RPCConnection?
 
-    public init(service: String, method: String, metadata: Metadata, peer: PeerCredentials) {
+    public init(
+        service: String,
+        method: String,
+        metadata: Metadata,
+        peer: PeerCredentials,
+        connection: RPCConnection? = nil
+    ) {
         self.service = service
         self.method = method
         self.metadata = metadata
         self.peer = peer
+        self.connection = connection
     }
 }
 

@@ -62,6 +62,28 @@ public nonisolated struct Gongzhi_Host_V1_HostStatus: Sendable {
 
   public var protocolVersions: [String] = []
 
+  /// How often each of the host's limits was hit since it started (refused connections, back pressure, …).
+  public var limits: [Gongzhi_Host_V1_LimitCount] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// One limit's hits.
+public nonisolated struct Gongzhi_Host_V1_LimitCount: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The limit, e.g. "connections.max_per_uid".
+  public var name: String = String()
+
+  public var count: UInt64 = 0
+
+  /// What the last hit was about (a uid, a principal, a socket).
+  public var detail: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -567,7 +589,7 @@ nonisolated extension Gongzhi_Host_V1_StatusRequest: SwiftProtobuf.Message, Swif
 
 nonisolated extension Gongzhi_Host_V1_HostStatus: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".HostStatus"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}version\0\u{1}pid\0\u{3}started_at_ms\0\u{3}config_path\0\u{3}runtime_dir\0\u{3}data_dir\0\u{3}resident_bytes\0\u{1}plugins\0\u{3}protocol_versions\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}version\0\u{1}pid\0\u{3}started_at_ms\0\u{3}config_path\0\u{3}runtime_dir\0\u{3}data_dir\0\u{3}resident_bytes\0\u{1}plugins\0\u{3}protocol_versions\0\u{1}limits\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -584,6 +606,7 @@ nonisolated extension Gongzhi_Host_V1_HostStatus: SwiftProtobuf.Message, SwiftPr
       case 7: try { try decoder.decodeSingularUInt64Field(value: &self.residentBytes) }()
       case 8: try { try decoder.decodeRepeatedMessageField(value: &self.plugins) }()
       case 9: try { try decoder.decodeRepeatedStringField(value: &self.protocolVersions) }()
+      case 10: try { try decoder.decodeRepeatedMessageField(value: &self.limits) }()
       default: break
       }
     }
@@ -617,6 +640,9 @@ nonisolated extension Gongzhi_Host_V1_HostStatus: SwiftProtobuf.Message, SwiftPr
     if !self.protocolVersions.isEmpty {
       try visitor.visitRepeatedStringField(value: self.protocolVersions, fieldNumber: 9)
     }
+    if !self.limits.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.limits, fieldNumber: 10)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -630,6 +656,47 @@ nonisolated extension Gongzhi_Host_V1_HostStatus: SwiftProtobuf.Message, SwiftPr
     if lhs.residentBytes != rhs.residentBytes {return false}
     if lhs.plugins != rhs.plugins {return false}
     if lhs.protocolVersions != rhs.protocolVersions {return false}
+    if lhs.limits != rhs.limits {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Gongzhi_Host_V1_LimitCount: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".LimitCount"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}count\0\u{1}detail\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.name) }()
+      case 2: try { try decoder.decodeSingularUInt64Field(value: &self.count) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.detail) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.name.isEmpty {
+      try visitor.visitSingularStringField(value: self.name, fieldNumber: 1)
+    }
+    if self.count != 0 {
+      try visitor.visitSingularUInt64Field(value: self.count, fieldNumber: 2)
+    }
+    if !self.detail.isEmpty {
+      try visitor.visitSingularStringField(value: self.detail, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Gongzhi_Host_V1_LimitCount, rhs: Gongzhi_Host_V1_LimitCount) -> Bool {
+    if lhs.name != rhs.name {return false}
+    if lhs.count != rhs.count {return false}
+    if lhs.detail != rhs.detail {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
