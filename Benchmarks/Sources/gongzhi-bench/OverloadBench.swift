@@ -30,6 +30,15 @@ struct OverloadOptions: ParsableArguments {
     @Option(help: "Overload benchmark: idle connections held during the load. [default: 10000, quick: 1000]")
     var overloadIdleConnections: Int?
 
+    @Option(
+        help: """
+            Overload benchmark: the uid the idle connections are made as (with group 0), so that a cap per uid \
+            falls on them and not on the measuring client; -1 makes them as the runner. [default: 65534 as root, \
+            else -1]
+            """
+    )
+    var overloadIdleUID: Int?
+
     @Option(help: "Overload benchmark: List calls the heavy reader keeps in flight on its connection.")
     var overloadHeavyInFlight = 500
 
@@ -124,6 +133,7 @@ struct OverloadOptions: ParsableArguments {
         return OverloadSettings(
             residents: self.overloadResidents ?? (quick ? 1_000 : 10_000),
             idleConnections: self.overloadIdleConnections ?? (quick ? 1_000 : 10_000),
+            idleUID: self.overloadIdleUID ?? (getuid() == 0 ? 65_534 : -1),
             heavyInFlight: self.overloadHeavyInFlight,
             muteRequests: self.overloadMuteRequests,
             pageSize: self.overloadPageSize,
@@ -143,6 +153,8 @@ struct OverloadOptions: ParsableArguments {
 struct OverloadSettings: Sendable {
     var residents: Int
     var idleConnections: Int
+    /// The uid the idle connections are made as, or -1 for the runner's.
+    var idleUID: Int
     var heavyInFlight: Int
     var muteRequests: Int
     var pageSize: Int
@@ -239,6 +251,10 @@ func measureOverload(
 ) -> OverloadMeasurement {
     var result = OverloadMeasurement(settings: settings)
     let runner = currentExecutable()
+    // The idle connections' uid reaches host.sock through group 0, which the runner's private folder must let by.
+    if settings.idleUID >= 0 && chmod(workDir, 0o750) != 0 {
+        result.notes.append("cannot open \(workDir) to group 0: the idle connections' connects will be refused")
+    }
     for round in 1...rounds {
         if rounds > 1 { progress("  round \(round) of \(rounds)") }
         result.rounds.append(
@@ -388,11 +404,16 @@ private func measureOverloadRound(
             [runner, "overload-mute", "--token", tokens.mute, "--requests", String(settings.muteRequests)]
                 + ["--page-size", String(settings.pageSize)] + common
         ),
-        ("idle", [runner, "overload-idle", "--count", String(settings.idleConnections)] + common),
+        (
+            "idle",
+            [runner, "overload-idle", "--count", String(settings.idleConnections), "--uid", String(settings.idleUID)]
+                + common
+        ),
     ]
     for (name, argv) in commands where name != "idle" || settings.idleConnections > 0 {
         do {
-            generators.append((name, try Child(argv, logPath: "\(logsDir)/client-\(tag)-\(name).log")))
+            let child = try Child(argv, logPath: "\(logsDir)/client-\(tag)-\(name).log")
+            generators.append((name, child))
         } catch {
             result.notes.append("the \(name) load did not start: \(error)")
         }
@@ -422,9 +443,12 @@ private func measureOverloadRound(
     result.controlPolls = watched.polls
     result.controlFailures = watched.failures
 
-    FileManager.default.createFile(atPath: stopFile, contents: nil)
+    let stopping = FileManager.default.createFile(atPath: stopFile, contents: nil)
+    if !stopping { result.notes.append("cannot create \(stopFile): the load is killed, without its reports") }
     for (name, child) in generators {
-        if !child.wait(timeout: 30) {
+        if !stopping {
+            child.stop()
+        } else if !child.wait(timeout: 30) {
             result.notes.append("the \(name) load did not stop within 30 s of its stop file; killed")
             child.stop()
         }
@@ -541,15 +565,18 @@ private func seedResidents(
         let year = 1935 + mixed % 85
         let month = 1 + mixed / 85 % 12
         let day = 1 + mixed / 1_020 % 28
+        let birth = padded(year, 4) + padded(month, 2) + padded(day, 2)
+        let name = String(surnames[mixed % surnames.count]) + givenNames[mixed / 7 % givenNames.count]
+        let idCardNumber = "330199" + birth + padded(number % 1000, 3) + "X"
+        let birthDate = "\(padded(year, 4))-\(padded(month, 2))-\(padded(day, 2))"
         let data: [String: Any] = [
             "id": id,
-            "name": String(surnames[mixed % surnames.count]) + givenNames[mixed / 7 % givenNames.count],
-            "id_card_number": "330199" + padded(year, 4) + padded(month, 2) + padded(day, 2) + padded(number % 1000, 3)
-                + "X",
+            "name": name,
+            "id_card_number": idCardNumber,
             "phone": "13" + padded(mixed % 1_000_000_000, 9),
             "gender": mixed % 2 == 0 ? "GENDER_FEMALE" : "GENDER_MALE",
-            "birth_date": "\(padded(year, 4))-\(padded(month, 2))-\(padded(day, 2))",
-            "household_id": "hh-\(padded(number / 3, 6))",
+            "birth_date": birthDate,
+            "household_id": "hh-" + padded(number / 3, 6),
             "registered_here": mixed % 4 != 0,
             "notes": "走访记录：联系方式已核实，每月回访一次。",
         ]
@@ -867,8 +894,8 @@ func renderOverloadTables(_ result: OverloadMeasurement) -> String {
         if let idle = round.idle {
             let others = idle.otherFailures.sorted { $0.key < $1.key }.map { "\($0.key) \(grouped($0.value))" }
             lines.append(
-                "- \(prefix)Idle connections: \(grouped(idle.target)) wanted (the generator's file limit "
-                    + "\(grouped(idle.fileLimit))); held at most \(grouped(idle.maxHeld)), at the end "
+                "- \(prefix)Idle connections: \(grouped(idle.target)) wanted (as uid \(idle.uid), the generator's file "
+                    + "limit \(grouped(idle.fileLimit))); held at most \(grouped(idle.maxHeld)), at the end "
                     + "\(grouped(idle.heldAtEnd))"
                     + (idle.secondsToTarget.map { ", all held after \(fixed($0, places: 1)) s" }
                         ?? ", never all at once")
@@ -962,6 +989,7 @@ extension GongzhiBench {
                 ?? OverloadSettings(
                     residents: 0,
                     idleConnections: 0,
+                    idleUID: -1,
                     heavyInFlight: 0,
                     muteRequests: 0,
                     pageSize: 0,

@@ -355,8 +355,9 @@ struct OverloadMuteClient: ParsableCommand {
 struct IdleConnectionsReport: Codable, Sendable {
     var seconds: Double = 0
     var target: Int = 0
-    /// This process's file limit (soft) after raising it.
+    /// This process's file limit (soft) after raising it, and the uid it connected as.
     var fileLimit: Int = 0
+    var uid: Int = 0
     /// Connections made, the most held at once, and those held at the end (never closed by the host).
     var connected: Int = 0
     var maxHeld: Int = 0
@@ -389,10 +390,25 @@ struct OverloadIdleConnections: ParsableCommand {
     @Option(help: "New connections a second once the first --count are made (a token bucket of --count).")
     var reconnectsPerSecond = 1_000
 
+    @Option(
+        help: """
+            Connect as this uid (with group 0, whose members may use host.sock), so that the host counts these \
+            connections against a uid of their own; -1 keeps this process's. Needs root.
+            """
+    )
+    var uid = -1
+
     func run() throws {
         _ = signal(SIGPIPE, SIG_IGN)
         var report = IdleConnectionsReport(target: self.count)
+        // The limit first: raising it past the hard limit needs root.
         report.fileLimit = raiseFileLimit(to: self.count + 64)
+        if self.uid >= 0 && getuid() != uid_t(self.uid) {
+            guard setgroups(0, nil) == 0, setgid(0) == 0, setuid(uid_t(self.uid)) == 0 else {
+                throw BenchFailure("cannot become uid \(self.uid): \(String(cString: strerror(errno)))")
+            }
+        }
+        report.uid = Int(getuid())
         var stop = self.load.stopCondition()
         let started = ContinuousClock.now
         var held: [UnixStreamConnection] = []
