@@ -877,6 +877,7 @@ func renderOverloadTables(_ result: OverloadMeasurement) -> String {
                     + "\(fixed(Double(heavy.answerBytes) / seconds / 1_048_576, places: 1)) MiB/s; "
                     + "RESOURCE_EXHAUSTED \(grouped(heavy.exhausted)) "
                     + "(\(fixed(Double(heavy.exhausted) / seconds, places: 1))/s)"
+                    + ", \(grouped(heavy.refusalsWithRetryAfter)) of them with a time to retry"
                     + (heavy.firstRefusal.map { ", first: \"\($0.prefix(160))\"" } ?? "")
                     + (errors.isEmpty ? "" : "; other errors: " + errors.joined(separator: ", "))
                     + "; connections closed by the host \(grouped(heavy.connectionsClosed)), connects failed "

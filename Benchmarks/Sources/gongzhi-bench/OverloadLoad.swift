@@ -119,9 +119,11 @@ struct HeavyReaderReport: Codable, Sendable {
     var pages: Int = 0
     var objects: Int = 0
     var answerBytes: Int = 0
-    /// Lists refused with RESOURCE_EXHAUSTED, and what the host said the first time.
+    /// Lists refused with RESOURCE_EXHAUSTED, what the host said the first time, and how many refusals named a
+    /// time to retry (`gongzhi-retry-after-ms`; their lists were sent again after it, at most 1 s).
     var exhausted: Int = 0
     var firstRefusal: String?
+    var refusalsWithRetryAfter: Int = 0
     /// Other failed lists, by status.
     var otherErrors: [String: Int] = [:]
     /// Times the host closed the connection, and connects that failed.
@@ -130,7 +132,8 @@ struct HeavyReaderReport: Codable, Sendable {
 }
 
 /// Keeps `--in-flight` `Objects/List` calls of `--page-size` Residents pipelined on one connection, sending a new
-/// one as each answer arrives, and reading every answer as fast as it comes.
+/// one as each answer arrives (after a refusal, once the time to retry the host named has passed), and reading
+/// every answer as fast as it comes.
 struct OverloadHeavyReader: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "overload-heavy",
@@ -180,12 +183,20 @@ struct OverloadHeavyReader: ParsableCommand {
             }
             for _ in 0..<self.inFlight { enqueue() }
             var frames = TTRPCFrameBuffer()
+            // Lists to send again once the host's time to retry has passed, soonest last.
+            var retries: [ContinuousClock.Instant] = []
             var open = true
             while open && !stop.reached {
+                let now = ContinuousClock.now
+                while let due = retries.last, due <= now {
+                    retries.removeLast()
+                    enqueue()
+                }
                 let wantsWrite = written < outbound.count
+                let wait = retries.last.map { min(100, max(1, milliseconds($0 - now))) } ?? 100
                 let events = connection.wait(
                     for: Int16(POLLIN) | (wantsWrite ? Int16(POLLOUT) : 0),
-                    milliseconds: 100
+                    milliseconds: Int32(wait)
                 )
                 if wantsWrite {
                     switch outbound.withUnsafeBytes({
@@ -231,6 +242,12 @@ struct OverloadHeavyReader: ParsableCommand {
                         } else if response.code == resourceExhaustedCode {
                             report.exhausted += 1
                             if report.firstRefusal == nil { report.firstRefusal = response.message }
+                            if let delay = response.retryAfterMilliseconds, delay > 0 {
+                                report.refusalsWithRetryAfter += 1
+                                retries.append(ContinuousClock.now + .milliseconds(min(delay, 1_000)))
+                                retries.sort(by: >)
+                                continue
+                            }
                         } else {
                             report.otherErrors[statusName(response.code), default: 0] += 1
                         }

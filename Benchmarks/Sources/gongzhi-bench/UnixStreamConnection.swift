@@ -11,6 +11,9 @@ import Darwin
 /// The metadata entry that carries a token on host.sock (the host's `CallerMetadata.token`).
 let tokenMetadataKey = "gongzhi-token"
 
+/// The response metadata entry in which the host says, with RESOURCE_EXHAUSTED, when to try again.
+let retryAfterMetadataKey = "gongzhi-retry-after-ms"
+
 /// Linux's `POLLRDHUP` (the peer closed its side), which Glibc's module map hides without `_GNU_SOURCE`.
 let pollReadHangUp = Int16(0x2000)
 
@@ -55,8 +58,9 @@ enum TTRPCWire {
         return frame
     }
 
-    /// The status of a `Response` envelope (status 1: `Status` with code 1 and message 2; payload 2) and where
-    /// its payload lies in `data`. A response without a status is OK.
+    /// The status of a `Response` envelope (status 1: `Status` with code 1 and message 2; payload 2; metadata 3),
+    /// where its payload lies in `data`, and the retry time the host gave in its metadata. A response without a
+    /// status is OK.
     static func response(_ data: [UInt8]) throws -> TTRPCResponse {
         var response = TTRPCResponse(code: 0, message: "", payload: 0..<0)
         var fields = ProtobufFieldReader(data)
@@ -72,6 +76,16 @@ enum TTRPCWire {
                 }
             case (2, 2):
                 response.payload = field.range
+            case (3, 2):
+                var entry = ProtobufFieldReader(data, range: field.range)
+                var key = ""
+                var value = ""
+                while let part = try entry.next() {
+                    guard part.wireType == 2 else { continue }
+                    if part.number == 1 { key = String(decoding: data[part.range], as: UTF8.self) }
+                    if part.number == 2 { value = String(decoding: data[part.range], as: UTF8.self) }
+                }
+                if key == retryAfterMetadataKey { response.retryAfterMilliseconds = Int(value) }
             default:
                 break
             }
@@ -89,6 +103,8 @@ struct TTRPCResponse {
     var code: Int32
     var message: String
     var payload: Range<Int>
+    /// The `gongzhi-retry-after-ms` metadata entry of a refusal, when the host sent one.
+    var retryAfterMilliseconds: Int?
 }
 
 /// One frame read off a connection.
