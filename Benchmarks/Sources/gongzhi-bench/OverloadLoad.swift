@@ -258,8 +258,12 @@ struct OverloadHeavyReader: ParsableCommand {
                     open = false
                 }
             }
-            if !open { report.connectionsClosed += 1 }
             connection.close()
+            if !open {
+                report.connectionsClosed += 1
+                // A pause before connecting again, so that a host that keeps closing does not make this spin.
+                usleep(50_000)
+            }
         }
         report.seconds = microseconds(ContinuousClock.now - started) / 1_000_000
         try printReport(report)
@@ -356,10 +360,13 @@ struct OverloadMuteClient: ParsableCommand {
             }
             if open {
                 report.unreadBytesAtEnd = connection.unreadBytes
-            } else {
-                report.connectionsClosed += 1
             }
             connection.close()
+            if !open {
+                report.connectionsClosed += 1
+                // A pause before connecting again, so that a host that keeps closing does not make this spin.
+                usleep(50_000)
+            }
         }
         report.seconds = microseconds(ContinuousClock.now - started) / 1_000_000
         try printReport(report)
