@@ -438,13 +438,13 @@ private func measureOverloadRound(
     let highWaterMark = result.peakFromHighWaterMark ? processStatus(pid: host.pid)["VmHWM"] : nil
     result.loadPeakResidentKiB = [peaks.residentKiB, highWaterMark].compactMap { $0 }.max()
     result.loadPeakDescriptors = peaks.descriptors
+    let stopping = FileManager.default.createFile(atPath: stopFile, contents: nil)
+    if !stopping { result.notes.append("cannot create \(stopFile): the load is killed, without its reports") }
     let watched = watcher.stop()
     result.pluginStatesSeen = watched.statesSeen
     result.controlPolls = watched.polls
     result.controlFailures = watched.failures
 
-    let stopping = FileManager.default.createFile(atPath: stopFile, contents: nil)
-    if !stopping { result.notes.append("cannot create \(stopFile): the load is killed, without its reports") }
     for (name, child) in generators {
         if !stopping {
             child.stop()
