@@ -7,10 +7,13 @@
 # under its own gongzhi-host; with --privacy-only (or "privacy" in --only) it measures routed calls whose answers
 # hold personal data, redacted or audited by the host, against routed echo calls; with --people-only (or "people" in
 # --only) it measures a person's routed calls and lists of 10,000 Residents, decided by their roles and places,
-# against an administrator's.
+# against an administrator's; with --overload-only (or "overload" in --only) it measures Get and routed-call latency,
+# plugin restarts and the host's memory and file descriptors while a heavy reader, a client that never reads and
+# thousands of idle connections load gongzhi-host (the load generators are gongzhi-bench's own sub-commands, each a
+# process; phases of a few seconds to tens of seconds, see the --overload-* options).
 #
 # usage: bash Benchmarks/run.sh [--quick] [--host-only | --store-only | --plugins-only | --privacy-only |
-#                               --people-only]
+#                               --people-only | --overload-only]
 #                               [--output FILE]
 #                               [more gongzhi-bench options; see --help]
 #        bash Benchmarks/run.sh --grid-only [--quick] [--output FILE] [--gongzhi-bin-dir DIR]
@@ -79,10 +82,10 @@ apt_install() {
         echo "run.sh: could not install ${missing[*]}; the rows that need them will say n/a" >&2
 }
 
-# The host, personal-data and people benchmarks alone (--host-only, --privacy-only, --people-only, --only host,
-# privacy or people) need none of them, the store benchmark alone no Go, the plugin-language benchmark alone
-# (--plugins-only, --only plugins) only what builds its C plugin, which the others need when "plugins" is among
-# what --only names.
+# The host, personal-data, people and overload benchmarks alone (--host-only, --privacy-only, --people-only,
+# --overload-only, --only host, privacy, people or overload) need none of them, the store benchmark alone no Go,
+# the plugin-language benchmark alone (--plugins-only, --only plugins) only what builds its C plugin, which the
+# others need when "plugins" is among what --only names.
 protobuf_c=no
 case " $* " in
     *" --plugins-only "* | *" --only "*plugins* | *" --only="*plugins*) protobuf_c=yes ;;
@@ -93,6 +96,7 @@ case " $* " in
     *" --host-only "* | *" --only host "* | *" --only=host "*) ;;
     *" --privacy-only "* | *" --only privacy "* | *" --only=privacy "*) ;;
     *" --people-only "* | *" --only people "* | *" --only=people "*) ;;
+    *" --overload-only "* | *" --only overload "* | *" --only=overload "*) ;;
     *" --store-only "* | *" --only store "* | *" --only=store "*) install_packages no yes no ;;
     *" --grid-only "*) ;;
     *" --mediation-only "*) ;;

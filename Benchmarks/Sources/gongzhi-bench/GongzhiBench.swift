@@ -10,8 +10,8 @@ struct GongzhiBench: ParsableCommand {
             Compare Gongzhi's unary echo with grpc-swift-2, Go ttrpc and a C floor on a Unix socket, measure \
             calls routed through gongzhi-host and the host's idle memory, load the host's object store, \
             compare a plugin written in C with one written in Swift, measure what the host's handling of \
-            personal data in plugins' answers costs a routed call, and what deciding by a person's roles and \
-            places costs a routed call and a list.
+            personal data in plugins' answers costs a routed call, what deciding by a person's roles and \
+            places costs a routed call and a list, and how the host holds under overload and abuse.
             """,
         discussion: """
             Prints markdown tables on standard output and progress on standard error: the echo comparison, then \
@@ -21,14 +21,27 @@ struct GongzhiBench: ParsableCommand {
             alone), then the personal-data benchmark, routed calls whose answers the host redacts or audits \
             against routed echo calls ("privacy" in --only, not run by default; --privacy-only runs it alone), \
             then the people benchmark, a person's routed calls and lists of 10,000 Residents against an \
-            administrator's ("people" in --only, not run by default; --people-only runs it alone). \
-            An implementation that cannot be built or run gets \
+            administrator's ("people" in --only, not run by default; --people-only runs it alone), then the \
+            overload benchmark, Get and routed-call latency, plugin restarts and host memory while a heavy reader, \
+            a never-reading client and thousands of idle connections load the host ("overload" in --only, not run \
+            by default; --overload-only runs it alone). An implementation that cannot be built or run gets \
             "n/a" cells and the reason in its notes; the others still run.
 
             Binaries can be given instead of built, by option or by the environment variables \
             GONGZHI_ECHO, GRPC_ECHO, TTRPC_PEER, PINGPONG, GONGZHI_BIN_DIR and GONGZHI_STORE_BENCH.
             """
     )
+
+    /// Runs the benchmarks, or one of the overload benchmark's load generators when the first argument names one
+    /// (the runner starts them as processes of its own: `gongzhi-bench overload-heavy …`).
+    static func main() {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if let first = arguments.first, OverloadLoad.names.contains(first) {
+            OverloadLoad.main(arguments)
+        } else {
+            Self.main(nil)
+        }
+    }
 
     @Flag(help: "Few calls, for a check that everything runs rather than for figures.")
     var quick = false
@@ -45,7 +58,7 @@ struct GongzhiBench: ParsableCommand {
     @Option(
         help: """
             What to run, comma-separated: gongzhi,grpc,ttrpc,c (the echo comparison), host, store, plugins, \
-            privacy and people (the last three not by default).
+            privacy, people and overload (the last four not by default).
             """
     )
     var only: String = (Peer.ID.allCases.map(\.rawValue) + [hostBenchmarkName, storeBenchmarkName]).joined(
@@ -66,6 +79,12 @@ struct GongzhiBench: ParsableCommand {
 
     @Flag(help: "Run only the people benchmark, a person against an administrator (the same as --only people).")
     var peopleOnly = false
+
+    @Flag(help: "Run only the overload benchmark, the host under load and abuse (the same as --only overload).")
+    var overloadOnly = false
+
+    @OptionGroup(title: "Overload benchmark")
+    var overload: OverloadOptions
 
     @Option(help: "People benchmark: measured listings of the Residents per run. [default: 50, quick: 5]")
     var peopleListCalls: Int?
@@ -275,6 +294,10 @@ struct GongzhiBench: ParsableCommand {
             tables.append(self.runPeopleBenchmark(workspace: workspace, settings: settings, workDir: socketDir))
         }
 
+        if selection.overload {
+            tables.append(self.runOverloadBenchmark(workspace: workspace, workDir: socketDir))
+        }
+
         let table = tables.joined(separator: "\n")
         print(table, terminator: "")
         if let output = self.output {
@@ -287,12 +310,17 @@ struct GongzhiBench: ParsableCommand {
     }
 
     /// The implementations of the echo comparison to run, and whether to run the host, store, plugin-language,
-    /// personal-data and people benchmarks.
+    /// personal-data, people and overload benchmarks.
     private func selection() throws -> (
-        peers: [Peer.ID], host: Bool, store: Bool, plugins: Bool, privacy: Bool, people: Bool
+        peers: [Peer.ID], host: Bool, store: Bool, plugins: Bool, privacy: Bool, people: Bool, overload: Bool
     ) {
-        if self.hostOnly || self.storeOnly || self.pluginsOnly || self.privacyOnly || self.peopleOnly {
-            return ([], self.hostOnly, self.storeOnly, self.pluginsOnly, self.privacyOnly, self.peopleOnly)
+        if self.hostOnly || self.storeOnly || self.pluginsOnly || self.privacyOnly || self.peopleOnly
+            || self.overloadOnly
+        {
+            return (
+                [], self.hostOnly, self.storeOnly, self.pluginsOnly, self.privacyOnly, self.peopleOnly,
+                self.overloadOnly
+            )
         }
         let names = self.only.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
         var ids: [Peer.ID] = []
@@ -301,7 +329,12 @@ struct GongzhiBench: ParsableCommand {
         var plugins = false
         var privacy = false
         var people = false
+        var overload = false
         for name in names where !name.isEmpty {
+            if name == overloadBenchmarkName {
+                overload = true
+                continue
+            }
             if name == pluginLanguageBenchmarkName {
                 plugins = true
                 continue
@@ -324,16 +357,17 @@ struct GongzhiBench: ParsableCommand {
             }
             guard let id = Peer.ID(rawValue: name) else {
                 throw ValidationError(
-                    "unknown benchmark '\(name)' (use gongzhi, grpc, ttrpc, c, host, store, plugins, privacy, people)"
+                    "unknown benchmark '\(name)' "
+                        + "(use gongzhi, grpc, ttrpc, c, host, store, plugins, privacy, people, overload)"
                 )
             }
             if !ids.contains(id) { ids.append(id) }
         }
-        guard !ids.isEmpty || host || store || plugins || privacy || people else {
+        guard !ids.isEmpty || host || store || plugins || privacy || people || overload else {
             throw ValidationError("--only names no benchmark")
         }
         // The table's order, whatever the order given.
-        return (Peer.ID.allCases.filter(ids.contains), host, store, plugins, privacy, people)
+        return (Peer.ID.allCases.filter(ids.contains), host, store, plugins, privacy, people, overload)
     }
 
     /// Builds (or finds) the store benchmark's binaries, runs it and renders its tables.
