@@ -107,6 +107,8 @@ final class TokenRevocationEndToEndTests: XCTestCase {
         XCTAssertEqual(ended.count, 1, "\(ended)")
         XCTAssertTrue(ended.first?.principal.contains(issued.info.id) == true, "\(ended)")
         XCTAssertTrue(ended.first?.detail.contains("revoked") == true, "\(ended)")
+        let status = try await host.adminClient.status(Gongzhi_Host_V1_StatusRequest())
+        XCTAssertEqual(status.limits.first { $0.name == "tokens.streams_ended" }?.count, 1, "\(status.limits)")
 
         // A new watch with the revoked token is refused at once, as any call is.
         let refused = await assertRPCError(.unauthenticated) {

@@ -66,7 +66,7 @@ final class EventLoopLagTests: XCTestCase {
         let started = ContinuousClock.now
         lag.start()
         defer { lag.stop() }
-        try await loops[1].submit { usleep(800_000) }.get()
+        _ = try await loops[1].submit { usleep(800_000) }.get()
         try await loops[1].submit {}.get()
         let worst = try XCTUnwrap(lag.worst(since: started))
         XCTAssertEqual(worst.loop, "event loops")

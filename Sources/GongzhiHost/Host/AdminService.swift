@@ -39,7 +39,7 @@ struct AdminService: Gongzhi_Host_V1_AdminHandler {
         status.residentBytes = residentMemoryBytes()
         status.plugins = await fleet.statuses().map(Self.message)
         status.protocolVersions = PluginProtocol.supported
-        status.limits = (limits?.snapshot() ?? []).map { hit in
+        status.limits = ((limits?.snapshot() ?? []) + countsKeptElsewhere()).map { hit in
             var limit = Gongzhi_Host_V1_LimitCount()
             limit.name = hit.name
             limit.count = hit.count
@@ -47,6 +47,19 @@ struct AdminService: Gongzhi_Host_V1_AdminHandler {
             return limit
         }
         return status
+    }
+
+    /// What the supervision and the token checks counted, beside the connection and admission limits: the times
+    /// the host did not blame a plugin for its own load, and the streams it ended for a revoked or expired token.
+    private func countsKeptElsewhere() -> [LimitCounters.Count] {
+        let supervision = fleet.counters
+        let counts: [(String, UInt64)] = [
+            ("supervision.inconclusive_health_checks", supervision.inconclusiveHealthChecks),
+            ("supervision.transient_spawn_retries", supervision.transientSpawnRetries),
+            ("supervision.start_deadline_extensions", supervision.startDeadlineExtensions),
+            ("tokens.streams_ended", credentials.tokens.openStreams.endedCount),
+        ]
+        return counts.filter { $0.1 > 0 }.map { LimitCounters.Count(name: $0.0, count: $0.1, detail: "") }
     }
 
     func listPlugins(

@@ -9,6 +9,12 @@ public final class LimitCounters: Sendable {
         public var count: UInt64
         /// The last detail given with a hit (e.g. the uid or the principal), or empty.
         public var detail: String
+
+        public init(name: String, count: UInt64, detail: String) {
+            self.name = name
+            self.count = count
+            self.detail = detail
+        }
     }
 
     private let counts = Mutex<[String: Count]>([:])
