@@ -42,7 +42,8 @@ final class HostSockets: Service, Sendable {
     ) {
         func server(_ socket: HostDispatcher.Socket, at path: String, serving services: [any RPCService]) -> RPCServer {
             var settings = RPCServer.Configuration(socketPath: path)
-            settings.socketMode = 0o660
+            settings.socketMode =
+                socket == .host ? (try? SocketAccess.resolve(configuration))?.hostSocketMode ?? 0o660 : 0o660
             settings.shutdownGracePeriod = .seconds(2)
             let dispatcher = HostDispatcher(
                 socket: socket,
