@@ -26,6 +26,8 @@ final class JSONOutputTests: XCTestCase {
           "since_ms" : "1763729700000",
           "socket_path" : "/srv/mediation/plugin.sock",
           "state" : "attached",
+          "uid" : 0,
+          "user" : "",
           "version" : "2.1.0"
         }
         """
@@ -39,6 +41,7 @@ final class JSONOutputTests: XCTestCase {
             {
               "config_path" : "/etc/gongzhi/host.toml",
               "data_dir" : "/var/lib/gongzhi",
+              "isolation" : "isolated: each plugin runs as a user of its own",
               "pid" : 4242,
               "plugins" : [
             \(indented(mediationJSON, by: 4))
@@ -102,6 +105,8 @@ final class JSONOutputTests: XCTestCase {
               "since_ms" : "1763737020000",
               "socket_path" : "/run/gongzhi/plugins/noticeboard/plugin.sock",
               "state" : "ready",
+              "uid" : 998,
+              "user" : "gongzhi-noticeboard",
               "version" : "1.0.0"
             }
 

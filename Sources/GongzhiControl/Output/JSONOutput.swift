@@ -106,9 +106,10 @@ private struct HostStatusJSON: Encodable {
     var residentBytes: String
     var plugins: [PluginStatusJSON]
     var protocolVersions: [String]
+    var isolation: String
 
     enum CodingKeys: String, CodingKey {
-        case version, pid, plugins
+        case version, pid, plugins, isolation
         case startedAtMs = "started_at_ms"
         case configPath = "config_path"
         case runtimeDir = "runtime_dir"
@@ -127,6 +128,7 @@ private struct HostStatusJSON: Encodable {
         residentBytes = String(status.residentBytes)
         plugins = status.plugins.map(PluginStatusJSON.init)
         protocolVersions = status.protocolVersions
+        isolation = status.isolation
     }
 }
 
@@ -152,9 +154,11 @@ private struct PluginStatusJSON: Encodable {
     var executable: String
     var nextStartMs: String
     var recentCrashes: UInt32
+    var user: String
+    var uid: UInt32
 
     enum CodingKeys: String, CodingKey {
-        case name, state, version, managed, pid, restarts, reason, services, executable
+        case name, state, version, managed, pid, restarts, reason, services, executable, user, uid
         case sinceMs = "since_ms"
         case requestedGrants = "requested_grants"
         case approvedGrants = "approved_grants"
@@ -183,6 +187,8 @@ private struct PluginStatusJSON: Encodable {
         executable = plugin.executable
         nextStartMs = String(plugin.nextStartMs)
         recentCrashes = plugin.recentCrashes
+        user = plugin.user
+        uid = plugin.uid
     }
 }
 

@@ -35,8 +35,9 @@ struct AdminService: Gongzhi_Host_V1_AdminHandler {
         status.runtimeDir = configuration.runtimeDirectory
         status.dataDir = configuration.dataDirectory
         status.residentBytes = residentMemoryBytes()
-        status.plugins = await fleet.statuses().map(Self.message)
+        status.plugins = await fleet.statuses().map { withUser(Self.message($0)) }
         status.protocolVersions = PluginProtocol.supported
+        status.isolation = PluginIsolation.current.statusText
         return status
     }
 
@@ -45,7 +46,7 @@ struct AdminService: Gongzhi_Host_V1_AdminHandler {
         context: ServerCallContext
     ) async throws -> Gongzhi_Host_V1_ListPluginsResponse {
         var response = Gongzhi_Host_V1_ListPluginsResponse()
-        response.plugins = await fleet.statuses().map(Self.message)
+        response.plugins = await fleet.statuses().map { withUser(Self.message($0)) }
         return response
     }
 
@@ -54,7 +55,7 @@ struct AdminService: Gongzhi_Host_V1_AdminHandler {
         context: ServerCallContext
     ) async throws -> Gongzhi_Host_V1_PluginStatus {
         guard let status = await fleet.status(request.name) else { throw await notFound(request.name) }
-        return Self.message(status)
+        return withUser(Self.message(status))
     }
 
     func enablePlugin(
