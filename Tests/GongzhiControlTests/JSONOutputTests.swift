@@ -276,7 +276,7 @@ final class JSONOutputTests: XCTestCase {
         let keys = try XCTUnwrap(
             JSONSerializationKeys.topLevelKeys(of: json)
         )
-        XCTAssertEqual(keys.count, 17)
+        XCTAssertEqual(keys.count, 19)
     }
 
     private func indented(_ text: String, by spaces: Int) -> String {
