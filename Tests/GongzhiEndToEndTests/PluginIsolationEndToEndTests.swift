@@ -191,5 +191,6 @@ final class PluginIsolationEndToEndTests: XCTestCase {
         addTeardownBlock { await admin.close() }
         let status = try await Gongzhi_Host_V1_AdminClient(channel: admin).status(Gongzhi_Host_V1_StatusRequest())
         XCTAssertTrue(status.isolation.hasPrefix("not isolated: the host runs as uid 65534"), status.isolation)
+        XCTAssertTrue(process.output.contains("plugins are not isolated: the host runs as uid 65534"), process.output)
     }
 }

@@ -1,3 +1,5 @@
+import Logging
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -16,7 +18,7 @@ import Glibc
 enum HostFolders {
     /// Creates the folders with their modes, tightens the modes of the records already there, and checks that
     /// every enabled plugin's user can be used (creating missing users when the host is root).
-    static func prepare(_ configuration: HostConfiguration) throws(HostStartError) {
+    static func prepare(_ configuration: HostConfiguration, logger: Logger) throws(HostStartError) {
         let access: SocketAccess
         do {
             access = try SocketAccess.resolve(configuration)
@@ -51,6 +53,12 @@ enum HostFolders {
             }
         }
         _ = try checkPluginAccounts(configuration, socketGroup: access.group)
+        switch PluginIsolation.current {
+        case .isolated:
+            logger.info("plugins run as users of their own")
+        case .notIsolated:
+            logger.warning("plugins are \(PluginIsolation.current.statusText)")
+        }
     }
 
     /// Fails when an enabled plugin's user cannot be used: root, the host's own, an administrator, or shared.

@@ -224,7 +224,7 @@ public final class HostService: Service, Sendable {
     /// Creates the runtime and data folders, takes the runtime folder's lock, and cleans up after a
     /// host that did not stop cleanly.
     private func prepareDirectories(_ configuration: HostConfiguration) throws -> HostLock {
-        try HostFolders.prepare(configuration)
+        try HostFolders.prepare(configuration, logger: logger)
         let lock = try HostLock(path: configuration.runtimeDirectory + "/host.lock")
         cleanUpAfterPredecessor(configuration)
         return lock
