@@ -109,6 +109,11 @@ if checkOnly {
             print("bad   \(plugin.name): \(error.description)")
         }
     }
+    // As root, the users the plugins would run as (not created here).
+    for problem in PluginUsers.problems(configuration) ?? [] {
+        print("bad   \(problem)")
+        problems += 1
+    }
     print(problems == 0 ? "configuration \(configuration.path) is valid" : "\(problems) plugin(s) would be refused")
     exit(problems == 0 ? 0 : 2)
 }

@@ -168,6 +168,47 @@ final class PluginIsolationEndToEndTests: XCTestCase {
         return []
     }
 
+    func testAPluginUserThatIsAnAdministratorIsRefusedAtCheckAndAtStart() throws {
+        try XCTSkipUnless(
+            geteuid() == 0,
+            "plugin users are checked by a host running as root; this runs as uid \(geteuid())"
+        )
+        let directory = try TemporaryDirectory(prefix: "gzadminuid")
+        addTeardownBlock { directory.remove() }
+        var plugin = try HostUnderTest.testPlugin("escape")
+        plugin.user = "nobody"
+        let configuration = try TestHostLayout.write(
+            in: directory.path,
+            plugins: [plugin],
+            settings: "admin_uids = [0, 65534]"
+        )
+        let expected =
+            "plugin escape would run as nobody (uid 65534), which admin_uids in \(configuration) lists; plugins are "
+            + "not administrators: remove it from admin_uids"
+        for arguments in [["--check"], []] {
+            let (status, output) = try Self.output(
+                try BuiltExecutables.path("gongzhi-host"),
+                ["--config", configuration] + arguments
+            )
+            XCTAssertNotEqual(status, 0, "gongzhi-host \(arguments)")
+            XCTAssertTrue(output.contains(expected), "gongzhi-host \(arguments): \(output)")
+        }
+    }
+
+    /// Runs a command to its end and returns its exit status and what it printed.
+    static func output(_ executable: String, _ arguments: [String]) throws -> (Int32, String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
     func testAHostThatIsNotRootSaysPluginsAreNotIsolated() async throws {
         try XCTSkipUnless(
             geteuid() == 0,

@@ -106,4 +106,37 @@ public enum PluginUsers {
         let accounts = try HostFolders.checkPluginAccounts(configuration, socketGroup: access.group)
         return accounts.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value.user) (uid \($0.value.uid))" }
     }
+
+    /// What `--check` says of the enabled plugins' users without creating any: nil when the host would not change
+    /// users (not root), else one problem per line (empty when there is none). A missing user is no problem: the
+    /// host creates it.
+    public static func problems(_ configuration: HostConfiguration) -> [String]? {
+        guard case .isolated = PluginIsolation.current else { return nil }
+        var problems: [String] = []
+        var accounts: [String: PluginAccount] = [:]
+        let socketGroup: gid_t?
+        do {
+            socketGroup = try SocketAccess.resolve(configuration).group
+        } catch {
+            return [error.message]
+        }
+        for plugin in configuration.plugins where plugin.enabled {
+            let name = PluginAccount.userName(for: plugin)
+            guard lookUpUser(name) != nil || !PluginAccount.isValidUserName(name) else { continue }
+            do {
+                accounts[plugin.name] = try PluginAccount.resolve(for: plugin, socketGroup: socketGroup, create: false)
+            } catch {
+                problems.append(error.message)
+            }
+        }
+        if let refusal = PluginAccount.refusal(
+            of: accounts,
+            hostUID: getuid(),
+            adminUIDs: configuration.adminUIDs,
+            configurationPath: configuration.path
+        ) {
+            problems.append(refusal)
+        }
+        return problems
+    }
 }
