@@ -79,6 +79,8 @@ let package = Package(
         .target(name: "CGongzhiConcurrencyHook"),
         // Sets glibc's allocator thresholds (mallopt) for MallocSettings.
         .target(name: "CGongzhiMalloc"),
+        // Starts a plugin as its own user: fork, drop to the user's ids, close the host's descriptors on exec, execve.
+        .target(name: "CGongzhiSpawn"),
         // Runs an RPCServer as a swift-service-lifecycle Service.
         .target(
             name: "GongzhiRPCLifecycle",
@@ -248,6 +250,7 @@ let package = Package(
         .target(
             name: "GongzhiHost",
             dependencies: [
+                "CGongzhiSpawn",
                 "GongzhiHashing",
                 "GongzhiObjects",
                 "GongzhiRPC",
@@ -635,6 +638,7 @@ let package = Package(
                 "GongzhiPluginSDK",
                 "GongzhiEcho",
                 "GongzhiRPC",
+                "GongzhiRPCPosix",
                 "GongzhiSchemas",
                 "GongzhiTestSupport",
                 .product(name: "Logging", package: "swift-log"),

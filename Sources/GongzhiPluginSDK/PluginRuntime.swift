@@ -270,14 +270,15 @@ final class PluginRuntime: Sendable {
     }
 }
 
-/// Serves calls from the host that started the plugin (and from root) only: other processes of the
-/// same user, other plugins among them, cannot call the plugin around the host's grants.
+/// Serves calls from the process of the host that started the plugin only: no other process, another plugin or
+/// another root process among them, can call the plugin around the host's grants or forge the host's
+/// `gongzhi-caller-*` metadata.
 struct HostOnlyDispatcher: RPCCallDispatcher {
     let services: ServiceRegistry
     let hostPID: Int32
 
     func dispatch(_ head: RPCCallHead) -> Result<RPCMethodHandler, RPCError> {
-        guard head.peer.pid == hostPID || head.peer.uid == 0 else {
+        guard head.peer.pid == hostPID else {
             return .failure(
                 RPCError(
                     code: .permissionDenied,

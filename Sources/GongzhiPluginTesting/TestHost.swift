@@ -171,7 +171,11 @@ public struct TestHost: PluginTestHost {
                 message: "cannot create a temporary folder: \(String(cString: strerror(errno)))"
             )
         }
-        return String(cString: made)
+        let path = String(cString: made)
+        // A host running as root starts each plugin as a user of its own, which must be able to pass through
+        // (not list) the folder to reach its own folders inside.
+        chmod(path, 0o711)
+        return path
     }
 
     public static func removeTree(_ path: String) {
@@ -242,6 +246,7 @@ public enum TestHostLayout {
                 env = { \(plugin.environment.sorted { $0.key < $1.key }.map { "\($0.key) = \(quoted($0.value))" }.joined(separator: ", ")) }
 
                 """
+            if let user = plugin.user { config += "user = \(quoted(user))\n" }
         }
         return config
     }

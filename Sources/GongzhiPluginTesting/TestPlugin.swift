@@ -25,6 +25,8 @@ public struct TestPlugin: Sendable {
     /// its settings directly instead.
     public var environment: [String: String]
     public var enabled: Bool
+    /// The system user the plugin runs as when the host runs as root (`user` in its table); nil: `gongzhi-NAME`.
+    public var user: String? = nil
     /// Makes the plugin's services, as the closure given to `Plugin.main` does; the in-process mode calls it
     /// with a context whose `host` leads to the in-process host.
     public var makeServices: (@Sendable (PluginContext) async throws -> [any RPCService])?

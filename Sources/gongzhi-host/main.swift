@@ -16,9 +16,11 @@ import Glibc
 let runsOnEventLoops = EventLoopExecutor.install()
 // The allocator keeps the memory one call frees for the next, instead of faulting it in again every call.
 MallocSettings.apply()
+// What the host creates (the store and its -wal and -shm files above all) is the host's alone.
+umask(0o077)
 
 let usage = """
-    usage: gongzhi-host [--config FILE] [--check] [--log-level LEVEL] [--version]
+    usage: gongzhi-host [--config FILE] [--check] [--prepare-plugin-users] [--log-level LEVEL] [--version]
 
     Runs the Gongzhi host in the foreground: serves admin.sock and host.sock in the runtime folder,
     starts and supervises the plugins the configuration enables, and routes calls to them.
@@ -26,6 +28,8 @@ let usage = """
 
       --config FILE      the configuration (default: $GONGZHI_CONFIG, else /etc/gongzhi/gongzhi.toml)
       --check            check the configuration and the manifests and executables of enabled plugins, then exit
+      --prepare-plugin-users
+                         as root: create the missing system users of enabled plugins, check them, then exit
       --log-level LEVEL  override log_level (trace, debug, info, notice, warning, error, critical)
       --version          print the version and exit
 
@@ -52,6 +56,7 @@ struct StandardError: TextOutputStream {
 
 var configPath: String?
 var checkOnly = false
+var preparePluginUsers = false
 var levelOverride: Logger.Level?
 var arguments = CommandLine.arguments.dropFirst().makeIterator()
 while let argument = arguments.next() {
@@ -61,6 +66,8 @@ while let argument = arguments.next() {
         configPath = value
     case "--check":
         checkOnly = true
+    case "--prepare-plugin-users":
+        preparePluginUsers = true
     case "--log-level":
         guard let value = arguments.next(), let level = Logger.Level(rawValue: value) else {
             fail("--log-level needs one of trace, debug, info, notice, warning, error, critical", status: 2)
@@ -102,8 +109,22 @@ if checkOnly {
             print("bad   \(plugin.name): \(error.description)")
         }
     }
+    // As root, the users the plugins would run as (not created here).
+    for problem in PluginUsers.problems(configuration) ?? [] {
+        print("bad   \(problem)")
+        problems += 1
+    }
     print(problems == 0 ? "configuration \(configuration.path) is valid" : "\(problems) plugin(s) would be refused")
     exit(problems == 0 ? 0 : 2)
+}
+
+if preparePluginUsers {
+    do {
+        for line in try PluginUsers.prepare(configuration) { print(line) }
+    } catch {
+        fail(error.description, status: 1)
+    }
+    exit(0)
 }
 
 let level = configuration.logLevel

@@ -23,6 +23,8 @@ extension Fixtures {
         $0.socketPath = "/run/gongzhi/plugins/noticeboard/plugin.sock"
         $0.manifestPath = "/usr/lib/gongzhi/plugins/noticeboard.plugin.toml"
         $0.executable = "/usr/lib/gongzhi/plugins/gongzhi-noticeboard"
+        $0.user = "gongzhi-noticeboard"
+        $0.uid = 998
     }
 
     static let grid = Gongzhi_Host_V1_PluginStatus.with {
@@ -90,6 +92,7 @@ extension Fixtures {
         $0.residentBytes = 14_889_779
         $0.plugins = [noticeboard, grid, mediation]
         $0.protocolVersions = ["gongzhi-plugin/1"]
+        $0.isolation = "isolated: each plugin runs as a user of its own"
     }
 
     static let clientToken = Gongzhi_Host_V1_TokenInfo.with {

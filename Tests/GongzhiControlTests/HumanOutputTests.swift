@@ -21,6 +21,7 @@ final class HumanOutputTests: XCTestCase {
             config:       /etc/gongzhi/host.toml
             runtime dir:  /run/gongzhi
             data dir:     /var/lib/gongzhi
+            isolation:    isolated: each plugin runs as a user of its own
 
             NAME         STATE        KIND      VERSION  PID   SINCE      RESTARTS  REASON
             noticeboard  ready        managed   1.0.0    4301  3m ago     0
@@ -44,6 +45,7 @@ final class HumanOutputTests: XCTestCase {
             config:       -
             runtime dir:  -
             data dir:     -
+            isolation:    -
 
             no plugins
 
@@ -75,6 +77,7 @@ final class HumanOutputTests: XCTestCase {
             version:           1.0.0
             kind:              managed (started and supervised by the host)
             pid:               4301
+            user:              gongzhi-noticeboard (uid 998)
             restarts:          0
             recent crashes:    0
             next start:        -
@@ -102,6 +105,7 @@ final class HumanOutputTests: XCTestCase {
             version:           0.9.2
             kind:              managed (started and supervised by the host)
             pid:               -
+            user:              -
             restarts:          4
             recent crashes:    3
             next start:        2025-11-21T23:00:12+08:00 (in 12s)

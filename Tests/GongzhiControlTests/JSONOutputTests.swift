@@ -26,6 +26,8 @@ final class JSONOutputTests: XCTestCase {
           "since_ms" : "1763729700000",
           "socket_path" : "/srv/mediation/plugin.sock",
           "state" : "attached",
+          "uid" : 0,
+          "user" : "",
           "version" : "2.1.0"
         }
         """
@@ -44,6 +46,7 @@ final class JSONOutputTests: XCTestCase {
             {
               "config_path" : "/etc/gongzhi/host.toml",
               "data_dir" : "/var/lib/gongzhi",
+              "isolation" : "isolated: each plugin runs as a user of its own",
               "limits" : [
                 {
                   "count" : "3",
@@ -114,6 +117,8 @@ final class JSONOutputTests: XCTestCase {
               "since_ms" : "1763737020000",
               "socket_path" : "/run/gongzhi/plugins/noticeboard/plugin.sock",
               "state" : "ready",
+              "uid" : 998,
+              "user" : "gongzhi-noticeboard",
               "version" : "1.0.0"
             }
 
@@ -283,7 +288,7 @@ final class JSONOutputTests: XCTestCase {
         let keys = try XCTUnwrap(
             JSONSerializationKeys.topLevelKeys(of: json)
         )
-        XCTAssertEqual(keys.count, 17)
+        XCTAssertEqual(keys.count, 19)
     }
 
     private func indented(_ text: String, by spaces: Int) -> String {

@@ -87,7 +87,7 @@ final class HostEndToEndTests: XCTestCase {
         XCTAssertEqual(inspected.environment["GONGZHI_PLUGIN_TOKEN"], "(set)")
         XCTAssertEqual(inspected.environment["GONGZHI_PLUGIN_NAME"], "alpha")
         XCTAssertEqual(inspected.environment["GONGZHI_HOST_SOCKET"], host.hostSocket)
-        XCTAssertEqual(inspected.environment["GONGZHI_PLUGIN_SOCKET"], host.runtime + "/plugins/alpha.sock")
+        XCTAssertEqual(inspected.environment["GONGZHI_PLUGIN_SOCKET"], host.runtime + "/plugins/alpha/alpha.sock")
         XCTAssertEqual(inspected.environment["GONGZHI_DATA_DIR"], host.directory.path + "/data/plugins/alpha")
         XCTAssertEqual(inspected.parentPid, host.process.pid)
         let expected: Set<String> = [
@@ -292,7 +292,7 @@ final class HostEndToEndTests: XCTestCase {
         register.name = "leaky"
         register.version = "1.0.0"
         register.protocolVersion = PluginProtocol.current
-        register.socketPath = host.runtime + "/plugins/leaky.sock"
+        register.socketPath = host.runtime + "/plugins/leaky/leaky.sock"
 
         let wrongPID = host.channel(token: stolen)
         addTeardownBlock { await wrongPID.close() }

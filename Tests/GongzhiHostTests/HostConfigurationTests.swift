@@ -51,7 +51,7 @@ final class HostConfigurationTests: XCTestCase {
         XCTAssertEqual(configuration.adminSocketPath, "/run/gongzhi/admin.sock")
         XCTAssertEqual(configuration.hostSocketPath, "/run/gongzhi/host.sock")
         XCTAssertEqual(configuration.pluginSocketDirectory, "/run/gongzhi/plugins")
-        XCTAssertEqual(configuration.pluginSocketPath("grid"), "/run/gongzhi/plugins/grid.sock")
+        XCTAssertEqual(configuration.pluginSocketPath("grid"), "/run/gongzhi/plugins/grid/grid.sock")
         XCTAssertEqual(configuration.pluginDataDirectory("grid"), "/var/lib/gongzhi/plugins/grid")
     }
 

@@ -23,6 +23,10 @@ final class PersonalDataRedactorTests: XCTestCase {
             responses: RPCResponseWriter<Gongzhi_Test_V1_ContactCard>,
             context: ServerCallContext
         ) async throws {}
+        func tryEscapes(
+            request: Gongzhi_Test_V1_TryEscapesRequest,
+            context: ServerCallContext
+        ) async throws -> Gongzhi_Test_V1_TryEscapesResponse { .init() }
     }
 
     func testTheSensitiveFieldsGoAtAnyDepthAndTheRestStays() throws {

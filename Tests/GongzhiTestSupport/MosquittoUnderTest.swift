@@ -81,6 +81,8 @@ public final class MosquittoUnderTest: Sendable {
             }
             return (try? RawSocket(path: socketPath)) != nil
         }
+        // A host running as root starts plugins as users of their own, which need write access to connect.
+        chmod(socketPath, 0o666)
     }
 
     /// Whether the broker process runs.

@@ -20,6 +20,9 @@ public struct TemporaryDirectory: Sendable {
             throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: "mkdtemp failed"])
         }
         path = String(cString: created)
+        // A host running as root starts each plugin as a user of its own, which must be able to pass through
+        // (not list) the folder to reach its own folders inside.
+        chmod(path, 0o711)
     }
 
     /// The path of `name` inside the directory.

@@ -257,7 +257,6 @@ func measureHost(
     let run = "\(root)/run"
     let adminSocket = "\(run)/admin.sock"
     let hostSocket = "\(run)/host.sock"
-    let pluginSocket = "\(run)/plugins/\(hostBenchPlugins[0].name).sock"
 
     let configuration: String
     do {
@@ -323,6 +322,25 @@ func measureHost(
     let pluginPID = listed.first { $0.name == hostBenchPlugins[0].name }?.pid.map { pid_t($0) }
     var costs: [String: [CallCost]] = [:]
 
+    // The plugin the host started answers the host only: "direct" calls go to a copy of it (DirectPluginCopy).
+    let direct: DirectPluginCopy
+    do {
+        direct = try DirectPluginCopy(
+            name: hostBenchPlugins[0].name,
+            executable: binaries.plugin,
+            environment: [:],
+            host: binaries.host,
+            control: binaries.control,
+            root: "\(workDir)/host-direct",
+            logsDir: logsDir,
+            timeout: settings.readyTimeout
+        )
+    } catch {
+        result.notes.append("\(error)")
+        return result
+    }
+    defer { direct.stop() }
+
     func client(_ path: String, concurrency: Int, round: Int) -> ClientReport? {
         let routed = path == "routed"
         guard host.isRunning else { return nil }
@@ -331,14 +349,14 @@ func measureHost(
         do {
             let (report, cost) = try runEchoClient(
                 binaries.echo,
-                socket: routed ? hostSocket : pluginSocket,
+                socket: routed ? hostSocket : direct.socket,
                 token: routed ? token : nil,
                 payload: payload,
                 calls: calls,
                 concurrency: concurrency,
                 warmup: settings.warmup(payload: payload),
                 hostPID: host.pid,
-                pluginPID: pluginPID,
+                pluginPID: routed ? pluginPID : direct.pid,
                 logPath: "\(logsDir)/client-host-\(path)-c\(concurrency)-r\(round).log",
                 timeout: settings.clientTimeout
             )

@@ -117,7 +117,8 @@ private struct EchoHost {
     var host: Child
     var pluginPID: pid_t?
     var hostSocket: String
-    var pluginSocket: String
+    /// A copy of the plugin outside the host, for direct calls: the plugin the host started answers the host only.
+    var direct: DirectPluginCopy
     var token: String
 }
 
@@ -135,7 +136,9 @@ func measurePluginLanguages(
 ) -> PluginLanguageMeasurement {
     var result = PluginLanguageMeasurement(payload: payload, concurrency: settings.concurrency)
     var started: [(language: PluginLanguage, host: Child, control: HostControl, run: String)] = []
+    var copies: [DirectPluginCopy] = []
     defer {
+        for copy in copies { copy.stop() }
         // Each host stops its plugin gracefully (Shutdown, then SIGTERM) before it exits.
         for entry in started { entry.host.stop(grace: 20) }
     }
@@ -173,13 +176,24 @@ func measurePluginLanguages(
         do {
             let listed = try entry.control.waitUntilReady([name], host: entry.host, timeout: settings.readyTimeout)
             let token = try entry.control.issueEchoToken()
+            let direct = try DirectPluginCopy(
+                name: name,
+                executable: binaries.plugin(entry.language),
+                environment: [:],
+                host: binaries.host.host,
+                control: binaries.host.control,
+                root: "\(workDir)/plugins-\(entry.language.rawValue)-direct",
+                logsDir: logsDir,
+                timeout: settings.readyTimeout
+            )
+            copies.append(direct)
             hosts.append(
                 EchoHost(
                     language: entry.language,
                     host: entry.host,
                     pluginPID: listed.first { $0.name == name }?.pid.map { pid_t($0) },
                     hostSocket: "\(entry.run)/host.sock",
-                    pluginSocket: "\(entry.run)/plugins/\(name).sock",
+                    direct: direct,
                     token: token
                 )
             )
@@ -224,14 +238,14 @@ func measurePluginLanguages(
         do {
             let (report, cost) = try runEchoClient(
                 binaries.host.echo,
-                socket: routed ? entry.hostSocket : entry.pluginSocket,
+                socket: routed ? entry.hostSocket : entry.direct.socket,
                 token: routed ? entry.token : nil,
                 payload: payload,
                 calls: calls,
                 concurrency: concurrency,
                 warmup: settings.warmup,
                 hostPID: entry.host.pid,
-                pluginPID: entry.pluginPID,
+                pluginPID: routed ? entry.pluginPID : entry.direct.pid,
                 logPath: "\(logsDir)/client-\(entry.language.pluginName)-\(path)-c\(concurrency)-r\(round).log",
                 timeout: settings.clientTimeout
             )

@@ -111,7 +111,6 @@ func measurePrivacy(
     let root = "\(workDir)/privacy"
     let run = "\(root)/run"
     let hostSocket = "\(run)/host.sock"
-    let pluginSocket = "\(run)/plugins/\(name).sock"
 
     let host: Child
     let control = HostControl(
@@ -156,6 +155,25 @@ func measurePrivacy(
         result.notes.append("\(error)")
         return result
     }
+    // The plugin the host started answers the host only: direct calls go to a copy of it (DirectPluginCopy).
+    let direct: DirectPluginCopy
+    do {
+        direct = try DirectPluginCopy(
+            name: name,
+            executable: binaries.plugin,
+            environment: [:],
+            host: binaries.host,
+            control: binaries.control,
+            root: "\(workDir)/privacy-direct",
+            logsDir: logsDir,
+            timeout: settings.readyTimeout
+        )
+    } catch {
+        result.notes.append("\(error)")
+        return result
+    }
+    defer { direct.stop() }
+    let pluginSocket = direct.socket
 
     func argv(_ call: PrivacyCall, calls: Int, warmup: Int, payload: Int) -> [String] {
         var argv = [binaries.echo, "bench-client", "--socket", call.isRouted ? hostSocket : pluginSocket]
@@ -196,7 +214,7 @@ func measurePrivacy(
                 argv(call, calls: settings.sequentialCalls, warmup: settings.warmup, payload: echoPayload),
                 callsMade: settings.sequentialCalls + settings.warmup + (call.isDirectory ? 1 : 0),
                 hostPID: host.pid,
-                pluginPID: pluginPID,
+                pluginPID: call.isRouted ? pluginPID : direct.pid,
                 logPath: "\(logsDir)/client-privacy-\(call.rawValue)-r\(round).log",
                 timeout: settings.clientTimeout
             )

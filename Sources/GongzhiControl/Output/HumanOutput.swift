@@ -24,6 +24,7 @@ public enum HumanOutput {
             ("config", [orDash(status.configPath)]),
             ("runtime dir", [orDash(status.runtimeDir)]),
             ("data dir", [orDash(status.dataDir)]),
+            ("isolation", [orDash(status.isolation)]),
         ])
         return host + "\n" + pluginTable(status.plugins, time: time)
     }
@@ -68,6 +69,7 @@ public enum HumanOutput {
                 [plugin.managed ? "managed (started and supervised by the host)" : "external (attached itself)"]
             ),
             ("pid", [pid(plugin.pid)]),
+            ("user", [plugin.user.isEmpty ? "-" : "\(plugin.user) (uid \(plugin.uid))"]),
             ("restarts", [String(plugin.restarts)]),
             ("recent crashes", [String(plugin.recentCrashes)]),
             ("next start", [time.timestampAndRelative(plugin.nextStartMs)]),

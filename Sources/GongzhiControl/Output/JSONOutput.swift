@@ -107,9 +107,10 @@ private struct HostStatusJSON: Encodable {
     var plugins: [PluginStatusJSON]
     var protocolVersions: [String]
     var limits: [LimitCountJSON]
+    var isolation: String
 
     enum CodingKeys: String, CodingKey {
-        case version, pid, plugins, limits
+        case version, pid, plugins, limits, isolation
         case startedAtMs = "started_at_ms"
         case configPath = "config_path"
         case runtimeDir = "runtime_dir"
@@ -128,6 +129,7 @@ private struct HostStatusJSON: Encodable {
         residentBytes = String(status.residentBytes)
         plugins = status.plugins.map(PluginStatusJSON.init)
         protocolVersions = status.protocolVersions
+        isolation = status.isolation
         limits = status.limits.map(LimitCountJSON.init)
     }
 }
@@ -166,9 +168,11 @@ private struct PluginStatusJSON: Encodable {
     var executable: String
     var nextStartMs: String
     var recentCrashes: UInt32
+    var user: String
+    var uid: UInt32
 
     enum CodingKeys: String, CodingKey {
-        case name, state, version, managed, pid, restarts, reason, services, executable
+        case name, state, version, managed, pid, restarts, reason, services, executable, user, uid
         case sinceMs = "since_ms"
         case requestedGrants = "requested_grants"
         case approvedGrants = "approved_grants"
@@ -197,6 +201,8 @@ private struct PluginStatusJSON: Encodable {
         executable = plugin.executable
         nextStartMs = String(plugin.nextStartMs)
         recentCrashes = plugin.recentCrashes
+        user = plugin.user
+        uid = plugin.uid
     }
 }
 

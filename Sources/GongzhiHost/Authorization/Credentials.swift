@@ -10,6 +10,7 @@ final class Credentials: Sendable {
         var pluginGrants: [String: GrantSet] = [:]
         var externalPIDs: [String: Int32] = [:]
         var pluginProcessGroups: Set<Int32> = []
+        var pluginAccounts: [String: PluginAccount] = [:]
         var adminUIDs: Set<UInt32>
     }
 
@@ -69,6 +70,23 @@ final class Credentials: Sendable {
 
     func isPluginProcessGroup(_ group: Int32) -> Bool {
         group > 0 && state.withLock { $0.pluginProcessGroups.contains(group) }
+    }
+
+    /// Records the user a plugin runs as (nil: the host's own), so that its uid is never taken for an administrator.
+    func setPluginAccount(_ account: PluginAccount?, plugin: String) {
+        state.withLock { $0.pluginAccounts[plugin] = account }
+    }
+
+    /// The users of plugins by plugin name.
+    func pluginAccounts() -> [String: PluginAccount] {
+        state.withLock { $0.pluginAccounts }
+    }
+
+    /// The plugin that runs as `uid`, and its user's name, if one does.
+    func plugin(runningAs uid: UInt32) -> (plugin: String, user: String)? {
+        state.withLock { state in
+            state.pluginAccounts.first { $0.value.uid == uid }.map { ($0.key, $0.value.user) }
+        }
     }
 
     func setAdminUIDs(_ uids: [UInt32]) {

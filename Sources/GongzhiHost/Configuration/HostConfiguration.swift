@@ -7,7 +7,7 @@ import Glibc
 /// The host's configuration file (TOML).
 ///
 /// ```toml
-/// runtime_dir = "/run/gongzhi"          # admin.sock, host.sock, plugins/<name>.sock
+/// runtime_dir = "/run/gongzhi"          # admin.sock, host.sock, plugins/<name>/<name>.sock
 /// data_dir = "/var/lib/gongzhi"
 /// plugin_dir = "/usr/lib/gongzhi/plugins"
 /// admin_uids = [0]
@@ -34,10 +34,13 @@ public struct HostConfiguration: Sendable, Equatable {
     public var plugins: [PluginConfiguration]
     /// Limits on the sockets' connections (`[connections]`).
     public var connections = ConnectionSettings()
+    /// The group of host.sock and admin.sock (`socket_group`); plugin users get it as a supplementary group so
+    /// that they can reach host.sock. Nil: the host's own group.
+    public var socketGroup: String? = nil
 
     package static let knownKeys: Set<String> = [
         "runtime_dir", "data_dir", "plugin_dir", "admin_uids", "log_level", "token_ttl", "supervision", "objects",
-        "plugins", "connections",
+        "plugins", "connections", "socket_group",
     ]
 
     /// Reads and checks the file at `path`.
@@ -104,7 +107,8 @@ public struct HostConfiguration: Sendable, Equatable {
             supervision: supervision,
             objects: objects,
             plugins: plugins,
-            connections: try ConnectionSettings(reading: top.table("connections"))
+            connections: try ConnectionSettings(reading: top.table("connections")),
+            socketGroup: try top.string("socket_group")
         )
     }
 
@@ -118,7 +122,9 @@ public struct HostConfiguration: Sendable, Equatable {
     public var adminSocketPath: String { runtimeDirectory + "/admin.sock" }
     public var hostSocketPath: String { runtimeDirectory + "/host.sock" }
     public var pluginSocketDirectory: String { runtimeDirectory + "/plugins" }
-    public func pluginSocketPath(_ name: String) -> String { pluginSocketDirectory + "/\(name).sock" }
+    /// The folder a plugin binds its socket in: its own, so that no other plugin can reach the socket.
+    public func pluginSocketFolder(_ name: String) -> String { pluginSocketDirectory + "/\(name)" }
+    public func pluginSocketPath(_ name: String) -> String { pluginSocketFolder(name) + "/\(name).sock" }
     public func pluginDataDirectory(_ name: String) -> String { dataDirectory + "/plugins/\(name)" }
     public func manifestPath(_ name: String) -> String? {
         pluginDirectory.map { $0 + "/\(name).plugin.toml" }
@@ -142,8 +148,10 @@ public struct PluginConfiguration: Sendable, Equatable {
     public var environment: [String: String]
     public var restart: RestartPolicy
     public var logLevel: Logger.Level?
+    /// The system user the plugin runs as when the host runs as root (`user`); nil: `gongzhi-NAME`.
+    public var user: String?
 
-    static let knownKeys: Set<String> = ["enabled", "grants", "env", "restart", "log_level"]
+    static let knownKeys: Set<String> = ["enabled", "grants", "env", "restart", "log_level", "user"]
 
     public init(
         name: String,
@@ -151,7 +159,8 @@ public struct PluginConfiguration: Sendable, Equatable {
         approvedGrants: [GrantPattern] = [],
         environment: [String: String] = [:],
         restart: RestartPolicy = .always,
-        logLevel: Logger.Level? = nil
+        logLevel: Logger.Level? = nil,
+        user: String? = nil
     ) {
         self.name = name
         self.enabled = enabled
@@ -159,6 +168,7 @@ public struct PluginConfiguration: Sendable, Equatable {
         self.environment = environment
         self.restart = restart
         self.logLevel = logLevel
+        self.user = user
     }
 
     init(name: String, reading table: TOMLTableReader) throws(ConfigurationError) {
@@ -206,6 +216,14 @@ public struct PluginConfiguration: Sendable, Equatable {
             self.logLevel = level
         } else {
             self.logLevel = nil
+        }
+        self.user = try table.string("user")
+        if let user, !PluginAccount.isValidUserName(user) {
+            throw table.error(
+                "user",
+                "\"\(user)\" is not a user name (lower-case letters, digits, '-' and '_', starting with a letter "
+                    + "or '_', at most \(PluginAccount.maximumNameLength))"
+            )
         }
     }
 }

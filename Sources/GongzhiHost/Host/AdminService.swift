@@ -37,7 +37,7 @@ struct AdminService: Gongzhi_Host_V1_AdminHandler {
         status.runtimeDir = configuration.runtimeDirectory
         status.dataDir = configuration.dataDirectory
         status.residentBytes = residentMemoryBytes()
-        status.plugins = await fleet.statuses().map(Self.message)
+        status.plugins = await fleet.statuses().map { withUser(Self.message($0)) }
         status.protocolVersions = PluginProtocol.supported
         status.limits = ((limits?.snapshot() ?? []) + countsKeptElsewhere()).map { hit in
             var limit = Gongzhi_Host_V1_LimitCount()
@@ -46,6 +46,7 @@ struct AdminService: Gongzhi_Host_V1_AdminHandler {
             limit.detail = hit.detail
             return limit
         }
+        status.isolation = PluginIsolation.current.statusText
         return status
     }
 
@@ -67,7 +68,7 @@ struct AdminService: Gongzhi_Host_V1_AdminHandler {
         context: ServerCallContext
     ) async throws -> Gongzhi_Host_V1_ListPluginsResponse {
         var response = Gongzhi_Host_V1_ListPluginsResponse()
-        response.plugins = await fleet.statuses().map(Self.message)
+        response.plugins = await fleet.statuses().map { withUser(Self.message($0)) }
         return response
     }
 
@@ -76,7 +77,7 @@ struct AdminService: Gongzhi_Host_V1_AdminHandler {
         context: ServerCallContext
     ) async throws -> Gongzhi_Host_V1_PluginStatus {
         guard let status = await fleet.status(request.name) else { throw await notFound(request.name) }
-        return Self.message(status)
+        return withUser(Self.message(status))
     }
 
     func enablePlugin(

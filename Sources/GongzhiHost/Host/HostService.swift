@@ -244,15 +244,7 @@ public final class HostService: Service, Sendable {
     /// Creates the runtime and data folders, takes the runtime folder's lock, and cleans up after a
     /// host that did not stop cleanly.
     private func prepareDirectories(_ configuration: HostConfiguration) throws -> HostLock {
-        do {
-            try makeDirectory(configuration.runtimeDirectory, mode: 0o750)
-            try makeDirectory(configuration.pluginSocketDirectory, mode: 0o700)
-            try makeDirectory(configuration.dataDirectory, mode: 0o750)
-            try makeDirectory(configuration.dataDirectory + "/host", mode: 0o700)
-            try makeDirectory(configuration.dataDirectory + "/plugins", mode: 0o750)
-        } catch {
-            throw HostStartError(message: "cannot prepare the host's folders: \(error)")
-        }
+        try HostFolders.prepare(configuration, logger: logger)
         let lock = try HostLock(path: configuration.runtimeDirectory + "/host.lock")
         cleanUpAfterPredecessor(configuration)
         return lock

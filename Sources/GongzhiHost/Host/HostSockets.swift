@@ -52,7 +52,8 @@ final class HostSockets: Service, Sendable {
             on group: any EventLoopGroup
         ) -> RPCServer {
             var settings = RPCServer.Configuration(socketPath: path)
-            settings.socketMode = 0o660
+            settings.socketMode =
+                socket == .host ? (try? SocketAccess.resolve(configuration))?.hostSocketMode ?? 0o660 : 0o660
             settings.shutdownGracePeriod = .seconds(2)
             settings.apply(
                 configuration.connections,

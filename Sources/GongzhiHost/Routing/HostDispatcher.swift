@@ -324,6 +324,16 @@ struct HostDispatcher: RPCCallDispatcher {
         let peer = head.peer
         switch socket {
         case .admin:
+            // By uid: a plugin's user is never an administrator, whatever admin_uids says.
+            if case let (plugin, user)? = credentials.plugin(runningAs: peer.uid) {
+                return .failure(
+                    RPCError(
+                        code: .permissionDenied,
+                        message:
+                            "uid \(peer.uid) (\(user)) is the user of plugin \(plugin); plugins are not administrators"
+                    )
+                )
+            }
             guard credentials.isAdmin(uid: peer.uid) else {
                 return .failure(
                     RPCError(
@@ -333,6 +343,8 @@ struct HostDispatcher: RPCCallDispatcher {
                     )
                 )
             }
+            // A weak extra that matters only when plugins run as the host's own user (a host that is not root): a
+            // plugin leaves its process group with setsid, which is why status then says they are not isolated.
             if credentials.isPluginProcessGroup(getpgid(peer.pid)) {
                 return .failure(
                     RPCError(

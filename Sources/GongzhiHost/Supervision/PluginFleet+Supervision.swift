@@ -140,15 +140,15 @@ extension PluginFleet {
         }
         let token = credentials.issueTicket(plugin: name)
         plugin.token = token
-        let socketPath = configuration.pluginSocketPath(name)
-        let dataDirectory = configuration.pluginDataDirectory(name)
+        let quarters: PluginQuarters
         do {
-            try makeDirectory(dataDirectory, mode: 0o700)
+            quarters = try prepareQuarters(for: plugin, name: name, executable: manifest.executable)
         } catch {
             send(.spawnFailed(reason: error.description), to: plugin, name: name)
             return
         }
-        unlink(socketPath)
+        let socketPath = quarters.socketPath
+        let dataDirectory = quarters.dataDirectory
         var environment = plugin.configuration.environment
         environment["PATH"] = "/usr/local/bin:/usr/bin:/bin"
         environment["LANG"] = "C.UTF-8"
@@ -171,7 +171,9 @@ extension PluginFleet {
             process = try PluginProcess.spawn(
                 PluginProcess.Launch(
                     executable: manifest.executable,
-                    environment: environment
+                    environment: environment,
+                    account: quarters.account,
+                    workingDirectory: dataDirectory
                 ),
                 onLine: { stream, raw in
                     let line = PluginLogLine(stream: stream, raw: raw, timeMilliseconds: wallClockMilliseconds())

@@ -1,3 +1,4 @@
+import CGongzhiSpawn
 import Dispatch
 import Synchronization
 
@@ -24,6 +25,10 @@ final class PluginProcess: Sendable {
     struct Launch: Sendable {
         var executable: String
         var environment: [String: String]
+        /// The user the process runs as; nil: the host's own.
+        var account: PluginAccount? = nil
+        /// The folder the process starts in; nil: the host's working folder.
+        var workingDirectory: String? = nil
     }
 
     private init(pid: Int32) {
@@ -31,9 +36,9 @@ final class PluginProcess: Sendable {
         self.startTime = processStartTime(pid)
     }
 
-    /// Starts the executable (in the host's working folder) with exactly `environment`, no arguments,
-    /// stdin on /dev/null, stdout and stderr on pipes, default signal handling and an empty signal mask,
-    /// in a process group of its own. `onLine` receives each line of output; `onExit` the description of
+    /// Starts the executable (in `workingDirectory`, as `account` when one is given) with exactly `environment`,
+    /// no arguments, stdin on /dev/null, stdout and stderr on pipes, default signal handling and an empty signal
+    /// mask, in a process group of its own, with no other descriptor of the host. `onLine` receives each line of output; `onExit` the description of
     /// how the process ended, once, after the last line.
     ///
     /// The process is started from the thread that then watches it and lives exactly as long as it:
@@ -76,27 +81,13 @@ final class PluginProcess: Sendable {
             _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
         }
 
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
-        posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
-
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        var allSignals = sigset_t()
-        sigfillset(&allSignals)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        posix_spawnattr_setsigdefault(&attributes, &allSignals)
-        posix_spawnattr_setpgroup(&attributes, 0)
-        posix_spawnattr_setflags(
-            &attributes,
-            Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP)
-        )
+        let devNull = open("/dev/null", O_RDONLY | O_CLOEXEC)
+        guard devNull >= 0 else {
+            let error = SystemError("open /dev/null")
+            for fd in outPipe + errPipe { close(fd) }
+            return .failure(error)
+        }
+        defer { close(devNull) }
 
         let environment = launch.environment.sorted { $0.key < $1.key }.map { strdup("\($0.key)=\($0.value)") }
         defer { for entry in environment { free(entry) } }
@@ -104,15 +95,43 @@ final class PluginProcess: Sendable {
         let arg0 = strdup(launch.executable)
         defer { free(arg0) }
         var argv: [UnsafeMutablePointer<CChar>?] = [arg0, nil]
+        let groups = launch.account?.groups ?? []
+        let workingDirectory = launch.workingDirectory.flatMap { strdup($0) }
+        defer { free(workingDirectory) }
 
         var pid: pid_t = 0
-        let result = posix_spawn(&pid, launch.executable, &actions, &attributes, &argv, &envp)
+        var step = [CChar](repeating: 0, count: 32)
+        let result = argv.withUnsafeMutableBufferPointer { argvBuffer in
+            envp.withUnsafeMutableBufferPointer { envpBuffer in
+                groups.withUnsafeBufferPointer { groupBuffer in
+                    var request = gz_spawn_request()
+                    request.path = UnsafePointer(arg0)
+                    request.argv = UnsafePointer(argvBuffer.baseAddress)
+                    request.envp = UnsafePointer(envpBuffer.baseAddress)
+                    request.stdin_fd = devNull
+                    request.stdout_fd = outPipe[1]
+                    request.stderr_fd = errPipe[1]
+                    if let account = launch.account {
+                        request.change_ids = 1
+                        request.uid = account.uid
+                        request.gid = account.gid
+                        request.groups = groupBuffer.baseAddress
+                        request.group_count = groupBuffer.count
+                    }
+                    request.working_directory = UnsafePointer(workingDirectory)
+                    return gz_spawn(&request, &pid, &step, step.count)
+                }
+            }
+        }
         close(outPipe[1])
         close(errPipe[1])
         guard result == 0 else {
             close(outPipe[0])
             close(errPipe[0])
-            return .failure(SystemError("start \(launch.executable)", errno: result))
+            let user = launch.account.map { " as \($0.user) (uid \($0.uid))" } ?? ""
+            return .failure(
+                SystemError("start \(launch.executable)\(user): \(cString(step)) failed", errno: result)
+            )
         }
         return .success((pid, outPipe[0], errPipe[0]))
     }

@@ -15,6 +15,8 @@
 //   TEST_PLUGIN_JOURNAL    when set, writes each Echo/Unary call's start and end to <data dir>/calls.log
 //                          (see JournaledEcho.swift)
 //
+// Probe/TryEscapes tries to get around the host's isolation and reports each attempt (see EscapeAttempts.swift).
+//
 // (The host passes only the GONGZHI_ variables it sets itself, and the variables the configuration
 // gives a plugin, which cannot start with GONGZHI_.)
 
@@ -49,6 +51,12 @@ enum TestBehavior: String, CaseIterable, Sendable {
 @main
 struct TestPlugin {
     static func main() async {
+        // Before anything is opened: what came from the host (see EscapeAttempts.swift).
+        _ = InheritedDescriptors.atStart
+        let arguments = CommandLine.arguments
+        if arguments.count == 3 && arguments[1] == EscapeAttempts.issueTokenArgument {
+            await EscapeAttempts.runIssueTokenCopy(socket: arguments[2])
+        }
         let text = PluginEnvironment.processVariable(TestBehavior.variable) ?? ""
         guard let behavior = text.isEmpty ? .normal : TestBehavior(rawValue: text) else {
             let known = TestBehavior.allCases.map(\.rawValue).joined(separator: ", ")

@@ -65,6 +65,10 @@ public nonisolated struct Gongzhi_Host_V1_HostStatus: Sendable {
   /// How often each of the host's limits was hit since it started (refused connections, back pressure, …).
   public var limits: [Gongzhi_Host_V1_LimitCount] = []
 
+  /// Whether plugins run as users of their own: "isolated: …", or "not isolated: …" with the reason (the host
+  /// does not run as root, so plugins run as its user and can read its store and tokens).
+  public var isolation: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -217,6 +221,17 @@ public nonisolated struct Gongzhi_Host_V1_PluginStatus: @unchecked Sendable {
   public var recentCrashes: UInt32 {
     get {_storage._recentCrashes}
     set {_uniqueStorage()._recentCrashes = newValue}
+  }
+
+  /// The system user the plugin's process runs as, and its uid (the host's own when plugins are not isolated).
+  public var user: String {
+    get {_storage._user}
+    set {_uniqueStorage()._user = newValue}
+  }
+
+  public var uid: UInt32 {
+    get {_storage._uid}
+    set {_uniqueStorage()._uid = newValue}
   }
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -589,7 +604,7 @@ nonisolated extension Gongzhi_Host_V1_StatusRequest: SwiftProtobuf.Message, Swif
 
 nonisolated extension Gongzhi_Host_V1_HostStatus: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".HostStatus"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}version\0\u{1}pid\0\u{3}started_at_ms\0\u{3}config_path\0\u{3}runtime_dir\0\u{3}data_dir\0\u{3}resident_bytes\0\u{1}plugins\0\u{3}protocol_versions\0\u{1}limits\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}version\0\u{1}pid\0\u{3}started_at_ms\0\u{3}config_path\0\u{3}runtime_dir\0\u{3}data_dir\0\u{3}resident_bytes\0\u{1}plugins\0\u{3}protocol_versions\0\u{1}limits\0\u{1}isolation\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -607,6 +622,7 @@ nonisolated extension Gongzhi_Host_V1_HostStatus: SwiftProtobuf.Message, SwiftPr
       case 8: try { try decoder.decodeRepeatedMessageField(value: &self.plugins) }()
       case 9: try { try decoder.decodeRepeatedStringField(value: &self.protocolVersions) }()
       case 10: try { try decoder.decodeRepeatedMessageField(value: &self.limits) }()
+      case 11: try { try decoder.decodeSingularStringField(value: &self.isolation) }()
       default: break
       }
     }
@@ -643,6 +659,9 @@ nonisolated extension Gongzhi_Host_V1_HostStatus: SwiftProtobuf.Message, SwiftPr
     if !self.limits.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.limits, fieldNumber: 10)
     }
+    if !self.isolation.isEmpty {
+      try visitor.visitSingularStringField(value: self.isolation, fieldNumber: 11)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -657,6 +676,7 @@ nonisolated extension Gongzhi_Host_V1_HostStatus: SwiftProtobuf.Message, SwiftPr
     if lhs.plugins != rhs.plugins {return false}
     if lhs.protocolVersions != rhs.protocolVersions {return false}
     if lhs.limits != rhs.limits {return false}
+    if lhs.isolation != rhs.isolation {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -783,7 +803,7 @@ nonisolated extension Gongzhi_Host_V1_PluginRequest: SwiftProtobuf.Message, Swif
 
 nonisolated extension Gongzhi_Host_V1_PluginStatus: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".PluginStatus"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}state\0\u{1}version\0\u{1}managed\0\u{1}pid\0\u{3}since_ms\0\u{1}restarts\0\u{1}reason\0\u{1}services\0\u{3}requested_grants\0\u{3}approved_grants\0\u{3}effective_grants\0\u{3}socket_path\0\u{3}manifest_path\0\u{1}executable\0\u{3}next_start_ms\0\u{3}recent_crashes\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{1}state\0\u{1}version\0\u{1}managed\0\u{1}pid\0\u{3}since_ms\0\u{1}restarts\0\u{1}reason\0\u{1}services\0\u{3}requested_grants\0\u{3}approved_grants\0\u{3}effective_grants\0\u{3}socket_path\0\u{3}manifest_path\0\u{1}executable\0\u{3}next_start_ms\0\u{3}recent_crashes\0\u{2}\u{2}user\0\u{1}uid\0")
 
   fileprivate class _StorageClass {
     var _name: String = String()
@@ -803,6 +823,8 @@ nonisolated extension Gongzhi_Host_V1_PluginStatus: SwiftProtobuf.Message, Swift
     var _executable: String = String()
     var _nextStartMs: Int64 = 0
     var _recentCrashes: UInt32 = 0
+    var _user: String = String()
+    var _uid: UInt32 = 0
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -830,6 +852,8 @@ nonisolated extension Gongzhi_Host_V1_PluginStatus: SwiftProtobuf.Message, Swift
       _executable = source._executable
       _nextStartMs = source._nextStartMs
       _recentCrashes = source._recentCrashes
+      _user = source._user
+      _uid = source._uid
     }
   }
 
@@ -865,6 +889,8 @@ nonisolated extension Gongzhi_Host_V1_PluginStatus: SwiftProtobuf.Message, Swift
         case 15: try { try decoder.decodeSingularStringField(value: &_storage._executable) }()
         case 16: try { try decoder.decodeSingularInt64Field(value: &_storage._nextStartMs) }()
         case 17: try { try decoder.decodeSingularUInt32Field(value: &_storage._recentCrashes) }()
+        case 19: try { try decoder.decodeSingularStringField(value: &_storage._user) }()
+        case 20: try { try decoder.decodeSingularUInt32Field(value: &_storage._uid) }()
         default: break
         }
       }
@@ -924,6 +950,12 @@ nonisolated extension Gongzhi_Host_V1_PluginStatus: SwiftProtobuf.Message, Swift
       if _storage._recentCrashes != 0 {
         try visitor.visitSingularUInt32Field(value: _storage._recentCrashes, fieldNumber: 17)
       }
+      if !_storage._user.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._user, fieldNumber: 19)
+      }
+      if _storage._uid != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._uid, fieldNumber: 20)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -950,6 +982,8 @@ nonisolated extension Gongzhi_Host_V1_PluginStatus: SwiftProtobuf.Message, Swift
         if _storage._executable != rhs_storage._executable {return false}
         if _storage._nextStartMs != rhs_storage._nextStartMs {return false}
         if _storage._recentCrashes != rhs_storage._recentCrashes {return false}
+        if _storage._user != rhs_storage._user {return false}
+        if _storage._uid != rhs_storage._uid {return false}
         return true
       }
       if !storagesAreEqual {return false}

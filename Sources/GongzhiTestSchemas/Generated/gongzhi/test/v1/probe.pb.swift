@@ -29,6 +29,70 @@ fileprivate nonisolated struct _GeneratedWithProtocGenSwiftVersion: SwiftProtobu
   typealias Version = _2
 }
 
+public nonisolated struct Gongzhi_Test_V1_TryEscapesRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// Files the plugin tries to open for reading: the host's store, tokens and audit log, another plugin's files.
+  public var readPaths: [String] = []
+
+  /// Folders it tries to list.
+  public var listPaths: [String] = []
+
+  /// Unix sockets it tries to connect to: another plugin's.
+  public var connectPaths: [String] = []
+
+  /// admin.sock, where the plugin asks for a token with scope "*", itself and from a process in a new session.
+  public var adminSocket: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Gongzhi_Test_V1_EscapeAttempt: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// What was tried, e.g. "read /…/objects.sqlite".
+  public var attempt: String = String()
+
+  /// True when the system or the host refused it.
+  public var refused: Bool = false
+
+  /// The errno text or the host's status and message; what was obtained when it was not refused.
+  public var detail: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Gongzhi_Test_V1_TryEscapesResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var attempts: [Gongzhi_Test_V1_EscapeAttempt] = []
+
+  /// Descriptors the plugin had when it started beyond stdin, stdout and stderr (inherited from the host), each
+  /// as "fd -> target": none when the host closes its own on exec.
+  public var inheritedDescriptors: [String] = []
+
+  /// The ids the plugin runs as.
+  public var uid: UInt32 = 0
+
+  public var gid: UInt32 = 0
+
+  public var groups: [UInt32] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 public nonisolated struct Gongzhi_Test_V1_PeopleRequest: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -141,6 +205,141 @@ public nonisolated struct Gongzhi_Test_V1_InspectResponse: Sendable {
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "gongzhi.test.v1"
+
+nonisolated extension Gongzhi_Test_V1_TryEscapesRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".TryEscapesRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}read_paths\0\u{3}list_paths\0\u{3}connect_paths\0\u{3}admin_socket\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedStringField(value: &self.readPaths) }()
+      case 2: try { try decoder.decodeRepeatedStringField(value: &self.listPaths) }()
+      case 3: try { try decoder.decodeRepeatedStringField(value: &self.connectPaths) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.adminSocket) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.readPaths.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.readPaths, fieldNumber: 1)
+    }
+    if !self.listPaths.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.listPaths, fieldNumber: 2)
+    }
+    if !self.connectPaths.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.connectPaths, fieldNumber: 3)
+    }
+    if !self.adminSocket.isEmpty {
+      try visitor.visitSingularStringField(value: self.adminSocket, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Gongzhi_Test_V1_TryEscapesRequest, rhs: Gongzhi_Test_V1_TryEscapesRequest) -> Bool {
+    if lhs.readPaths != rhs.readPaths {return false}
+    if lhs.listPaths != rhs.listPaths {return false}
+    if lhs.connectPaths != rhs.connectPaths {return false}
+    if lhs.adminSocket != rhs.adminSocket {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Gongzhi_Test_V1_EscapeAttempt: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".EscapeAttempt"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}attempt\0\u{1}refused\0\u{1}detail\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.attempt) }()
+      case 2: try { try decoder.decodeSingularBoolField(value: &self.refused) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.detail) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.attempt.isEmpty {
+      try visitor.visitSingularStringField(value: self.attempt, fieldNumber: 1)
+    }
+    if self.refused != false {
+      try visitor.visitSingularBoolField(value: self.refused, fieldNumber: 2)
+    }
+    if !self.detail.isEmpty {
+      try visitor.visitSingularStringField(value: self.detail, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Gongzhi_Test_V1_EscapeAttempt, rhs: Gongzhi_Test_V1_EscapeAttempt) -> Bool {
+    if lhs.attempt != rhs.attempt {return false}
+    if lhs.refused != rhs.refused {return false}
+    if lhs.detail != rhs.detail {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Gongzhi_Test_V1_TryEscapesResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".TryEscapesResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}attempts\0\u{3}inherited_descriptors\0\u{1}uid\0\u{1}gid\0\u{1}groups\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.attempts) }()
+      case 2: try { try decoder.decodeRepeatedStringField(value: &self.inheritedDescriptors) }()
+      case 3: try { try decoder.decodeSingularUInt32Field(value: &self.uid) }()
+      case 4: try { try decoder.decodeSingularUInt32Field(value: &self.gid) }()
+      case 5: try { try decoder.decodeRepeatedUInt32Field(value: &self.groups) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.attempts.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.attempts, fieldNumber: 1)
+    }
+    if !self.inheritedDescriptors.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.inheritedDescriptors, fieldNumber: 2)
+    }
+    if self.uid != 0 {
+      try visitor.visitSingularUInt32Field(value: self.uid, fieldNumber: 3)
+    }
+    if self.gid != 0 {
+      try visitor.visitSingularUInt32Field(value: self.gid, fieldNumber: 4)
+    }
+    if !self.groups.isEmpty {
+      try visitor.visitPackedUInt32Field(value: self.groups, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Gongzhi_Test_V1_TryEscapesResponse, rhs: Gongzhi_Test_V1_TryEscapesResponse) -> Bool {
+    if lhs.attempts != rhs.attempts {return false}
+    if lhs.inheritedDescriptors != rhs.inheritedDescriptors {return false}
+    if lhs.uid != rhs.uid {return false}
+    if lhs.gid != rhs.gid {return false}
+    if lhs.groups != rhs.groups {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
 
 nonisolated extension Gongzhi_Test_V1_PeopleRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".PeopleRequest"

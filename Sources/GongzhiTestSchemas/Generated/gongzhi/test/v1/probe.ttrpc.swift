@@ -23,6 +23,7 @@ public enum Gongzhi_Test_V1_Probe {
         public static let inspect = "Inspect"
         public static let directory = "Directory"
         public static let people = "People"
+        public static let tryEscapes = "TryEscapes"
     }
 
     /// The descriptors of this service and of every message its methods use, at any depth: a serialized
@@ -135,24 +136,31 @@ public enum Gongzhi_Test_V1_Probe {
         b2dsZS9wcm90b2J1Zi9kZXNjcmlwdG9yLnByb3RvOj0KCXNlbnNpdGl2ZRIdLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE9wdGlvbnMY
         tIcDIAEoCFIJc2Vuc2l0aXZlOjUKBXBsYWNlEh0uZ29vZ2xlLnByb3RvYnVmLkZpZWxkT3B0aW9ucxi1hwMgASgIUgVwbGFjZTpF
         Cgxjb25maWRlbnRpYWwSHy5nb29nbGUucHJvdG9idWYuTWVzc2FnZU9wdGlvbnMYtocDIAEoCFIMY29uZmlkZW50aWFsYgZwcm90
-        bzMK/gkKG2dvbmd6aGkvdGVzdC92MS9wcm9iZS5wcm90bxIPZ29uZ3poaS50ZXN0LnYxGh1nb25nemhpL2NvcmUvdjEvb3B0aW9u
-        cy5wcm90byIlCg1QZW9wbGVSZXF1ZXN0EhQKBW5hbWVzGAEgAygJUgVuYW1lcyJ0CgtDb250YWN0Q2FyZBISCgRuYW1lGAEgASgJ
-        UgRuYW1lEhoKBXBob25lGAIgASgJQgSguxgBUgVwaG9uZRIhCglpZF9udW1iZXIYAyABKAlCBKC7GAFSCGlkTnVtYmVyEhIKBG5v
-        dGUYBCABKAlSBG5vdGUiZwoRRGlyZWN0b3J5UmVzcG9uc2USNAoGcGVvcGxlGAEgAygLMhwuZ29uZ3poaS50ZXN0LnYxLkNvbnRh
-        Y3RDYXJkUgZwZW9wbGUSHAoJY29tbXVuaXR5GAIgASgJUgljb21tdW5pdHkiXQoPQ2FsbEhvc3RSZXF1ZXN0EhgKB3NlcnZpY2UY
-        ASABKAlSB3NlcnZpY2USFgoGbWV0aG9kGAIgASgJUgZtZXRob2QSGAoHcGF5bG9hZBgDIAEoDFIHcGF5bG9hZCJaChBDYWxsSG9z
-        dFJlc3BvbnNlEhIKBGNvZGUYASABKAVSBGNvZGUSGAoHbWVzc2FnZRgCIAEoCVIHbWVzc2FnZRIYCgdwYXlsb2FkGAMgASgMUgdw
-        YXlsb2FkIhAKDkluc3BlY3RSZXF1ZXN0Io8DCg9JbnNwZWN0UmVzcG9uc2USEAoDcGlkGAEgASgFUgNwaWQSHQoKcGFyZW50X3Bp
-        ZBgCIAEoBVIJcGFyZW50UGlkElMKC2Vudmlyb25tZW50GAMgAygLMjEuZ29uZ3poaS50ZXN0LnYxLkluc3BlY3RSZXNwb25zZS5F
-        bnZpcm9ubWVudEVudHJ5UgtlbnZpcm9ubWVudBIcCglhcmd1bWVudHMYBCADKAlSCWFyZ3VtZW50cxJXCg1jYWxsX21ldGFkYXRh
-        GAUgAygLMjIuZ29uZ3poaS50ZXN0LnYxLkluc3BlY3RSZXNwb25zZS5DYWxsTWV0YWRhdGFFbnRyeVIMY2FsbE1ldGFkYXRhGj4K
-        EEVudmlyb25tZW50RW50cnkSEAoDa2V5GAEgASgJUgNrZXkSFAoFdmFsdWUYAiABKAlSBXZhbHVlOgI4ARo/ChFDYWxsTWV0YWRh
-        dGFFbnRyeRIQCgNrZXkYASABKAlSA2tleRIUCgV2YWx1ZRgCIAEoCVIFdmFsdWU6AjgBMsECCgVQcm9iZRJPCghDYWxsSG9zdBIg
-        Lmdvbmd6aGkudGVzdC52MS5DYWxsSG9zdFJlcXVlc3QaIS5nb25nemhpLnRlc3QudjEuQ2FsbEhvc3RSZXNwb25zZRJMCgdJbnNw
-        ZWN0Eh8uZ29uZ3poaS50ZXN0LnYxLkluc3BlY3RSZXF1ZXN0GiAuZ29uZ3poaS50ZXN0LnYxLkluc3BlY3RSZXNwb25zZRJPCglE
-        aXJlY3RvcnkSHi5nb25nemhpLnRlc3QudjEuUGVvcGxlUmVxdWVzdBoiLmdvbmd6aGkudGVzdC52MS5EaXJlY3RvcnlSZXNwb25z
-        ZRJICgZQZW9wbGUSHi5nb25nemhpLnRlc3QudjEuUGVvcGxlUmVxdWVzdBocLmdvbmd6aGkudGVzdC52MS5Db250YWN0Q2FyZDAB
-        YgZwcm90bzM=
+        bzMKkg4KG2dvbmd6aGkvdGVzdC92MS9wcm9iZS5wcm90bxIPZ29uZ3poaS50ZXN0LnYxGh1nb25nemhpL2NvcmUvdjEvb3B0aW9u
+        cy5wcm90byKZAQoRVHJ5RXNjYXBlc1JlcXVlc3QSHQoKcmVhZF9wYXRocxgBIAMoCVIJcmVhZFBhdGhzEh0KCmxpc3RfcGF0aHMY
+        AiADKAlSCWxpc3RQYXRocxIjCg1jb25uZWN0X3BhdGhzGAMgAygJUgxjb25uZWN0UGF0aHMSIQoMYWRtaW5fc29ja2V0GAQgASgJ
+        UgthZG1pblNvY2tldCJbCg1Fc2NhcGVBdHRlbXB0EhgKB2F0dGVtcHQYASABKAlSB2F0dGVtcHQSGAoHcmVmdXNlZBgCIAEoCFIH
+        cmVmdXNlZBIWCgZkZXRhaWwYAyABKAlSBmRldGFpbCLBAQoSVHJ5RXNjYXBlc1Jlc3BvbnNlEjoKCGF0dGVtcHRzGAEgAygLMh4u
+        Z29uZ3poaS50ZXN0LnYxLkVzY2FwZUF0dGVtcHRSCGF0dGVtcHRzEjMKFWluaGVyaXRlZF9kZXNjcmlwdG9ycxgCIAMoCVIUaW5o
+        ZXJpdGVkRGVzY3JpcHRvcnMSEAoDdWlkGAMgASgNUgN1aWQSEAoDZ2lkGAQgASgNUgNnaWQSFgoGZ3JvdXBzGAUgAygNUgZncm91
+        cHMiJQoNUGVvcGxlUmVxdWVzdBIUCgVuYW1lcxgBIAMoCVIFbmFtZXMidAoLQ29udGFjdENhcmQSEgoEbmFtZRgBIAEoCVIEbmFt
+        ZRIaCgVwaG9uZRgCIAEoCUIEoLsYAVIFcGhvbmUSIQoJaWRfbnVtYmVyGAMgASgJQgSguxgBUghpZE51bWJlchISCgRub3RlGAQg
+        ASgJUgRub3RlImcKEURpcmVjdG9yeVJlc3BvbnNlEjQKBnBlb3BsZRgBIAMoCzIcLmdvbmd6aGkudGVzdC52MS5Db250YWN0Q2Fy
+        ZFIGcGVvcGxlEhwKCWNvbW11bml0eRgCIAEoCVIJY29tbXVuaXR5Il0KD0NhbGxIb3N0UmVxdWVzdBIYCgdzZXJ2aWNlGAEgASgJ
+        UgdzZXJ2aWNlEhYKBm1ldGhvZBgCIAEoCVIGbWV0aG9kEhgKB3BheWxvYWQYAyABKAxSB3BheWxvYWQiWgoQQ2FsbEhvc3RSZXNw
+        b25zZRISCgRjb2RlGAEgASgFUgRjb2RlEhgKB21lc3NhZ2UYAiABKAlSB21lc3NhZ2USGAoHcGF5bG9hZBgDIAEoDFIHcGF5bG9h
+        ZCIQCg5JbnNwZWN0UmVxdWVzdCKPAwoPSW5zcGVjdFJlc3BvbnNlEhAKA3BpZBgBIAEoBVIDcGlkEh0KCnBhcmVudF9waWQYAiAB
+        KAVSCXBhcmVudFBpZBJTCgtlbnZpcm9ubWVudBgDIAMoCzIxLmdvbmd6aGkudGVzdC52MS5JbnNwZWN0UmVzcG9uc2UuRW52aXJv
+        bm1lbnRFbnRyeVILZW52aXJvbm1lbnQSHAoJYXJndW1lbnRzGAQgAygJUglhcmd1bWVudHMSVwoNY2FsbF9tZXRhZGF0YRgFIAMo
+        CzIyLmdvbmd6aGkudGVzdC52MS5JbnNwZWN0UmVzcG9uc2UuQ2FsbE1ldGFkYXRhRW50cnlSDGNhbGxNZXRhZGF0YRo+ChBFbnZp
+        cm9ubWVudEVudHJ5EhAKA2tleRgBIAEoCVIDa2V5EhQKBXZhbHVlGAIgASgJUgV2YWx1ZToCOAEaPwoRQ2FsbE1ldGFkYXRhRW50
+        cnkSEAoDa2V5GAEgASgJUgNrZXkSFAoFdmFsdWUYAiABKAlSBXZhbHVlOgI4ATKYAwoFUHJvYmUSTwoIQ2FsbEhvc3QSIC5nb25n
+        emhpLnRlc3QudjEuQ2FsbEhvc3RSZXF1ZXN0GiEuZ29uZ3poaS50ZXN0LnYxLkNhbGxIb3N0UmVzcG9uc2USTAoHSW5zcGVjdBIf
+        Lmdvbmd6aGkudGVzdC52MS5JbnNwZWN0UmVxdWVzdBogLmdvbmd6aGkudGVzdC52MS5JbnNwZWN0UmVzcG9uc2USTwoJRGlyZWN0
+        b3J5Eh4uZ29uZ3poaS50ZXN0LnYxLlBlb3BsZVJlcXVlc3QaIi5nb25nemhpLnRlc3QudjEuRGlyZWN0b3J5UmVzcG9uc2USSAoG
+        UGVvcGxlEh4uZ29uZ3poaS50ZXN0LnYxLlBlb3BsZVJlcXVlc3QaHC5nb25nemhpLnRlc3QudjEuQ29udGFjdENhcmQwARJVCgpU
+        cnlFc2NhcGVzEiIuZ29uZ3poaS50ZXN0LnYxLlRyeUVzY2FwZXNSZXF1ZXN0GiMuZ29uZ3poaS50ZXN0LnYxLlRyeUVzY2FwZXNS
+        ZXNwb25zZWIGcHJvdG8z
         """
 }
 
@@ -171,6 +179,9 @@ public protocol Gongzhi_Test_V1_ProbeHandler: RPCService {
 
     /// The same people, one message each.
     func people(request: Gongzhi_Test_V1_PeopleRequest, responses: RPCResponseWriter<Gongzhi_Test_V1_ContactCard>, context: ServerCallContext) async throws
+
+    /// Tries to get around the host's isolation from inside the plugin, and reports how each attempt ended.
+    func tryEscapes(request: Gongzhi_Test_V1_TryEscapesRequest, context: ServerCallContext) async throws -> Gongzhi_Test_V1_TryEscapesResponse
 }
 
 extension Gongzhi_Test_V1_ProbeHandler {
@@ -199,6 +210,10 @@ extension Gongzhi_Test_V1_ProbeHandler {
                 let writer: RPCResponseWriter<Gongzhi_Test_V1_ContactCard> = responses.encoding { try MessageCodec.encode($0) }
                 try await self.people(request: request, responses: writer, context: context)
                 return Data()
+            }),
+            Gongzhi_Test_V1_Probe.Method.tryEscapes: RPCMethodHandler(unary: { payload, context in
+                let request = try MessageCodec.decode(Gongzhi_Test_V1_TryEscapesRequest.self, from: payload)
+                return try MessageCodec.encode(try await self.tryEscapes(request: request, context: context))
             }),
         ]
     }
@@ -235,6 +250,11 @@ public struct Gongzhi_Test_V1_ProbeClient: Sendable {
         _ handle: (RPCResponseStream<Gongzhi_Test_V1_ContactCard>) async throws -> Result
     ) async throws -> Result {
         try await channel.serverStreaming(service: Gongzhi_Test_V1_Probe.serviceName, method: Gongzhi_Test_V1_Probe.Method.people, request: request, responseType: Gongzhi_Test_V1_ContactCard.self, options: options, handle)
+    }
+
+    /// Tries to get around the host's isolation from inside the plugin, and reports how each attempt ended.
+    public func tryEscapes(_ request: Gongzhi_Test_V1_TryEscapesRequest, options: CallOptions = .defaults) async throws -> Gongzhi_Test_V1_TryEscapesResponse {
+        try await channel.unary(service: Gongzhi_Test_V1_Probe.serviceName, method: Gongzhi_Test_V1_Probe.Method.tryEscapes, request: request, responseType: Gongzhi_Test_V1_TryEscapesResponse.self, options: options).message
     }
 }
 
