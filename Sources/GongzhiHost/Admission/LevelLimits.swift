@@ -11,11 +11,11 @@ struct LevelLimits: Sendable, Equatable {
     /// The most seats one call takes (a large List's width is capped here).
     var maxSeatsPerCall: Int
 
-    /// Limits for `seats`, with a quarter of them per flow and per call (at least one).
+    /// Limits for `seats`, with a quarter of them per flow and per call unless given (at least one each).
     init(
         seats: Int,
         seatsPerFlow: Int? = nil,
-        queueLengthPerFlow: Int = 50,
+        queueLengthPerFlow: Int = AdmissionSettings.defaultQueueLengthPerFlow,
         maxWait: Duration = .seconds(10),
         maxSeatsPerCall: Int? = nil
     ) {

@@ -32,10 +32,12 @@ public struct HostConfiguration: Sendable, Equatable {
     public var objects: ObjectStoreSettings
     /// Plugins by name, in name order.
     public var plugins: [PluginConfiguration]
+    /// How calls are admitted to their shares of the host (`[admission]`).
+    public var admission = AdmissionSettings()
 
     package static let knownKeys: Set<String> = [
         "runtime_dir", "data_dir", "plugin_dir", "admin_uids", "log_level", "token_ttl", "supervision", "objects",
-        "plugins",
+        "plugins", "admission",
     ]
 
     /// Reads and checks the file at `path`.
@@ -101,7 +103,8 @@ public struct HostConfiguration: Sendable, Equatable {
             defaultTokenLifetime: tokenLifetime,
             supervision: supervision,
             objects: objects,
-            plugins: plugins
+            plugins: plugins,
+            admission: try AdmissionSettings(reading: top.table("admission"))
         )
     }
 

@@ -24,6 +24,8 @@ final class HostSockets: Service, Sendable {
     private let configuration: HostConfiguration
     private let logger: Logger
     private let serving: EventLoopPromise<Void>
+    /// Admits the calls of both sockets to their shares of the host (nil when `[admission] enabled = false`).
+    let admission: AdmissionController?
 
     /// - Parameters:
     ///   - adminServices: the host's own services on admin.sock.
@@ -40,6 +42,10 @@ final class HostSockets: Service, Sendable {
         logger: Logger,
         eventLoopGroup: any EventLoopGroup
     ) {
+        let admission =
+            configuration.admission.enabled
+            ? AdmissionController(limits: configuration.admission.limits(), configurationPath: configuration.path)
+            : nil
         func server(_ socket: HostDispatcher.Socket, at path: String, serving services: [any RPCService]) -> RPCServer {
             var settings = RPCServer.Configuration(socketPath: path)
             settings.socketMode = 0o660
@@ -51,7 +57,8 @@ final class HostSockets: Service, Sendable {
                 credentials: credentials,
                 audit: audit,
                 configurationPath: configuration.path,
-                objects: objects
+                objects: objects,
+                admission: admission
             )
             return RPCServer(
                 configuration: settings,
@@ -62,6 +69,7 @@ final class HostSockets: Service, Sendable {
         }
         self.admin = server(.admin, at: configuration.adminSocketPath, serving: adminServices)
         self.host = server(.host, at: configuration.hostSocketPath, serving: hostServices)
+        self.admission = admission
         self.store = store
         self.audit = audit
         self.configuration = configuration
