@@ -135,9 +135,15 @@ final class OverloadFairnessEndToEndTests: XCTestCase {
             XCTAssertTrue(error.message.contains("retry in"), error.message)
             XCTAssertNotNil(error.metadata["gongzhi-retry-after-ms"], error.message)
         }
+        // Refusals are logged, but not one line each.
+        let logged = host.log.split(separator: "\n").filter { $0.contains("call refused") }
+        if !counts.refused.isEmpty {
+            XCTAssertFalse(logged.isEmpty, "no refusal logged")
+            XCTAssertLessThan(logged.count, 10, "\(logged.count) refusal lines for \(counts.refused.count) refusals")
+        }
         print(
             "heavy reader: \(counts.listed) lists answered, \(counts.refused.count) refused; "
-                + "light client's ListKinds answered in \(lightAnswers)"
+                + "light client's ListKinds answered in \(lightAnswers); \(logged.count) refusal lines logged"
         )
 
         // Idle plugins are not blamed for the host's load.

@@ -1,5 +1,6 @@
 import GongzhiRPC
 import GongzhiSchemas
+import GongzhiTestSupport
 import Synchronization
 import XCTest
 
@@ -376,5 +377,30 @@ final class AdmissionControllerTests: XCTestCase {
         let third = try controller.openStream(heavy)
         XCTAssertEqual(controller.streamsRefused, 1)
         for ticket in [second, other, third] { ticket.release() }
+    }
+
+    func testRefusalsAreLoggedOncePerLimitAndInterval() async throws {
+        let recorder = LogRecorder()
+        let log = RefusalLog(logger: recorder.logger(label: "admission"), interval: .seconds(3600))
+        let refusal = RPCError(code: .resourceExhausted, message: "token tk_heavy has 0 seats in use and 2 waiting")
+        for _ in 0..<5 { log.record(refusal, limit: "[admission.clients] queue_length_per_flow") }
+        log.record(refusal, limit: "[admission.clients] max_wait")
+        XCTAssertEqual(recorder.lines.count, 2, "\(recorder.lines)")
+        XCTAssertTrue(recorder.lines[0].contains("call refused: token tk_heavy"), recorder.lines[0])
+
+        // Once the interval has passed, the next line says how many were left out.
+        let often = RefusalLog(logger: recorder.logger(label: "admission"), interval: .zero)
+        often.record(refusal, limit: "[admission] max_streams_per_flow")
+        often.record(refusal, limit: "[admission] max_streams_per_flow")
+        XCTAssertEqual(recorder.lines.count, 4)
+        XCTAssertFalse(recorder.lines[3].contains("more since"), recorder.lines[3])
+        let quiet = RefusalLog(logger: recorder.logger(label: "admission"), interval: .milliseconds(50))
+        quiet.record(refusal, limit: "k")
+        quiet.record(refusal, limit: "k")
+        quiet.record(refusal, limit: "k")
+        try await Task.sleep(for: .milliseconds(60))
+        quiet.record(refusal, limit: "k")
+        XCTAssertEqual(recorder.lines.count, 6)
+        XCTAssertTrue(recorder.lines[5].contains("(and 2 more since the last)"), recorder.lines[5])
     }
 }

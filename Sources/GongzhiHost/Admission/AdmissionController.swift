@@ -1,4 +1,5 @@
 import GongzhiRPC
+import Logging
 import NIOCore
 import NIOPosix
 import Synchronization
@@ -64,16 +65,20 @@ final class AdmissionController: Sendable {
 
     private let state: Mutex<State>
     private let timer: Timer
+    /// Where refusals are logged, at most once per limit every 10 s.
+    private let refusals: RefusalLog?
     /// Named in refusals, so that a person knows which file sets the limit.
     let configurationPath: String
 
     init(
         limits: AdmissionLimits,
         configurationPath: String,
+        logger: Logger? = nil,
         timer: @escaping Timer = AdmissionController.eventLoopTimer
     ) {
         self.state = Mutex(State(limits: limits))
         self.timer = timer
+        self.refusals = logger.map { RefusalLog(logger: $0) }
         self.configurationPath = configurationPath
     }
 
@@ -114,7 +119,8 @@ final class AdmissionController: Sendable {
     ) async throws(RPCError) -> AdmissionTicket {
         switch admitAtOnce(flow, level: level, width: width) {
         case .some(.success(let ticket)): return ticket
-        case .some(.failure(let error)): throw error
+        case .some(.failure(let error)):
+            throw refused(error, limit: "\(level.configurationTable) queue_length_per_flow")
         case .none: break
         }
         let id = state.withLock { state in
@@ -146,7 +152,7 @@ final class AdmissionController: Sendable {
         completion: @escaping @Sendable (Result<AdmissionTicket, RPCError>) -> Void
     ) {
         if let result = admitAtOnce(flow, level: level, width: width) {
-            completion(result)
+            completion(result.mapError { refused($0, limit: "\(level.configurationTable) queue_length_per_flow") })
             return
         }
         let id = state.withLock { state in
@@ -243,7 +249,7 @@ final class AdmissionController: Sendable {
         case .exempt:
             resume(.success(AdmissionTicket(flow: flow, hold: .nothing, release: nil)))
         case .refused(let error):
-            resume(.failure(error))
+            resume(.failure(refused(error, limit: "\(level.configurationTable) queue_length_per_flow")))
         case .admitted(let resumed):
             self.resume(resumed)
         case .queued(let wait, let resumed):
@@ -392,7 +398,12 @@ final class AdmissionController: Sendable {
             }
             return (waiter, error, dispatch(level, &state))
         }
-        if let waiter, let error { waiter.resume(.failure(error)) }
+        if let waiter, let error {
+            if error.code == .resourceExhausted {
+                refusals?.record(error, limit: "\(level.configurationTable) max_wait")
+            }
+            waiter.resume(.failure(error))
+        }
         resume(resumed)
     }
 
@@ -416,7 +427,7 @@ final class AdmissionController: Sendable {
             state.openStreams[flow] = open + 1
             return nil
         }
-        if let refusal { throw refusal }
+        if let refusal { throw refused(refusal, limit: "[admission] max_streams_per_flow") }
         return AdmissionTicket(flow: flow, hold: .stream) { [weak self] ticket in self?.release(ticket) }
     }
 
@@ -437,6 +448,12 @@ final class AdmissionController: Sendable {
     var streamsRefused: UInt64 { state.withLock { $0.streamsRefused } }
 
     // MARK: Refusals
+
+    /// The refusal, logged (at most once per limit every 10 s).
+    private func refused(_ error: RPCError, limit: String) -> RPCError {
+        refusals?.record(error, limit: limit)
+        return error
+    }
 
     /// How long a refused caller of `level` should wait: the level's mean hold time × the calls ahead of it per
     /// seat of its share, between 50 ms and 5 s.

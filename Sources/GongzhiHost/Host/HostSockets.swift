@@ -44,7 +44,11 @@ final class HostSockets: Service, Sendable {
     ) {
         let admission =
             configuration.admission.enabled
-            ? AdmissionController(limits: configuration.admission.limits(), configurationPath: configuration.path)
+            ? AdmissionController(
+                limits: configuration.admission.limits(),
+                configurationPath: configuration.path,
+                logger: logger
+            )
             : nil
         func server(_ socket: HostDispatcher.Socket, at path: String, serving services: [any RPCService]) -> RPCServer {
             var settings = RPCServer.Configuration(socketPath: path)
