@@ -90,22 +90,6 @@ final class AdmissionController: Sendable {
         return { scheduled.cancel() }
     }
 
-    /// New limits for calls admitted from now on (seats already held are kept).
-    func update(_ limits: AdmissionLimits) {
-        let resumed = state.withLock { state -> [(Waiter, Result<AdmissionTicket, RPCError>)] in
-            state.limits = limits
-            var resumed: [(Waiter, Result<AdmissionTicket, RPCError>)] = []
-            for key in Array(state.levels.keys) {
-                guard let levelLimits = limits.limits(of: key) else { continue }
-                state.levels[key]?.limits = levelLimits
-                state.levels[key]?.statistics.seats = levelLimits.seats
-                resumed += dispatch(key, &state)
-            }
-            return resumed
-        }
-        resume(resumed)
-    }
-
     // MARK: Admitting
 
     /// Admits a call of `width` seats, waiting when it must; throws RESOURCE_EXHAUSTED when its flow's queue is

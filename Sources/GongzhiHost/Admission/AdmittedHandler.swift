@@ -51,6 +51,8 @@ enum AdmittedHandler {
                 }
             })
         case .streaming(let body):
+            // The host's own streams (a plugin's registration) are not counted against anyone.
+            if level == .system { return handler }
             return RPCMethodHandler(
                 kind: handler.kind,
                 streaming: { requests, responses, context in
