@@ -15,13 +15,19 @@ public protocol ObjectStorage: Sendable {
     ///
     /// Paging is by id, so objects created during paging appear on a later page when their id sorts after the
     /// pages already read, and no object that exists throughout is skipped or repeated.
+    ///
+    /// A page also ends once its objects' ``StoredObject/estimatedListBytes`` would pass `maxBytes` (it always
+    /// holds at least one object); its ``ObjectPage/nextPageToken`` then resumes right after its last object. The
+    /// storage stops reading there, so a large page size costs no more than the page it answers.
     /// - Parameter pageSize: 1 to ``ObjectStorageLimits/maximumPageSize``.
+    /// - Parameter maxBytes: at least 1; ``ObjectStorageLimits/maximumPageBytes`` fits one answer of the host.
     func list(
         kind: String,
         labels: [LabelRequirement],
         parent: String?,
         pageSize: Int,
-        after: String?
+        after: String?,
+        maxBytes: Int
     ) async throws(StoreError) -> ObjectPage
 
     /// Checks the compares and applies the writes of `transaction` atomically, durably, under one new revision.
@@ -74,9 +80,31 @@ public enum ObjectStorageLimits {
     public static let maximumPageSize = 10_000
     /// The most changes one call of ``ObjectStorage/changes(after:kind:limit:)`` asks for.
     public static let maximumChangeLimit = 10_000
+    /// The most bytes of objects (by ``StoredObject/estimatedListBytes``) one list page holds by default: a 4 MiB
+    /// frame less 64 KiB for the rest of the answer, so that every page fits one message of the host's wire.
+    public static let maximumPageBytes = (4 << 20) - 64 * 1024
 }
 
 extension ObjectStorage {
+    /// One page of the objects of `kind`, at most ``ObjectStorageLimits/maximumPageBytes`` of them (see
+    /// ``list(kind:labels:parent:pageSize:after:maxBytes:)``).
+    public func list(
+        kind: String,
+        labels: [LabelRequirement],
+        parent: String?,
+        pageSize: Int,
+        after: String?
+    ) async throws(StoreError) -> ObjectPage {
+        try await list(
+            kind: kind,
+            labels: labels,
+            parent: parent,
+            pageSize: pageSize,
+            after: after,
+            maxBytes: ObjectStorageLimits.maximumPageBytes
+        )
+    }
+
     /// Creates an object; fails with ``StoreError/Code/alreadyExists`` when it exists.
     /// - Returns: the object as stored, with its revision and timestamps.
     @discardableResult

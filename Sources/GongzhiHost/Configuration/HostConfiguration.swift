@@ -37,10 +37,12 @@ public struct HostConfiguration: Sendable, Equatable {
     /// The group of host.sock and admin.sock (`socket_group`); plugin users get it as a supplementary group so
     /// that they can reach host.sock. Nil: the host's own group.
     public var socketGroup: String? = nil
+    /// How calls are admitted to their shares of the host (`[admission]`).
+    public var admission = AdmissionSettings()
 
     package static let knownKeys: Set<String> = [
         "runtime_dir", "data_dir", "plugin_dir", "admin_uids", "log_level", "token_ttl", "supervision", "objects",
-        "plugins", "connections", "socket_group",
+        "plugins", "connections", "socket_group", "admission",
     ]
 
     /// Reads and checks the file at `path`.
@@ -108,7 +110,8 @@ public struct HostConfiguration: Sendable, Equatable {
             objects: objects,
             plugins: plugins,
             connections: try ConnectionSettings(reading: top.table("connections")),
-            socketGroup: try top.string("socket_group")
+            socketGroup: try top.string("socket_group"),
+            admission: try AdmissionSettings(reading: top.table("admission"))
         )
     }
 

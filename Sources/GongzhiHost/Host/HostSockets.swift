@@ -27,6 +27,8 @@ final class HostSockets: Service, Sendable {
     private let configuration: HostConfiguration
     private let logger: Logger
     private let serving: EventLoopPromise<Void>
+    /// Admits the calls of both sockets to their shares of the host (nil when `[admission] enabled = false`).
+    let admission: AdmissionController?
 
     /// - Parameters:
     ///   - adminServices: the host's own services on admin.sock.
@@ -45,6 +47,14 @@ final class HostSockets: Service, Sendable {
         adminEventLoop: any EventLoop,
         limits: LimitCounters = LimitCounters()
     ) {
+        let admission =
+            configuration.admission.enabled
+            ? AdmissionController(
+                limits: configuration.admission.limits(),
+                configurationPath: configuration.path,
+                logger: logger
+            )
+            : nil
         func server(
             _ socket: HostDispatcher.Socket,
             at path: String,
@@ -68,7 +78,8 @@ final class HostSockets: Service, Sendable {
                 credentials: credentials,
                 audit: audit,
                 configurationPath: configuration.path,
-                objects: objects
+                objects: objects,
+                admission: admission
             )
             return RPCServer(
                 configuration: settings,
@@ -85,6 +96,7 @@ final class HostSockets: Service, Sendable {
             on: adminEventLoop
         )
         self.host = server(.host, at: configuration.hostSocketPath, serving: hostServices, on: eventLoopGroup)
+        self.admission = admission
         self.store = store
         self.audit = audit
         self.configuration = configuration

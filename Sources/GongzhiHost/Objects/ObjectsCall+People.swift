@@ -149,8 +149,8 @@ extension ObjectsCall {
     }
 
     /// One page of a list for a caller held to places, of a kind held to places: the store's pages read until
-    /// `pageSize` objects within `scope` are found, or the scan has read `scanLimit` objects (then the page ends
-    /// early, with a token to go on from). With the place of each object of the page, read once, for
+    /// `pageSize` objects within `scope` are found, their bytes reach ``ObjectsService/responseBudget``, or the scan
+    /// has read `scanLimit` objects (then the page ends early, with a token to go on from). With the place of each object of the page, read once, for
     /// ``present(_:action:places:echoes:)`` too.
     func listWithin(
         _ scope: PlaceScope,
@@ -165,6 +165,7 @@ extension ObjectsCall {
         var after = after
         var revision: Int64?
         var scanned = 0
+        var bytes = 0
         let scanLimit = max(pageSize, 1) * 20
         while true {
             let token = after
@@ -183,6 +184,11 @@ extension ObjectsCall {
                 after = object.id
                 let place = self.place(of: object.data, kind: kind) ?? ""
                 if scope.covers(place) {
+                    let size = object.estimatedListBytes
+                    if let kept = objects.last, bytes + size > ObjectsService.responseBudget {
+                        return (ObjectPage(objects: objects, nextPageToken: kept.id, revision: revision!), places)
+                    }
+                    bytes += size
                     objects.append(object)
                     places.append(place)
                     if objects.count == pageSize {

@@ -160,7 +160,8 @@ struct ObjectsCall: Gongzhi_Host_V1_ObjectsHandler {
                     labels: labels,
                     parent: request.parent.isEmpty ? nil : request.parent,
                     pageSize: pageSize,
-                    after: request.pageToken.isEmpty ? nil : request.pageToken
+                    after: request.pageToken.isEmpty ? nil : request.pageToken,
+                    maxBytes: ObjectsService.responseBudget
                 )
             }
         } else {
@@ -179,24 +180,11 @@ struct ObjectsCall: Gongzhi_Host_V1_ObjectsHandler {
                 after: request.pageToken.isEmpty ? nil : request.pageToken
             )
         }
-        // A page ends early rather than outgrow one message; the next one starts after its last object.
-        var objects = page.objects
-        var nextPageToken = page.nextPageToken
-        var bytes = 0
-        for (index, object) in page.objects.enumerated() {
-            bytes +=
-                object.data.count + object.id.utf8.count + object.parent.utf8.count + 64
-                + object.labels.reduce(0) { $0 + $1.key.utf8.count + $1.value.utf8.count + 4 }
-            if bytes > ObjectsService.responseBudget && index > 0 {
-                objects = Array(page.objects[..<index])
-                places = places.map { Array($0[..<index]) }
-                nextPageToken = page.objects[index - 1].id
-                break
-            }
-        }
+        // Both paths end a page early rather than outgrow one message (the store's byte budget); the next page
+        // starts after its last object.
         var response = Gongzhi_Host_V1_ListResponse()
-        response.objects = present(objects, action: Gongzhi_Host_V1_Objects.Method.list, places: places)
-        response.nextPageToken = nextPageToken ?? ""
+        response.objects = present(page.objects, action: Gongzhi_Host_V1_Objects.Method.list, places: places)
+        response.nextPageToken = page.nextPageToken ?? ""
         response.revision = page.revision
         return response
     }

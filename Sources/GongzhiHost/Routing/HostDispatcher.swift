@@ -32,6 +32,8 @@ struct HostDispatcher: RPCCallDispatcher {
     let configurationPath: String
     /// The object store, served on both sockets with per-method grants.
     let objects: ObjectsService?
+    /// Admits each call to its share of the host before it runs; nil runs every call at once.
+    var admission: AdmissionController? = nil
 
     /// A caller as identified, and what it may do before grants are checked.
     private struct Caller {
@@ -58,6 +60,20 @@ struct HostDispatcher: RPCCallDispatcher {
     }()
 
     func dispatch(_ head: RPCCallHead) -> Result<RPCMethodHandler, RPCError> {
+        var principal: Principal?
+        let decided = decide(head, &principal)
+        guard let admission, let principal, case .success(let handler) = decided else { return decided }
+        let level = PriorityLevel.of(
+            service: head.service,
+            principal: principal,
+            onAdminSocket: socket == .admin,
+            routedTo: local.serves(head.service) ? nil : routes.lookup(head.service)?.plugin
+        )
+        return .success(AdmittedHandler.wrap(handler, flow: FlowKey(principal), level: level, controller: admission))
+    }
+
+    /// The handler of a call, or its refusal; `decided` is who the caller was found to be.
+    private func decide(_ head: RPCCallHead, _ decided: inout Principal?) -> Result<RPCMethodHandler, RPCError> {
         var caller: Caller
         switch identify(head) {
         case .success(let found): caller = found
@@ -83,6 +99,7 @@ struct HostDispatcher: RPCCallDispatcher {
             case .failure(let error): return .failure(error)
             }
         }
+        decided = caller.principal
         let handler = handler(head, caller: caller)
         guard let token = caller.token, case .success(let found) = handler, case .streaming(let body) = found.body
         else { return handler }

@@ -49,6 +49,13 @@ public struct StoredObject: Sendable, Hashable {
     public var draft: StoredObjectDraft {
         StoredObjectDraft(kind: kind, id: id, labels: labels, parent: parent, owner: owner, data: data)
     }
+
+    /// About how many bytes the object takes in a list answer: its data, id, parent and labels, and 64 bytes for
+    /// the other fields and the framing. The measure of a page's ``ObjectStorageLimits/maximumPageBytes``.
+    public var estimatedListBytes: Int {
+        data.count + id.utf8.count + parent.utf8.count + 64
+            + labels.reduce(0) { $0 + $1.key.utf8.count + $1.value.utf8.count + 4 }
+    }
 }
 
 /// What a caller writes: an object without the fields that the store sets.

@@ -141,7 +141,8 @@ public final class SQLiteObjectStorage: ObjectStorage {
         labels: [LabelRequirement],
         parent: String?,
         pageSize: Int,
-        after: String?
+        after: String?,
+        maxBytes: Int
     ) async throws(StoreError) -> ObjectPage {
         try ObjectNames.validateKind(kind)
         for requirement in labels {
@@ -155,20 +156,26 @@ public final class SQLiteObjectStorage: ObjectStorage {
                 "the page size is \(pageSize); ask for 1 to \(ObjectStorageLimits.maximumPageSize) objects per page"
             )
         }
+        guard maxBytes >= 1 else {
+            throw .invalidArgument("the page's byte budget is \(maxBytes); it must be at least 1")
+        }
         let query = SQLiteListQuery(kind: kind, labels: labels, parent: parent, after: after, limit: pageSize + 1)
         return try await read("the objects of kind \(kind)") { db in
             var objects: [StoredObject] = []
-            let rows = try Row.fetchCursor(db.makeStatement(sql: query.sql), arguments: query.arguments)
-            while objects.count <= pageSize, let row = try rows.next() {
-                let object = try SQLiteRecords.object(from: row)
-                if query.matches(object.labels) {
-                    objects.append(object)
-                }
-            }
+            var bytes = 0
             var nextPageToken: String?
-            if objects.count > pageSize {
-                objects.removeLast()
-                nextPageToken = objects.last?.id
+            let rows = try Row.fetchCursor(db.makeStatement(sql: query.sql), arguments: query.arguments)
+            // Reads one matching object past the page to know whether another page follows, and stops there.
+            while let row = try rows.next() {
+                let object = try SQLiteRecords.object(from: row)
+                guard query.matches(object.labels) else { continue }
+                let size = object.estimatedListBytes
+                if let last = objects.last, objects.count == pageSize || bytes + size > maxBytes {
+                    nextPageToken = last.id
+                    break
+                }
+                objects.append(object)
+                bytes += size
             }
             let revision = try SQLiteWriteBatch.currentRevision(db)
             return ObjectPage(objects: objects, nextPageToken: nextPageToken, revision: revision)
