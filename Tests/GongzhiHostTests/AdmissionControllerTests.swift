@@ -57,7 +57,8 @@ final class AdmissionControllerTests: XCTestCase {
         seatsPerFlow: Int = 2,
         queueLength: Int = 50,
         maxSeatsPerCall: Int = 2,
-        streams: Int = 64
+        streams: Int = 64,
+        counters: LimitCounters? = nil
     ) -> AdmissionController {
         let level = LevelLimits(
             seats: seats,
@@ -75,6 +76,7 @@ final class AdmissionControllerTests: XCTestCase {
                 maxStreamsPerFlow: streams
             ),
             configurationPath: "/etc/gongzhi/gongzhi.toml",
+            counters: counters,
             timer: timers.timer
         )
     }
@@ -193,7 +195,8 @@ final class AdmissionControllerTests: XCTestCase {
     }
 
     func testAFullQueueIsRefusedAtOnceNamingThePrincipalTheLimitAndWhenToRetry() async throws {
-        let controller = controller(seats: 4, seatsPerFlow: 1, queueLength: 2)
+        let counters = LimitCounters()
+        let controller = controller(seats: 4, seatsPerFlow: 1, queueLength: 2, counters: counters)
         let held = try await controller.admit(heavy, level: .clients)
         let order = AdmissionOrder()
         let queued = [
@@ -220,6 +223,8 @@ final class AdmissionControllerTests: XCTestCase {
         }
         XCTAssertEqual(refused.withLock { $0 }?.code, .resourceExhausted)
         XCTAssertEqual(statistics(controller)?.rejected, 2)
+        // Both are counted for `gongzhictl status`, under the limit's key.
+        XCTAssertEqual(counters.value("admission.clients.queue_length_per_flow"), 2, "\(counters.snapshot())")
         held.release()
         for task in queued { try await task.value.release() }
     }
@@ -377,30 +382,5 @@ final class AdmissionControllerTests: XCTestCase {
         let third = try controller.openStream(heavy)
         XCTAssertEqual(controller.streamsRefused, 1)
         for ticket in [second, other, third] { ticket.release() }
-    }
-
-    func testRefusalsAreLoggedOncePerLimitAndInterval() async throws {
-        let recorder = LogRecorder()
-        let log = RefusalLog(logger: recorder.logger(label: "admission"), interval: .seconds(3600))
-        let refusal = RPCError(code: .resourceExhausted, message: "token tk_heavy has 0 seats in use and 2 waiting")
-        for _ in 0..<5 { log.record(refusal, limit: "[admission.clients] queue_length_per_flow") }
-        log.record(refusal, limit: "[admission.clients] max_wait")
-        XCTAssertEqual(recorder.lines.count, 2, "\(recorder.lines)")
-        XCTAssertTrue(recorder.lines[0].contains("call refused: token tk_heavy"), recorder.lines[0])
-
-        // Once the interval has passed, the next line says how many were left out.
-        let often = RefusalLog(logger: recorder.logger(label: "admission"), interval: .zero)
-        often.record(refusal, limit: "[admission] max_streams_per_flow")
-        often.record(refusal, limit: "[admission] max_streams_per_flow")
-        XCTAssertEqual(recorder.lines.count, 4)
-        XCTAssertFalse(recorder.lines[3].contains("more since"), recorder.lines[3])
-        let quiet = RefusalLog(logger: recorder.logger(label: "admission"), interval: .milliseconds(50))
-        quiet.record(refusal, limit: "k")
-        quiet.record(refusal, limit: "k")
-        quiet.record(refusal, limit: "k")
-        try await Task.sleep(for: .milliseconds(60))
-        quiet.record(refusal, limit: "k")
-        XCTAssertEqual(recorder.lines.count, 6)
-        XCTAssertTrue(recorder.lines[5].contains("(and 2 more since the last)"), recorder.lines[5])
     }
 }

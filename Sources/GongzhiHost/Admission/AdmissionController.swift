@@ -66,7 +66,9 @@ final class AdmissionController: Sendable {
     private let state: Mutex<State>
     private let timer: Timer
     /// Where refusals are logged, at most once per limit every 10 s.
-    private let refusals: RefusalLog?
+    private let refusals: RateLimitedLog?
+    /// Where refusals are counted, by limit, for `gongzhictl status`.
+    private let counters: LimitCounters?
     /// Named in refusals, so that a person knows which file sets the limit.
     let configurationPath: String
 
@@ -74,11 +76,13 @@ final class AdmissionController: Sendable {
         limits: AdmissionLimits,
         configurationPath: String,
         logger: Logger? = nil,
+        counters: LimitCounters? = nil,
         timer: @escaping Timer = AdmissionController.eventLoopTimer
     ) {
         self.state = Mutex(State(limits: limits))
         self.timer = timer
-        self.refusals = logger.map { RefusalLog(logger: $0) }
+        self.refusals = logger.map { RateLimitedLog(logger: $0) }
+        self.counters = counters
         self.configurationPath = configurationPath
     }
 
@@ -384,7 +388,7 @@ final class AdmissionController: Sendable {
         }
         if let waiter, let error {
             if error.code == .resourceExhausted {
-                refusals?.record(error, limit: "\(level.configurationTable) max_wait")
+                _ = refused(error, limit: "\(level.configurationTable) max_wait")
             }
             waiter.resume(.failure(error))
         }
@@ -433,9 +437,12 @@ final class AdmissionController: Sendable {
 
     // MARK: Refusals
 
-    /// The refusal, logged (at most once per limit every 10 s).
+    /// The refusal, counted under its limit (`[admission.clients] max_wait` as `admission.clients.max_wait`) and
+    /// logged (at most once per limit every 10 s).
     private func refused(_ error: RPCError, limit: String) -> RPCError {
-        refusals?.record(error, limit: limit)
+        let name = limit.filter { $0 != "[" }.replacingOccurrences(of: "] ", with: ".")
+        counters?.count(name, detail: String(error.message.prefix(160)))
+        refusals?.warning(limit: name, key: "", "call refused: \(error.message)")
         return error
     }
 

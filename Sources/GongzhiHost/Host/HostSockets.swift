@@ -52,7 +52,8 @@ final class HostSockets: Service, Sendable {
             ? AdmissionController(
                 limits: configuration.admission.limits(),
                 configurationPath: configuration.path,
-                logger: logger
+                logger: logger,
+                counters: limits
             )
             : nil
         func server(
