@@ -897,5 +897,15 @@ final class PluginSupervisorTests: XCTestCase {
             SpawnFailure.event(for: SystemError("start /opt/x", errno: EACCES)),
             .spawnFailed(reason: "start /opt/x: Permission denied", transient: false)
         )
+        // A plugin's account that could not be made for want of descriptors (useradd not started) is as transient;
+        // one refused for what it is is not.
+        XCTAssertEqual(
+            SpawnFailure.event(for: PluginAccountError("cannot create user gongzhi-alpha", errno: EMFILE)),
+            .spawnFailed(reason: "too many open files", transient: true)
+        )
+        XCTAssertEqual(
+            SpawnFailure.event(for: PluginAccountError("plugin alpha is refused: uid 0")),
+            .spawnFailed(reason: "plugin alpha is refused: uid 0", transient: false)
+        )
     }
 }

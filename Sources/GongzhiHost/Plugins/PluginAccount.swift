@@ -99,7 +99,13 @@ struct PluginAccount: Sendable, Equatable {
 /// Why a plugin's account cannot be used: a sentence for the operator.
 struct PluginAccountError: Error, Sendable, CustomStringConvertible {
     var message: String
-    init(_ message: String) { self.message = message }
+    /// The system's error number when a system call failed (e.g. EMFILE while starting `useradd`), which tells a
+    /// host short of a resource for the moment from an account that cannot work.
+    var errno: Int32?
+    init(_ message: String, errno: Int32? = nil) {
+        self.message = message
+        self.errno = errno
+    }
     var description: String { message }
 }
 
@@ -163,21 +169,25 @@ private func createSystemUser(_ name: String) throws(PluginAccountError) {
         "/usr/sbin/useradd", "--system", "--no-create-home", "--home-dir", "/nonexistent", "--shell",
         "/usr/sbin/nologin", "--user-group", name,
     ]
-    let (status, output) = runCommand(arguments)
+    let (status, output, failure) = runCommand(arguments)
     // Another host (or test) may have created it at the same moment: what counts is that it exists now.
     if status != 0 && lookUpUser(name) == nil {
         throw PluginAccountError(
             "cannot create user \(name): \(arguments.joined(separator: " ")) \(status < 0 ? "could not start" : "exited with status \(status)")"
-                + (output.isEmpty ? "" : ": \(output)")
+                + (output.isEmpty ? "" : ": \(output)"),
+            errno: failure
         )
     }
 }
 
-/// Runs a command to its end with stdin on /dev/null and returns its exit status (-1 when it could not start)
-/// and what it wrote, both streams together, trimmed.
-func runCommand(_ arguments: [String]) -> (status: Int32, output: String) {
+/// Runs a command to its end with stdin on /dev/null and returns its exit status (-1 when it could not start, with
+/// the error number why) and what it wrote, both streams together, trimmed.
+func runCommand(_ arguments: [String]) -> (status: Int32, output: String, errno: Int32?) {
     var pipeEnds: [Int32] = [-1, -1]
-    guard pipe(&pipeEnds) == 0 else { return (-1, "cannot create a pipe") }
+    guard pipe(&pipeEnds) == 0 else {
+        let failure = errno
+        return (-1, "cannot create a pipe: \(String(cString: strerror(failure)))", failure)
+    }
     for fd in pipeEnds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
     let devNull = open("/dev/null", O_RDONLY | O_CLOEXEC)
     let argv = arguments.map { strdup($0) }
@@ -204,7 +214,7 @@ func runCommand(_ arguments: [String]) -> (status: Int32, output: String) {
     if devNull >= 0 { close(devNull) }
     guard result == 0 else {
         close(pipeEnds[0])
-        return (-1, "\(cString(step)): \(String(cString: strerror(result)))")
+        return (-1, "\(cString(step)): \(String(cString: strerror(result)))", result)
     }
     var output: [UInt8] = []
     var chunk = [UInt8](repeating: 0, count: 4096)
@@ -219,7 +229,7 @@ func runCommand(_ arguments: [String]) -> (status: Int32, output: String) {
     while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
     let code = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
     let text = String(decoding: output, as: UTF8.self)
-    return (code, text.split(separator: "\n").joined(separator: "; "))
+    return (code, text.split(separator: "\n").joined(separator: "; "), nil)
 }
 
 /// The text of a NUL-terminated C string in a buffer.

@@ -76,10 +76,14 @@ extension PluginFleet {
         do {
             try makeDirectory(path, mode: 0o700)
         } catch {
-            throw PluginAccountError("cannot prepare the folder \(path): \(error)")
+            throw PluginAccountError(
+                "cannot prepare the folder \(path): \(error)",
+                errno: (error as? SystemError)?.errno
+            )
         }
         if let owner, chown(path, owner.uid, owner.gid) != 0 {
-            throw PluginAccountError("cannot give \(path) to \(owner.user): \(SystemError("chown"))")
+            let failure = SystemError("chown")
+            throw PluginAccountError("cannot give \(path) to \(owner.user): \(failure)", errno: failure.errno)
         }
     }
 

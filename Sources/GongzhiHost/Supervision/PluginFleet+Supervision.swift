@@ -144,7 +144,9 @@ extension PluginFleet {
         do {
             quarters = try prepareQuarters(for: plugin, name: name, executable: manifest.executable)
         } catch {
-            send(.spawnFailed(reason: error.description), to: plugin, name: name)
+            credentials.revoke(ticket: token)
+            plugin.token = nil
+            send(SpawnFailure.event(for: error), to: plugin, name: name)
             return
         }
         let socketPath = quarters.socketPath

@@ -11,10 +11,11 @@ enum SpawnFailure {
 
     /// The supervisor's event for a spawn that threw `error`.
     static func event(for error: any Error) -> PluginSupervisor.Event {
-        guard let system = error as? SystemError, transientErrors.contains(system.errno) else {
+        let number = (error as? SystemError)?.errno ?? (error as? PluginAccountError)?.errno
+        guard let number, transientErrors.contains(number) else {
             return .spawnFailed(reason: "\(error)")
         }
-        return .spawnFailed(reason: cause(system.errno), transient: true)
+        return .spawnFailed(reason: cause(number), transient: true)
     }
 
     /// "too many open files".
