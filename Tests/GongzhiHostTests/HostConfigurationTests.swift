@@ -55,6 +55,25 @@ final class HostConfigurationTests: XCTestCase {
         XCTAssertEqual(configuration.pluginDataDirectory("grid"), "/var/lib/gongzhi/plugins/grid")
     }
 
+    /// Plugins are isolated when the host runs as root, unless the configuration turns it off for development; an
+    /// unprivileged host cannot isolate them. Each says why in the status.
+    func testIsolationFollowsTheHostsUserAndIsolatePlugins() throws {
+        let isolating = try parse(minimal)
+        XCTAssertTrue(isolating.isolatePlugins)
+        let off = try parse(minimal + "\nisolate_plugins = false\n")
+        XCTAssertFalse(off.isolatePlugins)
+        let offText = PluginIsolation.of(off).statusText
+        XCTAssertTrue(offText.hasPrefix("not isolated: "), offText)
+        if geteuid() == 0 {
+            XCTAssertEqual(PluginIsolation.of(isolating), .isolated)
+            XCTAssertTrue(offText.contains("isolate_plugins = false in \(path)"), offText)
+        } else {
+            XCTAssertTrue(PluginIsolation.of(isolating).statusText.contains("not root"))
+            XCTAssertTrue(offText.contains("not root"), offText)
+        }
+        XCTAssertEqual(failure(minimal + "\nisolate_plugins = \"no\"\n")?.key, "isolate_plugins")
+    }
+
     func testFullConfiguration() throws {
         let configuration = try parse(
             """

@@ -37,12 +37,15 @@ public struct HostConfiguration: Sendable, Equatable {
     /// The group of host.sock and admin.sock (`socket_group`); plugin users get it as a supplementary group so
     /// that they can reach host.sock. Nil: the host's own group.
     public var socketGroup: String? = nil
+    /// Whether a host running as root starts each plugin as a user of its own (`isolate_plugins`, default true);
+    /// false only for development, where the checkout may lie where no plugin user can reach it.
+    public var isolatePlugins = true
     /// How calls are admitted to their shares of the host (`[admission]`).
     public var admission = AdmissionSettings()
 
     package static let knownKeys: Set<String> = [
         "runtime_dir", "data_dir", "plugin_dir", "admin_uids", "log_level", "token_ttl", "supervision", "objects",
-        "plugins", "connections", "socket_group", "admission",
+        "plugins", "connections", "socket_group", "isolate_plugins", "admission",
     ]
 
     /// Reads and checks the file at `path`.
@@ -111,6 +114,7 @@ public struct HostConfiguration: Sendable, Equatable {
             plugins: plugins,
             connections: try ConnectionSettings(reading: top.table("connections")),
             socketGroup: try top.string("socket_group"),
+            isolatePlugins: try top.bool("isolate_plugins") ?? true,
             admission: try AdmissionSettings(reading: top.table("admission"))
         )
     }

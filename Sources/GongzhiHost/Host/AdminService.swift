@@ -46,7 +46,7 @@ struct AdminService: Gongzhi_Host_V1_AdminHandler {
             limit.detail = hit.detail
             return limit
         }
-        status.isolation = PluginIsolation.current.statusText
+        status.isolation = PluginIsolation.of(configuration).statusText
         return status
     }
 

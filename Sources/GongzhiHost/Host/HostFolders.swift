@@ -53,11 +53,11 @@ enum HostFolders {
             }
         }
         _ = try checkPluginAccounts(configuration, socketGroup: access.group)
-        switch PluginIsolation.current {
+        switch PluginIsolation.of(configuration) {
         case .isolated:
             logger.info("plugins run as users of their own")
         case .notIsolated:
-            logger.warning("plugins are \(PluginIsolation.current.statusText)")
+            logger.warning("plugins are \(PluginIsolation.of(configuration).statusText)")
         }
     }
 
@@ -67,7 +67,7 @@ enum HostFolders {
         _ configuration: HostConfiguration,
         socketGroup: gid_t?
     ) throws(HostStartError) -> [String: PluginAccount] {
-        guard case .isolated = PluginIsolation.current else { return [:] }
+        guard case .isolated = PluginIsolation.of(configuration) else { return [:] }
         var accounts: [String: PluginAccount] = [:]
         for plugin in configuration.plugins where plugin.enabled {
             do {
@@ -94,7 +94,7 @@ public enum PluginUsers {
     /// Creates the missing users of the enabled plugins and checks that each may be used; returns one line per
     /// plugin ("NAME: USER (uid N)"). Fails when the process is not root.
     public static func prepare(_ configuration: HostConfiguration) throws(HostStartError) -> [String] {
-        guard case .isolated = PluginIsolation.current else {
+        guard case .isolated = PluginIsolation.of(configuration) else {
             throw HostStartError(message: "only root can create plugin users; this process runs as uid \(geteuid())")
         }
         let access: SocketAccess
@@ -111,7 +111,7 @@ public enum PluginUsers {
     /// users (not root), else one problem per line (empty when there is none). A missing user is no problem: the
     /// host creates it.
     public static func problems(_ configuration: HostConfiguration) -> [String]? {
-        guard case .isolated = PluginIsolation.current else { return nil }
+        guard case .isolated = PluginIsolation.of(configuration) else { return nil }
         var problems: [String] = []
         var accounts: [String: PluginAccount] = [:]
         let socketGroup: gid_t?

@@ -114,14 +114,23 @@ enum PluginIsolation: Sendable, Equatable {
     case isolated
     case notIsolated(reason: String)
 
-    /// The mode of this process.
-    static var current: PluginIsolation {
+    /// The mode of this process under `configuration`: isolated when it runs as root, unless the configuration
+    /// turns isolation off (`isolate_plugins = false`, for development).
+    static func of(_ configuration: HostConfiguration) -> PluginIsolation {
         let uid = geteuid()
-        if uid == 0 { return .isolated }
-        return .notIsolated(
-            reason: "the host runs as uid \(uid), not root; plugins run as uid \(uid) too and can read the store, "
-                + "the tokens and each other's data"
-        )
+        if uid != 0 {
+            return .notIsolated(
+                reason: "the host runs as uid \(uid), not root; plugins run as uid \(uid) too and can read the store, "
+                    + "the tokens and each other's data"
+            )
+        }
+        if !configuration.isolatePlugins {
+            return .notIsolated(
+                reason: "isolate_plugins = false in \(configuration.path); plugins run as root, the host's user, and "
+                    + "can read the store, the tokens and each other's data (for development only)"
+            )
+        }
+        return .isolated
     }
 
     /// What `gongzhictl status` shows.

@@ -28,7 +28,7 @@ extension PluginFleet {
             socketPath: configuration.pluginSocketPath(name),
             dataDirectory: configuration.pluginDataDirectory(name)
         )
-        guard case .isolated = PluginIsolation.current else {
+        guard case .isolated = PluginIsolation.of(configuration) else {
             try makeFolder(socketFolder, owner: nil)
             try makeFolder(quarters.dataDirectory, owner: nil)
             unlink(quarters.socketPath)
