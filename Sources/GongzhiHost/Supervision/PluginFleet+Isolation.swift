@@ -78,7 +78,7 @@ extension PluginFleet {
         } catch {
             throw PluginAccountError(
                 "cannot prepare the folder \(path): \(error)",
-                errno: (error as? SystemError)?.errno
+                errno: error.errno
             )
         }
         if let owner, chown(path, owner.uid, owner.gid) != 0 {
