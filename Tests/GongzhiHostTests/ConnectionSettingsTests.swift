@@ -16,11 +16,11 @@ final class ConnectionSettingsTests: XCTestCase {
         XCTAssertEqual(settings.maxPerUID, 512)
         XCTAssertEqual(settings.maxPerPrincipal, 64)
         XCTAssertNil(settings.maxHost)
-        XCTAssertEqual(settings.maxAdmin, 64)
+        XCTAssertEqual(settings.maxAdmin, 256)
         XCTAssertEqual(settings.outboundBudget, 8 << 20)
         XCTAssertEqual(settings.unreadAnswersTimeout, .seconds(60))
         XCTAssertEqual(settings.stalledFrameTimeout, .seconds(10))
-        XCTAssertEqual(settings.hostSocketCap(softLimit: 65536, plugins: 4), 65536 - 64 - 64 - 32)
+        XCTAssertEqual(settings.hostSocketCap(softLimit: 65536, plugins: 4), 65536 - 64 - 256 - 32)
     }
 
     func testEveryKey() throws {

@@ -14,9 +14,9 @@ public struct ConnectionSettings: Sendable, Equatable {
     /// Connections host.sock takes at once (`max_host`); nil (0 in the file, the default) leaves room for the
     /// host's own files: the open-files soft limit less ``reservedDescriptors`` and 8 per plugin.
     public var maxHost: Int? = nil
-    /// Connections admin.sock takes at once (`max_admin`, default 64); their descriptors are held back from
+    /// Connections admin.sock takes at once (`max_admin`, default 256); their descriptors are held back from
     /// host.sock, so that an operator can always get in.
-    public var maxAdmin = 64
+    public var maxAdmin = 256
     /// Answer bytes a connection may leave unread before the host stops taking its calls (`outbound_budget`,
     /// default 8 MiB; written as bytes or "8MiB", "512KiB").
     public var outboundBudget = 8 << 20
