@@ -496,5 +496,9 @@ private func makeTemporaryDirectory() throws -> String {
     guard let created = mkdtemp(&template) else {
         throw BenchFailure("cannot create a temporary directory in /tmp")
     }
-    return String(cString: created)
+    let path = String(cString: created)
+    // A host run as root starts each plugin as a user of its own, which must pass through this folder to reach
+    // its own folders inside (pass only: others cannot list it).
+    guard chmod(path, 0o711) == 0 else { throw BenchFailure("cannot make \(path) passable (chmod 0711)") }
+    return path
 }

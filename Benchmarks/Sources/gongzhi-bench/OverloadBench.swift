@@ -251,9 +251,9 @@ func measureOverload(
 ) -> OverloadMeasurement {
     var result = OverloadMeasurement(settings: settings)
     let runner = currentExecutable()
-    // The idle connections' uid reaches host.sock through group 0, which the runner's private folder must let by.
-    if settings.idleUID >= 0 && chmod(workDir, 0o750) != 0 {
-        result.notes.append("cannot open \(workDir) to group 0: the idle connections' connects will be refused")
+    // The idle connections' uid, like the plugins' users of a root host, must pass through the runner's folder.
+    if settings.idleUID >= 0 && chmod(workDir, 0o711) != 0 {
+        result.notes.append("cannot make \(workDir) passable: the idle connections' connects will be refused")
     }
     for round in 1...rounds {
         if rounds > 1 { progress("  round \(round) of \(rounds)") }
