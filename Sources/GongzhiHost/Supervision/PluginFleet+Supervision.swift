@@ -175,7 +175,9 @@ extension PluginFleet {
                     executable: manifest.executable,
                     environment: environment,
                     account: quarters.account,
-                    workingDirectory: dataDirectory
+                    // An isolated plugin starts in its own folder (its user may not enter the host's); otherwise in
+                    // the host's, so that relative paths in its `env` mean what they did.
+                    workingDirectory: quarters.account == nil ? nil : dataDirectory
                 ),
                 onLine: { stream, raw in
                     let line = PluginLogLine(stream: stream, raw: raw, timeMilliseconds: wallClockMilliseconds())
