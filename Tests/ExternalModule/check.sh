@@ -23,6 +23,9 @@ build_limit="${GONGZHI_EXTERNAL_BUILD_SECONDS:-2400}"   # each build step; a fir
 say() { printf 'external-module: %s\n' "$*"; }
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/gongzhi-external-XXXXXX")"
+# A host run as root starts the module as a user of its own, which must pass through this folder (mktemp makes it
+# 0700) to reach its executable and folders inside.
+chmod 0711 "$work"
 host_pid=""
 stop_host() {
     [ -n "$host_pid" ] || return 0
