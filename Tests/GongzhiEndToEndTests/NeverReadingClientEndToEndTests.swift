@@ -84,17 +84,7 @@ final class NeverReadingClientEndToEndTests: XCTestCase {
         let socket = try RawSocket(path: host.hostSocket)
         let descriptor = socket.fd
         let toSend = stream
-        let sender = Task.detached { () -> Int in
-            var offset = 0
-            while offset < toSend.count {
-                let sent = toSend[offset...].withUnsafeBytes {
-                    Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
-                }
-                guard sent > 0 else { return offset }
-                offset += sent
-            }
-            return offset
-        }
+        let sender = Task.detached { RawSocket.sendAll(toSend, to: descriptor) }
 
         var peak = baseline
         let getter = Gongzhi_Host_V1_ObjectsClient(channel: host.channel(token: other.token))

@@ -32,17 +32,7 @@ final class BackPressureTests: XCTestCase {
             let socket = try RawSocket(path: server.configuration.socketPath)
             let descriptor = socket.fd
             let toSend = stream
-            let sender = Task.detached { () -> Int in
-                var offset = 0
-                while offset < toSend.count {
-                    let sent = toSend[offset...].withUnsafeBytes {
-                        Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
-                    }
-                    guard sent > 0 else { return offset }
-                    offset += sent
-                }
-                return offset
-            }
+            let sender = Task.detached { RawSocket.sendAll(toSend, to: descriptor) }
 
             // Longer than the stalled-frame timeout, with the server most likely paused inside a frame.
             try await Task.sleep(for: .seconds(1))

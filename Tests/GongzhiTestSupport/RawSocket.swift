@@ -33,6 +33,20 @@ public final class RawSocket {
 
     deinit { close(fd) }
 
+    /// Writes `bytes` to `descriptor`, blocking while the socket is full, and returns how many were written before
+    /// the first failure (all of them when none failed): for a sender on a task of its own while the test reads.
+    public static func sendAll(_ bytes: [UInt8], to descriptor: Int32) -> Int {
+        var offset = 0
+        while offset < bytes.count {
+            let sent = bytes[offset...].withUnsafeBytes {
+                Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL))
+            }
+            guard sent > 0 else { return offset }
+            offset += sent
+        }
+        return offset
+    }
+
     public func send(_ bytes: [UInt8]) throws {
         var offset = 0
         while offset < bytes.count {
