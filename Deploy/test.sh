@@ -168,6 +168,7 @@ steps=(
 declare -A outcome=()
 current=""
 swift_counts=""
+swift_failures=""
 
 step() {
     local name="$1" title="$2"
@@ -198,6 +199,9 @@ summary() {
     if [ -n "$swift_counts" ]; then
         # shellcheck disable=SC2086 # three numbers
         swift_line $swift_counts
+    fi
+    if [ -n "$swift_failures" ]; then
+        printf '\n== failed Swift tests (their failures above, in full)\n%s\n' "$swift_failures"
     fi
     exit "$status"
 }
@@ -257,6 +261,8 @@ if ! counts="$(xctest_counts "$results")"; then
     echo "test: swift test printed no XCTest summary (exit status $swift_status): no test ran, or the test process died" >&2
     exit 1
 fi
+# The failing tests and their assertions, kept for the summary: a long run's output is often read from its end.
+swift_failures="$(grep -E "^Test Case '.*' failed|: error: " "$results" | head -n 60 || true)"
 rm -f "$results"
 swift_counts="$counts"
 read -r passed failed skipped <<<"$counts"
