@@ -108,9 +108,11 @@ final class ObjectsService: Sendable {
             .methodHandlers.keys.sorted()
     }
 
-    /// The handler of `method` for one caller.
+    /// The handler of `method` for one caller. A List runs on the answer loops (``AnswerLoops``): its page may be
+    /// thousands of objects to redact and encode.
     func handler(method: String, caller: ObjectCaller) -> RPCMethodHandler? {
-        ObjectsCall(service: self, caller: caller).methodHandlers[method]
+        guard let handler = ObjectsCall(service: self, caller: caller).methodHandlers[method] else { return nil }
+        return method == Gongzhi_Host_V1_Objects.Method.list ? AnswerLoops.shared.running(handler) : handler
     }
 }
 
