@@ -37,6 +37,7 @@ final class AdmissionSettingsTests: XCTestCase {
             minimal + """
                 [admission]
                 max_streams_per_flow = 8
+                store_reads_per_flow = 3
 
                 [admission.clients]
                 seats = 12
@@ -58,6 +59,7 @@ final class AdmissionSettingsTests: XCTestCase {
         XCTAssertEqual(limits.routed, LevelLimits(seats: 4, seatsPerFlow: 2, maxSeatsPerCall: 1))
         XCTAssertEqual(limits.admin.seats, 8)
         XCTAssertEqual(limits.maxStreamsPerFlow, 8)
+        XCTAssertEqual(settings.storeReadsPerFlow(readers: 8), 3)
         // A share larger than the level is the level.
         let wide = try HostConfiguration.parse(
             minimal + "[admission.admin]\nseats = 2\nseats_per_flow = 9\n",
@@ -76,6 +78,7 @@ final class AdmissionSettingsTests: XCTestCase {
             ("[admission.clients]\nmax_wait = \"0s\"\n", "max_wait"),
             ("[admission.plugins]\nseats = -1\n", "seats"),
             ("[admission]\nmax_streams_per_flow = 0\n", "max_streams_per_flow"),
+            ("[admission]\nstore_reads_per_flow = -2\n", "store_reads_per_flow"),
         ] {
             do {
                 let configuration = try HostConfiguration.parse(minimal + text, path: path)

@@ -7,6 +7,7 @@ import Glibc
 /// ```toml
 /// [admission]
 /// max_streams_per_flow = 64     # open Watches and other streams per principal
+/// store_reads_per_flow = 0      # 0: half the store's readers
 ///
 /// [admission.clients]           # also [admission.admin], [admission.plugins], [admission.routed]
 /// seats = 0                     # 0: from the processor count (see below)
@@ -77,13 +78,16 @@ public struct AdmissionSettings: Sendable, Equatable {
     public var routed = Level()
     /// Streams (Watch, routed streams) one principal may hold open (`max_streams_per_flow`, default 64).
     public var maxStreamsPerFlow = 64
+    /// Store reads one principal may run at once (`store_reads_per_flow`); 0, the default, is half the store's
+    /// readers.
+    public var storeReadsPerFlow = 0
     /// False turns admission off (`enabled`, default true): every call runs at once, as before.
     public var enabled = true
 
     public init() {}
 
     static let knownKeys: Set<String> = [
-        "admin", "plugins", "clients", "routed", "max_streams_per_flow", "enabled",
+        "admin", "plugins", "clients", "routed", "max_streams_per_flow", "store_reads_per_flow", "enabled",
     ]
 
     init(reading table: TOMLTableReader?) throws(ConfigurationError) {
@@ -94,6 +98,7 @@ public struct AdmissionSettings: Sendable, Equatable {
         clients = try Level(reading: table.table("clients"))
         routed = try Level(reading: table.table("routed"))
         if let value = try table.integer("max_streams_per_flow", in: 1...100_000) { maxStreamsPerFlow = Int(value) }
+        if let value = try table.integer("store_reads_per_flow", in: 0...10_000) { storeReadsPerFlow = Int(value) }
         enabled = try table.bool("enabled") ?? true
     }
 
@@ -111,5 +116,11 @@ public struct AdmissionSettings: Sendable, Equatable {
             routed: routed.limits(seatsPerProcessor: 8, processors: processors),
             maxStreamsPerFlow: maxStreamsPerFlow
         )
+    }
+
+    /// The store reads one principal may run at once, when the store has `readers` readers: the configured
+    /// number, or half the readers (at least one).
+    func storeReadsPerFlow(readers: Int) -> Int {
+        storeReadsPerFlow > 0 ? storeReadsPerFlow : max(1, readers / 2)
     }
 }

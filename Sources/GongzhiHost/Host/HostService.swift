@@ -88,8 +88,9 @@ public final class HostService: Service, Sendable {
     public func run() async throws {
         let configuration = self.configuration
         let records: HostRecords
+        let limits = LimitCounters()
         do {
-            records = try await open(configuration)
+            records = try await open(configuration, limits: limits)
         } catch {
             ready.fail(error)
             throw error
@@ -120,7 +121,6 @@ public final class HostService: Service, Sendable {
             lag: lag
         )
         fleetBox.withLock { $0 = fleet }
-        let limits = LimitCounters()
         let admin = AdminService(
             fleet: fleet,
             credentials: credentials,
@@ -208,7 +208,7 @@ public final class HostService: Service, Sendable {
         var objects: ObjectsService
     }
 
-    private func open(_ configuration: HostConfiguration) async throws -> HostRecords {
+    private func open(_ configuration: HostConfiguration, limits: LimitCounters) async throws -> HostRecords {
         let lock = try prepareDirectories(configuration)
         let tokens: TokenStore
         let audit: AuditLog
@@ -230,7 +230,14 @@ public final class HostService: Service, Sendable {
         do {
             let opened = try SQLiteObjectStorage(configuration: settings, logger: logger)
             store = opened
-            let objects = ObjectsService(storage: opened, audit: audit, logger: logger)
+            let readShare =
+                configuration.admission.enabled
+                ? StoreReadShare(
+                    perFlow: configuration.admission.storeReadsPerFlow(readers: settings.maximumReaderCount),
+                    counters: limits
+                )
+                : nil
+            let objects = ObjectsService(storage: opened, audit: audit, logger: logger, readShare: readShare)
             try await objects.load()
             return HostRecords(lock: lock, tokens: tokens, audit: audit, store: opened, objects: objects)
         } catch {

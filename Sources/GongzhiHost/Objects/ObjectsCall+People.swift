@@ -169,7 +169,7 @@ extension ObjectsCall {
         let scanLimit = max(pageSize, 1) * 20
         while true {
             let token = after
-            let page = try await storeCall { () async throws(StoreError) in
+            let page = try await read { () async throws(StoreError) in
                 try await storage.list(
                     kind: kind.name,
                     labels: labels,

@@ -45,6 +45,8 @@ final class ObjectsService: Sendable {
     let logger: Logger
     /// The people, roles and bindings, for deciding what a person may do.
     let people: PeopleDirectory
+    /// Each principal's share of the store's readers; nil lets every read run at once.
+    let readShare: StoreReadShare?
 
     /// The page size of a list that asks for none.
     static let defaultPageSize = 500
@@ -60,8 +62,9 @@ final class ObjectsService: Sendable {
     /// How many ids an audit record of a read names (with the count, and a digest of all of them).
     static let auditedIDs = 100
 
-    init(storage: any ObjectStorage, audit: AuditLog, logger: Logger) {
+    init(storage: any ObjectStorage, audit: AuditLog, logger: Logger, readShare: StoreReadShare? = nil) {
         self.storage = storage
+        self.readShare = readShare
         self.kinds = KindRegistry()
         self.audit = audit
         self.logger = logger
@@ -124,13 +127,21 @@ struct ObjectsCall: Gongzhi_Host_V1_ObjectsHandler {
     var storage: any ObjectStorage { service.storage }
     var kinds: KindRegistry { service.kinds }
 
+    /// A read of the store, within the caller's share of its readers (``StoreReadShare``).
+    func read<T>(_ body: () async throws(StoreError) -> T) async throws(RPCError) -> T {
+        guard let share = service.readShare else { return try await storeCall(body) }
+        return try await share.reading(FlowKey(caller.principal)) { () async throws(RPCError) in
+            try await storeCall(body)
+        }
+    }
+
     // MARK: Reads
 
     func get(request: Gongzhi_Host_V1_GetRequest, context: ServerCallContext) async throws -> Gongzhi_Host_V1_Object {
         let kind = try kinds.require(request.kind)
         let action = Gongzhi_Host_V1_Objects.Method.get
         let scope = try scope(.get, kind, action: action, target: "\(request.kind)/\(request.id)")
-        let found = try await storeCall { () async throws(StoreError) in
+        let found = try await read { () async throws(StoreError) in
             try await storage.get(kind: request.kind, id: request.id)
         }
         guard let found else {
@@ -156,7 +167,7 @@ struct ObjectsCall: Gongzhi_Host_V1_ObjectsHandler {
         // The objects' places, when the list read them to keep to the caller's.
         var places: [String]?
         if scope.isEverywhere || kind.schema.place == nil {
-            page = try await storeCall { () async throws(StoreError) in
+            page = try await read { () async throws(StoreError) in
                 try await storage.list(
                     kind: request.kind,
                     labels: labels,
@@ -414,7 +425,7 @@ struct ObjectsCall: Gongzhi_Host_V1_ObjectsHandler {
         let placeScoped = !scope.isEverywhere && kind.schema.place != nil
         var within: Set<String> = []
         if placeScoped {
-            let all = try await storeCall { () async throws(StoreError) in try await storage.listAll(kind: kind.name) }
+            let all = try await read { () async throws(StoreError) in try await storage.listAll(kind: kind.name) }
             for object in all where lies(object.data, kind: kind, within: scope) { within.insert(object.id) }
         }
         var after = start
@@ -423,7 +434,7 @@ struct ObjectsCall: Gongzhi_Host_V1_ObjectsHandler {
         var batch = ObjectsService.watchBatch
         while !Task.isCancelled {
             let limit = batch
-            let changes = try await storeCall { () async throws(StoreError) in
+            let changes = try await read { () async throws(StoreError) in
                 try await storage.changes(after: after, kind: request.kind, limit: limit)
             }
             batch = changes.count < limit ? ObjectsService.followingBatch : ObjectsService.watchBatch

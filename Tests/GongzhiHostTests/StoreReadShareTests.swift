@@ -1,0 +1,243 @@
+import GongzhiRPC
+import GongzhiSchemas
+import GongzhiStore
+import GongzhiTestSupport
+import Logging
+import Synchronization
+import XCTest
+
+@testable import GongzhiHost
+
+/// A read that runs until the test lets it end.
+private final class Gate: Sendable {
+    private let waiting = Mutex<[CheckedContinuation<Void, Never>]>([])
+    private let started = Mutex(0)
+
+    func pass() async {
+        started.withLock { $0 += 1 }
+        await withCheckedContinuation { continuation in waiting.withLock { $0.append(continuation) } }
+    }
+
+    /// Reads that have begun so far.
+    var begun: Int { started.withLock { $0 } }
+
+    /// Lets the reads held so far end.
+    func openAll() {
+        let held = waiting.withLock { held in
+            defer { held = [] }
+            return held
+        }
+        for continuation in held { continuation.resume() }
+    }
+}
+
+final class StoreReadShareTests: XCTestCase {
+    private let heavy = FlowKey(kind: .plugin, name: "reports")
+    private let light = FlowKey(kind: .client, name: "tk_light")
+
+    /// Waits until `condition` holds, a millisecond at a time (at most a second).
+    private func eventually(_ condition: () -> Bool, _ message: String) async throws {
+        for _ in 0..<1000 where !condition() { try await Task.sleep(for: .milliseconds(1)) }
+        XCTAssertTrue(condition(), message)
+    }
+
+    func testOneFlowRunsAtMostItsShareAndTheRestWaitWhileAnotherFlowReadsAtOnce() async throws {
+        let counters = LimitCounters()
+        let share = StoreReadShare(perFlow: 2, counters: counters)
+        let gate = Gate()
+        let heavy = self.heavy
+        let reads = (0..<5).map { _ in
+            Task { try await share.reading(heavy) { () async throws(RPCError) in await gate.pass() } }
+        }
+        try await eventually({ share.load(of: heavy) == (2, 3) }, "two of the heavy flow's reads run, three wait")
+        XCTAssertEqual(gate.begun, 2)
+        XCTAssertEqual(counters.value(StoreReadShare.limitName), 3)
+
+        // Another flow is not behind the heavy one's queue.
+        let other = try await share.reading(light) { () async throws(RPCError) in "read" }
+        XCTAssertEqual(other, "read")
+
+        // Each place that comes back passes to the heavy flow's next read, never more than two at once.
+        gate.openAll()
+        try await eventually({ gate.begun == 4 }, "the next two reads began")
+        XCTAssertEqual(share.load(of: heavy).reading, 2)
+        gate.openAll()
+        try await eventually({ gate.begun == 5 }, "the last read began")
+        gate.openAll()
+        for read in reads { try await read.value }
+        XCTAssertTrue(share.load(of: heavy) == (0, 0), "every place came back")
+    }
+
+    func testACancelledWaitLeavesTheQueueAnsweredCancelled() async throws {
+        let share = StoreReadShare(perFlow: 1)
+        let gate = Gate()
+        let heavy = self.heavy
+        let holder = Task { try await share.reading(heavy) { () async throws(RPCError) in await gate.pass() } }
+        try await eventually({ gate.begun == 1 }, "the first read runs")
+        let waiter = Task { try await share.reading(heavy) { () async throws(RPCError) in "never" } }
+        try await eventually({ share.load(of: heavy).waiting == 1 }, "the second read waits")
+        waiter.cancel()
+        do {
+            _ = try await waiter.value
+            XCTFail("a cancelled wait must not read")
+        } catch let error as RPCError {
+            XCTAssertEqual(error.code, .cancelled)
+        }
+        XCTAssertEqual(share.load(of: heavy).waiting, 0)
+        gate.openAll()
+        try await holder.value
+        XCTAssertTrue(share.load(of: heavy) == (0, 0))
+    }
+
+    func testAFailedReadGivesItsPlaceBack() async throws {
+        let share = StoreReadShare(perFlow: 1)
+        do {
+            try await share.reading(heavy) { () async throws(RPCError) in
+                throw RPCError(code: .unavailable, message: "the store is closed")
+            }
+            XCTFail("the read's error must reach its caller")
+        } catch {
+            XCTAssertEqual(error.code, .unavailable)
+        }
+        let next = try await share.reading(heavy) { () async throws(RPCError) in 1 }
+        XCTAssertEqual(next, 1)
+    }
+
+    func testTheDefaultIsHalfTheStoresReaders() throws {
+        var settings = AdmissionSettings()
+        XCTAssertEqual(settings.storeReadsPerFlow(readers: 8), 4)
+        XCTAssertEqual(settings.storeReadsPerFlow(readers: 1), 1)
+        settings.storeReadsPerFlow = 6
+        XCTAssertEqual(settings.storeReadsPerFlow(readers: 8), 6)
+    }
+}
+
+/// The SQLite store, with its reads of Residents held until the test lets them end; counts those in flight.
+private final class HeldReadsStorage: ObjectStorage {
+    let base: SQLiteObjectStorage
+    let gate = Gate()
+
+    init(_ base: SQLiteObjectStorage) { self.base = base }
+
+    func get(kind: String, id: String) async throws(StoreError) -> StoredObject? {
+        if kind == "Resident" { await gate.pass() }
+        return try await base.get(kind: kind, id: id)
+    }
+
+    func list(
+        kind: String,
+        labels: [LabelRequirement],
+        parent: String?,
+        pageSize: Int,
+        after: String?,
+        maxBytes: Int
+    ) async throws(StoreError) -> ObjectPage {
+        try await base.list(
+            kind: kind,
+            labels: labels,
+            parent: parent,
+            pageSize: pageSize,
+            after: after,
+            maxBytes: maxBytes
+        )
+    }
+
+    func commit(_ transaction: Transaction) async throws(StoreError) -> CommitResult {
+        try await base.commit(transaction)
+    }
+
+    func changes(after revision: Int64, kind: String?, limit: Int) async throws(StoreError) -> [Change] {
+        try await base.changes(after: revision, kind: kind, limit: limit)
+    }
+
+    func currentRevision() async throws(StoreError) -> Int64 { try await base.currentRevision() }
+    func compact(before revision: Int64) async throws(StoreError) { try await base.compact(before: revision) }
+    func compactExpired(now: Int64) async throws(StoreError) -> Int64 { try await base.compactExpired(now: now) }
+    func commits() -> AsyncStream<Int64> { base.commits() }
+    func close() async throws(StoreError) { try await base.close() }
+}
+
+/// The share as the Objects service applies it: one principal's Gets beyond its share wait for its own, while
+/// another principal's Get reaches the store at once.
+final class ObjectsStoreReadShareTests: XCTestCase {
+    private func eventually(_ condition: () -> Bool, _ message: String) async throws {
+        for _ in 0..<1000 where !condition() { try await Task.sleep(for: .milliseconds(1)) }
+        XCTAssertTrue(condition(), message)
+    }
+
+    func testOnePrincipalsGetsBeyondItsShareWaitAndAnothersDoNot() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let logger = Logger(label: "store-read-share-test")
+        let audit = try AuditLog(path: directory.file("audit.log"), logger: logger)
+        let storage = HeldReadsStorage(
+            try SQLiteObjectStorage(
+                configuration: SQLiteObjectStorage.Configuration(path: directory.file("objects.sqlite")),
+                logger: logger
+            )
+        )
+        let counters = LimitCounters()
+        let service = ObjectsService(
+            storage: storage,
+            audit: audit,
+            logger: logger,
+            readShare: StoreReadShare(perFlow: 2, counters: counters)
+        )
+        try await service.load()
+
+        func get(as principal: Principal) async throws(RPCError) -> Gongzhi_Host_V1_Object {
+            var request = Gongzhi_Host_V1_GetRequest()
+            request.kind = "Resident"
+            request.id = "R-0001"
+            let call = ObjectsCall(
+                service: service,
+                caller: ObjectCaller(principal: principal, readsPersonalData: false)
+            )
+            do {
+                let context = ServerCallContext(
+                    service: Gongzhi_Host_V1_Objects.serviceName,
+                    method: Gongzhi_Host_V1_Objects.Method.get,
+                    requestMetadata: [:],
+                    peer: PeerCredentials(pid: 1, uid: 0, gid: 0),
+                    deadline: nil,
+                    logger: logger
+                )
+                return try await call.get(request: request, context: context)
+            } catch let error as RPCError {
+                throw error
+            } catch {
+                throw RPCError(code: .internal, message: "\(error)")
+            }
+        }
+        let heavy = Principal.plugin(name: "reports", pid: 42, uid: 0)
+        let heavyGets = (0..<5).map { _ in Task { try await get(as: heavy) } }
+        try await eventually({ storage.gate.begun == 2 }, "two of the plugin's Gets reached the store")
+        try await eventually(
+            { service.readShare?.load(of: FlowKey(heavy)).waiting == 3 },
+            "three wait for the plugin's own"
+        )
+        XCTAssertEqual(storage.gate.begun, 2, "the plugin's share of the store's readers is two")
+
+        let other = Task { try await get(as: .admin(uid: 0, pid: 1)) }
+        try await eventually({ storage.gate.begun == 3 }, "another principal's read reached the store at once")
+
+        // Each read that ends lets one of the plugin's waiting reads in, never more than two at once.
+        storage.gate.openAll()
+        try await eventually({ storage.gate.begun == 5 }, "the next two of the plugin's Gets reached the store")
+        storage.gate.openAll()
+        try await eventually({ storage.gate.begun == 6 }, "the last one did")
+        storage.gate.openAll()
+        for task in heavyGets + [other] {
+            do {
+                _ = try await task.value
+                XCTFail("R-0001 does not exist")
+            } catch let error as RPCError {
+                XCTAssertEqual(error.code, .notFound, error.message)
+            }
+        }
+        XCTAssertEqual(storage.gate.begun, 6)
+        XCTAssertEqual(counters.value(StoreReadShare.limitName), 3)
+        try await storage.close()
+        await audit.close()
+    }
+}
