@@ -35,12 +35,6 @@ final class StoreReadShareTests: XCTestCase {
     private let heavy = FlowKey(kind: .plugin, name: "reports")
     private let light = FlowKey(kind: .client, name: "tk_light")
 
-    /// Waits until `condition` holds, a millisecond at a time (at most a second).
-    private func eventually(_ condition: () -> Bool, _ message: String) async throws {
-        for _ in 0..<1000 where !condition() { try await Task.sleep(for: .milliseconds(1)) }
-        XCTAssertTrue(condition(), message)
-    }
-
     func testOneFlowRunsAtMostItsShareAndTheRestWaitWhileAnotherFlowReadsAtOnce() async throws {
         let counters = LimitCounters()
         let share = StoreReadShare(perFlow: 2, counters: counters)
@@ -49,7 +43,7 @@ final class StoreReadShareTests: XCTestCase {
         let reads = (0..<5).map { _ in
             Task { try await share.reading(heavy) { () async throws(RPCError) in await gate.pass() } }
         }
-        try await eventually({ share.load(of: heavy) == (2, 3) }, "two of the heavy flow's reads run, three wait")
+        try await eventually("two of the heavy flow's reads run, three wait") { share.load(of: heavy) == (2, 3) }
         XCTAssertEqual(gate.begun, 2)
         XCTAssertEqual(counters.value(StoreReadShare.limitName), 3)
 
@@ -59,10 +53,10 @@ final class StoreReadShareTests: XCTestCase {
 
         // Each place that comes back passes to the heavy flow's next read, never more than two at once.
         gate.openAll()
-        try await eventually({ gate.begun == 4 }, "the next two reads began")
+        try await eventually("the next two reads began") { gate.begun == 4 }
         XCTAssertEqual(share.load(of: heavy).reading, 2)
         gate.openAll()
-        try await eventually({ gate.begun == 5 }, "the last read began")
+        try await eventually("the last read began") { gate.begun == 5 }
         gate.openAll()
         for read in reads { try await read.value }
         XCTAssertTrue(share.load(of: heavy) == (0, 0), "every place came back")
@@ -73,9 +67,9 @@ final class StoreReadShareTests: XCTestCase {
         let gate = Gate()
         let heavy = self.heavy
         let holder = Task { try await share.reading(heavy) { () async throws(RPCError) in await gate.pass() } }
-        try await eventually({ gate.begun == 1 }, "the first read runs")
+        try await eventually("the first read runs") { gate.begun == 1 }
         let waiter = Task { try await share.reading(heavy) { () async throws(RPCError) in "never" } }
-        try await eventually({ share.load(of: heavy).waiting == 1 }, "the second read waits")
+        try await eventually("the second read waits") { share.load(of: heavy).waiting == 1 }
         waiter.cancel()
         do {
             _ = try await waiter.value
@@ -160,11 +154,6 @@ private final class HeldReadsStorage: ObjectStorage {
 /// The share as the Objects service applies it: one principal's Gets beyond its share wait for its own, while
 /// another principal's Get reaches the store at once.
 final class ObjectsStoreReadShareTests: XCTestCase {
-    private func eventually(_ condition: () -> Bool, _ message: String) async throws {
-        for _ in 0..<1000 where !condition() { try await Task.sleep(for: .milliseconds(1)) }
-        XCTAssertTrue(condition(), message)
-    }
-
     func testOnePrincipalsGetsBeyondItsShareWaitAndAnothersDoNot() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
@@ -211,21 +200,20 @@ final class ObjectsStoreReadShareTests: XCTestCase {
         }
         let heavy = Principal.plugin(name: "reports", pid: 42, uid: 0)
         let heavyGets = (0..<5).map { _ in Task { try await get(as: heavy) } }
-        try await eventually({ storage.gate.begun == 2 }, "two of the plugin's Gets reached the store")
-        try await eventually(
-            { service.readShare?.load(of: FlowKey(heavy)).waiting == 3 },
-            "three wait for the plugin's own"
-        )
+        try await eventually("two of the plugin's Gets reached the store") { storage.gate.begun == 2 }
+        try await eventually("three wait for the plugin's own") {
+            service.readShare?.load(of: FlowKey(heavy)).waiting == 3
+        }
         XCTAssertEqual(storage.gate.begun, 2, "the plugin's share of the store's readers is two")
 
         let other = Task { try await get(as: .admin(uid: 0, pid: 1)) }
-        try await eventually({ storage.gate.begun == 3 }, "another principal's read reached the store at once")
+        try await eventually("another principal's read reached the store at once") { storage.gate.begun == 3 }
 
         // Each read that ends lets one of the plugin's waiting reads in, never more than two at once.
         storage.gate.openAll()
-        try await eventually({ storage.gate.begun == 5 }, "the next two of the plugin's Gets reached the store")
+        try await eventually("the next two of the plugin's Gets reached the store") { storage.gate.begun == 5 }
         storage.gate.openAll()
-        try await eventually({ storage.gate.begun == 6 }, "the last one did")
+        try await eventually("the last one did") { storage.gate.begun == 6 }
         storage.gate.openAll()
         for task in heavyGets + [other] {
             do {
