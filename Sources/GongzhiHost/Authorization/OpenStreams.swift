@@ -7,14 +7,43 @@ import FoundationEssentials
 import Foundation
 #endif
 
-/// The streams (watches, routed streams) open under issued tokens, so that a token's revocation or expiry
-/// ends them at once instead of when their caller hangs up. A token is checked when a call starts; a unary
-/// call is over within its deadline, but a stream would go on for as long as its caller likes.
+/// The streams (watches, routed streams) open under issued tokens or for people, so that a token's revocation or
+/// expiry, or a change to what a person may do, ends them at once instead of when their caller hangs up. A token
+/// and a person are checked when a call starts; a unary call is over within its deadline, but a stream would go on
+/// for as long as its caller likes.
 package final class OpenStreams: Sendable {
+    /// The person a stream acts for, and how it ends when they can no longer act.
+    package struct Person: Sendable {
+        package var id: String
+        /// What a new call of the stream's caller would meet once the person is suspended: UNAUTHENTICATED for
+        /// the person's own token, PERMISSION_DENIED for a caller acting for them.
+        package var cannotActCode: StatusCode
+
+        package init(id: String, cannotActCode: StatusCode) {
+            self.id = id
+            self.cannotActCode = cannotActCode
+        }
+    }
+
+    /// Why a person's streams end.
+    package enum PersonChange: Sendable, Equatable {
+        /// Suspended or removed: they may not act at all.
+        case cannotAct(String)
+        /// Their roles, bindings or places changed: what their streams were allowed to see may have.
+        case accessChanged(String)
+    }
+
+    private struct PersonStream {
+        var code: StatusCode
+        var end: AsyncStream<RPCError>.Continuation
+    }
+
     private struct State {
         var nextID: UInt64 = 0
         /// The open streams of each token, by registration.
-        var byToken: [String: [UInt64: AsyncStream<String>.Continuation]] = [:]
+        var byToken: [String: [UInt64: AsyncStream<RPCError>.Continuation]] = [:]
+        /// The open streams acting for each person, by registration.
+        var byPerson: [String: [UInt64: PersonStream]] = [:]
     }
 
     private let state = Mutex(State())
@@ -22,45 +51,65 @@ package final class OpenStreams: Sendable {
 
     package init() {}
 
-    /// Streams open under tokens now.
+    /// Streams open under tokens or for people now.
     package var count: Int {
-        state.withLock { $0.byToken.values.reduce(0) { $0 + $1.count } }
+        state.withLock { state in
+            var ids = Set<UInt64>()
+            for streams in state.byToken.values { ids.formUnion(streams.keys) }
+            for streams in state.byPerson.values { ids.formUnion(streams.keys) }
+            return ids.count
+        }
     }
 
-    /// Streams ended so far because their token was revoked or expired.
+    /// Streams ended so far because their token was revoked or expired, or their person changed.
     package var endedCount: UInt64 { ended.load(ordering: .relaxed) }
 
-    /// Runs `body` (a stream's handler) until it ends by itself, or until the token `record` is revoked or expires:
-    /// then the body is cancelled, `onEnd` is told why, and the call fails with UNAUTHENTICATED and the reason.
-    /// `isRevoked` is asked once the stream is registered, for a revocation that came after the call's check.
+    /// Runs `body` (a stream's handler) until it ends by itself, or until the token `record` is revoked or
+    /// expires, or `person` is suspended or their access changes: then the body is cancelled, `onEnd` is told why,
+    /// and the call fails with the reason (UNAUTHENTICATED for the token). `isRevoked` is asked once the stream is
+    /// registered, for a revocation that came after the call's check.
     package func run<T: Sendable>(
-        under record: IssuedTokenRecord,
+        under record: IssuedTokenRecord?,
+        person: Person? = nil,
         isRevoked: @Sendable () -> Bool,
         onEnd: @escaping @Sendable (String) -> Void,
         _ body: @escaping @Sendable () async throws -> T
     ) async throws -> T {
-        let (reasons, continuation) = AsyncStream<String>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        let (reasons, continuation) = AsyncStream<RPCError>.makeStream(bufferingPolicy: .bufferingNewest(1))
         let id = state.withLock { state in
             state.nextID += 1
-            state.byToken[record.id, default: [:]][state.nextID] = continuation
+            if let record { state.byToken[record.id, default: [:]][state.nextID] = continuation }
+            if let person {
+                state.byPerson[person.id, default: [:]][state.nextID] = PersonStream(
+                    code: person.cannotActCode,
+                    end: continuation
+                )
+            }
             return state.nextID
         }
         defer {
             state.withLock { state in
-                state.byToken[record.id]?[id] = nil
-                if state.byToken[record.id]?.isEmpty == true { state.byToken[record.id] = nil }
+                if let record {
+                    state.byToken[record.id]?[id] = nil
+                    if state.byToken[record.id]?.isEmpty == true { state.byToken[record.id] = nil }
+                }
+                if let person {
+                    state.byPerson[person.id]?[id] = nil
+                    if state.byPerson[person.id]?.isEmpty == true { state.byPerson[person.id] = nil }
+                }
             }
         }
-        if isRevoked() { continuation.yield(Self.revokedMessage(record.id)) }
-        let remaining = record.expiresAtMilliseconds - wallClockMilliseconds()
-        let expiry = Self.expiredMessage(record)
+        if let record, isRevoked() {
+            continuation.yield(RPCError(code: .unauthenticated, message: Self.revokedMessage(record.id)))
+        }
+        let expiry = record.map { (Self.expiredMessage($0), $0.expiresAtMilliseconds - wallClockMilliseconds()) }
         let once = EndedOnce()
-        let ending: @Sendable (String) -> RPCError = { reason in
+        let ending: @Sendable (RPCError) -> RPCError = { reason in
             if once.first() {
                 self.ended.add(1, ordering: .relaxed)
-                onEnd(reason)
+                onEnd(reason.message)
             }
-            return RPCError(code: .unauthenticated, message: reason)
+            return reason
         }
         return try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask { try await body() }
@@ -68,13 +117,15 @@ package final class OpenStreams: Sendable {
                 for await reason in reasons { throw ending(reason) }
                 return nil
             }
-            group.addTask {
-                do {
-                    try await Task.sleep(for: .milliseconds(max(0, remaining)))
-                } catch {
-                    return nil
+            if let (message, remaining) = expiry {
+                group.addTask {
+                    do {
+                        try await Task.sleep(for: .milliseconds(max(0, remaining)))
+                    } catch {
+                        return nil
+                    }
+                    throw ending(RPCError(code: .unauthenticated, message: message))
                 }
-                throw ending(expiry)
             }
             defer { group.cancelAll() }
             while let result = try await group.next() {
@@ -87,7 +138,28 @@ package final class OpenStreams: Sendable {
     /// Ends every stream open under the token `id`, which was just revoked.
     package func revoked(tokenID id: String) {
         let streams = state.withLock { $0.byToken[id].map { Array($0.values) } ?? [] }
-        for stream in streams { stream.yield(Self.revokedMessage(id)) }
+        for stream in streams { stream.yield(RPCError(code: .unauthenticated, message: Self.revokedMessage(id))) }
+    }
+
+    /// Ends every stream acting for each person in `changes`: PERMISSION_DENIED or UNAUTHENTICATED (as the
+    /// stream's caller would meet on its next call) for one who can no longer act, ABORTED for one whose access
+    /// changed (open the stream again to see what they may see now).
+    package func peopleChanged(_ changes: [String: PersonChange]) {
+        let ending: [(AsyncStream<RPCError>.Continuation, RPCError)] = state.withLock { state in
+            changes.flatMap { id, change in
+                (state.byPerson[id]?.values).map { streams in
+                    streams.map { stream in
+                        switch change {
+                        case .cannotAct(let message):
+                            (stream.end, RPCError(code: stream.code, message: message))
+                        case .accessChanged(let message):
+                            (stream.end, RPCError(code: .aborted, message: message))
+                        }
+                    }
+                } ?? []
+            }
+        }
+        for (stream, error) in ending { stream.yield(error) }
     }
 
     static func revokedMessage(_ id: String) -> String {

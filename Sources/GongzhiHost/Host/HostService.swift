@@ -237,7 +237,13 @@ public final class HostService: Service, Sendable {
                     counters: limits
                 )
                 : nil
-            let objects = ObjectsService(storage: opened, audit: audit, logger: logger, readShare: readShare)
+            let objects = ObjectsService(
+                storage: opened,
+                audit: audit,
+                logger: logger,
+                readShare: readShare,
+                openStreams: tokens.openStreams
+            )
             try await objects.load()
             return HostRecords(lock: lock, tokens: tokens, audit: audit, store: opened, objects: objects)
         } catch {

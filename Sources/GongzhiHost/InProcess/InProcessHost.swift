@@ -77,7 +77,7 @@ public final class InProcessHost: Sendable {
                 configuration: SQLiteObjectStorage.Configuration(path: directory + "/objects.sqlite"),
                 logger: logger
             )
-            objects = ObjectsService(storage: store, audit: audit, logger: logger)
+            objects = ObjectsService(storage: store, audit: audit, logger: logger, openStreams: tokens.openStreams)
             try await objects.load()
         } catch {
             await audit.close()

@@ -62,13 +62,19 @@ final class ObjectsService: Sendable {
     /// How many ids an audit record of a read names (with the count, and a digest of all of them).
     static let auditedIDs = 100
 
-    init(storage: any ObjectStorage, audit: AuditLog, logger: Logger, readShare: StoreReadShare? = nil) {
+    init(
+        storage: any ObjectStorage,
+        audit: AuditLog,
+        logger: Logger,
+        readShare: StoreReadShare? = nil,
+        openStreams: OpenStreams? = nil
+    ) {
         self.storage = storage
         self.readShare = readShare
         self.kinds = KindRegistry()
         self.audit = audit
         self.logger = logger
-        self.people = PeopleDirectory(storage: storage, logger: logger)
+        self.people = PeopleDirectory(storage: storage, logger: logger, openStreams: openStreams)
     }
 
     /// Reads what the store holds that the host keeps in memory: the kinds plugins registered earlier, and the

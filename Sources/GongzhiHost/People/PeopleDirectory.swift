@@ -16,6 +16,8 @@ final class PeopleDirectory: Sendable {
     private struct State {
         var people: [String: Gongzhi_Core_V1_Person] = [:]
         var roles: [String: RoleDefinition] = [:]
+        /// Each role as stored, to tell which changed between two reads.
+        var roleBytes: [String: [UInt8]] = [:]
         var bindings: [String: [Gongzhi_Core_V1_RoleBinding]] = [:]
         /// What each person may do, built on their first call after the state was read.
         var access: [String: PersonAccess] = [:]
@@ -26,10 +28,13 @@ final class PeopleDirectory: Sendable {
     private let state = Mutex(State())
     private let storage: any ObjectStorage
     private let logger: Logger
+    /// The streams acting for people, ended when their person can no longer act or their access changes.
+    private let openStreams: OpenStreams?
 
-    init(storage: any ObjectStorage, logger: Logger) {
+    init(storage: any ObjectStorage, logger: Logger, openStreams: OpenStreams? = nil) {
         self.storage = storage
         self.logger = logger
+        self.openStreams = openStreams
     }
 
     /// Why a person cannot act.
@@ -130,6 +135,7 @@ final class PeopleDirectory: Sendable {
                 let role = try Gongzhi_Core_V1_Role(serializedBytes: object.data)
                 // Kinds were checked when the role was written; a plugin's kind may be unregistered now.
                 next.roles[object.id] = try RoleDefinition.parse(role, isKind: { _ in true })
+                next.roleBytes[object.id] = object.data
             } catch {
                 logger.error(
                     "a stored role cannot be read; its bindings grant nothing",
@@ -147,9 +153,44 @@ final class PeopleDirectory: Sendable {
             }
             next.bindings[binding.personID, default: []].append(binding)
         }
-        state.withLock { state in
+        let changes = state.withLock { state -> [String: OpenStreams.PersonChange] in
             // A reload that read an older state than one already applied is dropped.
-            if next.revision >= state.revision { state = next }
+            guard next.revision >= state.revision else { return [:] }
+            let previous = state
+            state = next
+            return Self.changes(from: previous, to: next)
         }
+        if !changes.isEmpty { openStreams?.peopleChanged(changes) }
+    }
+
+    /// The people who could act in `previous` and either cannot in `next` (suspended, removed) or may do something
+    /// else there (their bindings, or a role they hold, changed).
+    private static func changes(from previous: State, to next: State) -> [String: OpenStreams.PersonChange] {
+        var changes: [String: OpenStreams.PersonChange] = [:]
+        for (id, person) in previous.people where person.state != .suspended {
+            guard let now = next.people[id] else {
+                changes[id] = .cannotAct("person \(id) was removed, which ends the streams open for them")
+                continue
+            }
+            if now.state == .suspended {
+                changes[id] = .cannotAct(
+                    "person \(id) was suspended" + (now.suspendedReason.isEmpty ? "" : " (\(now.suspendedReason))")
+                        + ", which ends the streams open for them; an administrator resumes them with "
+                        + "gongzhictl people resume \(id)"
+                )
+                continue
+            }
+            let before = Set((previous.bindings[id] ?? []).map { "\($0.role)@\($0.placeCode)" })
+            let after = Set((next.bindings[id] ?? []).map { "\($0.role)@\($0.placeCode)" })
+            let changedRole = Set((next.bindings[id] ?? []).map(\.role)).sorted()
+                .first { previous.roleBytes[$0] != next.roleBytes[$0] }
+            if before != after || changedRole != nil {
+                let what = before != after ? "person \(id)'s role bindings changed" : "role \(changedRole!) changed"
+                changes[id] = .accessChanged(
+                    "\(what), which ends the streams open for \(id); open them again to see what \(id) may see now"
+                )
+            }
+        }
+        return changes
     }
 }

@@ -101,27 +101,39 @@ struct HostDispatcher: RPCCallDispatcher {
         }
         decided = caller.principal
         let handler = handler(head, caller: caller)
-        guard let token = caller.token, case .success(let found) = handler, case .streaming(let body) = found.body
+        guard caller.token != nil || caller.access != nil, case .success(let found) = handler,
+            case .streaming(let body) = found.body
         else { return handler }
-        return .success(endingWithToken(found.kind, body, token: token, principal: caller.principal, head: head))
+        return .success(endingWithCaller(found.kind, body, caller: caller, head: head))
     }
 
-    /// A stream that ends, with UNAUTHENTICATED and the reason, as soon as the token it was opened with is revoked
-    /// or expires.
-    private func endingWithToken(
+    /// A stream that ends as soon as the token it was opened with is revoked or expires (UNAUTHENTICATED), or the
+    /// person it acts for is suspended or removed (as their next call would be refused) or their access changes
+    /// (ABORTED), with the reason.
+    private func endingWithCaller(
         _ kind: RPCKind,
         _ body: @escaping RPCMethodHandler.Streaming,
-        token: IssuedTokenRecord,
-        principal: Principal,
+        caller: Caller,
         head: RPCCallHead
     ) -> RPCMethodHandler {
         let tokens = credentials.tokens
         let audit = audit
         let action = "\(head.service)/\(head.method)"
+        let token = caller.token
+        let principal = caller.principal
+        // A person's own token is refused UNAUTHENTICATED once they are suspended; acting for them, PERMISSION_DENIED.
+        let person = caller.access.map { access in
+            OpenStreams.Person(
+                id: access.id,
+                cannotActCode: token?.kind == .person && token?.subject == access.id
+                    ? .unauthenticated : .permissionDenied
+            )
+        }
         return RPCMethodHandler(kind: kind) { requests, responses, context in
             try await tokens.openStreams.run(
                 under: token,
-                isRevoked: { tokens.isRevoked(id: token.id) },
+                person: person,
+                isRevoked: { token.map { tokens.isRevoked(id: $0.id) } ?? false },
                 onEnd: { reason in
                     audit.record(principal: principal.description, action: action, outcome: "ended", detail: reason)
                 }
