@@ -110,6 +110,8 @@ final class StoreReadShareTests: XCTestCase {
 private final class HeldReadsStorage: ObjectStorage {
     let base: SQLiteObjectStorage
     let gate = Gate()
+    /// Lists read so far.
+    let lists = Mutex(0)
 
     init(_ base: SQLiteObjectStorage) { self.base = base }
 
@@ -126,7 +128,8 @@ private final class HeldReadsStorage: ObjectStorage {
         after: String?,
         maxBytes: Int
     ) async throws(StoreError) -> ObjectPage {
-        try await base.list(
+        lists.withLock { $0 += 1 }
+        return try await base.list(
             kind: kind,
             labels: labels,
             parent: parent,
@@ -225,6 +228,66 @@ final class ObjectsStoreReadShareTests: XCTestCase {
         }
         XCTAssertEqual(storage.gate.begun, 6)
         XCTAssertEqual(counters.value(StoreReadShare.limitName), 3)
+        try await storage.close()
+        await audit.close()
+    }
+}
+
+/// A List waits for its connection to take answers again before it reads a page for a client that has not read its
+/// earlier ones.
+final class ListWaitsForItsConnectionTests: XCTestCase {
+    func testAListOnAConnectionOverItsBudgetReadsNothingUntilTheClientReads() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let logger = Logger(label: "list-waits-test")
+        let audit = try AuditLog(path: directory.file("audit.log"), logger: logger)
+        let storage = HeldReadsStorage(
+            try SQLiteObjectStorage(
+                configuration: SQLiteObjectStorage.Configuration(path: directory.file("objects.sqlite")),
+                logger: logger
+            )
+        )
+        let service = ObjectsService(storage: storage, audit: audit, logger: logger)
+        try await service.load()
+        storage.lists.withLock { $0 = 0 }
+        let connection = RPCConnection(id: 1)
+        connection.outbound.close()
+        let context = ServerCallContext(
+            service: Gongzhi_Host_V1_Objects.serviceName,
+            method: Gongzhi_Host_V1_Objects.Method.list,
+            requestMetadata: [:],
+            peer: PeerCredentials(pid: 1, uid: 0, gid: 0),
+            deadline: nil,
+            logger: logger,
+            connection: connection
+        )
+        let call = ObjectsCall(
+            service: service,
+            caller: ObjectCaller(principal: .admin(uid: 0, pid: 1), readsPersonalData: true)
+        )
+        var request = Gongzhi_Host_V1_ListRequest()
+        request.kind = "Region"
+        let listing = Task { try await call.list(request: request, context: context) }
+        try await Task.sleep(for: .milliseconds(50))
+        XCTAssertEqual(storage.lists.withLock { $0 }, 0, "nothing is read while the client's answers go unread")
+
+        connection.outbound.open()
+        let page = try await listing.value
+        XCTAssertEqual(page.objects.count, 0)
+        XCTAssertEqual(storage.lists.withLock { $0 }, 1)
+
+        // A call whose client goes away while it waits ends without reading.
+        connection.outbound.close()
+        let abandoned = Task { try await call.list(request: request, context: context) }
+        try await Task.sleep(for: .milliseconds(20))
+        abandoned.cancel()
+        do {
+            _ = try await abandoned.value
+            XCTFail("an abandoned List must not answer")
+        } catch let error as RPCError {
+            XCTAssertEqual(error.code, .cancelled)
+        }
+        XCTAssertEqual(storage.lists.withLock { $0 }, 1)
         try await storage.close()
         await audit.close()
     }
