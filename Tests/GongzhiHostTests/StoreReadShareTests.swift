@@ -154,28 +154,42 @@ private final class HeldReadsStorage: ObjectStorage {
     func close() async throws(StoreError) { try await base.close() }
 }
 
-/// The share as the Objects service applies it: one principal's Gets beyond its share wait for its own, while
-/// another principal's Get reaches the store at once.
-final class ObjectsStoreReadShareTests: XCTestCase {
-    func testOnePrincipalsGetsBeyondItsShareWaitAndAnothersDoNot() async throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let logger = Logger(label: "store-read-share-test")
-        let audit = try AuditLog(path: directory.file("audit.log"), logger: logger)
-        let storage = HeldReadsStorage(
+/// The Objects service on a ``HeldReadsStorage`` in a folder of its own, loaded (and its lists counted from then).
+private final class ServiceOnHeldStore {
+    let directory: TemporaryDirectory
+    let logger = Logger(label: "held-store-test")
+    let audit: AuditLog
+    let storage: HeldReadsStorage
+    let service: ObjectsService
+
+    init(readShare: StoreReadShare?) async throws {
+        directory = try TemporaryDirectory()
+        audit = try AuditLog(path: directory.file("audit.log"), logger: logger)
+        storage = HeldReadsStorage(
             try SQLiteObjectStorage(
                 configuration: SQLiteObjectStorage.Configuration(path: directory.file("objects.sqlite")),
                 logger: logger
             )
         )
-        let counters = LimitCounters()
-        let service = ObjectsService(
-            storage: storage,
-            audit: audit,
-            logger: logger,
-            readShare: StoreReadShare(perFlow: 2, counters: counters)
-        )
+        service = ObjectsService(storage: storage, audit: audit, logger: logger, readShare: readShare)
         try await service.load()
+        storage.lists.withLock { $0 = 0 }
+    }
+
+    func close() async {
+        try? await storage.close()
+        await audit.close()
+        directory.remove()
+    }
+}
+
+/// The share as the Objects service applies it: one principal's Gets beyond its share wait for its own, while
+/// another principal's Get reaches the store at once.
+final class ObjectsStoreReadShareTests: XCTestCase {
+    func testOnePrincipalsGetsBeyondItsShareWaitAndAnothersDoNot() async throws {
+        let counters = LimitCounters()
+        let fixture = try await ServiceOnHeldStore(readShare: StoreReadShare(perFlow: 2, counters: counters))
+        let (service, storage, logger) = (fixture.service, fixture.storage, fixture.logger)
 
         func get(as principal: Principal) async throws(RPCError) -> Gongzhi_Host_V1_Object {
             var request = Gongzhi_Host_V1_GetRequest()
@@ -228,8 +242,7 @@ final class ObjectsStoreReadShareTests: XCTestCase {
         }
         XCTAssertEqual(storage.gate.begun, 6)
         XCTAssertEqual(counters.value(StoreReadShare.limitName), 3)
-        try await storage.close()
-        await audit.close()
+        await fixture.close()
     }
 }
 
@@ -237,19 +250,8 @@ final class ObjectsStoreReadShareTests: XCTestCase {
 /// earlier ones.
 final class ListWaitsForItsConnectionTests: XCTestCase {
     func testAListOnAConnectionOverItsBudgetReadsNothingUntilTheClientReads() async throws {
-        let directory = try TemporaryDirectory()
-        defer { directory.remove() }
-        let logger = Logger(label: "list-waits-test")
-        let audit = try AuditLog(path: directory.file("audit.log"), logger: logger)
-        let storage = HeldReadsStorage(
-            try SQLiteObjectStorage(
-                configuration: SQLiteObjectStorage.Configuration(path: directory.file("objects.sqlite")),
-                logger: logger
-            )
-        )
-        let service = ObjectsService(storage: storage, audit: audit, logger: logger)
-        try await service.load()
-        storage.lists.withLock { $0 = 0 }
+        let fixture = try await ServiceOnHeldStore(readShare: nil)
+        let (service, storage, logger) = (fixture.service, fixture.storage, fixture.logger)
         let connection = RPCConnection(id: 1)
         connection.outbound.close()
         let context = ServerCallContext(
@@ -288,7 +290,6 @@ final class ListWaitsForItsConnectionTests: XCTestCase {
             XCTAssertEqual(error.code, .cancelled)
         }
         XCTAssertEqual(storage.lists.withLock { $0 }, 1)
-        try await storage.close()
-        await audit.close()
+        await fixture.close()
     }
 }
