@@ -23,15 +23,62 @@ final class AdmittedHandlerTests: XCTestCase {
         )
     }
 
-    private func context() -> ServerCallContext {
+    private func context(connection: RPCConnection? = nil) -> ServerCallContext {
         ServerCallContext(
             service: "gongzhi.host.v1.Objects",
             method: "Get",
             requestMetadata: [:],
             peer: PeerCredentials(pid: 1, uid: 0, gid: 0),
             deadline: nil,
-            logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+            logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() },
+            connection: connection
         )
+    }
+
+    func testACallWhoseClientLeftAnswersUnreadTakesNoSeatUntilItReads() async throws {
+        let controller = controller(queueLength: 10)
+        let ran = Mutex(0)
+        let handler = RPCMethodHandler(unary: { payload, _ in
+            ran.withLock { $0 += 1 }
+            return payload
+        })
+        guard
+            case .unary(let body) = AdmittedHandler.wrap(handler, flow: flow, level: .clients, controller: controller)
+                .body
+        else { return XCTFail("not unary") }
+        let connection = RPCConnection(id: 1)
+        connection.outbound.close()
+        let first = context(connection: connection)
+        let waiting = Task { try await body(Data([7]), first) }
+        try await Task.sleep(for: .milliseconds(30))
+        XCTAssertEqual(ran.withLock { $0 }, 0)
+        XCTAssertEqual(controller.statistics.first { $0.level == "clients" }?.seatsInUse ?? 0, 0, "it holds no seat")
+        // The level's one seat is anyone else's meanwhile (at once, not after a second's wait).
+        let other = try await controller.admit(
+            FlowKey(kind: .client, name: "tk_2"),
+            level: .clients,
+            deadline: .now + .seconds(1)
+        )
+        other.release()
+
+        connection.outbound.open()
+        let answer = try await waiting.value
+        XCTAssertEqual(answer, Data([7]))
+        XCTAssertEqual(ran.withLock { $0 }, 1)
+
+        // A client that goes away while its call waits: the call ends, CANCELLED, never run.
+        connection.outbound.close()
+        let second = context(connection: connection)
+        let abandoned = Task { try await body(Data([8]), second) }
+        try await Task.sleep(for: .milliseconds(20))
+        abandoned.cancel()
+        do {
+            _ = try await abandoned.value
+            XCTFail("an abandoned call ran")
+        } catch let error as RPCError {
+            XCTAssertEqual(error.code, .cancelled)
+        }
+        XCTAssertEqual(ran.withLock { $0 }, 1)
     }
 
     func testARefusedCallCarriesItsRetryAdviceInTheResponseMetadata() async throws {

@@ -110,8 +110,6 @@ final class StoreReadShareTests: XCTestCase {
 private final class HeldReadsStorage: ObjectStorage {
     let base: SQLiteObjectStorage
     let gate = Gate()
-    /// Lists read so far.
-    let lists = Mutex(0)
 
     init(_ base: SQLiteObjectStorage) { self.base = base }
 
@@ -128,8 +126,7 @@ private final class HeldReadsStorage: ObjectStorage {
         after: String?,
         maxBytes: Int
     ) async throws(StoreError) -> ObjectPage {
-        lists.withLock { $0 += 1 }
-        return try await base.list(
+        try await base.list(
             kind: kind,
             labels: labels,
             parent: parent,
@@ -154,7 +151,7 @@ private final class HeldReadsStorage: ObjectStorage {
     func close() async throws(StoreError) { try await base.close() }
 }
 
-/// The Objects service on a ``HeldReadsStorage`` in a folder of its own, loaded (and its lists counted from then).
+/// The Objects service on a ``HeldReadsStorage`` in a folder of its own, loaded.
 private final class ServiceOnHeldStore {
     let directory: TemporaryDirectory
     let logger = Logger(label: "held-store-test")
@@ -173,7 +170,6 @@ private final class ServiceOnHeldStore {
         )
         service = ObjectsService(storage: storage, audit: audit, logger: logger, readShare: readShare)
         try await service.load()
-        storage.lists.withLock { $0 = 0 }
     }
 
     func close() async {
@@ -242,54 +238,6 @@ final class ObjectsStoreReadShareTests: XCTestCase {
         }
         XCTAssertEqual(storage.gate.begun, 6)
         XCTAssertEqual(counters.value(StoreReadShare.limitName), 3)
-        await fixture.close()
-    }
-}
-
-/// A List waits for its connection to take answers again before it reads a page for a client that has not read its
-/// earlier ones.
-final class ListWaitsForItsConnectionTests: XCTestCase {
-    func testAListOnAConnectionOverItsBudgetReadsNothingUntilTheClientReads() async throws {
-        let fixture = try await ServiceOnHeldStore(readShare: nil)
-        let (service, storage, logger) = (fixture.service, fixture.storage, fixture.logger)
-        let connection = RPCConnection(id: 1)
-        connection.outbound.close()
-        let context = ServerCallContext(
-            service: Gongzhi_Host_V1_Objects.serviceName,
-            method: Gongzhi_Host_V1_Objects.Method.list,
-            requestMetadata: [:],
-            peer: PeerCredentials(pid: 1, uid: 0, gid: 0),
-            deadline: nil,
-            logger: logger,
-            connection: connection
-        )
-        let call = ObjectsCall(
-            service: service,
-            caller: ObjectCaller(principal: .admin(uid: 0, pid: 1), readsPersonalData: true)
-        )
-        var request = Gongzhi_Host_V1_ListRequest()
-        request.kind = "Region"
-        let listing = Task { try await call.list(request: request, context: context) }
-        try await Task.sleep(for: .milliseconds(50))
-        XCTAssertEqual(storage.lists.withLock { $0 }, 0, "nothing is read while the client's answers go unread")
-
-        connection.outbound.open()
-        let page = try await listing.value
-        XCTAssertEqual(page.objects.count, 0)
-        XCTAssertEqual(storage.lists.withLock { $0 }, 1)
-
-        // A call whose client goes away while it waits ends without reading.
-        connection.outbound.close()
-        let abandoned = Task { try await call.list(request: request, context: context) }
-        try await Task.sleep(for: .milliseconds(20))
-        abandoned.cancel()
-        do {
-            _ = try await abandoned.value
-            XCTFail("an abandoned List must not answer")
-        } catch let error as RPCError {
-            XCTAssertEqual(error.code, .cancelled)
-        }
-        XCTAssertEqual(storage.lists.withLock { $0 }, 1)
         await fixture.close()
     }
 }

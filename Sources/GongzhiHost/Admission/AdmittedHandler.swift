@@ -1,7 +1,8 @@
 import GongzhiRPC
 
-/// A method handler that runs only once admitted: unary calls hold their seats while they run; streams take one
-/// of their flow's stream places and no seats.
+/// A method handler that runs only once admitted: unary calls hold their seats while they run (and ask for them
+/// only once their connection takes answers again, when its client had left too many unread); streams take one of
+/// their flow's stream places and no seats.
 ///
 /// Streams hold no seats, not even for a Watch's catch-up: how long a stream lives is its caller's choice, and a
 /// seat held for it would be lost to its flow's other calls for that long. A Watch's catch-up reads the history
@@ -17,6 +18,16 @@ enum AdmittedHandler {
         switch handler.body {
         case .unary(let body):
             return RPCMethodHandler(unary: { payload, context in
+                // Not admitted while its client leaves earlier answers unread: a call that waited for that holding
+                // seats would keep them from everyone else at its level.
+                do {
+                    try await context.waitUntilConnectionCanTakeAnswers()
+                } catch {
+                    throw RPCError(
+                        code: .cancelled,
+                        message: "the call ended while it waited for its client to read earlier answers"
+                    )
+                }
                 let ticket: AdmissionTicket
                 do {
                     ticket = try await controller.admit(

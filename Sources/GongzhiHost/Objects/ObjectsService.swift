@@ -165,13 +165,6 @@ struct ObjectsCall: Gongzhi_Host_V1_ObjectsHandler {
     {
         let kind = try kinds.require(request.kind)
         let scope = try scope(.list, kind, action: Gongzhi_Host_V1_Objects.Method.list, target: request.kind)
-        // A page may be megabytes: not read for a client that has not read its earlier answers (it holds a store
-        // reader and an answer loop while it is built).
-        do {
-            try await context.waitUntilConnectionCanTakeAnswers()
-        } catch {
-            throw RPCError(code: .cancelled, message: "the call ended while its connection's answers went unread")
-        }
         let pageSize = request.pageSize == 0 ? ObjectsService.defaultPageSize : Int(request.pageSize)
         let labels = try await storeCall { () throws(StoreError) in
             try LabelRequirement.parseSelector(request.labelSelector)
