@@ -36,6 +36,9 @@ public final class RPCServer: Sendable {
         public var maxBufferedRequestsPerStream = 1024
         /// A client that stops in the middle of a frame for this long is disconnected.
         public var stalledFrameTimeout: Duration = .seconds(10)
+        /// A frame still incomplete this long after its first byte closes its connection, however the client
+        /// trickles it (time the server itself paused reading does not count); nil for no limit.
+        public var frameTimeout: Duration? = .seconds(60)
         /// Handlers start on the connection's event loop and run there until they first suspend, which
         /// saves a thread hop per call. Turn off if handlers do long synchronous work before their first `await`.
         public var startsHandlersOnEventLoop = true
@@ -208,6 +211,7 @@ public final class RPCServer: Sendable {
         let limitLog = self.limitLog
         let socketName = path.split(separator: "/").last.map(String.init) ?? path
         let stall = TimeAmount.nanoseconds(configuration.stalledFrameTimeout.saturatingNanoseconds)
+        let frameTimeout = configuration.frameTimeout.map { TimeAmount.nanoseconds($0.saturatingNanoseconds) }
         let maxDataLength = configuration.maxDataLength
 
         let setUp = ConnectionSetUp(
@@ -215,6 +219,7 @@ public final class RPCServer: Sendable {
             logger: logger,
             limits: limits,
             stall: stall,
+            frameTimeout: frameTimeout,
             maxDataLength: maxDataLength,
             limiter: limiter,
             counters: counters,
@@ -329,6 +334,7 @@ private struct ConnectionSetUp: Sendable {
     let logger: Logger
     let limits: ServerConnectionHandler.Limits
     let stall: TimeAmount
+    let frameTimeout: TimeAmount?
     let maxDataLength: Int
     let limiter: ConnectionLimiter?
     let counters: LimitCounters?
@@ -363,7 +369,7 @@ private struct ConnectionSetUp: Sendable {
             // written stays within the channel's write buffer water mark (the outbound budget).
             BackPressureHandler(),
             IdleStateHandler(readTimeout: stall),
-            FrameReader(maxDataLength: maxDataLength, progress: progress),
+            FrameReader(maxDataLength: maxDataLength, progress: progress, frameTimeout: frameTimeout),
             ServerConnectionHandler(
                 dispatcher: dispatcher,
                 peer: peer,

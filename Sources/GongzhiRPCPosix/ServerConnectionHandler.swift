@@ -159,6 +159,9 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
         if context.channel.isWritable {
             unreadCheck?.cancel()
             unreadCheck = nil
+            // The socket was not read while the client left its answers unread: a frame it was sending meanwhile
+            // is timed from now.
+            progress.restartClock()
             connection.outbound.open()
             startParked()
         } else {
@@ -250,6 +253,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
         }
         if parked.isEmpty, pendingRead, let context = channelContext, !closed {
             pendingRead = false
+            progress.restartClock()
             context.read()
         }
     }

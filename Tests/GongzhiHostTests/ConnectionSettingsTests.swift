@@ -20,6 +20,7 @@ final class ConnectionSettingsTests: XCTestCase {
         XCTAssertEqual(settings.outboundBudget, 8 << 20)
         XCTAssertEqual(settings.unreadAnswersTimeout, .seconds(60))
         XCTAssertEqual(settings.stalledFrameTimeout, .seconds(10))
+        XCTAssertEqual(settings.frameTimeout, .seconds(60))
         XCTAssertEqual(settings.hostSocketCap(softLimit: 65536, plugins: 4), 65536 - 64 - 256 - 32)
     }
 
@@ -36,6 +37,7 @@ final class ConnectionSettingsTests: XCTestCase {
                 outbound_budget = "512KiB"
                 unread_answers_timeout = 0
                 stalled_frame_timeout = "500ms"
+                frame_timeout = "0s"
                 """
         let settings = try HostConfiguration.parse(text, path: path).connections
         XCTAssertEqual(settings.idleTimeout, .seconds(2))
@@ -46,6 +48,7 @@ final class ConnectionSettingsTests: XCTestCase {
         XCTAssertEqual(settings.outboundBudget, 512 << 10)
         XCTAssertNil(settings.unreadAnswersTimeout, "0 never closes")
         XCTAssertEqual(settings.stalledFrameTimeout, .milliseconds(500))
+        XCTAssertNil(settings.frameTimeout, "0 is no limit")
         let bytes = try HostConfiguration.parse(minimal + "\n[connections]\noutbound_budget = 1048576\n", path: path)
         XCTAssertEqual(bytes.connections.outboundBudget, 1 << 20)
     }
@@ -56,6 +59,7 @@ final class ConnectionSettingsTests: XCTestCase {
             ("outbound_budget = \"1KiB\"", "connections.outbound_budget", "at least 64KiB"),
             ("max_admin = 0", "connections.max_admin", "out of range"),
             ("idle = \"5m\"", "connections.idle", "unknown key"),
+            ("frame_timeout = \"10ms\"", "connections.frame_timeout", "at least 100ms"),
         ] {
             do {
                 _ = try HostConfiguration.parse(minimal + "\n[connections]\n" + text + "\n", path: path)

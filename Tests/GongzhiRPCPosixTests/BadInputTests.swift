@@ -97,6 +97,26 @@ final class BadInputTests: XCTestCase {
         }
     }
 
+    func testAClientThatTricklesAFrameIsDisconnectedAtTheFrameTimeout() async throws {
+        try await withRPCServer(stalledFrameTimeout: .seconds(10), frameTimeout: .milliseconds(600)) { server, _ in
+            let other = try RawSocket(path: server.configuration.socketPath)
+            let trickling = try RawSocket(path: server.configuration.socketPath)
+            try trickling.send(RawFrame.header(length: 100, streamID: 1, type: 1))
+            // A byte every 100 ms: never stalled for the 10 s of stalled_frame_timeout.
+            let started = ContinuousClock.now
+            var closed = false
+            for byte in 0..<40 where !closed {
+                try? trickling.send([UInt8(byte)])
+                closed = try trickling.waitForClose(timeout: .milliseconds(100))
+            }
+            XCTAssertTrue(closed, "a frame trickled for 4 s must end at the 600 ms frame timeout")
+            XCTAssertLessThan(ContinuousClock.now - started, .seconds(3))
+            // Another client's whole frames are answered meanwhile and after.
+            try other.send(RawFrame.bytes(streamID: 1, type: 1, data: try requestEnvelope()))
+            XCTAssertEqual(try status(of: try other.receiveFrame()).code, 0)
+        }
+    }
+
     func testUnknownMessageTypeIsAnswered() async throws {
         try await withRPCServer { server, _ in
             let socket = try RawSocket(path: server.configuration.socketPath)

@@ -1,3 +1,4 @@
+import Foundation
 import GongzhiRPC
 import GongzhiTestSeeds
 import NIOCore
@@ -95,6 +96,31 @@ final class FrameReaderTests: XCTestCase {
         try channel.writeInbound(ByteBuffer(testBytes: pattern(500, 2)))
         XCTAssertFalse(progress.isInsideFrame)
         XCTAssertEqual(try readAll(channel).count, 2)
+    }
+
+    func testAFrameStillIncompleteAtTheFrameTimeoutIsAnErrorUnlessItsClockWasRestarted() throws {
+        let progress = FrameProgress()
+        let channel = EmbeddedChannel(
+            handler: FrameReader(maxDataLength: 100, progress: progress, frameTimeout: .milliseconds(50))
+        )
+        let frame = frameBytes(streamID: 1, type: 1, data: pattern(50, 1))
+        try channel.writeInbound(ByteBuffer(testBytes: Array(frame.prefix(20))))
+        XCTAssertNotNil(progress.frameStarted)
+        Thread.sleep(forTimeInterval: 0.08)
+        // The server paused reading meanwhile (its own doing): the frame is timed from now.
+        progress.restartClock()
+        try channel.writeInbound(ByteBuffer(testBytes: Array(frame[20..<40])))
+        Thread.sleep(forTimeInterval: 0.08)
+        XCTAssertThrowsError(try channel.writeInbound(ByteBuffer(testBytes: Array(frame[40..<50])))) { error in
+            XCTAssertTrue("\(error)".contains("frame_timeout"), "\(error)")
+        }
+        XCTAssertNil(progress.frameStarted)
+        // Whole frames never start the clock.
+        let quick = EmbeddedChannel(
+            handler: FrameReader(maxDataLength: 100, progress: FrameProgress(), frameTimeout: .milliseconds(1))
+        )
+        try quick.writeInbound(ByteBuffer(testBytes: frame))
+        XCTAssertEqual(try readAll(quick).count, 1)
     }
 
     func testAFrameWithinOneReadIsHandedOnWithoutACopy() throws {

@@ -7,6 +7,7 @@ import Logging
 public func withRPCServer<Result: Sendable>(
     services: [any RPCService] = [EchoService()],
     stalledFrameTimeout: Duration? = nil,
+    frameTimeout: Duration? = nil,
     maxConcurrentStreamsPerConnection: Int? = nil,
     startsHandlersOnEventLoop: Bool? = nil,
     _ body: (RPCServer, TemporaryDirectory) async throws -> Result
@@ -16,6 +17,7 @@ public func withRPCServer<Result: Sendable>(
     var configuration = RPCServer.Configuration(socketPath: directory.file("server.sock"))
     configuration.shutdownGracePeriod = .seconds(2)
     if let stalledFrameTimeout { configuration.stalledFrameTimeout = stalledFrameTimeout }
+    if let frameTimeout { configuration.frameTimeout = frameTimeout }
     if let startsHandlersOnEventLoop { configuration.startsHandlersOnEventLoop = startsHandlersOnEventLoop }
     if let maxConcurrentStreamsPerConnection {
         configuration.maxConcurrentStreamsPerConnection = maxConcurrentStreamsPerConnection

@@ -26,6 +26,9 @@ public struct ConnectionSettings: Sendable, Equatable {
     /// A client that stops in the middle of a frame for this long is disconnected (`stalled_frame_timeout`,
     /// default 10 s).
     public var stalledFrameTimeout: Duration = .seconds(10)
+    /// A frame still incomplete this long after its first byte closes its connection, however slowly the client
+    /// keeps sending (`frame_timeout`, default 60 s; 0 for no limit).
+    public var frameTimeout: Duration? = .seconds(60)
 
     /// Descriptors kept free for the host itself (its store, audit log, admin connections) when `max_host` is 0.
     public static let reservedDescriptors = 64
@@ -34,7 +37,7 @@ public struct ConnectionSettings: Sendable, Equatable {
 
     static let knownKeys: Set<String> = [
         "idle_timeout", "max_per_uid", "max_per_principal", "max_host", "max_admin", "outbound_budget",
-        "unread_answers_timeout", "stalled_frame_timeout",
+        "unread_answers_timeout", "stalled_frame_timeout", "frame_timeout",
     ]
 
     init(reading table: TOMLTableReader?) throws(ConfigurationError) {
@@ -61,6 +64,12 @@ public struct ConnectionSettings: Sendable, Equatable {
                 throw table.error("stalled_frame_timeout", "must be at least 100ms")
             }
             stalledFrameTimeout = value
+        }
+        if let value = try table.duration("frame_timeout") {
+            guard value == .zero || value >= .milliseconds(100) else {
+                throw table.error("frame_timeout", "must be at least 100ms (or 0 for no limit)")
+            }
+            frameTimeout = value == .zero ? nil : value
         }
     }
 

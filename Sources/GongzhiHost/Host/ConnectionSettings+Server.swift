@@ -3,7 +3,7 @@ import GongzhiRPCPosix
 
 extension RPCServer.Configuration {
     /// Applies `[connections]` to the server of `socket`: the outbound budget and its timeout, the idle timeout, the
-    /// stalled-frame timeout and the connection caps (host.sock: per uid, per principal, and in all what the
+    /// stalled-frame and frame timeouts and the connection caps (host.sock: per uid, per principal, and in all what the
     /// open-files limit leaves after admin.sock and `plugins` plugins; admin.sock: `max_admin`).
     mutating func apply(
         _ settings: ConnectionSettings,
@@ -15,6 +15,7 @@ extension RPCServer.Configuration {
         unreadAnswersTimeout = settings.unreadAnswersTimeout
         idleTimeout = settings.idleTimeout
         stalledFrameTimeout = settings.stalledFrameTimeout
+        frameTimeout = settings.frameTimeout
         limitCounters = counters
         switch socket {
         case .admin:

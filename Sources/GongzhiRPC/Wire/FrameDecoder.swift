@@ -20,8 +20,26 @@ public struct FrameDecodingError: Error, Hashable, Sendable, CustomStringConvert
 /// mid-frame can be told apart from an idle one. Confined to the connection's event loop.
 public final class FrameProgress {
     /// True while the decoder holds part of a frame, or is skipping an oversized one.
-    public internal(set) var isInsideFrame = false
+    public internal(set) var isInsideFrame = false {
+        didSet {
+            if !isInsideFrame {
+                frameStarted = nil
+            } else if !oldValue {
+                frameStarted = .now()
+            }
+        }
+    }
+    /// When the frame now arriving began to arrive (or when the connection was last read again after a pause of
+    /// the server's own, ``restartClock()``); nil between frames.
+    public private(set) var frameStarted: NIODeadline?
+
     public init() {}
+
+    /// Counts the frame now arriving from now on: for a server that paused reading the connection (its client
+    /// left answers unread, or sent more calls than may run), so that the pause is not held against the client.
+    public func restartClock() {
+        if isInsideFrame { frameStarted = .now() }
+    }
 }
 
 /// Splits a byte stream into ttrpc frames.

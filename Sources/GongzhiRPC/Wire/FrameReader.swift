@@ -22,16 +22,26 @@ public final class FrameReader: ChannelInboundHandler {
 
     private var decoder: FrameDecoder
     private let progress: FrameProgress?
+    /// The longest one frame may take to arrive, from its first byte; nil for no limit.
+    private let frameTimeout: TimeAmount?
     /// Part of one frame, from its first byte; empty between frames.
     private var pending = ByteBuffer()
     private var allocator = ByteBufferAllocator()
     private var failed = false
 
     /// A reader that accepts frame data up to `maxDataLength` bytes and keeps `progress` up to date (true while
-    /// part of a frame is held or an oversized one is being skipped).
-    public init(maxDataLength: Int = Frame.maxDataLength, progress: FrameProgress? = nil) {
+    /// part of a frame is held or an oversized one is being skipped). With `frameTimeout` (and `progress`), a frame
+    /// still incomplete that long after its first byte arrived is reported as a `FrameDecodingError` at the next
+    /// read: a client that sends a byte now and then, never stalling long enough to be taken for stalled, cannot
+    /// keep the reader holding a frame for ever.
+    public init(
+        maxDataLength: Int = Frame.maxDataLength,
+        progress: FrameProgress? = nil,
+        frameTimeout: TimeAmount? = nil
+    ) {
         self.decoder = FrameDecoder(maxDataLength: maxDataLength)
         self.progress = progress
+        self.frameTimeout = frameTimeout
     }
 
     /// The capacity of the receive buffer, for tests of its reuse.
@@ -64,6 +74,20 @@ public final class FrameReader: ChannelInboundHandler {
             return
         }
         progress?.isInsideFrame = pending.readableBytes > 0 || decoder.isSkipping
+        if let progress, let frameTimeout, let started = progress.frameStarted,
+            NIODeadline.now() - started > frameTimeout
+        {
+            failed = true
+            pending = ByteBuffer()
+            progress.isInsideFrame = false
+            let milliseconds = frameTimeout.nanoseconds / 1_000_000
+            let limit = milliseconds % 1000 == 0 ? "\(milliseconds / 1000) s" : "\(milliseconds) ms"
+            context.fireErrorCaught(
+                FrameDecodingError(
+                    "the client took over \(limit) to send one frame (it sends, but too slowly: frame_timeout)"
+                )
+            )
+        }
     }
 
     public func channelInactive(context: ChannelHandlerContext) {
