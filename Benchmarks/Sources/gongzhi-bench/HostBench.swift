@@ -414,9 +414,10 @@ func measureHost(
     return result
 }
 
-/// Writes `gongzhi.toml` and the four manifests under `root`, and returns the configuration's path.
-/// The supervision settings are the host's defaults (a health check every 5 s), as deployed.
-private func writeHostLayout(in root: String, plugin executable: String, logsDir: String) throws -> String {
+/// Writes `gongzhi.toml` (with `extra` after its top-level keys) and the four manifests under `root`, and returns
+/// the configuration's path. The supervision settings are the host's defaults (a health check every 5 s with a 2 s
+/// deadline), as deployed.
+func writeHostLayout(in root: String, plugin executable: String, logsDir: String, extra: String = "") throws -> String {
     let files = FileManager.default
     try files.createDirectory(atPath: "\(root)/plugins", withIntermediateDirectories: true)
     let digest = try sha256Hex(ofFile: executable, logPath: "\(logsDir)/sha256sum.log")
@@ -427,6 +428,7 @@ private func writeHostLayout(in root: String, plugin executable: String, logsDir
         log_level = "warning"
 
         """
+    if !extra.isEmpty { configuration += "\n" + extra + (extra.hasSuffix("\n") ? "" : "\n") }
     for plugin in hostBenchPlugins {
         let services = ["gongzhi.test.v1.Echo\(plugin.suffix)", "gongzhi.test.v1.Probe\(plugin.suffix)"]
         let manifest = """

@@ -303,11 +303,11 @@ private func measureOverloadRound(
         logPrefix: "\(tag)-"
     )
     do {
-        let configuration = try writeOverloadHostLayout(
+        let configuration = try writeHostLayout(
             in: root,
-            executable: binaries.plugin,
-            extra: settings.hostConfigExtra,
-            logsDir: logsDir
+            plugin: binaries.plugin,
+            logsDir: logsDir,
+            extra: settings.hostConfigExtra
         )
         var argv = [binaries.host, "--config", configuration]
         if let limit = settings.hostFileLimit {
@@ -496,51 +496,6 @@ private func measureOverloadRound(
     }
     result.loadAfter = loadAverages()
     return result
-}
-
-/// Writes `gongzhi.toml` with `extra` after its top-level keys, and the four plugins' manifests, under `root`;
-/// returns the configuration's path. The supervision settings are the host's defaults (a health check every 5 s
-/// with a 2 s deadline), as deployed.
-private func writeOverloadHostLayout(
-    in root: String,
-    executable: String,
-    extra: String,
-    logsDir: String
-) throws -> String {
-    try FileManager.default.createDirectory(atPath: "\(root)/plugins", withIntermediateDirectories: true)
-    let digest = try sha256Hex(ofFile: executable, logPath: "\(logsDir)/sha256sum-overload.log")
-    var configuration = """
-        runtime_dir = "run"
-        data_dir = "data"
-        plugin_dir = "plugins"
-        log_level = "warning"
-
-        """
-    if !extra.isEmpty { configuration += "\n" + extra + (extra.hasSuffix("\n") ? "" : "\n") }
-    for plugin in overloadPlugins {
-        let services = ["gongzhi.test.v1.Echo\(plugin.suffix)", "gongzhi.test.v1.Probe\(plugin.suffix)"]
-        let manifest = """
-            name = "\(plugin.name)"
-            version = "1.0.0"
-            executable = "\(executable)"
-            sha256 = "\(digest)"
-            protocol_versions = ["gongzhi-plugin/1"]
-            services = [\(services.map { "\"\($0)\"" }.joined(separator: ", "))]
-            grants = []
-
-            """
-        try manifest.write(toFile: "\(root)/plugins/\(plugin.name).plugin.toml", atomically: true, encoding: .utf8)
-        configuration += """
-
-            [plugins.\(plugin.name)]
-            enabled = true
-            env = { TEST_PLUGIN_SERVICE_SUFFIX = "\(plugin.suffix)" }
-
-            """
-    }
-    let path = "\(root)/gongzhi.toml"
-    try configuration.write(toFile: path, atomically: true, encoding: .utf8)
-    return path
 }
 
 /// Stores `count` Residents with one `gongzhictl apply` and returns the seconds it took.
