@@ -330,24 +330,14 @@ final class CPluginEndToEndTests: XCTestCase {
     func testTheCPluginServesItsHostOnlyAndRefusesAnotherRootProcess() async throws {
         let (host, channel) = try await startHost()
         let status = try await host.status("sensors")
-        let direct = RPCClient(socketPath: status.socketPath)
-        addTeardownBlock { await direct.close() }
         var batch = Gongzhi_Sensors_V1_CheckRequest()
         batch.readings = [reading("WL-330199-0042", "water_level", 32)]
-        var options = CallOptions(timeout: .seconds(10))
-        options.metadata.add("gongzhi-caller", "admin:uid=0")
-        options.metadata.add("gongzhi-caller-personal-data", "true")
-        let refused = await assertRPCError(.permissionDenied) {
-            try await direct.unary(
-                service: "gongzhi.sensors.v1.Sensors",
-                method: "Check",
-                payload: try batch.serializedBytes() as Data,
-                options: options
-            )
-        }
-        XCTAssertTrue(
-            refused?.message.contains("serves its host (pid \(host.process.pid)) only") ?? false,
-            refused?.message ?? ""
+        await assertForgedDirectCallRefused(
+            socket: status.socketPath,
+            service: "gongzhi.sensors.v1.Sensors",
+            method: "Check",
+            payload: try batch.serializedBytes(),
+            hostPID: host.process.pid
         )
         // Through the host the same call is answered.
         let answer = try await Gongzhi_Sensors_V1_SensorsClient(channel: channel).check(batch)

@@ -287,3 +287,31 @@ func assertRPCError<T>(
         return nil
     }
 }
+
+/// Calls a plugin's socket directly, as root in another process than its host, with forged caller entries (an
+/// administrator, holding the personal-data grant), and asserts that the plugin refuses PERMISSION_DENIED because it
+/// serves only its host, the process `hostPID`.
+func assertForgedDirectCallRefused(
+    socket: String,
+    service: String,
+    method: String,
+    payload: Data,
+    hostPID: Int32,
+    file: StaticString = #filePath,
+    line: UInt = #line
+) async {
+    let direct = RPCClient(socketPath: socket)
+    var options = CallOptions(timeout: .seconds(10))
+    options.metadata.add("gongzhi-caller", "admin:uid=0")
+    options.metadata.add("gongzhi-caller-personal-data", "true")
+    let refused = await assertRPCError(.permissionDenied, file: file, line: line) {
+        try await direct.unary(service: service, method: method, payload: payload, options: options)
+    }
+    await direct.close()
+    XCTAssertTrue(
+        refused?.message.contains("serves its host (pid \(hostPID)) only") ?? false,
+        refused?.message ?? "",
+        file: file,
+        line: line
+    )
+}

@@ -115,24 +115,14 @@ final class PluginIsolationEndToEndTests: XCTestCase {
         }
 
         // (b) from outside: root, another process than the host, calls the holder with forged caller metadata.
-        let direct = RPCClient(socketPath: host.runtime + "/plugins/holder/holder.sock")
-        addTeardownBlock { await direct.close() }
         var people = Gongzhi_Test_V1_PeopleRequest()
         people.names = ["张三"]
-        var options = CallOptions(timeout: .seconds(10))
-        options.metadata.add("gongzhi-caller", "admin:uid=0")
-        options.metadata.add("gongzhi-caller-personal-data", "true")
-        let refused = await assertRPCError(.permissionDenied) {
-            try await direct.unary(
-                service: "gongzhi.test.v1.ProbeHolder",
-                method: "Directory",
-                payload: try people.serializedBytes() as Data,
-                options: options
-            )
-        }
-        XCTAssertTrue(
-            refused?.message.contains("serves its host (pid \(host.process.pid)) only") ?? false,
-            refused?.message ?? ""
+        await assertForgedDirectCallRefused(
+            socket: host.runtime + "/plugins/holder/holder.sock",
+            service: "gongzhi.test.v1.ProbeHolder",
+            method: "Directory",
+            payload: try people.serializedBytes(),
+            hostPID: host.process.pid
         )
 
         // The audit: the admin calls denied under the plugin's uid, no token issued but the test's, and nothing
