@@ -152,6 +152,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
             context.read()
         } else {
             pendingRead = true
+            progress.paused(.waitingCalls)
         }
     }
 
@@ -159,9 +160,9 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
         if context.channel.isWritable {
             unreadCheck?.cancel()
             unreadCheck = nil
-            // The socket was not read while the client left its answers unread: a frame it was sending meanwhile
-            // is timed from now.
-            progress.restartClock()
+            // The socket was not read while the client left its answers unread: not held against a frame it was
+            // sending meanwhile.
+            progress.resumed(.unreadAnswers)
             connection.outbound.open()
             startParked()
         } else {
@@ -171,6 +172,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
     }
 
     private func becameUnwritable(_ context: ChannelHandlerContext) {
+        progress.paused(.unreadAnswers)
         connection.outbound.close()
         counters?.count("connections.outbound_budget", detail: "uid \(peer.uid) pid \(peer.pid)")
         let pending = bufferedBytes(context)
@@ -253,7 +255,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
         }
         if parked.isEmpty, pendingRead, let context = channelContext, !closed {
             pendingRead = false
-            progress.restartClock()
+            progress.resumed(.waitingCalls)
             context.read()
         }
     }

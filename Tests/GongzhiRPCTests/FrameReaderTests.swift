@@ -1,8 +1,8 @@
-import Foundation
 import GongzhiRPC
 import GongzhiTestSeeds
 import NIOCore
 import NIOEmbedded
+import Synchronization
 import XCTest
 
 /// `FrameReader` hands on what `FrameDecoder` decodes from the whole stream, wherever the reads are cut; gathers a
@@ -98,29 +98,64 @@ final class FrameReaderTests: XCTestCase {
         XCTAssertEqual(try readAll(channel).count, 2)
     }
 
-    func testAFrameStillIncompleteAtTheFrameTimeoutIsAnErrorUnlessItsClockWasRestarted() throws {
-        let progress = FrameProgress()
+    func testAFrameStillIncompleteAtTheFrameTimeoutIsAnError() throws {
+        let clock = ManualClock()
+        let progress = FrameProgress(clock: clock.now)
         let channel = EmbeddedChannel(
             handler: FrameReader(maxDataLength: 100, progress: progress, frameTimeout: .milliseconds(50))
         )
         let frame = frameBytes(streamID: 1, type: 1, data: pattern(50, 1))
         try channel.writeInbound(ByteBuffer(testBytes: Array(frame.prefix(20))))
-        XCTAssertNotNil(progress.frameStarted)
-        Thread.sleep(forTimeInterval: 0.08)
-        // The server paused reading meanwhile (its own doing): the frame is timed from now.
-        progress.restartClock()
+        XCTAssertEqual(progress.frameStarted, clock.now())
+        clock.advance(.milliseconds(40))
         try channel.writeInbound(ByteBuffer(testBytes: Array(frame[20..<40])))
-        Thread.sleep(forTimeInterval: 0.08)
+        clock.advance(.milliseconds(20))
         XCTAssertThrowsError(try channel.writeInbound(ByteBuffer(testBytes: Array(frame[40..<50])))) { error in
             XCTAssertTrue("\(error)".contains("frame_timeout"), "\(error)")
         }
         XCTAssertNil(progress.frameStarted)
-        // Whole frames never start the clock.
-        let quick = EmbeddedChannel(
-            handler: FrameReader(maxDataLength: 100, progress: FrameProgress(), frameTimeout: .milliseconds(1))
+    }
+
+    func testEachFrameIsTimedFromItsOwnFirstBytesNotFromTheFrameBeforeIt() throws {
+        let clock = ManualClock()
+        let progress = FrameProgress(clock: clock.now)
+        let channel = EmbeddedChannel(
+            handler: FrameReader(maxDataLength: 100, progress: progress, frameTimeout: .milliseconds(50))
         )
-        try quick.writeInbound(ByteBuffer(testBytes: frame))
-        XCTAssertEqual(try readAll(quick).count, 1)
+        // A busy client whose reads never end at a frame's end: every read finishes one frame and starts the next.
+        var stream: [UInt8] = []
+        for index in 0..<10 { stream += frameBytes(streamID: UInt32(2 * index + 1), type: 1, data: pattern(50, 1)) }
+        var offset = 0
+        while offset < stream.count {
+            let end = min(stream.count, offset + 90)
+            try channel.writeInbound(ByteBuffer(testBytes: Array(stream[offset..<end])))
+            offset = end
+            clock.advance(.milliseconds(30))
+        }
+        XCTAssertEqual(try readAll(channel).count, 10, "300 ms of frames, none of them over 50 ms")
+        // Whole frames never start the clock.
+        XCTAssertNil(progress.frameStarted)
+    }
+
+    func testTimeTheServerPausedReadingIsNotHeldAgainstTheFrame() throws {
+        let clock = ManualClock()
+        let progress = FrameProgress(clock: clock.now)
+        let channel = EmbeddedChannel(
+            handler: FrameReader(maxDataLength: 100, progress: progress, frameTimeout: .milliseconds(50))
+        )
+        let frame = frameBytes(streamID: 1, type: 1, data: pattern(50, 1))
+        try channel.writeInbound(ByteBuffer(testBytes: Array(frame.prefix(20))))
+        clock.advance(.milliseconds(10))
+        // Two reasons overlap: the pause lasts until both are over.
+        progress.paused(.unreadAnswers)
+        clock.advance(.milliseconds(100))
+        progress.paused(.waitingCalls)
+        progress.resumed(.unreadAnswers)
+        clock.advance(.milliseconds(100))
+        progress.resumed(.waitingCalls)
+        clock.advance(.milliseconds(30))
+        try channel.writeInbound(ByteBuffer(testBytes: Array(frame[20...])))
+        XCTAssertEqual(try readAll(channel).count, 1, "40 ms of the client's own time")
     }
 
     func testAFrameWithinOneReadIsHandedOnWithoutACopy() throws {
@@ -190,5 +225,16 @@ final class FrameReaderTests: XCTestCase {
         try deliver(frameBytes(streamID: 3, type: 1, data: pattern(2_000, 2)), cuts: [1_000], to: channel)
         XCTAssertEqual(try readAll(channel), [decoded(streamID: 3, type: .request, data: pattern(2_000, 2))])
         XCTAssertLessThanOrEqual(reader.receiveBufferCapacity, 256 << 10)
+    }
+}
+
+/// A clock that moves only when a test says so.
+private final class ManualClock: Sendable {
+    private let current = Mutex(NIODeadline.uptimeNanoseconds(1_000_000_000))
+
+    var now: @Sendable () -> NIODeadline { { self.current.withLock { $0 } } }
+
+    func advance(_ amount: TimeAmount) {
+        current.withLock { $0 = $0 + amount }
     }
 }

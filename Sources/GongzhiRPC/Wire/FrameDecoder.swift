@@ -21,24 +21,48 @@ public struct FrameDecodingError: Error, Hashable, Sendable, CustomStringConvert
 public final class FrameProgress {
     /// True while the decoder holds part of a frame, or is skipping an oversized one.
     public internal(set) var isInsideFrame = false {
-        didSet {
-            if !isInsideFrame {
-                frameStarted = nil
-            } else if !oldValue {
-                frameStarted = .now()
-            }
-        }
+        didSet { if !isInsideFrame { frameStarted = nil } }
     }
-    /// When the frame now arriving began to arrive (or when the connection was last read again after a pause of
-    /// the server's own, ``restartClock()``); nil between frames.
-    public private(set) var frameStarted: NIODeadline?
+    /// When the frame now arriving began to arrive, moved later by the time the server paused reading meanwhile;
+    /// nil between frames.
+    public internal(set) var frameStarted: NIODeadline?
+    /// The clock frames are timed by (a test's may be its own).
+    public let clock: @Sendable () -> NIODeadline
+    /// Why the server does not read the connection now; empty while it reads.
+    private var pauses: Set<Pause> = []
+    /// Since when the server has not read the connection, while it does not.
+    private var pausedAt: NIODeadline?
 
-    public init() {}
+    /// Why a server stops reading a connection of its own accord.
+    public enum Pause: Sendable, Hashable {
+        /// Its client leaves answers unread (over the outbound budget).
+        case unreadAnswers
+        /// Its client sent more calls than may run; they wait to start.
+        case waitingCalls
+    }
 
-    /// Counts the frame now arriving from now on: for a server that paused reading the connection (its client
-    /// left answers unread, or sent more calls than may run), so that the pause is not held against the client.
-    public func restartClock() {
-        if isInsideFrame { frameStarted = .now() }
+    public init(clock: @escaping @Sendable () -> NIODeadline = { .now() }) {
+        self.clock = clock
+    }
+
+    /// A new frame's first bytes arrived now.
+    func frameBegan() {
+        frameStarted = clock()
+    }
+
+    /// The server stopped reading the connection for `reason`: the time until it reads again (every reason
+    /// ``resumed(_:)``) is not held against the frame arriving.
+    public func paused(_ reason: Pause) {
+        if pauses.isEmpty { pausedAt = clock() }
+        pauses.insert(reason)
+    }
+
+    /// `reason` no longer keeps the server from reading; once none does, the frame arriving is timed as if the
+    /// pause had not been.
+    public func resumed(_ reason: Pause) {
+        guard pauses.remove(reason) != nil, pauses.isEmpty, let pausedAt else { return }
+        self.pausedAt = nil
+        if let started = frameStarted { frameStarted = started + (clock() - pausedAt) }
     }
 }
 

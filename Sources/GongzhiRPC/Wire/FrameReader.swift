@@ -54,6 +54,7 @@ public final class FrameReader: ChannelInboundHandler {
     public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !failed else { return }
         var input = unwrapInboundIn(data)
+        let wasSkipping = decoder.isSkipping
         do {
             if pending.readableBytes > 0 {
                 try finishPendingFrame(from: &input, context: context)
@@ -63,7 +64,11 @@ public final class FrameReader: ChannelInboundHandler {
                     context.fireChannelRead(wrapInboundOut(decoded))
                 }
                 if input.readableBytes > 0 {
+                    // The start of the next frame: its clock starts now, not with the frame before it.
                     keep(&input)
+                    progress?.frameBegan()
+                } else if decoder.isSkipping && !wasSkipping {
+                    progress?.frameBegan()
                 }
             }
         } catch {
@@ -75,7 +80,7 @@ public final class FrameReader: ChannelInboundHandler {
         }
         progress?.isInsideFrame = pending.readableBytes > 0 || decoder.isSkipping
         if let progress, let frameTimeout, let started = progress.frameStarted,
-            NIODeadline.now() - started > frameTimeout
+            progress.clock() - started > frameTimeout
         {
             failed = true
             pending = ByteBuffer()
