@@ -107,8 +107,8 @@ final class PersonStreamsTests: XCTestCase {
             XCTAssertEqual(watch.ended?.code, .aborted)
             XCTAssertEqual(
                 watch.ended?.message,
-                "person hu-wei's role bindings changed, which ends the streams open for hu-wei; open them again to "
-                    + "see what hu-wei may see now"
+                "person hu-wei's role bindings changed, which ends the streams open for hu-wei: what hu-wei may see "
+                    + "changed; list again and watch from the list's revision"
             )
 
             // A change to a role they hold ends it too; a change to another role does not. (Built-in roles never
@@ -139,8 +139,8 @@ final class PersonStreamsTests: XCTestCase {
             XCTAssertEqual(watch.ended?.code, .aborted)
             XCTAssertEqual(
                 watch.ended?.message,
-                "role reader changed, which ends the streams open for hu-wei; open them again to see what hu-wei may "
-                    + "see now"
+                "role reader changed, which ends the streams open for hu-wei: what hu-wei may see changed; list again "
+                    + "and watch from the list's revision"
             )
             watch.stop()
         }

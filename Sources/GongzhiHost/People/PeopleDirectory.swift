@@ -187,7 +187,8 @@ final class PeopleDirectory: Sendable {
             if before != after || changedRole != nil {
                 let what = before != after ? "person \(id)'s role bindings changed" : "role \(changedRole!) changed"
                 changes[id] = .accessChanged(
-                    "\(what), which ends the streams open for \(id); open them again to see what \(id) may see now"
+                    "\(what), which ends the streams open for \(id): what \(id) may see changed; list again and "
+                        + "watch from the list's revision"
                 )
             }
         }

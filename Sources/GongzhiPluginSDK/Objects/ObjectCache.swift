@@ -122,6 +122,15 @@ public final class ObjectCache<M: ObjectKind>: Sendable {
                 )
                 needsList = true
                 continue
+            } catch let error as RPCError where error.code == .aborted {
+                // What the caller may see changed (a person's roles or places): the objects held are not what a
+                // watch from here would correct, so the cache starts again from a list.
+                logger.notice(
+                    "what may be seen of \(M.kindName) changed; listing again",
+                    metadata: ["reason": "\(error.message)"]
+                )
+                needsList = true
+                continue
             } catch {
                 if Task.isCancelled { break }
                 logger.warning(
