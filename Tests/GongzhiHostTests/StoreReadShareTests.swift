@@ -10,22 +10,26 @@ import XCTest
 
 /// A read that runs until the test lets it end.
 private final class Gate: Sendable {
-    private let waiting = Mutex<[CheckedContinuation<Void, Never>]>([])
-    private let started = Mutex(0)
+    private let state = Mutex<(started: Int, waiting: [CheckedContinuation<Void, Never>])>((0, []))
 
+    /// Waits until the test opens the gate; counted as begun once it waits (so that ``openAll()`` lets it go).
     func pass() async {
-        started.withLock { $0 += 1 }
-        await withCheckedContinuation { continuation in waiting.withLock { $0.append(continuation) } }
+        await withCheckedContinuation { continuation in
+            state.withLock { state in
+                state.started += 1
+                state.waiting.append(continuation)
+            }
+        }
     }
 
     /// Reads that have begun so far.
-    var begun: Int { started.withLock { $0 } }
+    var begun: Int { state.withLock { $0.started } }
 
     /// Lets the reads held so far end.
     func openAll() {
-        let held = waiting.withLock { held in
-            defer { held = [] }
-            return held
+        let held = state.withLock { state in
+            defer { state.waiting = [] }
+            return state.waiting
         }
         for continuation in held { continuation.resume() }
     }
@@ -114,8 +118,7 @@ private final class HeldReadsStorage: ObjectStorage {
     init(_ base: SQLiteObjectStorage) { self.base = base }
 
     func get(kind: String, id: String) async throws(StoreError) -> StoredObject? {
-        if kind == "Resident" { await gate.pass() }
-        return try await base.get(kind: kind, id: id)
+        try await base.get(kind: kind, id: id)
     }
 
     func list(
@@ -126,7 +129,8 @@ private final class HeldReadsStorage: ObjectStorage {
         after: String?,
         maxBytes: Int
     ) async throws(StoreError) -> ObjectPage {
-        try await base.list(
+        if kind == "Resident" { await gate.pass() }
+        return try await base.list(
             kind: kind,
             labels: labels,
             parent: parent,
@@ -179,18 +183,17 @@ private final class ServiceOnHeldStore {
     }
 }
 
-/// The share as the Objects service applies it: one principal's Gets beyond its share wait for its own, while
-/// another principal's Get reaches the store at once.
+/// The share as the Objects service applies it: one principal's Lists beyond its share wait for its own, while
+/// another principal's List reaches the store at once.
 final class ObjectsStoreReadShareTests: XCTestCase {
-    func testOnePrincipalsGetsBeyondItsShareWaitAndAnothersDoNot() async throws {
+    func testOnePrincipalsListsBeyondItsShareWaitAndAnothersDoNot() async throws {
         let counters = LimitCounters()
         let fixture = try await ServiceOnHeldStore(readShare: StoreReadShare(perFlow: 2, counters: counters))
         let (service, storage, logger) = (fixture.service, fixture.storage, fixture.logger)
 
-        func get(as principal: Principal) async throws(RPCError) -> Gongzhi_Host_V1_Object {
-            var request = Gongzhi_Host_V1_GetRequest()
+        func list(as principal: Principal) async throws(RPCError) -> Gongzhi_Host_V1_ListResponse {
+            var request = Gongzhi_Host_V1_ListRequest()
             request.kind = "Resident"
-            request.id = "R-0001"
             let call = ObjectsCall(
                 service: service,
                 caller: ObjectCaller(principal: principal, readsPersonalData: false)
@@ -198,13 +201,13 @@ final class ObjectsStoreReadShareTests: XCTestCase {
             do {
                 let context = ServerCallContext(
                     service: Gongzhi_Host_V1_Objects.serviceName,
-                    method: Gongzhi_Host_V1_Objects.Method.get,
+                    method: Gongzhi_Host_V1_Objects.Method.list,
                     requestMetadata: [:],
                     peer: PeerCredentials(pid: 1, uid: 0, gid: 0),
                     deadline: nil,
                     logger: logger
                 )
-                return try await call.get(request: request, context: context)
+                return try await call.list(request: request, context: context)
             } catch let error as RPCError {
                 throw error
             } catch {
@@ -212,29 +215,25 @@ final class ObjectsStoreReadShareTests: XCTestCase {
             }
         }
         let heavy = Principal.plugin(name: "reports", pid: 42, uid: 0)
-        let heavyGets = (0..<5).map { _ in Task { try await get(as: heavy) } }
-        try await eventually("two of the plugin's Gets reached the store") { storage.gate.begun == 2 }
+        let heavyLists = (0..<5).map { _ in Task { try await list(as: heavy) } }
+        try await eventually("two of the plugin's Lists reached the store") { storage.gate.begun == 2 }
         try await eventually("three wait for the plugin's own") {
             service.readShare?.load(of: FlowKey(heavy)).waiting == 3
         }
         XCTAssertEqual(storage.gate.begun, 2, "the plugin's share of the store's readers is two")
 
-        let other = Task { try await get(as: .admin(uid: 0, pid: 1)) }
+        let other = Task { try await list(as: .admin(uid: 0, pid: 1)) }
         try await eventually("another principal's read reached the store at once") { storage.gate.begun == 3 }
 
         // Each read that ends lets one of the plugin's waiting reads in, never more than two at once.
         storage.gate.openAll()
-        try await eventually("the next two of the plugin's Gets reached the store") { storage.gate.begun == 5 }
+        try await eventually("the next two of the plugin's Lists reached the store") { storage.gate.begun == 5 }
         storage.gate.openAll()
         try await eventually("the last one did") { storage.gate.begun == 6 }
         storage.gate.openAll()
-        for task in heavyGets + [other] {
-            do {
-                _ = try await task.value
-                XCTFail("R-0001 does not exist")
-            } catch let error as RPCError {
-                XCTAssertEqual(error.code, .notFound, error.message)
-            }
+        for task in heavyLists + [other] {
+            let page = try await task.value
+            XCTAssertEqual(page.objects.count, 0, "no Resident is stored")
         }
         XCTAssertEqual(storage.gate.begun, 6)
         XCTAssertEqual(counters.value(StoreReadShare.limitName), 3)

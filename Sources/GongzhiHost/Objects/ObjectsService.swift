@@ -147,7 +147,8 @@ struct ObjectsCall: Gongzhi_Host_V1_ObjectsHandler {
         let kind = try kinds.require(request.kind)
         let action = Gongzhi_Host_V1_Objects.Method.get
         let scope = try scope(.get, kind, action: action, target: "\(request.kind)/\(request.id)")
-        let found = try await read { () async throws(StoreError) in
+        // A point read of one row, on the store's own connection for them: not one of the pool's readers.
+        let found = try await storeCall { () async throws(StoreError) in
             try await storage.get(kind: request.kind, id: request.id)
         }
         guard let found else {
