@@ -69,7 +69,7 @@ final class PersonStreamsTests: XCTestCase {
             }
 
             try await admin.suspend("hu-wei", reason: "on leave")
-            try await eventually("hu-wei's watches ended", timeout: .seconds(1)) {
+            try await eventually("hu-wei's watches ended") {
                 own.ended != nil && actedFor.ended != nil
             }
             let message =
@@ -103,7 +103,7 @@ final class PersonStreamsTests: XCTestCase {
             try await eventually("the watch caught up") { watch.events.contains("330199001001001") }
 
             try await admin.delete("RoleBinding", A.bindingID("hu-wei", "viewer", "330199001"))
-            try await eventually("the watch ended", timeout: .seconds(1)) { watch.ended != nil }
+            try await eventually("the watch ended") { watch.ended != nil }
             XCTAssertEqual(watch.ended?.code, .aborted)
             XCTAssertEqual(
                 watch.ended?.message,
@@ -135,7 +135,7 @@ final class PersonStreamsTests: XCTestCase {
             var reader = try await admin.message(Gongzhi_Core_V1_Role.self, "Role", "reader")
             reader.title += "（只读）"
             try await admin.update("Role", "reader", reader)
-            try await eventually("the watch ended", timeout: .seconds(1)) { watch.ended != nil }
+            try await eventually("the watch ended") { watch.ended != nil }
             XCTAssertEqual(watch.ended?.code, .aborted)
             XCTAssertEqual(
                 watch.ended?.message,
@@ -143,6 +143,55 @@ final class PersonStreamsTests: XCTestCase {
                     + "and watch from the list's revision"
             )
             watch.stop()
+        }
+    }
+
+    /// A change between the call's check and the stream's registration (which no reload's ending reached) is
+    /// caught at the registration.
+    func testAChangeBetweenTheCallsCheckAndTheStreamsStartEndsItAtOnce() async throws {
+        let streams = OpenStreams()
+        let person = OpenStreams.Person(id: "hu-wei", cannotActCode: .permissionDenied)
+        do {
+            _ = try await streams.run(
+                under: nil,
+                person: person,
+                personChanged: { .cannotAct("person hu-wei can no longer act") },
+                isRevoked: { false },
+                onEnd: { _ in },
+                {
+                    try await Task.sleep(for: .seconds(60))
+                    return 0
+                }
+            )
+            XCTFail("the stream ran on")
+        } catch let error as RPCError {
+            XCTAssertEqual(error.code, .permissionDenied)
+            XCTAssertEqual(error.message, "person hu-wei can no longer act")
+        }
+        XCTAssertEqual(streams.endedCount, 1)
+    }
+
+    func testTheDirectoryTellsHowAPersonsAccessChangedSinceACallWasDecided() async throws {
+        try await withInProcessHost { host in
+            let admin = A(host)
+            try await admin.smallDistrict()
+            try await admin.person("hu-wei", "胡伟")
+            try await admin.bind("hu-wei", "viewer", "330199001")
+            let people = host.people
+            guard case .success(let decided) = people.access("hu-wei") else { return XCTFail("hu-wei cannot act") }
+            XCTAssertNil(people.change(since: decided), "nothing changed")
+            try await admin.place("330199001001003", "东一社区第三网格")
+            XCTAssertNil(people.change(since: decided), "another write of the store changes nothing for hu-wei")
+            try await admin.bind("hu-wei", "viewer", "330199002")
+            guard case .accessChanged(let message)? = people.change(since: decided) else {
+                return XCTFail("a new binding is a change")
+            }
+            XCTAssertTrue(message.contains("list again"), message)
+            try await admin.suspend("hu-wei", reason: "on leave")
+            guard case .cannotAct(let suspended)? = people.change(since: decided) else {
+                return XCTFail("a suspension is")
+            }
+            XCTAssertTrue(suspended.contains("suspended (on leave)"), suspended)
         }
     }
 }

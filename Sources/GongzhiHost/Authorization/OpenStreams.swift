@@ -66,11 +66,12 @@ package final class OpenStreams: Sendable {
 
     /// Runs `body` (a stream's handler) until it ends by itself, or until the token `record` is revoked or
     /// expires, or `person` is suspended or their access changes: then the body is cancelled, `onEnd` is told why,
-    /// and the call fails with the reason (UNAUTHENTICATED for the token). `isRevoked` is asked once the stream is
-    /// registered, for a revocation that came after the call's check.
+    /// and the call fails with the reason (UNAUTHENTICATED for the token). `isRevoked` and `personChanged` are asked
+    /// once the stream is registered, for a revocation or a change to the person that came after the call's check.
     package func run<T: Sendable>(
         under record: IssuedTokenRecord?,
         person: Person? = nil,
+        personChanged: @Sendable () -> PersonChange? = { nil },
         isRevoked: @Sendable () -> Bool,
         onEnd: @escaping @Sendable (String) -> Void,
         _ body: @escaping @Sendable () async throws -> T
@@ -101,6 +102,13 @@ package final class OpenStreams: Sendable {
         }
         if let record, isRevoked() {
             continuation.yield(RPCError(code: .unauthenticated, message: Self.revokedMessage(record.id)))
+        }
+        // A change to the person between the call's check and the registration above reached no stream.
+        if let person, let change = personChanged() {
+            switch change {
+            case .cannotAct(let message): continuation.yield(RPCError(code: person.cannotActCode, message: message))
+            case .accessChanged(let message): continuation.yield(RPCError(code: .aborted, message: message))
+            }
         }
         let expiry = record.map { (Self.expiredMessage($0), $0.expiresAtMilliseconds - wallClockMilliseconds()) }
         let once = EndedOnce()

@@ -104,6 +104,9 @@ public final class InProcessHost: Sendable {
         )
     }
 
+    /// The people, roles and bindings the host decides persons' calls by.
+    var people: PeopleDirectory { objects.people }
+
     /// Ends watches, closes the store and writes what the audit log still holds.
     public func close() async {
         for name in pluginNames { routes.withdraw(plugin: name, reason: "the host is stopping") }

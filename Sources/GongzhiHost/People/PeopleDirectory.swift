@@ -163,6 +163,24 @@ final class PeopleDirectory: Sendable {
         if !changes.isEmpty { openStreams?.peopleChanged(changes) }
     }
 
+    /// How `access`, as a call was decided, has changed since: nil when the person may still do just that.
+    func change(since access: PersonAccess) -> OpenStreams.PersonChange? {
+        switch self.access(access.id) {
+        case .failure(let refusal):
+            return .cannotAct(
+                "person \(access.id) can no longer act (\(refusal.message)), which ends the streams open for them"
+            )
+        case .success(let now):
+            guard now.summary != access.summary else { return nil }
+            return .accessChanged(Self.accessChangedMessage("person \(access.id)'s role bindings changed", access.id))
+        }
+    }
+
+    private static func accessChangedMessage(_ what: String, _ id: String) -> String {
+        "\(what), which ends the streams open for \(id): what \(id) may see changed; list again and watch from the "
+            + "list's revision"
+    }
+
     /// The people who could act in `previous` and either cannot in `next` (suspended, removed) or may do something
     /// else there (their bindings, or a role they hold, changed).
     private static func changes(from previous: State, to next: State) -> [String: OpenStreams.PersonChange] {
@@ -186,10 +204,7 @@ final class PeopleDirectory: Sendable {
                 .first { previous.roleBytes[$0] != next.roleBytes[$0] }
             if before != after || changedRole != nil {
                 let what = before != after ? "person \(id)'s role bindings changed" : "role \(changedRole!) changed"
-                changes[id] = .accessChanged(
-                    "\(what), which ends the streams open for \(id): what \(id) may see changed; list again and "
-                        + "watch from the list's revision"
-                )
+                changes[id] = .accessChanged(accessChangedMessage(what, id))
             }
         }
         return changes

@@ -129,10 +129,13 @@ struct HostDispatcher: RPCCallDispatcher {
                     ? .unauthenticated : .permissionDenied
             )
         }
+        let people = self.people
+        let decidedAccess = caller.access
         return RPCMethodHandler(kind: kind) { requests, responses, context in
             try await tokens.openStreams.run(
                 under: token,
                 person: person,
+                personChanged: { decidedAccess.flatMap { people?.change(since: $0) } },
                 isRevoked: { token.map { tokens.isRevoked(id: $0.id) } ?? false },
                 onEnd: { reason in
                     audit.record(principal: principal.description, action: action, outcome: "ended", detail: reason)
