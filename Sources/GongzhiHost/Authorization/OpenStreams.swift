@@ -61,6 +61,11 @@ package final class OpenStreams: Sendable {
         }
     }
 
+    /// The people with streams open for them now.
+    package var peopleWithStreams: Set<String> {
+        state.withLock { Set($0.byPerson.keys) }
+    }
+
     /// Streams ended so far because their token was revoked or expired, or their person changed.
     package var endedCount: UInt64 { ended.load(ordering: .relaxed) }
 

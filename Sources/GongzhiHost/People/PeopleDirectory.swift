@@ -153,14 +153,18 @@ final class PeopleDirectory: Sendable {
             }
             next.bindings[binding.personID, default: []].append(binding)
         }
-        let changes = state.withLock { state -> [String: OpenStreams.PersonChange] in
+        let previous = state.withLock { state -> State? in
             // A reload that read an older state than one already applied is dropped.
-            guard next.revision >= state.revision else { return [:] }
-            let previous = state
-            state = next
-            return Self.changes(from: previous, to: next)
+            guard next.revision >= state.revision else { return nil }
+            defer { state = next }
+            return state
         }
-        if !changes.isEmpty { openStreams?.peopleChanged(changes) }
+        // Outside the lock that every person's call takes, and only for the people with streams open.
+        guard let previous, let openStreams else { return }
+        let watched = openStreams.peopleWithStreams
+        guard !watched.isEmpty else { return }
+        let changes = Self.changes(from: previous, to: next, among: watched)
+        if !changes.isEmpty { openStreams.peopleChanged(changes) }
     }
 
     /// How `access`, as a call was decided, has changed since: nil when the person may still do just that.
@@ -183,9 +187,14 @@ final class PeopleDirectory: Sendable {
 
     /// The people who could act in `previous` and either cannot in `next` (suspended, removed) or may do something
     /// else there (their bindings, or a role they hold, changed).
-    private static func changes(from previous: State, to next: State) -> [String: OpenStreams.PersonChange] {
+    private static func changes(
+        from previous: State,
+        to next: State,
+        among ids: Set<String>
+    ) -> [String: OpenStreams.PersonChange] {
         var changes: [String: OpenStreams.PersonChange] = [:]
-        for (id, person) in previous.people where person.state != .suspended {
+        for id in ids {
+            guard let person = previous.people[id], person.state != .suspended else { continue }
             guard let now = next.people[id] else {
                 changes[id] = .cannotAct("person \(id) was removed, which ends the streams open for them")
                 continue
