@@ -1,4 +1,5 @@
 import GongzhiRPC
+import GongzhiTestSupport
 import Logging
 import Synchronization
 import XCTest
@@ -50,7 +51,7 @@ final class AdmittedHandlerTests: XCTestCase {
         connection.outbound.close()
         let first = context(connection: connection)
         let waiting = Task { try await body(Data([7]), first) }
-        try await Task.sleep(for: .milliseconds(30))
+        try await eventually("the call waits at its connection's gate") { connection.outbound.waiting == 1 }
         XCTAssertEqual(ran.withLock { $0 }, 0)
         XCTAssertEqual(controller.statistics.first { $0.level == "clients" }?.seatsInUse ?? 0, 0, "it holds no seat")
         // The level's one seat is anyone else's meanwhile (at once, not after a second's wait).
@@ -70,13 +71,51 @@ final class AdmittedHandlerTests: XCTestCase {
         connection.outbound.close()
         let second = context(connection: connection)
         let abandoned = Task { try await body(Data([8]), second) }
-        try await Task.sleep(for: .milliseconds(20))
+        try await eventually("the second call waits at the gate") { connection.outbound.waiting == 1 }
         abandoned.cancel()
         do {
             _ = try await abandoned.value
             XCTFail("an abandoned call ran")
         } catch let error as RPCError {
             XCTAssertEqual(error.code, .cancelled)
+        }
+        XCTAssertEqual(ran.withLock { $0 }, 1)
+    }
+
+    func testARoutedCallWhoseClientLeftAnswersUnreadAsksForNoSeatUntilItReads() throws {
+        let controller = controller(queueLength: 10)
+        let ran = Mutex(0)
+        let callback = RPCMethodHandler(unaryCallback: { payload, _, answer in
+            ran.withLock { $0 += 1 }
+            answer(.success(payload))
+        })
+        guard
+            case .unaryCallback(let body) = AdmittedHandler.wrap(
+                callback,
+                flow: flow,
+                level: .routed(plugin: "grid"),
+                controller: controller
+            ).body
+        else { return XCTFail("not a callback") }
+        let connection = RPCConnection(id: 1)
+        connection.outbound.close()
+        let result = Mutex<Result<Data, any Error>?>(nil)
+        body(Data([5]), context(connection: connection)) { outcome in result.withLock { $0 = outcome } }
+        XCTAssertEqual(ran.withLock { $0 }, 0, "not run while the client does not read")
+        XCTAssertNil(result.withLock { $0 })
+        XCTAssertEqual(controller.statistics.first { $0.level == "routed:grid" }?.seatsInUse ?? 0, 0)
+        connection.outbound.open()
+        XCTAssertEqual(try result.withLock { $0 }?.get(), Data([5]))
+        XCTAssertEqual(ran.withLock { $0 }, 1)
+
+        // The client goes away instead: answered CANCELLED, never run.
+        connection.outbound.close()
+        body(Data([6]), context(connection: connection)) { outcome in result.withLock { $0 = outcome } }
+        connection.outbound.fail(RPCError(code: .cancelled, message: "the client went away"))
+        if case .failure(let error as RPCError)? = result.withLock({ $0 }) {
+            XCTAssertEqual(error.code, .cancelled)
+        } else {
+            XCTFail("answered though the client went away")
         }
         XCTAssertEqual(ran.withLock { $0 }, 1)
     }

@@ -44,20 +44,38 @@ enum AdmittedHandler {
             })
         case .unaryCallback(let body):
             return RPCMethodHandler(unaryCallback: { payload, context, answer in
-                controller.admit(
-                    flow,
-                    level: level,
-                    width: CallCost.width(service: context.service, method: context.method, payload: payload),
-                    deadline: context.deadline
-                ) { admitted in
-                    switch admitted {
-                    case .failure(let error):
-                        answer(.failure(refusal(error, context)))
-                    case .success(let ticket):
-                        body(payload, context) { result in
-                            ticket.release()
-                            answer(result)
+                let admit: @Sendable () -> Void = {
+                    controller.admit(
+                        flow,
+                        level: level,
+                        width: CallCost.width(service: context.service, method: context.method, payload: payload),
+                        deadline: context.deadline
+                    ) { admitted in
+                        switch admitted {
+                        case .failure(let error):
+                            answer(.failure(refusal(error, context)))
+                        case .success(let ticket):
+                            body(payload, context) { result in
+                                ticket.release()
+                                answer(result)
+                            }
                         }
+                    }
+                }
+                // As for a task's call: no seat is asked for while the client leaves earlier answers unread.
+                guard let gate = context.connection?.outbound else { return admit() }
+                gate.whenOpen { open in
+                    if open {
+                        admit()
+                    } else {
+                        answer(
+                            .failure(
+                                RPCError(
+                                    code: .cancelled,
+                                    message: "the call ended while it waited for its client to read earlier answers"
+                                )
+                            )
+                        )
                     }
                 }
             })

@@ -11,6 +11,8 @@ public final class OutboundGate: Sendable {
         var isOpen = true
         var waiters: [UInt64: CheckedContinuation<Void, any Error>] = [:]
         var nextWaiter: UInt64 = 0
+        /// Told true when the gate opens, false when it fails.
+        var callbacks: [@Sendable (Bool) -> Void] = []
     }
 
     private let state = Mutex(State())
@@ -20,6 +22,9 @@ public final class OutboundGate: Sendable {
     /// True while the connection is under its outbound budget.
     public var isOpen: Bool { state.withLock { $0.isOpen } }
 
+    /// Calls waiting for the gate to open now.
+    public var waiting: Int { state.withLock { $0.waiters.count + $0.callbacks.count } }
+
     /// Marks the connection as over its budget: calls that wait from now on are held.
     public func close() {
         state.withLock { $0.isOpen = false }
@@ -27,22 +32,42 @@ public final class OutboundGate: Sendable {
 
     /// Marks the connection as under its budget again and lets every waiting call go on.
     public func open() {
-        let waiters = state.withLock { state in
+        let (waiters, callbacks) = state.withLock { state in
             state.isOpen = true
-            defer { state.waiters.removeAll() }
-            return Array(state.waiters.values)
+            defer {
+                state.waiters.removeAll()
+                state.callbacks.removeAll()
+            }
+            return (Array(state.waiters.values), state.callbacks)
         }
         for waiter in waiters { waiter.resume() }
+        for callback in callbacks { callback(true) }
     }
 
     /// Ends every wait with `error` (the connection closed), and every later one too.
     public func fail(_ error: any Error) {
-        let waiters = state.withLock { state in
+        let (waiters, callbacks) = state.withLock { state in
             state.isOpen = true
-            defer { state.waiters.removeAll() }
-            return Array(state.waiters.values)
+            defer {
+                state.waiters.removeAll()
+                state.callbacks.removeAll()
+            }
+            return (Array(state.waiters.values), state.callbacks)
         }
         for waiter in waiters { waiter.resume(throwing: error) }
+        for callback in callbacks { callback(false) }
+    }
+
+    /// Calls `body` with true once the connection is under its budget (at once, on the calling thread, when it
+    /// already is), or with false when the connection closes first. For code that answers through callbacks and
+    /// runs no task.
+    public func whenOpen(_ body: @escaping @Sendable (Bool) -> Void) {
+        let now = state.withLock { state in
+            if state.isOpen { return true }
+            state.callbacks.append(body)
+            return false
+        }
+        if now { body(true) }
     }
 
     /// Returns once the connection is under its budget; at once when it already is. Throws
