@@ -199,6 +199,16 @@ extension IntakeWorld {
         }
     }
 
+    /// sensors-x's counters once it has accepted `count` distinct messages (received, with any the broker delivered
+    /// again, at least that many) and settled.
+    func drained(accepted count: Int, timeout: Duration = .seconds(90)) async throws -> Gongzhi_Intake_V1_SourceCounters
+    {
+        try await eventually("sensors-x accepted \(count) messages", timeout: timeout, poll: .milliseconds(50)) {
+            try await stats("sensors-x").accepted >= UInt64(count)
+        }
+        return try await settled("sensors-x", timeout: timeout)
+    }
+
     /// Waits until the MQTT source received at least `count` messages and has nothing in flight, and checks the
     /// conservation equation.
     func drained(received count: Int, timeout: Duration = .seconds(90)) async throws -> Gongzhi_Intake_V1_SourceCounters
