@@ -98,12 +98,18 @@ final class FrameReaderTests: XCTestCase {
         XCTAssertEqual(try readAll(channel).count, 2)
     }
 
-    func testAFrameStillIncompleteAtTheFrameTimeoutIsAnError() throws {
+    /// A reader of frames up to 100 bytes with a 50 ms frame timeout, on a clock of the test's.
+    private func timedReader() -> (ManualClock, FrameProgress, EmbeddedChannel) {
         let clock = ManualClock()
         let progress = FrameProgress(clock: clock.now)
         let channel = EmbeddedChannel(
             handler: FrameReader(maxDataLength: 100, progress: progress, frameTimeout: .milliseconds(50))
         )
+        return (clock, progress, channel)
+    }
+
+    func testAFrameStillIncompleteAtTheFrameTimeoutIsAnError() throws {
+        let (clock, progress, channel) = timedReader()
         let frame = frameBytes(streamID: 1, type: 1, data: pattern(50, 1))
         try channel.writeInbound(ByteBuffer(testBytes: Array(frame.prefix(20))))
         XCTAssertEqual(progress.frameStarted, clock.now())
@@ -117,11 +123,7 @@ final class FrameReaderTests: XCTestCase {
     }
 
     func testEachFrameIsTimedFromItsOwnFirstBytesNotFromTheFrameBeforeIt() throws {
-        let clock = ManualClock()
-        let progress = FrameProgress(clock: clock.now)
-        let channel = EmbeddedChannel(
-            handler: FrameReader(maxDataLength: 100, progress: progress, frameTimeout: .milliseconds(50))
-        )
+        let (clock, progress, channel) = timedReader()
         // A busy client whose reads never end at a frame's end: every read finishes one frame and starts the next.
         var stream: [UInt8] = []
         for index in 0..<10 { stream += frameBytes(streamID: UInt32(2 * index + 1), type: 1, data: pattern(50, 1)) }
@@ -138,11 +140,7 @@ final class FrameReaderTests: XCTestCase {
     }
 
     func testTimeTheServerPausedReadingIsNotHeldAgainstTheFrame() throws {
-        let clock = ManualClock()
-        let progress = FrameProgress(clock: clock.now)
-        let channel = EmbeddedChannel(
-            handler: FrameReader(maxDataLength: 100, progress: progress, frameTimeout: .milliseconds(50))
-        )
+        let (clock, progress, channel) = timedReader()
         let frame = frameBytes(streamID: 1, type: 1, data: pattern(50, 1))
         try channel.writeInbound(ByteBuffer(testBytes: Array(frame.prefix(20))))
         clock.advance(.milliseconds(10))
